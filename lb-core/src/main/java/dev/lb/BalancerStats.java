@@ -1,0 +1,114 @@
+package dev.lb;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A point-in-time copy of a balancer's statistics, from {@link LoadBalancer#stats()}: one {@link
+ * EndpointStats} per endpoint, in membership order.
+ *
+ * <p>{@link #toTable()} renders it for people (logs, a debug endpoint, the demo). Immutable and
+ * thread-safe.
+ *
+ * @param balancerName the balancer's name
+ * @param strategyName the strategy's {@link dev.lb.strategy.Strategy#name() name}
+ * @param membershipVersion incremented on every membership change that took effect
+ * @param endpoints one entry per endpoint, immutable
+ */
+public record BalancerStats(
+    String balancerName, String strategyName, long membershipVersion, List<EndpointStats> endpoints) {
+
+  /** Copies {@code endpoints}. */
+  public BalancerStats {
+    endpoints = List.copyOf(endpoints);
+  }
+
+  /** Calls in flight over all endpoints. */
+  public long inFlight() {
+    long sum = 0;
+    for (EndpointStats e : endpoints) {
+      sum += e.inFlight();
+    }
+    return sum;
+  }
+
+  /** Calls picked over all endpoints. */
+  public long picks() {
+    long sum = 0;
+    for (EndpointStats e : endpoints) {
+      sum += e.picks();
+    }
+    return sum;
+  }
+
+  /** Renders the statistics as a fixed-width text table, one row per endpoint. */
+  public String toTable() {
+    int idWidth = "endpoint".length();
+    for (EndpointStats e : endpoints) {
+      idWidth = Math.max(idWidth, e.endpoint().id().length());
+    }
+    String row = "%-" + idWidth + "s %6s %9s %9s %9s %8s %7s %6s %12s %12s%n";
+    StringBuilder sb = new StringBuilder();
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "balancer '%s' | strategy %s | %d endpoints | %d in flight | version %d%n",
+            balancerName, strategyName, endpoints.size(), inFlight(), membershipVersion));
+    sb.append(
+        String.format(
+            Locale.ROOT, row, "endpoint", "weight", "in-flight", "picks", "success", "failure",
+            "cancel", "share", "latency-ewma", "throughput"));
+    long total = Math.max(1, picks());
+    for (EndpointStats e : endpoints) {
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              row,
+              e.endpoint().id(),
+              e.endpoint().weight(),
+              e.inFlight(),
+              e.picks(),
+              e.successes(),
+              e.failures(),
+              e.cancellations(),
+              String.format(Locale.ROOT, "%.1f%%", 100.0 * e.picks() / total),
+              formatNanos(e.latencyEwmaNanos()),
+              formatBytesPerSecond(e.throughputBytesPerSecond())));
+    }
+    return sb.toString();
+  }
+
+  static String formatNanos(double nanos) {
+    if (Double.isNaN(nanos)) {
+      return "-";
+    }
+    if (nanos < 1e3) {
+      return String.format(Locale.ROOT, "%.0f ns", nanos);
+    }
+    if (nanos < 1e6) {
+      return String.format(Locale.ROOT, "%.1f us", nanos / 1e3);
+    }
+    if (nanos < 1e9) {
+      return String.format(Locale.ROOT, "%.1f ms", nanos / 1e6);
+    }
+    return String.format(Locale.ROOT, "%.2f s", nanos / 1e9);
+  }
+
+  static String formatBytesPerSecond(double rate) {
+    if (rate < 1) {
+      return "-";
+    }
+    if (rate < 1024) {
+      return String.format(Locale.ROOT, "%.0f B/s", rate);
+    }
+    if (rate < 1024 * 1024) {
+      return String.format(Locale.ROOT, "%.1f KiB/s", rate / 1024);
+    }
+    return String.format(Locale.ROOT, "%.1f MiB/s", rate / (1024 * 1024));
+  }
+
+  @Override
+  public String toString() {
+    return toTable();
+  }
+}

@@ -1,0 +1,201 @@
+package dev.lb;
+
+import static dev.lb.internal.Checks.checkArgument;
+import static dev.lb.internal.Checks.checkNotBlank;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One backend instance that calls can be sent to: an immutable value of id, host, port, weight, zone
+ * and metadata.
+ *
+ * <p>The <b>id</b> is the endpoint's identity within a {@link LoadBalancer}: two endpoints with the
+ * same id are the same backend, and the balancer keeps its live statistics (in-flight calls, latency)
+ * under that id while the endpoint's other fields (weight, metadata) change. It defaults to {@code
+ * host:port}.
+ *
+ * <p>The <b>weight</b> is relative: an endpoint of weight 2 gets twice the share of one of weight 1
+ * under weighted strategies; unweighted strategies ignore it. It must be positive and defaults to 1.
+ *
+ * <pre>{@code
+ * Endpoint a = Endpoint.of("10.0.0.1", 8080);
+ * Endpoint b = Endpoint.builder("10.0.0.2", 8080).weight(3).zone("eu-west-1a").build();
+ * Endpoint heavier = b.toBuilder().weight(5).build();
+ * }</pre>
+ *
+ * <p>Instances are immutable and thread-safe.
+ */
+public final class Endpoint {
+  private final String id;
+  private final String host;
+  private final int port;
+  private final int weight;
+  private final @Nullable String zone;
+  private final Map<String, String> metadata;
+
+  private Endpoint(Builder builder) {
+    this.host = builder.host;
+    this.port = builder.port;
+    this.id = builder.id != null ? builder.id : defaultId(builder.host, builder.port);
+    this.weight = builder.weight;
+    this.zone = builder.zone;
+    this.metadata = Map.copyOf(builder.metadata);
+  }
+
+  /** Returns an endpoint of weight 1 whose id is {@code host:port}. */
+  public static Endpoint of(String host, int port) {
+    return builder(host, port).build();
+  }
+
+  /**
+   * Returns a builder for an endpoint at {@code host:port}.
+   *
+   * @throws IllegalArgumentException if {@code host} is blank or {@code port} is not in 1..65535
+   */
+  public static Builder builder(String host, int port) {
+    return new Builder(host, port);
+  }
+
+  /** Returns a builder initialized with every field of this endpoint. */
+  public Builder toBuilder() {
+    Builder b = new Builder(host, port).id(id).weight(weight).metadata(metadata);
+    if (zone != null) {
+      b.zone(zone);
+    }
+    return b;
+  }
+
+  /** The endpoint's identity within a balancer; {@code host:port} unless set. */
+  public String id() {
+    return id;
+  }
+
+  /** The host name or IP literal to connect to. */
+  public String host() {
+    return host;
+  }
+
+  /** The port to connect to, in 1..65535. */
+  public int port() {
+    return port;
+  }
+
+  /** The configured relative weight, at least 1. */
+  public int weight() {
+    return weight;
+  }
+
+  /** The zone (availability zone, rack, data centre) this endpoint runs in, or null if unknown. */
+  public @Nullable String zone() {
+    return zone;
+  }
+
+  /** Free-form labels (version, canary flag, ...); an immutable map, empty unless set. */
+  public Map<String, String> metadata() {
+    return metadata;
+  }
+
+  /** Returns {@code host:port}, bracketing IPv6 literals. */
+  public String address() {
+    return defaultId(host, port);
+  }
+
+  private static String defaultId(String host, int port) {
+    return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+  }
+
+  @Override
+  public boolean equals(@Nullable Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof Endpoint)) {
+      return false;
+    }
+    Endpoint that = (Endpoint) o;
+    return port == that.port
+        && weight == that.weight
+        && id.equals(that.id)
+        && host.equals(that.host)
+        && Objects.equals(zone, that.zone)
+        && metadata.equals(that.metadata);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(id, host, port, weight, zone, metadata);
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder("Endpoint{").append(id);
+    if (!id.equals(address())) {
+      sb.append(" @ ").append(address());
+    }
+    sb.append(", weight=").append(weight);
+    if (zone != null) {
+      sb.append(", zone=").append(zone);
+    }
+    if (!metadata.isEmpty()) {
+      sb.append(", metadata=").append(new java.util.TreeMap<>(metadata));
+    }
+    return sb.append('}').toString();
+  }
+
+  /** Builds an {@link Endpoint}. Not thread-safe; every setter validates its argument at once. */
+  public static final class Builder {
+    private final String host;
+    private final int port;
+    private @Nullable String id;
+    private int weight = 1;
+    private @Nullable String zone;
+    private final Map<String, String> metadata = new LinkedHashMap<>();
+
+    private Builder(@Nullable String host, int port) {
+      this.host = checkNotBlank(host, "host");
+      checkArgument(port >= 1 && port <= 65535, "port must be in 1..65535 but was %s", port);
+      this.port = port;
+    }
+
+    /** Sets the endpoint's id; defaults to {@code host:port}. Must not be null or blank. */
+    public Builder id(@Nullable String id) {
+      this.id = checkNotBlank(id, "id");
+      return this;
+    }
+
+    /** Sets the relative weight; must be positive. Defaults to 1. */
+    public Builder weight(int weight) {
+      checkArgument(weight > 0, "weight must be positive but was %s", weight);
+      this.weight = weight;
+      return this;
+    }
+
+    /** Sets the zone; must not be blank. Unset by default. */
+    public Builder zone(@Nullable String zone) {
+      this.zone = checkNotBlank(zone, "zone");
+      return this;
+    }
+
+    /** Adds one metadata entry, replacing any earlier value for {@code key}. */
+    public Builder metadata(@Nullable String key, @Nullable String value) {
+      checkNotBlank(key, "metadata key");
+      checkArgument(value != null, "metadata value for '%s' must not be null", key);
+      metadata.put(key, value);
+      return this;
+    }
+
+    /** Adds every entry of {@code entries}. */
+    public Builder metadata(Map<String, String> entries) {
+      entries.forEach(this::metadata);
+      return this;
+    }
+
+    /** Returns the endpoint. */
+    public Endpoint build() {
+      return new Endpoint(this);
+    }
+  }
+}

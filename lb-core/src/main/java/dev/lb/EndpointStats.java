@@ -1,0 +1,47 @@
+package dev.lb;
+
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A point-in-time copy of one endpoint's live statistics, from {@link LoadBalancer#stats()}.
+ *
+ * <p>Each number was read atomically, but the numbers were not read at the same instant, so they may
+ * disagree by the calls that completed while they were read. Immutable and thread-safe.
+ *
+ * @param endpoint the endpoint as configured
+ * @param inFlight calls picked and not yet reported
+ * @param successes calls reported as successes
+ * @param failures calls reported as failures
+ * @param cancellations calls reported as cancelled
+ * @param latencyEwmaNanos latency EWMA in nanoseconds; {@code NaN} before the first report
+ * @param peakEwmaNanos peak-EWMA latency decayed to now, in nanoseconds; {@code NaN} if not tracked
+ *     by the strategy or not yet measured
+ * @param responseBytes total response bytes reported
+ * @param throughputBytesPerSecond recent response throughput, decayed to now
+ * @param lastFailure the most recent failure cause reported, or null
+ */
+public record EndpointStats(
+    Endpoint endpoint,
+    int inFlight,
+    long successes,
+    long failures,
+    long cancellations,
+    double latencyEwmaNanos,
+    double peakEwmaNanos,
+    long responseBytes,
+    double throughputBytesPerSecond,
+    @Nullable Throwable lastFailure) {
+
+  /** Every call ever picked onto this endpoint: the reported ones plus those in flight. */
+  public long picks() {
+    return successes + failures + cancellations + inFlight;
+  }
+
+  /**
+   * The latency EWMA rounded to the nanosecond, or null before the first report.
+   */
+  public @Nullable Duration latencyEwma() {
+    return Double.isNaN(latencyEwmaNanos) ? null : Duration.ofNanos(Math.round(latencyEwmaNanos));
+  }
+}

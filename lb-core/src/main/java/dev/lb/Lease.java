@@ -1,0 +1,145 @@
+package dev.lb;
+
+import dev.lb.internal.EndpointState;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One call's claim on the endpoint {@link LoadBalancer#pick picked} for it. The caller reports the
+ * call's outcome on the lease exactly once: {@link #onSuccess}, {@link #onFailure} or {@link
+ * #onCancel}. The report releases the call from the endpoint's in-flight count and feeds its latency
+ * and throughput statistics, which load-aware strategies rank endpoints by.
+ *
+ * <p>Only the first report counts; later ones are ignored and return false, so racing completion
+ * paths (a response and a timeout, say) can both report safely. A lease that is never reported leaves
+ * its call counted in flight forever: report {@link #onCancel} when a call is abandoned.
+ *
+ * <pre>{@code
+ * Lease lease = balancer.pick();
+ * long start = System.nanoTime();
+ * try {
+ *   Response r = send(lease.endpoint(), request);
+ *   lease.onSuccess(System.nanoTime() - start, r.bodyLength());
+ * } catch (IOException e) {
+ *   lease.onFailure(System.nanoTime() - start, e);
+ *   throw e;
+ * }
+ * }</pre>
+ *
+ * <p>Latency is measured by the caller, who knows what to include (connection setup, queueing);
+ * reading a clock on every pick would cost more than the pick itself.
+ *
+ * <p>Thread-safe: any thread may report, and reports may race. A lease is one small object (the
+ * endpoint, its live state and a flag) and reporting is lock-free.
+ */
+public final class Lease {
+  private static final VarHandle REPORTED;
+
+  static {
+    try {
+      REPORTED = MethodHandles.lookup().findVarHandle(Lease.class, "reported", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private final Endpoint endpoint;
+  private final EndpointState state;
+
+  @SuppressWarnings("unused") // accessed through REPORTED
+  private volatile boolean reported;
+
+  Lease(EndpointState state) {
+    this.state = state;
+    this.endpoint = state.endpoint();
+  }
+
+  /** The endpoint this call goes to, as configured when it was picked. */
+  public Endpoint endpoint() {
+    return endpoint;
+  }
+
+  /** Returns true once an outcome has been reported. */
+  public boolean isReported() {
+    return reported;
+  }
+
+  /**
+   * Reports that the call succeeded after {@code latencyNanos}.
+   *
+   * @return true if this was the lease's first report, false if it was ignored
+   * @throws IllegalArgumentException if {@code latencyNanos} is negative (after the outcome has been
+   *     recorded, so counters stay right)
+   */
+  public boolean onSuccess(long latencyNanos) {
+    return onSuccess(latencyNanos, 0L);
+  }
+
+  /**
+   * Reports that the call succeeded after {@code latencyNanos} and received {@code responseBytes}
+   * bytes, which feed the endpoint's throughput (used by the least-bandwidth strategy).
+   *
+   * @return true if this was the lease's first report, false if it was ignored
+   * @throws IllegalArgumentException if either argument is negative (after the outcome has been
+   *     recorded, with the bad value left out, so counters stay right)
+   */
+  public boolean onSuccess(long latencyNanos, long responseBytes) {
+    if (!claim()) {
+      return false;
+    }
+    state.onSuccess(latencyNanos, Math.max(0L, responseBytes));
+    checkNotNegative(latencyNanos, "latencyNanos");
+    checkNotNegative(responseBytes, "responseBytes");
+    return true;
+  }
+
+  /**
+   * Reports that the call failed after {@code latencyNanos}. A failure's latency can raise the
+   * endpoint's latency estimates but never lower them: a backend that fails fast must not attract
+   * more calls.
+   *
+   * @param cause what went wrong, kept as the endpoint's last failure for diagnostics; may be null
+   * @return true if this was the lease's first report, false if it was ignored
+   * @throws IllegalArgumentException if {@code latencyNanos} is negative (after the outcome has been
+   *     recorded, so counters stay right)
+   */
+  public boolean onFailure(long latencyNanos, @Nullable Throwable cause) {
+    if (!claim()) {
+      return false;
+    }
+    state.onFailure(latencyNanos, cause);
+    checkNotNegative(latencyNanos, "latencyNanos");
+    return true;
+  }
+
+  /**
+   * Reports that the call was abandoned before it had an outcome (cancelled by the caller, or never
+   * sent). It stops counting as in flight and leaves latency statistics alone.
+   *
+   * @return true if this was the lease's first report, false if it was ignored
+   */
+  public boolean onCancel() {
+    if (!claim()) {
+      return false;
+    }
+    state.onCancel();
+    return true;
+  }
+
+  private boolean claim() {
+    return !reported && REPORTED.compareAndSet(this, false, true);
+  }
+
+  private static void checkNotNegative(long value, String name) {
+    if (value < 0) {
+      throw new IllegalArgumentException(
+          name + " must not be negative but was " + value + " (outcome recorded without it)");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Lease{" + endpoint.id() + (reported ? ", reported" : "") + "}";
+  }
+}

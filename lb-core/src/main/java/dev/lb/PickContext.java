@@ -1,0 +1,211 @@
+package dev.lb;
+
+import static dev.lb.internal.Checks.checkArgument;
+import static dev.lb.internal.Checks.checkNotBlank;
+import static dev.lb.internal.Checks.checkNotNull;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What a strategy may know about the call it picks for: an optional affinity key (for consistent
+ * hashing and sticky sessions) and free-form attributes (method, path, tenant, ...).
+ *
+ * <p>Most calls need neither: {@link #none()} returns a shared empty context, so picking without a
+ * context allocates nothing. A context with a key is one small object; a {@code long} key is stored
+ * unboxed.
+ *
+ * <pre>{@code
+ * Lease lease = balancer.pick(PickContext.ofKey(userId));
+ * PickContext ctx = PickContext.builder().key(sessionId).attribute("path", "/api/users").build();
+ * }</pre>
+ *
+ * <p>Instances are immutable and thread-safe.
+ */
+public final class PickContext {
+  private static final PickContext NONE = new PickContext(KeyKind.NONE, null, 0L, Map.of());
+
+  /** What kind of affinity key a context carries. */
+  public enum KeyKind {
+    /** No key: hash-based strategies fall back to their non-hash strategy. */
+    NONE,
+    /** A {@link CharSequence} key, read with {@link #charsKey()}. */
+    CHARS,
+    /** A byte array key, read with {@link #bytesKey()}. */
+    BYTES,
+    /** A {@code long} key, read with {@link #longKey()}. */
+    LONG
+  }
+
+  private final KeyKind keyKind;
+  private final @Nullable Object objectKey;
+  private final long longKey;
+  private final Map<String, Object> attributes;
+
+  private PickContext(
+      KeyKind keyKind, @Nullable Object objectKey, long longKey, Map<String, Object> attributes) {
+    this.keyKind = keyKind;
+    this.objectKey = objectKey;
+    this.longKey = longKey;
+    this.attributes = attributes;
+  }
+
+  /** Returns the shared empty context: no key, no attributes. */
+  public static PickContext none() {
+    return NONE;
+  }
+
+  /** Returns a context whose affinity key is {@code key}. */
+  public static PickContext ofKey(CharSequence key) {
+    return new PickContext(KeyKind.CHARS, checkNotNull(key, "key"), 0L, Map.of());
+  }
+
+  /** Returns a context whose affinity key is {@code key}. */
+  public static PickContext ofKey(long key) {
+    return new PickContext(KeyKind.LONG, null, key, Map.of());
+  }
+
+  /**
+   * Returns a context whose affinity key is {@code key}. The array is not copied: do not modify it
+   * while the context is in use.
+   */
+  public static PickContext ofKey(byte[] key) {
+    return new PickContext(KeyKind.BYTES, checkNotNull(key, "key"), 0L, Map.of());
+  }
+
+  /** Returns a builder for a context with a key and attributes. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Which kind of key this context carries, {@link KeyKind#NONE} if none. */
+  public KeyKind keyKind() {
+    return keyKind;
+  }
+
+  /** Returns true if this context carries an affinity key. */
+  public boolean hasKey() {
+    return keyKind != KeyKind.NONE;
+  }
+
+  /**
+   * Returns the {@link CharSequence} key.
+   *
+   * @throws IllegalStateException if {@link #keyKind()} is not {@link KeyKind#CHARS}
+   */
+  public CharSequence charsKey() {
+    checkKind(KeyKind.CHARS);
+    return (CharSequence) castNonNull(objectKey);
+  }
+
+  /**
+   * Returns the byte array key (not a copy).
+   *
+   * @throws IllegalStateException if {@link #keyKind()} is not {@link KeyKind#BYTES}
+   */
+  public byte[] bytesKey() {
+    checkKind(KeyKind.BYTES);
+    return (byte[]) castNonNull(objectKey);
+  }
+
+  /**
+   * Returns the {@code long} key.
+   *
+   * @throws IllegalStateException if {@link #keyKind()} is not {@link KeyKind#LONG}
+   */
+  public long longKey() {
+    checkKind(KeyKind.LONG);
+    return longKey;
+  }
+
+  /** Returns the attribute named {@code name}, or null if absent. */
+  public @Nullable Object attribute(String name) {
+    return attributes.get(name);
+  }
+
+  /** Returns every attribute; an immutable map. */
+  public Map<String, Object> attributes() {
+    return attributes;
+  }
+
+  private void checkKind(KeyKind expected) {
+    if (keyKind != expected) {
+      throw new IllegalStateException("key kind is " + keyKind + ", not " + expected);
+    }
+  }
+
+  private static Object castNonNull(@Nullable Object o) {
+    if (o == null) {
+      throw new AssertionError();
+    }
+    return o;
+  }
+
+  @Override
+  public String toString() {
+    String key;
+    switch (keyKind) {
+      case CHARS:
+        key = "'" + objectKey + "'";
+        break;
+      case BYTES:
+        key = ((byte[]) castNonNull(objectKey)).length + " bytes";
+        break;
+      case LONG:
+        key = Long.toString(longKey);
+        break;
+      default:
+        key = "none";
+    }
+    return "PickContext{key=" + key + ", attributes=" + attributes + "}";
+  }
+
+  /** Builds a {@link PickContext}. Not thread-safe. */
+  public static final class Builder {
+    private KeyKind keyKind = KeyKind.NONE;
+    private @Nullable Object objectKey;
+    private long longKey;
+    private final Map<String, Object> attributes = new LinkedHashMap<>();
+
+    private Builder() {}
+
+    /** Sets the affinity key, replacing any earlier key. */
+    public Builder key(CharSequence key) {
+      this.objectKey = checkNotNull(key, "key");
+      this.keyKind = KeyKind.CHARS;
+      return this;
+    }
+
+    /** Sets the affinity key, replacing any earlier key. */
+    public Builder key(long key) {
+      this.objectKey = null;
+      this.longKey = key;
+      this.keyKind = KeyKind.LONG;
+      return this;
+    }
+
+    /** Sets the affinity key (not copied), replacing any earlier key. */
+    public Builder key(byte[] key) {
+      this.objectKey = checkNotNull(key, "key");
+      this.keyKind = KeyKind.BYTES;
+      return this;
+    }
+
+    /** Adds an attribute, replacing any earlier value under {@code name}. */
+    public Builder attribute(String name, Object value) {
+      checkNotBlank(name, "attribute name");
+      checkArgument(value != null, "attribute '%s' must not be null", name);
+      attributes.put(name, value);
+      return this;
+    }
+
+    /** Returns the context. */
+    public PickContext build() {
+      if (keyKind == KeyKind.NONE && attributes.isEmpty()) {
+        return NONE;
+      }
+      return new PickContext(keyKind, objectKey, longKey, Map.copyOf(attributes));
+    }
+  }
+}

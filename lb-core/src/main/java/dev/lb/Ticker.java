@@ -1,0 +1,29 @@
+package dev.lb;
+
+/**
+ * A source of monotonic time in nanoseconds. Every time-based behaviour of a {@link LoadBalancer}
+ * reads time from its ticker, never from the wall clock, so that tests and simulators can advance a
+ * fake ticker instead of sleeping.
+ *
+ * <p>Only differences between two readings are meaningful; the origin is arbitrary. Implementations
+ * must be thread-safe, fast and non-blocking, as picking threads may read them.
+ */
+@FunctionalInterface
+public interface Ticker {
+  /** Returns the number of nanoseconds elapsed since this ticker's fixed but arbitrary origin. */
+  long read();
+
+  /** Returns a ticker that reads {@link System#nanoTime()}. */
+  static Ticker systemTicker() {
+    return SystemTicker.INSTANCE;
+  }
+}
+
+enum SystemTicker implements Ticker {
+  INSTANCE;
+
+  @Override
+  public long read() {
+    return System.nanoTime();
+  }
+}

@@ -1,0 +1,40 @@
+package dev.lb.internal;
+
+import org.jspecify.annotations.Nullable;
+
+/** Argument checks whose messages name the option and quote the rejected value. */
+public final class Checks {
+  private Checks() {}
+
+  /**
+   * Throws {@link IllegalArgumentException} with {@code String.format(message, args)} unless {@code
+   * condition} holds.
+   */
+  public static void checkArgument(boolean condition, String message, @Nullable Object... args) {
+    if (!condition) {
+      throw new IllegalArgumentException(String.format(message, args));
+    }
+  }
+
+  /**
+   * Returns {@code value} if it is neither null nor blank; otherwise throws an {@link
+   * IllegalArgumentException} naming {@code option} and quoting the value.
+   */
+  public static String checkNotBlank(@Nullable String value, String option) {
+    if (value == null) {
+      throw new IllegalArgumentException(option + " must not be null");
+    }
+    if (value.isBlank()) {
+      throw new IllegalArgumentException(option + " must not be blank but was '" + value + "'");
+    }
+    return value;
+  }
+
+  /** Returns {@code value} if it is not null; otherwise throws naming {@code option}. */
+  public static <T> T checkNotNull(@Nullable T value, String option) {
+    if (value == null) {
+      throw new IllegalArgumentException(option + " must not be null");
+    }
+    return value;
+  }
+}

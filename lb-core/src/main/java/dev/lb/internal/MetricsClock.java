@@ -1,0 +1,58 @@
+package dev.lb.internal;
+
+import static dev.lb.internal.Checks.checkArgument;
+
+import dev.lb.Ticker;
+
+/**
+ * The time base shared by every {@link EndpointState} of one balancer: its ticker, the decay window
+ * {@code tau} of time-decayed estimators, and whether peak EWMA is tracked.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class MetricsClock {
+  private final Ticker ticker;
+  private final long epoch;
+  private final double tauNanos;
+  final boolean trackPeakEwma;
+
+  /**
+   * @param decayWindowNanos the time constant of exponential decay: a value loses 63% of its weight
+   *     after one window
+   */
+  public MetricsClock(Ticker ticker, long decayWindowNanos, boolean trackPeakEwma) {
+    checkArgument(decayWindowNanos > 0, "decayWindow must be positive but was %sns", decayWindowNanos);
+    this.ticker = ticker;
+    this.epoch = ticker.read();
+    this.tauNanos = decayWindowNanos;
+    this.trackPeakEwma = trackPeakEwma;
+  }
+
+  long now() {
+    return ticker.read();
+  }
+
+  double tauSeconds() {
+    return tauNanos / 1e9;
+  }
+
+  /** {@code exp(-(now - stamp) / tau)}, 1 if {@code now} is not after {@code stamp}. */
+  double decayFactor(long stamp, long now) {
+    long elapsed = now - stamp;
+    return elapsed <= 0 ? 1.0 : Math.exp(-elapsed / tauNanos);
+  }
+
+  /** {@code value} stored at {@code stamp}, decayed to {@code now}. */
+  double decay(double value, long stamp, long now) {
+    return value == 0.0 ? 0.0 : value * decayFactor(stamp, now);
+  }
+
+  /**
+   * {@code ln(value) + (stamp - epoch) / tau}: for values that decay exponentially, comparing keys
+   * compares the values at any common instant. Relative to the epoch to keep the sum small enough
+   * that the logarithm's precision is not lost.
+   */
+  double logKey(double value, long stamp) {
+    return Math.log(value) + (stamp - epoch) / tauNanos;
+  }
+}

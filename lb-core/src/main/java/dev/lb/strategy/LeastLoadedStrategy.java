@@ -1,0 +1,70 @@
+package dev.lb.strategy;
+
+import dev.lb.PickContext;
+import dev.lb.internal.EndpointState;
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/**
+ * Scans every endpoint and picks the one with the lowest {@link Load} score: least connections, least
+ * response time, least bandwidth. O(n) per pick; for large groups {@link PowerOfTwoChoicesStrategy}
+ * gives nearly the same balance in O(1).
+ *
+ * <p>Ties are broken at random in proportion to weight (weighted reservoir sampling over the tied
+ * endpoints), never in favour of the first endpoint: with sequential calls every endpoint is idle at
+ * pick time and ties are the norm, so the tie-break decides the distribution. For weighted variants
+ * that makes an idle group share calls by weight, like nginx, which falls back to weighted round
+ * robin among ties.
+ */
+final class LeastLoadedStrategy implements Strategy {
+  private final String name;
+  private final Load load;
+  private final boolean weighted;
+
+  LeastLoadedStrategy(String name, Load load, boolean weighted) {
+    this.name = name;
+    this.load = load;
+    this.weighted = weighted;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public Picker newPicker(List<LiveEndpoint> endpoints, StrategyContext context) {
+    EndpointState[] states = Load.states(endpoints, name);
+    int[] weights = weighted ? Weights.of(states) : Weights.ones(states.length);
+    double[] divisors = new double[weights.length];
+    for (int i = 0; i < weights.length; i++) {
+      divisors[i] = weights[i];
+    }
+    RandomGenerator random = context.random();
+    Load load = this.load;
+    return (PickContext ignored) -> {
+      int best = 0;
+      double bestScore = load.score(states[0], divisors[0]);
+      long tiedWeight = weights[0];
+      for (int i = 1; i < states.length; i++) {
+        double score = load.score(states[i], divisors[i]);
+        if (score < bestScore) {
+          best = i;
+          bestScore = score;
+          tiedWeight = weights[i];
+        } else if (score == bestScore) {
+          tiedWeight += weights[i];
+          if (random.nextLong(tiedWeight) < weights[i]) {
+            best = i;
+          }
+        }
+      }
+      return states[best];
+    };
+  }
+
+  @Override
+  public String toString() {
+    return name;
+  }
+}

@@ -1,0 +1,48 @@
+package dev.lb.strategy;
+
+import dev.lb.Endpoint;
+
+/**
+ * An endpoint together with the live statistics a strategy ranks it by: calls in flight, latency,
+ * throughput. The balancer keeps one per endpoint id and hands the current ones to {@link
+ * Strategy#newPicker} on every membership change; the same instance survives reweights and rebuilds.
+ *
+ * <p>Thread-safe: every method is a lock-free read of values that other threads keep updating, so
+ * two reads are not a consistent snapshot. Implementations are provided by the balancer only.
+ */
+public interface LiveEndpoint {
+  /** The endpoint as currently configured. */
+  Endpoint endpoint();
+
+  /**
+   * The weight strategies should use now: the configured weight, or less while the endpoint warms
+   * up. At least 1.
+   */
+  int weight();
+
+  /** Calls picked onto this endpoint whose outcome has not been reported yet. */
+  int inFlight();
+
+  /**
+   * Exponentially weighted moving average of reported latencies, in nanoseconds, or {@code NaN}
+   * before the first report. Failures never lower it: a backend that fails fast must not look fast.
+   */
+  double latencyEwmaNanos();
+
+  /**
+   * The peak-sensitive latency estimate (Finagle's peak EWMA) decayed to {@code nowNanos}, in
+   * nanoseconds, or {@code NaN} if it is not tracked by the balancer's strategy or nothing was
+   * reported yet.
+   *
+   * @param nowNanos a reading of the balancer's {@link dev.lb.Ticker}
+   */
+  double peakEwmaNanos(long nowNanos);
+
+  /**
+   * Recent response throughput in bytes per second, from the byte counts reported through leases,
+   * decayed to {@code nowNanos}.
+   *
+   * @param nowNanos a reading of the balancer's {@link dev.lb.Ticker}
+   */
+  double throughputBytesPerSecond(long nowNanos);
+}

@@ -1,0 +1,65 @@
+package dev.lb.strategy;
+
+import dev.lb.internal.EndpointState;
+
+/**
+ * The load measures the load-aware strategies rank endpoints by. Lower is better. Every measure is
+ * read lock-free from the endpoint's live state and needs no clock (see {@link EndpointState} for how
+ * time-decayed values are compared without one).
+ */
+enum Load {
+  /** Calls in flight, divided by weight when weighted. */
+  IN_FLIGHT {
+    @Override
+    double score(EndpointState e, double weight) {
+      return e.inFlight() / weight;
+    }
+  },
+
+  /**
+   * Latency EWMA times (in flight + 1), divided by weight. An endpoint without a latency yet scores 0
+   * while idle, so it gets probed, and {@link #PENALTY} while its probe is in flight, so it is not
+   * flooded before the first answer says how fast it is (Finagle's rule).
+   */
+  RESPONSE_TIME {
+    @Override
+    double score(EndpointState e, double weight) {
+      int inFlight = e.inFlight();
+      double latency = e.latencyEwmaNanos();
+      if (Double.isNaN(latency)) {
+        return inFlight == 0 ? 0.0 : PENALTY + inFlight;
+      }
+      return latency * (inFlight + 1) / weight;
+    }
+  },
+
+  /**
+   * Recent response throughput divided by weight, as a log-domain key: {@code ln(bytes recently) +
+   * stamp / tau - ln(weight)}. Negative infinity for an endpoint that reported no bytes yet.
+   */
+  BANDWIDTH {
+    @Override
+    double score(EndpointState e, double weight) {
+      return e.throughputKey() - Math.log(weight);
+    }
+  };
+
+  /** Finagle's penalty for an endpoint with calls in flight but no latency measured yet. */
+  static final double PENALTY = (double) (Long.MAX_VALUE >> 16);
+
+  abstract double score(EndpointState e, double weight);
+
+  static EndpointState[] states(java.util.List<LiveEndpoint> endpoints, String strategy) {
+    EndpointState[] states = new EndpointState[endpoints.size()];
+    for (int i = 0; i < states.length; i++) {
+      LiveEndpoint e = endpoints.get(i);
+      if (!(e instanceof EndpointState)) {
+        throw new IllegalArgumentException(
+            "strategy " + strategy + " ranks endpoints by a LoadBalancer's live statistics; "
+                + "it cannot pick among " + e.getClass().getName());
+      }
+      states[i] = (EndpointState) e;
+    }
+    return states;
+  }
+}

@@ -1,0 +1,125 @@
+package dev.lb.strategy;
+
+import dev.lb.PickContext;
+import dev.lb.internal.EndpointState;
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/**
+ * Power of two choices: draw two distinct endpoints at random (in proportion to weight), send the
+ * call to the less loaded one. Mitzenmacher showed that two random choices already cut the maximum
+ * load from O(log n / log log n) to O(log log n); the pick stays O(1) and needs no global view.
+ *
+ * <p>Two load measures:
+ *
+ * <ul>
+ *   <li><b>least request</b>: calls in flight / weight (Envoy's LEAST_REQUEST with choice count 2);
+ *   <li><b>peak EWMA</b> (Finagle, linkerd): {@code cost x (in flight + 1) / weight}, where cost is a
+ *       peak-sensitive latency EWMA: a slower sample replaces it at once, faster ones blend in over
+ *       the decay window, and it decays towards zero while the endpoint gets no traffic, so an
+ *       endpoint that was slow is retried in time. An endpoint with no latency yet costs 0 while
+ *       idle and a large penalty while its first call is in flight: one probe at a time until the
+ *       first answer sets its cost.
+ * </ul>
+ *
+ * <p>Peak-EWMA costs decay with time, yet comparing two candidates needs no clock read: each stores
+ * {@code ln(cost) + stamp / tau}, and the difference of two keys gives the ratio of their costs at
+ * any common instant.
+ */
+final class PowerOfTwoChoicesStrategy implements Strategy {
+  static final PowerOfTwoChoicesStrategy LEAST_REQUEST = new PowerOfTwoChoicesStrategy(false);
+  static final PowerOfTwoChoicesStrategy PEAK_EWMA = new PowerOfTwoChoicesStrategy(true);
+
+  private final boolean peakEwma;
+
+  private PowerOfTwoChoicesStrategy(boolean peakEwma) {
+    this.peakEwma = peakEwma;
+  }
+
+  @Override
+  public String name() {
+    return peakEwma ? "peak_ewma" : "p2c";
+  }
+
+  @Override
+  public boolean usesPeakEwma() {
+    return peakEwma;
+  }
+
+  @Override
+  public Picker newPicker(List<LiveEndpoint> endpoints, StrategyContext context) {
+    EndpointState[] states = Load.states(endpoints, name());
+    if (states.length == 1) {
+      EndpointState only = states[0];
+      return (PickContext ignored) -> only;
+    }
+    int[] weights = Weights.of(states);
+    RandomGenerator random = context.random();
+    AliasTable table = AliasTable.allEqual(weights) ? null : new AliasTable(weights);
+    int n = states.length;
+    boolean peak = peakEwma;
+    return (PickContext ignored) -> {
+      int a;
+      int b;
+      if (table == null) {
+        a = random.nextInt(n);
+        b = random.nextInt(n - 1);
+        if (b >= a) {
+          b++;
+        }
+      } else {
+        a = table.sample(random);
+        b = table.sample(random);
+        if (b == a) {
+          // A heavy endpoint is often drawn twice; fall back to a uniform other one.
+          b = random.nextInt(n - 1);
+          if (b >= a) {
+            b++;
+          }
+        }
+      }
+      boolean bWins =
+          peak
+              ? peakLess(states[b], weights[b], states[a], weights[a])
+              : (long) states[b].inFlight() * weights[a] < (long) states[a].inFlight() * weights[b];
+      return bWins ? states[b] : states[a];
+    };
+  }
+
+  /** Returns true if x's peak-EWMA load is strictly lower than y's. */
+  static boolean peakLess(EndpointState x, int wx, EndpointState y, int wy) {
+    int ox = x.inFlight();
+    int oy = y.inFlight();
+    double kx = x.peakKey();
+    double ky = y.peakKey();
+    int cx = costClass(kx, ox);
+    int cy = costClass(ky, oy);
+    if (cx != cy) {
+      return cx < cy;
+    }
+    if (cx == UNMEASURED_BUSY) {
+      return ox < oy;
+    }
+    if (cx == UNMEASURED_IDLE) {
+      return false;
+    }
+    // cost_x / cost_y = exp(kx - ky) at any instant.
+    return Math.exp(kx - ky) * (ox + 1.0) * wy < (oy + 1.0) * wx;
+  }
+
+  private static final int UNMEASURED_IDLE = 0;
+  private static final int MEASURED = 1;
+  private static final int UNMEASURED_BUSY = 2;
+
+  private static int costClass(double key, int inFlight) {
+    if (!Double.isNaN(key)) {
+      return MEASURED;
+    }
+    return inFlight == 0 ? UNMEASURED_IDLE : UNMEASURED_BUSY;
+  }
+
+  @Override
+  public String toString() {
+    return name();
+  }
+}

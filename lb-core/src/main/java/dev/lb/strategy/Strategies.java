@@ -1,0 +1,154 @@
+package dev.lb.strategy;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The built-in selection strategies. Each is an immutable, shareable singleton; one strategy
+ * instance may serve any number of balancers.
+ *
+ * <table>
+ *   <caption>Which strategy when</caption>
+ *   <tr><th>name</th><th>picks</th><th>weights</th><th>cost per pick</th></tr>
+ *   <tr><td>{@code round_robin}</td><td>each endpoint in turn</td><td>ignored</td><td>O(1)</td></tr>
+ *   <tr><td>{@code weighted_round_robin}</td><td>in turn, smoothly interleaved by weight (nginx)</td>
+ *       <td>yes</td><td>O(1)</td></tr>
+ *   <tr><td>{@code random}</td><td>uniformly at random</td><td>ignored</td><td>O(1)</td></tr>
+ *   <tr><td>{@code weighted_random}</td><td>at random, in proportion to weight</td><td>yes</td>
+ *       <td>O(1)</td></tr>
+ *   <tr><td>{@code least_connections}</td><td>fewest calls in flight</td><td>ignored</td>
+ *       <td>O(n)</td></tr>
+ *   <tr><td>{@code weighted_least_connections}</td><td>fewest calls in flight per unit of weight</td>
+ *       <td>yes</td><td>O(n)</td></tr>
+ *   <tr><td>{@code least_response_time}</td><td>lowest latency EWMA x (in flight + 1)</td>
+ *       <td>yes</td><td>O(n)</td></tr>
+ *   <tr><td>{@code least_bandwidth}</td><td>lowest recent response throughput</td><td>yes</td>
+ *       <td>O(n)</td></tr>
+ *   <tr><td>{@code p2c}</td><td>less loaded (in flight) of two random endpoints</td><td>yes</td>
+ *       <td>O(1)</td></tr>
+ *   <tr><td>{@code peak_ewma}</td><td>cheaper (peak latency x load) of two random endpoints</td>
+ *       <td>yes</td><td>O(1)</td></tr>
+ * </table>
+ *
+ * <p>For latency-sensitive traffic over backends that can slow down, {@link #peakEwma()} reacts
+ * fastest; for equal backends and cheap calls, {@link #roundRobin()} is simplest and cheapest.
+ */
+public final class Strategies {
+  private static final Map<String, Strategy> BY_NAME = new LinkedHashMap<>();
+
+  static {
+    for (Strategy s :
+        new Strategy[] {
+          roundRobin(),
+          weightedRoundRobin(),
+          random(),
+          weightedRandom(),
+          leastConnections(),
+          weightedLeastConnections(),
+          leastResponseTime(),
+          leastBandwidth(),
+          powerOfTwoChoices(),
+          peakEwma()
+        }) {
+      BY_NAME.put(s.name(), s);
+    }
+  }
+
+  private Strategies() {}
+
+  /** Each endpoint in turn, ignoring weights. */
+  public static Strategy roundRobin() {
+    return RoundRobinStrategy.INSTANCE;
+  }
+
+  /**
+   * Smooth weighted round robin (nginx): each endpoint in turn as often as its weight says, with
+   * the turns of heavy endpoints spread out. Weights 5, 1, 1 give {@code a a b a c a a}.
+   */
+  public static Strategy weightedRoundRobin() {
+    return SmoothWeightedRoundRobinStrategy.INSTANCE;
+  }
+
+  /** Uniformly at random, ignoring weights. */
+  public static Strategy random() {
+    return RandomStrategy.UNWEIGHTED;
+  }
+
+  /** At random, in proportion to weight. */
+  public static Strategy weightedRandom() {
+    return RandomStrategy.WEIGHTED;
+  }
+
+  /** The endpoint with the fewest calls in flight; ties broken at random. */
+  public static Strategy leastConnections() {
+    return new LeastLoadedStrategy("least_connections", Load.IN_FLIGHT, false);
+  }
+
+  /**
+   * The endpoint with the fewest calls in flight per unit of weight; ties broken at random in
+   * proportion to weight.
+   */
+  public static Strategy weightedLeastConnections() {
+    return new LeastLoadedStrategy("weighted_least_connections", Load.IN_FLIGHT, true);
+  }
+
+  /**
+   * The endpoint with the lowest latency EWMA x (calls in flight + 1) / weight. Endpoints without a
+   * measured latency are probed one call at a time.
+   */
+  public static Strategy leastResponseTime() {
+    return new LeastLoadedStrategy("least_response_time", Load.RESPONSE_TIME, true);
+  }
+
+  /**
+   * The endpoint with the least recent response throughput per unit of weight, from the byte counts
+   * callers report with {@link dev.lb.Lease#onSuccess(long, long)}. The throughput decays over the
+   * balancer's {@linkplain dev.lb.LoadBalancer.Builder#decayWindow decay window}.
+   */
+  public static Strategy leastBandwidth() {
+    return new LeastLoadedStrategy("least_bandwidth", Load.BANDWIDTH, true);
+  }
+
+  /**
+   * Power of two choices, least request: of two endpoints drawn at random (by weight), the one with
+   * fewer calls in flight per unit of weight.
+   */
+  public static Strategy powerOfTwoChoices() {
+    return PowerOfTwoChoicesStrategy.LEAST_REQUEST;
+  }
+
+  /**
+   * Power of two choices with Finagle's peak-EWMA cost: of two endpoints drawn at random (by weight),
+   * the one with the lower peak-sensitive latency x (calls in flight + 1) / weight. Latency decays
+   * over the balancer's {@linkplain dev.lb.LoadBalancer.Builder#decayWindow decay window} (10 s by
+   * default). A new endpoint is probed one call at a time until its first latency is known.
+   */
+  public static Strategy peakEwma() {
+    return PowerOfTwoChoicesStrategy.PEAK_EWMA;
+  }
+
+  /** The names {@link #byName} accepts, in the order of the table above. */
+  public static Set<String> names() {
+    return BY_NAME.keySet();
+  }
+
+  /**
+   * Returns the built-in strategy with this {@link Strategy#name() name}, such as {@code
+   * round_robin} or {@code peak_ewma}; case and {@code -} versus {@code _} do not matter.
+   *
+   * @throws IllegalArgumentException if no built-in strategy has that name
+   */
+  public static Strategy byName(String name) {
+    if (name == null || name.isBlank()) {
+      throw new IllegalArgumentException(
+          "strategy must be one of " + names() + " but was " + (name == null ? "null" : "'" + name + "'"));
+    }
+    Strategy s = BY_NAME.get(name.trim().toLowerCase(java.util.Locale.ROOT).replace('-', '_'));
+    if (s == null) {
+      throw new IllegalArgumentException(
+          "strategy must be one of " + names() + " but was '" + name + "'");
+    }
+    return s;
+  }
+}

@@ -1,0 +1,31 @@
+package dev.lb.strategy;
+
+import java.util.List;
+
+/**
+ * A selection strategy: given the endpoints that may be picked, builds the {@link Picker} that
+ * chooses among them. {@link Strategies} has the built-in ones; implement this interface for a
+ * custom one.
+ *
+ * <p>{@link #newPicker} runs on the balancer's serialized update path, once per membership change,
+ * never on a picking thread: do the expensive work (tables, rings, weight sums) there, so that {@link
+ * Picker#pick} stays cheap. Implementations must be immutable and thread-safe.
+ */
+public interface Strategy {
+  /** A short stable name, such as {@code round_robin}; shown in stats and error messages. */
+  String name();
+
+  /**
+   * Builds a picker over {@code endpoints}, which is non-empty, immutable, and ordered as the
+   * balancer's membership.
+   */
+  Picker newPicker(List<LiveEndpoint> endpoints, StrategyContext context);
+
+  /**
+   * Returns true if this strategy ranks endpoints by {@link LiveEndpoint#peakEwmaNanos}. Tracking it
+   * costs a clock read on every reported outcome, so balancers do so only when asked.
+   */
+  default boolean usesPeakEwma() {
+    return false;
+  }
+}
