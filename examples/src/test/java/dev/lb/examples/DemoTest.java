@@ -1,0 +1,48 @@
+package dev.lb.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lb.strategy.Strategies;
+import org.junit.jupiter.api.Test;
+
+/** Smoke test of the demo: it runs every strategy and tells the story it claims to tell. */
+class DemoTest {
+  private static Demo.Options options(String... args) {
+    return Demo.Options.parse(args);
+  }
+
+  @Test
+  void everyStrategyRuns_andAccountsForEveryCall() {
+    Demo.Options o = options("--calls", "2000");
+    for (String name : Strategies.names()) {
+      Demo.Result r = Demo.run(name, o);
+      long total = 0;
+      for (long p : r.picks) {
+        total += p;
+      }
+      assertThat(total).as(name).isEqualTo(2000);
+      assertThat(r.stats).contains("0 in flight");
+    }
+  }
+
+  @Test
+  void peakEwma_keepsTailLatencyFarBelowRoundRobin() {
+    Demo.Options o = options("--calls", "10000");
+    Demo.Result roundRobin = Demo.run("round_robin", o);
+    Demo.Result peakEwma = Demo.run("peak_ewma", o);
+    assertThat(roundRobin.picks[0]).isEqualTo(2500);
+    assertThat(peakEwma.picks[0]).isLessThan(500);
+    assertThat(peakEwma.percentile(0.99)).isLessThan(roundRobin.percentile(0.99) / 10);
+  }
+
+  @Test
+  void badOptions_rejectedNamingTheOption() {
+    assertThatThrownBy(() -> options("--calls", "0"))
+        .hasMessage("--calls must be a positive integer but was '0'");
+    assertThatThrownBy(() -> options("--strategy", "fastest"))
+        .hasMessageEndingWith("but was 'fastest'");
+    assertThatThrownBy(() -> options("--bogus", "1")).hasMessage("unknown option '--bogus'");
+    assertThatThrownBy(() -> options("--calls")).hasMessage("--calls needs a value");
+  }
+}
