@@ -140,8 +140,10 @@ class LoadBalancerTest {
     assertThatThrownBy(() -> Strategies.byName("fastest"))
         .hasMessageEndingWith("but was 'fastest'");
     assertThat(Strategies.byName("Peak-EWMA")).isSameAs(Strategies.peakEwma());
+    assertThat(Strategies.byName("least_connections")).isSameAs(Strategies.leastConnections());
     for (String name : Strategies.names()) {
       assertThat(Strategies.byName(name).name()).isEqualTo(name);
+      assertThat(Strategies.byName(name)).isSameAs(Strategies.byName(name.toUpperCase()));
     }
   }
 

@@ -35,6 +35,14 @@ import java.util.Set;
  * fastest; for equal backends and cheap calls, {@link #roundRobin()} is simplest and cheapest.
  */
 public final class Strategies {
+  private static final Strategy LEAST_CONNECTIONS =
+      new LeastLoadedStrategy("least_connections", Load.IN_FLIGHT, false);
+  private static final Strategy WEIGHTED_LEAST_CONNECTIONS =
+      new LeastLoadedStrategy("weighted_least_connections", Load.IN_FLIGHT, true);
+  private static final Strategy LEAST_RESPONSE_TIME =
+      new LeastLoadedStrategy("least_response_time", Load.RESPONSE_TIME, true);
+  private static final Strategy LEAST_BANDWIDTH =
+      new LeastLoadedStrategy("least_bandwidth", Load.BANDWIDTH, true);
   private static final Map<String, Strategy> BY_NAME = new LinkedHashMap<>();
 
   static {
@@ -82,7 +90,7 @@ public final class Strategies {
 
   /** The endpoint with the fewest calls in flight; ties broken at random. */
   public static Strategy leastConnections() {
-    return new LeastLoadedStrategy("least_connections", Load.IN_FLIGHT, false);
+    return LEAST_CONNECTIONS;
   }
 
   /**
@@ -90,7 +98,7 @@ public final class Strategies {
    * proportion to weight.
    */
   public static Strategy weightedLeastConnections() {
-    return new LeastLoadedStrategy("weighted_least_connections", Load.IN_FLIGHT, true);
+    return WEIGHTED_LEAST_CONNECTIONS;
   }
 
   /**
@@ -98,7 +106,7 @@ public final class Strategies {
    * measured latency are probed one call at a time.
    */
   public static Strategy leastResponseTime() {
-    return new LeastLoadedStrategy("least_response_time", Load.RESPONSE_TIME, true);
+    return LEAST_RESPONSE_TIME;
   }
 
   /**
@@ -107,7 +115,7 @@ public final class Strategies {
    * balancer's {@linkplain dev.lb.LoadBalancer.Builder#decayWindow decay window}.
    */
   public static Strategy leastBandwidth() {
-    return new LeastLoadedStrategy("least_bandwidth", Load.BANDWIDTH, true);
+    return LEAST_BANDWIDTH;
   }
 
   /**
