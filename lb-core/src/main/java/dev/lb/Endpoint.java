@@ -181,9 +181,11 @@ public final class Endpoint {
 
     /** Adds one metadata entry, replacing any earlier value for {@code key}. */
     public Builder metadata(@Nullable String key, @Nullable String value) {
-      checkNotBlank(key, "metadata key");
-      checkArgument(value != null, "metadata value for '%s' must not be null", key);
-      metadata.put(key, value);
+      String k = checkNotBlank(key, "metadata key");
+      if (value == null) {
+        throw new IllegalArgumentException("metadata value for '" + k + "' must not be null");
+      }
+      metadata.put(k, value);
       return this;
     }
 

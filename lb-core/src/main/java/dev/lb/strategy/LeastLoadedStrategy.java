@@ -36,18 +36,18 @@ final class LeastLoadedStrategy implements Strategy {
   public Picker newPicker(List<LiveEndpoint> endpoints, StrategyContext context) {
     EndpointState[] states = Load.states(endpoints, name);
     int[] weights = weighted ? Weights.of(states) : Weights.ones(states.length);
-    double[] divisors = new double[weights.length];
+    Load load = this.load;
+    double[] weightTerms = new double[weights.length];
     for (int i = 0; i < weights.length; i++) {
-      divisors[i] = weights[i];
+      weightTerms[i] = load.weightTerm(weights[i]);
     }
     RandomGenerator random = context.random();
-    Load load = this.load;
     return (PickContext ignored) -> {
       int best = 0;
-      double bestScore = load.score(states[0], divisors[0]);
+      double bestScore = load.score(states[0], weightTerms[0]);
       long tiedWeight = weights[0];
       for (int i = 1; i < states.length; i++) {
-        double score = load.score(states[i], divisors[i]);
+        double score = load.score(states[i], weightTerms[i]);
         if (score < bestScore) {
           best = i;
           bestScore = score;

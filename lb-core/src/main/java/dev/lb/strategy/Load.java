@@ -39,15 +39,29 @@ enum Load {
    */
   BANDWIDTH {
     @Override
-    double score(EndpointState e, double weight) {
-      return e.throughputKey() - Math.log(weight);
+    double score(EndpointState e, double logWeight) {
+      return e.throughputKey() - logWeight;
+    }
+
+    @Override
+    double weightTerm(int weight) {
+      return Math.log(weight);
     }
   };
 
   /** Finagle's penalty for an endpoint with calls in flight but no latency measured yet. */
   static final double PENALTY = (double) (Long.MAX_VALUE >> 16);
 
-  abstract double score(EndpointState e, double weight);
+  /**
+   * The endpoint's score; {@code weightTerm} is {@link #weightTerm} of its weight, computed once per
+   * picker.
+   */
+  abstract double score(EndpointState e, double weightTerm);
+
+  /** What {@link #score} takes for a weight: the weight itself unless the score is a logarithm. */
+  double weightTerm(int weight) {
+    return weight;
+  }
 
   static EndpointState[] states(java.util.List<LiveEndpoint> endpoints, String strategy) {
     EndpointState[] states = new EndpointState[endpoints.size()];
