@@ -95,7 +95,7 @@ public record BalancerStats(
   }
 
   static String formatBytesPerSecond(double rate) {
-    if (rate < 1) {
+    if (Double.isNaN(rate) || rate < 1) {
       return "-";
     }
     if (rate < 1024) {

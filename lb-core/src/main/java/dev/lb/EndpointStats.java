@@ -18,7 +18,8 @@ import org.jspecify.annotations.Nullable;
  * @param peakEwmaNanos peak-EWMA latency decayed to now, in nanoseconds; {@code NaN} if not tracked
  *     by the strategy or not yet measured
  * @param responseBytes total response bytes reported
- * @param throughputBytesPerSecond recent response throughput, decayed to now
+ * @param throughputBytesPerSecond recent response throughput, decayed to now; {@code NaN} if not
+ *     tracked by the strategy
  * @param lastFailure the most recent failure cause reported, or null
  */
 public record EndpointStats(

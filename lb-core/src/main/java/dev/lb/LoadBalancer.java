@@ -66,7 +66,11 @@ public final class LoadBalancer {
     this.ticker = builder.ticker;
     this.strategyContext = new StrategyContext(builder.random, builder.ticker);
     this.metricsClock =
-        new MetricsClock(builder.ticker, builder.decayWindow.toNanos(), strategy.usesPeakEwma());
+        new MetricsClock(
+            builder.ticker,
+            builder.decayWindow.toNanos(),
+            strategy.usesPeakEwma(),
+            strategy.usesThroughput());
     List<EndpointState> states = new ArrayList<>(builder.endpoints.size());
     for (Endpoint e : builder.endpoints.values()) {
       states.add(new EndpointState(e, metricsClock));

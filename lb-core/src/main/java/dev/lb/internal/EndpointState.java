@@ -177,7 +177,8 @@ public final class EndpointState implements LiveEndpoint {
   }
 
   private void observe(long latencyNanos, long bytes, boolean failed) {
-    boolean needClock = bytes > 0 || (clock.trackPeakEwma && latencyNanos >= 0);
+    boolean trackBytes = bytes > 0 && clock.trackThroughput;
+    boolean needClock = trackBytes || (clock.trackPeakEwma && latencyNanos >= 0);
     long now = needClock ? clock.now() : 0L;
     if (latencyNanos >= 0) {
       double sample = Math.max(1.0, (double) latencyNanos);
@@ -197,6 +198,8 @@ public final class EndpointState implements LiveEndpoint {
     }
     if (bytes > 0) {
       RESPONSE_BYTES.getAndAdd(this, bytes);
+    }
+    if (trackBytes) {
       double decayed = clock.decay(
           (double) BYTES_DECAYED.getAcquire(this), (long) BYTES_STAMP.getAcquire(this), now);
       double next = decayed + bytes;
@@ -252,6 +255,9 @@ public final class EndpointState implements LiveEndpoint {
 
   @Override
   public double throughputBytesPerSecond(long nowNanos) {
+    if (!clock.trackThroughput) {
+      return Double.NaN;
+    }
     double decayed = clock.decay(
         (double) BYTES_DECAYED.getAcquire(this), (long) BYTES_STAMP.getAcquire(this), nowNanos);
     return decayed / clock.tauSeconds();

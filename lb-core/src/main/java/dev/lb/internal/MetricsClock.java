@@ -6,7 +6,8 @@ import dev.lb.Ticker;
 
 /**
  * The time base shared by every {@link EndpointState} of one balancer: its ticker, the decay window
- * {@code tau} of time-decayed estimators, and whether peak EWMA is tracked.
+ * {@code tau} of time-decayed estimators, and which of them are tracked (each costs a clock read per
+ * reported outcome, so only those the strategy ranks by).
  *
  * <p>Immutable and thread-safe.
  */
@@ -15,17 +16,22 @@ public final class MetricsClock {
   private final long epoch;
   private final double tauNanos;
   final boolean trackPeakEwma;
+  final boolean trackThroughput;
 
   /**
    * @param decayWindowNanos the time constant of exponential decay: a value loses 63% of its weight
    *     after one window
+   * @param trackPeakEwma whether outcomes feed the peak-EWMA estimator
+   * @param trackThroughput whether outcomes with bytes feed the throughput estimator
    */
-  public MetricsClock(Ticker ticker, long decayWindowNanos, boolean trackPeakEwma) {
+  public MetricsClock(
+      Ticker ticker, long decayWindowNanos, boolean trackPeakEwma, boolean trackThroughput) {
     checkArgument(decayWindowNanos > 0, "decayWindow must be positive but was %sns", decayWindowNanos);
     this.ticker = ticker;
     this.epoch = ticker.read();
     this.tauNanos = decayWindowNanos;
     this.trackPeakEwma = trackPeakEwma;
+    this.trackThroughput = trackThroughput;
   }
 
   long now() {

@@ -33,6 +33,11 @@ final class LeastLoadedStrategy implements Strategy {
   }
 
   @Override
+  public boolean usesThroughput() {
+    return load == Load.BANDWIDTH;
+  }
+
+  @Override
   public Picker newPicker(List<LiveEndpoint> endpoints, StrategyContext context) {
     EndpointState[] states = Load.states(endpoints, name);
     int[] weights = weighted ? Weights.of(states) : Weights.ones(states.length);

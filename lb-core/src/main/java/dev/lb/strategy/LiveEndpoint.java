@@ -40,7 +40,7 @@ public interface LiveEndpoint {
 
   /**
    * Recent response throughput in bytes per second, from the byte counts reported through leases,
-   * decayed to {@code nowNanos}.
+   * decayed to {@code nowNanos}, or {@code NaN} if it is not tracked by the balancer's strategy.
    *
    * @param nowNanos a reading of the balancer's {@link dev.lb.Ticker}
    */

@@ -28,4 +28,13 @@ public interface Strategy {
   default boolean usesPeakEwma() {
     return false;
   }
+
+  /**
+   * Returns true if this strategy ranks endpoints by {@link LiveEndpoint#throughputBytesPerSecond}.
+   * Tracking it costs a clock read and two transcendental functions on every outcome that reports
+   * bytes, so balancers do so only when asked.
+   */
+  default boolean usesThroughput() {
+    return false;
+  }
 }

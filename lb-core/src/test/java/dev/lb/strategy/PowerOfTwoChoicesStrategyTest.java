@@ -146,10 +146,18 @@ class PowerOfTwoChoicesStrategyTest {
   }
 
   @Test
-  void peakEwma_notTrackedByOtherStrategies() {
+  void decayedEstimators_trackedOnlyForStrategiesThatRankByThem() {
     LoadBalancer lb = balancer(Strategies.powerOfTwoChoices(), endpoints(1), 1);
-    lb.pick().onSuccess(1_000_000L);
-    assertThat(lb.stats().endpoints().get(0).peakEwmaNanos()).isNaN();
+    lb.pick().onSuccess(1_000_000L, 2048);
+    dev.lb.EndpointStats s = lb.stats().endpoints().get(0);
+    assertThat(s.peakEwmaNanos()).isNaN();
+    assertThat(s.throughputBytesPerSecond()).isNaN();
+    assertThat(s.responseBytes()).isEqualTo(2048);
+    assertThat(s.latencyEwmaNanos()).isEqualTo(1e6);
+    assertThat(Strategies.peakEwma().usesPeakEwma()).isTrue();
+    assertThat(Strategies.leastBandwidth().usesThroughput()).isTrue();
+    assertThat(Strategies.roundRobin().usesPeakEwma()).isFalse();
+    assertThat(Strategies.roundRobin().usesThroughput()).isFalse();
   }
 
   /**
