@@ -10,6 +10,7 @@ public final class Checks {
    * Throws {@link IllegalArgumentException} with {@code String.format(message, args)} unless {@code
    * condition} holds.
    */
+  @SuppressWarnings("AnnotateFormatMethod") // @FormatMethod is not in the JDK; lb-core is JDK-only
   public static void checkArgument(boolean condition, String message, @Nullable Object... args) {
     if (!condition) {
       throw new IllegalArgumentException(String.format(message, args));

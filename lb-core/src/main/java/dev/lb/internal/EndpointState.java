@@ -87,12 +87,19 @@ public final class EndpointState implements LiveEndpoint {
   private volatile long responseBytes;
 
   // Lossy estimators (see class comment). NaN means "no sample yet".
+  @SuppressWarnings("unused") // accessed through LATENCY_EWMA
   private double latencyEwma = Double.NaN;
+  @SuppressWarnings("unused") // accessed through PEAK_COST
   private double peakCost = Double.NaN;
+  @SuppressWarnings("unused") // accessed through PEAK_STAMP
   private long peakStamp;
+  @SuppressWarnings("unused") // accessed through PEAK_KEY
   private double peakKey = Double.NaN;
+  @SuppressWarnings("unused") // accessed through BYTES_DECAYED
   private double bytesDecayed;
+  @SuppressWarnings("unused") // accessed through BYTES_STAMP
   private long bytesStamp;
+  @SuppressWarnings("unused") // accessed through BYTES_KEY
   private double bytesKey = Double.NEGATIVE_INFINITY;
 
   public EndpointState(Endpoint endpoint, MetricsClock clock) {
