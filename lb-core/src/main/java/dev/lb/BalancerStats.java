@@ -16,7 +16,10 @@ import java.util.Locale;
  * @param endpoints one entry per endpoint, immutable
  */
 public record BalancerStats(
-    String balancerName, String strategyName, long membershipVersion, List<EndpointStats> endpoints) {
+    String balancerName,
+    String strategyName,
+    long membershipVersion,
+    List<EndpointStats> endpoints) {
 
   /** Copies {@code endpoints}. */
   public BalancerStats {
@@ -53,11 +56,25 @@ public record BalancerStats(
         String.format(
             Locale.ROOT,
             "balancer '%s' | strategy %s | %d endpoints | %d in flight | version %d%n",
-            balancerName, strategyName, endpoints.size(), inFlight(), membershipVersion));
+            balancerName,
+            strategyName,
+            endpoints.size(),
+            inFlight(),
+            membershipVersion));
     sb.append(
         String.format(
-            Locale.ROOT, row, "endpoint", "weight", "in-flight", "picks", "success", "failure",
-            "cancel", "share", "latency-ewma", "throughput"));
+            Locale.ROOT,
+            row,
+            "endpoint",
+            "weight",
+            "in-flight",
+            "picks",
+            "success",
+            "failure",
+            "cancel",
+            "share",
+            "latency-ewma",
+            "throughput"));
     long total = Math.max(1, picks());
     for (EndpointStats e : endpoints) {
       sb.append(

@@ -9,16 +9,17 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One backend instance that calls can be sent to: an immutable value of id, host, port, weight, zone
- * and metadata.
+ * One backend instance that calls can be sent to: an immutable value of id, host, port, weight,
+ * zone and metadata.
  *
  * <p>The <b>id</b> is the endpoint's identity within a {@link LoadBalancer}: two endpoints with the
- * same id are the same backend, and the balancer keeps its live statistics (in-flight calls, latency)
- * under that id while the endpoint's other fields (weight, metadata) change. It defaults to {@code
- * host:port}.
+ * same id are the same backend, and the balancer keeps its live statistics (in-flight calls,
+ * latency) under that id while the endpoint's other fields (weight, metadata) change. It defaults
+ * to {@code host:port}.
  *
  * <p>The <b>weight</b> is relative: an endpoint of weight 2 gets twice the share of one of weight 1
- * under weighted strategies; unweighted strategies ignore it. It must be positive and defaults to 1.
+ * under weighted strategies; unweighted strategies ignore it. It must be positive and defaults to
+ * 1.
  *
  * <pre>{@code
  * Endpoint a = Endpoint.of("10.0.0.1", 8080);
@@ -112,10 +113,9 @@ public final class Endpoint {
     if (this == o) {
       return true;
     }
-    if (!(o instanceof Endpoint)) {
+    if (!(o instanceof Endpoint that)) {
       return false;
     }
-    Endpoint that = (Endpoint) o;
     return port == that.port
         && weight == that.weight
         && id.equals(that.id)

@@ -6,8 +6,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * A point-in-time copy of one endpoint's live statistics, from {@link LoadBalancer#stats()}.
  *
- * <p>Each number was read atomically, but the numbers were not read at the same instant, so they may
- * disagree by the calls that completed while they were read. Immutable and thread-safe.
+ * <p>Each number was read atomically, but the numbers were not read at the same instant, so they
+ * may disagree by the calls that completed while they were read. Immutable and thread-safe.
  *
  * @param endpoint the endpoint as configured
  * @param inFlight calls picked and not yet reported
@@ -39,9 +39,7 @@ public record EndpointStats(
     return successes + failures + cancellations + inFlight;
   }
 
-  /**
-   * The latency EWMA rounded to the nanosecond, or null before the first report.
-   */
+  /** The latency EWMA rounded to the nanosecond, or null before the first report. */
   public @Nullable Duration latencyEwma() {
     return Double.isNaN(latencyEwmaNanos) ? null : Duration.ofNanos(Math.round(latencyEwmaNanos));
   }

@@ -8,12 +8,12 @@ import org.jspecify.annotations.Nullable;
 /**
  * One call's claim on the endpoint {@link LoadBalancer#pick picked} for it. The caller reports the
  * call's outcome on the lease exactly once: {@link #onSuccess}, {@link #onFailure} or {@link
- * #onCancel}. The report releases the call from the endpoint's in-flight count and feeds its latency
- * and throughput statistics, which load-aware strategies rank endpoints by.
+ * #onCancel}. The report releases the call from the endpoint's in-flight count and feeds its
+ * latency and throughput statistics, which load-aware strategies rank endpoints by.
  *
  * <p>Only the first report counts; later ones are ignored and return false, so racing completion
- * paths (a response and a timeout, say) can both report safely. A lease that is never reported leaves
- * its call counted in flight forever: report {@link #onCancel} when a call is abandoned.
+ * paths (a response and a timeout, say) can both report safely. A lease that is never reported
+ * leaves its call counted in flight forever: report {@link #onCancel} when a call is abandoned.
  *
  * <pre>{@code
  * Lease lease = balancer.pick();
@@ -69,8 +69,8 @@ public final class Lease {
    * Reports that the call succeeded after {@code latencyNanos}.
    *
    * @return true if this was the lease's first report, false if it was ignored
-   * @throws IllegalArgumentException if {@code latencyNanos} is negative (after the outcome has been
-   *     recorded, so counters stay right)
+   * @throws IllegalArgumentException if {@code latencyNanos} is negative (after the outcome has
+   *     been recorded, so counters stay right)
    */
   public boolean onSuccess(long latencyNanos) {
     return onSuccess(latencyNanos, 0L);
@@ -101,8 +101,8 @@ public final class Lease {
    *
    * @param cause what went wrong, kept as the endpoint's last failure for diagnostics; may be null
    * @return true if this was the lease's first report, false if it was ignored
-   * @throws IllegalArgumentException if {@code latencyNanos} is negative (after the outcome has been
-   *     recorded, so counters stay right)
+   * @throws IllegalArgumentException if {@code latencyNanos} is negative (after the outcome has
+   *     been recorded, so counters stay right)
    */
   public boolean onFailure(long latencyNanos, @Nullable Throwable cause) {
     if (!claim()) {

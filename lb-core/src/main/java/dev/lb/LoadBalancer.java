@@ -40,16 +40,17 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Threading</h2>
  *
- * <p>Thread-safe. Picking and reporting are lock-free: {@link #pick} reads one volatile reference to
- * the current immutable snapshot (endpoints plus the strategy's {@link Picker}), asks the picker, and
- * counts the call in flight. Selection allocates nothing; the returned lease is one small object.
+ * <p>Thread-safe. Picking and reporting are lock-free: {@link #pick} reads one volatile reference
+ * to the current immutable snapshot (endpoints plus the strategy's {@link Picker}), asks the
+ * picker, and counts the call in flight. Selection allocates nothing; the returned lease is one
+ * small object.
  *
  * <p>Membership changes ({@link #addEndpoint}, {@link #removeEndpoint}, {@link #updateEndpoint},
  * {@link #reweight}, {@link #setEndpoints}) are applied one at a time on a serialized path: each
  * builds the next snapshot, including a new picker, and publishes it with a single volatile write
- * before returning. A pick that starts after a change returned sees it; a pick already under way may
- * still return an endpoint just removed. Changes that change nothing are skipped. Live statistics are
- * kept per endpoint id and survive every change but the endpoint's removal.
+ * before returning. A pick that starts after a change returned sees it; a pick already under way
+ * may still return an endpoint just removed. Changes that change nothing are skipped. Live
+ * statistics are kept per endpoint id and survive every change but the endpoint's removal.
  */
 public final class LoadBalancer {
   private final String name;
@@ -221,7 +222,10 @@ public final class LoadBalancer {
   public boolean reweight(String id, int weight) {
     synchronized (updateLock) {
       EndpointState state = snapshot.byId.get(id);
-      checkArgument(state != null, "no endpoint with id '%s' in balancer '%s'", id, name);
+      if (state == null) {
+        throw new IllegalArgumentException(
+            String.format("no endpoint with id '%s' in balancer '%s'", id, name));
+      }
       return updateEndpoint(state.endpoint().toBuilder().weight(weight).build());
     }
   }
@@ -347,8 +351,8 @@ public final class LoadBalancer {
       if (chosen == null) {
         return null;
       }
-      if (chosen instanceof EndpointState) {
-        return (EndpointState) chosen;
+      if (chosen instanceof EndpointState state) {
+        return state;
       }
       throw new IllegalStateException(
           "picker returned " + chosen + ", which is not one of the endpoints it was given");
@@ -412,10 +416,10 @@ public final class LoadBalancer {
     }
 
     /**
-     * Sets the random source strategies draw from. It is called concurrently by every picking thread,
-     * so it must be thread-safe unless the balancer is used from one thread only (a seeded {@link
-     * java.util.SplittableRandom} makes a single-threaded test reproducible). Defaults to the calling
-     * thread's {@link java.util.concurrent.ThreadLocalRandom}.
+     * Sets the random source strategies draw from. It is called concurrently by every picking
+     * thread, so it must be thread-safe unless the balancer is used from one thread only (a seeded
+     * {@link java.util.SplittableRandom} makes a single-threaded test reproducible). Defaults to
+     * the calling thread's {@link java.util.concurrent.ThreadLocalRandom}.
      */
     public Builder random(RandomGenerator random) {
       this.random = checkNotNull(random, "random");

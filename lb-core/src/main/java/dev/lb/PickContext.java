@@ -144,20 +144,13 @@ public final class PickContext {
 
   @Override
   public String toString() {
-    String key;
-    switch (keyKind) {
-      case CHARS:
-        key = "'" + objectKey + "'";
-        break;
-      case BYTES:
-        key = ((byte[]) castNonNull(objectKey)).length + " bytes";
-        break;
-      case LONG:
-        key = Long.toString(longKey);
-        break;
-      default:
-        key = "none";
-    }
+    String key =
+        switch (keyKind) {
+          case CHARS -> "'" + objectKey + "'";
+          case BYTES -> ((byte[]) castNonNull(objectKey)).length + " bytes";
+          case LONG -> Long.toString(longKey);
+          default -> "none";
+        };
     return "PickContext{key=" + key + ", attributes=" + attributes + "}";
   }
 

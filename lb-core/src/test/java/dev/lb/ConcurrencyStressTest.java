@@ -35,8 +35,7 @@ class ConcurrencyStressTest {
 
   @ParameterizedTest
   @MethodSource("strategies")
-  void picksRaceMembershipChanges_countersExact_noStalePicks(String strategyName)
-      throws Exception {
+  void picksRaceMembershipChanges_countersExact_noStalePicks(String strategyName) throws Exception {
     Strategy strategy = Strategies.byName(strategyName);
     LoadBalancer lb =
         LoadBalancer.builder().name("stress").strategy(strategy).endpoints(initial()).build();
@@ -76,14 +75,10 @@ class ConcurrencyStressTest {
                     }
                     picksById.computeIfAbsent(id, k -> new LongAdder()).increment();
                     switch (random.nextInt(3)) {
-                      case 0:
-                        lease.onSuccess(random.nextLong(1_000, 5_000_000), random.nextInt(4096));
-                        break;
-                      case 1:
-                        lease.onFailure(random.nextLong(1_000, 5_000_000), null);
-                        break;
-                      default:
-                        lease.onCancel();
+                      case 0 ->
+                          lease.onSuccess(random.nextLong(1_000, 5_000_000), random.nextInt(4096));
+                      case 1 -> lease.onFailure(random.nextLong(1_000, 5_000_000), null);
+                      default -> lease.onCancel();
                     }
                     // Racing second reports must be ignored.
                     lease.onSuccess(1);

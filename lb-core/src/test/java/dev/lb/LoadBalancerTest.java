@@ -37,7 +37,8 @@ class LoadBalancerTest {
   @Test
   void pick_strategyChoosesNone_throwsWithEndpointCountsByState() {
     Strategy none = named("nothing", (endpoints, ctx) -> c -> null);
-    LoadBalancer lb = LoadBalancer.builder().name("b").strategy(none).endpoints(endpoints(3)).build();
+    LoadBalancer lb =
+        LoadBalancer.builder().name("b").strategy(none).endpoints(endpoints(3)).build();
     assertThatThrownBy(lb::pick)
         .isInstanceOf(NoEndpointAvailableException.class)
         .hasMessage(
@@ -143,7 +144,8 @@ class LoadBalancerTest {
     assertThat(Strategies.byName("least_connections")).isSameAs(Strategies.leastConnections());
     for (String name : Strategies.names()) {
       assertThat(Strategies.byName(name).name()).isEqualTo(name);
-      assertThat(Strategies.byName(name)).isSameAs(Strategies.byName(name.toUpperCase()));
+      assertThat(Strategies.byName(name))
+          .isSameAs(Strategies.byName(name.toUpperCase(java.util.Locale.ROOT)));
     }
   }
 

@@ -64,8 +64,7 @@ public class PickBenchmark {
               .weight(1 + i % 5)
               .build());
     }
-    balancer =
-        LoadBalancer.builder().strategy(Strategies.byName(strategy)).endpoints(list).build();
+    balancer = LoadBalancer.builder().strategy(Strategies.byName(strategy)).endpoints(list).build();
   }
 
   @Benchmark

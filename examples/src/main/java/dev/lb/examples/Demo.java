@@ -16,10 +16,10 @@ import java.util.SplittableRandom;
  * Balances simulated calls over in-process endpoints, one of them five times slower than the rest,
  * and prints how each strategy spread the calls and what latency callers saw.
  *
- * <p>The run is a discrete-event simulation on a virtual clock (the balancer's {@link Ticker}), so it
- * takes well under a second however long the simulated traffic lasts, and the same seed prints the
- * same table. Each endpoint has a few workers; calls that find them busy queue, so an endpoint that
- * gets more than it can serve gets slower, which is what load-aware strategies notice.
+ * <p>The run is a discrete-event simulation on a virtual clock (the balancer's {@link Ticker}), so
+ * it takes well under a second however long the simulated traffic lasts, and the same seed prints
+ * the same table. Each endpoint has a few workers; calls that find them busy queue, so an endpoint
+ * that gets more than it can serve gets slower, which is what load-aware strategies notice.
  *
  * <pre>
  * usage: Demo [--strategy NAME|all] [--calls N] [--endpoints N] [--rate CALLS_PER_SECOND] [--seed N]
@@ -237,26 +237,18 @@ public final class Demo {
         }
         String value = args[++i];
         switch (flag) {
-          case "--strategy":
-            o.strategy = value.equals("all") ? "all" : Strategies.byName(value).name();
-            break;
-          case "--calls":
-            o.calls = positiveInt(flag, value);
-            break;
-          case "--endpoints":
+          case "--strategy" ->
+              o.strategy = value.equals("all") ? "all" : Strategies.byName(value).name();
+          case "--calls" -> o.calls = positiveInt(flag, value);
+          case "--endpoints" -> {
             o.endpoints = positiveInt(flag, value);
             if (o.endpoints < 2) {
               throw new IllegalArgumentException("--endpoints must be at least 2 but was " + value);
             }
-            break;
-          case "--rate":
-            o.rate = positiveInt(flag, value);
-            break;
-          case "--seed":
-            o.seed = Long.parseLong(value);
-            break;
-          default:
-            throw new IllegalArgumentException("unknown option '" + flag + "'");
+          }
+          case "--rate" -> o.rate = positiveInt(flag, value);
+          case "--seed" -> o.seed = Long.parseLong(value);
+          default -> throw new IllegalArgumentException("unknown option '" + flag + "'");
         }
       }
       return o;
@@ -271,7 +263,8 @@ public final class Demo {
       } catch (NumberFormatException ignored) {
         // reported below
       }
-      throw new IllegalArgumentException(flag + " must be a positive integer but was '" + value + "'");
+      throw new IllegalArgumentException(
+          flag + " must be a positive integer but was '" + value + "'");
     }
   }
 }

@@ -1,7 +1,6 @@
 package dev.lb.internal;
 
 import dev.lb.Endpoint;
-import dev.lb.Ticker;
 import dev.lb.strategy.LiveEndpoint;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -11,20 +10,20 @@ import org.jspecify.annotations.Nullable;
  * The live state of one endpoint: exact counters and lossy estimators, all lock-free.
  *
  * <p><b>Counters</b> (in flight, successes, failures, cancellations, bytes) are updated with atomic
- * read-modify-write operations and are exact: every pick adds one call in flight, every first report
- * on a lease removes it. Total picks are derived ({@code inFlight + successes + failures + cancels}),
- * never counted separately.
+ * read-modify-write operations and are exact: every pick adds one call in flight, every first
+ * report on a lease removes it. Total picks are derived ({@code inFlight + successes + failures +
+ * cancels}), never counted separately.
  *
  * <p><b>Estimators</b> (latency EWMA, peak EWMA, throughput) are updated with plain release stores
- * after reading the previous value: two completions racing on the same endpoint may lose one sample.
- * That is the usual trade for statistics (Finagle guards them with a lock instead) and keeps
- * completion free of contention beyond the counters.
+ * after reading the previous value: two completions racing on the same endpoint may lose one
+ * sample. That is the usual trade for statistics (Finagle guards them with a lock instead) and
+ * keeps completion free of contention beyond the counters.
  *
- * <p><b>Decay without a clock on the pick path.</b> Peak EWMA and throughput decay exponentially with
- * time: a value {@code v} stored at time {@code s} is worth {@code v * exp(-(now - s) / tau)} at
- * {@code now}. Comparing two such values does not need {@code now}: {@code ln(v) + s / tau} orders them
- * the same way at every instant. Each update therefore also stores that log-domain key, and pickers
- * compare keys, so picking never reads the clock nor calls {@code exp} per endpoint.
+ * <p><b>Decay without a clock on the pick path.</b> Peak EWMA and throughput decay exponentially
+ * with time: a value {@code v} stored at time {@code s} is worth {@code v * exp(-(now - s) / tau)}
+ * at {@code now}. Comparing two such values does not need {@code now}: {@code ln(v) + s / tau}
+ * orders them the same way at every instant. Each update therefore also stores that log-domain key,
+ * and pickers compare keys, so picking never reads the clock nor calls {@code exp} per endpoint.
  */
 public final class EndpointState implements LiveEndpoint {
   /**
@@ -89,16 +88,22 @@ public final class EndpointState implements LiveEndpoint {
   // Lossy estimators (see class comment). NaN means "no sample yet".
   @SuppressWarnings("unused") // accessed through LATENCY_EWMA
   private double latencyEwma = Double.NaN;
+
   @SuppressWarnings("unused") // accessed through PEAK_COST
   private double peakCost = Double.NaN;
+
   @SuppressWarnings("unused") // accessed through PEAK_STAMP
   private long peakStamp;
+
   @SuppressWarnings("unused") // accessed through PEAK_KEY
   private double peakKey = Double.NaN;
+
   @SuppressWarnings("unused") // accessed through BYTES_DECAYED
   private double bytesDecayed;
+
   @SuppressWarnings("unused") // accessed through BYTES_STAMP
   private long bytesStamp;
+
   @SuppressWarnings("unused") // accessed through BYTES_KEY
   private double bytesKey = Double.NEGATIVE_INFINITY;
 
@@ -207,8 +212,9 @@ public final class EndpointState implements LiveEndpoint {
       RESPONSE_BYTES.getAndAdd(this, bytes);
     }
     if (trackBytes) {
-      double decayed = clock.decay(
-          (double) BYTES_DECAYED.getAcquire(this), (long) BYTES_STAMP.getAcquire(this), now);
+      double decayed =
+          clock.decay(
+              (double) BYTES_DECAYED.getAcquire(this), (long) BYTES_STAMP.getAcquire(this), now);
       double next = decayed + bytes;
       BYTES_DECAYED.setRelease(this, next);
       BYTES_STAMP.setRelease(this, now);
@@ -265,8 +271,9 @@ public final class EndpointState implements LiveEndpoint {
     if (!clock.trackThroughput) {
       return Double.NaN;
     }
-    double decayed = clock.decay(
-        (double) BYTES_DECAYED.getAcquire(this), (long) BYTES_STAMP.getAcquire(this), nowNanos);
+    double decayed =
+        clock.decay(
+            (double) BYTES_DECAYED.getAcquire(this), (long) BYTES_STAMP.getAcquire(this), nowNanos);
     return decayed / clock.tauSeconds();
   }
 

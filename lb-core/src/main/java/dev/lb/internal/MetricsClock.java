@@ -6,8 +6,8 @@ import dev.lb.Ticker;
 
 /**
  * The time base shared by every {@link EndpointState} of one balancer: its ticker, the decay window
- * {@code tau} of time-decayed estimators, and which of them are tracked (each costs a clock read per
- * reported outcome, so only those the strategy ranks by).
+ * {@code tau} of time-decayed estimators, and which of them are tracked (each costs a clock read
+ * per reported outcome, so only those the strategy ranks by).
  *
  * <p>Immutable and thread-safe.
  */
@@ -26,7 +26,8 @@ public final class MetricsClock {
    */
   public MetricsClock(
       Ticker ticker, long decayWindowNanos, boolean trackPeakEwma, boolean trackThroughput) {
-    checkArgument(decayWindowNanos > 0, "decayWindow must be positive but was %sns", decayWindowNanos);
+    checkArgument(
+        decayWindowNanos > 0, "decayWindow must be positive but was %sns", decayWindowNanos);
     this.ticker = ticker;
     this.epoch = ticker.read();
     this.tauNanos = decayWindowNanos;

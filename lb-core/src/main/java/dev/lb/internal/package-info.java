@@ -1,6 +1,6 @@
 /**
- * Implementation details shared between lb packages. Not exported by the module; not API, may change
- * in any release.
+ * Implementation details shared between lb packages. Not exported by the module; not API, may
+ * change in any release.
  */
 @NullMarked
 package dev.lb.internal;

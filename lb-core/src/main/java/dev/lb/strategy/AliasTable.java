@@ -3,8 +3,8 @@ package dev.lb.strategy;
 import java.util.random.RandomGenerator;
 
 /**
- * Vose's alias method: samples index {@code i} with probability {@code w_i / sum(w)} in O(1) with two
- * random draws, after an O(n) build. Immutable and thread-safe.
+ * Vose's alias method: samples index {@code i} with probability {@code w_i / sum(w)} in O(1) with
+ * two random draws, after an O(n) build. Immutable and thread-safe.
  */
 final class AliasTable {
   private final double[] probability;

@@ -6,15 +6,15 @@ import java.util.List;
 import java.util.random.RandomGenerator;
 
 /**
- * Scans every endpoint and picks the one with the lowest {@link Load} score: least connections, least
- * response time, least bandwidth. O(n) per pick; for large groups {@link PowerOfTwoChoicesStrategy}
- * gives nearly the same balance in O(1).
+ * Scans every endpoint and picks the one with the lowest {@link Load} score: least connections,
+ * least response time, least bandwidth. O(n) per pick; for large groups {@link
+ * PowerOfTwoChoicesStrategy} gives nearly the same balance in O(1).
  *
  * <p>Ties are broken at random in proportion to weight (weighted reservoir sampling over the tied
- * endpoints), never in favour of the first endpoint: with sequential calls every endpoint is idle at
- * pick time and ties are the norm, so the tie-break decides the distribution. For weighted variants
- * that makes an idle group share calls by weight, like nginx, which falls back to weighted round
- * robin among ties.
+ * endpoints), never in favour of the first endpoint: with sequential calls every endpoint is idle
+ * at pick time and ties are the norm, so the tie-break decides the distribution. For weighted
+ * variants that makes an idle group share calls by weight, like nginx, which falls back to weighted
+ * round robin among ties.
  */
 final class LeastLoadedStrategy implements Strategy {
   private final String name;

@@ -5,7 +5,8 @@ import dev.lb.Endpoint;
 /**
  * An endpoint together with the live statistics a strategy ranks it by: calls in flight, latency,
  * throughput. The balancer keeps one per endpoint id and hands the current ones to {@link
- * Strategy#newPicker} on every membership change; the same instance survives reweights and rebuilds.
+ * Strategy#newPicker} on every membership change; the same instance survives reweights and
+ * rebuilds.
  *
  * <p>Thread-safe: every method is a lock-free read of values that other threads keep updating, so
  * two reads are not a consistent snapshot. Implementations are provided by the balancer only.

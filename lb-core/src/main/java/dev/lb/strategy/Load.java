@@ -4,8 +4,8 @@ import dev.lb.internal.EndpointState;
 
 /**
  * The load measures the load-aware strategies rank endpoints by. Lower is better. Every measure is
- * read lock-free from the endpoint's live state and needs no clock (see {@link EndpointState} for how
- * time-decayed values are compared without one).
+ * read lock-free from the endpoint's live state and needs no clock (see {@link EndpointState} for
+ * how time-decayed values are compared without one).
  */
 enum Load {
   /** Calls in flight, divided by weight when weighted. */
@@ -17,9 +17,9 @@ enum Load {
   },
 
   /**
-   * Latency EWMA times (in flight + 1), divided by weight. An endpoint without a latency yet scores 0
-   * while idle, so it gets probed, and {@link #PENALTY} while its probe is in flight, so it is not
-   * flooded before the first answer says how fast it is (Finagle's rule).
+   * Latency EWMA times (in flight + 1), divided by weight. An endpoint without a latency yet scores
+   * 0 while idle, so it gets probed, and {@link #PENALTY} while its probe is in flight, so it is
+   * not flooded before the first answer says how fast it is (Finagle's rule).
    */
   RESPONSE_TIME {
     @Override
@@ -53,8 +53,8 @@ enum Load {
   static final double PENALTY = (double) (Long.MAX_VALUE >> 16);
 
   /**
-   * The endpoint's score; {@code weightTerm} is {@link #weightTerm} of its weight, computed once per
-   * picker.
+   * The endpoint's score; {@code weightTerm} is {@link #weightTerm} of its weight, computed once
+   * per picker.
    */
   abstract double score(EndpointState e, double weightTerm);
 
@@ -67,12 +67,15 @@ enum Load {
     EndpointState[] states = new EndpointState[endpoints.size()];
     for (int i = 0; i < states.length; i++) {
       LiveEndpoint e = endpoints.get(i);
-      if (!(e instanceof EndpointState)) {
+      if (!(e instanceof EndpointState state)) {
         throw new IllegalArgumentException(
-            "strategy " + strategy + " ranks endpoints by a LoadBalancer's live statistics; "
-                + "it cannot pick among " + e.getClass().getName());
+            "strategy "
+                + strategy
+                + " ranks endpoints by a LoadBalancer's live statistics; "
+                + "it cannot pick among "
+                + e.getClass().getName());
       }
-      states[i] = (EndpointState) e;
+      states[i] = state;
     }
     return states;
   }

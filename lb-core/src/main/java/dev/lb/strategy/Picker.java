@@ -7,9 +7,9 @@ import org.jspecify.annotations.Nullable;
  * Chooses one endpoint per call from a fixed set of endpoints. A picker is built by a {@link
  * Strategy} for one membership snapshot and replaced, never mutated, when membership changes.
  *
- * <p>Called concurrently by every thread that picks, so {@link #pick} must be thread-safe, lock-free,
- * fast, non-blocking and should not allocate. Internal mutable state (counters, positions) is allowed
- * but must tolerate races.
+ * <p>Called concurrently by every thread that picks, so {@link #pick} must be thread-safe,
+ * lock-free, fast, non-blocking and should not allocate. Internal mutable state (counters,
+ * positions) is allowed but must tolerate races.
  */
 @FunctionalInterface
 public interface Picker {

@@ -14,9 +14,9 @@ import java.util.random.RandomGenerator;
  *
  * <ul>
  *   <li><b>least request</b>: calls in flight / weight (Envoy's LEAST_REQUEST with choice count 2);
- *   <li><b>peak EWMA</b> (Finagle, linkerd): {@code cost x (in flight + 1) / weight}, where cost is a
- *       peak-sensitive latency EWMA: a slower sample replaces it at once, faster ones blend in over
- *       the decay window, and it decays towards zero while the endpoint gets no traffic, so an
+ *   <li><b>peak EWMA</b> (Finagle, linkerd): {@code cost x (in flight + 1) / weight}, where cost is
+ *       a peak-sensitive latency EWMA: a slower sample replaces it at once, faster ones blend in
+ *       over the decay window, and it decays towards zero while the endpoint gets no traffic, so an
  *       endpoint that was slow is retried in time. An endpoint with no latency yet costs 0 while
  *       idle and a large penalty while its first call is in flight: one probe at a time until the
  *       first answer sets its cost.

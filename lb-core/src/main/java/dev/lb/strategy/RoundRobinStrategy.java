@@ -3,7 +3,9 @@ package dev.lb.strategy;
 import dev.lb.PickContext;
 import java.util.List;
 
-/** Each endpoint in turn, ignoring weights. See {@link StripedSequence} for the concurrency design. */
+/**
+ * Each endpoint in turn, ignoring weights. See {@link StripedSequence} for the concurrency design.
+ */
 final class RoundRobinStrategy implements Strategy {
   static final RoundRobinStrategy INSTANCE = new RoundRobinStrategy();
 

@@ -13,17 +13,17 @@ import java.util.PriorityQueue;
  * <h2>Design</h2>
  *
  * <p>nginx runs that loop on every pick, which costs O(n) per pick and needs a lock. Here the whole
- * period of the schedule (the sum of the weights, after dividing by their greatest common divisor) is
- * computed once, on the update path, into a table of endpoint indexes; a pick is one table read at
- * the calling thread's position in a {@link StripedSequence}. Per-pick cost is O(1) and independent of
- * the number of endpoints.
+ * period of the schedule (the sum of the weights, after dividing by their greatest common divisor)
+ * is computed once, on the update path, into a table of endpoint indexes; a pick is one table read
+ * at the calling thread's position in a {@link StripedSequence}. Per-pick cost is O(1) and
+ * independent of the number of endpoints.
  *
  * <p>The table is built by nginx's algorithm while that takes at most {@value #NGINX_WORK_LIMIT}
- * steps (period x endpoints). Larger groups use an earliest-deadline-first schedule (endpoint {@code
- * i}'s {@code k}-th turn is due at {@code (k + 1/2) / w_i}) built in O(period log n): equally smooth,
- * each endpoint's turns evenly spaced, with the same proportions, though the interleaving of ties may
- * differ from nginx's. Periods longer than {@value #MAX_PERIOD} are scaled down proportionally (every
- * weight stays at least 1), so the table never exceeds about 1 MiB.
+ * steps (period x endpoints). Larger groups use an earliest-deadline-first schedule (endpoint
+ * {@code i}'s {@code k}-th turn is due at {@code (k + 1/2) / w_i}) built in O(period log n):
+ * equally smooth, each endpoint's turns evenly spaced, with the same proportions, though the
+ * interleaving of ties may differ from nginx's. Periods longer than {@value #MAX_PERIOD} are scaled
+ * down proportionally (every weight stays at least 1), so the table never exceeds about 1 MiB.
  */
 final class SmoothWeightedRoundRobinStrategy implements Strategy {
   static final SmoothWeightedRoundRobinStrategy INSTANCE = new SmoothWeightedRoundRobinStrategy();
@@ -100,7 +100,8 @@ final class SmoothWeightedRoundRobinStrategy implements Strategy {
   }
 
   private static int[] earliestDeadlineFirst(int[] w, int total) {
-    // Deadline of endpoint i's k-th turn: (2k + 1) / (2 w_i); compared exactly by cross-multiplying.
+    // Deadline of endpoint i's k-th turn: (2k + 1) / (2 w_i); compared exactly by
+    // cross-multiplying.
     long[] turns = new long[w.length];
     PriorityQueue<Integer> queue =
         new PriorityQueue<>(

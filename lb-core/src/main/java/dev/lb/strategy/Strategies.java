@@ -127,10 +127,11 @@ public final class Strategies {
   }
 
   /**
-   * Power of two choices with Finagle's peak-EWMA cost: of two endpoints drawn at random (by weight),
-   * the one with the lower peak-sensitive latency x (calls in flight + 1) / weight. Latency decays
-   * over the balancer's {@linkplain dev.lb.LoadBalancer.Builder#decayWindow decay window} (10 s by
-   * default). A new endpoint is probed one call at a time until its first latency is known.
+   * Power of two choices with Finagle's peak-EWMA cost: of two endpoints drawn at random (by
+   * weight), the one with the lower peak-sensitive latency x (calls in flight + 1) / weight.
+   * Latency decays over the balancer's {@linkplain dev.lb.LoadBalancer.Builder#decayWindow decay
+   * window} (10 s by default). A new endpoint is probed one call at a time until its first latency
+   * is known.
    */
   public static Strategy peakEwma() {
     return PowerOfTwoChoicesStrategy.PEAK_EWMA;
@@ -150,7 +151,10 @@ public final class Strategies {
   public static Strategy byName(String name) {
     if (name == null || name.isBlank()) {
       throw new IllegalArgumentException(
-          "strategy must be one of " + names() + " but was " + (name == null ? "null" : "'" + name + "'"));
+          "strategy must be one of "
+              + names()
+              + " but was "
+              + (name == null ? "null" : "'" + name + "'"));
     }
     Strategy s = BY_NAME.get(name.trim().toLowerCase(java.util.Locale.ROOT).replace('-', '_'));
     if (s == null) {

@@ -8,8 +8,8 @@ import java.util.List;
  * custom one.
  *
  * <p>{@link #newPicker} runs on the balancer's serialized update path, once per membership change,
- * never on a picking thread: do the expensive work (tables, rings, weight sums) there, so that {@link
- * Picker#pick} stays cheap. Implementations must be immutable and thread-safe.
+ * never on a picking thread: do the expensive work (tables, rings, weight sums) there, so that
+ * {@link Picker#pick} stays cheap. Implementations must be immutable and thread-safe.
  */
 public interface Strategy {
   /** A short stable name, such as {@code round_robin}; shown in stats and error messages. */
@@ -22,8 +22,8 @@ public interface Strategy {
   Picker newPicker(List<LiveEndpoint> endpoints, StrategyContext context);
 
   /**
-   * Returns true if this strategy ranks endpoints by {@link LiveEndpoint#peakEwmaNanos}. Tracking it
-   * costs a clock read on every reported outcome, so balancers do so only when asked.
+   * Returns true if this strategy ranks endpoints by {@link LiveEndpoint#peakEwmaNanos}. Tracking
+   * it costs a clock read on every reported outcome, so balancers do so only when asked.
    */
   default boolean usesPeakEwma() {
     return false;

@@ -5,9 +5,10 @@ import java.lang.invoke.VarHandle;
 import java.util.random.RandomGenerator;
 
 /**
- * Positions in a cyclic sequence {@code 0, 1, ..., bound - 1, 0, ...}, one position per stripe, with
- * each thread hashed onto a stripe. Round robin over this does not collapse under contention the way
- * one shared atomic counter does: threads on different stripes never write the same cache line.
+ * Positions in a cyclic sequence {@code 0, 1, ..., bound - 1, 0, ...}, one position per stripe,
+ * with each thread hashed onto a stripe. Round robin over this does not collapse under contention
+ * the way one shared atomic counter does: threads on different stripes never write the same cache
+ * line.
  *
  * <p>Each stripe walks the whole cycle in order, so every thread still sees a round-robin sequence,
  * and over all threads every position is visited equally often to within one per stripe and cycle.

@@ -27,7 +27,12 @@ class LeastLoadedStrategyTest {
       held.add(lb.pick());
     }
     assertThat(inFlight(lb).values()).containsOnly(10);
-    held.removeIf(l -> l.endpoint().id().equals("e1") && l.onSuccess(1));
+    // Finish one call on e1: it is now the only endpoint with fewer than 10.
+    held.stream()
+        .filter(l -> l.endpoint().id().equals("e1"))
+        .findFirst()
+        .orElseThrow()
+        .onSuccess(1);
     assertThat(lb.pick().endpoint().id()).isEqualTo("e1");
   }
 
@@ -116,7 +121,7 @@ class LeastLoadedStrategyTest {
     assertThat(e0.throughputBytesPerSecond()).isGreaterThan(0);
 
     // Two idle minutes (12 decay windows): e0's 1 MiB has faded below the others' next 1 KiB.
-    ticker.advance(java.time.Duration.ofSeconds(120));
+    ticker.advance(java.time.Duration.ofMinutes(2));
     lb.pick().onSuccess(1_000_000L, 1 << 10);
     lb.pick().onSuccess(1_000_000L, 1 << 10);
     assertThat(lb.pick().endpoint().id()).isEqualTo("e0");

@@ -48,8 +48,7 @@ class RoundRobinStrategyTest {
 
   @Test
   void ignoresWeights() {
-    LoadBalancer lb =
-        balancer(Strategies.roundRobin(), dev.lb.testing.Fixtures.weighted(1, 9), 1);
+    LoadBalancer lb = balancer(Strategies.roundRobin(), dev.lb.testing.Fixtures.weighted(1, 9), 1);
     assertThat(spread(lb, 1_000).values()).containsOnly(500);
   }
 

@@ -14,8 +14,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class SmoothWeightedRoundRobinStrategyTest {
-  private static final List<String> NGINX_5_1_1 =
-      List.of("e0", "e0", "e1", "e0", "e2", "e0", "e0");
+  private static final List<String> NGINX_5_1_1 = List.of("e0", "e0", "e1", "e0", "e2", "e0", "e0");
 
   @Test
   void schedule_weights511_isNginxSequence() {
@@ -82,12 +81,14 @@ class SmoothWeightedRoundRobinStrategyTest {
   void hugeWeights_scaledDownButProportionalAndNoEndpointStarved() {
     int[] w = {1_000_000, 500_000, 1};
     int[] schedule = SmoothWeightedRoundRobinStrategy.schedule(w);
-    assertThat(schedule.length).isLessThanOrEqualTo(SmoothWeightedRoundRobinStrategy.MAX_PERIOD + 3);
+    assertThat(schedule.length)
+        .isLessThanOrEqualTo(SmoothWeightedRoundRobinStrategy.MAX_PERIOD + 3);
     int[] counts = new int[3];
     for (int i : schedule) {
       counts[i]++;
     }
-    assertThat((double) counts[0] / counts[1]).isCloseTo(2.0, org.assertj.core.data.Offset.offset(0.001));
+    assertThat((double) counts[0] / counts[1])
+        .isCloseTo(2.0, org.assertj.core.data.Offset.offset(0.001));
     assertThat(counts[2]).isEqualTo(1);
   }
 
