@@ -37,6 +37,23 @@ class DemoTest {
   }
 
   @Test
+  void everyLoadAwareStrategy_shiftsCallsAwayFromTheSlowEndpoint() {
+    Demo.Options o = options("--calls", "10000");
+    for (String name :
+        new String[] {
+          "least_connections",
+          "weighted_least_connections",
+          "least_response_time",
+          "least_bandwidth",
+          "p2c",
+          "peak_ewma"
+        }) {
+      // A fair share would be 25%; the slow endpoint can serve only about 6% of this load.
+      assertThat(Demo.run(name, o).picks[0]).as(name).isLessThan(1_500);
+    }
+  }
+
+  @Test
   void badOptions_rejectedNamingTheOption() {
     assertThatThrownBy(() -> options("--calls", "0"))
         .hasMessage("--calls must be a positive integer but was '0'");

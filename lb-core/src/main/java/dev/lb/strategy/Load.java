@@ -34,13 +34,21 @@ enum Load {
   },
 
   /**
-   * Recent response throughput divided by weight, as a log-domain key: {@code ln(bytes recently) +
-   * stamp / tau - ln(weight)}. Negative infinity for an endpoint that reported no bytes yet.
+   * Recent response throughput x (in flight + 1), divided by weight, as a log-domain key: {@code
+   * ln(bytes recently) + stamp / tau + ln(in flight + 1) - ln(weight)}. Bytes are counted when a
+   * response completes, so the in-flight factor is what keeps a backlogged endpoint, which delivers
+   * little, from looking idle. An endpoint that reported no bytes yet scores negative infinity
+   * while idle and positive infinity while busy: probed one call at a time.
    */
   BANDWIDTH {
     @Override
     double score(EndpointState e, double logWeight) {
-      return e.throughputKey() - logWeight;
+      int inFlight = e.inFlight();
+      double key = e.throughputKey();
+      if (key == Double.NEGATIVE_INFINITY) {
+        return inFlight == 0 ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+      }
+      return key + logOnePlus(inFlight) - logWeight;
     }
 
     @Override
@@ -48,6 +56,19 @@ enum Load {
       return Math.log(weight);
     }
   };
+
+  private static final double[] LOG_ONE_PLUS = new double[1024];
+
+  static {
+    for (int i = 0; i < LOG_ONE_PLUS.length; i++) {
+      LOG_ONE_PLUS[i] = Math.log(i + 1.0);
+    }
+  }
+
+  /** {@code ln(n + 1)}, from a table for the usual small counts. */
+  static double logOnePlus(int n) {
+    return n < LOG_ONE_PLUS.length ? LOG_ONE_PLUS[n] : Math.log(n + 1.0);
+  }
 
   /** Finagle's penalty for an endpoint with calls in flight but no latency measured yet. */
   static final double PENALTY = (double) (Long.MAX_VALUE >> 16);

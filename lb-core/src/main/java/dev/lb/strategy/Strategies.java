@@ -23,7 +23,7 @@ import java.util.Set;
  *       <td>yes</td><td>O(n)</td></tr>
  *   <tr><td>{@code least_response_time}</td><td>lowest latency EWMA x (in flight + 1)</td>
  *       <td>yes</td><td>O(n)</td></tr>
- *   <tr><td>{@code least_bandwidth}</td><td>lowest recent response throughput</td><td>yes</td>
+ *   <tr><td>{@code least_bandwidth}</td><td>lowest recent response throughput x (in flight + 1)</td><td>yes</td>
  *       <td>O(n)</td></tr>
  *   <tr><td>{@code p2c}</td><td>less loaded (in flight) of two random endpoints</td><td>yes</td>
  *       <td>O(1)</td></tr>
@@ -110,9 +110,11 @@ public final class Strategies {
   }
 
   /**
-   * The endpoint with the least recent response throughput per unit of weight, from the byte counts
-   * callers report with {@link dev.lb.Lease#onSuccess(long, long)}. The throughput decays over the
-   * balancer's {@linkplain dev.lb.LoadBalancer.Builder#decayWindow decay window}.
+   * The endpoint with the least recent response throughput x (calls in flight + 1) per unit of
+   * weight, from the byte counts callers report with {@link dev.lb.Lease#onSuccess(long, long)}.
+   * The in-flight factor keeps a backlogged endpoint, which completes few responses, from looking
+   * idle; an endpoint with no bytes yet is probed one call at a time. The throughput decays over
+   * the balancer's {@linkplain dev.lb.LoadBalancer.Builder#decayWindow decay window}.
    */
   public static Strategy leastBandwidth() {
     return LEAST_BANDWIDTH;

@@ -128,6 +128,23 @@ class LeastLoadedStrategyTest {
   }
 
   @Test
+  void leastBandwidth_backloggedEndpointDoesNotLookIdle() {
+    FakeTicker ticker = new FakeTicker();
+    LoadBalancer lb = balancer(Strategies.leastBandwidth(), endpoints(2), 1, ticker);
+    for (int i = 0; i < 2; i++) {
+      Lease lease = lb.pick(); // the unmeasured endpoint goes first: both get measured
+      lease.onSuccess(1_000_000L, lease.endpoint().id().equals("e0") ? 1024 : 4096);
+    }
+    // e0 delivered a quarter of e1's bytes. Calls held on it count against it: about 4:1, not 50:0.
+    for (int i = 0; i < 50; i++) {
+      lb.pick();
+    }
+    Map<String, Integer> held = inFlight(lb);
+    assertThat(held.get("e0")).isBetween(36, 44);
+    assertThat(held.get("e1")).isBetween(6, 14);
+  }
+
+  @Test
   void leastBandwidth_noBytesReported_sharesByWeight() {
     Map<String, Integer> counts =
         spread(balancer(Strategies.leastBandwidth(), weighted(1, 1, 2), 8), 40_000);
