@@ -21,12 +21,25 @@ public record BalancerStats(
     long membershipVersion,
     List<EndpointStats> endpoints) {
 
-  /** Copies {@code endpoints}. */
+  /**
+   * Copies {@code endpoints}.
+   *
+   * @param balancerName the name of the balancer the statistics were taken from
+   * @param strategyName the {@link dev.lb.strategy.Strategy#name() name} of the balancer's strategy
+   * @param membershipVersion the membership version when the copy was taken: 0 for the initial
+   *     membership, incremented on every membership change that took effect
+   * @param endpoints one entry per endpoint, in membership order; copied, so later changes to the
+   *     list do not show
+   */
   public BalancerStats {
     endpoints = List.copyOf(endpoints);
   }
 
-  /** Calls in flight over all endpoints. */
+  /**
+   * Calls in flight over all endpoints.
+   *
+   * @return the sum of {@link EndpointStats#inFlight()} over all endpoints
+   */
   public long inFlight() {
     long sum = 0;
     for (EndpointStats e : endpoints) {
@@ -35,7 +48,12 @@ public record BalancerStats(
     return sum;
   }
 
-  /** Calls picked over all endpoints. */
+  /**
+   * Calls picked over all endpoints.
+   *
+   * @return the sum of {@link EndpointStats#picks()} over all endpoints: calls reported plus calls
+   *     in flight
+   */
   public long picks() {
     long sum = 0;
     for (EndpointStats e : endpoints) {
@@ -44,7 +62,12 @@ public record BalancerStats(
     return sum;
   }
 
-  /** Renders the statistics as a fixed-width text table, one row per endpoint. */
+  /**
+   * Renders the statistics as a fixed-width text table, one row per endpoint.
+   *
+   * @return a header line (balancer, strategy, endpoint count, calls in flight, membership
+   *     version), a column-title line and one line per endpoint, each ending with a line separator
+   */
   public String toTable() {
     int idWidth = "endpoint".length();
     for (EndpointStats e : endpoints) {

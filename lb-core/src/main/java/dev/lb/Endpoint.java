@@ -46,7 +46,14 @@ public final class Endpoint {
     this.metadata = Map.copyOf(builder.metadata);
   }
 
-  /** Returns an endpoint of weight 1 whose id is {@code host:port}. */
+  /**
+   * Returns an endpoint of weight 1 whose id is {@code host:port}.
+   *
+   * @param host the host name or IP literal to connect to; must not be null or blank
+   * @param port the port to connect to, in 1..65535
+   * @return a new endpoint with no zone and no metadata
+   * @throws IllegalArgumentException if {@code host} is blank or {@code port} is not in 1..65535
+   */
   public static Endpoint of(String host, int port) {
     return builder(host, port).build();
   }
@@ -54,13 +61,21 @@ public final class Endpoint {
   /**
    * Returns a builder for an endpoint at {@code host:port}.
    *
+   * @param host the host name or IP literal to connect to; must not be null or blank
+   * @param port the port to connect to, in 1..65535
+   * @return a new builder with weight 1, the default id {@code host:port}, no zone and no metadata
    * @throws IllegalArgumentException if {@code host} is blank or {@code port} is not in 1..65535
    */
   public static Builder builder(String host, int port) {
     return new Builder(host, port);
   }
 
-  /** Returns a builder initialized with every field of this endpoint. */
+  /**
+   * Returns a builder initialized with every field of this endpoint.
+   *
+   * @return a new builder with this endpoint's id, host, port, weight, zone and metadata, whose
+   *     changes do not affect this endpoint
+   */
   public Builder toBuilder() {
     Builder b = new Builder(host, port).id(id).weight(weight).metadata(metadata);
     if (zone != null) {
@@ -69,37 +84,66 @@ public final class Endpoint {
     return b;
   }
 
-  /** The endpoint's identity within a balancer; {@code host:port} unless set. */
+  /**
+   * The endpoint's identity within a balancer; {@code host:port} unless set.
+   *
+   * @return the id, never blank
+   */
   public String id() {
     return id;
   }
 
-  /** The host name or IP literal to connect to. */
+  /**
+   * The host name or IP literal to connect to.
+   *
+   * @return the host as given to the builder, never blank
+   */
   public String host() {
     return host;
   }
 
-  /** The port to connect to, in 1..65535. */
+  /**
+   * The port to connect to, in 1..65535.
+   *
+   * @return the port number, in 1..65535
+   */
   public int port() {
     return port;
   }
 
-  /** The configured relative weight, at least 1. */
+  /**
+   * The configured relative weight, at least 1.
+   *
+   * @return the weight, at least 1; 1 unless set
+   */
   public int weight() {
     return weight;
   }
 
-  /** The zone (availability zone, rack, data centre) this endpoint runs in, or null if unknown. */
+  /**
+   * The zone (availability zone, rack, data centre) this endpoint runs in, or null if unknown.
+   *
+   * @return the zone, never blank, or null if none was set
+   */
   public @Nullable String zone() {
     return zone;
   }
 
-  /** Free-form labels (version, canary flag, ...); an immutable map, empty unless set. */
+  /**
+   * Free-form labels (version, canary flag, ...); an immutable map, empty unless set.
+   *
+   * @return the metadata as an immutable map from label key to value, empty if none was set
+   */
   public Map<String, String> metadata() {
     return metadata;
   }
 
-  /** Returns {@code host:port}, bracketing IPv6 literals. */
+  /**
+   * Returns {@code host:port}, bracketing IPv6 literals.
+   *
+   * @return the address to connect to, such as {@code 10.0.0.1:8080} or {@code [::1]:8080},
+   *     whatever the id
+   */
   public String address() {
     return defaultId(host, port);
   }
@@ -160,26 +204,53 @@ public final class Endpoint {
       this.port = port;
     }
 
-    /** Sets the endpoint's id; defaults to {@code host:port}. Must not be null or blank. */
+    /**
+     * Sets the endpoint's id; defaults to {@code host:port}. Must not be null or blank.
+     *
+     * @param id the endpoint's identity within a balancer; must not be null or blank
+     * @return this builder
+     * @throws IllegalArgumentException if {@code id} is null or blank
+     */
     public Builder id(@Nullable String id) {
       this.id = checkNotBlank(id, "id");
       return this;
     }
 
-    /** Sets the relative weight; must be positive. Defaults to 1. */
+    /**
+     * Sets the relative weight; must be positive. Defaults to 1.
+     *
+     * @param weight the endpoint's share relative to the other endpoints under weighted strategies;
+     *     must be positive
+     * @return this builder
+     * @throws IllegalArgumentException if {@code weight} is not positive
+     */
     public Builder weight(int weight) {
       checkArgument(weight > 0, "weight must be positive but was %s", weight);
       this.weight = weight;
       return this;
     }
 
-    /** Sets the zone; must not be blank. Unset by default. */
+    /**
+     * Sets the zone; must not be blank. Unset by default.
+     *
+     * @param zone the availability zone, rack or data centre the endpoint runs in; must not be null
+     *     or blank
+     * @return this builder
+     * @throws IllegalArgumentException if {@code zone} is null or blank
+     */
     public Builder zone(@Nullable String zone) {
       this.zone = checkNotBlank(zone, "zone");
       return this;
     }
 
-    /** Adds one metadata entry, replacing any earlier value for {@code key}. */
+    /**
+     * Adds one metadata entry, replacing any earlier value for {@code key}.
+     *
+     * @param key the label's name; must not be null or blank
+     * @param value the label's value; must not be null, may be empty
+     * @return this builder
+     * @throws IllegalArgumentException if {@code key} is null or blank, or {@code value} is null
+     */
     public Builder metadata(@Nullable String key, @Nullable String value) {
       String k = checkNotBlank(key, "metadata key");
       if (value == null) {
@@ -189,13 +260,24 @@ public final class Endpoint {
       return this;
     }
 
-    /** Adds every entry of {@code entries}. */
+    /**
+     * Adds every entry of {@code entries}.
+     *
+     * @param entries labels to add, each as by {@link #metadata(String, String)}, replacing any
+     *     earlier value for the same key
+     * @return this builder
+     * @throws IllegalArgumentException if a key is null or blank, or a value is null
+     */
     public Builder metadata(Map<String, String> entries) {
       entries.forEach(this::metadata);
       return this;
     }
 
-    /** Returns the endpoint. */
+    /**
+     * Returns the endpoint.
+     *
+     * @return a new immutable endpoint with the fields set on this builder
+     */
     public Endpoint build() {
       return new Endpoint(this);
     }

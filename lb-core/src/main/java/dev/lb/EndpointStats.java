@@ -34,12 +34,21 @@ public record EndpointStats(
     double throughputBytesPerSecond,
     @Nullable Throwable lastFailure) {
 
-  /** Every call ever picked onto this endpoint: the reported ones plus those in flight. */
+  /**
+   * Every call ever picked onto this endpoint: the reported ones plus those in flight.
+   *
+   * @return {@code successes + failures + cancellations + inFlight}
+   */
   public long picks() {
     return successes + failures + cancellations + inFlight;
   }
 
-  /** The latency EWMA rounded to the nanosecond, or null before the first report. */
+  /**
+   * The latency EWMA rounded to the nanosecond, or null before the first report.
+   *
+   * @return {@link #latencyEwmaNanos()} as a duration rounded to the nearest nanosecond, or null if
+   *     it is {@code NaN}
+   */
   public @Nullable Duration latencyEwma() {
     return Double.isNaN(latencyEwmaNanos) ? null : Duration.ofNanos(Math.round(latencyEwmaNanos));
   }

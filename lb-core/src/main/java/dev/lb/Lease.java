@@ -55,12 +55,21 @@ public final class Lease {
     this.endpoint = state.endpoint();
   }
 
-  /** The endpoint this call goes to, as configured when it was picked. */
+  /**
+   * The endpoint this call goes to, as configured when it was picked.
+   *
+   * @return the endpoint picked for this call; later membership changes do not alter it
+   */
   public Endpoint endpoint() {
     return endpoint;
   }
 
-  /** Returns true once an outcome has been reported. */
+  /**
+   * Returns true once an outcome has been reported.
+   *
+   * @return true if {@link #onSuccess}, {@link #onFailure} or {@link #onCancel} has been called on
+   *     this lease, false while the call still counts as in flight
+   */
   public boolean isReported() {
     return reported;
   }
@@ -68,6 +77,8 @@ public final class Lease {
   /**
    * Reports that the call succeeded after {@code latencyNanos}.
    *
+   * @param latencyNanos how long the call took, in nanoseconds, as measured by the caller; must not
+   *     be negative
    * @return true if this was the lease's first report, false if it was ignored
    * @throws IllegalArgumentException if {@code latencyNanos} is negative (after the outcome has
    *     been recorded, so counters stay right)
@@ -80,6 +91,9 @@ public final class Lease {
    * Reports that the call succeeded after {@code latencyNanos} and received {@code responseBytes}
    * bytes, which feed the endpoint's throughput (used by the least-bandwidth strategy).
    *
+   * @param latencyNanos how long the call took, in nanoseconds, as measured by the caller; must not
+   *     be negative
+   * @param responseBytes the size of the response received, in bytes; must not be negative
    * @return true if this was the lease's first report, false if it was ignored
    * @throws IllegalArgumentException if either argument is negative (after the outcome has been
    *     recorded, with the bad value left out, so counters stay right)
@@ -99,6 +113,8 @@ public final class Lease {
    * endpoint's latency estimates but never lower them: a backend that fails fast must not attract
    * more calls.
    *
+   * @param latencyNanos how long the call took until it failed, in nanoseconds, as measured by the
+   *     caller; must not be negative
    * @param cause what went wrong, kept as the endpoint's last failure for diagnostics; may be null
    * @return true if this was the lease's first report, false if it was ignored
    * @throws IllegalArgumentException if {@code latencyNanos} is negative (after the outcome has

@@ -79,27 +79,50 @@ public final class LoadBalancer {
     this.snapshot = newSnapshot(states, 0);
   }
 
-  /** Returns a builder; every option has a default except the endpoints, which may come later. */
+  /**
+   * Returns a builder; every option has a default except the endpoints, which may come later.
+   *
+   * @return a new builder with the default options and no endpoints
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The balancer's name, used in stats and error messages. */
+  /**
+   * The balancer's name, used in stats and error messages.
+   *
+   * @return the name set with {@link Builder#name(String)}, {@code default} if none was set
+   */
   public String name() {
     return name;
   }
 
-  /** The strategy this balancer picks with. */
+  /**
+   * The strategy this balancer picks with.
+   *
+   * @return the strategy set with {@link Builder#strategy(Strategy)}, {@link
+   *     Strategies#roundRobin()} if none was set
+   */
   public Strategy strategy() {
     return strategy;
   }
 
-  /** The clock this balancer's time-based statistics use; callers may time calls with it too. */
+  /**
+   * The clock this balancer's time-based statistics use; callers may time calls with it too.
+   *
+   * @return the ticker set with {@link Builder#ticker(Ticker)}, {@link Ticker#systemTicker()} if
+   *     none was set
+   */
   public Ticker ticker() {
     return ticker;
   }
 
-  /** Picks an endpoint for a call that carries no key or attributes. */
+  /**
+   * Picks an endpoint for a call that carries no key or attributes.
+   *
+   * @return a new lease on the chosen endpoint, on which the caller must report the outcome once
+   * @throws NoEndpointAvailableException if no endpoint can take the call
+   */
   public Lease pick() {
     return pick(PickContext.none());
   }
@@ -108,6 +131,9 @@ public final class LoadBalancer {
    * Picks an endpoint for a call and counts the call in flight on it. Report the call's outcome on
    * the returned lease exactly once.
    *
+   * @param context what the strategy may know about the call (affinity key, attributes); {@link
+   *     PickContext#none()} if nothing
+   * @return a new lease on the chosen endpoint, on which the caller must report the outcome once
    * @throws NoEndpointAvailableException if no endpoint can take the call
    */
   public Lease pick(PickContext context) {
@@ -123,6 +149,11 @@ public final class LoadBalancer {
   /**
    * Like {@link #pick(PickContext)}, but returns null instead of throwing when no endpoint can take
    * the call.
+   *
+   * @param context what the strategy may know about the call (affinity key, attributes); {@link
+   *     PickContext#none()} if nothing
+   * @return a new lease on the chosen endpoint, on which the caller must report the outcome once,
+   *     or null if no endpoint can take the call
    */
   public @Nullable Lease tryPick(PickContext context) {
     EndpointState chosen = snapshot.choose(context);
@@ -133,12 +164,22 @@ public final class LoadBalancer {
     return new Lease(chosen);
   }
 
-  /** The current endpoints, in membership order; an immutable list. */
+  /**
+   * The current endpoints, in membership order; an immutable list.
+   *
+   * @return the members as of the latest membership change, which later changes do not alter; empty
+   *     if the balancer has none
+   */
   public List<Endpoint> endpoints() {
     return snapshot.endpoints;
   }
 
-  /** Returns a copy of every endpoint's live statistics, in membership order. */
+  /**
+   * Returns a copy of every endpoint's live statistics, in membership order.
+   *
+   * @return a new immutable snapshot of the statistics, with time-decayed values decayed to the
+   *     ticker's current reading
+   */
   public BalancerStats stats() {
     Snapshot s = snapshot;
     long now = ticker.read();
@@ -163,6 +204,7 @@ public final class LoadBalancer {
   /**
    * Adds an endpoint.
    *
+   * @param endpoint the endpoint to add at the end of the membership; must not be null
    * @throws IllegalArgumentException if an endpoint with the same id is already a member
    */
   public void addEndpoint(Endpoint endpoint) {
@@ -183,6 +225,7 @@ public final class LoadBalancer {
    * Removes the endpoint with this id. Calls already picked onto it finish normally and are counted
    * on its (now detached) statistics.
    *
+   * @param id the {@link Endpoint#id() id} of the endpoint to remove
    * @return true if it was a member
    */
   public boolean removeEndpoint(String id) {
@@ -196,6 +239,8 @@ public final class LoadBalancer {
    * Replaces the member that has {@code endpoint}'s id with {@code endpoint} (new weight, zone,
    * metadata or address), keeping its live statistics.
    *
+   * @param endpoint the new configuration of the member with the same {@link Endpoint#id() id};
+   *     must not be null
    * @return true if anything changed
    * @throws IllegalArgumentException if no member has that id
    */
@@ -216,6 +261,8 @@ public final class LoadBalancer {
   /**
    * Sets the weight of the member with this id.
    *
+   * @param id the {@link Endpoint#id() id} of the member to reweight
+   * @param weight the member's new relative weight; must be positive
    * @return true if the weight changed
    * @throws IllegalArgumentException if no member has that id, or {@code weight} is not positive
    */
@@ -235,6 +282,8 @@ public final class LoadBalancer {
    * members whose id is absent are removed, and members whose id is kept take the new configuration
    * and keep their statistics. Order follows {@code endpoints}.
    *
+   * @param endpoints the complete new membership, in the order to keep; must not be null or contain
+   *     null, may be empty
    * @return true if anything changed
    * @throws IllegalArgumentException if two endpoints share an id
    */
@@ -370,13 +419,27 @@ public final class LoadBalancer {
 
     private Builder() {}
 
-    /** Names the balancer in stats, errors and logs. Defaults to {@code default}. */
+    /**
+     * Names the balancer in stats, errors and logs. Defaults to {@code default}.
+     *
+     * @param name the balancer's name, such as the name of the service it calls; must not be null
+     *     or blank
+     * @return this builder
+     * @throws IllegalArgumentException if {@code name} is null or blank
+     */
     public Builder name(String name) {
       this.name = checkNotBlank(name, "name");
       return this;
     }
 
-    /** Sets the selection strategy. Defaults to {@link Strategies#roundRobin()}. */
+    /**
+     * Sets the selection strategy. Defaults to {@link Strategies#roundRobin()}.
+     *
+     * @param strategy the strategy that picks an endpoint for each call, usually one of {@link
+     *     Strategies}; must not be null
+     * @return this builder
+     * @throws IllegalArgumentException if {@code strategy} is null
+     */
     public Builder strategy(Strategy strategy) {
       this.strategy = checkNotNull(strategy, "strategy");
       return this;
@@ -385,6 +448,8 @@ public final class LoadBalancer {
     /**
      * Adds endpoints to the initial membership, after any added before.
      *
+     * @param endpoints the endpoints to add, in membership order; must not be null or contain null
+     * @return this builder
      * @throws IllegalArgumentException if an id repeats
      */
     public Builder endpoints(Collection<Endpoint> endpoints) {
@@ -397,6 +462,8 @@ public final class LoadBalancer {
     /**
      * Adds one endpoint to the initial membership.
      *
+     * @param endpoint the endpoint to add after any added before; must not be null
+     * @return this builder
      * @throws IllegalArgumentException if its id was added before
      */
     public Builder addEndpoint(Endpoint endpoint) {
@@ -409,7 +476,14 @@ public final class LoadBalancer {
       return this;
     }
 
-    /** Sets the clock for time-based statistics. Defaults to {@link Ticker#systemTicker()}. */
+    /**
+     * Sets the clock for time-based statistics. Defaults to {@link Ticker#systemTicker()}.
+     *
+     * @param ticker the source of monotonic nanosecond time, a fake one in tests and simulations;
+     *     must not be null
+     * @return this builder
+     * @throws IllegalArgumentException if {@code ticker} is null
+     */
     public Builder ticker(Ticker ticker) {
       this.ticker = checkNotNull(ticker, "ticker");
       return this;
@@ -420,6 +494,10 @@ public final class LoadBalancer {
      * thread, so it must be thread-safe unless the balancer is used from one thread only (a seeded
      * {@link java.util.SplittableRandom} makes a single-threaded test reproducible). Defaults to
      * the calling thread's {@link java.util.concurrent.ThreadLocalRandom}.
+     *
+     * @param random the random source for randomized strategies; must not be null
+     * @return this builder
+     * @throws IllegalArgumentException if {@code random} is null
      */
     public Builder random(RandomGenerator random) {
       this.random = checkNotNull(random, "random");
@@ -431,6 +509,8 @@ public final class LoadBalancer {
      * of its weight after one window, so an endpoint that stopped being slow or busy looks better
      * again within a few windows. Defaults to 10 seconds, as in Finagle.
      *
+     * @param decayWindow the decay time constant; must be positive, resolved to nanoseconds
+     * @return this builder
      * @throws IllegalArgumentException if not positive
      */
     public Builder decayWindow(Duration decayWindow) {
@@ -443,7 +523,11 @@ public final class LoadBalancer {
       return this;
     }
 
-    /** Returns the balancer. */
+    /**
+     * Returns the balancer.
+     *
+     * @return a new balancer with the options and initial endpoints set on this builder
+     */
     public LoadBalancer build() {
       return new LoadBalancer(this);
     }

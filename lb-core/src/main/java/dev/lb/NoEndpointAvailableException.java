@@ -12,7 +12,10 @@ package dev.lb;
 public final class NoEndpointAvailableException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /** The name of the balancer that had nothing to pick. */
   private final String balancerName;
+
+  /** How many endpoints the balancer had, in any state, when the pick failed. */
   private final int endpointCount;
 
   NoEndpointAvailableException(String message, String balancerName, int endpointCount) {
@@ -21,12 +24,20 @@ public final class NoEndpointAvailableException extends RuntimeException {
     this.endpointCount = endpointCount;
   }
 
-  /** The name of the balancer that had nothing to pick. */
+  /**
+   * The name of the balancer that had nothing to pick.
+   *
+   * @return the {@link LoadBalancer#name() name} of the balancer whose pick failed
+   */
   public String balancerName() {
     return balancerName;
   }
 
-  /** How many endpoints the balancer had, in any state, when the pick failed. */
+  /**
+   * How many endpoints the balancer had, in any state, when the pick failed.
+   *
+   * @return the balancer's member count at the time of the pick; 0 if it had no endpoints at all
+   */
   public int endpointCount() {
     return endpointCount;
   }

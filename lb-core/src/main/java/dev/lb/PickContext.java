@@ -51,17 +51,34 @@ public final class PickContext {
     this.attributes = attributes;
   }
 
-  /** Returns the shared empty context: no key, no attributes. */
+  /**
+   * Returns the shared empty context: no key, no attributes.
+   *
+   * @return the one context of {@link KeyKind#NONE} with no attributes, the same instance on every
+   *     call
+   */
   public static PickContext none() {
     return NONE;
   }
 
-  /** Returns a context whose affinity key is {@code key}. */
+  /**
+   * Returns a context whose affinity key is {@code key}.
+   *
+   * @param key the affinity key, such as a user or session id; must not be null, and must not be
+   *     modified while the context is in use
+   * @return a new context of {@link KeyKind#CHARS} with no attributes
+   * @throws IllegalArgumentException if {@code key} is null
+   */
   public static PickContext ofKey(CharSequence key) {
     return new PickContext(KeyKind.CHARS, checkNotNull(key, "key"), 0L, Map.of());
   }
 
-  /** Returns a context whose affinity key is {@code key}. */
+  /**
+   * Returns a context whose affinity key is {@code key}.
+   *
+   * @param key the affinity key, such as a numeric user or shard id; any value
+   * @return a new context of {@link KeyKind#LONG} with no attributes
+   */
   public static PickContext ofKey(long key) {
     return new PickContext(KeyKind.LONG, null, key, Map.of());
   }
@@ -69,22 +86,39 @@ public final class PickContext {
   /**
    * Returns a context whose affinity key is {@code key}. The array is not copied: do not modify it
    * while the context is in use.
+   *
+   * @param key the affinity key as raw bytes; must not be null, may be empty
+   * @return a new context of {@link KeyKind#BYTES} with no attributes
+   * @throws IllegalArgumentException if {@code key} is null
    */
   public static PickContext ofKey(byte[] key) {
     return new PickContext(KeyKind.BYTES, checkNotNull(key, "key"), 0L, Map.of());
   }
 
-  /** Returns a builder for a context with a key and attributes. */
+  /**
+   * Returns a builder for a context with a key and attributes.
+   *
+   * @return a new builder with no key and no attributes
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Which kind of key this context carries, {@link KeyKind#NONE} if none. */
+  /**
+   * Which kind of key this context carries, {@link KeyKind#NONE} if none.
+   *
+   * @return the key's kind, which says which of {@link #charsKey()}, {@link #bytesKey()} and {@link
+   *     #longKey()} may be called; never null
+   */
   public KeyKind keyKind() {
     return keyKind;
   }
 
-  /** Returns true if this context carries an affinity key. */
+  /**
+   * Returns true if this context carries an affinity key.
+   *
+   * @return true if {@link #keyKind()} is not {@link KeyKind#NONE}
+   */
   public boolean hasKey() {
     return keyKind != KeyKind.NONE;
   }
@@ -92,6 +126,7 @@ public final class PickContext {
   /**
    * Returns the {@link CharSequence} key.
    *
+   * @return the key this context was created with, the same instance
    * @throws IllegalStateException if {@link #keyKind()} is not {@link KeyKind#CHARS}
    */
   public CharSequence charsKey() {
@@ -102,6 +137,7 @@ public final class PickContext {
   /**
    * Returns the byte array key (not a copy).
    *
+   * @return the array this context was created with, which callers must not modify
    * @throws IllegalStateException if {@link #keyKind()} is not {@link KeyKind#BYTES}
    */
   public byte[] bytesKey() {
@@ -112,6 +148,7 @@ public final class PickContext {
   /**
    * Returns the {@code long} key.
    *
+   * @return the key this context was created with
    * @throws IllegalStateException if {@link #keyKind()} is not {@link KeyKind#LONG}
    */
   public long longKey() {
@@ -119,12 +156,22 @@ public final class PickContext {
     return longKey;
   }
 
-  /** Returns the attribute named {@code name}, or null if absent. */
+  /**
+   * Returns the attribute named {@code name}, or null if absent.
+   *
+   * @param name the attribute's name, as given to {@link Builder#attribute(String, Object)}
+   * @return the attribute's value, never null if present, or null if this context has no attribute
+   *     of that name
+   */
   public @Nullable Object attribute(String name) {
     return attributes.get(name);
   }
 
-  /** Returns every attribute; an immutable map. */
+  /**
+   * Returns every attribute; an immutable map.
+   *
+   * @return an immutable map from attribute name to value, empty if the context has none
+   */
   public Map<String, Object> attributes() {
     return attributes;
   }
@@ -163,14 +210,26 @@ public final class PickContext {
 
     private Builder() {}
 
-    /** Sets the affinity key, replacing any earlier key. */
+    /**
+     * Sets the affinity key, replacing any earlier key.
+     *
+     * @param key the affinity key, such as a user or session id; must not be null, and must not be
+     *     modified while the context is in use
+     * @return this builder
+     * @throws IllegalArgumentException if {@code key} is null
+     */
     public Builder key(CharSequence key) {
       this.objectKey = checkNotNull(key, "key");
       this.keyKind = KeyKind.CHARS;
       return this;
     }
 
-    /** Sets the affinity key, replacing any earlier key. */
+    /**
+     * Sets the affinity key, replacing any earlier key.
+     *
+     * @param key the affinity key, such as a numeric user or shard id; any value
+     * @return this builder
+     */
     public Builder key(long key) {
       this.objectKey = null;
       this.longKey = key;
@@ -178,14 +237,29 @@ public final class PickContext {
       return this;
     }
 
-    /** Sets the affinity key (not copied), replacing any earlier key. */
+    /**
+     * Sets the affinity key (not copied), replacing any earlier key.
+     *
+     * @param key the affinity key as raw bytes; must not be null, and must not be modified while
+     *     the context is in use
+     * @return this builder
+     * @throws IllegalArgumentException if {@code key} is null
+     */
     public Builder key(byte[] key) {
       this.objectKey = checkNotNull(key, "key");
       this.keyKind = KeyKind.BYTES;
       return this;
     }
 
-    /** Adds an attribute, replacing any earlier value under {@code name}. */
+    /**
+     * Adds an attribute, replacing any earlier value under {@code name}.
+     *
+     * @param name the attribute's name, such as {@code path} or {@code tenant}; must not be null or
+     *     blank
+     * @param value the attribute's value; must not be null
+     * @return this builder
+     * @throws IllegalArgumentException if {@code name} is null or blank, or {@code value} is null
+     */
     public Builder attribute(String name, Object value) {
       checkNotBlank(name, "attribute name");
       checkArgument(value != null, "attribute '%s' must not be null", name);
@@ -193,7 +267,12 @@ public final class PickContext {
       return this;
     }
 
-    /** Returns the context. */
+    /**
+     * Returns the context.
+     *
+     * @return {@link PickContext#none()} if neither a key nor an attribute was set, otherwise a new
+     *     context with the key and a copy of the attributes set on this builder
+     */
     public PickContext build() {
       if (keyKind == KeyKind.NONE && attributes.isEmpty()) {
         return NONE;

@@ -10,10 +10,18 @@ package dev.lb;
  */
 @FunctionalInterface
 public interface Ticker {
-  /** Returns the number of nanoseconds elapsed since this ticker's fixed but arbitrary origin. */
+  /**
+   * Returns the number of nanoseconds elapsed since this ticker's fixed but arbitrary origin.
+   *
+   * @return the current reading in nanoseconds; never less than an earlier reading of this ticker
+   */
   long read();
 
-  /** Returns a ticker that reads {@link System#nanoTime()}. */
+  /**
+   * Returns a ticker that reads {@link System#nanoTime()}.
+   *
+   * @return the shared system ticker, a stateless singleton
+   */
   static Ticker systemTicker() {
     return SystemTicker.INSTANCE;
   }

@@ -12,21 +12,34 @@ import dev.lb.Endpoint;
  * two reads are not a consistent snapshot. Implementations are provided by the balancer only.
  */
 public interface LiveEndpoint {
-  /** The endpoint as currently configured. */
+  /**
+   * The endpoint as currently configured.
+   *
+   * @return the endpoint's latest configuration, which changes when the member is updated or
+   *     reweighted; never null
+   */
   Endpoint endpoint();
 
   /**
    * The weight strategies should use now: the configured weight, or less while the endpoint warms
    * up. At least 1.
+   *
+   * @return the effective relative weight, from 1 up to {@link Endpoint#weight()}
    */
   int weight();
 
-  /** Calls picked onto this endpoint whose outcome has not been reported yet. */
+  /**
+   * Calls picked onto this endpoint whose outcome has not been reported yet.
+   *
+   * @return the number of leases on this endpoint not yet reported, 0 or more
+   */
   int inFlight();
 
   /**
    * Exponentially weighted moving average of reported latencies, in nanoseconds, or {@code NaN}
    * before the first report. Failures never lower it: a backend that fails fast must not look fast.
+   *
+   * @return the latency EWMA in nanoseconds, 0 or more, or {@code NaN} before the first report
    */
   double latencyEwmaNanos();
 
@@ -36,6 +49,8 @@ public interface LiveEndpoint {
    * reported yet.
    *
    * @param nowNanos a reading of the balancer's {@link dev.lb.Ticker}
+   * @return the peak EWMA latency in nanoseconds, 0 or more, or {@code NaN} if not tracked or not
+   *     yet measured
    */
   double peakEwmaNanos(long nowNanos);
 
@@ -44,6 +59,7 @@ public interface LiveEndpoint {
    * decayed to {@code nowNanos}, or {@code NaN} if it is not tracked by the balancer's strategy.
    *
    * @param nowNanos a reading of the balancer's {@link dev.lb.Ticker}
+   * @return the decayed throughput in bytes per second, 0 or more, or {@code NaN} if not tracked
    */
   double throughputBytesPerSecond(long nowNanos);
 }

@@ -16,6 +16,11 @@ public interface Picker {
   /**
    * Returns the endpoint for this call, one of those the picker was built with, or null if none can
    * be chosen. Must not throw.
+   *
+   * @param context what is known about the call (affinity key, attributes); {@link
+   *     PickContext#none()} if nothing
+   * @return the chosen endpoint, one of the instances the picker was built with, or null if none
+   *     can be chosen
    */
   @Nullable LiveEndpoint pick(PickContext context);
 }

@@ -65,7 +65,11 @@ public final class Strategies {
 
   private Strategies() {}
 
-  /** Each endpoint in turn, ignoring weights. */
+  /**
+   * Each endpoint in turn, ignoring weights.
+   *
+   * @return the {@code round_robin} strategy
+   */
   public static Strategy roundRobin() {
     return RoundRobinStrategy.INSTANCE;
   }
@@ -73,22 +77,36 @@ public final class Strategies {
   /**
    * Smooth weighted round robin (nginx): each endpoint in turn as often as its weight says, with
    * the turns of heavy endpoints spread out. Weights 5, 1, 1 give {@code a a b a c a a}.
+   *
+   * @return the {@code weighted_round_robin} strategy
    */
   public static Strategy weightedRoundRobin() {
     return SmoothWeightedRoundRobinStrategy.INSTANCE;
   }
 
-  /** Uniformly at random, ignoring weights. */
+  /**
+   * Uniformly at random, ignoring weights.
+   *
+   * @return the {@code random} strategy
+   */
   public static Strategy random() {
     return RandomStrategy.UNWEIGHTED;
   }
 
-  /** At random, in proportion to weight. */
+  /**
+   * At random, in proportion to weight.
+   *
+   * @return the {@code weighted_random} strategy
+   */
   public static Strategy weightedRandom() {
     return RandomStrategy.WEIGHTED;
   }
 
-  /** The endpoint with the fewest calls in flight; ties broken at random. */
+  /**
+   * The endpoint with the fewest calls in flight; ties broken at random.
+   *
+   * @return the {@code least_connections} strategy
+   */
   public static Strategy leastConnections() {
     return LEAST_CONNECTIONS;
   }
@@ -96,6 +114,8 @@ public final class Strategies {
   /**
    * The endpoint with the fewest calls in flight per unit of weight; ties broken at random in
    * proportion to weight.
+   *
+   * @return the {@code weighted_least_connections} strategy
    */
   public static Strategy weightedLeastConnections() {
     return WEIGHTED_LEAST_CONNECTIONS;
@@ -104,6 +124,8 @@ public final class Strategies {
   /**
    * The endpoint with the lowest latency EWMA x (calls in flight + 1) / weight. Endpoints without a
    * measured latency are probed one call at a time.
+   *
+   * @return the {@code least_response_time} strategy
    */
   public static Strategy leastResponseTime() {
     return LEAST_RESPONSE_TIME;
@@ -115,6 +137,8 @@ public final class Strategies {
    * The in-flight factor keeps a backlogged endpoint, which completes few responses, from looking
    * idle; an endpoint with no bytes yet is probed one call at a time. The throughput decays over
    * the balancer's {@linkplain dev.lb.LoadBalancer.Builder#decayWindow decay window}.
+   *
+   * @return the {@code least_bandwidth} strategy
    */
   public static Strategy leastBandwidth() {
     return LEAST_BANDWIDTH;
@@ -123,6 +147,8 @@ public final class Strategies {
   /**
    * Power of two choices, least request: of two endpoints drawn at random (by weight), the one with
    * fewer calls in flight per unit of weight.
+   *
+   * @return the {@code p2c} strategy
    */
   public static Strategy powerOfTwoChoices() {
     return PowerOfTwoChoicesStrategy.LEAST_REQUEST;
@@ -134,12 +160,19 @@ public final class Strategies {
    * Latency decays over the balancer's {@linkplain dev.lb.LoadBalancer.Builder#decayWindow decay
    * window} (10 s by default). A new endpoint is probed one call at a time until its first latency
    * is known.
+   *
+   * @return the {@code peak_ewma} strategy
    */
   public static Strategy peakEwma() {
     return PowerOfTwoChoicesStrategy.PEAK_EWMA;
   }
 
-  /** The names {@link #byName} accepts, in the order of the table above. */
+  /**
+   * The names {@link #byName} accepts, in the order of the table above.
+   *
+   * @return the {@link Strategy#name() names} of the built-in strategies, in table order; callers
+   *     must not modify the set
+   */
   public static Set<String> names() {
     return BY_NAME.keySet();
   }
@@ -148,6 +181,9 @@ public final class Strategies {
    * Returns the built-in strategy with this {@link Strategy#name() name}, such as {@code
    * round_robin} or {@code peak_ewma}; case and {@code -} versus {@code _} do not matter.
    *
+   * @param name a strategy name as listed by {@link #names()}, in any case, with {@code -} or
+   *     {@code _} between words; leading and trailing white space is ignored
+   * @return the shared instance of the built-in strategy of that name
    * @throws IllegalArgumentException if no built-in strategy has that name
    */
   public static Strategy byName(String name) {

@@ -12,18 +12,29 @@ import java.util.List;
  * {@link Picker#pick} stays cheap. Implementations must be immutable and thread-safe.
  */
 public interface Strategy {
-  /** A short stable name, such as {@code round_robin}; shown in stats and error messages. */
+  /**
+   * A short stable name, such as {@code round_robin}; shown in stats and error messages.
+   *
+   * @return the strategy's name in lower case with {@code _} between words; the same on every call
+   */
   String name();
 
   /**
    * Builds a picker over {@code endpoints}, which is non-empty, immutable, and ordered as the
    * balancer's membership.
+   *
+   * @param endpoints the endpoints the picker may choose from: non-empty, immutable, in membership
+   *     order
+   * @param context the balancer's random source and clock, for the picker to keep and use
+   * @return a new picker that chooses only among {@code endpoints}; never null
    */
   Picker newPicker(List<LiveEndpoint> endpoints, StrategyContext context);
 
   /**
    * Returns true if this strategy ranks endpoints by {@link LiveEndpoint#peakEwmaNanos}. Tracking
    * it costs a clock read on every reported outcome, so balancers do so only when asked.
+   *
+   * @return true if the balancer must track peak EWMA latency for this strategy; false by default
    */
   default boolean usesPeakEwma() {
     return false;
@@ -33,6 +44,8 @@ public interface Strategy {
    * Returns true if this strategy ranks endpoints by {@link LiveEndpoint#throughputBytesPerSecond}.
    * Tracking it costs a clock read and two transcendental functions on every outcome that reports
    * bytes, so balancers do so only when asked.
+   *
+   * @return true if the balancer must track response throughput for this strategy; false by default
    */
   default boolean usesThroughput() {
     return false;
