@@ -57,14 +57,12 @@ public final class LoadBalancer {
   private final Strategy strategy;
   private final StrategyContext strategyContext;
   private final MetricsClock metricsClock;
-  private final Ticker ticker;
   private final Object updateLock = new Object();
   private volatile Snapshot snapshot;
 
   private LoadBalancer(Builder builder) {
     this.name = builder.name;
     this.strategy = builder.strategy;
-    this.ticker = builder.ticker;
     this.strategyContext = new StrategyContext(builder.random, builder.ticker);
     this.metricsClock =
         new MetricsClock(
@@ -114,7 +112,7 @@ public final class LoadBalancer {
    *     none was set
    */
   public Ticker ticker() {
-    return ticker;
+    return strategyContext.ticker();
   }
 
   /**
@@ -142,8 +140,7 @@ public final class LoadBalancer {
     if (chosen == null) {
       throw noEndpoint(s);
     }
-    chosen.acquire();
-    return new Lease(chosen);
+    return lease(chosen);
   }
 
   /**
@@ -157,9 +154,11 @@ public final class LoadBalancer {
    */
   public @Nullable Lease tryPick(PickContext context) {
     EndpointState chosen = snapshot.choose(context);
-    if (chosen == null) {
-      return null;
-    }
+    return chosen == null ? null : lease(chosen);
+  }
+
+  /** Counts the call in flight on {@code chosen} and hands out its lease. */
+  private static Lease lease(EndpointState chosen) {
     chosen.acquire();
     return new Lease(chosen);
   }
@@ -182,7 +181,7 @@ public final class LoadBalancer {
    */
   public BalancerStats stats() {
     Snapshot s = snapshot;
-    long now = ticker.read();
+    long now = strategyContext.ticker().read();
     List<EndpointStats> list = new ArrayList<>(s.states.size());
     for (EndpointState e : s.states) {
       list.add(
