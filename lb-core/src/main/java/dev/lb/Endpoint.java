@@ -27,6 +27,11 @@ import org.jspecify.annotations.Nullable;
  * Endpoint heavier = b.toBuilder().weight(5).build();
  * }</pre>
  *
+ * <p>The <b>priority</b> orders failover levels: 0 is the most preferred, and a balancer sends
+ * traffic to level 1 only when level 0 lacks healthy capacity (DNS SRV priorities map here). A
+ * <b>backup</b> endpoint receives calls only when no primary endpoint of any priority is available,
+ * as nginx's {@code backup} servers do.
+ *
  * <p>Instances are immutable and thread-safe.
  */
 public final class Endpoint {
@@ -35,6 +40,8 @@ public final class Endpoint {
   private final int port;
   private final int weight;
   private final @Nullable String zone;
+  private final int priority;
+  private final boolean backup;
   private final Map<String, String> metadata;
 
   private Endpoint(Builder builder) {
@@ -43,6 +50,8 @@ public final class Endpoint {
     this.id = builder.id != null ? builder.id : defaultId(builder.host, builder.port);
     this.weight = builder.weight;
     this.zone = builder.zone;
+    this.priority = builder.priority;
+    this.backup = builder.backup;
     this.metadata = Map.copyOf(builder.metadata);
   }
 
@@ -77,7 +86,13 @@ public final class Endpoint {
    *     changes do not affect this endpoint
    */
   public Builder toBuilder() {
-    Builder b = new Builder(host, port).id(id).weight(weight).metadata(metadata);
+    Builder b =
+        new Builder(host, port)
+            .id(id)
+            .weight(weight)
+            .priority(priority)
+            .backup(backup)
+            .metadata(metadata);
     if (zone != null) {
       b.zone(zone);
     }
@@ -139,6 +154,24 @@ public final class Endpoint {
   }
 
   /**
+   * The failover level, 0 being the most preferred.
+   *
+   * @return the priority, 0 or more; 0 unless set
+   */
+  public int priority() {
+    return priority;
+  }
+
+  /**
+   * Whether this is a backup endpoint, used only when no primary endpoint is available.
+   *
+   * @return true if the endpoint was built as a backup; false by default
+   */
+  public boolean backup() {
+    return backup;
+  }
+
+  /**
    * Returns {@code host:port}, bracketing IPv6 literals.
    *
    * @return the address to connect to, such as {@code 10.0.0.1:8080} or {@code [::1]:8080},
@@ -162,6 +195,8 @@ public final class Endpoint {
     }
     return port == that.port
         && weight == that.weight
+        && priority == that.priority
+        && backup == that.backup
         && id.equals(that.id)
         && host.equals(that.host)
         && Objects.equals(zone, that.zone)
@@ -170,7 +205,7 @@ public final class Endpoint {
 
   @Override
   public int hashCode() {
-    return Objects.hash(id, host, port, weight, zone, metadata);
+    return Objects.hash(id, host, port, weight, zone, priority, backup, metadata);
   }
 
   @Override
@@ -182,6 +217,12 @@ public final class Endpoint {
     sb.append(", weight=").append(weight);
     if (zone != null) {
       sb.append(", zone=").append(zone);
+    }
+    if (priority != 0) {
+      sb.append(", priority=").append(priority);
+    }
+    if (backup) {
+      sb.append(", backup");
     }
     if (!metadata.isEmpty()) {
       sb.append(", metadata=").append(new java.util.TreeMap<>(metadata));
@@ -196,6 +237,8 @@ public final class Endpoint {
     private @Nullable String id;
     private int weight = 1;
     private @Nullable String zone;
+    private int priority;
+    private boolean backup;
     private final Map<String, String> metadata = new LinkedHashMap<>();
 
     private Builder(@Nullable String host, int port) {
@@ -240,6 +283,32 @@ public final class Endpoint {
      */
     public Builder zone(@Nullable String zone) {
       this.zone = checkNotBlank(zone, "zone");
+      return this;
+    }
+
+    /**
+     * Sets the failover level; 0, the default, is the most preferred.
+     *
+     * @param priority the endpoint's priority level, 0 or more; higher levels take traffic only
+     *     when lower ones lack healthy capacity
+     * @return this builder
+     * @throws IllegalArgumentException if {@code priority} is negative
+     */
+    public Builder priority(int priority) {
+      checkArgument(priority >= 0, "priority must be 0 or more but was %s", priority);
+      this.priority = priority;
+      return this;
+    }
+
+    /**
+     * Marks the endpoint as a backup (or not): a backup receives calls only when no primary
+     * endpoint is available. Defaults to false.
+     *
+     * @param backup true to make the endpoint a backup
+     * @return this builder
+     */
+    public Builder backup(boolean backup) {
+      this.backup = backup;
       return this;
     }
 

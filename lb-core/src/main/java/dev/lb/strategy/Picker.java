@@ -23,4 +23,26 @@ public interface Picker {
    *     can be chosen
    */
   @Nullable LiveEndpoint pick(PickContext context);
+
+  /**
+   * Returns the call's {@code attempt}-th choice. The balancer asks for attempt 0 first, which must
+   * be what {@link #pick(PickContext)} returns, and asks for attempts 1, 2, ... only when the
+   * previous choice cannot take the call: it is unavailable (unhealthy, ejected, draining, its
+   * breaker open), at its concurrency limit, or already tried by this call. Pickers with a natural
+   * order of alternatives (the next endpoint on a hash ring, the next Maglev preference, the
+   * next-highest rendezvous score) return the next distinct endpoint in that order, so a key moves
+   * to its own successor rather than to a random endpoint. The default asks {@link
+   * #pick(PickContext)} again, which suits pickers that rotate or draw at random.
+   *
+   * <p>The balancer asks for a bounded number of attempts and then scans for any endpoint that can
+   * take the call, so a picker need not guarantee that its alternatives cover every endpoint.
+   *
+   * @param context what is known about the call, as for {@link #pick(PickContext)}
+   * @param attempt 0 for the first choice, then 1, 2, ... for successive alternatives
+   * @return the chosen endpoint, one of the instances the picker was built with, or null if none
+   *     can be chosen
+   */
+  default @Nullable LiveEndpoint pick(PickContext context, int attempt) {
+    return pick(context);
+  }
 }

@@ -31,6 +31,22 @@ public interface Strategy {
   Picker newPicker(List<LiveEndpoint> endpoints, StrategyContext context);
 
   /**
+   * Returns true if this strategy's pickers are built over every member, available or not, and
+   * rebuilt only when membership or weights change. Hash-based strategies answer true: their tables
+   * stay put while endpoints are ejected and restored, and the balancer skips an unavailable
+   * endpoint by asking {@link Picker#pick(dev.lb.PickContext, int)} for the next alternative in the
+   * strategy's own order, so only the keys of that endpoint move.
+   *
+   * <p>Other strategies answer false (the default): their pickers are built over the endpoints that
+   * may take calls now, and rebuilt whenever that set changes.
+   *
+   * @return true to be built over all members; false by default
+   */
+  default boolean stableMembership() {
+    return false;
+  }
+
+  /**
    * Returns true if this strategy ranks endpoints by {@link LiveEndpoint#peakEwmaNanos}. Tracking
    * it costs a clock read on every reported outcome, so balancers do so only when asked.
    *
