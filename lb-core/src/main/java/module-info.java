@@ -11,4 +11,5 @@ module dev.lb.core {
 
   exports dev.lb;
   exports dev.lb.strategy;
+  exports dev.lb.health;
 }
