@@ -1108,8 +1108,12 @@ public final class LoadBalancer implements AutoCloseable {
     }
   }
 
-  /** Every interval: the rate-based detectors, and ejection multipliers shrink. */
+  /**
+   * Every interval: the rate-based detectors run, and the ejection multiplier of every endpoint
+   * that spent the whole interval un-ejected shrinks by one.
+   */
   private void sweep() {
+    long now = ticker().read();
     List<Member> candidates = new ArrayList<>();
     List<long[]> volumes = new ArrayList<>();
     for (Member m : members.values()) {
@@ -1120,7 +1124,9 @@ public final class LoadBalancer implements AutoCloseable {
       m.sweptSuccesses = s;
       m.sweptFailures = f;
       int status = m.state.status();
-      if ((status & EndpointState.EJECTED) == 0 && m.ejectionMultiplier > 0) {
+      if ((status & EndpointState.EJECTED) == 0
+          && m.ejectionMultiplier > 0
+          && now - m.restoredAt >= outlier.intervalNanos()) {
         m.ejectionMultiplier--;
       }
       if ((status & (EndpointState.EJECTED | EndpointState.ADMINISTRATIVE)) == 0) {
@@ -1234,6 +1240,7 @@ public final class LoadBalancer implements AutoCloseable {
   }
 
   private void restore(Member m, String reason) {
+    m.restoredAt = ticker().read();
     if (setBits(m, 0, EndpointState.EJECTED, reason)) {
       Endpoint e = m.endpoint();
       emit(l -> l.onRestored(this, e));

@@ -31,6 +31,9 @@ final class Member {
   long sweptSuccesses;
   long sweptFailures;
 
+  /** Ticker reading when the last ejection ended; the multiplier shrinks only after an interval. */
+  long restoredAt = Long.MIN_VALUE / 2;
+
   /** Ticker reading when the slow-start ramp began, or -1 if not ramping. */
   long slowStartBegin = -1;
 

@@ -8,7 +8,7 @@ package dev.lb.health;
  * <pre>
  *             fall failed checks / marked down            outlier detected
  *   HEALTHY ---------------------------------> UNHEALTHY   HEALTHY ---------> EJECTED
- *           <---------------------------------                     <---------
+ *           &lt;---------------------------------                     &lt;---------
  *             rise passed checks / marked up                ejection time over
  *                                                           (+ rise passed checks
  *                                                            if active checks run)
