@@ -5,10 +5,10 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
- * XXH64, Yann Collet's 64-bit xxHash: the stable hash behind every placement in {@code dev.lb.hash}.
- * The same input and seed give the same value on every JVM, run and machine, so hash-based
- * strategies place keys identically everywhere; {@link String#hashCode()} and identity hashes are
- * never used for placement.
+ * XXH64, Yann Collet's 64-bit xxHash: the stable hash behind every placement in {@code
+ * dev.lb.hash}. The same input and seed give the same value on every JVM, run and machine, so
+ * hash-based strategies place keys identically everywhere; {@link String#hashCode()} and identity
+ * hashes are never used for placement.
  *
  * <p>Design note: the algorithm follows the XXH64 specification in the xxHash repository ({@code
  * doc/xxhash_spec.md}): four accumulators over 32-byte stripes, a merge, the length, the tail in 8,
@@ -19,12 +19,13 @@ import java.nio.ByteOrder;
  *
  * <ul>
  *   <li>a {@code long} is its 8 bytes in little-endian order: {@code hash(long v, seed)} equals
- *       {@code hash(bytes, seed)} of {@code ByteBuffer.allocate(8).order(LITTLE_ENDIAN).putLong(v)};
+ *       {@code hash(bytes, seed)} of {@code
+ *       ByteBuffer.allocate(8).order(LITTLE_ENDIAN).putLong(v)};
  *   <li>a {@link CharSequence} is its UTF-8 encoding, streamed char by char. A surrogate pair is
- *       encoded as its 4-byte code point; an unpaired (malformed) surrogate is encoded as the single
- *       byte {@code '?'} (0x3F), exactly as {@link String#getBytes(java.nio.charset.Charset)} with
- *       UTF-8 does, so {@code hash(cs, seed) == hash(cs.toString().getBytes(UTF_8), seed)} for every
- *       char sequence.
+ *       encoded as its 4-byte code point; an unpaired (malformed) surrogate is encoded as the
+ *       single byte {@code '?'} (0x3F), exactly as {@link
+ *       String#getBytes(java.nio.charset.Charset)} with UTF-8 does, so {@code hash(cs, seed) ==
+ *       hash(cs.toString().getBytes(UTF_8), seed)} for every char sequence.
  * </ul>
  *
  * <p>Stateless and thread-safe; no method allocates.
@@ -139,7 +140,8 @@ public final class XxHash64 {
     long v2 = seed + P2;
     long v3 = seed;
     long v4 = seed - P1;
-    // Whole 8-byte words of the current 32-byte stripe not yet folded in, and the word being filled.
+    // Whole 8-byte words of the current 32-byte stripe not yet folded in, and the word being
+    // filled.
     long w0 = 0;
     long w1 = 0;
     long w2 = 0;
@@ -166,7 +168,9 @@ public final class XxHash64 {
                 | (long) (0x80 | ((c >>> 6) & 0x3F)) << 8
                 | (long) (0x80 | (c & 0x3F)) << 16;
         count = 3;
-      } else if (Character.isHighSurrogate(c) && i < n && Character.isLowSurrogate(chars.charAt(i))) {
+      } else if (Character.isHighSurrogate(c)
+          && i < n
+          && Character.isLowSurrogate(chars.charAt(i))) {
         int cp = Character.toCodePoint(c, chars.charAt(i++));
         bytes =
             (0xF0 | (cp >>> 18))

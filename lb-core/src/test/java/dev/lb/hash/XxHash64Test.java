@@ -42,9 +42,7 @@ class XxHash64Test {
     byte[] buffer = sanityBuffer(222);
     for (long[] v : vectors) {
       byte[] input = Arrays.copyOf(buffer, (int) v[0]);
-      assertThat(XxHash64.hash(input, v[1]))
-          .as("length %s seed %s", v[0], v[1])
-          .isEqualTo(v[2]);
+      assertThat(XxHash64.hash(input, v[1])).as("length %s seed %s", v[0], v[1]).isEqualTo(v[2]);
     }
   }
 
@@ -104,7 +102,8 @@ class XxHash64Test {
     assertThat(XxHash64.hash("x\ud800y", 0)).isEqualTo(XxHash64.hash("x?y", 0));
     assertThat(XxHash64.hash("\udc00\ud800", 0)).isEqualTo(XxHash64.hash("??", 0));
     assertThat(XxHash64.hash("\ud83d\ude00", 0))
-        .isEqualTo(XxHash64.hash(new byte[] {(byte) 0xF0, (byte) 0x9F, (byte) 0x98, (byte) 0x80}, 0));
+        .isEqualTo(
+            XxHash64.hash(new byte[] {(byte) 0xF0, (byte) 0x9F, (byte) 0x98, (byte) 0x80}, 0));
   }
 
   @Test
