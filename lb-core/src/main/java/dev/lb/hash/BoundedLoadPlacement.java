@@ -29,25 +29,30 @@ final class BoundedLoadPlacement implements Placement {
   private final Ring ring;
   private final LiveEndpoint[] endpoints;
 
-  /** {@code (1 + epsilon) x w(i) / W}: the capacity is {@code ceil(factor x (T + 1))}. */
-  private final double[] capacityFactors;
+  private final double onePlusEpsilon;
+  private final double[] weights;
+  private final double totalWeight;
 
   BoundedLoadPlacement(Ring ring, LiveEndpoint[] endpoints, double epsilon) {
     this.ring = ring;
     this.endpoints = endpoints;
-    long totalWeight = 0;
-    for (LiveEndpoint e : endpoints) {
-      totalWeight += Math.max(1, e.weight());
-    }
-    this.capacityFactors = new double[endpoints.length];
+    this.onePlusEpsilon = 1 + epsilon;
+    this.weights = new double[endpoints.length];
+    double total = 0;
     for (int i = 0; i < endpoints.length; i++) {
-      capacityFactors[i] = (1 + epsilon) * Math.max(1, endpoints[i].weight()) / totalWeight;
+      weights[i] = Math.max(1, endpoints[i].weight());
+      total += weights[i];
     }
+    this.totalWeight = total;
   }
 
-  /** The capacity of endpoint {@code i} when {@code calls} calls (the new one included) exist. */
+  /**
+   * The capacity of endpoint {@code i} when {@code calls} calls (the new one included) exist. The
+   * division comes last, as in the formula, so that an exact quotient (1.25 x 696 / 29 = 30) is not
+   * rounded up past an integer by an earlier inexact factor.
+   */
   long capacity(int i, long calls) {
-    return (long) Math.ceil(capacityFactors[i] * calls);
+    return (long) Math.ceil(onePlusEpsilon * calls * weights[i] / totalWeight);
   }
 
   @Override
