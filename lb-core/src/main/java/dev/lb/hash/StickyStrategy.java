@@ -94,13 +94,19 @@ final class StickyStrategy implements Strategy {
       // New, expired or moved away, or its endpoint cannot take the call: place it again, on
       // another endpoint than the one it stuck to if the placement offers one.
       LiveEndpoint chosen = placement.pick(context, attempt);
-      for (int extra = 1; chosen == current && current != null && extra < size; extra++) {
-        chosen = placement.pick(context, attempt + extra);
+      if (stuck != null) {
+        for (int extra = 1; extra < size && chosen != null && isEndpoint(chosen, stuck); extra++) {
+          chosen = placement.pick(context, attempt + extra);
+        }
       }
       if (chosen != null) {
         table.put(session, chosen.endpoint().id());
       }
       return chosen;
+    }
+
+    private static boolean isEndpoint(LiveEndpoint e, String id) {
+      return e.endpoint().id().equals(id);
     }
   }
 }

@@ -169,7 +169,6 @@ class StickTableTest {
         .hasMessage("idleTimeout must not be null");
     assertThatThrownBy(() -> StickTable.bounded(10, Duration.ofMinutes(1), null))
         .hasMessage("ticker must not be null");
-    assertThat(StickTable.bounded(10, Duration.ofSeconds(Long.MAX_VALUE / 2), ticker))
-        .isNotNull();
+    assertThat(StickTable.bounded(10, Duration.ofSeconds(Long.MAX_VALUE / 2), ticker)).isNotNull();
   }
 }
