@@ -4,7 +4,8 @@
  *
  * <p>{@code dev.lb} holds what every user touches ({@link dev.lb.LoadBalancer}, {@link
  * dev.lb.Endpoint}, {@link dev.lb.Lease}); {@code dev.lb.strategy} holds the selection strategies
- * and the SPI for writing one. {@code dev.lb.internal} is not exported.
+ * and the SPI for writing one; {@code dev.lb.hash} the consistent-hashing strategies and sticky
+ * sessions. {@code dev.lb.internal} is not exported.
  */
 module dev.lb.core {
   requires static transitive org.jspecify;
@@ -12,4 +13,5 @@ module dev.lb.core {
   exports dev.lb;
   exports dev.lb.strategy;
   exports dev.lb.health;
+  exports dev.lb.hash;
 }
