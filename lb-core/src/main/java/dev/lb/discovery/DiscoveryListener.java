@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * Told what a {@link DiscoveryBinding} does with what its source delivers: an update applied, a
- * failure (the last good set kept), a recovery. Every method does nothing by default, so new
- * events never break existing listeners; override what you need.
+ * failure (the last good set kept), a recovery. Every method does nothing by default, so new events
+ * never break existing listeners; override what you need.
  *
  * <p>Methods are called after the binding's state has changed, by the thread that delivered the
  * result, never while a lock is held, one at a time per binding. They must be fast, must not block

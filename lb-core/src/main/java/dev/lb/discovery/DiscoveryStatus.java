@@ -53,16 +53,7 @@ public final class DiscoveryStatus {
 
   DiscoveryStatus succeeded(long now, int count) {
     return new DiscoveryStatus(
-        source,
-        updates + 1,
-        failures,
-        0,
-        count,
-        true,
-        now,
-        hasFailed,
-        lastFailureNanos,
-        lastError);
+        source, updates + 1, failures, 0, count, true, now, hasFailed, lastFailureNanos, lastError);
   }
 
   DiscoveryStatus failed(long now, Throwable error) {

@@ -39,9 +39,9 @@ import org.jspecify.annotations.Nullable;
  * networkaddress.cache.ttl} seconds (30 by default, and forever when a security manager is
  * installed) and every failure for {@code networkaddress.cache.negative.ttl} (10 seconds), whatever
  * the records' own TTLs. Re-resolving through it every few seconds would return the same stale
- * answer, which is why a client that resolves once, or through that cache, never sees pods added
- * by a scale-up. This source does not use it: it sends its own query each time, through the JNDI
- * DNS provider ({@code jdk.naming.dns}), which caches nothing, to the {@link Builder#dnsServer
+ * answer, which is why a client that resolves once, or through that cache, never sees pods added by
+ * a scale-up. This source does not use it: it sends its own query each time, through the JNDI DNS
+ * provider ({@code jdk.naming.dns}), which caches nothing, to the {@link Builder#dnsServer
  * configured servers} or, if none, to the system's nameservers ({@code /etc/resolv.conf} on Unix).
  * The one cache left is the DNS server's own, which honours the records' TTLs.
  *
@@ -51,12 +51,12 @@ import org.jspecify.annotations.Nullable;
  *   <li><b>A/AAAA</b>: one endpoint per address, host = the IP literal, port = the configured one,
  *       id = {@code ip:port} ({@code [v6]:port}), weight 1, metadata {@code dns.name} = the name.
  *       Both families are queried by default ({@link Builder#ipv4}, {@link Builder#ipv6}).
- *   <li><b>SRV</b> ({@code priority weight port target}): host = target (without the trailing
- *       dot), port = port, {@link Endpoint#priority() priority} = priority (0 is the most
- *       preferred in both), id = {@code target:port}, metadata {@code dns.name} = the service name
- *       and {@code dns.srv.weight} = the record's weight. {@link Endpoint#weight() weight} = weight,
- *       except that an SRV weight of 0 (RFC 2782: "very small chance of being selected") becomes 1,
- *       the smallest weight an endpoint can have. A target of {@code "."} (service not available)
+ *   <li><b>SRV</b> ({@code priority weight port target}): host = target (without the trailing dot),
+ *       port = port, {@link Endpoint#priority() priority} = priority (0 is the most preferred in
+ *       both), id = {@code target:port}, metadata {@code dns.name} = the service name and {@code
+ *       dns.srv.weight} = the record's weight. {@link Endpoint#weight() weight} = weight, except
+ *       that an SRV weight of 0 (RFC 2782: "very small chance of being selected") becomes 1, the
+ *       smallest weight an endpoint can have. A target of {@code "."} (service not available)
  *       yields no endpoint. With {@link Builder#resolveTargets(boolean)} each target is itself
  *       resolved (A/AAAA, through the same servers) and yields one endpoint per address, host = the
  *       IP, with metadata {@code dns.srv.target}: then no connection goes through the JDK resolver
@@ -100,8 +100,9 @@ public final class DnsEndpointSource implements EndpointSource {
   /**
    * Returns a builder for the SRV records of {@code serviceName}.
    *
-   * @param serviceName the full SRV name, such as {@code _http._tcp.users.default.svc.cluster.local}
-   *     or {@code users.service.consul}; a trailing dot is ignored
+   * @param serviceName the full SRV name, such as {@code
+   *     _http._tcp.users.default.svc.cluster.local} or {@code users.service.consul}; a trailing dot
+   *     is ignored
    * @return a new builder with the defaults
    * @throws IllegalArgumentException if {@code serviceName} is null or blank
    */
@@ -329,8 +330,8 @@ public final class DnsEndpointSource implements EndpointSource {
     }
 
     /**
-     * Sets how long to wait for a server's first answer; the JNDI provider doubles the wait on
-     * each retry. Defaults to 2 seconds.
+     * Sets how long to wait for a server's first answer; the JNDI provider doubles the wait on each
+     * retry. Defaults to 2 seconds.
      *
      * @param queryTimeout the initial timeout; must be positive
      * @return this builder
@@ -338,8 +339,7 @@ public final class DnsEndpointSource implements EndpointSource {
      */
     public Builder queryTimeout(Duration queryTimeout) {
       if (queryTimeout == null || queryTimeout.isNegative() || queryTimeout.isZero()) {
-        throw new IllegalArgumentException(
-            "queryTimeout must be positive but was " + queryTimeout);
+        throw new IllegalArgumentException("queryTimeout must be positive but was " + queryTimeout);
       }
       this.queryTimeout = queryTimeout;
       return this;
@@ -395,8 +395,7 @@ public final class DnsEndpointSource implements EndpointSource {
     }
 
     /**
-     * Sets the scheduler that times the refreshes. Defaults to {@link
-     * Scheduler#systemScheduler()}.
+     * Sets the scheduler that times the refreshes. Defaults to {@link Scheduler#systemScheduler()}.
      *
      * @param scheduler the scheduler; must not be null
      * @return this builder

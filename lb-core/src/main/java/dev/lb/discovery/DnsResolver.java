@@ -3,7 +3,9 @@ package dev.lb.discovery;
 import java.util.List;
 import javax.naming.NamingException;
 
-/** Asks DNS for the records of one name and type; a seam so unit tests can answer without a server. */
+/**
+ * Asks DNS for the records of one name and type; a seam so unit tests can answer without a server.
+ */
 @FunctionalInterface
 interface DnsResolver {
   /**

@@ -9,9 +9,9 @@ import java.util.List;
  * good set stays in use.
  *
  * <p><b>JSON</b> ({@code .json}): an object with one key, {@code endpoints}, an array of objects
- * with {@code host} and {@code port} (required) and {@code id}, {@code weight}, {@code zone}, {@code
- * priority}, {@code backup}, {@code metadata} (an object of strings), as in {@link Endpoint}.
- * Endpoints keep the file's order.
+ * with {@code host} and {@code port} (required) and {@code id}, {@code weight}, {@code zone},
+ * {@code priority}, {@code backup}, {@code metadata} (an object of strings), as in {@link
+ * Endpoint}. Endpoints keep the file's order.
  *
  * <pre>{@code
  * {"endpoints": [

@@ -196,8 +196,7 @@ final class EndpointFiles {
     try {
       return Integer.parseInt(value.strip());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          option + " must be an integer but was '" + value + "'", e);
+      throw new IllegalArgumentException(option + " must be an integer but was '" + value + "'", e);
     }
   }
 

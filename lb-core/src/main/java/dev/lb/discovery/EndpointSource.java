@@ -2,8 +2,8 @@ package dev.lb.discovery;
 
 /**
  * Where endpoints come from: DNS, a file, a registry. A source looks endpoints up (once, on a
- * schedule, or by watching) and pushes each complete set to the {@link EndpointSink} it was
- * started with.
+ * schedule, or by watching) and pushes each complete set to the {@link EndpointSink} it was started
+ * with.
  *
  * <pre>{@code
  * EndpointSource source = DnsEndpointSource.forAddresses("api.internal", 8080).build();

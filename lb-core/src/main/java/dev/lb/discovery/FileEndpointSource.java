@@ -66,8 +66,8 @@ public final class FileEndpointSource implements EndpointSource {
   }
 
   /**
-   * Returns a builder for the file at {@code file}; its format follows the extension ({@code
-   * .json} or {@code .properties}) unless {@link Builder#format set}.
+   * Returns a builder for the file at {@code file}; its format follows the extension ({@code .json}
+   * or {@code .properties}) unless {@link Builder#format set}.
    *
    * @param file the file to read; it need not exist yet
    * @return a new builder with the defaults
@@ -175,7 +175,10 @@ public final class FileEndpointSource implements EndpointSource {
     private final Path file;
     private @Nullable EndpointFileFormat format;
     private RefreshPolicy refresh =
-        RefreshPolicy.builder().interval(Duration.ofSeconds(5)).floor(Duration.ofMillis(100)).build();
+        RefreshPolicy.builder()
+            .interval(Duration.ofSeconds(5))
+            .floor(Duration.ofMillis(100))
+            .build();
     private Scheduler scheduler = Scheduler.systemScheduler();
     private @Nullable Executor executor;
     private @Nullable RandomGenerator random;

@@ -55,9 +55,11 @@ final class JndiDnsResolver implements DnsResolver {
   }
 
   // BanJNDI guards against lookup() of LDAP/RMI references that deserialize remote objects (the
-  // Log4Shell vector). Here the factory is pinned to the DNS provider, the provider URL is ours, and
+  // Log4Shell vector). Here the factory is pinned to the DNS provider, the provider URL is ours,
+  // and
   // getAttributes returns record data as strings: nothing is ever deserialized.
-  // JdkObsolete: InitialDirContext takes a Hashtable; there is no other way to pass its environment.
+  // JdkObsolete: InitialDirContext takes a Hashtable; there is no other way to pass its
+  // environment.
   @SuppressWarnings({"BanJNDI", "JdkObsolete"})
   @Override
   public List<String> query(String name, String type) throws NamingException {

@@ -90,7 +90,13 @@ public final class RefreshPolicy {
 
   @Override
   public String toString() {
-    return "RefreshPolicy{interval=" + interval() + ", jitter=" + jitter + ", floor=" + floor() + '}';
+    return "RefreshPolicy{interval="
+        + interval()
+        + ", jitter="
+        + jitter
+        + ", floor="
+        + floor()
+        + '}';
   }
 
   /** Builds a {@link RefreshPolicy}; validated by {@link #build()}. Not thread-safe. */
@@ -127,8 +133,8 @@ public final class RefreshPolicy {
     }
 
     /**
-     * Sets the spread of each delay, as a fraction of the interval: 0 for none, up to but
-     * excluding 1. Defaults to 0.2.
+     * Sets the spread of each delay, as a fraction of the interval: 0 for none, up to but excluding
+     * 1. Defaults to 0.2.
      *
      * @param jitter the fraction, in [0, 1)
      * @return this builder
