@@ -31,7 +31,7 @@ final class JndiDnsResolver implements DnsResolver {
   /**
    * @param servers {@code host:port} of each server to ask, in order; empty for the system's
    * @param timeout how long to wait for the first answer; the JNDI provider doubles it per retry
-   * @param retries how many times to retry each server
+   * @param retries how many times to retry each server after its first attempt
    */
   JndiDnsResolver(List<String> servers, Duration timeout, int retries) {
     if (servers.isEmpty()) {
@@ -47,7 +47,8 @@ final class JndiDnsResolver implements DnsResolver {
       this.providerUrl = sb.toString();
     }
     this.timeoutMillis = Long.toString(Math.max(1, timeout.toMillis()));
-    this.retries = Integer.toString(retries);
+    // The provider's "retries" is the number of attempts per server: 0 would send nothing at all.
+    this.retries = Integer.toString(retries + 1);
   }
 
   String providerUrl() {
