@@ -75,7 +75,9 @@ class DnsmasqIntegrationTest {
                 () -> binding.status().toString());
         assertThat(ids(balancer)).containsExactly("127.0.0.11:8080", "127.0.0.12:8080");
         assertThat(binding.status().isHealthy()).isFalse();
-        assertThat(listener.events).anyMatch(e -> e.startsWith("failed#1 kept 2"));
+        // The status changes before the listener is told (outside the lock): wait for the event.
+        Await.until(
+            WAIT, () -> listener.events.contains("failed#1 kept 2"), listener.events::toString);
 
         dns.hosts("127.0.0.12 api.test\n127.0.0.13 api.test\n");
         dns.start();
@@ -85,7 +87,10 @@ class DnsmasqIntegrationTest {
                 () -> ids(balancer).equals(List.of("127.0.0.12:8080", "127.0.0.13:8080")),
                 () -> ids(balancer) + " " + binding.status());
         assertThat(binding.status().isHealthy()).isTrue();
-        assertThat(listener.events).anyMatch(e -> e.startsWith("recovered after"));
+        Await.until(
+            WAIT,
+            () -> listener.events.stream().anyMatch(e -> e.startsWith("recovered after")),
+            listener.events::toString);
         System.out.printf(
             "dnsmasq A/AAAA: first set %d ms, hosts change followed %d ms, outage noticed %d ms,"
                 + " recovered %d ms after restart%n",
