@@ -15,9 +15,8 @@ import org.jspecify.annotations.Nullable;
  * KeyExtractor.of(request -> request.url().queryParameter("tenant"))
  * }</pre>
  *
- * <p>Implementations must be thread-safe, fast and non-blocking: they run on the calling thread
- * for every request to a balanced service. An extractor that throws fails the call with its
- * exception.
+ * <p>Implementations must be thread-safe, fast and non-blocking: they run on the calling thread for
+ * every request to a balanced service. An extractor that throws fails the call with its exception.
  */
 @FunctionalInterface
 public interface KeyExtractor {

@@ -12,10 +12,10 @@ import okio.Okio;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A response body that reports its attempt's lease when the body is done: on success with the
- * bytes read once the body is exhausted or closed, as a failure (or cancel) if reading it fails.
- * The latency reported is the time to the response headers, measured before the body was handed
- * out; the call stays in flight on the endpoint while its body streams.
+ * A response body that reports its attempt's lease when the body is done: on success with the bytes
+ * read once the body is exhausted or closed, as a failure (or cancel) if reading it fails. The
+ * latency reported is the time to the response headers, measured before the body was handed out;
+ * the call stays in flight on the endpoint while its body streams.
  *
  * <p>Whatever happens the lease is reported once: {@link Lease} ignores later reports.
  */

@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * An OkHttp application interceptor that balances requests for logical service hosts over lb-core
  * {@link LoadBalancer}s: for a request to {@code http://users/profile}, it routes to an endpoint
  * group ({@link Route}, {@link TrafficSplit}), picks an endpoint per attempt, rewrites the URL's
- * scheme, host and port to that endpoint, proceeds, and reports the attempt's outcome on its
- * {@link Lease}. Requests to hosts that are not configured pass through untouched.
+ * scheme, host and port to that endpoint, proceeds, and reports the attempt's outcome on its {@link
+ * Lease}. Requests to hosts that are not configured pass through untouched.
  *
  * <pre>{@code
  * LoadBalancingInterceptor lb = LoadBalancingInterceptor.builder()
@@ -48,8 +48,8 @@ import org.slf4j.LoggerFactory;
  * move on only for idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS, TRACE) unless {@link
  * Service.Builder#retryNonIdempotent} is set; a one-shot request body is never sent twice; every
  * retry must fit the service's retry budget and {@link Service.Builder#maxAttempts}. When no retry
- * is allowed the last outcome is the call's: the error is thrown, or the last response (a 503,
- * say) returned. A cancelled call stops at once and reports its lease as cancelled.
+ * is allowed the last outcome is the call's: the error is thrown, or the last response (a 503, say)
+ * returned. A cancelled call stops at once and reports its lease as cancelled.
  *
  * <h2>What a lease is told</h2>
  *
@@ -57,8 +57,8 @@ import org.slf4j.LoggerFactory;
  * balancer's {@link LoadBalancer#ticker() ticker}. A response the {@link FailureClassifier} calls a
  * failure (5xx by default) is reported at once. A successful response is reported when its body is
  * exhausted or closed, with the number of body bytes read, so the endpoint counts the call in
- * flight while the body streams; an empty body is reported at once. Close every response, as
- * OkHttp requires anyway: a body never closed leaves its call counted in flight forever.
+ * flight while the body streams; an empty body is reported at once. Close every response, as OkHttp
+ * requires anyway: a body never closed leaves its call counted in flight forever.
  *
  * <h2>Its place in OkHttp's chain</h2>
  *
@@ -278,10 +278,7 @@ public final class LoadBalancingInterceptor implements Interceptor {
   }
 
   private static Request rewrite(
-      Request original,
-      Endpoint endpoint,
-      Service service,
-      @Nullable TrackingRequestBody body) {
+      Request original, Endpoint endpoint, Service service, @Nullable TrackingRequestBody body) {
     HttpUrl.Builder url = original.url().newBuilder();
     String scheme = service.scheme();
     if (scheme != null) {
@@ -384,7 +381,8 @@ public final class LoadBalancingInterceptor implements Interceptor {
      */
     public LoadBalancingInterceptor build() {
       if (services.isEmpty()) {
-        throw new IllegalArgumentException("a load-balancing interceptor needs a service but has none");
+        throw new IllegalArgumentException(
+            "a load-balancing interceptor needs a service but has none");
       }
       return new LoadBalancingInterceptor(this);
     }

@@ -13,8 +13,8 @@ import dev.lb.Ticker;
  * second and 10 seconds. Unlike Finagle's token bucket, expiry is a sliding window of ten buckets
  * ({@link WindowedCounter}).
  *
- * <p>Thread-safe and lock-free. The check and the withdrawal are not one atomic step, so
- * concurrent retries may overdraw the budget by at most the number of threads retrying at once.
+ * <p>Thread-safe and lock-free. The check and the withdrawal are not one atomic step, so concurrent
+ * retries may overdraw the budget by at most the number of threads retrying at once.
  *
  * <p>It lives here, package-private, until lb-core's {@code dev.lb.retry} lands; {@link
  * RetryDecider} is the one place that uses it.

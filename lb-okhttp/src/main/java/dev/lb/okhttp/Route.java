@@ -78,9 +78,7 @@ public final class Route {
     String n = Options.notBlank(name, "header name");
     String v = Options.notNull(value, "value of header '" + n + "'");
     return new Route(
-        "header " + n + ": " + v,
-        r -> r.headers(n).contains(v),
-        Options.notNull(target, "target"));
+        "header " + n + ": " + v, r -> r.headers(n).contains(v), Options.notNull(target, "target"));
   }
 
   /**

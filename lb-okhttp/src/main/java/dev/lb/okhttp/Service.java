@@ -16,8 +16,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One logical service that the {@link LoadBalancingInterceptor} balances: requests whose URL host
- * is the service's name (such as {@code http://users/...}) are routed to an endpoint group, sent
- * to one endpoint per attempt, and retried on another when the rules allow.
+ * is the service's name (such as {@code http://users/...}) are routed to an endpoint group, sent to
+ * one endpoint per attempt, and retried on another when the rules allow.
  *
  * <pre>{@code
  * Service users = Service.builder("users")
@@ -59,7 +59,9 @@ public final class Service {
             b.retryStatuses,
             new RetryBudget(b.percentCanRetry, b.minRetriesPerSecond, b.budgetTtlNanos, b.ticker));
     this.stickTable =
-        b.stickTableSize > 0 ? new StickTable(b.stickTableSize, b.stickTableIdleNanos, b.ticker) : null;
+        b.stickTableSize > 0
+            ? new StickTable(b.stickTableSize, b.stickTableIdleNanos, b.ticker)
+            : null;
   }
 
   /**
@@ -330,8 +332,8 @@ public final class Service {
     }
 
     /**
-     * Sets how many attempts a call may make in all, the first included. Default 3; 1 turns
-     * retries off.
+     * Sets how many attempts a call may make in all, the first included. Default 3; 1 turns retries
+     * off.
      *
      * @param attempts at least 1
      * @return this builder
@@ -343,9 +345,9 @@ public final class Service {
     }
 
     /**
-     * Lets timeouts, I/O errors and retryable statuses be retried for non-idempotent methods
-     * (POST, PATCH) too. Off by default: such a request may have taken effect. A one-shot body is
-     * never sent twice either way.
+     * Lets timeouts, I/O errors and retryable statuses be retried for non-idempotent methods (POST,
+     * PATCH) too. Off by default: such a request may have taken effect. A one-shot body is never
+     * sent twice either way.
      *
      * @param retry true to retry every method
      * @return this builder
@@ -406,8 +408,8 @@ public final class Service {
      * @param maximumSize the most keys to remember; older, rarely used ones are evicted first
      * @param idleExpiry how long a key is remembered after its last use; positive
      * @return this builder
-     * @throws IllegalArgumentException if {@code maximumSize} is not positive or {@code
-     *     idleExpiry} is not positive
+     * @throws IllegalArgumentException if {@code maximumSize} is not positive or {@code idleExpiry}
+     *     is not positive
      */
     public Builder stickTable(long maximumSize, @Nullable Duration idleExpiry) {
       if (maximumSize <= 0) {
@@ -436,9 +438,8 @@ public final class Service {
      * Returns the service.
      *
      * @return a new service with the settings of this builder
-     * @throws IllegalArgumentException if no default target was set, or a stick table is
-     *     configured without a key extractor or over a balancer whose strategy is not a {@link
-     *     StickyStrategy}
+     * @throws IllegalArgumentException if no default target was set, or a stick table is configured
+     *     without a key extractor or over a balancer whose strategy is not a {@link StickyStrategy}
      */
     public Service build() {
       TrafficSplit target = defaultTarget;

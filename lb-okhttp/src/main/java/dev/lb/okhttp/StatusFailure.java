@@ -3,8 +3,8 @@ package dev.lb.okhttp;
 import java.io.IOException;
 
 /**
- * The cause recorded on a lease whose response was classified as a failure, such as {@code HTTP
- * 503 from 10.0.0.1:8080}; it shows in the endpoint's stats as its last failure. Never thrown.
+ * The cause recorded on a lease whose response was classified as a failure, such as {@code HTTP 503
+ * from 10.0.0.1:8080}; it shows in the endpoint's stats as its last failure. Never thrown.
  */
 final class StatusFailure extends IOException {
   private static final long serialVersionUID = 1L;

@@ -22,8 +22,8 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Stickiness.</b> A call with an affinity key (see {@link KeyExtractor}) goes to the arm that
  * a stable 64-bit hash of the key falls into, so a user stays in one arm across calls, processes
  * and restarts. Arms own consecutive ranges of the hash space in the order they were added, so
- * growing the last arm (5% → 10%) moves users only into it: nobody already in the canary leaves
- * it. A call without a key goes to a random arm, by weight.
+ * growing the last arm (5% → 10%) moves users only into it: nobody already in the canary leaves it.
+ * A call without a key goes to a random arm, by weight.
  *
  * <p>A split with one arm is how a route names a single group; {@link #of(LoadBalancer)} builds it.
  *

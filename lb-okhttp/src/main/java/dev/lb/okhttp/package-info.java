@@ -11,12 +11,12 @@
  *
  * <ul>
  *   <li>it rewrites a logical host ({@code http://users/...}) to a real endpoint, which has to
- *       happen before OkHttp resolves the host and picks a pooled connection: a network
- *       interceptor runs on a connection already made to the logical host;
+ *       happen before OkHttp resolves the host and picks a pooled connection: a network interceptor
+ *       runs on a connection already made to the logical host;
  *   <li>it retries on other endpoints by calling {@code proceed} more than once per call, which
  *       only application interceptors may do;
- *   <li>it sees each call exactly once, whatever redirects and OkHttp-internal retries happen
- *       below it, so each attempt is one lease;
+ *   <li>it sees each call exactly once, whatever redirects and OkHttp-internal retries happen below
+ *       it, so each attempt is one lease;
  *   <li>it sets per-attempt timeouts and the hostname verifier through {@code Chain.withX}, which
  *       only application interceptors may change.
  * </ul>
