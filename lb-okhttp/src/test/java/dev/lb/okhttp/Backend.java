@@ -28,6 +28,8 @@ final class Backend implements AutoCloseable {
   private volatile Function<RecordedRequest, MockResponse> behaviour;
   private volatile MockWebServer server;
   private final int port;
+  private volatile javax.net.ssl.@org.jspecify.annotations.Nullable SSLSocketFactory
+      sslSocketFactory;
 
   private Backend(String name) throws IOException {
     this.name = name;
@@ -65,8 +67,19 @@ final class Backend implements AutoCloseable {
           }
         });
     s.setServerSocketFactory(new NoDelayServerSocketFactory());
+    javax.net.ssl.SSLSocketFactory ssl = sslSocketFactory;
+    if (ssl != null) {
+      s.useHttps(ssl);
+    }
     s.start(InetAddress.getByName("127.0.0.1"), onPort);
     return s;
+  }
+
+  /** Serves HTTPS from now on (restarting on the same port). */
+  void useHttps(javax.net.ssl.SSLSocketFactory factory) throws IOException {
+    server.close();
+    this.sslSocketFactory = factory;
+    server = newServer(port);
   }
 
   Backend answer(Function<RecordedRequest, MockResponse> behaviour) {
