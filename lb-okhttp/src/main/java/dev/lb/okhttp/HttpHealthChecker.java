@@ -108,12 +108,13 @@ public final class HttpHealthChecker implements HealthChecker {
     }
     Call call = client.newCall(new Request.Builder().url(url).get().build());
     call.timeout().timeout(remaining, TimeUnit.NANOSECONDS);
-    result.whenComplete(
-        (r, t) -> {
-          if (result.isCancelled()) {
-            call.cancel();
-          }
-        });
+    var unused =
+        result.whenComplete(
+            (r, t) -> {
+              if (result.isCancelled()) {
+                call.cancel();
+              }
+            });
     call.enqueue(
         new Callback() {
           @Override
