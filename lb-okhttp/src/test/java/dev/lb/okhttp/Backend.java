@@ -38,6 +38,11 @@ final class Backend implements AutoCloseable {
     this.port = server.getPort();
   }
 
+  /** 127.0.0.1, by address: tests never depend on name resolution. */
+  static InetAddress loopback() throws IOException {
+    return InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
+  }
+
   static Backend start(String name) throws IOException {
     return new Backend(name);
   }
@@ -71,7 +76,7 @@ final class Backend implements AutoCloseable {
     if (ssl != null) {
       s.useHttps(ssl);
     }
-    s.start(InetAddress.getByName("127.0.0.1"), onPort);
+    s.start(loopback(), onPort);
     return s;
   }
 

@@ -10,7 +10,6 @@ import dev.lb.NoEndpointAvailableException;
 import dev.lb.strategy.Strategies;
 import dev.lb.strategy.Strategy;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
@@ -186,7 +185,7 @@ class LoadBalancingInterceptorTest {
   @Test
   void get_serverAcceptsButNeverAnswers_attemptTimesOutAndFailsOver() throws Exception {
     List<Backend> servers = backends("a", "b");
-    ServerSocket blackHole = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+    ServerSocket blackHole = new ServerSocket(0, 50, Backend.loopback());
     List<Socket> accepted = new CopyOnWriteArrayList<>();
     Thread acceptor =
         new Thread(
