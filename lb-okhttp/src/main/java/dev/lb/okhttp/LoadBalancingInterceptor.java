@@ -7,9 +7,7 @@ import dev.lb.NoEndpointAvailableException;
 import dev.lb.PickContext;
 import dev.lb.Ticker;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -43,9 +41,10 @@ import org.slf4j.LoggerFactory;
  * <h2>Attempts and retries</h2>
  *
  * <p>Each attempt is its own lease on its own endpoint; a retry goes to an endpoint this call has
- * not tried yet when there is one. A failure before the request was sent (refused connection, TLS
- * handshake failure) moves on for any method; timeouts, other I/O errors and 502/503/504 responses
- * move on only for idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS, TRACE) unless {@link
+ * not tried yet (through {@link PickContext#excludedIds()}), and when none is left the last outcome
+ * stands. A failure before the request was sent (refused connection, TLS handshake failure) moves
+ * on for any method; timeouts, other I/O errors and 502/503/504 responses move on only for
+ * idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS, TRACE) unless {@link
  * Service.Builder#retryNonIdempotent} is set; a one-shot request body is never sent twice; every
  * retry must fit the service's retry budget and {@link Service.Builder#maxAttempts}. When no retry
  * is allowed the last outcome is the call's: the error is thrown, or the last response (a 503, say)
@@ -145,14 +144,11 @@ public final class LoadBalancingInterceptor implements Interceptor {
     LoadBalancer balancer = service.targetFor(original).choose(key, random);
     StickTable table = key == null ? null : service.stickTable();
     String stuck = table == null || key == null ? null : table.endpointFor(balancer.name(), key);
-    PickContext retryContext = key == null ? PickContext.none() : PickContext.ofKey(key);
+    PickContext keyed = key == null ? PickContext.none() : PickContext.ofKey(key);
     PickContext context =
         stuck == null
-            ? retryContext
-            : PickContext.builder()
-                .key(retryContext.charsKey())
-                .attribute(StickyStrategy.PREFERRED_ENDPOINT, stuck)
-                .build();
+            ? keyed
+            : keyed.toBuilder().attribute(StickyStrategy.PREFERRED_ENDPOINT, stuck).build();
     RequestBody body = original.body();
     TrackingRequestBody tracked = body == null ? null : new TrackingRequestBody(body);
     boolean idempotent = RetryDecider.isIdempotent(original.method());
@@ -161,14 +157,9 @@ public final class LoadBalancingInterceptor implements Interceptor {
     Chain attemptChain = configure(chain, service);
     Ticker ticker = balancer.ticker();
     retry.onCall();
-    List<String> tried = new ArrayList<>(2);
+    Lease lease = pick(balancer, context, service);
     for (int attempt = 1; ; attempt++) {
-      if (call.isCanceled()) {
-        throw new IOException("Canceled");
-      }
-      Lease lease = pick(balancer, attempt == 1 ? context : retryContext, tried, service);
       Endpoint endpoint = lease.endpoint();
-      tried.add(endpoint.id());
       long start = ticker.read();
       Response response;
       try {
@@ -186,13 +177,17 @@ public final class LoadBalancingInterceptor implements Interceptor {
           lease.onCancel();
         }
         boolean sent = IoErrors.kind(e) != IoErrors.Kind.CONNECT;
-        boolean retrying =
-            retry.shouldRetry(attempt, sent, idempotent, oneShotBodyWritten(tracked));
-        logAttempt(service, attempt, original, endpoint, failureText(e, retrying), latency);
-        if (retrying) {
-          continue;
+        Lease next = null;
+        if (retry.shouldRetry(attempt, sent, idempotent, oneShotBodyWritten(tracked))) {
+          keyed = excluding(keyed, endpoint);
+          next = nextAttempt(balancer, keyed, call);
         }
-        throw e;
+        logAttempt(service, attempt, original, endpoint, failureText(e, next != null), latency);
+        if (next == null) {
+          throw e;
+        }
+        lease = next;
+        continue;
       } catch (RuntimeException | Error e) {
         lease.onFailure(ticker.read() - start, e);
         throw e;
@@ -203,11 +198,17 @@ public final class LoadBalancingInterceptor implements Interceptor {
       if (failure) {
         lease.onFailure(latency, new StatusFailure(code, endpoint.address()));
       }
+      Lease next = null;
       if (retry.isRetryableStatus(code)
           && retry.shouldRetry(attempt, true, idempotent, oneShotBodyWritten(tracked))) {
+        keyed = excluding(keyed, endpoint);
+        next = nextAttempt(balancer, keyed, call);
+      }
+      if (next != null) {
         lease.onSuccess(latency); // ignored if reported as a failure above
         response.close();
         logAttempt(service, attempt, original, endpoint, "HTTP " + code + ", retrying", latency);
+        lease = next;
         continue;
       }
       logAttempt(service, attempt, original, endpoint, "HTTP " + code, latency);
@@ -233,31 +234,32 @@ public final class LoadBalancingInterceptor implements Interceptor {
   }
 
   /**
-   * Picks for attempt {@code tried.size() + 1}, preferring an endpoint this call has not tried.
-   * lb-core cannot yet exclude endpoints from a pick, so this re-picks up to twice the group's size
-   * and then settles for a tried endpoint; each discarded lease is reported as a cancel.
+   * Picks the first attempt's endpoint; no endpoint is an {@link IOException}, as OkHttp expects.
    */
-  private static Lease pick(
-      LoadBalancer balancer, PickContext context, List<String> tried, Service service)
+  private static Lease pick(LoadBalancer balancer, PickContext context, Service service)
       throws IOException {
     Lease lease = balancer.tryPick(context);
-    if (lease == null) {
-      try {
-        lease = balancer.pick(context); // for the exception's message, unless an endpoint appeared
-      } catch (NoEndpointAvailableException e) {
-        throw new IOException(e.getMessage() + " (service '" + service.host() + "')", e);
-      }
+    if (lease != null) {
+      return lease;
     }
-    int repicks = 2 * balancer.endpoints().size();
-    for (int i = 0; i < repicks && tried.contains(lease.endpoint().id()); i++) {
-      Lease next = balancer.tryPick(context);
-      if (next == null) {
-        break;
-      }
-      lease.onCancel();
-      lease = next;
+    try {
+      return balancer.pick(context); // for the exception's message, unless an endpoint appeared
+    } catch (NoEndpointAvailableException e) {
+      throw new IOException(e.getMessage() + " (service '" + service.host() + "')", e);
     }
-    return lease;
+  }
+
+  /**
+   * Picks a retry's endpoint among those this call has not tried (lb-core's {@link
+   * PickContext#excludedIds()}), or returns null if there is none or the call was cancelled: then
+   * the last outcome stands.
+   */
+  private static @Nullable Lease nextAttempt(LoadBalancer balancer, PickContext tried, Call call) {
+    return call.isCanceled() ? null : balancer.tryPick(tried);
+  }
+
+  private static PickContext excluding(PickContext context, Endpoint endpoint) {
+    return context.toBuilder().exclude(endpoint.id()).build();
   }
 
   private static Chain configure(Chain chain, Service service) {

@@ -7,6 +7,7 @@ import dev.lb.Endpoint;
 import dev.lb.EndpointStats;
 import dev.lb.LoadBalancer;
 import dev.lb.NoEndpointAvailableException;
+import dev.lb.health.OutlierDetection;
 import dev.lb.strategy.Strategies;
 import dev.lb.strategy.Strategy;
 import java.io.IOException;
@@ -55,10 +56,15 @@ class LoadBalancingInterceptorTest {
     return list;
   }
 
+  /**
+   * A balancer without outlier detection: these tests isolate the interceptor's own rules (retry,
+   * failover, budget); ejection driven by its reports is {@link HealthIntegrationTest}'s subject.
+   */
   private static LoadBalancer balancer(String name, Strategy strategy, List<Backend> backends) {
     return LoadBalancer.builder()
         .name(name)
         .strategy(strategy)
+        .outlierDetection(OutlierDetection.disabled())
         .endpoints(backends.stream().map(Backend::endpoint).toList())
         .build();
   }
@@ -105,6 +111,7 @@ class LoadBalancingInterceptorTest {
         LoadBalancer.builder()
             .name("users")
             .strategy(Strategies.weightedRoundRobin())
+            .outlierDetection(OutlierDetection.disabled())
             .endpoints(
                 List.of(
                     servers.get(0).endpoint().toBuilder().weight(3).build(),
@@ -212,6 +219,7 @@ class LoadBalancingInterceptorTest {
         LoadBalancer.builder()
             .name("users")
             .strategy(Strategies.roundRobin())
+            .outlierDetection(OutlierDetection.disabled())
             .endpoints(List.of(servers.get(0).endpoint(), hole, servers.get(1).endpoint()))
             .build();
     OkHttpClient c =
