@@ -75,9 +75,10 @@ import org.jspecify.annotations.Nullable;
  * <p>Every change (membership, health, ejection, drain, slow-start step) is applied on one
  * serialized path, under a lock that picking never takes, and publishes a new snapshot before the
  * call that made it returns. Signals from the lease path (a failure streak, the last call of a
- * draining endpoint) are handed to the {@link Scheduler}, so reporting never blocks. Health checks
- * run on the scheduler too, never on a caller's thread. Listeners are called after the change, by
- * the thread that made it, never under the lock.
+ * draining endpoint) are applied at once by the reporting thread if the lock is free (tryLock), and
+ * otherwise handed to the {@link Scheduler}, so reporting never waits. Health checks run on the
+ * scheduler too, never on a caller's thread. Listeners are called after the change, by the thread
+ * that made it, never under the lock.
  *
  * <p>A pick that starts after a change returned sees it; a pick already under way may still return
  * an endpoint just removed or ejected. Live statistics are kept per endpoint id and survive every
@@ -554,9 +555,14 @@ public final class LoadBalancer implements AutoCloseable {
    * routing depends on, then, after unlocking, delivers the events it raised.
    */
   private <T> T locked(Supplier<T> change) {
+    lock.lock();
+    return runLocked(change);
+  }
+
+  /** Runs {@code change} holding the lock (already taken), then unlocks and delivers events. */
+  private <T> T runLocked(Supplier<T> change) {
     List<Runnable> raised;
     T result;
-    lock.lock();
     try {
       try {
         result = change.get();
@@ -583,16 +589,22 @@ public final class LoadBalancer implements AutoCloseable {
     return result;
   }
 
-  /** Runs {@code change} on the serialized path from a scheduler task. */
+  /**
+   * Runs {@code change} on the serialized path for a signal from the lease path: at once if the
+   * lock is free (so an ejection takes effect before the caller's next pick), otherwise from a
+   * scheduler task, so that reporting never waits for the lock.
+   */
   private void later(Runnable change) {
-    scheduler.schedule(
-        () ->
-            locked(
-                () -> {
-                  change.run();
-                  return null;
-                }),
-        0);
+    Supplier<@Nullable Void> body =
+        () -> {
+          change.run();
+          return null;
+        };
+    if (lock.tryLock()) {
+      runLocked(body);
+    } else {
+      scheduler.schedule(() -> locked(body), 0);
+    }
   }
 
   private void emit(Listener event) {
@@ -1301,7 +1313,7 @@ public final class LoadBalancer implements AutoCloseable {
     }
   }
 
-  /** Signals from the lease path, which must not block: handed to the scheduler. */
+  /** Signals from the lease path, which must never wait: see {@link #later}. */
   private final class LeaseSignals implements EndpointState.Observer {
     @Override
     public void onFailureStreak(EndpointState state) {
