@@ -12,4 +12,7 @@ module dev.lb.core {
   exports dev.lb;
   exports dev.lb.strategy;
   exports dev.lb.health;
+  exports dev.lb.breaker;
+  exports dev.lb.limit;
+  exports dev.lb.retry;
 }
