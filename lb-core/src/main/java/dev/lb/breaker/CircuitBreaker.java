@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  *            failure rate, slow-call rate or consecutive failures over the threshold
  *   CLOSED ──────────────────────────────────────────────────────────────▶ OPEN
  *     ▲                                                                    │ wait in open elapsed
- *     │ probes' failure and slow-call rates below the thresholds           ▼ (on the next permission request)
+ *     │ probes' failure and slow-call rates below the thresholds           ▼ (at the next permission request)
  *     └──────────────────────────────── HALF_OPEN ◀────────────────────────┘
  *                                          │ probes over a threshold: back to OPEN
  * </pre>

@@ -25,7 +25,8 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@code waitDurationInOpenState}</td><td>60 s</td><td>how long an open breaker rejects
  *       calls before it admits probes</td></tr>
  *   <tr><td>{@code permittedNumberOfCallsInHalfOpenState}</td><td>10</td><td>probe calls admitted
- *       in the half-open state; their rates decide</td></tr>
+ *       in the half-open state; their rates decide once {@code min(minimumNumberOfCalls, this)}
+ *       have reported</td></tr>
  *   <tr><td>{@code maxWaitDurationInHalfOpenState}</td><td>0 (unbounded)</td><td>reopen if the
  *       probes have not all reported by then</td></tr>
  * </table>
@@ -364,7 +365,10 @@ public final class CircuitBreakerConfig {
     }
 
     /**
-     * Sets the number of probe calls a half-open breaker admits. Default 10.
+     * Sets the number of probe calls a half-open breaker admits. Default 10. The probes' failure
+     * and slow-call rates decide once {@code min(minimumNumberOfCalls, permitted)} of them have
+     * reported, the minimum capped by a count-based window's size (resilience4j's rule): at or over
+     * a threshold reopens, below closes.
      *
      * @param calls in 1..{@link #MAX_CALLS}
      * @return this builder

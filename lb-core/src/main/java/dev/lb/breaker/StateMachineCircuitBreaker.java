@@ -24,9 +24,10 @@ import org.jspecify.annotations.Nullable;
  * identity is what a transition compares against, so of two threads that both see the window over
  * its threshold exactly one opens the breaker and tells the listeners, after the swap. Thresholds,
  * comparisons (rates "at or above" the threshold, a call "longer than" the slow-call duration, the
- * open wait elapsed "strictly after" its end) and the half-open rule (all permitted probes report,
- * then their rates decide) match resilience4j, so the two drive identically through the same call
- * sequence.
+ * open wait elapsed "strictly after" its end) and the half-open rule (the probes' rates decide once
+ * {@code min(minimumNumberOfCalls, permittedNumberOfCallsInHalfOpenState)} of them have reported)
+ * match resilience4j 2.x, so the two drive identically through the same call sequence (the
+ * lb-resilience4j module tests this).
  *
  * <p>Hot paths. {@link #tryAcquirePermission()} in {@code CLOSED} is one volatile read. {@link
  * #onSuccess} in {@code CLOSED} records into a lock-free window ({@link CountWindow}, {@link
@@ -71,6 +72,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
   private final long waitInOpenNanos;
   private final long maxWaitInHalfOpenNanos;
   private final int permittedProbes;
+  private final int probesToDecide;
   private final LongAdder notPermitted = new LongAdder();
   private final Object listenerLock = new Object();
   private volatile CircuitBreakerListener[] listeners = new CircuitBreakerListener[0];
@@ -95,6 +97,13 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     this.waitInOpenNanos = config.waitDurationInOpenStateNanos();
     this.maxWaitInHalfOpenNanos = config.maxWaitDurationInHalfOpenStateNanos();
     this.permittedProbes = config.permittedNumberOfCallsInHalfOpenState();
+    // As in resilience4j: the minimum, capped by a count-based window's size, capped again by the
+    // number of probes.
+    int minimumCalls =
+        config.slidingWindowType() == CircuitBreakerConfig.SlidingWindowType.COUNT_BASED
+            ? Math.min(config.minimumNumberOfCalls(), config.slidingWindowSize())
+            : config.minimumNumberOfCalls();
+    this.probesToDecide = Math.min(permittedProbes, minimumCalls);
     this.phase = newClosed();
   }
 
@@ -119,7 +128,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         if (now - open.openedAt - waitInOpenNanos <= 0) {
           return notPermitted();
         }
-        transition(open, new HalfOpen(now, permittedProbes));
+        transition(open, new HalfOpen(now, permittedProbes, probesToDecide));
       } else if (p instanceof HalfOpen halfOpen) {
         if (halfOpen.tryTakeProbe()) {
           return true;
@@ -206,8 +215,8 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
   private void onProbeOutcome(HalfOpen halfOpen, boolean failed, boolean slow) {
     long packed = halfOpen.results.addAndGet(HalfOpen.pack(failed, slow));
     int calls = HalfOpen.calls(packed);
-    if (calls != permittedProbes) {
-      return; // exactly one outcome is the last of the probes; that one decides
+    if (calls != probesToDecide) {
+      return; // exactly one outcome is the deciding one
     }
     Phase next =
         overThreshold(HalfOpen.failures(packed), HalfOpen.slowCalls(packed), calls)
@@ -303,7 +312,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
       calls = HalfOpen.calls(packed);
       failures = HalfOpen.failures(packed);
       slow = HalfOpen.slowCalls(packed);
-      minimum = permittedProbes;
+      minimum = probesToDecide;
     } else if (p instanceof Open open) {
       calls = open.calls;
       failures = open.failures;
@@ -424,13 +433,15 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
 
     final long enteredAt;
     final int permitted;
+    final int toDecide;
     final AtomicInteger probes;
     final AtomicLong results = new AtomicLong();
 
-    HalfOpen(long enteredAt, int permitted) {
+    HalfOpen(long enteredAt, int permitted, int toDecide) {
       super(State.HALF_OPEN);
       this.enteredAt = enteredAt;
       this.permitted = permitted;
+      this.toDecide = toDecide;
       this.probes = new AtomicInteger(permitted);
     }
 
@@ -458,7 +469,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
 
     Open reopen(long now) {
       long packed = results.get();
-      return new Open(now, calls(packed), failures(packed), slowCalls(packed), permitted);
+      return new Open(now, calls(packed), failures(packed), slowCalls(packed), toDecide);
     }
 
     static long pack(boolean failed, boolean slow) {
