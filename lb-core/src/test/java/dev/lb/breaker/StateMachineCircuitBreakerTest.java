@@ -18,7 +18,6 @@ import org.junit.jupiter.api.Test;
 
 class StateMachineCircuitBreakerTest {
   private static final long FAST = Duration.ofMillis(10).toNanos();
-  private static final Exception BOOM = new Exception("boom");
 
   private final FakeTicker ticker = new FakeTicker();
   private final RecordingListener listener = new RecordingListener();
@@ -45,7 +44,7 @@ class StateMachineCircuitBreakerTest {
 
   private static void fail(CircuitBreaker b, int n) {
     for (int i = 0; i < n; i++) {
-      b.onFailure(FAST, BOOM);
+      b.onFailure(FAST, new IllegalStateException("boom"));
     }
   }
 
@@ -256,6 +255,20 @@ class StateMachineCircuitBreakerTest {
     assertThat(b.tryAcquirePermission()).isTrue();
     assertThat(listener.transitions())
         .containsExactly("CLOSED->OPEN", "OPEN->HALF_OPEN", "HALF_OPEN->OPEN", "OPEN->HALF_OPEN");
+  }
+
+  @Test
+  void halfOpen_minimumBelowTheProbes_decidesAfterTheMinimum() {
+    CircuitBreaker b = breaker(count(10, 2).build()); // 3 probes, a minimum of 2 calls
+    fail(b, 2);
+    ticker.advance(Duration.ofSeconds(11));
+    for (int i = 0; i < 3; i++) {
+      assertThat(b.tryAcquirePermission()).isTrue();
+    }
+    succeed(b, 1);
+    assertThat(b.state()).isEqualTo(HALF_OPEN);
+    fail(b, 1); // 1 of 2 = 50 %: reopens without waiting for the third probe
+    assertThat(b.state()).isEqualTo(OPEN);
   }
 
   @Test

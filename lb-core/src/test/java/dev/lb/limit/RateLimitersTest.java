@@ -130,7 +130,7 @@ class RateLimitersTest {
     long start = ticker.read();
     for (int i = 0; i < 3; i++) {
       assertThat(limiter.tryAcquire(1, SECOND)).isTrue();
-      assertThat(ticker.read() - start).isEqualTo(i * 100 * MS);
+      assertThat(ticker.read() - start).isEqualTo(i * 100L * MS);
     }
     assertThat(sleeper.sleeps()).containsExactly(100 * MS, 100 * MS);
     assertThat(limiter.tryAcquire(2, SECOND)).isTrue(); // two slots: leaves at 300 ms

@@ -11,7 +11,9 @@ import dev.lb.breaker.CircuitBreakerMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +24,6 @@ import org.junit.jupiter.api.Test;
  */
 class EquivalenceTest {
   private static final long MS = 1_000_000L;
-  private static final Exception BOOM = new Exception("boom");
 
   /** A fake ticker: starts at a whole second, so both libraries' one-second buckets align. */
   private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
@@ -116,8 +117,9 @@ class EquivalenceTest {
     }
 
     void failure(long durationNanos) {
-      lb.onFailure(durationNanos, BOOM);
-      r4j.onFailure(durationNanos, BOOM);
+      Exception boom = new IllegalStateException("boom");
+      lb.onFailure(durationNanos, boom);
+      r4j.onFailure(durationNanos, boom);
       log.add("failure " + durationNanos / MS + "ms");
       check();
     }
@@ -233,7 +235,7 @@ class EquivalenceTest {
 
   @Test
   void randomSequences_bothWindowKinds_sameDecisionsAndTransitions() {
-    java.util.Map<String, Integer> seen = new java.util.TreeMap<>();
+    Map<String, Integer> seen = new TreeMap<>();
     for (long seed = 1; seed <= 200; seed++) {
       SplittableRandom r = new SplittableRandom(seed);
       boolean countBased = seed % 2 == 0;
@@ -260,6 +262,11 @@ class EquivalenceTest {
         }
       }
       assertThat(p.r4jTransitions.seen).as("seed %s", seed).isEqualTo(p.lbTransitions.seen);
+      p.lbTransitions.seen.forEach(t -> seen.merge(t, 1, Integer::sum));
     }
+    // The sequences must exercise every automatic transition, many times over.
+    assertThat(seen.keySet())
+        .containsExactly("CLOSED->OPEN", "HALF_OPEN->CLOSED", "HALF_OPEN->OPEN", "OPEN->HALF_OPEN");
+    assertThat(seen.values()).allSatisfy(n -> assertThat(n).isGreaterThan(300));
   }
 }
