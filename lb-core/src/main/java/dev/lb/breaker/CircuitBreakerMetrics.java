@@ -28,6 +28,13 @@ public record CircuitBreakerMetrics(
   /**
    * Validates the snapshot.
    *
+   * @param state the breaker's state
+   * @param failureRate failed calls in percent, or -1 below the minimum number of calls
+   * @param slowCallRate slow calls in percent, or -1 below the minimum number of calls
+   * @param calls calls counted
+   * @param failedCalls failed calls counted
+   * @param slowCalls slow calls counted
+   * @param notPermittedCalls refused permission requests
    * @throws IllegalArgumentException if {@code state} is null or a count is negative
    */
   public CircuitBreakerMetrics {
