@@ -15,7 +15,9 @@ import java.lang.invoke.VarHandle;
  * window, another at the start of the next) is refused; the previous window's share is released
  * gradually as the period slides past it. A sliding log would be exact but costs memory per
  * admitted request; the counter costs two numbers. The carried share is rounded up, so rounding
- * never admits more.
+ * never admits more. The estimate is an approximation: it stops the boundary burst, but traffic
+ * crowded at the end of both windows can still pass up to nearly {@code 2 · limit} within some span
+ * of one period; a sliding log would be needed to rule that out.
  *
  * <p>Each window is a small object holding its index, the previous window's final count and its own
  * count. Counting is a compare-and-set on the count. To move on, a thread first <em>seals</em> the
