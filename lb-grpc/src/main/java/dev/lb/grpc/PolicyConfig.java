@@ -93,9 +93,8 @@ final class PolicyConfig {
       return ConfigOrError.fromConfig(parseOrThrow(policyName, fixedStrategy, raw));
     } catch (IllegalArgumentException e) {
       return ConfigOrError.fromError(
-          Status.UNAVAILABLE
-              .withDescription("invalid " + policyName + " config " + raw + ": " + e.getMessage())
-              .withCause(e));
+          Status.UNAVAILABLE.withDescription(
+              "invalid " + policyName + " config " + raw + ": " + e.getMessage()));
     }
   }
 
