@@ -13,12 +13,18 @@ import java.util.Locale;
  * @param balancerName the balancer's name
  * @param strategyName the strategy's {@link dev.lb.strategy.Strategy#name() name}
  * @param membershipVersion incremented on every membership change that took effect
- * @param endpoints one entry per endpoint, immutable
+ * @param panic true if the balancer is in panic mode: too few endpoints are healthy, so calls go to
+ *     every endpoint that is not draining or disabled
+ * @param healthyPercent the healthy share of the endpoints that routing considers, 0 to 100
+ * @param endpoints one entry per endpoint (members, then removed endpoints still draining),
+ *     immutable
  */
 public record BalancerStats(
     String balancerName,
     String strategyName,
     long membershipVersion,
+    boolean panic,
+    int healthyPercent,
     List<EndpointStats> endpoints) {
 
   /**
@@ -28,6 +34,8 @@ public record BalancerStats(
    * @param strategyName the {@link dev.lb.strategy.Strategy#name() name} of the balancer's strategy
    * @param membershipVersion the membership version when the copy was taken: 0 for the initial
    *     membership, incremented on every membership change that took effect
+   * @param panic whether the balancer was in panic mode
+   * @param healthyPercent the healthy share of the endpoints routing considers, 0 to 100
    * @param endpoints one entry per endpoint, in membership order; copied, so later changes to the
    *     list do not show
    */
@@ -73,15 +81,18 @@ public record BalancerStats(
     for (EndpointStats e : endpoints) {
       idWidth = Math.max(idWidth, e.endpoint().id().length());
     }
-    String row = "%-" + idWidth + "s %6s %9s %9s %9s %8s %7s %6s %12s %12s%n";
+    String row = "%-" + idWidth + "s %-9s %6s %9s %9s %9s %8s %7s %6s %12s %12s %5s  %s%n";
     StringBuilder sb = new StringBuilder();
     sb.append(
         String.format(
             Locale.ROOT,
-            "balancer '%s' | strategy %s | %d endpoints | %d in flight | version %d%n",
+            "balancer '%s' | strategy %s | %d endpoints | %d%% healthy%s | %d in flight | version"
+                + " %d%n",
             balancerName,
             strategyName,
             endpoints.size(),
+            healthyPercent,
+            panic ? " | PANIC" : "",
             inFlight(),
             membershipVersion));
     sb.append(
@@ -89,6 +100,7 @@ public record BalancerStats(
             Locale.ROOT,
             row,
             "endpoint",
+            "status",
             "weight",
             "in-flight",
             "picks",
@@ -97,7 +109,9 @@ public record BalancerStats(
             "cancel",
             "share",
             "latency-ewma",
-            "throughput"));
+            "throughput",
+            "eject",
+            "last check"));
     long total = Math.max(1, picks());
     for (EndpointStats e : endpoints) {
       sb.append(
@@ -105,7 +119,10 @@ public record BalancerStats(
               Locale.ROOT,
               row,
               e.endpoint().id(),
-              e.endpoint().weight(),
+              e.health().name(),
+              e.effectiveWeightPercent() < 100
+                  ? e.endpoint().weight() + "@" + e.effectiveWeightPercent() + "%"
+                  : Integer.toString(e.endpoint().weight()),
               e.inFlight(),
               e.picks(),
               e.successes(),
@@ -113,7 +130,9 @@ public record BalancerStats(
               e.cancellations(),
               String.format(Locale.ROOT, "%.1f%%", 100.0 * e.picks() / total),
               formatNanos(e.latencyEwmaNanos()),
-              formatBytesPerSecond(e.throughputBytesPerSecond())));
+              formatBytesPerSecond(e.throughputBytesPerSecond()),
+              e.ejections(),
+              e.lastCheck() == null ? "-" : e.lastCheck().toString()));
     }
     return sb.toString();
   }

@@ -1,5 +1,7 @@
 package dev.lb;
 
+import dev.lb.health.HealthCheckResult;
+import dev.lb.health.HealthStatus;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
@@ -21,6 +23,11 @@ import org.jspecify.annotations.Nullable;
  * @param throughputBytesPerSecond recent response throughput, decayed to now; {@code NaN} if not
  *     tracked by the strategy
  * @param lastFailure the most recent failure cause reported, or null
+ * @param health where the endpoint stands in its health lifecycle
+ * @param effectiveWeightPercent its effective weight as a percentage of its configured weight:
+ *     below 100 while it ramps up under slow start
+ * @param ejections how many times outlier detection ejected it
+ * @param lastCheck the result of its latest active health check, or null if none ran
  */
 public record EndpointStats(
     Endpoint endpoint,
@@ -32,7 +39,11 @@ public record EndpointStats(
     double peakEwmaNanos,
     long responseBytes,
     double throughputBytesPerSecond,
-    @Nullable Throwable lastFailure) {
+    @Nullable Throwable lastFailure,
+    HealthStatus health,
+    int effectiveWeightPercent,
+    long ejections,
+    @Nullable HealthCheckResult lastCheck) {
 
   /**
    * Every call ever picked onto this endpoint: the reported ones plus those in flight.

@@ -4,6 +4,12 @@ import static dev.lb.internal.Checks.checkArgument;
 import static dev.lb.internal.Checks.checkNotBlank;
 import static dev.lb.internal.Checks.checkNotNull;
 
+import dev.lb.health.DrainResult;
+import dev.lb.health.HealthCheckConfig;
+import dev.lb.health.HealthCheckResult;
+import dev.lb.health.HealthStatus;
+import dev.lb.health.OutlierDetection;
+import dev.lb.health.SlowStart;
 import dev.lb.internal.EndpointState;
 import dev.lb.internal.MetricsClock;
 import dev.lb.internal.ThreadLocalRandomGenerator;
@@ -16,21 +22,30 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Picks an endpoint for every call from a changing set of endpoints, using a {@link Strategy}, and
- * keeps live statistics per endpoint from the outcomes callers report on each {@link Lease}.
+ * Picks an endpoint for every call from a changing set of endpoints, using a {@link Strategy},
+ * keeps live statistics per endpoint from the outcomes callers report on each {@link Lease}, and
+ * keeps unhealthy endpoints out of rotation.
  *
  * <pre>{@code
  * LoadBalancer balancer = LoadBalancer.builder()
  *     .name("users")
  *     .strategy(Strategies.peakEwma())
  *     .endpoints(List.of(Endpoint.of("10.0.0.1", 8080), Endpoint.of("10.0.0.2", 8080)))
+ *     .healthCheck(HealthCheckConfig.builder(TcpHealthChecker.create()).build())
  *     .build();
  *
  * Lease lease = balancer.pick();
@@ -38,26 +53,81 @@ import org.jspecify.annotations.Nullable;
  * lease.onSuccess(latencyNanos);
  * }</pre>
  *
+ * <h2>Health</h2>
+ *
+ * <p>Each endpoint has a {@link HealthStatus}. Active checks ({@link Builder#healthCheck}) flip it
+ * between healthy and unhealthy after rise/fall thresholds; outlier detection ({@link
+ * Builder#outlierDetection}, on by default) ejects endpoints whose reported calls fail; {@link
+ * #drain}, {@link #disable} and {@link #enable} take endpoints out and back administratively;
+ * {@link #markDown}/{@link #markUp} let a transport report connectivity. Calls go to healthy
+ * endpoints only, split across priority levels and zones, unless the healthy share falls below the
+ * panic threshold, when they go to every endpoint that is not draining or disabled. Backup
+ * endpoints take calls only when no primary endpoint is healthy. Endpoints that join or recover
+ * ramp up under {@link Builder#slowStart}. See docs/ARCHITECTURE.md for the state diagram.
+ *
  * <h2>Threading</h2>
  *
  * <p>Thread-safe. Picking and reporting are lock-free: {@link #pick} reads one volatile reference
  * to the current immutable snapshot (endpoints plus the strategy's {@link Picker}), asks the
- * picker, and counts the call in flight. Selection allocates nothing; the returned lease is one
- * small object.
+ * picker, checks the choice is still available and under its concurrency limit, and counts the call
+ * in flight. Selection allocates nothing; the returned lease is one small object.
  *
- * <p>Membership changes ({@link #addEndpoint}, {@link #removeEndpoint}, {@link #updateEndpoint},
- * {@link #reweight}, {@link #setEndpoints}) are applied one at a time on a serialized path: each
- * builds the next snapshot, including a new picker, and publishes it with a single volatile write
- * before returning. A pick that starts after a change returned sees it; a pick already under way
- * may still return an endpoint just removed. Changes that change nothing are skipped. Live
- * statistics are kept per endpoint id and survive every change but the endpoint's removal.
+ * <p>Every change (membership, health, ejection, drain, slow-start step) is applied on one
+ * serialized path, under a lock that picking never takes, and publishes a new snapshot before the
+ * call that made it returns. Signals from the lease path (a failure streak, the last call of a
+ * draining endpoint) are handed to the {@link Scheduler}, so reporting never blocks. Health checks
+ * run on the scheduler too, never on a caller's thread. Listeners are called after the change, by
+ * the thread that made it, never under the lock.
+ *
+ * <p>A pick that starts after a change returned sees it; a pick already under way may still return
+ * an endpoint just removed or ejected. Live statistics are kept per endpoint id and survive every
+ * change; a removed endpoint's statistics go once it has drained.
+ *
+ * <p>{@link #close()} stops health checks and timers; the balancer still picks afterwards.
  */
-public final class LoadBalancer {
+public final class LoadBalancer implements AutoCloseable {
+  private static final System.Logger LOGGER = System.getLogger(LoadBalancer.class.getName());
+
+  /** Slow-start ramps are recomputed this many times over their window. */
+  static final int SLOW_START_STEPS = 20;
+
+  /**
+   * With slow start on, strategies see weights multiplied by this, so that a ramping endpoint of
+   * weight 1 can have an effective weight of 10% without rounding to nothing. Only ratios matter to
+   * strategies, and the built-in ones reduce weights by their common divisor.
+   */
+  static final int SLOW_START_WEIGHT_SCALE = 100;
+
   private final String name;
   private final Strategy strategy;
   private final StrategyContext strategyContext;
   private final MetricsClock metricsClock;
-  private final Object updateLock = new Object();
+  private final Scheduler scheduler;
+  private final List<LoadBalancerListener> listeners;
+  private final @Nullable HealthCheckConfig healthCheck;
+  private final OutlierDetection outlier;
+  private final @Nullable SlowStart slowStart;
+  private final int panicThreshold;
+  private final @Nullable String localZone;
+  private final double overprovisioning;
+  private final int maxInFlight;
+  private final long removalDrainNanos;
+  private final EndpointState.Observer observer = new LeaseSignals();
+
+  private final ReentrantLock lock = new ReentrantLock();
+  // Guarded by lock.
+  private final Map<String, Member> members = new LinkedHashMap<>();
+  private final Map<String, Member> removing = new LinkedHashMap<>();
+  private final IdentityHashMap<EndpointState, Member> byState = new IdentityHashMap<>();
+  private List<Runnable> events = new ArrayList<>();
+  private boolean dirty;
+  private long membershipVersion;
+  private @Nullable Picker stablePicker;
+  private @Nullable List<Object> stablePickerKey;
+  private Scheduler.@Nullable Cancellable slowStartStep;
+  private Scheduler.@Nullable Cancellable sweep;
+  private boolean closed;
+
   private volatile Snapshot snapshot;
 
   private LoadBalancer(Builder builder) {
@@ -70,11 +140,29 @@ public final class LoadBalancer {
             builder.decayWindow.toNanos(),
             strategy.usesPeakEwma(),
             strategy.usesThroughput());
-    List<EndpointState> states = new ArrayList<>(builder.endpoints.size());
-    for (Endpoint e : builder.endpoints.values()) {
-      states.add(new EndpointState(e, metricsClock));
-    }
-    this.snapshot = newSnapshot(states, 0);
+    this.scheduler = builder.scheduler;
+    this.listeners = List.copyOf(builder.listeners);
+    this.healthCheck = builder.healthCheck;
+    this.outlier = builder.outlierDetection;
+    this.slowStart = builder.slowStart;
+    this.panicThreshold = builder.panicThreshold;
+    this.localZone = builder.localZone;
+    this.overprovisioning = builder.overprovisioning;
+    this.maxInFlight = builder.maxInFlightPerEndpoint;
+    this.removalDrainNanos = builder.removalDrainTimeout.toNanos();
+    this.snapshot = Snapshot.EMPTY;
+    locked(
+        () -> {
+          for (Endpoint e : builder.endpoints.values()) {
+            admit(new Member(newState(e)), false);
+          }
+          membershipVersion = 0;
+          if (outlier.enabled()) {
+            scheduleSweep();
+          }
+          dirty = true;
+          return null;
+        });
   }
 
   /**
@@ -116,6 +204,19 @@ public final class LoadBalancer {
   }
 
   /**
+   * The scheduler this balancer runs health checks and timers on.
+   *
+   * @return the scheduler set with {@link Builder#scheduler(Scheduler)}, {@link
+   *     Scheduler#systemScheduler()} if none was set
+   */
+  public Scheduler scheduler() {
+    return scheduler;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Picking
+
+  /**
    * Picks an endpoint for a call that carries no key or attributes.
    *
    * @return a new lease on the chosen endpoint, on which the caller must report the outcome once
@@ -129,42 +230,41 @@ public final class LoadBalancer {
    * Picks an endpoint for a call and counts the call in flight on it. Report the call's outcome on
    * the returned lease exactly once.
    *
-   * @param context what the strategy may know about the call (affinity key, attributes); {@link
-   *     PickContext#none()} if nothing
+   * @param context what the strategy may know about the call (affinity key, attributes, endpoints
+   *     to avoid); {@link PickContext#none()} if nothing
    * @return a new lease on the chosen endpoint, on which the caller must report the outcome once
-   * @throws NoEndpointAvailableException if no endpoint can take the call
+   * @throws NoEndpointAvailableException if no endpoint can take the call; its {@link
+   *     NoEndpointAvailableException#reason() reason} says why
    */
   public Lease pick(PickContext context) {
     Snapshot s = snapshot;
-    EndpointState chosen = s.choose(context);
+    EndpointState chosen = s.choose(context, maxInFlight);
     if (chosen == null) {
-      throw noEndpoint(s);
+      throw noEndpoint(s, context);
     }
-    return lease(chosen);
+    return new Lease(chosen);
   }
 
   /**
    * Like {@link #pick(PickContext)}, but returns null instead of throwing when no endpoint can take
    * the call.
    *
-   * @param context what the strategy may know about the call (affinity key, attributes); {@link
-   *     PickContext#none()} if nothing
+   * @param context what the strategy may know about the call (affinity key, attributes, endpoints
+   *     to avoid); {@link PickContext#none()} if nothing
    * @return a new lease on the chosen endpoint, on which the caller must report the outcome once,
    *     or null if no endpoint can take the call
    */
   public @Nullable Lease tryPick(PickContext context) {
-    EndpointState chosen = snapshot.choose(context);
-    return chosen == null ? null : lease(chosen);
+    EndpointState chosen = snapshot.choose(context, maxInFlight);
+    return chosen == null ? null : new Lease(chosen);
   }
 
-  /** Counts the call in flight on {@code chosen} and hands out its lease. */
-  private static Lease lease(EndpointState chosen) {
-    chosen.acquire();
-    return new Lease(chosen);
-  }
+  // ---------------------------------------------------------------------------------------------
+  // Membership
 
   /**
-   * The current endpoints, in membership order; an immutable list.
+   * The current endpoints, in membership order; an immutable list. Draining removed endpoints are
+   * not members.
    *
    * @return the members as of the latest membership change, which later changes do not alter; empty
    *     if the balancer has none
@@ -174,69 +274,45 @@ public final class LoadBalancer {
   }
 
   /**
-   * Returns a copy of every endpoint's live statistics, in membership order.
-   *
-   * @return a new immutable snapshot of the statistics, with time-decayed values decayed to the
-   *     ticker's current reading
-   */
-  public BalancerStats stats() {
-    Snapshot s = snapshot;
-    long now = strategyContext.ticker().read();
-    List<EndpointStats> list = new ArrayList<>(s.states.size());
-    for (EndpointState e : s.states) {
-      list.add(
-          new EndpointStats(
-              e.endpoint(),
-              e.inFlight(),
-              e.successes(),
-              e.failures(),
-              e.cancels(),
-              e.latencyEwmaNanos(),
-              e.peakEwmaNanos(now),
-              e.responseBytes(),
-              e.throughputBytesPerSecond(now),
-              e.lastFailure()));
-    }
-    return new BalancerStats(name, strategy.name(), s.version, list);
-  }
-
-  /**
-   * Adds an endpoint.
+   * Adds an endpoint. Unless it is among the first endpoints, it ramps up under slow start.
    *
    * @param endpoint the endpoint to add at the end of the membership; must not be null
    * @throws IllegalArgumentException if an endpoint with the same id is already a member
    */
   public void addEndpoint(Endpoint endpoint) {
     checkNotNull(endpoint, "endpoint");
-    synchronized (updateLock) {
-      checkArgument(
-          !snapshot.byId.containsKey(endpoint.id()),
-          "endpoint id '%s' is already a member of balancer '%s'",
-          endpoint.id(),
-          name);
-      List<Endpoint> next = new ArrayList<>(snapshot.endpoints);
-      next.add(endpoint);
-      apply(next);
-    }
+    locked(
+        () -> {
+          checkArgument(
+              !members.containsKey(endpoint.id()),
+              "endpoint id '%s' is already a member of balancer '%s'",
+              endpoint.id(),
+              name);
+          List<Endpoint> next = new ArrayList<>(memberEndpoints());
+          next.add(endpoint);
+          return apply(next);
+        });
   }
 
   /**
-   * Removes the endpoint with this id. Calls already picked onto it finish normally and are counted
-   * on its (now detached) statistics.
+   * Removes the endpoint with this id. It takes no new calls; calls already picked onto it finish
+   * normally while it drains, for at most the {@link Builder#removalDrainTimeout}, after which its
+   * statistics go.
    *
    * @param id the {@link Endpoint#id() id} of the endpoint to remove
    * @return true if it was a member
    */
   public boolean removeEndpoint(String id) {
-    synchronized (updateLock) {
-      List<Endpoint> next = new ArrayList<>(snapshot.endpoints);
-      return next.removeIf(e -> e.id().equals(id)) && apply(next);
-    }
+    return locked(
+        () -> {
+          List<Endpoint> next = new ArrayList<>(memberEndpoints());
+          return next.removeIf(e -> e.id().equals(id)) && apply(next);
+        });
   }
 
   /**
    * Replaces the member that has {@code endpoint}'s id with {@code endpoint} (new weight, zone,
-   * metadata or address), keeping its live statistics.
+   * priority, metadata or address), keeping its live statistics and health.
    *
    * @param endpoint the new configuration of the member with the same {@link Endpoint#id() id};
    *     must not be null
@@ -245,16 +321,17 @@ public final class LoadBalancer {
    */
   public boolean updateEndpoint(Endpoint endpoint) {
     checkNotNull(endpoint, "endpoint");
-    synchronized (updateLock) {
-      checkArgument(
-          snapshot.byId.containsKey(endpoint.id()),
-          "no endpoint with id '%s' in balancer '%s'",
-          endpoint.id(),
-          name);
-      List<Endpoint> next = new ArrayList<>(snapshot.endpoints);
-      next.replaceAll(e -> e.id().equals(endpoint.id()) ? endpoint : e);
-      return apply(next);
-    }
+    return locked(
+        () -> {
+          checkArgument(
+              members.containsKey(endpoint.id()),
+              "no endpoint with id '%s' in balancer '%s'",
+              endpoint.id(),
+              name);
+          List<Endpoint> next = new ArrayList<>(memberEndpoints());
+          next.replaceAll(e -> e.id().equals(endpoint.id()) ? endpoint : e);
+          return apply(next);
+        });
   }
 
   /**
@@ -266,20 +343,18 @@ public final class LoadBalancer {
    * @throws IllegalArgumentException if no member has that id, or {@code weight} is not positive
    */
   public boolean reweight(String id, int weight) {
-    synchronized (updateLock) {
-      EndpointState state = snapshot.byId.get(id);
-      if (state == null) {
-        throw new IllegalArgumentException(
-            String.format("no endpoint with id '%s' in balancer '%s'", id, name));
-      }
-      return updateEndpoint(state.endpoint().toBuilder().weight(weight).build());
-    }
+    return locked(
+        () -> {
+          Member m = member(id);
+          return updateEndpoint(m.endpoint().toBuilder().weight(weight).build());
+        });
   }
 
   /**
-   * Replaces the whole membership, as a discovery source does: endpoints whose id is new are added,
-   * members whose id is absent are removed, and members whose id is kept take the new configuration
-   * and keep their statistics. Order follows {@code endpoints}.
+   * Replaces the whole membership, as a discovery source does: endpoints whose id is new are added
+   * (with slow start), members whose id is absent are removed (and drain), and members whose id is
+   * kept take the new configuration and keep their statistics and health. Order follows {@code
+   * endpoints}.
    *
    * @param endpoints the complete new membership, in the order to keep; must not be null or contain
    *     null, may be empty
@@ -288,53 +363,972 @@ public final class LoadBalancer {
    */
   public boolean setEndpoints(Collection<Endpoint> endpoints) {
     List<Endpoint> next = List.copyOf(indexById(endpoints).values());
-    synchronized (updateLock) {
-      return apply(next);
-    }
+    return locked(() -> apply(next));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Administrative states and external health
+
+  /**
+   * Drains the member with this id: it takes no new calls, and the returned stage completes when
+   * its calls in flight have finished ({@link DrainResult#DRAINED}), when {@code timeout} passes
+   * first ({@link DrainResult#TIMED_OUT}), or when {@link #enable} cancels the drain ({@link
+   * DrainResult#CANCELLED}). The endpoint stays a member, draining, until enabled or removed: use
+   * this before a deploy stops a backend (the "deregistration delay").
+   *
+   * @param id the {@link Endpoint#id() id} of the member to drain
+   * @param timeout how long to wait for calls in flight; must be positive
+   * @return a stage completed, on the thread that ended the drain, with how it ended; if the member
+   *     is draining already, the stage of that drain
+   * @throws IllegalArgumentException if no member has that id or {@code timeout} is not positive
+   */
+  public CompletionStage<DrainResult> drain(String id, Duration timeout) {
+    checkNotNull(timeout, "timeout");
+    checkArgument(
+        !timeout.isNegative() && !timeout.isZero(), "timeout must be positive but was %s", timeout);
+    return locked(
+        () -> {
+          Member m = member(id);
+          CompletableFuture<DrainResult> pending = m.drain;
+          if (pending != null) {
+            return pending;
+          }
+          return startDrain(m, timeout.toNanos());
+        });
   }
 
   /**
-   * The one place membership changes: builds the snapshot for {@code desired} (distinct ids) and
-   * publishes it. Runs under {@code updateLock}. If the strategy fails to build a picker, every
-   * member's configuration is rolled back and the current snapshot stays.
+   * Takes the member with this id out of rotation for maintenance: it takes no calls, not even in
+   * panic mode, until {@link #enable enabled}. Calls in flight finish normally.
+   *
+   * @param id the {@link Endpoint#id() id} of the member to disable
+   * @return true if it was not disabled already
+   * @throws IllegalArgumentException if no member has that id
+   */
+  public boolean disable(String id) {
+    return locked(() -> setBits(member(id), EndpointState.DISABLED, 0, "disabled"));
+  }
+
+  /**
+   * Puts a disabled or draining member back into rotation, cancelling its drain. Its health
+   * (checks, ejection) is as it was.
+   *
+   * @param id the {@link Endpoint#id() id} of the member to enable
+   * @return true if it was disabled or draining
+   * @throws IllegalArgumentException if no member has that id
+   */
+  public boolean enable(String id) {
+    return locked(
+        () -> {
+          Member m = member(id);
+          boolean changed = finishDrain(m, DrainResult.CANCELLED);
+          return setBits(m, 0, EndpointState.DISABLED | EndpointState.DRAINING, "enabled")
+              || changed;
+        });
+  }
+
+  /**
+   * Marks the member with this id unhealthy on outside evidence, such as a transport that lost its
+   * connection to it. It stays unhealthy until {@link #markUp}, whatever its checks say.
+   *
+   * @param id the {@link Endpoint#id() id} of the member
+   * @param reason why, for events and logs; must not be null or blank
+   * @return true if it was not marked down already
+   * @throws IllegalArgumentException if no member has that id or {@code reason} is blank
+   */
+  public boolean markDown(String id, String reason) {
+    checkNotBlank(reason, "reason");
+    return locked(() -> setBits(member(id), EndpointState.MARKED_DOWN, 0, reason));
+  }
+
+  /**
+   * Clears {@link #markDown}: the member is healthy again unless something else keeps it out. It
+   * ramps up under slow start.
+   *
+   * @param id the {@link Endpoint#id() id} of the member
+   * @return true if it was marked down
+   * @throws IllegalArgumentException if no member has that id
+   */
+  public boolean markUp(String id) {
+    return locked(() -> setBits(member(id), 0, EndpointState.MARKED_DOWN, "marked up"));
+  }
+
+  /**
+   * The health of the member with this id, or of a removed endpoint still draining.
+   *
+   * @param id an {@link Endpoint#id() endpoint id}
+   * @return its status, or null if the balancer has no such endpoint
+   */
+  public @Nullable HealthStatus health(String id) {
+    return locked(
+        () -> {
+          Member m = members.get(id);
+          if (m == null) {
+            m = removing.get(id);
+          }
+          return m == null ? null : m.health();
+        });
+  }
+
+  /**
+   * Stops health checks, outlier detection and every timer. Picks and reports still work, with the
+   * health each endpoint had. Idempotent.
+   */
+  @Override
+  public void close() {
+    locked(
+        () -> {
+          closed = true;
+          for (Member m : members.values()) {
+            m.cancelTimers();
+          }
+          for (Member m : removing.values()) {
+            m.cancelTimers();
+          }
+          cancel(sweep);
+          cancel(slowStartStep);
+          sweep = null;
+          slowStartStep = null;
+          return null;
+        });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Stats
+
+  /**
+   * Returns a copy of every endpoint's live statistics and health, members in membership order,
+   * then removed endpoints still draining.
+   *
+   * @return a new immutable snapshot of the statistics, with time-decayed values decayed to the
+   *     ticker's current reading
+   */
+  public BalancerStats stats() {
+    return locked(
+        () -> {
+          Snapshot s = snapshot;
+          long now = strategyContext.ticker().read();
+          List<EndpointStats> list = new ArrayList<>(members.size() + removing.size());
+          for (Member m : members.values()) {
+            list.add(statsOf(m, now));
+          }
+          for (Member m : removing.values()) {
+            list.add(statsOf(m, now));
+          }
+          return new BalancerStats(
+              name, strategy.name(), membershipVersion, s.panic, s.healthyPercent, list);
+        });
+  }
+
+  private EndpointStats statsOf(Member m, long now) {
+    EndpointState e = m.state;
+    return new EndpointStats(
+        e.endpoint(),
+        e.inFlight(),
+        e.successes(),
+        e.failures(),
+        e.cancels(),
+        e.latencyEwmaNanos(),
+        e.peakEwmaNanos(now),
+        e.responseBytes(),
+        e.throughputBytesPerSecond(now),
+        e.lastFailure(),
+        m.health(),
+        effectiveWeightPercent(m),
+        m.ejections,
+        m.lastCheck);
+  }
+
+  /** The effective weight as a percentage of the configured weight (100 when not ramping). */
+  private int effectiveWeightPercent(Member m) {
+    int scale = slowStart == null ? 1 : SLOW_START_WEIGHT_SCALE;
+    long full = (long) m.endpoint().weight() * scale;
+    return (int) Math.round(100.0 * Math.min(full, m.state.weight()) / full);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The serialized path
+
+  /**
+   * Runs {@code change} under the update lock, publishes a new snapshot if it changed anything that
+   * routing depends on, then, after unlocking, delivers the events it raised.
+   */
+  private <T> T locked(Supplier<T> change) {
+    List<Runnable> raised;
+    T result;
+    lock.lock();
+    try {
+      try {
+        result = change.get();
+      } finally {
+        if (dirty) {
+          dirty = false;
+          publish();
+        }
+      }
+    } finally {
+      raised = events;
+      if (!raised.isEmpty()) {
+        events = new ArrayList<>();
+      }
+      lock.unlock();
+    }
+    for (Runnable event : raised) {
+      try {
+        event.run();
+      } catch (RuntimeException e) {
+        LOGGER.log(System.Logger.Level.WARNING, "listener of balancer '" + name + "' threw", e);
+      }
+    }
+    return result;
+  }
+
+  /** Runs {@code change} on the serialized path from a scheduler task. */
+  private void later(Runnable change) {
+    scheduler.schedule(
+        () ->
+            locked(
+                () -> {
+                  change.run();
+                  return null;
+                }),
+        0);
+  }
+
+  private void emit(Listener event) {
+    for (LoadBalancerListener l : listeners) {
+      events.add(() -> event.deliver(l));
+    }
+  }
+
+  /** One event, delivered to each listener in turn. */
+  @FunctionalInterface
+  private interface Listener {
+    void deliver(LoadBalancerListener listener);
+  }
+
+  private Member member(String id) {
+    Member m = members.get(id);
+    if (m == null) {
+      throw new IllegalArgumentException(
+          String.format("no endpoint with id '%s' in balancer '%s'", id, name));
+    }
+    return m;
+  }
+
+  private List<Endpoint> memberEndpoints() {
+    List<Endpoint> list = new ArrayList<>(members.size());
+    for (Member m : members.values()) {
+      list.add(m.endpoint());
+    }
+    return list;
+  }
+
+  private EndpointState newState(Endpoint e) {
+    EndpointState state = new EndpointState(e, metricsClock, observer);
+    state.failureStreakLimit(outlier.consecutiveFailures());
+    return state;
+  }
+
+  /**
+   * The one place membership changes: brings the members to {@code desired} (distinct ids). If the
+   * strategy fails to build a picker, every change is rolled back and the current snapshot stays.
    */
   private boolean apply(List<Endpoint> desired) {
-    Snapshot current = snapshot;
-    if (current.endpoints.equals(desired)) {
+    if (memberEndpoints().equals(desired)) {
       return false;
     }
-    List<EndpointState> states = new ArrayList<>(desired.size());
-    Map<EndpointState, Endpoint> changed = new HashMap<>();
+    Map<String, Member> before = new LinkedHashMap<>(members);
+    Map<String, Member> removingBefore = new LinkedHashMap<>(removing);
+    Map<EndpointState, Endpoint> reconfigured = new HashMap<>();
+    Map<String, Member> next = new LinkedHashMap<>();
+    List<Member> added = new ArrayList<>();
     for (Endpoint e : desired) {
-      EndpointState state = current.byId.get(e.id());
-      if (state == null) {
-        state = new EndpointState(e, metricsClock);
-      } else if (!state.endpoint().equals(e)) {
-        changed.put(state, state.endpoint());
-        state.endpoint(e);
+      Member m = members.get(e.id());
+      if (m == null) {
+        m = removing.get(e.id());
+        if (m != null) {
+          added.add(m); // back before it drained
+        } else {
+          m = new Member(newState(e));
+          added.add(m);
+        }
       }
-      states.add(state);
+      if (!m.endpoint().equals(e)) {
+        reconfigured.put(m.state, m.endpoint());
+        m.state.endpoint(e);
+      }
+      next.put(e.id(), m);
     }
+    List<Member> gone = new ArrayList<>();
+    for (Member m : members.values()) {
+      if (!next.containsKey(m.id())) {
+        gone.add(m);
+      }
+    }
+    members.clear();
+    members.putAll(next);
     try {
-      snapshot = newSnapshot(states, current.version + 1);
+      publish();
     } catch (RuntimeException e) {
-      changed.forEach(EndpointState::endpoint);
+      reconfigured.forEach(EndpointState::endpoint);
+      members.clear();
+      members.putAll(before);
+      removing.clear();
+      removing.putAll(removingBefore);
       throw e;
+    }
+    membershipVersion++;
+    for (Member m : added) {
+      if (removing.remove(m.id()) != null) {
+        m.removed = false;
+        finishDrain(m, DrainResult.CANCELLED);
+        setBits(m, 0, EndpointState.DRAINING, "added back");
+        startChecks(m);
+      } else {
+        admit(m, true);
+      }
+      Endpoint e = m.endpoint();
+      emit(l -> l.onEndpointAdded(this, e));
+    }
+    for (Member m : gone) {
+      m.removed = true;
+      m.cancelTimers();
+      m.awaitingChecks = false;
+      removing.put(m.id(), m);
+      Endpoint e = m.endpoint();
+      emit(l -> l.onEndpointRemoved(this, e));
+      if (m.drain == null) {
+        CompletableFuture<DrainResult> unused = startDrain(m, removalDrainNanos);
+      }
+    }
+    dirty = true;
+    return true;
+  }
+
+  /** Registers a new member; joining a running balancer starts its slow start. */
+  private void admit(Member m, boolean rampUp) {
+    members.putIfAbsent(m.id(), m);
+    byState.put(m.state, m);
+    if (rampUp && slowStart != null) {
+      m.slowStartBegin = ticker().read();
+    }
+    startChecks(m);
+    dirty = true;
+  }
+
+  /**
+   * Sets and clears status bits, raising a health event if the visible status changed and starting
+   * slow start if the endpoint just became available again.
+   *
+   * @return true if any bit changed
+   */
+  private boolean setBits(Member m, int set, int clear, String reason) {
+    int old = m.state.status();
+    int now = (old | set) & ~clear;
+    if (now == old) {
+      return false;
+    }
+    m.state.status(now);
+    dirty = true;
+    HealthStatus from = Member.healthOf(old);
+    HealthStatus to = Member.healthOf(now);
+    if (from != to) {
+      Endpoint e = m.endpoint();
+      emit(l -> l.onHealthChanged(this, e, from, to, reason));
+    }
+    int healthBits =
+        EndpointState.UNHEALTHY
+            | EndpointState.EJECTED
+            | EndpointState.MARKED_DOWN
+            | EndpointState.BREAKER_OPEN;
+    if ((old & healthBits) != 0 && (now & healthBits) == 0 && slowStart != null) {
+      m.slowStartBegin = ticker().read();
     }
     return true;
   }
 
-  private Snapshot newSnapshot(List<EndpointState> states, long version) {
-    List<EndpointState> frozen = List.copyOf(states);
-    Picker picker = EMPTY_PICKER;
-    if (!frozen.isEmpty()) {
-      picker =
-          checkNotNull(
-              strategy.newPicker(List.copyOf(frozen), strategyContext),
-              "picker built by strategy " + strategy.name());
+  // ---------------------------------------------------------------------------------------------
+  // Publishing: effective weights, routing, panic
+
+  private void publish() {
+    long now = ticker().read();
+    boolean ramping = false;
+    for (Member m : members.values()) {
+      long weight = m.endpoint().weight();
+      if (slowStart != null) {
+        weight *= SLOW_START_WEIGHT_SCALE;
+        if (m.slowStartBegin >= 0) {
+          double f = slowStart.factor(now - m.slowStartBegin);
+          if (f >= 1.0) {
+            m.slowStartBegin = -1;
+            Endpoint e = m.endpoint();
+            emit(l -> l.onSlowStartFinished(this, e));
+          } else {
+            weight = Math.max(1, Math.round(weight * f));
+            ramping = true;
+          }
+        }
+      }
+      m.state.effectiveWeight((int) Math.min(Integer.MAX_VALUE, weight));
     }
-    return new Snapshot(frozen, picker, version);
+    Snapshot previous = snapshot;
+    Snapshot next = route();
+    snapshot = next;
+    if (next.panic != previous.panic && previous != Snapshot.EMPTY) {
+      int healthy = next.healthyPercent;
+      if (next.panic) {
+        LOGGER.log(
+            System.Logger.Level.WARNING,
+            "balancer ''{0}'' entered panic mode: {1}% of endpoints healthy",
+            name,
+            healthy);
+        emit(l -> l.onPanicEntered(this, healthy));
+      } else {
+        emit(l -> l.onPanicLeft(this, healthy));
+      }
+    }
+    if (ramping && slowStartStep == null && !closed && slowStart != null) {
+      slowStartStep =
+          scheduler.schedule(
+              () ->
+                  locked(
+                      () -> {
+                        slowStartStep = null;
+                        dirty = true;
+                        return null;
+                      }),
+              Math.max(1, slowStart.windowNanos() / SLOW_START_STEPS));
+    }
   }
+
+  /**
+   * Decides where calls go, from the members' status bits: healthy primaries split by priority and
+   * zone; backups when no primary is healthy; everyone not draining or disabled in panic mode.
+   */
+  private Snapshot route() {
+    List<EndpointState> all = new ArrayList<>(members.size());
+    List<EndpointState> primaries = new ArrayList<>();
+    List<EndpointState> backups = new ArrayList<>();
+    int healthyPrimaries = 0;
+    int healthyBackups = 0;
+    for (Member m : members.values()) {
+      EndpointState e = m.state;
+      all.add(e);
+      if ((e.status() & EndpointState.ADMINISTRATIVE) != 0) {
+        continue;
+      }
+      if (e.endpoint().backup()) {
+        backups.add(e);
+        healthyBackups += e.status() == 0 ? 1 : 0;
+      } else {
+        primaries.add(e);
+        healthyPrimaries += e.status() == 0 ? 1 : 0;
+      }
+    }
+    List<EndpointState> group;
+    int healthy;
+    if (healthyPrimaries == 0 && healthyBackups > 0) {
+      group = backups;
+      healthy = healthyBackups;
+    } else if (!primaries.isEmpty()) {
+      group = primaries;
+      healthy = healthyPrimaries;
+    } else {
+      group = backups;
+      healthy = healthyBackups;
+    }
+    int healthyPercent = group.isEmpty() ? 100 : (int) (100L * healthy / group.size());
+    boolean panic = !group.isEmpty() && panicThreshold > 0 && healthyPercent < panicThreshold;
+    int admitMask = panic ? Snapshot.PANIC_MASK : ~0;
+    List<EndpointState> pool = new ArrayList<>();
+    for (EndpointState e : group) {
+      if ((e.status() & admitMask) == 0) {
+        pool.add(e);
+      }
+    }
+    if (strategy.stableMembership()) {
+      List<EndpointState> over = new ArrayList<>();
+      boolean backupGroup = !group.isEmpty() && group.get(0).endpoint().backup();
+      for (Member m : members.values()) {
+        if (m.endpoint().backup() == backupGroup) {
+          over.add(m.state);
+        }
+      }
+      Picker picker = over.isEmpty() ? EMPTY_PICKER : stablePicker(over);
+      return new Snapshot(all, pool, picker, over.size(), admitMask, panic, healthyPercent);
+    }
+    Picker picker;
+    if (pool.isEmpty()) {
+      picker = EMPTY_PICKER;
+    } else if (panic) {
+      picker = newPicker(pool);
+    } else {
+      picker = splitPicker(pool);
+    }
+    return new Snapshot(
+        all, pool, picker, Math.min(pool.size(), 3), admitMask, panic, healthyPercent);
+  }
+
+  /** Hash-style pickers are rebuilt only when the endpoints or their weights change. */
+  private Picker stablePicker(List<EndpointState> over) {
+    List<Object> key = new ArrayList<>(over.size() * 2);
+    for (EndpointState e : over) {
+      key.add(e.endpoint());
+      key.add(e.weight());
+    }
+    Picker cached = stablePicker;
+    if (cached != null && key.equals(stablePickerKey)) {
+      return cached;
+    }
+    Picker picker = newPicker(over);
+    stablePicker = picker;
+    stablePickerKey = key;
+    return picker;
+  }
+
+  private Picker newPicker(List<EndpointState> endpoints) {
+    List<LiveEndpoint> view = List.copyOf(endpoints);
+    return checkNotNull(
+        strategy.newPicker(view, strategyContext), "picker built by strategy " + strategy.name());
+  }
+
+  /**
+   * Splits healthy endpoints by priority (Envoy's priority load with an overprovisioning factor)
+   * and, within a level, by the caller's zone.
+   */
+  private Picker splitPicker(List<EndpointState> healthyAndNot) {
+    TreeMap<Integer, List<EndpointState>> levels = new TreeMap<>();
+    for (EndpointState e : healthyAndNot) {
+      levels.computeIfAbsent(e.endpoint().priority(), p -> new ArrayList<>()).add(e);
+    }
+    // healthyAndNot holds only healthy endpoints outside panic; level sizes count all members.
+    Map<Integer, Integer> levelTotals = new HashMap<>();
+    for (Member m : members.values()) {
+      EndpointState e = m.state;
+      if ((e.status() & EndpointState.ADMINISTRATIVE) == 0
+          && e.endpoint().backup() == healthyAndNot.get(0).endpoint().backup()) {
+        levelTotals.merge(e.endpoint().priority(), 1, Integer::sum);
+      }
+    }
+    List<Double> shares = new ArrayList<>();
+    List<List<EndpointState>> parts = new ArrayList<>();
+    double remaining = 1.0;
+    for (Map.Entry<Integer, List<EndpointState>> level : levels.entrySet()) {
+      int total = levelTotals.getOrDefault(level.getKey(), level.getValue().size());
+      double health = Math.min(1.0, overprovisioning * level.getValue().size() / total);
+      double share = Math.min(remaining, health);
+      remaining -= share;
+      if (share > 0) {
+        shares.add(share);
+        parts.add(level.getValue());
+      }
+    }
+    double sum = 1.0 - remaining;
+    int n = parts.size();
+    double[] levelEnd = new double[n];
+    Picker[] local = new Picker[n];
+    Picker[] remote = new Picker[n];
+    double[] localShare = new double[n];
+    double cumulative = 0;
+    boolean split = n > 1;
+    for (int i = 0; i < n; i++) {
+      cumulative += shares.get(i) / sum;
+      levelEnd[i] = i == n - 1 ? 1.0 : cumulative;
+      List<EndpointState> part = parts.get(i);
+      List<EndpointState> near = new ArrayList<>();
+      List<EndpointState> far = new ArrayList<>();
+      for (EndpointState e : part) {
+        (localZone != null && localZone.equals(e.endpoint().zone()) ? near : far).add(e);
+      }
+      if (localZone == null || near.isEmpty() || far.isEmpty()) {
+        local[i] = newPicker(part);
+        localShare[i] = 1.0;
+        continue;
+      }
+      int nearTotal = 0;
+      for (Member m : members.values()) {
+        Endpoint e = m.endpoint();
+        if (localZone.equals(e.zone())
+            && e.priority() == part.get(0).endpoint().priority()
+            && e.backup() == part.get(0).endpoint().backup()
+            && (m.state.status() & EndpointState.ADMINISTRATIVE) == 0) {
+          nearTotal++;
+        }
+      }
+      double keep = Math.min(1.0, overprovisioning * near.size() / Math.max(1, nearTotal));
+      local[i] = newPicker(near);
+      localShare[i] = keep;
+      if (keep < 1.0) {
+        remote[i] = newPicker(far);
+        split = true;
+      }
+    }
+    return split
+        ? new RoutingPicker(levelEnd, local, remote, localShare, strategyContext.random())
+        : local[0];
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Active health checks
+
+  private void startChecks(Member m) {
+    HealthCheckConfig hc = healthCheck;
+    if (hc == null || closed || m.checkTask != null) {
+      return;
+    }
+    // First check at a random point of the first jittered slice, so clients don't probe in step.
+    long delay = (long) (hc.intervalNanos() * hc.jitter() * strategyContext.random().nextDouble());
+    m.checkTask = scheduler.schedule(() -> runCheck(m), delay);
+  }
+
+  /** Runs on the scheduler: starts one probe, with the balancer's own timeout. */
+  private void runCheck(Member m) {
+    HealthCheckConfig hc = healthCheck;
+    if (hc == null) {
+      return;
+    }
+    AtomicBoolean done = new AtomicBoolean();
+    CompletionStage<HealthCheckResult> stage;
+    try {
+      stage =
+          checkNotNull(
+              hc.checker().check(m.endpoint(), Duration.ofNanos(hc.timeoutNanos())),
+              "stage returned by health checker");
+    } catch (RuntimeException e) {
+      stage = CompletableFuture.failedFuture(e);
+    }
+    CompletionStage<HealthCheckResult> probe = stage;
+    Scheduler.Cancellable timeout =
+        scheduler.schedule(
+            () -> {
+              if (done.compareAndSet(false, true)) {
+                cancelQuietly(probe);
+                checkDone(
+                    m,
+                    HealthCheckResult.unhealthy(
+                        "timed out after "
+                            + Duration.ofNanos(hc.timeoutNanos()).toMillis()
+                            + " ms"));
+              }
+            },
+            hc.timeoutNanos());
+    probe.whenComplete(
+        (result, error) -> {
+          if (done.compareAndSet(false, true)) {
+            timeout.cancel();
+            checkDone(m, result != null ? result : HealthCheckResult.unhealthy(describe(error)));
+          }
+        });
+  }
+
+  private static void cancelQuietly(CompletionStage<?> stage) {
+    try {
+      stage.toCompletableFuture().cancel(false);
+    } catch (UnsupportedOperationException ignored) {
+      // a stage that cannot be cancelled finishes on its own
+    }
+  }
+
+  private static String describe(@Nullable Throwable error) {
+    if (error == null) {
+      return "check failed";
+    }
+    Throwable cause =
+        error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+            ? error.getCause()
+            : error;
+    String message = cause.getMessage();
+    return cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+  }
+
+  private void checkDone(Member m, HealthCheckResult result) {
+    locked(
+        () -> {
+          applyCheck(m, result);
+          HealthCheckConfig hc = healthCheck;
+          if (hc != null && !m.removed && !closed) {
+            boolean down =
+                (m.state.status() & (EndpointState.UNHEALTHY | EndpointState.EJECTED)) != 0;
+            long base = down ? hc.unhealthyIntervalNanos() : hc.intervalNanos();
+            double u = 2 * strategyContext.random().nextDouble() - 1;
+            long delay = (long) (base * (1 + hc.jitter() * u));
+            m.checkTask = scheduler.schedule(() -> runCheck(m), delay);
+          }
+          return null;
+        });
+  }
+
+  /** The rise/fall state machine of active checks. */
+  private void applyCheck(Member m, HealthCheckResult result) {
+    HealthCheckConfig hc = healthCheck;
+    if (hc == null || m.removed) {
+      return;
+    }
+    m.lastCheck = result;
+    if (result.isHealthy()) {
+      m.checkFailures = 0;
+      m.checkPasses++;
+      if (m.checkPasses >= hc.healthyThreshold()) {
+        String reason = m.checkPasses + " consecutive passed checks";
+        setBits(m, 0, EndpointState.UNHEALTHY, reason);
+        if (m.awaitingChecks) {
+          m.awaitingChecks = false;
+          restore(m, reason);
+        }
+      }
+    } else {
+      m.checkPasses = 0;
+      m.checkFailures++;
+      if (m.checkFailures >= hc.unhealthyThreshold()) {
+        setBits(
+            m,
+            EndpointState.UNHEALTHY,
+            0,
+            m.checkFailures + " consecutive failed checks: " + result.reason());
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Outlier detection
+
+  private void scheduleSweep() {
+    if (!closed) {
+      sweep =
+          scheduler.schedule(
+              () ->
+                  locked(
+                      () -> {
+                        sweep();
+                        scheduleSweep();
+                        return null;
+                      }),
+              outlier.intervalNanos());
+    }
+  }
+
+  /**
+   * Every interval: the rate-based detectors run, and the ejection multiplier of every endpoint
+   * that spent the whole interval un-ejected shrinks by one.
+   */
+  private void sweep() {
+    long now = ticker().read();
+    List<Member> candidates = new ArrayList<>();
+    List<long[]> volumes = new ArrayList<>();
+    for (Member m : members.values()) {
+      long s = m.state.successes();
+      long f = m.state.failures();
+      long ds = s - m.sweptSuccesses;
+      long df = f - m.sweptFailures;
+      m.sweptSuccesses = s;
+      m.sweptFailures = f;
+      int status = m.state.status();
+      if ((status & EndpointState.EJECTED) == 0
+          && m.ejectionMultiplier > 0
+          && now - m.restoredAt >= outlier.intervalNanos()) {
+        m.ejectionMultiplier--;
+      }
+      if ((status & (EndpointState.EJECTED | EndpointState.ADMINISTRATIVE)) == 0) {
+        candidates.add(m);
+        volumes.add(new long[] {ds, df});
+      }
+    }
+    if (outlier.successRate()) {
+      List<Integer> qualified = new ArrayList<>();
+      double sum = 0;
+      for (int i = 0; i < candidates.size(); i++) {
+        long[] v = volumes.get(i);
+        if (v[0] + v[1] >= outlier.successRateRequestVolume()) {
+          qualified.add(i);
+          sum += rate(v);
+        }
+      }
+      if (!qualified.isEmpty() && qualified.size() >= outlier.successRateMinimumHosts()) {
+        double mean = sum / qualified.size();
+        double squares = 0;
+        for (int i : qualified) {
+          double d = rate(volumes.get(i)) - mean;
+          squares += d * d;
+        }
+        double stdev = Math.sqrt(squares / qualified.size());
+        double threshold = mean - outlier.successRateStdevFactor() * stdev;
+        for (int i : qualified) {
+          double r = rate(volumes.get(i));
+          if (r < threshold) {
+            eject(
+                candidates.get(i),
+                String.format(
+                    java.util.Locale.ROOT,
+                    "success rate %.1f%% below the group's threshold %.1f%%",
+                    r,
+                    threshold));
+          }
+        }
+      }
+    }
+    if (outlier.failurePercentage()) {
+      List<Integer> qualified = new ArrayList<>();
+      for (int i = 0; i < candidates.size(); i++) {
+        long[] v = volumes.get(i);
+        if (v[0] + v[1] >= outlier.failurePercentageRequestVolume()) {
+          qualified.add(i);
+        }
+      }
+      if (!qualified.isEmpty() && qualified.size() >= outlier.failurePercentageMinimumHosts()) {
+        for (int i : qualified) {
+          double failed = 100.0 - rate(volumes.get(i));
+          if (failed >= outlier.failurePercentageThreshold()) {
+            eject(
+                candidates.get(i),
+                String.format(java.util.Locale.ROOT, "failure percentage %.1f%%", failed));
+          }
+        }
+      }
+    }
+  }
+
+  private static double rate(long[] volume) {
+    return 100.0 * volume[0] / (volume[0] + volume[1]);
+  }
+
+  private void eject(Member m, String reason) {
+    if (m.removed || closed || (m.state.status() & EndpointState.EJECTED) != 0) {
+      return;
+    }
+    int ejected = 0;
+    for (Member other : members.values()) {
+      ejected += (other.state.status() & EndpointState.EJECTED) != 0 ? 1 : 0;
+    }
+    if (ejected >= outlier.maxEjections(members.size())) {
+      LOGGER.log(
+          System.Logger.Level.DEBUG,
+          "balancer ''{0}'' did not eject {1} ({2}): max ejection percent reached",
+          name,
+          m.id(),
+          reason);
+      return;
+    }
+    m.ejectionMultiplier++;
+    m.countEjection();
+    long nanos =
+        Math.min(
+            outlier.maxEjectionNanos(), outlier.baseEjectionNanos() * (long) m.ejectionMultiplier);
+    m.awaitingChecks = false;
+    m.state.resetFailureStreak();
+    setBits(m, EndpointState.EJECTED, 0, reason);
+    Endpoint e = m.endpoint();
+    Duration d = Duration.ofNanos(nanos);
+    emit(l -> l.onEjected(this, e, reason, d));
+    cancel(m.restoreTask);
+    m.restoreTask = scheduler.schedule(() -> locked(() -> ejectionOver(m)), nanos);
+  }
+
+  private @Nullable Void ejectionOver(Member m) {
+    m.restoreTask = null;
+    if (m.removed || (m.state.status() & EndpointState.EJECTED) == 0) {
+      return null;
+    }
+    if (healthCheck != null && !closed) {
+      // Envoy's rule: with active checks on, an ejected endpoint returns once it passes them.
+      m.awaitingChecks = true;
+      m.checkPasses = 0;
+      return null;
+    }
+    restore(m, "ejection time over");
+    return null;
+  }
+
+  private void restore(Member m, String reason) {
+    m.restoredAt = ticker().read();
+    if (setBits(m, 0, EndpointState.EJECTED, reason)) {
+      Endpoint e = m.endpoint();
+      emit(l -> l.onRestored(this, e));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Draining
+
+  private CompletableFuture<DrainResult> startDrain(Member m, long timeoutNanos) {
+    CompletableFuture<DrainResult> future = new CompletableFuture<>();
+    m.drain = future;
+    int inFlight = m.state.inFlight();
+    setBits(m, EndpointState.DRAINING, 0, m.removed ? "removed" : "drain requested");
+    Endpoint e = m.endpoint();
+    emit(l -> l.onDrainStarted(this, e, inFlight));
+    if (m.state.inFlight() == 0) {
+      finishDrain(m, DrainResult.DRAINED);
+    } else {
+      m.drainTimeout =
+          scheduler.schedule(
+              () -> locked(() -> finishDrain(m, DrainResult.TIMED_OUT)), timeoutNanos);
+      // The lease path signals when the last call finishes; a call may have finished just before
+      // the draining bit was visible to it, so look once more.
+      if (m.state.inFlight() == 0) {
+        finishDrain(m, DrainResult.DRAINED);
+      }
+    }
+    return future;
+  }
+
+  /** Ends the member's drain, if it has one; returns true if it did. */
+  private boolean finishDrain(Member m, DrainResult result) {
+    CompletableFuture<DrainResult> future = m.drain;
+    if (future == null) {
+      return false;
+    }
+    m.drain = null;
+    cancel(m.drainTimeout);
+    m.drainTimeout = null;
+    Endpoint e = m.endpoint();
+    emit(l -> l.onDrainFinished(this, e, result));
+    events.add(() -> complete(future, result));
+    if (m.removed && result != DrainResult.CANCELLED) {
+      removing.remove(m.id());
+      byState.remove(m.state);
+    }
+    return true;
+  }
+
+  private static void complete(CompletableFuture<DrainResult> future, DrainResult result) {
+    future.complete(result);
+  }
+
+  private static void cancel(Scheduler.@Nullable Cancellable task) {
+    if (task != null) {
+      task.cancel();
+    }
+  }
+
+  /** Signals from the lease path, which must not block: handed to the scheduler. */
+  private final class LeaseSignals implements EndpointState.Observer {
+    @Override
+    public void onFailureStreak(EndpointState state) {
+      int streak = state.failureStreakLimit();
+      later(
+          () -> {
+            Member m = byState.get(state);
+            if (m != null && !m.removed) {
+              eject(m, streak + " consecutive failures");
+            }
+          });
+    }
+
+    @Override
+    public void onDrained(EndpointState state) {
+      later(
+          () -> {
+            Member m = byState.get(state);
+            if (m != null && m.drain != null && state.inFlight() == 0) {
+              finishDrain(m, DrainResult.DRAINED);
+            }
+          });
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Errors
 
   private static Map<String, Endpoint> indexById(Collection<Endpoint> endpoints) {
     checkNotNull(endpoints, "endpoints");
@@ -347,63 +1341,169 @@ public final class LoadBalancer {
     return byId;
   }
 
-  private NoEndpointAvailableException noEndpoint(Snapshot s) {
+  private NoEndpointAvailableException noEndpoint(Snapshot s, PickContext context) {
     int count = s.states.size();
-    String message =
-        count == 0
-            ? "no endpoint available in balancer '" + name + "': it has 0 endpoints"
-            : "no endpoint available in balancer '"
-                + name
-                + "': strategy "
-                + strategy.name()
-                + " chose none of its "
-                + count
-                + " endpoints ("
-                + count
-                + " active)";
-    return new NoEndpointAvailableException(message, name, count);
+    if (count == 0) {
+      return new NoEndpointAvailableException(
+          "no endpoint available in balancer '" + name + "': it has 0 endpoints",
+          name,
+          0,
+          NoEndpointAvailableException.Reason.NO_ENDPOINTS);
+    }
+    Map<HealthStatus, Integer> byHealth = new java.util.EnumMap<>(HealthStatus.class);
+    for (HealthStatus h : HealthStatus.values()) {
+      byHealth.put(h, 0);
+    }
+    for (EndpointState e : s.states) {
+      byHealth.merge(Member.healthOf(e.status()), 1, Integer::sum);
+    }
+    StringBuilder states = new StringBuilder();
+    byHealth.forEach(
+        (h, n) -> {
+          if (n > 0) {
+            states.append(states.length() == 0 ? "" : ", ").append(n).append(' ');
+            states.append(h.name().toLowerCase(java.util.Locale.ROOT));
+          }
+        });
+    NoEndpointAvailableException.Reason reason;
+    String why;
+    int excluded = 0;
+    for (EndpointState e : s.pool) {
+      excluded += context.isExcluded(e.endpoint().id()) ? 1 : 0;
+    }
+    if (s.pool.length == 0) {
+      reason = NoEndpointAvailableException.Reason.NONE_AVAILABLE;
+      why =
+          panicThreshold == 0
+              ? "none is available and panic mode is off"
+              : "none is available, even in panic mode";
+    } else if (excluded == s.pool.length) {
+      reason = NoEndpointAvailableException.Reason.ALL_EXCLUDED;
+      why = "all " + excluded + " available endpoints are excluded by the call";
+    } else if (anyUnderLimit(s, context)) {
+      reason = NoEndpointAvailableException.Reason.DECLINED;
+      why = "strategy " + strategy.name() + " chose none of the " + s.pool.length + " available";
+    } else {
+      reason = NoEndpointAvailableException.Reason.AT_CAPACITY;
+      why =
+          "every available endpoint is at its concurrency limit of "
+              + maxInFlight
+              + " calls in flight";
+    }
+    return new NoEndpointAvailableException(
+        "no endpoint available in balancer '"
+            + name
+            + "': "
+            + count
+            + " endpoints ("
+            + states
+            + "); "
+            + why,
+        name,
+        count,
+        reason);
+  }
+
+  private boolean anyUnderLimit(Snapshot s, PickContext context) {
+    for (EndpointState e : s.pool) {
+      if (!context.isExcluded(e.endpoint().id()) && e.inFlight() < maxInFlight) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override
   public String toString() {
     Snapshot s = snapshot;
-    return "LoadBalancer{" + name + ", " + strategy.name() + ", " + s.states.size() + " endpoints}";
+    return "LoadBalancer{"
+        + name
+        + ", "
+        + strategy.name()
+        + ", "
+        + s.states.size()
+        + " endpoints"
+        + (s.panic ? ", panic" : "")
+        + "}";
   }
 
   private static final Picker EMPTY_PICKER = context -> null;
 
-  /** One immutable membership: what {@link #pick} reads. */
+  /** One immutable routing state: what {@link #pick} reads. */
   private static final class Snapshot {
+    static final int PANIC_MASK = EndpointState.ADMINISTRATIVE | EndpointState.BREAKER_OPEN;
+    static final Snapshot EMPTY =
+        new Snapshot(List.of(), List.of(), EMPTY_PICKER, 0, ~0, false, 100);
+
     final List<EndpointState> states;
     final List<Endpoint> endpoints;
-    final Map<String, EndpointState> byId;
+    final EndpointState[] pool;
     final Picker picker;
-    final long version;
+    final int attempts;
+    final int admitMask;
+    final boolean panic;
+    final int healthyPercent;
 
-    Snapshot(List<EndpointState> states, Picker picker, long version) {
-      this.states = states;
-      this.picker = picker;
-      this.version = version;
+    Snapshot(
+        List<EndpointState> states,
+        List<EndpointState> pool,
+        Picker picker,
+        int attempts,
+        int admitMask,
+        boolean panic,
+        int healthyPercent) {
+      this.states = List.copyOf(states);
       List<Endpoint> config = new ArrayList<>(states.size());
-      Map<String, EndpointState> index = new HashMap<>();
       for (EndpointState s : states) {
         config.add(s.endpoint());
-        index.put(s.endpoint().id(), s);
       }
       this.endpoints = List.copyOf(config);
-      this.byId = index;
+      this.pool = pool.toArray(new EndpointState[0]);
+      this.picker = picker;
+      this.attempts = Math.max(1, attempts);
+      this.admitMask = admitMask;
+      this.panic = panic;
+      this.healthyPercent = healthyPercent;
     }
 
-    @Nullable EndpointState choose(PickContext context) {
-      LiveEndpoint chosen = picker.pick(context);
-      if (chosen == null) {
+    /**
+     * Asks the picker for its choice, then its alternatives, then scans the pool: the first
+     * endpoint that is available, not excluded and under its concurrency limit is counted in flight
+     * and returned.
+     */
+    @Nullable EndpointState choose(PickContext context, int maxInFlight) {
+      for (int attempt = 0; attempt < attempts; attempt++) {
+        LiveEndpoint chosen = picker.pick(context, attempt);
+        if (chosen == null) {
+          if (attempt == 0) {
+            return null; // the strategy declines the call
+          }
+          break;
+        }
+        if (!(chosen instanceof EndpointState state)) {
+          throw new IllegalStateException(
+              "picker returned " + chosen + ", which is not one of the endpoints it was given");
+        }
+        if (admits(state, context) && state.tryAcquire(maxInFlight)) {
+          return state;
+        }
+      }
+      int n = pool.length;
+      if (n == 0) {
         return null;
       }
-      if (chosen instanceof EndpointState state) {
-        return state;
+      int start = n == 1 ? 0 : ThreadLocalRandomGenerator.INSTANCE.nextInt(n);
+      for (int i = 0; i < n; i++) {
+        EndpointState state = pool[(start + i) % n];
+        if (admits(state, context) && state.tryAcquire(maxInFlight)) {
+          return state;
+        }
       }
-      throw new IllegalStateException(
-          "picker returned " + chosen + ", which is not one of the endpoints it was given");
+      return null;
+    }
+
+    private boolean admits(EndpointState state, PickContext context) {
+      return (state.status() & admitMask) == 0 && !context.isExcluded(state.endpoint().id());
     }
   }
 
@@ -415,6 +1515,16 @@ public final class LoadBalancer {
     private RandomGenerator random = ThreadLocalRandomGenerator.INSTANCE;
     private Duration decayWindow = Duration.ofSeconds(10);
     private final Map<String, Endpoint> endpoints = new LinkedHashMap<>();
+    private Scheduler scheduler = Scheduler.systemScheduler();
+    private final List<LoadBalancerListener> listeners = new ArrayList<>();
+    private @Nullable HealthCheckConfig healthCheck;
+    private OutlierDetection outlierDetection = OutlierDetection.defaults();
+    private @Nullable SlowStart slowStart;
+    private int panicThreshold = 50;
+    private @Nullable String localZone;
+    private double overprovisioning = 1.4;
+    private int maxInFlightPerEndpoint = Integer.MAX_VALUE;
+    private Duration removalDrainTimeout = Duration.ofSeconds(30);
 
     private Builder() {}
 
@@ -519,6 +1629,150 @@ public final class LoadBalancer {
           "decayWindow must be positive but was %s",
           decayWindow);
       this.decayWindow = decayWindow;
+      return this;
+    }
+
+    /**
+     * Sets the scheduler for health checks, ejection expiry, slow-start steps and drain timeouts.
+     * Defaults to {@link Scheduler#systemScheduler()}; tests pass a fake one driven by a fake
+     * ticker.
+     *
+     * @param scheduler the scheduler; must not be null
+     * @return this builder
+     * @throws IllegalArgumentException if {@code scheduler} is null
+     */
+    public Builder scheduler(Scheduler scheduler) {
+      this.scheduler = checkNotNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /**
+     * Adds a listener for membership and health events.
+     *
+     * @param listener the listener; must not be null
+     * @return this builder
+     * @throws IllegalArgumentException if {@code listener} is null
+     */
+    public Builder listener(LoadBalancerListener listener) {
+      listeners.add(checkNotNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Turns on active health checks. Off by default.
+     *
+     * @param healthCheck what to check and how often; must not be null
+     * @return this builder
+     * @throws IllegalArgumentException if {@code healthCheck} is null
+     */
+    public Builder healthCheck(HealthCheckConfig healthCheck) {
+      this.healthCheck = checkNotNull(healthCheck, "healthCheck");
+      return this;
+    }
+
+    /**
+     * Sets passive outlier detection. Defaults to {@link OutlierDetection#defaults()} (consecutive
+     * failures and success rate); {@link OutlierDetection#disabled()} turns it off.
+     *
+     * @param outlierDetection the detectors and ejection times; must not be null
+     * @return this builder
+     * @throws IllegalArgumentException if {@code outlierDetection} is null
+     */
+    public Builder outlierDetection(OutlierDetection outlierDetection) {
+      this.outlierDetection = checkNotNull(outlierDetection, "outlierDetection");
+      return this;
+    }
+
+    /**
+     * Turns on slow start for endpoints that join or recover. Off by default.
+     *
+     * @param slowStart the ramp; must not be null
+     * @return this builder
+     * @throws IllegalArgumentException if {@code slowStart} is null
+     */
+    public Builder slowStart(SlowStart slowStart) {
+      this.slowStart = checkNotNull(slowStart, "slowStart");
+      return this;
+    }
+
+    /**
+     * Sets the panic threshold: when fewer than this percentage of the endpoints are healthy, calls
+     * go to every endpoint that is not draining or disabled, healthy or not, rather than overload
+     * the few healthy ones. Defaults to 50, as in Envoy; 0 turns panic mode off (calls then fail
+     * when no endpoint is healthy).
+     *
+     * @param percent 0 to 100
+     * @return this builder
+     * @throws IllegalArgumentException if not in 0..100
+     */
+    public Builder panicThreshold(int percent) {
+      checkArgument(
+          percent >= 0 && percent <= 100, "panicThreshold must be in 0..100 but was %s", percent);
+      this.panicThreshold = percent;
+      return this;
+    }
+
+    /**
+     * Sets the caller's zone: calls prefer endpoints of this zone while it has enough healthy
+     * capacity ({@code overprovisioningFactor x healthy share >= 1}) and spill the rest to other
+     * zones in proportion. Unset by default: zones are ignored.
+     *
+     * @param zone the caller's zone, compared with {@link Endpoint#zone()}; must not be blank
+     * @return this builder
+     * @throws IllegalArgumentException if {@code zone} is null or blank
+     */
+    public Builder localZone(String zone) {
+      this.localZone = checkNotBlank(zone, "localZone");
+      return this;
+    }
+
+    /**
+     * Sets the overprovisioning factor of priority and zone spill-over, as in Envoy: a level or
+     * zone keeps all its traffic while {@code factor x healthy share >= 1}. Defaults to 1.4, so a
+     * level keeps all traffic until fewer than about 72% of its endpoints are healthy.
+     *
+     * @param factor 1 or more
+     * @return this builder
+     * @throws IllegalArgumentException if less than 1 or not finite
+     */
+    public Builder overprovisioningFactor(double factor) {
+      checkArgument(
+          factor >= 1 && Double.isFinite(factor),
+          "overprovisioningFactor must be 1 or more but was %s",
+          factor);
+      this.overprovisioning = factor;
+      return this;
+    }
+
+    /**
+     * Caps the calls in flight on each endpoint, as Envoy's {@code max_requests}: an endpoint at
+     * its limit is skipped, and if every available endpoint is, the pick fails with {@link
+     * NoEndpointAvailableException.Reason#AT_CAPACITY}. Unlimited by default.
+     *
+     * @param max 1 or more
+     * @return this builder
+     * @throws IllegalArgumentException if less than 1
+     */
+    public Builder maxInFlightPerEndpoint(int max) {
+      checkArgument(max >= 1, "maxInFlightPerEndpoint must be 1 or more but was %s", max);
+      this.maxInFlightPerEndpoint = max;
+      return this;
+    }
+
+    /**
+     * Sets how long a removed endpoint drains before its statistics go. Defaults to 30 seconds.
+     *
+     * @param timeout positive
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder removalDrainTimeout(Duration timeout) {
+      checkNotNull(timeout, "removalDrainTimeout");
+      checkArgument(
+          !timeout.isNegative() && !timeout.isZero(),
+          "removalDrainTimeout must be positive but was %s",
+          timeout);
+      this.removalDrainTimeout = timeout;
       return this;
     }
 

@@ -12,14 +12,37 @@ package dev.lb;
 public final class NoEndpointAvailableException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /** Why nothing could be picked. */
+  public enum Reason {
+    /** The balancer has no endpoints at all. */
+    NO_ENDPOINTS,
+    /**
+     * No endpoint is available: all are unhealthy, ejected, draining, disabled or behind an open
+     * breaker, and panic mode is off or cannot help (draining and disabled endpoints never take
+     * calls).
+     */
+    NONE_AVAILABLE,
+    /** Endpoints are available, but every one is at its concurrency limit (max in flight). */
+    AT_CAPACITY,
+    /** Endpoints are available, but the strategy chose none of them for this call. */
+    DECLINED,
+    /** Every available endpoint was excluded by the call's context, typically as already tried. */
+    ALL_EXCLUDED
+  }
+
+  /** Why nothing could be picked. */
+  private final Reason reason;
+
   /** The name of the balancer that had nothing to pick. */
   private final String balancerName;
 
   /** How many endpoints the balancer had, in any state, when the pick failed. */
   private final int endpointCount;
 
-  NoEndpointAvailableException(String message, String balancerName, int endpointCount) {
+  NoEndpointAvailableException(
+      String message, String balancerName, int endpointCount, Reason reason) {
     super(message);
+    this.reason = reason;
     this.balancerName = balancerName;
     this.endpointCount = endpointCount;
   }
@@ -31,6 +54,17 @@ public final class NoEndpointAvailableException extends RuntimeException {
    */
   public String balancerName() {
     return balancerName;
+  }
+
+  /**
+   * Why nothing could be picked: no endpoints, none available, all at their concurrency limit, or
+   * all excluded. Callers may, for example, shed load on {@link Reason#AT_CAPACITY} but alert on
+   * {@link Reason#NONE_AVAILABLE}.
+   *
+   * @return the reason; never null
+   */
+  public Reason reason() {
+    return reason;
   }
 
   /**

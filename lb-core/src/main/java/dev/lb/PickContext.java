@@ -5,7 +5,9 @@ import static dev.lb.internal.Checks.checkNotBlank;
 import static dev.lb.internal.Checks.checkNotNull;
 
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -21,10 +23,15 @@ import org.jspecify.annotations.Nullable;
  * PickContext ctx = PickContext.builder().key(sessionId).attribute("path", "/api/users").build();
  * }</pre>
  *
+ * <p>A context may also <b>exclude</b> endpoints by id: a retry excludes the endpoints it already
+ * tried, so that it goes to a different one (nginx's {@code proxy_next_upstream}, HAProxy's {@code
+ * redispatch}). Hash-based strategies then move the key to its next endpoint in their own order.
+ *
  * <p>Instances are immutable and thread-safe.
  */
 public final class PickContext {
-  private static final PickContext NONE = new PickContext(KeyKind.NONE, null, 0L, Map.of());
+  private static final PickContext NONE =
+      new PickContext(KeyKind.NONE, null, 0L, Map.of(), Set.of());
 
   /** What kind of affinity key a context carries. */
   public enum KeyKind {
@@ -42,13 +49,19 @@ public final class PickContext {
   private final @Nullable Object objectKey;
   private final long longKey;
   private final Map<String, Object> attributes;
+  private final Set<String> excluded;
 
   private PickContext(
-      KeyKind keyKind, @Nullable Object objectKey, long longKey, Map<String, Object> attributes) {
+      KeyKind keyKind,
+      @Nullable Object objectKey,
+      long longKey,
+      Map<String, Object> attributes,
+      Set<String> excluded) {
     this.keyKind = keyKind;
     this.objectKey = objectKey;
     this.longKey = longKey;
     this.attributes = attributes;
+    this.excluded = excluded;
   }
 
   /**
@@ -70,7 +83,7 @@ public final class PickContext {
    * @throws IllegalArgumentException if {@code key} is null
    */
   public static PickContext ofKey(CharSequence key) {
-    return new PickContext(KeyKind.CHARS, checkNotNull(key, "key"), 0L, Map.of());
+    return new PickContext(KeyKind.CHARS, checkNotNull(key, "key"), 0L, Map.of(), Set.of());
   }
 
   /**
@@ -80,7 +93,7 @@ public final class PickContext {
    * @return a new context of {@link KeyKind#LONG} with no attributes
    */
   public static PickContext ofKey(long key) {
-    return new PickContext(KeyKind.LONG, null, key, Map.of());
+    return new PickContext(KeyKind.LONG, null, key, Map.of(), Set.of());
   }
 
   /**
@@ -92,7 +105,7 @@ public final class PickContext {
    * @throws IllegalArgumentException if {@code key} is null
    */
   public static PickContext ofKey(byte[] key) {
-    return new PickContext(KeyKind.BYTES, checkNotNull(key, "key"), 0L, Map.of());
+    return new PickContext(KeyKind.BYTES, checkNotNull(key, "key"), 0L, Map.of(), Set.of());
   }
 
   /**
@@ -176,6 +189,41 @@ public final class PickContext {
     return attributes;
   }
 
+  /**
+   * The ids of the endpoints this call must not go to, typically those a retry already tried.
+   *
+   * @return an immutable set of endpoint ids, empty if none are excluded
+   */
+  public Set<String> excludedIds() {
+    return excluded;
+  }
+
+  /**
+   * Returns true if the endpoint with this id must not take the call.
+   *
+   * @param endpointId an {@link Endpoint#id() endpoint id}
+   * @return true if the id is among {@link #excludedIds()}
+   */
+  public boolean isExcluded(String endpointId) {
+    return !excluded.isEmpty() && excluded.contains(endpointId);
+  }
+
+  /**
+   * Returns a builder holding this context's key, attributes and exclusions, to derive a variant (a
+   * retry's context that also excludes the endpoint just tried, say).
+   *
+   * @return a new builder initialised from this context
+   */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.keyKind = keyKind;
+    b.objectKey = objectKey;
+    b.longKey = longKey;
+    b.attributes.putAll(attributes);
+    b.excluded.addAll(excluded);
+    return b;
+  }
+
   private void checkKind(KeyKind expected) {
     if (keyKind != expected) {
       throw new IllegalStateException("key kind is " + keyKind + ", not " + expected);
@@ -198,7 +246,12 @@ public final class PickContext {
           case LONG -> Long.toString(longKey);
           default -> "none";
         };
-    return "PickContext{key=" + key + ", attributes=" + attributes + "}";
+    return "PickContext{key="
+        + key
+        + ", attributes="
+        + attributes
+        + (excluded.isEmpty() ? "" : ", excluded=" + excluded)
+        + "}";
   }
 
   /** Builds a {@link PickContext}. Not thread-safe. */
@@ -207,6 +260,7 @@ public final class PickContext {
     private @Nullable Object objectKey;
     private long longKey;
     private final Map<String, Object> attributes = new LinkedHashMap<>();
+    private final Set<String> excluded = new LinkedHashSet<>();
 
     private Builder() {}
 
@@ -268,16 +322,41 @@ public final class PickContext {
     }
 
     /**
+     * Excludes the endpoint with this id: the call will not go to it.
+     *
+     * @param endpointId the {@link Endpoint#id() id} of an endpoint to avoid; must not be null or
+     *     blank
+     * @return this builder
+     * @throws IllegalArgumentException if {@code endpointId} is null or blank
+     */
+    public Builder exclude(String endpointId) {
+      excluded.add(checkNotBlank(endpointId, "excluded endpoint id"));
+      return this;
+    }
+
+    /**
+     * Excludes this endpoint: the call will not go to it.
+     *
+     * @param endpoint an endpoint to avoid, matched by {@link Endpoint#id() id}; must not be null
+     * @return this builder
+     * @throws IllegalArgumentException if {@code endpoint} is null
+     */
+    public Builder exclude(Endpoint endpoint) {
+      return exclude(checkNotNull(endpoint, "excluded endpoint").id());
+    }
+
+    /**
      * Returns the context.
      *
      * @return {@link PickContext#none()} if neither a key nor an attribute was set, otherwise a new
      *     context with the key and a copy of the attributes set on this builder
      */
     public PickContext build() {
-      if (keyKind == KeyKind.NONE && attributes.isEmpty()) {
+      if (keyKind == KeyKind.NONE && attributes.isEmpty() && excluded.isEmpty()) {
         return NONE;
       }
-      return new PickContext(keyKind, objectKey, longKey, Map.copyOf(attributes));
+      return new PickContext(
+          keyKind, objectKey, longKey, Map.copyOf(attributes), Set.copyOf(excluded));
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.lb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lb.health.HealthStatus;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,10 @@ class BalancerStatsTest {
         Double.NaN,
         0,
         rate,
+        null,
+        HealthStatus.HEALTHY,
+        100,
+        0,
         null);
   }
 
@@ -26,7 +31,12 @@ class BalancerStatsTest {
   void totalsAddUpOverEndpoints() {
     BalancerStats s =
         new BalancerStats(
-            "b", "p2c", 3, List.of(stats("a", 1, 10, 1e6, 0), stats("b", 2, 20, 1e6, 0)));
+            "b",
+            "p2c",
+            3,
+            false,
+            100,
+            List.of(stats("a", 1, 10, 1e6, 0), stats("b", 2, 20, 1e6, 0)));
     assertThat(s.inFlight()).isEqualTo(3);
     assertThat(s.picks()).isEqualTo(1 + 10 + 3 + 2 + 20 + 3);
     assertThat(s.endpoints().get(0).picks()).isEqualTo(14);
@@ -39,6 +49,8 @@ class BalancerStatsTest {
             "b",
             "p2c",
             0,
+            false,
+            100,
             List.of(
                 stats("ns", 0, 1, 500, 100),
                 stats("us", 0, 1, 2_500, 2048),
@@ -52,7 +64,7 @@ class BalancerStatsTest {
         .contains("12.3 ms", "3.0 MiB/s")
         .contains("2.50 s");
     assertThat(table.lines().filter(l -> l.startsWith("none")).findFirst().orElseThrow())
-        .endsWith("-            -");
+        .endsWith("-            -     0  -");
     assertThat(s).hasToString(table);
   }
 

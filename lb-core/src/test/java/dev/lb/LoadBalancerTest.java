@@ -42,8 +42,8 @@ class LoadBalancerTest {
     assertThatThrownBy(lb::pick)
         .isInstanceOf(NoEndpointAvailableException.class)
         .hasMessage(
-            "no endpoint available in balancer 'b': strategy nothing chose none of its 3 endpoints"
-                + " (3 active)");
+            "no endpoint available in balancer 'b': 3 endpoints (3 healthy); strategy nothing chose"
+                + " none of the 3 available");
   }
 
   @Test

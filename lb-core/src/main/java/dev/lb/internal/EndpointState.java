@@ -32,7 +32,41 @@ public final class EndpointState implements LiveEndpoint {
    */
   static final double LATENCY_ALPHA = 0.1;
 
+  /** Status bit: failed its active health checks. */
+  public static final int UNHEALTHY = 1;
+
+  /** Status bit: ejected by outlier detection (or waiting to pass checks after an ejection). */
+  public static final int EJECTED = 1 << 1;
+
+  /** Status bit: draining, by request or because it was removed. */
+  public static final int DRAINING = 1 << 2;
+
+  /** Status bit: disabled for maintenance. */
+  public static final int DISABLED = 1 << 3;
+
+  /** Status bit: marked down from outside (a transport's connectivity, say). */
+  public static final int MARKED_DOWN = 1 << 4;
+
+  /** Status bit: its circuit breaker is open. */
+  public static final int BREAKER_OPEN = 1 << 5;
+
+  /** The bits that keep an endpoint out even in panic mode. */
+  public static final int ADMINISTRATIVE = DRAINING | DISABLED;
+
+  /**
+   * What the balancer needs to hear from the lease path, which must never block: both are rare, and
+   * implementations hand them to the balancer's scheduler.
+   */
+  public interface Observer {
+    /** The endpoint's consecutive failures just reached {@link #failureStreakLimit()}. */
+    void onFailureStreak(EndpointState state);
+
+    /** The endpoint is draining and its last call in flight just finished. */
+    void onDrained(EndpointState state);
+  }
+
   private static final VarHandle IN_FLIGHT;
+  private static final VarHandle FAILURE_STREAK;
   private static final VarHandle SUCCESSES;
   private static final VarHandle FAILURES;
   private static final VarHandle CANCELS;
@@ -49,6 +83,7 @@ public final class EndpointState implements LiveEndpoint {
     try {
       MethodHandles.Lookup l = MethodHandles.lookup();
       IN_FLIGHT = l.findVarHandle(EndpointState.class, "inFlight", int.class);
+      FAILURE_STREAK = l.findVarHandle(EndpointState.class, "failureStreak", int.class);
       SUCCESSES = l.findVarHandle(EndpointState.class, "successes", long.class);
       FAILURES = l.findVarHandle(EndpointState.class, "failures", long.class);
       CANCELS = l.findVarHandle(EndpointState.class, "cancels", long.class);
@@ -66,7 +101,17 @@ public final class EndpointState implements LiveEndpoint {
   }
 
   private final MetricsClock clock;
+  private final Observer observer;
   private volatile Endpoint endpoint;
+
+  // Written only on the balancer's serialized path; read by pickers and the lease path.
+  private volatile int status;
+  private volatile int effectiveWeight;
+  private volatile int failureStreakLimit;
+
+  @SuppressWarnings("unused") // accessed through FAILURE_STREAK
+  private volatile int failureStreak;
+
   private volatile @Nullable Throwable lastFailure;
 
   // Exact counters.
@@ -107,9 +152,46 @@ public final class EndpointState implements LiveEndpoint {
   @SuppressWarnings("unused") // accessed through BYTES_KEY
   private double bytesKey = Double.NEGATIVE_INFINITY;
 
-  public EndpointState(Endpoint endpoint, MetricsClock clock) {
+  public EndpointState(Endpoint endpoint, MetricsClock clock, Observer observer) {
     this.endpoint = endpoint;
     this.clock = clock;
+    this.observer = observer;
+    this.effectiveWeight = endpoint.weight();
+  }
+
+  /** The status bits; 0 means healthy and active. */
+  public int status() {
+    return status;
+  }
+
+  /** Replaces the status bits; only the balancer's serialized path calls this. */
+  public void status(int status) {
+    this.status = status;
+  }
+
+  /** Sets the weight strategies see; only the balancer's serialized path calls this. */
+  public void effectiveWeight(int weight) {
+    this.effectiveWeight = weight;
+  }
+
+  /** Consecutive failures that trigger {@link Observer#onFailureStreak}; 0 for never. */
+  public int failureStreakLimit() {
+    return failureStreakLimit;
+  }
+
+  /** Sets the failure streak limit; 0 turns the signal off. */
+  public void failureStreakLimit(int limit) {
+    this.failureStreakLimit = limit;
+  }
+
+  /** Failures reported since the last success (approximate under racing reports). */
+  public int failureStreak() {
+    return (int) FAILURE_STREAK.getOpaque(this);
+  }
+
+  /** Forgets the failure streak, as after an ejection. */
+  public void resetFailureStreak() {
+    FAILURE_STREAK.setOpaque(this, 0);
   }
 
   @Override
@@ -124,7 +206,7 @@ public final class EndpointState implements LiveEndpoint {
 
   @Override
   public int weight() {
-    return endpoint.weight();
+    return effectiveWeight;
   }
 
   @Override
@@ -159,12 +241,42 @@ public final class EndpointState implements LiveEndpoint {
   }
 
   /**
+   * Counts one call picked onto this endpoint unless {@code maxInFlight} calls are in flight
+   * already; exact under contention (a compare-and-set loop).
+   */
+  public boolean tryAcquire(int maxInFlight) {
+    if (maxInFlight == Integer.MAX_VALUE) {
+      IN_FLIGHT.getAndAdd(this, 1);
+      return true;
+    }
+    int current = (int) IN_FLIGHT.getVolatile(this);
+    while (current < maxInFlight) {
+      int witness = (int) IN_FLIGHT.compareAndExchange(this, current, current + 1);
+      if (witness == current) {
+        return true;
+      }
+      current = witness;
+    }
+    return false;
+  }
+
+  private void release() {
+    int left = (int) IN_FLIGHT.getAndAdd(this, -1) - 1;
+    if (left == 0 && (status & DRAINING) != 0) {
+      observer.onDrained(this);
+    }
+  }
+
+  /**
    * Records a success. {@code latencyNanos < 0} means unknown: counted, but not averaged. {@code
    * bytes} may be 0.
    */
   public void onSuccess(long latencyNanos, long bytes) {
-    IN_FLIGHT.getAndAdd(this, -1);
     SUCCESSES.getAndAdd(this, 1L);
+    if ((int) FAILURE_STREAK.getOpaque(this) != 0) {
+      FAILURE_STREAK.setOpaque(this, 0);
+    }
+    release();
     if (latencyNanos >= 0 || bytes > 0) {
       observe(latencyNanos, bytes, false);
     }
@@ -172,11 +284,15 @@ public final class EndpointState implements LiveEndpoint {
 
   /** Records a failure; its latency can raise the latency estimates but never lower them. */
   public void onFailure(long latencyNanos, @Nullable Throwable cause) {
-    IN_FLIGHT.getAndAdd(this, -1);
     FAILURES.getAndAdd(this, 1L);
     if (cause != null) {
       lastFailure = cause;
     }
+    int streak = (int) FAILURE_STREAK.getAndAdd(this, 1) + 1;
+    if (streak == failureStreakLimit) {
+      observer.onFailureStreak(this);
+    }
+    release();
     if (latencyNanos >= 0) {
       observe(latencyNanos, 0, true);
     }
@@ -184,8 +300,8 @@ public final class EndpointState implements LiveEndpoint {
 
   /** Records a call abandoned before it had an outcome: it only stops being in flight. */
   public void onCancel() {
-    IN_FLIGHT.getAndAdd(this, -1);
     CANCELS.getAndAdd(this, 1L);
+    release();
   }
 
   private void observe(long latencyNanos, long bytes, boolean failed) {

@@ -41,6 +41,7 @@ public final class Fixtures {
         .endpoints(endpoints)
         .random(new SplittableRandom(seed))
         .ticker(ticker)
+        .scheduler(new FakeScheduler(ticker))
         .build();
   }
 

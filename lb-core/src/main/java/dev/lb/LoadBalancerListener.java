@@ -1,0 +1,128 @@
+package dev.lb;
+
+import dev.lb.health.DrainResult;
+import dev.lb.health.HealthStatus;
+import java.time.Duration;
+
+/**
+ * Told of every change in a balancer's endpoints and health: membership, health transitions,
+ * ejections, drains, panic mode, slow start. Override the methods you care about; the others do
+ * nothing, so new events never break existing listeners.
+ *
+ * <p>Events are delivered after the change took effect (the new routing is already published), by
+ * the thread that made the change, never while the balancer holds a lock, so a listener may call
+ * back into the balancer. Methods must be fast and must not block; an exception thrown by one is
+ * logged through {@link System.Logger} and otherwise ignored. Events of one balancer are delivered
+ * in the order the changes were made only when they come from one thread; a listener that needs a
+ * total order should read {@link LoadBalancer#stats()}.
+ *
+ * <pre>{@code
+ * LoadBalancer.builder()
+ *     .listener(new LoadBalancerListener() {
+ *       @Override public void onEjected(LoadBalancer lb, Endpoint e, String reason, Duration d) {
+ *         log.warn("{} ejected from {} for {}: {}", e.id(), lb.name(), d, reason);
+ *       }
+ *     })
+ * }</pre>
+ */
+public abstract class LoadBalancerListener {
+  /** A listener that ignores every event. */
+  public static final LoadBalancerListener NONE = new LoadBalancerListener() {};
+
+  /** Creates a listener; subclasses override the events they need. */
+  protected LoadBalancerListener() {}
+
+  /**
+   * An endpoint joined the membership.
+   *
+   * @param balancer the balancer
+   * @param endpoint the new member
+   */
+  public void onEndpointAdded(LoadBalancer balancer, Endpoint endpoint) {}
+
+  /**
+   * An endpoint left the membership; it drains before its statistics go.
+   *
+   * @param balancer the balancer
+   * @param endpoint the removed member
+   */
+  public void onEndpointRemoved(LoadBalancer balancer, Endpoint endpoint) {}
+
+  /**
+   * An endpoint's {@link HealthStatus} changed.
+   *
+   * @param balancer the balancer
+   * @param endpoint the endpoint
+   * @param from the status before
+   * @param to the status now
+   * @param reason why, such as {@code "3 consecutive failed checks: HTTP 503"}
+   */
+  public void onHealthChanged(
+      LoadBalancer balancer,
+      Endpoint endpoint,
+      HealthStatus from,
+      HealthStatus to,
+      String reason) {}
+
+  /**
+   * Outlier detection ejected an endpoint.
+   *
+   * @param balancer the balancer
+   * @param endpoint the ejected endpoint
+   * @param reason which detector, such as {@code "5 consecutive failures"}
+   * @param ejectionTime how long the ejection lasts at least
+   */
+  public void onEjected(
+      LoadBalancer balancer, Endpoint endpoint, String reason, Duration ejectionTime) {}
+
+  /**
+   * An ejected endpoint takes calls again.
+   *
+   * @param balancer the balancer
+   * @param endpoint the restored endpoint
+   */
+  public void onRestored(LoadBalancer balancer, Endpoint endpoint) {}
+
+  /**
+   * An endpoint started draining: it takes no new calls.
+   *
+   * @param balancer the balancer
+   * @param endpoint the draining endpoint
+   * @param inFlight its calls in flight when the drain began
+   */
+  public void onDrainStarted(LoadBalancer balancer, Endpoint endpoint, int inFlight) {}
+
+  /**
+   * A drain ended.
+   *
+   * @param balancer the balancer
+   * @param endpoint the endpoint
+   * @param result whether its calls finished, the timeout passed, or the drain was cancelled
+   */
+  public void onDrainFinished(LoadBalancer balancer, Endpoint endpoint, DrainResult result) {}
+
+  /**
+   * The share of healthy endpoints fell below the panic threshold: the balancer now spreads calls
+   * over every endpoint, healthy or not, rather than overload the few healthy ones.
+   *
+   * @param balancer the balancer
+   * @param healthyPercent the healthy share, 0 to 100
+   */
+  public void onPanicEntered(LoadBalancer balancer, int healthyPercent) {}
+
+  /**
+   * The healthy share is back at or above the panic threshold.
+   *
+   * @param balancer the balancer
+   * @param healthyPercent the healthy share, 0 to 100
+   */
+  public void onPanicLeft(LoadBalancer balancer, int healthyPercent) {}
+
+  /**
+   * An endpoint's slow-start ramp is over: it has its full weight.
+   *
+   * @param balancer the balancer
+   * @param endpoint the endpoint
+   */
+  public void onSlowStartFinished(LoadBalancer balancer, Endpoint endpoint) {}
+}
