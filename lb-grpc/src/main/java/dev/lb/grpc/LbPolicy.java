@@ -3,7 +3,10 @@ package dev.lb.grpc;
 import dev.lb.BalancerStats;
 import dev.lb.Endpoint;
 import dev.lb.LoadBalancer;
+import dev.lb.Scheduler;
 import dev.lb.Ticker;
+import dev.lb.health.HealthCheckConfig;
+import io.grpc.Channel;
 import io.grpc.ChannelLogger.ChannelLogLevel;
 import io.grpc.ConnectivityState;
 import io.grpc.ConnectivityStateInfo;
@@ -18,8 +21,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The gRPC load-balancing policy behind every {@link LbLoadBalancerProvider}: one subchannel per
- * resolved address group, and an lb-core {@link LoadBalancer} whose membership is the endpoints
- * whose subchannel is READY.
+ * resolved address group, and an lb-core {@link LoadBalancer} over every resolved endpoint, in
+ * which an endpoint whose subchannel is not READY is {@linkplain LoadBalancer#markDown marked down}
+ * and marked up again when it is READY. Its health (active checks, outlier ejection, slow start,
+ * panic) is lb-core's, so it survives reconnections.
  *
  * <p>Connectivity follows gRPC's {@code round_robin}: every subchannel connects at once and
  * reconnects at once when it goes IDLE (the subchannel applies gRPC's connection backoff); a
@@ -29,9 +34,10 @@ import org.jspecify.annotations.Nullable;
  * connect (picks are buffered), and TRANSIENT_FAILURE when all failed (picks fail with the last
  * connection error, except wait-for-ready calls, which gRPC keeps buffered).
  *
- * <p>Until lb-core's health lifecycle lands, "READY" is modelled as membership: an endpoint joins
- * the balancer when its subchannel becomes READY and leaves when it stops being READY, so its
- * statistics restart after each reconnection.
+ * <p>With {@code healthCheck} configured, the balancer probes each endpoint with {@link
+ * GrpcHealthChecker} over its own subchannel, as gRPC's client-side health checking does; a server
+ * answering NOT_SERVING turns unhealthy after the fall threshold and takes no calls (outside panic
+ * mode) until it passes the rise threshold.
  *
  * <p>Not thread-safe by design: gRPC calls every method on the channel's synchronization context.
  * Only {@link #stats()} may be called from any thread.
@@ -57,6 +63,8 @@ final class LbPolicy extends io.grpc.LoadBalancer {
   private final Runnable unregister;
 
   private Map<String, Entry> entries = new LinkedHashMap<>();
+  // Every subchannel by endpoint id, for health checks on the balancer's scheduler threads.
+  private volatile Map<String, Subchannel> subchannelsById = Map.of();
   private @Nullable PolicyConfig config;
   private volatile @Nullable LoadBalancer balancer;
   private @Nullable ConnectivityState publishedState;
@@ -101,14 +109,15 @@ final class LbPolicy extends io.grpc.LoadBalancer {
       return error;
     }
     PolicyConfig current = config;
-    if (balancer == null || current == null || !current.sameBalancer(next)) {
-      balancer =
-          LoadBalancer.builder()
-              .name(authority)
-              .strategy(next.strategy)
-              .decayWindow(next.decayWindow)
-              .ticker(ticker)
-              .build();
+    LoadBalancer previous = balancer;
+    if (previous == null || current == null || !current.sameBalancer(next)) {
+      balancer = newBalancer(next);
+      if (previous != null) {
+        previous.close();
+      }
+      for (Entry e : entries.values()) {
+        e.markedUp = null;
+      }
       publishedKey = null;
     }
     config = next;
@@ -131,8 +140,43 @@ final class LbPolicy extends io.grpc.LoadBalancer {
       removed.subchannel.shutdown();
     }
     entries = updated;
+    Map<String, Subchannel> byId = new LinkedHashMap<>();
+    updated.forEach((id, e) -> byId.put(id, e.subchannel));
+    subchannelsById = Map.copyOf(byId);
     updateBalancingState();
     return Status.OK;
+  }
+
+  private LoadBalancer newBalancer(PolicyConfig c) {
+    LoadBalancer.Builder builder =
+        LoadBalancer.builder()
+            .name(authority)
+            .strategy(c.strategy)
+            .decayWindow(c.decayWindow)
+            .ticker(ticker)
+            .scheduler(Scheduler.of(helper.getScheduledExecutorService()));
+    PolicyConfig.HealthCheckSpec spec = c.healthCheck;
+    if (spec != null) {
+      GrpcHealthChecker checker =
+          GrpcHealthChecker.builder(this::subchannelChannel).service(spec.service()).build();
+      builder.healthCheck(
+          HealthCheckConfig.builder(checker)
+              .interval(spec.interval())
+              .timeout(spec.timeout())
+              .healthyThreshold(spec.rise())
+              .unhealthyThreshold(spec.fall())
+              .build());
+    }
+    return builder.build();
+  }
+
+  /** The channel over an endpoint's own subchannel, for its health checks; any thread. */
+  private Channel subchannelChannel(Endpoint endpoint) {
+    Subchannel subchannel = subchannelsById.get(endpoint.id());
+    if (subchannel == null) {
+      throw new IllegalStateException("no subchannel for " + endpoint.id());
+    }
+    return subchannel.asChannel();
   }
 
   /** The endpoints the address groups stand for, by id, in order; bad or repeated ones skipped. */
@@ -189,23 +233,37 @@ final class LbPolicy extends io.grpc.LoadBalancer {
     updateBalancingState();
   }
 
-  /** Sets the balancer's membership to the READY endpoints and publishes the channel's state. */
+  /**
+   * Sets the balancer's membership to every endpoint, marks those whose subchannel is not READY
+   * down (and READY ones up), and publishes the channel's state.
+   */
   private void updateBalancingState() {
     LoadBalancer b = Objects.requireNonNull(balancer);
     PolicyConfig c = Objects.requireNonNull(config);
-    List<Endpoint> ready = new ArrayList<>();
+    List<Endpoint> all = new ArrayList<>(entries.size());
     Map<String, Subchannel> readySubchannels = new LinkedHashMap<>();
     boolean connecting = false;
     for (Entry e : entries.values()) {
+      all.add(e.endpoint);
       if (e.state == ConnectivityState.READY) {
-        ready.add(e.endpoint);
         readySubchannels.put(e.endpoint.id(), e.subchannel);
       } else if (e.state != ConnectivityState.TRANSIENT_FAILURE) {
         connecting = true;
       }
     }
     try {
-      b.setEndpoints(ready);
+      b.setEndpoints(all);
+      for (Entry e : entries.values()) {
+        boolean up = e.state == ConnectivityState.READY;
+        if (!Boolean.valueOf(up).equals(e.markedUp)) {
+          if (up) {
+            b.markUp(e.endpoint.id());
+          } else {
+            b.markDown(e.endpoint.id(), "subchannel " + e.state);
+          }
+          e.markedUp = up;
+        }
+      }
     } catch (RuntimeException e) {
       publish(
           ConnectivityState.TRANSIENT_FAILURE,
@@ -217,7 +275,7 @@ final class LbPolicy extends io.grpc.LoadBalancer {
           null);
       return;
     }
-    if (!ready.isEmpty()) {
+    if (!readySubchannels.isEmpty()) {
       List<Object> key = List.of(b, c, readySubchannels);
       publish(ConnectivityState.READY, new LbPicker(b, readySubchannels, c), key);
     } else if (connecting) {
@@ -281,6 +339,11 @@ final class LbPolicy extends io.grpc.LoadBalancer {
       e.subchannel.shutdown();
     }
     entries = new LinkedHashMap<>();
+    subchannelsById = Map.of();
+    LoadBalancer b = balancer;
+    if (b != null) {
+      b.close();
+    }
     unregister.run();
   }
 
@@ -301,6 +364,8 @@ final class LbPolicy extends io.grpc.LoadBalancer {
     EquivalentAddressGroup group;
     final Subchannel subchannel;
     ConnectivityState state = ConnectivityState.IDLE;
+    // What the balancer was last told: marked up (true), down (false), or nothing yet (null).
+    @Nullable Boolean markedUp;
 
     Entry(Endpoint endpoint, EquivalentAddressGroup group, Subchannel subchannel) {
       this.endpoint = endpoint;

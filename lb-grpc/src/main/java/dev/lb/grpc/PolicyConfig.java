@@ -30,7 +30,11 @@ import org.jspecify.annotations.Nullable;
  *       binary headers ({@code -bin}) give a byte-array key;
  *   <li>{@code failureStatuses} (array of status code names): the final statuses that count as the
  *       endpoint's failure; {@code CANCELLED} always counts as a cancellation and every other code
- *       as a success (the server answered).
+ *       as a success (the server answered);
+ *   <li>{@code healthCheck} (object): active checks with the gRPC health protocol over each
+ *       endpoint's subchannel: {@code service} (string, default {@code ""}), {@code interval}
+ *       (default {@code "5s"}), {@code timeout} (default {@code "1s"}), {@code healthyThreshold}
+ *       (rise, default 2) and {@code unhealthyThreshold} (fall, default 3).
  * </ul>
  *
  * Unknown fields are rejected, so that a misspelt option is an error rather than silently ignored.
@@ -47,21 +51,26 @@ final class PolicyConfig {
 
   private static final Duration DEFAULT_DECAY_WINDOW = Duration.ofSeconds(10);
   private static final List<String> FIELDS =
-      List.of("strategy", "decayWindow", "hashHeader", "failureStatuses");
+      List.of("strategy", "decayWindow", "hashHeader", "failureStatuses", "healthCheck");
+  private static final List<String> HEALTH_FIELDS =
+      List.of("service", "interval", "timeout", "healthyThreshold", "unhealthyThreshold");
 
   final Strategy strategy;
   final Duration decayWindow;
   final Metadata.@Nullable Key<String> hashHeader;
   final Metadata.@Nullable Key<byte[]> hashBinaryHeader;
   final OutcomeClassifier classifier;
+  final @Nullable HealthCheckSpec healthCheck;
 
   private PolicyConfig(
       Strategy strategy,
       Duration decayWindow,
       @Nullable String hashHeader,
-      Set<Status.Code> failureStatuses) {
+      Set<Status.Code> failureStatuses,
+      @Nullable HealthCheckSpec healthCheck) {
     this.strategy = strategy;
     this.decayWindow = decayWindow;
+    this.healthCheck = healthCheck;
     if (hashHeader == null) {
       this.hashHeader = null;
       this.hashBinaryHeader = null;
@@ -77,7 +86,7 @@ final class PolicyConfig {
 
   /** The configuration used when the service config names the policy without options. */
   static PolicyConfig defaults(Strategy strategy) {
-    return new PolicyConfig(strategy, DEFAULT_DECAY_WINDOW, null, DEFAULT_FAILURE_STATUSES);
+    return new PolicyConfig(strategy, DEFAULT_DECAY_WINDOW, null, DEFAULT_FAILURE_STATUSES, null);
   }
 
   /**
@@ -136,7 +145,55 @@ final class PolicyConfig {
             "hashHeader must be a valid header name but was '" + header + "'", e);
       }
     }
-    return new PolicyConfig(strategy, decayWindow, header, failureStatuses(raw));
+    return new PolicyConfig(
+        strategy, decayWindow, header, failureStatuses(raw), healthCheck(raw.get("healthCheck")));
+  }
+
+  private static @Nullable HealthCheckSpec healthCheck(@Nullable Object value) {
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof Map<?, ?> map)) {
+      throw new IllegalArgumentException(
+          "healthCheck must be an object such as {\"interval\": \"5s\"} but was "
+              + describe(value));
+    }
+    @SuppressWarnings("unchecked") // JSON objects have string keys
+    Map<String, ?> raw = (Map<String, ?>) map;
+    for (String field : raw.keySet()) {
+      if (!HEALTH_FIELDS.contains(field)) {
+        throw new IllegalArgumentException(
+            "unknown field 'healthCheck." + field + "'; healthCheck accepts " + HEALTH_FIELDS);
+      }
+    }
+    Object service = raw.get("service");
+    if (service != null && !(service instanceof String)) {
+      throw new IllegalArgumentException(
+          "healthCheck.service must be a string but was " + describe(service));
+    }
+    String interval = string(raw, "interval");
+    String timeout = string(raw, "timeout");
+    return new HealthCheckSpec(
+        service == null ? "" : (String) service,
+        interval == null ? Duration.ofSeconds(5) : duration("healthCheck.interval", interval),
+        timeout == null ? Duration.ofSeconds(1) : duration("healthCheck.timeout", timeout),
+        threshold(raw, "healthyThreshold", 2),
+        threshold(raw, "unhealthyThreshold", 3));
+  }
+
+  private static int threshold(Map<String, ?> raw, String field, int defaultValue) {
+    Object value = raw.get(field);
+    if (value == null) {
+      return defaultValue;
+    }
+    if (value instanceof Number n
+        && n.doubleValue() >= 1
+        && n.doubleValue() <= 1000
+        && n.doubleValue() == Math.rint(n.doubleValue())) {
+      return n.intValue();
+    }
+    throw new IllegalArgumentException(
+        "healthCheck." + field + " must be a whole number in 1..1000 but was " + describe(value));
   }
 
   private static Set<Status.Code> failureStatuses(Map<String, ?> raw) {
@@ -208,7 +265,9 @@ final class PolicyConfig {
 
   /** True if a balancer built for {@code other} would be the same as one built for this config. */
   boolean sameBalancer(PolicyConfig other) {
-    return strategy.equals(other.strategy) && decayWindow.equals(other.decayWindow);
+    return strategy.equals(other.strategy)
+        && decayWindow.equals(other.decayWindow)
+        && Objects.equals(healthCheck, other.healthCheck);
   }
 
   @Override
@@ -222,7 +281,8 @@ final class PolicyConfig {
 
   @Override
   public int hashCode() {
-    return Objects.hash(strategy, decayWindow, hashHeader, hashBinaryHeader, classifier);
+    return Objects.hash(
+        strategy, decayWindow, hashHeader, hashBinaryHeader, classifier, healthCheck);
   }
 
   @Override
@@ -237,6 +297,10 @@ final class PolicyConfig {
             : hashBinaryHeader != null ? hashBinaryHeader.name() : "none")
         + ", "
         + classifier
+        + (healthCheck == null ? "" : ", " + healthCheck)
         + "}";
   }
+
+  /** The {@code healthCheck} option: what to ask and how often; immutable. */
+  record HealthCheckSpec(String service, Duration interval, Duration timeout, int rise, int fall) {}
 }

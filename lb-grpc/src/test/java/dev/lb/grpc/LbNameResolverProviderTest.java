@@ -15,6 +15,7 @@ import java.net.URI;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
+@SuppressWarnings("AddressSelection") // IP literals only: nothing to resolve
 class LbNameResolverProviderTest {
   private static final NameResolver.Args ARGS =
       NameResolver.Args.newBuilder()

@@ -3,6 +3,7 @@ package dev.lb.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lb.Endpoint;
+import dev.lb.health.HealthStatus;
 import dev.lb.strategy.Strategies;
 import io.grpc.Attributes;
 import io.grpc.CallOptions;
@@ -28,12 +29,16 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The policy's connectivity rules, driven through a fake channel helper: which subchannels it
  * creates, what it asks them to do, and the channel state and picker it publishes.
  */
+@SuppressWarnings("AddressSelection") // IP literals only: nothing to resolve
 class LbPolicyTest {
   private final FakeHelper helper = new FakeHelper();
   private final LbPolicy policy =
@@ -65,6 +70,12 @@ class LbPolicyTest {
             s.listener.onSubchannelState(
                 ConnectivityStateInfo.forTransientFailure(
                     Status.UNAVAILABLE.withDescription(why))));
+  }
+
+  @AfterEach
+  void tearDown() {
+    helper.syncContext.execute(policy::shutdown);
+    helper.timers.shutdownNow();
   }
 
   private PickResult pick() {
@@ -132,7 +143,7 @@ class LbPolicyTest {
   }
 
   @Test
-  void idleSubchannel_reconnectsAtOnce_andLeavesTheBalancer() {
+  void idleSubchannel_reconnectsAtOnce_andIsMarkedDown() {
     accept(group(1001), group(1002));
     FakeSubchannel a = helper.subchannels.get(0);
     FakeSubchannel b = helper.subchannels.get(1);
@@ -146,7 +157,25 @@ class LbPolicyTest {
     for (int i = 0; i < 4; i++) {
       assertThat(pick().getSubchannel()).isSameAs(b);
     }
-    assertThat(policy.stats().endpoints()).hasSize(1);
+    assertThat(policy.stats().endpoints())
+        .extracting(e -> e.health())
+        .containsExactly(HealthStatus.UNHEALTHY, HealthStatus.HEALTHY);
+  }
+
+  @Test
+  void panicMode_picksStillGoToReadySubchannelsOnly() {
+    accept(group(1001), group(1002), group(1003));
+    FakeSubchannel c = helper.subchannels.get(2);
+    state(c, ConnectivityState.READY);
+    // One of three healthy is under lb-core's default panic threshold (50%): the balancer spreads
+    // calls over all three, and the picker must skip the two that cannot take them.
+    assertThat(policy.stats().healthyPercent()).isEqualTo(33);
+
+    for (int i = 0; i < 30; i++) {
+      assertThat(pick().getSubchannel()).isSameAs(c);
+    }
+    assertThat(policy.stats().endpoints().get(2).inFlight()).isEqualTo(30);
+    assertThat(policy.stats().inFlight()).isEqualTo(30);
   }
 
   @Test
@@ -324,6 +353,14 @@ class LbPolicyTest {
               throw new AssertionError("uncaught in synchronization context", e);
             });
     final List<FakeSubchannel> subchannels = new ArrayList<>();
+    // The balancer's timers (outlier detection sweeps) only; nothing here waits for them.
+    final ScheduledExecutorService timers =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "fake-helper-timers");
+              t.setDaemon(true);
+              return t;
+            });
     ConnectivityState state;
     SubchannelPicker picker;
     int updates;
@@ -356,6 +393,11 @@ class LbPolicyTest {
     @Override
     public SynchronizationContext getSynchronizationContext() {
       return syncContext;
+    }
+
+    @Override
+    public ScheduledExecutorService getScheduledExecutorService() {
+      return timers;
     }
 
     @Override

@@ -111,7 +111,7 @@ class PolicyConfigTest {
         .contains("'fastest'");
     assertThat(error("lb_round_robin", Map.of("strategy", "p2c")))
         .contains(
-            "unknown field 'strategy'; lb_round_robin accepts [decayWindow, hashHeader, failureStatuses]");
+            "unknown field 'strategy'; lb_round_robin accepts [decayWindow, hashHeader, failureStatuses, healthCheck]");
     assertThat(error("lb", Map.of("hashHeadr", "x"))).contains("unknown field 'hashHeadr'");
     assertThat(error("lb", Map.of("hashHeader", "grpc-timeout")))
         .contains("hashHeader must be a request header name but was 'grpc-timeout'");

@@ -12,10 +12,12 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -115,7 +117,7 @@ final class TestServer implements AutoCloseable {
                             response.onCompleted();
                           };
                       if (delay > 0) {
-                        DELAYS.schedule(answer, delay, TimeUnit.MILLISECONDS);
+                        Future<?> unused = DELAYS.schedule(answer, delay, TimeUnit.MILLISECONDS);
                       } else {
                         answer.run();
                       }
@@ -146,7 +148,8 @@ final class TestServer implements AutoCloseable {
       s = b.build();
     } else {
       NettyServerBuilder b =
-          NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", bindPort))
+          NettyServerBuilder.forAddress(
+                  new InetSocketAddress(InetAddress.getLoopbackAddress(), bindPort))
               .addService(echo);
       if (withHealth) {
         b.addService(health.getHealthService());
