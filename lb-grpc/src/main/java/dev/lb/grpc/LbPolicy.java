@@ -6,6 +6,8 @@ import dev.lb.LoadBalancer;
 import dev.lb.Scheduler;
 import dev.lb.Ticker;
 import dev.lb.health.HealthCheckConfig;
+import dev.lb.health.HealthCheckResult;
+import dev.lb.health.HealthChecker;
 import io.grpc.Channel;
 import io.grpc.ChannelLogger.ChannelLogLevel;
 import io.grpc.ConnectivityState;
@@ -17,6 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -65,6 +69,8 @@ final class LbPolicy extends io.grpc.LoadBalancer {
   private Map<String, Entry> entries = new LinkedHashMap<>();
   // Every subchannel by endpoint id, for health checks on the balancer's scheduler threads.
   private volatile Map<String, Subchannel> subchannelsById = Map.of();
+  // The ids of READY subchannels, for the same threads.
+  private volatile Set<String> readyIds = Set.of();
   private @Nullable PolicyConfig config;
   private volatile @Nullable LoadBalancer balancer;
   private @Nullable ConnectivityState publishedState;
@@ -157,8 +163,15 @@ final class LbPolicy extends io.grpc.LoadBalancer {
             .scheduler(Scheduler.of(helper.getScheduledExecutorService()));
     PolicyConfig.HealthCheckSpec spec = c.healthCheck;
     if (spec != null) {
-      GrpcHealthChecker checker =
+      GrpcHealthChecker grpcChecker =
           GrpcHealthChecker.builder(this::subchannelChannel).service(spec.service()).build();
+      // Connectivity is markDown's business: a subchannel that is not READY has nothing to say
+      // about the server's health, so its check passes rather than count towards the fall.
+      HealthChecker checker =
+          (endpoint, timeout) ->
+              readyIds.contains(endpoint.id())
+                  ? grpcChecker.check(endpoint, timeout)
+                  : CompletableFuture.completedFuture(HealthCheckResult.healthy());
       builder.healthCheck(
           HealthCheckConfig.builder(checker)
               .interval(spec.interval())
@@ -275,6 +288,7 @@ final class LbPolicy extends io.grpc.LoadBalancer {
           null);
       return;
     }
+    readyIds = Set.copyOf(readySubchannels.keySet());
     if (!readySubchannels.isEmpty()) {
       List<Object> key = List.of(b, c, readySubchannels);
       publish(ConnectivityState.READY, new LbPicker(b, readySubchannels, c), key);

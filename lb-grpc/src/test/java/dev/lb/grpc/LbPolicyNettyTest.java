@@ -11,10 +11,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.lb.BalancerStats;
 import dev.lb.Endpoint;
 import dev.lb.EndpointStats;
+import dev.lb.health.HealthStatus;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -161,7 +163,9 @@ class LbPolicyNettyTest {
                 }));
       }
       assertThat(done.tryAcquire(200, 10, TimeUnit.SECONDS)).isTrue();
-      victim.stop();
+      // A graceful stop: a killed server resets the calls it holds with RST_STREAM(CANCEL), which
+      // the client sees as CANCELLED and gRPC does not retry.
+      victim.stopGracefully();
       int victimCallsAtStop = victim.calls();
       assertThat(done.tryAcquire(400, 10, TimeUnit.SECONDS)).isTrue();
       assertThat(victim.calls()).isEqualTo(victimCallsAtStop);
@@ -180,6 +184,63 @@ class LbPolicyNettyTest {
       workers.shutdownNow();
     }
     assertThat(failures.get()).as("failed calls, first: %s", firstFailure.get()).isZero();
+  }
+
+  @Test
+  void healthCheck_notServingServerIsDrained_andBackAfterTheRiseThreshold() throws Exception {
+    List<TestServer> s = start("a", "b", "c");
+    TestServer b = s.get(1);
+    String target = staticTarget(s);
+    Map<String, ?> healthCheck =
+        Map.of(
+            "interval",
+            "0.02s",
+            "timeout",
+            "1s",
+            "healthyThreshold",
+            3.0,
+            "unhealthyThreshold",
+            2.0);
+    ManagedChannel channel =
+        track(
+            Channels.builder(target)
+                .defaultServiceConfig(
+                    Channels.serviceConfig("lb_round_robin", Map.of("healthCheck", healthCheck)))
+                .build());
+    warmUp(channel, s, Duration.ofSeconds(10));
+    for (TestServer server : s) {
+      awaitHealth(channel, target, server.address(), HealthStatus.HEALTHY);
+    }
+    String bId = b.address();
+
+    b.health.setStatus("", ServingStatus.NOT_SERVING);
+    awaitHealth(channel, target, bId, HealthStatus.UNHEALTHY);
+    assertThat(stats(target, bId).lastCheck().reason()).isEqualTo("NOT_SERVING");
+    assertThat(distribution(channel, 100)).isEqualTo(Map.of("a", 50, "c", 50));
+
+    b.health.setStatus("", ServingStatus.SERVING);
+    awaitHealth(channel, target, bId, HealthStatus.HEALTHY);
+    warmUp(channel, s, Duration.ofSeconds(10));
+    assertThat(distribution(channel, 90)).isEqualTo(Map.of("a", 30, "b", 30, "c", 30));
+  }
+
+  /** Keeps calling until the endpoint has {@code health}, or fails after 10 s. */
+  private static void awaitHealth(
+      ManagedChannel channel, String target, String id, HealthStatus health) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (stats(target, id).health() != health) {
+      assertThat(System.nanoTime()).as("%s becomes %s", id, health).isLessThan(deadline);
+      who(channel);
+    }
+  }
+
+  private static EndpointStats stats(String target, String id) {
+    for (EndpointStats e : LbChannels.stats(target).get(0).endpoints()) {
+      if (e.endpoint().id().equals(id)) {
+        return e;
+      }
+    }
+    throw new AssertionError("no endpoint " + id + " in " + LbChannels.stats(target));
   }
 
   @Test

@@ -81,6 +81,38 @@ class PolicyConfigTest {
   }
 
   @Test
+  void healthCheck_optionIsParsed_withDefaults() {
+    PolicyConfig config =
+        parse(Map.of("healthCheck", Map.of("service", "users.v1.Users", "interval", "2s")));
+
+    assertThat(config.healthCheck)
+        .isEqualTo(
+            new PolicyConfig.HealthCheckSpec(
+                "users.v1.Users", Duration.ofSeconds(2), Duration.ofSeconds(1), 2, 3));
+    assertThat(parse(Map.of("healthCheck", Map.of())).healthCheck)
+        .isEqualTo(
+            new PolicyConfig.HealthCheckSpec(
+                "", Duration.ofSeconds(5), Duration.ofSeconds(1), 2, 3));
+    assertThat(config.sameBalancer(parse(Map.of()))).isFalse();
+  }
+
+  @Test
+  void healthCheck_invalidValues_areRejected() {
+    assertThat(error("lb", Map.of("healthCheck", "yes")))
+        .contains("healthCheck must be an object such as {\"interval\": \"5s\"} but was \"yes\"");
+    assertThat(error("lb", Map.of("healthCheck", Map.of("period", "1s"))))
+        .contains("unknown field 'healthCheck.period'");
+    assertThat(error("lb", Map.of("healthCheck", Map.of("timeout", "0s"))))
+        .contains("healthCheck.timeout must be a positive duration");
+    assertThat(error("lb", Map.of("healthCheck", Map.of("healthyThreshold", 0.0))))
+        .contains("healthCheck.healthyThreshold must be a whole number in 1..1000 but was 0.0");
+    assertThat(error("lb", Map.of("healthCheck", Map.of("unhealthyThreshold", 2.5))))
+        .contains("but was 2.5");
+    assertThat(error("lb", Map.of("healthCheck", Map.of("service", 1.0))))
+        .contains("healthCheck.service must be a string but was 1.0");
+  }
+
+  @Test
   void binaryHashHeader_isABinaryKey() {
     PolicyConfig config = parse(Map.of("hashHeader", "x-session-bin"));
 

@@ -202,6 +202,17 @@ final class TestServer implements AutoCloseable {
     server.awaitTermination(5, TimeUnit.SECONDS);
   }
 
+  /**
+   * Stops the server as a deploy does: it refuses new calls at once (GOAWAY) and lets calls in
+   * flight finish, then stops.
+   */
+  void stopGracefully() throws InterruptedException {
+    server.shutdown();
+    if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+      stop();
+    }
+  }
+
   /** Starts the server again on the same port (Netty) or name (in-process). */
   void restart() throws IOException {
     server = start(port);
