@@ -26,8 +26,8 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>A policy registers when it first receives addresses and unregisters when the channel shuts it
- * down (on shutdown, or when the channel goes idle). Its balancer's membership is the endpoints
- * whose subchannel is READY. Thread-safe.
+ * down (on shutdown, or when the channel goes idle). Its balancer's members are every resolved
+ * endpoint; those whose subchannel is not READY show as UNHEALTHY. Thread-safe.
  */
 public final class LbChannels {
   private static final Map<String, CopyOnWriteArrayList<Supplier<@Nullable BalancerStats>>>

@@ -36,9 +36,11 @@ import org.jspecify.annotations.Nullable;
  * UNAVAILABLE} status whose description names the policy, the option and the bad value; gRPC then
  * keeps the channel on its previous valid config.
  *
- * <p>Each RPC attempt picks one READY subchannel through the policy's lb-core balancer and reports
- * its outcome on the lease through a stream tracer: the latency from stream start to close, the
- * response's wire bytes, and the classified status. Weights, zones and priorities come from the
+ * <p>Every resolved endpoint is a member of the policy's lb-core balancer (default health options:
+ * outlier detection on, panic below 50% healthy); an endpoint whose subchannel is not READY is
+ * marked down until it is. Each RPC attempt picks one READY subchannel through the balancer and
+ * reports its outcome on the lease through a stream tracer: the latency from stream start to close,
+ * the response's wire bytes, and the classified status. Weights, zones and priorities come from the
  * resolved addresses ({@link LbAttributes}); the {@code lb} resolver carries them, other resolvers
  * give weight 1.
  *
