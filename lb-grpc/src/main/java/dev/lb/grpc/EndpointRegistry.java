@@ -1,6 +1,8 @@
 package dev.lb.grpc;
 
 import dev.lb.Endpoint;
+import dev.lb.discovery.DiscoveryBinding;
+import dev.lb.discovery.EndpointSource;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
@@ -17,12 +19,13 @@ import org.jspecify.annotations.Nullable;
 /**
  * Named groups of endpoints that {@code lb:///NAME} channel targets resolve to. Set a group's
  * endpoints once for a static list, or push every membership change into it, as a discovery source
- * does through {@link #updater(String)}: every channel resolving that group re-publishes its
- * addresses on each change, and its lb policy adds and removes subchannels to match.
+ * does through {@link #bind(String, EndpointSource)} or {@link #updater(String)}: every channel
+ * resolving that group re-publishes its addresses on each change, and its lb policy adds and
+ * removes subchannels to match.
  *
  * <pre>{@code
  * EndpointRegistry.global().set("users", List.of(Endpoint.of("10.0.0.1", 8080)));
- * source.subscribe(EndpointRegistry.global().updater("orders"));   // a List<Endpoint> push
+ * EndpointRegistry.global().bind("orders", DnsEndpointSource.forAddresses("orders.internal", 8080).build());
  * }</pre>
  *
  * <p>A group may also carry a gRPC service config (the JSON object as a map), which its channels
@@ -86,6 +89,29 @@ public final class EndpointRegistry {
   public Consumer<List<Endpoint>> updater(String group) {
     checkName(group);
     return endpoints -> set(group, endpoints);
+  }
+
+  /**
+   * Starts {@code source} and feeds every set it finds into the group, keeping the last good set
+   * when a lookup fails or finds nothing: discovery (DNS, a file, ZooKeeper) behind an {@code
+   * lb:///GROUP} target.
+   *
+   * <pre>{@code
+   * EndpointRegistry.global().bind("users", DnsEndpointSource.forAddresses("users.internal", 8080).build());
+   * }</pre>
+   *
+   * @param group the group's name; must not be null or blank
+   * @param source the endpoint source, not yet started; the binding starts it
+   * @return the running binding, whose {@link DiscoveryBinding#status()} tells how the source is
+   *     doing and whose {@link DiscoveryBinding#close()} stops it (the group keeps its last set)
+   * @throws IllegalArgumentException if {@code group} is blank or {@code source} is null
+   */
+  public DiscoveryBinding bind(String group, EndpointSource source) {
+    Consumer<List<Endpoint>> updater = updater(group);
+    if (source == null) {
+      throw new IllegalArgumentException("source must not be null");
+    }
+    return DiscoveryBinding.builder(source).bind(updater);
   }
 
   /**

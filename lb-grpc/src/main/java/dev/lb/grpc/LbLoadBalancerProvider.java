@@ -1,6 +1,7 @@
 package dev.lb.grpc;
 
 import dev.lb.Ticker;
+import dev.lb.hash.HashStrategies;
 import dev.lb.strategy.Strategies;
 import dev.lb.strategy.Strategy;
 import io.grpc.LoadBalancer;
@@ -12,9 +13,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * gRPC load-balancing policies that pick with lb-core: one policy per built-in strategy, named
  * {@code lb_} + the strategy's name ({@code lb_round_robin}, {@code lb_weighted_round_robin},
- * {@code lb_least_connections}, {@code lb_p2c}, {@code lb_peak_ewma}, ...), and the generic {@code
- * lb} policy whose {@code strategy} option names any strategy {@link Strategies#byName} knows. All
- * are registered through {@code META-INF/services}; select one by name or by service config.
+ * {@code lb_least_connections}, {@code lb_p2c}, {@code lb_peak_ewma}, {@code lb_ring_hash}, {@code
+ * lb_maglev}, ...), and the generic {@code lb} policy whose {@code strategy} option names any
+ * strategy {@link Strategies#byName} knows. All are registered through {@code META-INF/services};
+ * select one by name or by service config.
  *
  * <pre>{@code
  * ManagedChannelBuilder.forTarget("lb:///users").defaultLoadBalancingPolicy("lb_peak_ewma");
@@ -227,6 +229,72 @@ public class LbLoadBalancerProvider extends LoadBalancerProvider {
     /** The {@code lb_peak_ewma} policy. */
     public PeakEwma() {
       super(policyName(Strategies.peakEwma()), Strategies.peakEwma());
+    }
+  }
+
+  /**
+   * {@code lb_ring_hash}: {@link HashStrategies#ringHash()}, ring hash (Ketama-style consistent
+   * hashing); the key comes from {@code hashHeader} or {@link LbCallOptions#PICK_CONTEXT}.
+   */
+  public static final class RingHash extends LbLoadBalancerProvider {
+    /** The {@code lb_ring_hash} policy. */
+    public RingHash() {
+      super(policyName(HashStrategies.ringHash()), HashStrategies.ringHash());
+    }
+  }
+
+  /**
+   * {@code lb_maglev}: {@link HashStrategies#maglev()}, Maglev consistent hashing; the key comes
+   * from {@code hashHeader} or {@link LbCallOptions#PICK_CONTEXT}.
+   */
+  public static final class Maglev extends LbLoadBalancerProvider {
+    /** The {@code lb_maglev} policy. */
+    public Maglev() {
+      super(policyName(HashStrategies.maglev()), HashStrategies.maglev());
+    }
+  }
+
+  /**
+   * {@code lb_rendezvous_hash}: {@link HashStrategies#rendezvousHash()}, rendezvous (highest random
+   * weight) hashing; the key comes from {@code hashHeader} or {@link LbCallOptions#PICK_CONTEXT}.
+   */
+  public static final class RendezvousHash extends LbLoadBalancerProvider {
+    /** The {@code lb_rendezvous_hash} policy. */
+    public RendezvousHash() {
+      super(policyName(HashStrategies.rendezvousHash()), HashStrategies.rendezvousHash());
+    }
+  }
+
+  /**
+   * {@code lb_jump_hash}: {@link HashStrategies#jumpHash()}, jump consistent hashing; the key comes
+   * from {@code hashHeader} or {@link LbCallOptions#PICK_CONTEXT}.
+   */
+  public static final class JumpHash extends LbLoadBalancerProvider {
+    /** The {@code lb_jump_hash} policy. */
+    public JumpHash() {
+      super(policyName(HashStrategies.jumpHash()), HashStrategies.jumpHash());
+    }
+  }
+
+  /**
+   * {@code lb_bounded_load_hash}: {@link HashStrategies#boundedLoadHash()}, consistent hashing with
+   * bounded loads; the key comes from {@code hashHeader} or {@link LbCallOptions#PICK_CONTEXT}.
+   */
+  public static final class BoundedLoadHash extends LbLoadBalancerProvider {
+    /** The {@code lb_bounded_load_hash} policy. */
+    public BoundedLoadHash() {
+      super(policyName(HashStrategies.boundedLoadHash()), HashStrategies.boundedLoadHash());
+    }
+  }
+
+  /**
+   * {@code lb_modulo_hash}: {@link HashStrategies#moduloHash()}, hash modulo the member count; the
+   * key comes from {@code hashHeader} or {@link LbCallOptions#PICK_CONTEXT}.
+   */
+  public static final class ModuloHash extends LbLoadBalancerProvider {
+    /** The {@code lb_modulo_hash} policy. */
+    public ModuloHash() {
+      super(policyName(HashStrategies.moduloHash()), HashStrategies.moduloHash());
     }
   }
 }

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.lb.BalancerStats;
 import dev.lb.Endpoint;
 import dev.lb.EndpointStats;
+import dev.lb.discovery.DiscoveryBinding;
+import dev.lb.discovery.EndpointSink;
+import dev.lb.discovery.EndpointSource;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.NameResolverRegistry;
@@ -111,6 +114,51 @@ class LbInProcessTest {
       Channels.who(ch);
     }
     assertThat(Channels.distribution(ch, 100)).isEqualTo(Map.of(b.name, 50, c.name, 50));
+  }
+
+  @Test
+  void boundEndpointSource_feedsTheChannel_andAFailedLookupKeepsTheLastSet() throws Exception {
+    TestServer a = server("inproc-src-a");
+    TestServer b = server("inproc-src-b");
+    PushSource source = new PushSource();
+    DiscoveryBinding binding = REGISTRY.bind("discovered", source);
+    try {
+      source.sink.update(List.of(endpoint(a)));
+      ManagedChannel ch = channel("lb-inprocess:///discovered", "lb_round_robin");
+      assertThat(Channels.who(ch)).isEqualTo(a.name);
+
+      source.sink.update(List.of(endpoint(a), endpoint(b)));
+      Channels.warmUp(ch, List.of(a, b), Duration.ofSeconds(10));
+
+      source.sink.fail(new IllegalStateException("lookup failed"));
+      assertThat(REGISTRY.endpoints("discovered")).containsExactly(endpoint(a), endpoint(b));
+      assertThat(binding.status().consecutiveFailures()).isEqualTo(1);
+      assertThat(Channels.distribution(ch, 10)).isEqualTo(Map.of(a.name, 5, b.name, 5));
+    } finally {
+      binding.close();
+    }
+    assertThat(source.closed).isTrue();
+  }
+
+  /** An endpoint source the test pushes sets through. */
+  private static final class PushSource implements EndpointSource {
+    volatile EndpointSink sink;
+    volatile boolean closed;
+
+    @Override
+    public String name() {
+      return "push";
+    }
+
+    @Override
+    public void start(EndpointSink sink) {
+      this.sink = sink;
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+    }
   }
 
   @Test
