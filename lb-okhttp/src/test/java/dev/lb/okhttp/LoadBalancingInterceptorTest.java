@@ -643,6 +643,48 @@ class LoadBalancingInterceptorTest {
   }
 
   @Test
+  void get_emptyBody_leaseReportedAtOnce() throws IOException {
+    List<Backend> servers = backends("a");
+    servers.get(0).answer(r -> Backend.ok(""));
+    LoadBalancer lb = balancer("users", Strategies.roundRobin(), servers);
+    OkHttpClient c = client(Service.of("users", lb));
+
+    try (Response r = c.newCall(new Request.Builder().url("http://users/").build()).execute()) {
+      assertThat(r.code()).isEqualTo(200);
+      assertThat(stats(lb, "a").inFlight()).as("reported before the body is read").isZero();
+      assertThat(stats(lb, "a").successes()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void get_runtimeExceptionBelowTheInterceptor_isReportedAsAFailureAndRethrown()
+      throws IOException {
+    List<Backend> servers = backends("a", "b");
+    LoadBalancer lb = balancer("users", Strategies.roundRobin(), servers);
+    client =
+        LoadBalancingInterceptor.builder()
+            .service("users", lb)
+            .build()
+            .newClient(
+                new OkHttpClient.Builder()
+                    .addNetworkInterceptor(
+                        chain -> {
+                          throw new IllegalStateException("broken interceptor");
+                        })
+                    .build());
+
+    assertThatThrownBy(() -> get(client, "http://users/"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("broken interceptor");
+
+    assertThat(servers.get(0).requests() + servers.get(1).requests()).isZero();
+    assertThat(lb.stats().endpoints())
+        .as("one attempt, not retried, its lease released")
+        .satisfiesOnlyOnce(e -> assertThat(e.failures()).isEqualTo(1))
+        .allSatisfy(e -> assertThat(e.inFlight()).isZero());
+  }
+
+  @Test
   void failureClassifier_429CountedOnlyWhenConfigured() throws IOException {
     List<Backend> servers = backends("a");
     servers.get(0).answer(r -> Backend.status(429));

@@ -10,6 +10,9 @@ import dev.lb.hash.HashStrategies;
 import dev.lb.health.OutlierDetection;
 import dev.lb.strategy.Strategies;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,7 +23,10 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -430,6 +436,39 @@ class RoutingAndTlsTest {
 
     assertThat(call(c, get("http://users/me"))).isEqualTo("secure");
     assertThat(secure.serverNames()).isEmpty();
+  }
+
+  @Test
+  void sniSocketFactory_everySocketItCreatesCarriesTheServerName() throws Exception {
+    SSLSocketFactory base = (SSLSocketFactory) SSLSocketFactory.getDefault();
+    SniSocketFactory factory = new SniSocketFactory(base, "users.internal");
+    InetAddress loopback = Backend.loopback();
+    List<Socket> sockets = new ArrayList<>();
+    try (ServerSocket server = new ServerSocket(0, 50, loopback)) {
+      int port = server.getLocalPort();
+      sockets.add(factory.createSocket());
+      sockets.add(factory.createSocket("127.0.0.1", port));
+      sockets.add(factory.createSocket("127.0.0.1", port, loopback, 0));
+      sockets.add(factory.createSocket(loopback, port));
+      sockets.add(factory.createSocket(loopback, port, loopback, 0));
+      sockets.add(factory.createSocket(new Socket(loopback, port), "127.0.0.1", port, true));
+
+      assertThat(sockets)
+          .allSatisfy(
+              s ->
+                  assertThat(((SSLSocket) s).getSSLParameters().getServerNames())
+                      .containsExactly(new SNIHostName("users.internal")));
+    } finally {
+      for (Socket s : sockets) {
+        s.close();
+      }
+    }
+    assertThat(factory.getDefaultCipherSuites()).isEqualTo(base.getDefaultCipherSuites());
+    assertThat(factory.getSupportedCipherSuites()).isEqualTo(base.getSupportedCipherSuites());
+    assertThat(factory)
+        .isEqualTo(new SniSocketFactory(base, "users.internal"))
+        .hasSameHashCodeAs(new SniSocketFactory(base, "users.internal"))
+        .isNotEqualTo(new SniSocketFactory(base, "orders.internal"));
   }
 
   @Test
