@@ -259,6 +259,33 @@ class RoutingAndTlsTest {
   }
 
   @Test
+  void stickTable_retryFailsOverFromTheKeysEndpoint_keyReSticksToWhereTheRetryWent()
+      throws IOException {
+    List<Backend> servers = List.of(backend("a"), backend("b"), backend("d"));
+    Service service =
+        Service.builder("users")
+            .endpoints("round_robin", servers.stream().map(Backend::endpoint).toList())
+            .keyExtractor(KeyExtractor.header("X-Session"))
+            .stickTable(10_000, Duration.ofMinutes(30))
+            .build();
+    OkHttpClient c = client(new OkHttpClient(), service);
+    Request alice = new Request.Builder().url("http://users/").header("X-Session", "alice").build();
+    String owner = call(c, alice);
+    Backend ownerServer = servers.stream().filter(s -> s.name().equals(owner)).findFirst().get();
+
+    ownerServer.answer(r -> Backend.status(503));
+    String retriedOn = call(c, alice);
+    ownerServer.answer(r -> Backend.ok(owner));
+    List<String> after = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      after.add(call(c, alice));
+    }
+
+    assertThat(retriedOn).as("the 503 was retried elsewhere").isNotEqualTo(owner);
+    assertThat(after).as("alice stuck to where her retry went").containsOnly(retriedOn);
+  }
+
+  @Test
   void stickTable_keyOwnerEjected_keyMovesToAnotherEndpointAndStaysThereWhenItReturns()
       throws Exception {
     List<Backend> servers = List.of(backend("a"), backend("b"), backend("d"));
