@@ -632,8 +632,12 @@ public final class LoadBalancer implements AutoCloseable {
         }
       }
     } finally {
-      raised = events;
-      if (!raised.isEmpty()) {
+      // Hand the raised events over and start a fresh list; never iterate the live list after
+      // unlocking, since the next holder of the lock appends to it.
+      if (events.isEmpty()) {
+        raised = List.of();
+      } else {
+        raised = events;
         events = new ArrayList<>();
       }
       lock.unlock();
@@ -881,7 +885,9 @@ public final class LoadBalancer implements AutoCloseable {
             | EndpointState.MARKED_DOWN
             | EndpointState.BREAKER_OPEN;
     if ((old & healthBits) != 0 && (now & healthBits) == 0 && slowStart != null) {
-      m.slowStartBegin = ticker().read();
+      m.slowStartBegin = ticker().read(); // recovered: ramp up from the start
+    } else if ((old & healthBits) == 0 && (now & healthBits) != 0) {
+      m.slowStartBegin = -1; // out of rotation: a ramp under way stops, and restarts on recovery
     }
     return true;
   }

@@ -93,4 +93,20 @@ class SlowStartTest {
     }
     assertThat(onNew).isBetween(19, 21);
   }
+
+  @Test
+  void endpointThatGoesDownMidRamp_stopsRamping_andStartsAgainWhenBack() {
+    LoadBalancer lb =
+        f.builder(endpoints(3)).slowStart(SlowStart.of(Duration.ofSeconds(10))).build();
+    lb.addEndpoint(Endpoint.builder("10.0.0.9", 8080).id("new").build());
+    f.scheduler.advance(Duration.ofSeconds(5));
+    assertThat(percent(lb, "new")).isEqualTo(50);
+    lb.markDown("new", "connection lost");
+    f.scheduler.advance(Duration.ofSeconds(10));
+    assertThat(f.events.events()).doesNotContain("slow start finished new");
+    lb.markUp("new");
+    assertThat(percent(lb, "new")).isEqualTo(10);
+    f.scheduler.advance(Duration.ofSeconds(10));
+    assertThat(f.events.events()).containsOnlyOnce("slow start finished new");
+  }
 }
