@@ -6,17 +6,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.lb.strategy.Strategies;
 import org.junit.jupiter.api.Test;
 
-/** Smoke test of the demo: it runs every strategy and tells the story it claims to tell. */
+/**
+ * Smoke test of the strategy comparison: it runs every strategy and tells the story it claims to
+ * tell.
+ */
 class DemoTest {
-  private static Demo.Options options(String... args) {
-    return Demo.Options.parse(args);
+  private static CompareStrategies.Options options(String... args) {
+    return CompareStrategies.Options.parse(args);
   }
 
   @Test
   void everyStrategyRuns_andAccountsForEveryCall() {
-    Demo.Options o = options("--calls", "2000");
+    CompareStrategies.Options o = options("--calls", "2000");
     for (String name : Strategies.names()) {
-      Demo.Result r = Demo.run(name, o);
+      CompareStrategies.Result r = CompareStrategies.run(name, o);
       long total = 0;
       for (long p : r.picks) {
         total += p;
@@ -28,9 +31,9 @@ class DemoTest {
 
   @Test
   void peakEwma_keepsTailLatencyFarBelowRoundRobin() {
-    Demo.Options o = options("--calls", "10000");
-    Demo.Result roundRobin = Demo.run("round_robin", o);
-    Demo.Result peakEwma = Demo.run("peak_ewma", o);
+    CompareStrategies.Options o = options("--calls", "10000");
+    CompareStrategies.Result roundRobin = CompareStrategies.run("round_robin", o);
+    CompareStrategies.Result peakEwma = CompareStrategies.run("peak_ewma", o);
     assertThat(roundRobin.picks[0]).isEqualTo(2500);
     assertThat(peakEwma.picks[0]).isLessThan(500);
     assertThat(peakEwma.percentile(0.99)).isLessThan(roundRobin.percentile(0.99) / 10);
@@ -38,7 +41,7 @@ class DemoTest {
 
   @Test
   void everyLoadAwareStrategy_shiftsCallsAwayFromTheSlowEndpoint() {
-    Demo.Options o = options("--calls", "10000");
+    CompareStrategies.Options o = options("--calls", "10000");
     for (String name :
         new String[] {
           "least_connections",
@@ -49,7 +52,7 @@ class DemoTest {
           "peak_ewma"
         }) {
       // A fair share would be 25%; the slow endpoint can serve only about 6% of this load.
-      assertThat(Demo.run(name, o).picks[0]).as(name).isLessThan(1_500);
+      assertThat(CompareStrategies.run(name, o).picks[0]).as(name).isLessThan(1_500);
     }
   }
 
