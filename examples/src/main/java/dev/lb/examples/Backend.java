@@ -15,10 +15,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One of the demo's HTTP backends: a JDK {@link HttpServer} on 127.0.0.1 whose behaviour the demo
- * changes while it runs. {@code GET /work} answers after a log-normal delay around the backend's
- * mean latency, or with a 503 while it is told to fail; {@code GET /health} answers 200 at once
- * whenever the server is up.
+ * A local HTTP backend for the demo and the examples: a JDK {@link HttpServer} on 127.0.0.1 whose
+ * behaviour the demo changes while it runs. {@code GET /work} answers after a log-normal delay
+ * around the backend's mean latency, or with a 503 while it is told to fail; {@code GET /health}
+ * answers 200 at once whenever the server is up.
  *
  * <p>{@link #kill()} really closes the server socket and every open connection, so clients see
  * refused connections and reset streams; {@link #restart()} binds a new server to the same port.

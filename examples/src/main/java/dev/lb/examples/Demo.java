@@ -15,9 +15,12 @@ import dev.lb.okhttp.LoadBalancingInterceptor;
 import dev.lb.okhttp.Service;
 import dev.lb.strategy.Strategies;
 import java.io.Console;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
+import java.nio.charset.Charset;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -116,10 +119,23 @@ public final class Demo {
       return;
     }
     boolean ansi = !options.plain() && isTerminal();
-    Report report = run(options, System.out, ansi, ansi && System.getenv("NO_COLOR") == null);
-    if (!report.passed()) {
-      System.exit(1);
+    // Under exec:java, System.out is Maven's, which strips control codes in batch mode (-B); the
+    // live table writes to the process's stdout directly.
+    PrintStream out =
+        ansi
+            ? new PrintStream(
+                new FileOutputStream(FileDescriptor.out), false, Charset.defaultCharset())
+            : System.out;
+    Report report = run(options, out, ansi, ansi && System.getenv("NO_COLOR") == null);
+    int status = exitStatus(report);
+    if (status != 0) {
+      System.exit(status);
     }
+  }
+
+  /** The process's exit status for a run: 0 if every call succeeded, 1 otherwise. */
+  static int exitStatus(Report report) {
+    return report.passed() ? 0 : 1;
   }
 
   /**
@@ -324,26 +340,26 @@ public final class Demo {
     return List.of(
         String.format(
             Locale.ROOT,
-            "lb demo: %s over %d HTTP backends on 127.0.0.1, %d callers through lb-okhttp for"
-                + " %.0f s",
+            "lb demo: %s over %d HTTP backends on 127.0.0.1, %d callers through lb-okhttp, %.0f s",
             options.strategy(),
             backends.size(),
             CALLERS,
             seconds),
         String.format(
             Locale.ROOT,
-            "%s is slow (~%d ms). %s answers 503 to half its calls from %.1f s to %.1f s."
-                + " %s is killed at %.1f s and restarted at %.1f s.",
+            "%s is slow (~%d ms); %s answers 503 to half its calls from %.1f s to %.1f s;",
             SLOW_ID,
             TimeUnit.NANOSECONDS.toMillis(SLOW_NANOS),
             FLAKY_ID,
             FLAKY_FROM * seconds,
-            FLAKY_UNTIL * seconds,
+            FLAKY_UNTIL * seconds),
+        String.format(
+            Locale.ROOT,
+            "%s is killed at %.1f s and restarted at %.1f s. Failed attempts are retried on"
+                + " another backend.",
             DYING_ID,
             KILL_AT * seconds,
-            RESTART_AT * seconds),
-        "Failed attempts are retried on another backend (idempotent GETs): callers should see"
-            + " no error.");
+            RESTART_AT * seconds));
   }
 
   private static DemoScreen.Frame frame(
@@ -386,7 +402,6 @@ public final class Demo {
 
   private static void summary(PrintStream out, DemoOptions options, Report r) {
     BalancerStats stats = r.finalStats();
-    long attempts = stats.picks();
     long failedAttempts = 0;
     long answered = 0;
     for (EndpointStats e : stats.endpoints()) {
@@ -403,32 +418,31 @@ public final class Demo {
         seconds);
     out.printf(
         Locale.ROOT,
-        "  calls                  %d (%.0f/s), client-visible errors %d%n",
+        "  calls         %d (%.0f/s), %d client-visible errors%n",
         r.calls(),
         r.calls() / seconds,
         r.clientErrors());
     out.printf(
         Locale.ROOT,
-        "  attempts               %d, of which %d failed (503s, refused or reset connections)"
-            + " and were retried on another backend%n",
-        attempts,
+        "  attempts      %d; %d failed (503, refused or reset), each retried on another backend%n",
+        stats.picks(),
         failedAttempts);
     out.printf(
         Locale.ROOT,
-        "  latency seen by callers p50 %.1f ms, p99 %.1f ms%n",
+        "  latency       p50 %.1f ms, p99 %.1f ms, as the callers saw it%n",
         r.p50Nanos() / 1e6,
         r.p99Nanos() / 1e6);
-    StringBuilder shares = new StringBuilder("  share of answered calls");
+    StringBuilder shares = new StringBuilder("  answered by  ");
     for (EndpointStats e : stats.endpoints()) {
       shares.append(
           String.format(
               Locale.ROOT,
-              "  %s %.1f%%",
+              " %s %.1f%%",
               e.endpoint().id(),
               answered == 0 ? 0.0 : 100.0 * e.successes() / answered));
     }
     out.println(shares);
-    out.println("  " + DYING_ID + ": " + recoveryStory(r));
+    recoveryStory(out, r);
     for (String sample : r.errorSamples()) {
       out.println("  client error: " + sample);
     }
@@ -440,10 +454,10 @@ public final class Demo {
   }
 
   /** When the dying backend went out of rotation, came back, and got its full weight again. */
-  private static String recoveryStory(Report r) {
-    Double out = null;
-    Double back = null;
-    Double full = null;
+  private static void recoveryStory(PrintStream out, Report r) {
+    Double outAt = null;
+    Double backAt = null;
+    Double fullAt = null;
     Double killedAt = null;
     for (DemoEvents.Event e : r.events()) {
       if (!DYING_ID.equals(e.endpointId())) {
@@ -453,28 +467,33 @@ public final class Demo {
       if (e.kind() == DemoEvents.Kind.SCENARIO && killedAt == null) {
         killedAt = at;
       } else if (killedAt != null
-          && out == null
+          && outAt == null
           && e.to() != null
           && e.to() != HealthStatus.HEALTHY) {
-        out = at;
-      } else if (out != null && back == null && e.to() == HealthStatus.HEALTHY) {
-        back = at;
-      } else if (back != null && full == null && e.kind() == DemoEvents.Kind.FULL_WEIGHT) {
-        full = at;
+        outAt = at;
+      } else if (outAt != null && backAt == null && e.to() == HealthStatus.HEALTHY) {
+        backAt = at;
+      } else if (backAt != null && fullAt == null && e.kind() == DemoEvents.Kind.FULL_WEIGHT) {
+        fullAt = at;
       }
     }
     if (killedAt == null) {
-      return "never killed (run too short)";
+      out.println("  " + DYING_ID + "            never killed");
+      return;
     }
-    return String.format(
+    out.printf(
         Locale.ROOT,
-        "killed at %.1f s; out of rotation at %s; healthy again at %s; slow start from %d%%"
-            + " of its weight, full weight at %s; %d calls answered since its restart",
+        "  %-13s killed at %.1f s, out of rotation at %s, healthy again at %s,%n",
+        DYING_ID,
         killedAt,
-        seconds(out),
-        seconds(back),
+        seconds(outAt),
+        seconds(backAt));
+    out.printf(
+        Locale.ROOT,
+        "                slow start from %d%% of its weight to full weight at %s;"
+            + " %d calls answered since its restart%n",
         r.lowestRampPercent(),
-        seconds(full),
+        seconds(fullAt),
         r.servedAfterRestart());
   }
 
@@ -495,6 +514,8 @@ public final class Demo {
    * attached (on JDK 22+, {@code Console.isTerminal()}), {@code TERM} is set and not {@code dumb},
    * and {@code CI} is not set.
    */
+  // The null check is right on JDK 17 to 21, and isTerminal() below covers JDK 22 and newer.
+  @SuppressWarnings("SystemConsoleNull")
   static boolean isTerminal() {
     String term = System.getenv("TERM");
     if (System.getenv("CI") != null || term == null || term.equals("dumb")) {

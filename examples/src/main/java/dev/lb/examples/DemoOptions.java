@@ -31,7 +31,7 @@ record DemoOptions(
           + "  --strategy  how to pick (default peak_ewma): "
           + String.join(", ", Strategies.names())
           + "\n"
-          + "  --duration  how long traffic runs, such as 25s, 90s, 2m or 1500ms (default 25s;"
+          + "  --duration  how long traffic runs, such as 25s, 90s, 2m or 4500ms (default 25s;"
           + " 3s to 1h)\n"
           + "  --backends  how many local HTTP backends (default 5; "
           + MIN_BACKENDS

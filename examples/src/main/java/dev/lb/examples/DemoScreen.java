@@ -2,6 +2,7 @@ package dev.lb.examples;
 
 import dev.lb.BalancerStats;
 import dev.lb.EndpointStats;
+import dev.lb.health.HealthCheckResult;
 import dev.lb.health.HealthStatus;
 import java.io.PrintStream;
 import java.util.ArrayDeque;
@@ -35,7 +36,7 @@ final class DemoScreen {
   private static final String GREEN = ESC + "32m";
   private static final String YELLOW = ESC + "33m";
   private static final int BAR_WIDTH = 32;
-  private static final int RATE_BAR_WIDTH = 12;
+  private static final int RATE_BAR_WIDTH = 10;
   private static final int EVENTS_SHOWN = 10;
   private static final long RATE_WINDOW_NANOS = 1_000_000_000L;
 
@@ -161,25 +162,23 @@ final class DemoScreen {
     for (EndpointStats e : endpoints) {
       idWidth = Math.max(idWidth, e.endpoint().id().length());
     }
-    String row = "%-" + idWidth + "s  %-9s %-9s %6s %9s %9s %7s %10s %6s %s";
     List<String> lines = new ArrayList<>();
     lines.add(
         paint(
             DIM,
-            String.format(
-                    Locale.ROOT,
-                    row,
-                    "endpoint",
-                    "backend",
-                    "state",
-                    "weight",
-                    "in-flight",
-                    "requests",
-                    "errors",
-                    "lat. EWMA",
-                    "req/s",
-                    "")
-                .stripTrailing()));
+            row(
+                idWidth,
+                "endpoint",
+                "backend",
+                "state",
+                "check",
+                "weight",
+                "in-flight",
+                "requests",
+                "errors",
+                "lat.EWMA",
+                "req/s",
+                "")));
     double maxRate = 1;
     for (double r : rates.values()) {
       maxRate = Math.max(maxRate, r);
@@ -189,47 +188,70 @@ final class DemoScreen {
       String activity = frame.backendActivity.getOrDefault(id, "");
       double rate = rates.getOrDefault(id, 0.0);
       int weight = e.effectiveWeightPercent();
-      String line =
-          String.format(
-                  Locale.ROOT,
-                  row,
-                  id,
+      HealthCheckResult check = e.lastCheck();
+      lines.add(
+          row(
+              idWidth,
+              id,
+              paint(
+                  activity.equals("killed") ? RED : activity.startsWith("503") ? YELLOW : "",
                   activity,
-                  e.health().name(),
-                  weight + "%",
-                  e.inFlight(),
-                  e.picks(),
-                  e.failures(),
-                  millis(e.latencyEwmaNanos()),
-                  String.format(Locale.ROOT, "%.0f", rate),
-                  bar(rate / maxRate, RATE_BAR_WIDTH, ' '))
-              .stripTrailing();
-      lines.add(colorRow(line, idWidth, activity, e.health(), weight));
+                  8),
+              paint(stateColor(e.health()), e.health().name(), 9),
+              check == null
+                  ? "-"
+                  : check.isHealthy() ? paint(GREEN, "pass", 5) : paint(RED, "FAIL", 5),
+              paint(weight < 100 ? YELLOW : "", weight + "%", -6),
+              Integer.toString(e.inFlight()),
+              Long.toString(e.picks()),
+              Long.toString(e.failures()),
+              millis(e.latencyEwmaNanos()),
+              String.format(Locale.ROOT, "%.0f", rate),
+              bar(rate / maxRate, RATE_BAR_WIDTH, ' ')));
     }
     return lines;
   }
 
-  /** Colors the backend, state and weight cells of a padded row without changing its width. */
-  private String colorRow(String line, int idWidth, String activity, HealthStatus h, int weight) {
-    if (!color) {
-      return line;
-    }
-    int backendAt = idWidth + 2;
-    int stateAt = backendAt + 10;
-    int weightAt = stateAt + 10;
-    String backendColor =
-        activity.startsWith("killed") ? RED : activity.startsWith("503") ? YELLOW : "";
-    String stateColor =
-        switch (h) {
-          case HEALTHY -> GREEN;
-          case EJECTED, UNHEALTHY -> RED;
-          case DRAINING, DISABLED -> YELLOW;
-        };
-    return line.substring(0, backendAt)
-        + paint(backendColor, line.substring(backendAt, stateAt))
-        + paint(stateColor, line.substring(stateAt, weightAt))
-        + paint(weight < 100 ? YELLOW : "", line.substring(weightAt, weightAt + 7))
-        + line.substring(weightAt + 7);
+  /**
+   * One table row. Cells that {@link #paint(String, String, int)} padded and colored already have
+   * their width; the format pads the others, and control codes never count toward a width.
+   */
+  private String row(
+      int idWidth,
+      String id,
+      String backend,
+      String state,
+      String check,
+      String weight,
+      String inFlight,
+      String requests,
+      String errors,
+      String latency,
+      String rate,
+      String bar) {
+    return String.format(
+            Locale.ROOT,
+            "%-" + idWidth + "s  %s %s %s %s %9s %8s %6s %9s %5s %s",
+            id,
+            pad(backend, 8),
+            pad(state, 9),
+            pad(check, 5),
+            pad(weight, -6),
+            inFlight,
+            requests,
+            errors,
+            latency,
+            rate,
+            bar)
+        .stripTrailing();
+  }
+
+  private static String stateColor(HealthStatus h) {
+    return switch (h) {
+      case HEALTHY -> GREEN;
+      case EJECTED, UNHEALTHY -> RED;
+      case DRAINING, DISABLED -> YELLOW;
+    };
   }
 
   private String progress(Frame frame) {
@@ -279,6 +301,24 @@ final class DemoScreen {
 
   private String paint(String code, String text) {
     return color && !code.isEmpty() ? code + text + RESET : text;
+  }
+
+  /**
+   * Pads {@code text} to {@code width} columns (left-aligned; right-aligned if negative), then
+   * colors it, so that the control codes do not upset the table's alignment.
+   */
+  private String paint(String code, String text, int width) {
+    return paint(code, pad(text, width));
+  }
+
+  /** Pads to {@code width} (right-aligned if negative); text already wider, or colored, is kept. */
+  private static String pad(String text, int width) {
+    if (text.indexOf('\033') >= 0) {
+      return text;
+    }
+    int w = Math.abs(width);
+    String fill = " ".repeat(Math.max(0, w - text.length()));
+    return width < 0 ? fill + text : text + fill;
   }
 
   private static String millis(double nanos) {

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
  * Smoke test of the strategy comparison: it runs every strategy and tells the story it claims to
  * tell.
  */
-class DemoTest {
+class CompareStrategiesTest {
   private static CompareStrategies.Options options(String... args) {
     return CompareStrategies.Options.parse(args);
   }
