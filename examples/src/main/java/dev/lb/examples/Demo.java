@@ -409,7 +409,6 @@ public final class Demo {
       answered += e.successes();
     }
     double seconds = options.duration().toMillis() / 1e3;
-    out.println();
     out.printf(
         Locale.ROOT,
         "summary: %s, %d backends, %.1f s%n",
@@ -491,7 +490,7 @@ public final class Demo {
     out.printf(
         Locale.ROOT,
         "                slow start from %d%% of its weight to full weight at %s;"
-            + " %d calls answered since its restart%n",
+            + " %d calls since the restart%n",
         r.lowestRampPercent(),
         seconds(fullAt),
         r.servedAfterRestart());
