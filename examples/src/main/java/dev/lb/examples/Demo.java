@@ -489,8 +489,7 @@ public final class Demo {
         seconds(backAt));
     out.printf(
         Locale.ROOT,
-        "                slow start from %d%% of its weight to full weight at %s;"
-            + " %d calls since the restart%n",
+        "                slow start from %d%% to full weight at %s; %d calls since the restart%n",
         r.lowestRampPercent(),
         seconds(fullAt),
         r.servedAfterRestart());
@@ -601,7 +600,11 @@ public final class Demo {
     /** Every call's latency, sorted; call after {@link #join()}. */
     long[] latencies() {
       long[] all = new long[0];
-      for (long[] l : latencies) {
+      List<long[]> perCaller;
+      synchronized (latencies) {
+        perCaller = List.copyOf(latencies);
+      }
+      for (long[] l : perCaller) {
         long[] merged = Arrays.copyOf(all, all.length + l.length);
         System.arraycopy(l, 0, merged, all.length, l.length);
         all = merged;

@@ -112,11 +112,16 @@ final class DemoEvents extends LoadBalancerListener {
 
   @Override
   public void onSlowStartFinished(LoadBalancer balancer, Endpoint endpoint) {
+    // A ramp that began when the endpoint recovered runs on if it is ejected again; say so, rather
+    // than announce full weight for an endpoint that takes no calls.
+    HealthStatus now = balancer.health(endpoint.id());
     add(
         Kind.FULL_WEIGHT,
         endpoint.id(),
         null,
-        endpoint.id() + " has its full weight again: slow start is over");
+        now == null || now == HealthStatus.HEALTHY
+            ? endpoint.id() + " has its full weight again: slow start is over"
+            : endpoint.id() + "'s slow-start ramp ended while it was " + now);
   }
 
   @Override
