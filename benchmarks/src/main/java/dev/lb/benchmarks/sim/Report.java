@@ -102,8 +102,9 @@ public final class Report {
       max = Math.max(max, r.p999Millis());
     }
     double decades = Math.max(1, Math.ceil(Math.log10(max)));
-    StringBuilder svg = header(left + width + 30, height);
+    StringBuilder svg = header(left + width + 90, height);
     text(svg, 10, 22, 15, "bold", scenario.name() + ": latency per policy (ms, log scale)");
+    text(svg, left + width + 12, 38, 11, "bold", "success");
     legend(svg, left, 38, new String[] {"p50", "p99", "p99.9"}, BAR_COLOURS);
     for (int d = 0; d <= decades; d++) {
       double x = left + width * d / decades;
@@ -139,9 +140,9 @@ public final class Report {
       }
       text(
           svg,
-          left + width + 4 - 40,
-          y + 30,
-          10,
+          left + width + 12,
+          y + 18,
+          11,
           "normal",
           String.format(Locale.ROOT, "%.2f%%", r.successRate() * 100));
     }
