@@ -25,7 +25,7 @@ else
   sim_opts=()
 fi
 
-java -jar "$jar" 'PickBenchmark|HashBenchmark|MembershipBenchmark|BreakerBenchmark' \
+java -jar "$jar" 'PickBenchmark|HashBenchmark|HashBuildBenchmark.build|MembershipBenchmark|BreakerBenchmark' \
   "${jmh_opts[@]}" -prof gc -rf json -rff "$out/jmh.json"
 java -cp "$jar" dev.lb.benchmarks.JmhReport "$out/jmh.json" "$out" > /dev/null
 java -cp "$jar" dev.lb.benchmarks.sim.Simulator "${sim_opts[@]}" --out "$out" > /dev/null

@@ -80,6 +80,7 @@ public final class JmhReport {
     StringBuilder md = new StringBuilder();
     pickTable(md);
     keyedTable(md, "HashBenchmark.lookup", "Hash lookups (ns per lookup, 1 thread)");
+    buildTable(md);
     membershipTable(md);
     simpleTable(md, "BreakerBenchmark", "Breaker overhead on the success path");
     return md.toString();
@@ -155,6 +156,43 @@ public final class JmhReport {
       }
       md.append(Double.isNaN(alloc) ? " – |" : String.format(Locale.ROOT, " %.0f |", alloc))
           .append('\n');
+    }
+    md.append('\n');
+  }
+
+  private void buildTable(StringBuilder md) {
+    List<Row> list = select("HashBuildBenchmark.build");
+    if (list.isEmpty()) {
+      return;
+    }
+    TreeSet<Integer> sizes = new TreeSet<>();
+    List<String> strategies = new ArrayList<>();
+    for (Row r : list) {
+      sizes.add(Integer.parseInt(r.params.get("endpoints")));
+      if (!strategies.contains(r.params.get("strategy"))) {
+        strategies.add(r.params.get("strategy"));
+      }
+    }
+    md.append("### Hash table / ring build (µs per build)\n\n| strategy |");
+    StringBuilder align = new StringBuilder("|---|");
+    for (int n : sizes) {
+      md.append(" ").append(n).append(" endpoints |");
+      align.append("--:|");
+    }
+    md.append('\n').append(align).append('\n');
+    for (String s : strategies) {
+      md.append("| ").append(s).append(" |");
+      for (int n : sizes) {
+        Row found = null;
+        for (Row r : list) {
+          if (s.equals(r.params.get("strategy"))
+              && String.valueOf(n).equals(r.params.get("endpoints"))) {
+            found = r;
+          }
+        }
+        md.append(found == null ? " – |" : " " + fmt(found.score) + " |");
+      }
+      md.append('\n');
     }
     md.append('\n');
   }

@@ -73,6 +73,17 @@ class BenchmarkSmokeTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"ring_hash", "maglev", "rendezvous_hash", "jump_hash"})
+  void hashBuildBenchmark_buildsAPickerAndHashes(String strategy) {
+    HashBuildBenchmark bench = new HashBuildBenchmark();
+    bench.strategy = strategy;
+    bench.endpoints = 100;
+    bench.setUp();
+    assertThat(bench.build().pick(dev.lb.PickContext.ofKey(42L))).isNotNull();
+    assertThat(bench.hashOnly()).isNotEqualTo(bench.hashOnly());
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {"round_robin", "weighted_round_robin", "p2c", "peak_ewma"})
   void membershipBenchmark_changesApply(String strategy) {
     MembershipBenchmark bench = new MembershipBenchmark();

@@ -1,5 +1,6 @@
 package dev.lb.strategy;
 
+import dev.lb.hash.HashStrategies;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -29,6 +30,10 @@ import java.util.Set;
  *       <td>O(1)</td></tr>
  *   <tr><td>{@code peak_ewma}</td><td>cheaper (peak latency x load) of two random endpoints</td>
  *       <td>yes</td><td>O(1)</td></tr>
+ *   <tr><td>{@code ring_hash}, {@code maglev}, {@code rendezvous_hash}, {@code jump_hash},
+ *       {@code bounded_load_hash}, {@code modulo_hash}</td><td>by the call's key: the same key to the
+ *       same endpoint (consistent hashing, see {@link HashStrategies})</td><td>yes (jump: no)</td>
+ *       <td>O(1) (rendezvous, bounded load: O(n))</td></tr>
  * </table>
  *
  * <p>For latency-sensitive traffic over backends that can slow down, {@link #peakEwma()} reacts
@@ -43,27 +48,41 @@ public final class Strategies {
       new LeastLoadedStrategy("least_response_time", Load.RESPONSE_TIME, true);
   private static final Strategy LEAST_BANDWIDTH =
       new LeastLoadedStrategy("least_bandwidth", Load.BANDWIDTH, true);
-  private static final Map<String, Strategy> BY_NAME = new LinkedHashMap<>();
-
-  static {
-    for (Strategy s :
-        new Strategy[] {
-          roundRobin(),
-          weightedRoundRobin(),
-          random(),
-          weightedRandom(),
-          leastConnections(),
-          weightedLeastConnections(),
-          leastResponseTime(),
-          leastBandwidth(),
-          powerOfTwoChoices(),
-          peakEwma()
-        }) {
-      BY_NAME.put(s.name(), s);
-    }
-  }
 
   private Strategies() {}
+
+  /**
+   * The strategies by name, built on first use: the hash strategies' defaults refer back to this
+   * class (for their round-robin fallback), so the registry must not be built while this class is
+   * initialized.
+   */
+  private static final class Registry {
+    static final Map<String, Strategy> BY_NAME = new LinkedHashMap<>();
+
+    static {
+      for (Strategy s :
+          new Strategy[] {
+            roundRobin(),
+            weightedRoundRobin(),
+            random(),
+            weightedRandom(),
+            leastConnections(),
+            weightedLeastConnections(),
+            leastResponseTime(),
+            leastBandwidth(),
+            powerOfTwoChoices(),
+            peakEwma(),
+            HashStrategies.ringHash(),
+            HashStrategies.maglev(),
+            HashStrategies.rendezvousHash(),
+            HashStrategies.jumpHash(),
+            HashStrategies.boundedLoadHash(),
+            HashStrategies.moduloHash()
+          }) {
+        BY_NAME.put(s.name(), s);
+      }
+    }
+  }
 
   /**
    * Each endpoint in turn, ignoring weights.
@@ -168,13 +187,15 @@ public final class Strategies {
   }
 
   /**
-   * The names {@link #byName} accepts, in the order of the table above.
+   * The names {@link #byName} accepts, in the order of the table above. The hash strategies are
+   * listed with their default options; sticky sessions ({@link HashStrategies#sticky}) are not,
+   * because each balancer needs its own session table.
    *
    * @return the {@link Strategy#name() names} of the built-in strategies, in table order; callers
    *     must not modify the set
    */
   public static Set<String> names() {
-    return BY_NAME.keySet();
+    return Registry.BY_NAME.keySet();
   }
 
   /**
@@ -194,7 +215,8 @@ public final class Strategies {
               + " but was "
               + (name == null ? "null" : "'" + name + "'"));
     }
-    Strategy s = BY_NAME.get(name.trim().toLowerCase(java.util.Locale.ROOT).replace('-', '_'));
+    Strategy s =
+        Registry.BY_NAME.get(name.trim().toLowerCase(java.util.Locale.ROOT).replace('-', '_'));
     if (s == null) {
       throw new IllegalArgumentException(
           "strategy must be one of " + names() + " but was '" + name + "'");

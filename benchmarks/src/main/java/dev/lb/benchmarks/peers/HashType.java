@@ -4,10 +4,22 @@ import com.google.common.hash.Hashing;
 import dev.lb.benchmarks.Backends;
 
 /**
- * Every consistent-hash lookup the hash benchmark runs side by side. lb's hash strategies (ring,
- * Maglev, rendezvous, jump, bounded load) join this list when {@code dev.lb.hash} lands in lb-core.
+ * Every consistent-hash lookup the hash benchmark runs side by side: lb's hash strategies and the
+ * peers', over the same endpoints and keys.
  */
 public enum HashType {
+  /** lb {@code ring_hash}, precomputed 64-bit key. */
+  LB_RING_HASH,
+  /** lb {@code ring_hash}, string key hashed with XXH64 on every lookup. */
+  LB_RING_HASH_STRING_KEY,
+  /** lb {@code maglev}, precomputed 64-bit key. */
+  LB_MAGLEV,
+  /** lb {@code rendezvous_hash} (O(n) per lookup), precomputed 64-bit key. */
+  LB_RENDEZVOUS_HASH,
+  /** lb {@code jump_hash}, precomputed 64-bit key. */
+  LB_JUMP_HASH,
+  /** lb {@code bounded_load_hash} (idle members: no load bound hit), precomputed 64-bit key. */
+  LB_BOUNDED_LOAD_HASH,
   /** grpc-java {@code ring_hash_experimental} picker, hash in the call options. */
   GRPC_RING_HASH,
   /** Dubbo {@code ConsistentHashLoadBalance} (160 virtual nodes, MD5 of the argument per call). */
@@ -27,6 +39,18 @@ public enum HashType {
    */
   public KeyedTarget create(int n) {
     switch (this) {
+      case LB_RING_HASH:
+        return LbHash.lookup("ring_hash", false, n);
+      case LB_RING_HASH_STRING_KEY:
+        return LbHash.lookup("ring_hash", true, n);
+      case LB_MAGLEV:
+        return LbHash.lookup("maglev", false, n);
+      case LB_RENDEZVOUS_HASH:
+        return LbHash.lookup("rendezvous_hash", false, n);
+      case LB_JUMP_HASH:
+        return LbHash.lookup("jump_hash", false, n);
+      case LB_BOUNDED_LOAD_HASH:
+        return LbHash.lookup("bounded_load_hash", false, n);
       case GRPC_RING_HASH:
         return GrpcPeers.ringHash(n);
       case DUBBO_CONSISTENT_HASH:

@@ -1,0 +1,520 @@
+package dev.lb.discovery;
+
+import dev.lb.Endpoint;
+import dev.lb.Scheduler;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.random.RandomGenerator;
+import javax.naming.NameNotFoundException;
+import javax.naming.NamingException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Endpoints from DNS, re-resolved on a {@link RefreshPolicy}: the A/AAAA records of a name (every
+ * address on one port), or the SRV records of a service (each its own host, port, priority and
+ * weight). JDK only: queries go through the JNDI DNS provider.
+ *
+ * <pre>{@code
+ * // every address of api.internal, port 8080, re-resolved about every 10 s
+ * EndpointSource addresses = DnsEndpointSource.forAddresses("api.internal", 8080)
+ *     .refresh(RefreshPolicy.builder().interval(Duration.ofSeconds(10)).build())
+ *     .build();
+ *
+ * // a Kubernetes headless service or Consul's DNS interface
+ * EndpointSource srv = DnsEndpointSource.forSrv("_http._tcp.users.default.svc.cluster.local")
+ *     .dnsServer("127.0.0.1:8600")
+ *     .build();
+ * DiscoveryBinding.bind(srv, balancer);
+ * }</pre>
+ *
+ * <h2>Every refresh is a real lookup</h2>
+ *
+ * <p>The JDK's resolver ({@link java.net.InetAddress}) caches every answer for {@code
+ * networkaddress.cache.ttl} seconds (30 by default, and forever when a security manager is
+ * installed) and every failure for {@code networkaddress.cache.negative.ttl} (10 seconds), whatever
+ * the records' own TTLs. Re-resolving through it every few seconds would return the same stale
+ * answer, which is why a client that resolves once, or through that cache, never sees pods added by
+ * a scale-up. This source does not use it: it sends its own query each time, through the JNDI DNS
+ * provider ({@code jdk.naming.dns}), which caches nothing, to the {@link Builder#dnsServer
+ * configured servers} or, if none, to the system's nameservers ({@code /etc/resolv.conf} on Unix).
+ * The one cache left is the DNS server's own, which honours the records' TTLs.
+ *
+ * <h2>How records become endpoints</h2>
+ *
+ * <ul>
+ *   <li><b>A/AAAA</b>: one endpoint per address, host = the IP literal, port = the configured one,
+ *       id = {@code ip:port} ({@code [v6]:port}), weight 1, metadata {@code dns.name} = the name.
+ *       Both families are queried by default ({@link Builder#ipv4}, {@link Builder#ipv6}).
+ *   <li><b>SRV</b> ({@code priority weight port target}): host = target (without the trailing dot),
+ *       port = port, {@link Endpoint#priority() priority} = priority (0 is the most preferred in
+ *       both), id = {@code target:port}, metadata {@code dns.name} = the service name and {@code
+ *       dns.srv.weight} = the record's weight. {@link Endpoint#weight() weight} = weight, except
+ *       that an SRV weight of 0 (RFC 2782: "very small chance of being selected") becomes 1, the
+ *       smallest weight an endpoint can have. A target of {@code "."} (service not available)
+ *       yields no endpoint. With {@link Builder#resolveTargets(boolean)} each target is itself
+ *       resolved (A/AAAA, through the same servers) and yields one endpoint per address, host = the
+ *       IP, with metadata {@code dns.srv.target}: then no connection goes through the JDK resolver
+ *       cache either.
+ * </ul>
+ *
+ * <p>Endpoints are sorted (by priority, host, port), so that an unchanged answer in a rotated order
+ * is an unchanged set. A refresh is all or nothing: if any query fails the refresh is reported as
+ * failed and the last good set stays. A name that does not exist (NXDOMAIN) is a failure; a name
+ * without records of the asked types yields an empty set (which a {@link DiscoveryBinding} rejects
+ * unless it {@link DiscoveryBinding.Builder#allowEmpty allows empty sets}).
+ *
+ * <p>Thread-safe. Lookups run one at a time on the {@link Builder#executor executor}; timing runs
+ * on the {@link Builder#scheduler scheduler}.
+ */
+public final class DnsEndpointSource implements EndpointSource {
+  private final String name;
+  private final Poller poller;
+
+  private DnsEndpointSource(String name, Poller poller) {
+    this.name = name;
+    this.poller = poller;
+  }
+
+  /**
+   * Returns a builder for the A/AAAA records of {@code hostname}, every address on {@code port}.
+   *
+   * @param hostname the name to resolve, such as {@code api.internal}; a trailing dot is ignored
+   * @param port the port every address serves on, in 1..65535
+   * @return a new builder with the defaults
+   * @throws IllegalArgumentException if {@code hostname} is null or blank, or {@code port} is not
+   *     in 1..65535
+   */
+  public static Builder forAddresses(String hostname, int port) {
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("port must be in 1..65535 but was " + port);
+    }
+    return new Builder(normalize(hostname, "hostname"), port);
+  }
+
+  /**
+   * Returns a builder for the SRV records of {@code serviceName}.
+   *
+   * @param serviceName the full SRV name, such as {@code
+   *     _http._tcp.users.default.svc.cluster.local} or {@code users.service.consul}; a trailing dot
+   *     is ignored
+   * @return a new builder with the defaults
+   * @throws IllegalArgumentException if {@code serviceName} is null or blank
+   */
+  public static Builder forSrv(String serviceName) {
+    return new Builder(normalize(serviceName, "serviceName"), 0);
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public void start(EndpointSink sink) {
+    poller.start(sink, name);
+  }
+
+  @Override
+  public void close() {
+    poller.close();
+  }
+
+  @Override
+  public String toString() {
+    return "DnsEndpointSource{" + name + '}';
+  }
+
+  private static String normalize(@Nullable String name, String option) {
+    if (name == null) {
+      throw new IllegalArgumentException(option + " must not be null");
+    }
+    String n = name.strip();
+    if (n.endsWith(".")) {
+      n = n.substring(0, n.length() - 1);
+    }
+    if (n.isEmpty() || n.contains(" ")) {
+      throw new IllegalArgumentException(option + " must be a DNS name but was '" + name + "'");
+    }
+    return n.toLowerCase(Locale.ROOT);
+  }
+
+  /** The lookups, separate from the source so tests can drive them with a fake resolver. */
+  static final class Lookups {
+    private final DnsResolver resolver;
+    private final String queryName;
+    private final int port;
+    private final boolean srv;
+    private final boolean ipv4;
+    private final boolean ipv6;
+    private final boolean resolveTargets;
+
+    Lookups(
+        DnsResolver resolver,
+        String queryName,
+        int port,
+        boolean srv,
+        boolean ipv4,
+        boolean ipv6,
+        boolean resolveTargets) {
+      this.resolver = resolver;
+      this.queryName = queryName;
+      this.port = port;
+      this.srv = srv;
+      this.ipv4 = ipv4;
+      this.ipv6 = ipv6;
+      this.resolveTargets = resolveTargets;
+    }
+
+    List<Endpoint> lookup() throws NamingException {
+      return srv ? lookupSrv() : lookupAddresses();
+    }
+
+    private List<Endpoint> lookupAddresses() throws NamingException {
+      List<Endpoint> found = new ArrayList<>();
+      for (String ip : addresses(queryName)) {
+        found.add(Endpoint.builder(ip, port).metadata("dns.name", queryName).build());
+      }
+      return sorted(found);
+    }
+
+    private List<String> addresses(String host) throws NamingException {
+      List<String> ips = new ArrayList<>();
+      try {
+        if (ipv4) {
+          ips.addAll(resolver.query(host, "A"));
+        }
+        if (ipv6) {
+          ips.addAll(resolver.query(host, "AAAA"));
+        }
+      } catch (NameNotFoundException e) {
+        NameNotFoundException clear = new NameNotFoundException("no such DNS name: " + host);
+        clear.setRootCause(e);
+        throw clear;
+      }
+      return ips;
+    }
+
+    private List<Endpoint> lookupSrv() throws NamingException {
+      List<String> records;
+      try {
+        records = resolver.query(queryName, "SRV");
+      } catch (NameNotFoundException e) {
+        NameNotFoundException clear = new NameNotFoundException("no such DNS name: " + queryName);
+        clear.setRootCause(e);
+        throw clear;
+      }
+      // Two records may name the same target and port; the first in sorted order (the most
+      // preferred priority) wins, so an endpoint id is never delivered twice.
+      Map<String, Endpoint> byId = new LinkedHashMap<>();
+      for (Endpoint e : sorted(parseSrv(records))) {
+        if (resolveTargets) {
+          for (String ip : addresses(e.host())) {
+            Endpoint resolved =
+                Endpoint.builder(ip, e.port())
+                    .weight(e.weight())
+                    .priority(e.priority())
+                    .metadata(e.metadata())
+                    .metadata("dns.srv.target", e.host())
+                    .build();
+            byId.putIfAbsent(resolved.id(), resolved);
+          }
+        } else {
+          byId.putIfAbsent(e.id(), e);
+        }
+      }
+      return sorted(new ArrayList<>(byId.values()));
+    }
+
+    private List<Endpoint> parseSrv(List<String> records) throws NamingException {
+      List<Endpoint> found = new ArrayList<>();
+      for (String record : records) {
+        String[] f = record.strip().split("\\s+", -1);
+        if (f.length != 4) {
+          throw new NamingException("malformed SRV record for " + queryName + ": '" + record + "'");
+        }
+        String target = f[3].endsWith(".") ? f[3].substring(0, f[3].length() - 1) : f[3];
+        if (target.isEmpty()) {
+          continue; // RFC 2782: a target of "." means the service is decidedly not available here
+        }
+        int priority;
+        int weight;
+        int srvPort;
+        try {
+          priority = Integer.parseInt(f[0]);
+          weight = Integer.parseInt(f[1]);
+          srvPort = Integer.parseInt(f[2]);
+        } catch (NumberFormatException e) {
+          throw new NamingException("malformed SRV record for " + queryName + ": '" + record + "'");
+        }
+        if (srvPort < 1 || srvPort > 65535 || priority < 0 || weight < 0) {
+          throw new NamingException("malformed SRV record for " + queryName + ": '" + record + "'");
+        }
+        found.add(
+            Endpoint.builder(target.toLowerCase(Locale.ROOT), srvPort)
+                .priority(priority)
+                .weight(Math.max(1, weight))
+                .metadata("dns.name", queryName)
+                .metadata("dns.srv.weight", Integer.toString(weight))
+                .build());
+      }
+      return found;
+    }
+
+    private static final Comparator<Endpoint> ORDER =
+        Comparator.comparingInt(Endpoint::priority)
+            .thenComparing(Endpoint::host)
+            .thenComparingInt(Endpoint::port);
+
+    private static List<Endpoint> sorted(List<Endpoint> endpoints) {
+      endpoints.sort(ORDER);
+      return endpoints;
+    }
+  }
+
+  /** Builds a {@link DnsEndpointSource}. Not thread-safe; every setter validates at once. */
+  public static final class Builder {
+    private final String queryName;
+    private final int port;
+    private final boolean srv;
+    private final List<String> dnsServers = new ArrayList<>();
+    private RefreshPolicy refresh = RefreshPolicy.defaults();
+    private Duration queryTimeout = Duration.ofSeconds(2);
+    private int retries = 1;
+    private boolean ipv4 = true;
+    private boolean ipv6 = true;
+    private boolean resolveTargets;
+    private Scheduler scheduler = Scheduler.systemScheduler();
+    private @Nullable Executor executor;
+    private @Nullable RandomGenerator random;
+    private @Nullable DnsResolver resolver;
+
+    private Builder(String queryName, int port) {
+      this.queryName = queryName;
+      this.port = port;
+      this.srv = port == 0;
+    }
+
+    /**
+     * Adds a DNS server to ask, as {@code host:port}, {@code host} (port 53) or {@code [v6]:port};
+     * servers are tried in the order added. Defaults to the system's nameservers.
+     *
+     * @param hostAndPort the server's address, such as {@code 127.0.0.1:8600} (Consul) or {@code
+     *     10.96.0.10} (kube-dns)
+     * @return this builder
+     * @throws IllegalArgumentException if {@code hostAndPort} is null, blank or has a bad port
+     */
+    public Builder dnsServer(String hostAndPort) {
+      dnsServers.add(parseServer(hostAndPort));
+      return this;
+    }
+
+    /**
+     * Sets when to look again. Defaults to {@link RefreshPolicy#defaults()}.
+     *
+     * @param refresh the refresh policy; must not be null
+     * @return this builder
+     * @throws IllegalArgumentException if {@code refresh} is null
+     */
+    public Builder refresh(RefreshPolicy refresh) {
+      if (refresh == null) {
+        throw new IllegalArgumentException("refresh must not be null");
+      }
+      this.refresh = refresh;
+      return this;
+    }
+
+    /**
+     * Sets how long to wait for a server's first answer; the JNDI provider doubles the wait on each
+     * retry. Defaults to 2 seconds.
+     *
+     * @param queryTimeout the initial timeout; must be positive
+     * @return this builder
+     * @throws IllegalArgumentException if {@code queryTimeout} is null or not positive
+     */
+    public Builder queryTimeout(Duration queryTimeout) {
+      if (queryTimeout == null || queryTimeout.isNegative() || queryTimeout.isZero()) {
+        throw new IllegalArgumentException("queryTimeout must be positive but was " + queryTimeout);
+      }
+      this.queryTimeout = queryTimeout;
+      return this;
+    }
+
+    /**
+     * Sets how many times each server is retried within one lookup. Defaults to 1.
+     *
+     * @param retries the number of retries, 0 or more
+     * @return this builder
+     * @throws IllegalArgumentException if {@code retries} is negative
+     */
+    public Builder retries(int retries) {
+      if (retries < 0) {
+        throw new IllegalArgumentException("retries must be 0 or more but was " + retries);
+      }
+      this.retries = retries;
+      return this;
+    }
+
+    /**
+     * Whether to query A (IPv4) records. Defaults to true.
+     *
+     * @param ipv4 false to skip A records
+     * @return this builder
+     */
+    public Builder ipv4(boolean ipv4) {
+      this.ipv4 = ipv4;
+      return this;
+    }
+
+    /**
+     * Whether to query AAAA (IPv6) records. Defaults to true.
+     *
+     * @param ipv6 false to skip AAAA records
+     * @return this builder
+     */
+    public Builder ipv6(boolean ipv6) {
+      this.ipv6 = ipv6;
+      return this;
+    }
+
+    /**
+     * For SRV sources: whether to resolve each target to its addresses (one endpoint per address)
+     * instead of handing the target name on as the endpoint's host. Defaults to false.
+     *
+     * @param resolveTargets true to resolve targets through the same DNS servers
+     * @return this builder
+     */
+    public Builder resolveTargets(boolean resolveTargets) {
+      this.resolveTargets = resolveTargets;
+      return this;
+    }
+
+    /**
+     * Sets the scheduler that times the refreshes. Defaults to {@link Scheduler#systemScheduler()}.
+     *
+     * @param scheduler the scheduler; must not be null
+     * @return this builder
+     * @throws IllegalArgumentException if {@code scheduler} is null
+     */
+    public Builder scheduler(Scheduler scheduler) {
+      if (scheduler == null) {
+        throw new IllegalArgumentException("scheduler must not be null");
+      }
+      this.scheduler = scheduler;
+      return this;
+    }
+
+    /**
+     * Sets the executor that runs the (blocking) queries. Defaults to a shared pool of daemon
+     * threads named {@code lb-discovery-N}.
+     *
+     * @param executor the executor; must not be null
+     * @return this builder
+     * @throws IllegalArgumentException if {@code executor} is null
+     */
+    public Builder executor(Executor executor) {
+      if (executor == null) {
+        throw new IllegalArgumentException("executor must not be null");
+      }
+      this.executor = executor;
+      return this;
+    }
+
+    /**
+     * Sets the random source of the refresh jitter. Defaults to a new unseeded generator.
+     *
+     * @param random the generator; must not be null; used from one thread at a time
+     * @return this builder
+     * @throws IllegalArgumentException if {@code random} is null
+     */
+    public Builder random(RandomGenerator random) {
+      if (random == null) {
+        throw new IllegalArgumentException("random must not be null");
+      }
+      this.random = random;
+      return this;
+    }
+
+    /** Test seam: answers queries instead of JNDI. */
+    Builder resolver(DnsResolver resolver) {
+      this.resolver = resolver;
+      return this;
+    }
+
+    /**
+     * Returns the source; it does nothing until started (usually by a {@link DiscoveryBinding}).
+     *
+     * @return a new source
+     * @throws IllegalArgumentException if neither IPv4 nor IPv6 is queried
+     */
+    public DnsEndpointSource build() {
+      if (!ipv4 && !ipv6) {
+        throw new IllegalArgumentException("ipv4 and ipv6 must not both be false");
+      }
+      DnsResolver r =
+          resolver != null ? resolver : new JndiDnsResolver(dnsServers, queryTimeout, retries);
+      Lookups lookups = new Lookups(r, queryName, port, srv, ipv4, ipv6, resolveTargets);
+      String name =
+          (srv ? "dns-srv:" + queryName : "dns:" + queryName + ":" + port)
+              + (dnsServers.isEmpty() ? "" : "@" + String.join(",", dnsServers));
+      Poller poller =
+          new Poller(
+              refresh,
+              scheduler,
+              executor != null ? executor : DiscoveryExecutor.shared(),
+              random != null ? random : RandomGenerator.of("L64X128MixRandom"),
+              lookups::lookup);
+      return new DnsEndpointSource(name, poller);
+    }
+
+    private static String parseServer(@Nullable String hostAndPort) {
+      if (hostAndPort == null || hostAndPort.isBlank()) {
+        throw new IllegalArgumentException(
+            "dnsServer must be host:port but was '" + hostAndPort + "'");
+      }
+      String s = hostAndPort.strip();
+      String host;
+      String portText = null;
+      if (s.startsWith("[")) {
+        int close = s.indexOf(']');
+        if (close < 0) {
+          throw new IllegalArgumentException("dnsServer must be host:port but was '" + s + "'");
+        }
+        host = s.substring(0, close + 1);
+        if (close + 1 < s.length()) {
+          if (s.charAt(close + 1) != ':') {
+            throw new IllegalArgumentException("dnsServer must be host:port but was '" + s + "'");
+          }
+          portText = s.substring(close + 2);
+        }
+      } else {
+        int colon = s.lastIndexOf(':');
+        if (colon >= 0 && s.indexOf(':') != colon) {
+          host = "[" + s + "]"; // a bare IPv6 literal
+        } else if (colon >= 0) {
+          host = s.substring(0, colon);
+          portText = s.substring(colon + 1);
+        } else {
+          host = s;
+        }
+      }
+      int port = 53;
+      if (portText != null) {
+        try {
+          port = Integer.parseInt(portText);
+        } catch (NumberFormatException e) {
+          port = -1;
+        }
+      }
+      if (host.isEmpty() || port < 1 || port > 65535) {
+        throw new IllegalArgumentException("dnsServer must be host:port but was '" + s + "'");
+      }
+      return host + ":" + port;
+    }
+  }
+}

@@ -1,0 +1,332 @@
+package dev.lb.discovery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lb.Endpoint;
+import dev.lb.LoadBalancer;
+import dev.lb.strategy.Strategies;
+import dev.lb.testing.FakeScheduler;
+import dev.lb.testing.FakeTicker;
+import dev.lb.testing.Fixtures;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.naming.CommunicationException;
+import javax.naming.NameNotFoundException;
+import javax.naming.NamingException;
+import org.junit.jupiter.api.Test;
+
+class DnsEndpointSourceTest {
+  private final FakeTicker ticker = new FakeTicker();
+  private final FakeScheduler scheduler = new FakeScheduler(ticker);
+  private final LoadBalancer balancer =
+      Fixtures.balancer(Strategies.roundRobin(), List.of(), 1, ticker);
+  private final FakeDns dns = new FakeDns();
+  private final RecordingListener listener = new RecordingListener();
+  private final RefreshPolicy every10s =
+      RefreshPolicy.builder().interval(Duration.ofSeconds(10)).jitter(0.2).build();
+
+  /** Answers from a table the test edits; a missing entry is an empty answer. */
+  static final class FakeDns implements DnsResolver {
+    final Map<String, List<String>> records = new ConcurrentHashMap<>();
+    final Map<String, NamingException> errors = new ConcurrentHashMap<>();
+    final AtomicInteger queries = new AtomicInteger();
+
+    @Override
+    public List<String> query(String name, String type) throws NamingException {
+      queries.incrementAndGet();
+      NamingException e = errors.get(name + "/" + type);
+      if (e != null) {
+        throw e;
+      }
+      return records.getOrDefault(name + "/" + type, List.of());
+    }
+  }
+
+  private DnsEndpointSource.Builder addresses() {
+    return DnsEndpointSource.forAddresses("api.test", 8080)
+        .resolver(dns)
+        .scheduler(scheduler)
+        .executor(Runnable::run)
+        .random(new SplittableRandom(3))
+        .refresh(every10s);
+  }
+
+  private DiscoveryBinding bind(DnsEndpointSource source) {
+    return DiscoveryBinding.builder(source).listener(listener).bind(balancer);
+  }
+
+  private static List<String> ids(LoadBalancer lb) {
+    return lb.endpoints().stream().map(Endpoint::id).toList();
+  }
+
+  @Test
+  void addresses_eachARecordAndAaaaRecordBecomesAnEndpointOnThePort() {
+    dns.records.put("api.test/A", List.of("10.0.0.2", "10.0.0.1"));
+    dns.records.put("api.test/AAAA", List.of("fd00::1"));
+    bind(addresses().build());
+    scheduler.runDue();
+
+    assertThat(ids(balancer)).containsExactly("10.0.0.1:8080", "10.0.0.2:8080", "[fd00::1]:8080");
+    Endpoint first = balancer.endpoints().get(0);
+    assertThat(first.host()).isEqualTo("10.0.0.1");
+    assertThat(first.port()).isEqualTo(8080);
+    assertThat(first.metadata()).containsEntry("dns.name", "api.test");
+  }
+
+  @Test
+  void addresses_ipv4Only_skipsAaaa() {
+    dns.records.put("api.test/A", List.of("10.0.0.1"));
+    dns.records.put("api.test/AAAA", List.of("fd00::1"));
+    bind(addresses().ipv6(false).build());
+    scheduler.runDue();
+    assertThat(ids(balancer)).containsExactly("10.0.0.1:8080");
+  }
+
+  @Test
+  void reResolves_onTheJitteredInterval_andMembershipFollows() {
+    dns.records.put("api.test/A", List.of("10.0.0.1"));
+    dns.records.put("api.test/AAAA", List.of());
+    bind(addresses().build());
+    scheduler.runDue();
+    assertThat(ids(balancer)).containsExactly("10.0.0.1:8080");
+    int queriesAfterFirst = dns.queries.get();
+
+    dns.records.put("api.test/A", List.of("10.0.0.1", "10.0.0.3"));
+    scheduler.advance(Duration.ofMillis(7_999)); // below the jitter band: not yet
+    assertThat(dns.queries.get()).isEqualTo(queriesAfterFirst);
+    scheduler.advance(Duration.ofMillis(4_001)); // by 12 s it has run
+    assertThat(ids(balancer)).containsExactly("10.0.0.1:8080", "10.0.0.3:8080");
+  }
+
+  @Test
+  void rotatedAnswer_isTheSameSet_noMembershipChange() {
+    dns.records.put("api.test/A", List.of("10.0.0.1", "10.0.0.2"));
+    bind(addresses().build());
+    scheduler.runDue();
+    dns.records.put("api.test/A", List.of("10.0.0.2", "10.0.0.1"));
+    scheduler.advance(Duration.ofSeconds(12));
+    assertThat(listener.events).containsExactly("updated 2 changed", "updated 2 same");
+  }
+
+  @Test
+  void serverUnreachable_keepsLastGoodSet_thenRecovers() {
+    dns.records.put("api.test/A", List.of("10.0.0.1"));
+    DiscoveryBinding binding = bind(addresses().build());
+    scheduler.runDue();
+
+    dns.errors.put("api.test/A", new CommunicationException("DNS error"));
+    scheduler.advance(Duration.ofSeconds(24));
+    assertThat(ids(balancer)).containsExactly("10.0.0.1:8080");
+    assertThat(binding.status().consecutiveFailures()).isEqualTo(2);
+    assertThat(binding.status().lastError()).isInstanceOf(CommunicationException.class);
+
+    dns.errors.clear();
+    dns.records.put("api.test/A", List.of("10.0.0.5"));
+    scheduler.advance(Duration.ofSeconds(12));
+    assertThat(ids(balancer)).containsExactly("10.0.0.5:8080");
+    assertThat(listener.events.subList(0, 5))
+        .containsExactly(
+            "updated 1 changed",
+            "failed#1 kept 1",
+            "failed#2 kept 1",
+            "recovered after 2",
+            "updated 1 changed");
+  }
+
+  @Test
+  void nxdomain_isAFailureNamingTheName() {
+    dns.errors.put("api.test/A", new NameNotFoundException("NXDOMAIN"));
+    DiscoveryBinding binding = bind(addresses().build());
+    scheduler.runDue();
+    assertThat(binding.status().lastError())
+        .isInstanceOf(NameNotFoundException.class)
+        .hasMessageContaining("no such DNS name: api.test");
+  }
+
+  @Test
+  void noRecords_isAnEmptySet_rejectedByTheBindingByDefault() {
+    DiscoveryBinding binding = bind(addresses().build());
+    scheduler.runDue();
+    assertThat(binding.status().lastError()).hasMessageContaining("found no endpoints");
+  }
+
+  private DnsEndpointSource.Builder srv() {
+    return DnsEndpointSource.forSrv("_http._tcp.svc.test.")
+        .resolver(dns)
+        .scheduler(scheduler)
+        .executor(Runnable::run)
+        .random(new SplittableRandom(3))
+        .refresh(every10s);
+  }
+
+  @Test
+  void srv_mapsPriorityWeightPortTarget_andZeroWeightBecomesOne() {
+    dns.records.put(
+        "_http._tcp.svc.test/SRV",
+        List.of("10 0 8082 c.test.", "0 5 8080 a.test.", "0 1 8081 B.test.", "5 1 9000 ."));
+    bind(srv().build());
+    scheduler.runDue();
+
+    List<Endpoint> got = balancer.endpoints();
+    assertThat(got)
+        .extracting(Endpoint::id)
+        .containsExactly("a.test:8080", "b.test:8081", "c.test:8082");
+    assertThat(got).extracting(Endpoint::priority).containsExactly(0, 0, 10);
+    assertThat(got).extracting(Endpoint::weight).containsExactly(5, 1, 1);
+    assertThat(got.get(2).metadata()).containsEntry("dns.srv.weight", "0");
+    assertThat(got.get(0).metadata()).containsEntry("dns.name", "_http._tcp.svc.test");
+  }
+
+  @Test
+  void srv_sameTargetTwice_keepsTheMostPreferred() {
+    dns.records.put("_http._tcp.svc.test/SRV", List.of("5 1 8080 a.test.", "1 3 8080 a.test."));
+    bind(srv().build());
+    scheduler.runDue();
+    assertThat(balancer.endpoints())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.priority()).isEqualTo(1);
+              assertThat(e.weight()).isEqualTo(3);
+            });
+  }
+
+  @Test
+  void srv_resolveTargets_oneEndpointPerAddress() {
+    dns.records.put("_http._tcp.svc.test/SRV", List.of("0 2 8080 a.test.", "1 1 8081 b.test."));
+    dns.records.put("a.test/A", List.of("10.0.0.1", "10.0.0.2"));
+    dns.records.put("b.test/A", List.of("10.0.1.1"));
+    bind(srv().resolveTargets(true).build());
+    scheduler.runDue();
+
+    assertThat(balancer.endpoints())
+        .extracting(Endpoint::id)
+        .containsExactly("10.0.0.1:8080", "10.0.0.2:8080", "10.0.1.1:8081");
+    Endpoint b = balancer.endpoints().get(2);
+    assertThat(b.priority()).isEqualTo(1);
+    assertThat(b.metadata()).containsEntry("dns.srv.target", "b.test");
+    assertThat(balancer.endpoints().get(0).weight()).isEqualTo(2);
+  }
+
+  @Test
+  void srv_malformedRecord_isAFailure() {
+    dns.records.put("_http._tcp.svc.test/SRV", List.of("0 1 notaport a.test."));
+    DiscoveryBinding binding = bind(srv().build());
+    scheduler.runDue();
+    assertThat(binding.status().lastError())
+        .hasMessageContaining("malformed SRV record")
+        .hasMessageContaining("notaport");
+  }
+
+  @Test
+  void close_stopsRefreshing() {
+    dns.records.put("api.test/A", List.of("10.0.0.1"));
+    DiscoveryBinding binding = bind(addresses().build());
+    scheduler.runDue();
+    binding.close();
+    int queries = dns.queries.get();
+    scheduler.advance(Duration.ofMinutes(5));
+    assertThat(dns.queries.get()).isEqualTo(queries);
+    assertThat(scheduler.pending()).isZero();
+  }
+
+  @Test
+  void start_twice_orAfterClose_isRejected() {
+    DnsEndpointSource source = addresses().build();
+    source.start(new RecordingSink());
+    assertThatThrownBy(() -> source.start(new RecordingSink()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("already started");
+    DnsEndpointSource closed = addresses().build();
+    closed.close();
+    assertThatThrownBy(() -> closed.start(new RecordingSink()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+  }
+
+  @Test
+  void rejectedExecution_isAFailure_andPollingGoesOn() {
+    dns.records.put("api.test/A", List.of("10.0.0.1"));
+    AtomicInteger calls = new AtomicInteger();
+    DiscoveryBinding binding =
+        bind(
+            addresses()
+                .executor(
+                    r -> {
+                      if (calls.getAndIncrement() == 0) {
+                        throw new java.util.concurrent.RejectedExecutionException("pool full");
+                      }
+                      r.run();
+                    })
+                .build());
+    scheduler.runDue();
+    assertThat(binding.status().consecutiveFailures()).isEqualTo(1);
+    scheduler.advance(Duration.ofSeconds(12));
+    assertThat(binding.status().isHealthy()).isTrue();
+  }
+
+  @Test
+  void names_describeTheQueryAndServers() {
+    assertThat(addresses().build().name()).isEqualTo("dns:api.test:8080");
+    assertThat(srv().dnsServer("127.0.0.1:5353").dnsServer("::1").build().name())
+        .isEqualTo("dns-srv:_http._tcp.svc.test@127.0.0.1:5353,[::1]:53");
+    assertThat(addresses().build().toString()).contains("dns:api.test:8080");
+  }
+
+  @Test
+  void jndiResolver_providerUrlListsServersOrFallsBackToTheSystem() {
+    assertThat(new JndiDnsResolver(List.of(), Duration.ofSeconds(1), 1).providerUrl())
+        .isEqualTo("dns:");
+    assertThat(
+            new JndiDnsResolver(List.of("127.0.0.1:5353", "[::1]:53"), Duration.ofSeconds(1), 1)
+                .providerUrl())
+        .isEqualTo("dns://127.0.0.1:5353 dns://[::1]:53");
+  }
+
+  @Test
+  void invalidOptions_failWithTheOptionAndValue() {
+    assertThatThrownBy(() -> DnsEndpointSource.forAddresses("api.test", 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("port must be in 1..65535 but was 0");
+    assertThatThrownBy(() -> DnsEndpointSource.forAddresses(" ", 80))
+        .hasMessage("hostname must be a DNS name but was ' '");
+    assertThatThrownBy(() -> DnsEndpointSource.forSrv(null))
+        .hasMessage("serviceName must not be null");
+    DnsEndpointSource.Builder b = DnsEndpointSource.forAddresses("api.test", 80);
+    assertThatThrownBy(() -> b.dnsServer("127.0.0.1:99999"))
+        .hasMessage("dnsServer must be host:port but was '127.0.0.1:99999'");
+    assertThatThrownBy(() -> b.dnsServer("[::1"))
+        .hasMessage("dnsServer must be host:port but was '[::1'");
+    assertThatThrownBy(() -> b.dnsServer("")).hasMessage("dnsServer must be host:port but was ''");
+    assertThatThrownBy(() -> b.queryTimeout(Duration.ZERO))
+        .hasMessage("queryTimeout must be positive but was PT0S");
+    assertThatThrownBy(() -> b.retries(-1)).hasMessage("retries must be 0 or more but was -1");
+    assertThatThrownBy(() -> b.refresh(null)).hasMessage("refresh must not be null");
+    assertThatThrownBy(() -> b.scheduler(null)).hasMessage("scheduler must not be null");
+    assertThatThrownBy(() -> b.executor(null)).hasMessage("executor must not be null");
+    assertThatThrownBy(() -> b.random(null)).hasMessage("random must not be null");
+    assertThatThrownBy(() -> b.ipv4(false).ipv6(false).build())
+        .hasMessage("ipv4 and ipv6 must not both be false");
+  }
+
+  /** A sink that remembers what it got. */
+  static final class RecordingSink implements EndpointSink {
+    volatile List<Endpoint> last = List.of();
+    volatile Throwable error;
+
+    @Override
+    public void update(List<Endpoint> endpoints) {
+      last = endpoints;
+    }
+
+    @Override
+    public void fail(Throwable error) {
+      this.error = error;
+    }
+  }
+}

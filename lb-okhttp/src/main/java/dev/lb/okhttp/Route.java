@@ -1,0 +1,154 @@
+package dev.lb.okhttp;
+
+import dev.lb.LoadBalancer;
+import java.util.Locale;
+import java.util.function.Predicate;
+import okhttp3.Request;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One routing rule of a {@link Service}: requests that match go to its {@link TrafficSplit}. A
+ * service tries its routes in the order they were added; the first match wins, and requests that
+ * match none go to the service's default target.
+ *
+ * <pre>{@code
+ * Route.pathPrefix("/api/", apiBalancer)               // the seeds' /api/* → API servers
+ * Route.header("X-Canary", "always", canaryBalancer)
+ * Route.host("admin.shop", adminBalancer)              // by the Host header
+ * Route.pathPrefix("/", TrafficSplit.builder().arm("blue", blue, 95).arm("green", green, 5).build())
+ * }</pre>
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class Route {
+  private final String description;
+  private final Predicate<Request> matcher;
+  private final TrafficSplit target;
+
+  private Route(String description, Predicate<Request> matcher, TrafficSplit target) {
+    this.description = description;
+    this.matcher = matcher;
+    this.target = target;
+  }
+
+  /**
+   * Routes requests whose path starts with {@code prefix}.
+   *
+   * @param prefix the encoded path prefix, starting with {@code /}, such as {@code /api/}
+   * @param target where matching requests go; must not be null
+   * @return a new route
+   * @throws IllegalArgumentException if {@code prefix} does not start with {@code /}, or {@code
+   *     target} is null
+   */
+  public static Route pathPrefix(@Nullable String prefix, @Nullable TrafficSplit target) {
+    String p = Options.notNull(prefix, "path prefix");
+    if (!p.startsWith("/")) {
+      throw new IllegalArgumentException("path prefix must start with '/' but was '" + p + "'");
+    }
+    return new Route(
+        "path " + p + "*",
+        r -> r.url().encodedPath().startsWith(p),
+        Options.notNull(target, "target"));
+  }
+
+  /**
+   * Routes requests whose path starts with {@code prefix} to one group.
+   *
+   * @param prefix the encoded path prefix, starting with {@code /}
+   * @param target the group's balancer; must not be null
+   * @return a new route
+   * @throws IllegalArgumentException as {@link #pathPrefix(String, TrafficSplit)}
+   */
+  public static Route pathPrefix(@Nullable String prefix, @Nullable LoadBalancer target) {
+    return pathPrefix(prefix, TrafficSplit.of(target));
+  }
+
+  /**
+   * Routes requests that carry header {@code name} with exactly {@code value}.
+   *
+   * @param name the header's name; must not be null or blank
+   * @param value the value to match, compared exactly; must not be null
+   * @param target where matching requests go; must not be null
+   * @return a new route
+   * @throws IllegalArgumentException if {@code name} is blank, or {@code value} or {@code target}
+   *     is null
+   */
+  public static Route header(
+      @Nullable String name, @Nullable String value, @Nullable TrafficSplit target) {
+    String n = Options.notBlank(name, "header name");
+    String v = Options.notNull(value, "value of header '" + n + "'");
+    return new Route(
+        "header " + n + ": " + v, r -> r.headers(n).contains(v), Options.notNull(target, "target"));
+  }
+
+  /**
+   * Routes requests that carry header {@code name} with exactly {@code value} to one group.
+   *
+   * @param name the header's name; must not be null or blank
+   * @param value the value to match, compared exactly; must not be null
+   * @param target the group's balancer; must not be null
+   * @return a new route
+   * @throws IllegalArgumentException as {@link #header(String, String, TrafficSplit)}
+   */
+  public static Route header(
+      @Nullable String name, @Nullable String value, @Nullable LoadBalancer target) {
+    return header(name, value, TrafficSplit.of(target));
+  }
+
+  /**
+   * Routes requests by virtual host: the {@code Host} header if the request sets one, else the
+   * URL's host, compared without case and without a port.
+   *
+   * @param host the host name to match, such as {@code admin.shop}; must not be null or blank
+   * @param target where matching requests go; must not be null
+   * @return a new route
+   * @throws IllegalArgumentException if {@code host} is blank or {@code target} is null
+   */
+  public static Route host(@Nullable String host, @Nullable TrafficSplit target) {
+    String h = Options.notBlank(host, "host").toLowerCase(Locale.ROOT);
+    return new Route("host " + h, r -> h.equals(virtualHost(r)), Options.notNull(target, "target"));
+  }
+
+  /**
+   * Routes requests by virtual host to one group.
+   *
+   * @param host the host name to match; must not be null or blank
+   * @param target the group's balancer; must not be null
+   * @return a new route
+   * @throws IllegalArgumentException as {@link #host(String, TrafficSplit)}
+   */
+  public static Route host(@Nullable String host, @Nullable LoadBalancer target) {
+    return host(host, TrafficSplit.of(target));
+  }
+
+  private static String virtualHost(Request r) {
+    String header = r.header("Host");
+    if (header == null) {
+      return r.url().host();
+    }
+    String h = header.trim();
+    int colon = h.lastIndexOf(':');
+    if (colon > 0 && h.indexOf(']') < colon) {
+      h = h.substring(0, colon);
+    }
+    return h.toLowerCase(Locale.ROOT);
+  }
+
+  boolean matches(Request request) {
+    return matcher.test(request);
+  }
+
+  /**
+   * Where the requests this route matches go.
+   *
+   * @return the route's traffic split, of one arm if it names a single group
+   */
+  public TrafficSplit target() {
+    return target;
+  }
+
+  @Override
+  public String toString() {
+    return "Route{" + description + " → " + target + "}";
+  }
+}

@@ -1,0 +1,216 @@
+package dev.lb.okhttp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lb.Endpoint;
+import dev.lb.LoadBalancer;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import okhttp3.Request;
+import org.junit.jupiter.api.Test;
+
+/** Configuration errors and the adapter's small pure parts: keys, classification, the budget. */
+class ConfigurationTest {
+  private static final LoadBalancer BALANCER =
+      LoadBalancer.builder()
+          .name("users")
+          .endpoints(List.of(Endpoint.of("127.0.0.1", 8080)))
+          .build();
+
+  @Test
+  void endpoints_unknownStrategy_namesTheKnownOnes() {
+    assertThatThrownBy(
+            () -> Service.builder("users").endpoints("fastest", List.of(Endpoint.of("h", 1))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("strategy must be one of")
+        .hasMessageContaining("round_robin")
+        .hasMessageEndingWith("but was 'fastest'");
+  }
+
+  @Test
+  void endpoints_emptyGroup_isRejected() {
+    assertThatThrownBy(() -> Service.builder("users").endpoints("p2c", List.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("endpoints of service 'users' must not be empty but was []");
+    assertThatThrownBy(() -> TrafficSplit.builder().build())
+        .hasMessage("a traffic split needs at least one arm but has none");
+    assertThatThrownBy(() -> TrafficSplit.builder().arm("a", BALANCER, 0).build())
+        .hasMessageContaining("needs an arm of positive weight but all are 0");
+  }
+
+  @Test
+  void timeouts_negativeOrZero_areRejectedQuotingTheValue() {
+    assertThatThrownBy(() -> Service.builder("users").attemptTimeout(Duration.ofMillis(-5)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("attempt timeout must be positive but was PT-0.005S");
+    assertThatThrownBy(() -> Service.builder("users").attemptTimeout(Duration.ZERO))
+        .hasMessage("attempt timeout must be positive but was PT0S");
+    assertThatThrownBy(
+            () ->
+                HttpHealthChecker.builder()
+                    .build()
+                    .check(Endpoint.of("127.0.0.1", 1), Duration.ofSeconds(-1)))
+        .hasMessage("health check timeout must be positive but was PT-1S");
+  }
+
+  @Test
+  void otherOptions_badValues_areRejectedNamingTheOption() {
+    assertThatThrownBy(() -> Service.builder(" "))
+        .hasMessage("service host must not be blank but was ' '");
+    assertThatThrownBy(() -> Service.builder("users").scheme("ftp"))
+        .hasMessage("scheme must be 'http' or 'https' but was 'ftp'");
+    assertThatThrownBy(() -> Service.builder("users").maxAttempts(0))
+        .hasMessage("max attempts must be positive but was 0");
+    assertThatThrownBy(() -> Service.builder("users").retryStatuses(503, 700))
+        .hasMessage("retry status must be in 100..599 but was 700");
+    assertThatThrownBy(() -> Service.builder("users").retryBudget(-0.1, 10, Duration.ofSeconds(1)))
+        .hasMessage("percent can retry must be in 0..1000 but was -0.1");
+    assertThatThrownBy(() -> Service.builder("users").stickTable(0, Duration.ofSeconds(1)))
+        .hasMessage("stick table maximum size must be positive but was 0");
+    assertThatThrownBy(() -> Service.builder("users").build())
+        .hasMessageContaining("service 'users' needs a default target");
+    assertThatThrownBy(() -> Route.pathPrefix("api", BALANCER))
+        .hasMessage("path prefix must start with '/' but was 'api'");
+    assertThatThrownBy(() -> TrafficSplit.builder().arm("a", BALANCER, 1).arm("a", BALANCER, 1))
+        .hasMessage("arm names must be distinct but 'a' repeats");
+    assertThatThrownBy(() -> LoadBalancingInterceptor.builder().build())
+        .hasMessage("a load-balancing interceptor needs a service but has none");
+    assertThatThrownBy(
+            () ->
+                LoadBalancingInterceptor.builder()
+                    .service("users", BALANCER)
+                    .service("USERS", BALANCER))
+        .hasMessage("service hosts must be distinct but 'users' repeats");
+    assertThatThrownBy(() -> FailureClassifier.builder().statusCodes(42))
+        .hasMessage("failure status code must be in 100..599 but was 42");
+  }
+
+  @Test
+  void keyExtractor_headerCookieAndFunction() {
+    Request r =
+        new Request.Builder()
+            .url("http://users/x?tenant=t7")
+            .header("X-User", "u1")
+            .header("Cookie", "theme=dark; session=abc ; empty=")
+            .build();
+
+    assertThat(KeyExtractor.header("X-User").extract(r)).isEqualTo("u1");
+    assertThat(KeyExtractor.header("X-Missing").extract(r)).isNull();
+    assertThat(KeyExtractor.cookie("session").extract(r)).isEqualTo("abc");
+    assertThat(KeyExtractor.cookie("empty").extract(r)).isNull();
+    assertThat(KeyExtractor.cookie("sess").extract(r)).isNull();
+    assertThat(KeyExtractor.of(q -> q.url().queryParameter("tenant")).extract(r)).isEqualTo("t7");
+    assertThat(KeyExtractor.NONE.extract(r)).isNull();
+    assertThatThrownBy(() -> KeyExtractor.cookie(""))
+        .hasMessage("cookie name must not be blank but was ''");
+  }
+
+  @Test
+  void ioErrors_connectTimeoutIsBeforeSend_readTimeoutIsNot() {
+    assertThat(IoErrors.kind(new ConnectException("refused"))).isEqualTo(IoErrors.Kind.CONNECT);
+    assertThat(IoErrors.kind(new SocketTimeoutException("Connect timed out")))
+        .isEqualTo(IoErrors.Kind.CONNECT);
+    assertThat(IoErrors.kind(new SocketTimeoutException("Read timed out")))
+        .isEqualTo(IoErrors.Kind.TIMEOUT);
+    assertThat(IoErrors.kind(new InterruptedIOException("timeout")))
+        .isEqualTo(IoErrors.Kind.TIMEOUT);
+    assertThat(IoErrors.kind(new IOException("unexpected end of stream")))
+        .isEqualTo(IoErrors.Kind.OTHER);
+  }
+
+  @Test
+  void failureClassifier_categoriesCanBeTurnedOff() {
+    FailureClassifier lenient =
+        FailureClassifier.builder()
+            .connectErrors(false)
+            .timeouts(false)
+            .otherIoErrors(false)
+            .serverErrors(false)
+            .statusCodes(418)
+            .build();
+
+    assertThat(lenient.isFailure(new ConnectException())).isFalse();
+    assertThat(lenient.isFailure(new SocketTimeoutException("Read timed out"))).isFalse();
+    assertThat(lenient.isFailure(new IOException())).isFalse();
+    assertThat(FailureClassifier.defaults().isFailure(new IOException())).isTrue();
+  }
+
+  @Test
+  void retryBudget_allowsItsShareOfRecentCalls_andDepositsExpire() {
+    AtomicLong now = new AtomicLong();
+    RetryBudget budget = new RetryBudget(0.2, 0, Duration.ofSeconds(10).toNanos(), now::get);
+
+    for (int i = 0; i < 50; i++) {
+      budget.deposit();
+    }
+    int granted = 0;
+    while (budget.tryWithdraw()) {
+      granted++;
+    }
+    assertThat(granted).isEqualTo(10);
+
+    now.addAndGet(Duration.ofSeconds(11).toNanos());
+    assertThat(budget.tryWithdraw()).as("deposits and withdrawals expired").isFalse();
+    budget.deposit();
+    budget.deposit();
+    budget.deposit();
+    budget.deposit();
+    budget.deposit();
+    assertThat(budget.tryWithdraw()).isTrue();
+    assertThat(budget.tryWithdraw()).isFalse();
+  }
+
+  @Test
+  void retryBudget_reserveAllowsRetriesWithoutCalls() {
+    AtomicLong now = new AtomicLong();
+    RetryBudget budget = new RetryBudget(0.0, 2, Duration.ofSeconds(5).toNanos(), now::get);
+    int granted = 0;
+    while (budget.tryWithdraw()) {
+      granted++;
+    }
+    assertThat(granted).isEqualTo(10);
+  }
+
+  @Test
+  void splitHash_isStableAcrossReleases() {
+    // Pinned values: a change moves users between traffic-split arms.
+    assertThat(Long.toHexString(SplitHash.hash("user-1"))).isEqualTo(PINNED_USER_1);
+    assertThat(SplitHash.hash("user-1")).isNotEqualTo(SplitHash.hash("user-2"));
+  }
+
+  /** Computed independently (a few lines of Python over the same FNV-1a + fmix64 definition). */
+  private static final String PINNED_USER_1 = "264807f9144be64f";
+
+  @Test
+  void trafficSplit_growingTheLastArm_onlyMovesUsersIntoIt() {
+    LoadBalancer stable = LoadBalancer.builder().name("stable").build();
+    LoadBalancer canary = LoadBalancer.builder().name("canary").build();
+    TrafficSplit five = TrafficSplit.builder().arm("s", stable, 95).arm("c", canary, 5).build();
+    TrafficSplit ten = TrafficSplit.builder().arm("s", stable, 90).arm("c", canary, 10).build();
+    SplittableRandom unused = new SplittableRandom(1);
+    int inFive = 0;
+    int inTen = 0;
+
+    for (int u = 0; u < 20_000; u++) {
+      String key = "u" + u;
+      boolean wasCanary = five.choose(key, unused) == canary;
+      boolean isCanary = ten.choose(key, unused) == canary;
+      if (wasCanary) {
+        inFive++;
+        assertThat(isCanary).as("user %s left the canary when it grew", key).isTrue();
+      }
+      if (isCanary) {
+        inTen++;
+      }
+    }
+    assertThat(inFive).isBetween(900, 1100);
+    assertThat(inTen).isBetween(1850, 2150);
+  }
+}

@@ -1,0 +1,510 @@
+package dev.lb.okhttp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lb.Endpoint;
+import dev.lb.EndpointStats;
+import dev.lb.LoadBalancer;
+import dev.lb.NoEndpointAvailableException;
+import dev.lb.health.OutlierDetection;
+import dev.lb.strategy.Strategies;
+import dev.lb.strategy.Strategy;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockResponse;
+import mockwebserver3.SocketEffect;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okio.BufferedSink;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The interceptor against real HTTP servers on 127.0.0.1: distribution, failover, retry rules. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class LoadBalancingInterceptorTest {
+  private final List<AutoCloseable> cleanup = new ArrayList<>();
+  private OkHttpClient client = new OkHttpClient();
+
+  @AfterEach
+  void tearDown() throws Exception {
+    client.dispatcher().executorService().shutdownNow();
+    client.connectionPool().evictAll();
+    for (AutoCloseable c : cleanup) {
+      c.close();
+    }
+  }
+
+  private List<Backend> backends(String... names) throws IOException {
+    List<Backend> list = new ArrayList<>();
+    for (String n : names) {
+      Backend b = Backend.start(n);
+      cleanup.add(b);
+      list.add(b);
+    }
+    return list;
+  }
+
+  /**
+   * A balancer without outlier detection: these tests isolate the interceptor's own rules (retry,
+   * failover, budget); ejection driven by its reports is {@link HealthIntegrationTest}'s subject.
+   */
+  private static LoadBalancer balancer(String name, Strategy strategy, List<Backend> backends) {
+    return LoadBalancer.builder()
+        .name(name)
+        .strategy(strategy)
+        .outlierDetection(OutlierDetection.disabled())
+        .endpoints(backends.stream().map(Backend::endpoint).toList())
+        .build();
+  }
+
+  private OkHttpClient client(Service... services) {
+    LoadBalancingInterceptor.Builder b = LoadBalancingInterceptor.builder();
+    for (Service s : services) {
+      b.service(s);
+    }
+    client = b.build().newClient();
+    return client;
+  }
+
+  private static String get(OkHttpClient client, String url) throws IOException {
+    try (Response r = client.newCall(new Request.Builder().url(url).build()).execute()) {
+      return r.code() + " " + r.body().string();
+    }
+  }
+
+  private static EndpointStats stats(LoadBalancer balancer, String id) {
+    return balancer.stats().endpoints().stream()
+        .filter(e -> e.endpoint().id().equals(id))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  @Test
+  void get_roundRobinOverThreeServers_eachServesAThird() throws IOException {
+    List<Backend> servers = backends("a", "b", "c");
+    OkHttpClient c =
+        client(Service.of("users", balancer("users", Strategies.roundRobin(), servers)));
+
+    for (int i = 0; i < 300; i++) {
+      assertThat(get(c, "http://users/profile")).startsWith("200 ");
+    }
+
+    assertThat(servers).extracting(Backend::requests).containsExactly(100, 100, 100);
+  }
+
+  @Test
+  void get_weightedRoundRobin_serversGetTheirWeightsShare() throws IOException {
+    List<Backend> servers = backends("a", "b", "c");
+    LoadBalancer lb =
+        LoadBalancer.builder()
+            .name("users")
+            .strategy(Strategies.weightedRoundRobin())
+            .outlierDetection(OutlierDetection.disabled())
+            .endpoints(
+                List.of(
+                    servers.get(0).endpoint().toBuilder().weight(3).build(),
+                    servers.get(1).endpoint().toBuilder().weight(2).build(),
+                    servers.get(2).endpoint()))
+            .build();
+    OkHttpClient c = client(Service.of("users", lb));
+
+    for (int i = 0; i < 600; i++) {
+      get(c, "http://users/");
+    }
+
+    assertThat(servers).extracting(Backend::requests).containsExactly(300, 200, 100);
+  }
+
+  @Test
+  void get_unconfiguredHost_passesThroughUntouched() throws IOException {
+    List<Backend> servers = backends("balanced", "direct");
+    OkHttpClient c =
+        client(
+            Service.of("users", balancer("users", Strategies.roundRobin(), servers.subList(0, 1))));
+
+    String body = get(c, "http://127.0.0.1:" + servers.get(1).port() + "/x");
+
+    assertThat(body).isEqualTo("200 direct");
+    assertThat(servers.get(0).requests()).isZero();
+  }
+
+  @Test
+  void get_successfulResponse_leaseReportedWhenBodyIsConsumedWithItsBytes() throws IOException {
+    List<Backend> servers = backends("a");
+    servers.get(0).answer(r -> Backend.ok("0123456789"));
+    LoadBalancer lb = balancer("users", Strategies.roundRobin(), servers);
+    OkHttpClient c = client(Service.of("users", lb));
+
+    try (Response r = c.newCall(new Request.Builder().url("http://users/").build()).execute()) {
+      assertThat(stats(lb, "a").inFlight()).as("in flight while the body is unread").isEqualTo(1);
+      assertThat(r.body().string()).isEqualTo("0123456789");
+      assertThat(r.request().url().port()).isEqualTo(servers.get(0).port());
+    }
+
+    EndpointStats a = stats(lb, "a");
+    assertThat(a.inFlight()).isZero();
+    assertThat(a.successes()).isEqualTo(1);
+    assertThat(a.responseBytes()).isEqualTo(10);
+    assertThat(a.latencyEwmaNanos()).isPositive();
+  }
+
+  @Test
+  void get_serverKilledMidRun_callerSeesZeroFailuresAndServerServesAgainWhenBack()
+      throws IOException {
+    List<Backend> servers = backends("a", "b", "c");
+    LoadBalancer lb = balancer("users", Strategies.roundRobin(), servers);
+    OkHttpClient c = client(Service.builder("users").defaultTarget(lb).build());
+    int failures = 0;
+    int bBeforeRevival = 0;
+
+    for (int i = 0; i < 300; i++) {
+      if (i == 100) {
+        servers.get(1).kill();
+      }
+      if (i == 200) {
+        bBeforeRevival = servers.get(1).requests();
+        servers.get(1).revive();
+      }
+      if (!get(c, "http://users/item").startsWith("200 ")) {
+        failures++;
+      }
+    }
+
+    assertThat(failures).isZero();
+    assertThat(stats(lb, "b").failures()).as("refused attempts on the dead server").isPositive();
+    int b = servers.get(1).requests();
+    assertThat(b - bBeforeRevival).as("calls b served after it came back").isBetween(25, 40);
+    assertThat(servers.get(0).requests() + servers.get(2).requests() + b).isEqualTo(300);
+  }
+
+  @Test
+  void get_serverAcceptsButNeverAnswers_attemptTimesOutAndFailsOver() throws Exception {
+    List<Backend> servers = backends("a", "b");
+    ServerSocket blackHole = new ServerSocket(0, 50, Backend.loopback());
+    List<Socket> accepted = new CopyOnWriteArrayList<>();
+    Thread acceptor =
+        new Thread(
+            () -> {
+              try {
+                while (true) {
+                  accepted.add(blackHole.accept()); // and never answer
+                }
+              } catch (IOException closed) {
+                // the test is over
+              }
+            });
+    acceptor.setDaemon(true);
+    acceptor.start();
+    cleanup.add(
+        () -> {
+          blackHole.close();
+          for (Socket s : accepted) {
+            s.close();
+          }
+        });
+    Endpoint hole = Endpoint.builder("127.0.0.1", blackHole.getLocalPort()).id("hole").build();
+    LoadBalancer lb =
+        LoadBalancer.builder()
+            .name("users")
+            .strategy(Strategies.roundRobin())
+            .outlierDetection(OutlierDetection.disabled())
+            .endpoints(List.of(servers.get(0).endpoint(), hole, servers.get(1).endpoint()))
+            .build();
+    OkHttpClient c =
+        client(
+            Service.builder("users")
+                .defaultTarget(lb)
+                .attemptTimeout(Duration.ofMillis(200))
+                .build());
+
+    for (int i = 0; i < 9; i++) {
+      assertThat(get(c, "http://users/")).startsWith("200 ");
+    }
+
+    EndpointStats h = stats(lb, "hole");
+    // Retries move the shared rotation along, so the hole gets between a third and all of them.
+    assertThat(h.failures()).isBetween(3L, 9L);
+    assertThat(h.inFlight()).isZero();
+    assertThat(h.lastFailure()).isInstanceOf(java.net.SocketTimeoutException.class);
+    assertThat(servers.get(0).requests() + servers.get(1).requests()).isEqualTo(9);
+  }
+
+  @Test
+  void get_503StormFromOneServer_retriedElsewhereButRetriesCappedByTheBudget() throws IOException {
+    List<Backend> servers = backends("a", "b", "c");
+    servers.get(0).answer(r -> Backend.status(503));
+    LoadBalancer lb = balancer("users", Strategies.roundRobin(), servers);
+    OkHttpClient c =
+        client(
+            Service.builder("users")
+                .defaultTarget(lb)
+                .retryBudget(0.1, 0, Duration.ofMinutes(1))
+                .build());
+    int seen503 = 0;
+
+    for (int i = 0; i < 300; i++) {
+      if (get(c, "http://users/").startsWith("503")) {
+        seen503++;
+      }
+    }
+
+    int received = servers.stream().mapToInt(Backend::requests).sum();
+    int retries = received - 300;
+    assertThat(retries).as("retries sent, counted on the servers").isBetween(25, 31);
+    // Every 503 was either retried on another server or returned: a retry never goes back to a.
+    assertThat(seen503)
+        .as("503s the budget could not retry")
+        .isEqualTo(servers.get(0).requests() - retries);
+    assertThat(seen503).isPositive();
+    assertThat(stats(lb, "a").failures()).isEqualTo(servers.get(0).requests());
+  }
+
+  @Test
+  void get_503FromOneServer_withBudgetToSpare_callerNeverSeesIt() throws IOException {
+    List<Backend> servers = backends("a", "b", "c");
+    servers.get(1).answer(r -> Backend.status(503));
+    OkHttpClient c =
+        client(Service.of("users", balancer("users", Strategies.roundRobin(), servers)));
+
+    for (int i = 0; i < 30; i++) {
+      assertThat(get(c, "http://users/")).startsWith("200 ");
+    }
+
+    int received = servers.stream().mapToInt(Backend::requests).sum();
+    assertThat(received - 30).as("one retry per 503").isEqualTo(servers.get(1).requests());
+    assertThat(servers.get(1).requests()).isPositive();
+  }
+
+  @Test
+  void post_503_isNotRetriedUnlessOptedIn() throws IOException {
+    List<Backend> servers = backends("a", "b");
+    servers.forEach(b -> b.answer(r -> Backend.status(503)));
+    LoadBalancer lb = balancer("users", Strategies.roundRobin(), servers);
+    RequestBody body = RequestBody.create("{}", MediaType.get("application/json"));
+
+    OkHttpClient plain = client(Service.of("users", lb));
+    for (int i = 0; i < 2; i++) {
+      try (Response r =
+          plain
+              .newCall(new Request.Builder().url("http://users/orders").post(body).build())
+              .execute()) {
+        assertThat(r.code()).isEqualTo(503);
+      }
+    }
+    assertThat(servers.get(0).requests("POST") + servers.get(1).requests("POST")).isEqualTo(2);
+
+    int bBefore = servers.get(1).requests("POST");
+    servers.get(1).answer(r -> Backend.ok("b"));
+    OkHttpClient optedIn =
+        client(Service.builder("users").defaultTarget(lb).retryNonIdempotent(true).build());
+    for (int i = 0; i < 2; i++) {
+      try (Response r =
+          optedIn
+              .newCall(new Request.Builder().url("http://users/orders").post(body).build())
+              .execute()) {
+        assertThat(r.code()).isEqualTo(200);
+      }
+    }
+
+    assertThat(servers.get(1).requests("POST") - bBefore)
+        .as("both opted-in POSTs ended on b")
+        .isEqualTo(2);
+  }
+
+  @Test
+  void post_bodySentThenConnectionDropped_isNeverSentTwice() throws IOException {
+    List<Backend> servers = backends("a", "b", "c");
+    for (Backend b : servers) {
+      b.answer(
+          r ->
+              new MockResponse.Builder()
+                  .onResponseStart(new SocketEffect.CloseSocket())
+                  .body("never")
+                  .build());
+    }
+    OkHttpClient c =
+        client(Service.of("users", balancer("users", Strategies.roundRobin(), servers)));
+    RequestBody body = RequestBody.create("{\"amount\":10}", MediaType.get("application/json"));
+
+    assertThatThrownBy(
+            () ->
+                c.newCall(new Request.Builder().url("http://users/pay").post(body).build())
+                    .execute()
+                    .close())
+        .isInstanceOf(IOException.class);
+
+    assertThat(servers.stream().mapToInt(b -> b.requests("POST")).sum()).isEqualTo(1);
+  }
+
+  @Test
+  void post_oneShotBodySent_isNeverRetriedEvenWhenOptedIn() throws IOException {
+    List<Backend> servers = backends("a", "b");
+    servers.get(0).answer(r -> Backend.status(503));
+    servers.get(1).answer(r -> Backend.status(503));
+    OkHttpClient c =
+        client(
+            Service.builder("users")
+                .defaultTarget(balancer("users", Strategies.roundRobin(), servers))
+                .retryNonIdempotent(true)
+                .build());
+    RequestBody oneShot =
+        new RequestBody() {
+          @Override
+          public MediaType contentType() {
+            return MediaType.get("text/plain");
+          }
+
+          @Override
+          public void writeTo(BufferedSink sink) throws IOException {
+            sink.writeUtf8("stream");
+          }
+
+          @Override
+          public boolean isOneShot() {
+            return true;
+          }
+        };
+
+    try (Response r =
+        c.newCall(new Request.Builder().url("http://users/upload").post(oneShot).build())
+            .execute()) {
+      assertThat(r.code()).isEqualTo(503);
+    }
+
+    assertThat(servers.get(0).requests("POST") + servers.get(1).requests("POST")).isEqualTo(1);
+  }
+
+  @Test
+  void post_connectionRefused_failsOverToAnotherEndpoint() throws IOException {
+    List<Backend> servers = backends("dead", "live");
+    servers.get(0).kill();
+    LoadBalancer lb = balancer("users", Strategies.roundRobin(), servers);
+    OkHttpClient c = client(Service.of("users", lb));
+    RequestBody body = RequestBody.create("x", MediaType.get("text/plain"));
+
+    for (int i = 0; i < 4; i++) {
+      try (Response r =
+          c.newCall(new Request.Builder().url("http://users/pay").post(body).build()).execute()) {
+        assertThat(r.code()).isEqualTo(200);
+      }
+    }
+
+    assertThat(servers.get(1).requests("POST")).isEqualTo(4);
+    assertThat(stats(lb, "dead").failures()).isBetween(1L, 4L);
+    assertThat(stats(lb, "dead").lastFailure()).isInstanceOf(java.net.ConnectException.class);
+  }
+
+  @Test
+  void get_maxAttemptsOne_noRetry() throws IOException {
+    List<Backend> servers = backends("a", "b");
+    servers.forEach(b -> b.answer(r -> Backend.status(502)));
+    OkHttpClient c =
+        client(
+            Service.builder("users")
+                .defaultTarget(balancer("users", Strategies.roundRobin(), servers))
+                .maxAttempts(1)
+                .build());
+
+    assertThat(get(c, "http://users/")).startsWith("502");
+    assertThat(servers.get(0).requests() + servers.get(1).requests()).isEqualTo(1);
+  }
+
+  @Test
+  void get_everyEndpointFails_lastResponseReturnedAfterMaxAttemptsOnDistinctEndpoints()
+      throws IOException {
+    List<Backend> servers = backends("a", "b", "c", "d");
+    servers.forEach(b -> b.answer(r -> Backend.status(503)));
+    OkHttpClient c = client(Service.of("users", balancer("users", Strategies.random(), servers)));
+
+    assertThat(get(c, "http://users/")).startsWith("503");
+
+    assertThat(servers).extracting(Backend::requests).filteredOn(n -> n > 0).hasSize(3);
+    assertThat(servers.stream().mapToInt(Backend::requests).sum()).isEqualTo(3);
+  }
+
+  @Test
+  void get_balancerWithNoEndpoints_failsWithIoExceptionNamingTheService() {
+    LoadBalancer empty = LoadBalancer.builder().name("users").build();
+    OkHttpClient c = client(Service.of("users", empty));
+
+    assertThatThrownBy(() -> get(c, "http://users/"))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("service 'users'")
+        .hasMessageContaining("0 endpoints")
+        .hasCauseInstanceOf(NoEndpointAvailableException.class);
+  }
+
+  @Test
+  void cancel_duringStalledAttempt_cancelsCleanlyAndReleasesTheLease() throws Exception {
+    List<Backend> servers = backends("slow");
+    CountDownLatch arrived = new CountDownLatch(1);
+    servers
+        .get(0)
+        .answer(
+            r -> {
+              arrived.countDown();
+              return new MockResponse.Builder()
+                  .headersDelay(30, TimeUnit.SECONDS)
+                  .body("late")
+                  .build();
+            });
+    LoadBalancer lb = balancer("users", Strategies.roundRobin(), servers);
+    OkHttpClient c = client(Service.of("users", lb));
+    okhttp3.Call call = c.newCall(new Request.Builder().url("http://users/").build());
+    List<Throwable> thrown = new CopyOnWriteArrayList<>();
+    Thread caller =
+        new Thread(
+            () -> {
+              try {
+                call.execute().close();
+              } catch (IOException e) {
+                thrown.add(e);
+              }
+            });
+    caller.start();
+
+    assertThat(arrived.await(10, TimeUnit.SECONDS)).isTrue();
+    call.cancel();
+    caller.join(10_000);
+
+    assertThat(thrown).singleElement().isInstanceOf(IOException.class);
+    EndpointStats s = stats(lb, "slow");
+    assertThat(s.inFlight()).isZero();
+    assertThat(s.cancellations()).isEqualTo(1);
+    assertThat(s.failures()).isZero();
+    assertThat(servers.get(0).requests()).isEqualTo(1);
+  }
+
+  @Test
+  void failureClassifier_429CountedOnlyWhenConfigured() throws IOException {
+    List<Backend> servers = backends("a");
+    servers.get(0).answer(r -> Backend.status(429));
+    LoadBalancer lb = balancer("users", Strategies.roundRobin(), servers);
+
+    get(client(Service.of("users", lb)), "http://users/");
+    assertThat(stats(lb, "a").failures()).isZero();
+    assertThat(stats(lb, "a").successes()).isEqualTo(1);
+
+    get(
+        client(
+            Service.builder("users")
+                .defaultTarget(lb)
+                .failureClassifier(FailureClassifier.builder().tooManyRequests(true).build())
+                .build()),
+        "http://users/");
+    assertThat(stats(lb, "a").failures()).isEqualTo(1);
+    assertThat(stats(lb, "a").lastFailure()).hasMessageContaining("HTTP 429");
+  }
+}
