@@ -269,7 +269,7 @@ public final class JmhReport {
     if (types.isEmpty()) {
       return null;
     }
-    int left = 230;
+    int left = 280;
     int width = 600;
     int row = 24;
     int top = 50;
