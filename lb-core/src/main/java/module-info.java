@@ -20,4 +20,7 @@ module dev.lb.core {
   exports dev.lb.health;
   exports dev.lb.hash;
   exports dev.lb.discovery;
+  exports dev.lb.breaker;
+  exports dev.lb.limit;
+  exports dev.lb.retry;
 }

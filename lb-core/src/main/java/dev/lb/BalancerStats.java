@@ -16,6 +16,7 @@ import java.util.Locale;
  * @param panic true if the balancer is in panic mode: too few endpoints are healthy, so calls go to
  *     every endpoint that is not draining or disabled
  * @param healthyPercent the healthy share of the endpoints that routing considers, 0 to 100
+ * @param retryBudgetRemaining retries the balancer's retry budget allows now, or -1 if it has none
  * @param endpoints one entry per endpoint (members, then removed endpoints still draining),
  *     immutable
  */
@@ -25,6 +26,7 @@ public record BalancerStats(
     long membershipVersion,
     boolean panic,
     int healthyPercent,
+    long retryBudgetRemaining,
     List<EndpointStats> endpoints) {
 
   /**
@@ -36,6 +38,7 @@ public record BalancerStats(
    *     membership, incremented on every membership change that took effect
    * @param panic whether the balancer was in panic mode
    * @param healthyPercent the healthy share of the endpoints routing considers, 0 to 100
+   * @param retryBudgetRemaining retries the retry budget allows now, or -1 if there is none
    * @param endpoints one entry per endpoint, in membership order; copied, so later changes to the
    *     list do not show
    */
@@ -81,18 +84,19 @@ public record BalancerStats(
     for (EndpointStats e : endpoints) {
       idWidth = Math.max(idWidth, e.endpoint().id().length());
     }
-    String row = "%-" + idWidth + "s %-9s %6s %9s %9s %9s %8s %7s %6s %12s %12s %5s  %s%n";
+    String row = "%-" + idWidth + "s %-9s %6s %9s %9s %9s %8s %7s %6s %12s %12s %5s %-9s %s%n";
     StringBuilder sb = new StringBuilder();
     sb.append(
         String.format(
             Locale.ROOT,
-            "balancer '%s' | strategy %s | %d endpoints | %d%% healthy%s | %d in flight | version"
+            "balancer '%s' | strategy %s | %d endpoints | %d%% healthy%s%s | %d in flight | version"
                 + " %d%n",
             balancerName,
             strategyName,
             endpoints.size(),
             healthyPercent,
             panic ? " | PANIC" : "",
+            retryBudgetRemaining < 0 ? "" : " | retry budget " + retryBudgetRemaining,
             inFlight(),
             membershipVersion));
     sb.append(
@@ -111,6 +115,7 @@ public record BalancerStats(
             "latency-ewma",
             "throughput",
             "eject",
+            "breaker",
             "last check"));
     long total = Math.max(1, picks());
     for (EndpointStats e : endpoints) {
@@ -132,6 +137,7 @@ public record BalancerStats(
               formatNanos(e.latencyEwmaNanos()),
               formatBytesPerSecond(e.throughputBytesPerSecond()),
               e.ejections(),
+              e.breakerState() == null ? "-" : e.breakerState().name(),
               e.lastCheck() == null ? "-" : e.lastCheck().toString()));
     }
     return sb.toString();

@@ -1,5 +1,6 @@
 package dev.lb;
 
+import dev.lb.breaker.CircuitBreaker;
 import dev.lb.health.HealthCheckResult;
 import dev.lb.health.HealthStatus;
 import java.time.Duration;
@@ -28,6 +29,8 @@ import org.jspecify.annotations.Nullable;
  *     below 100 while it ramps up under slow start
  * @param ejections how many times outlier detection ejected it
  * @param lastCheck the result of its latest active health check, or null if none ran
+ * @param breakerState its circuit breaker's state, or null if the balancer has no breakers
+ * @param limiterRejections calls its rate limiter refused (the pick moved on to another endpoint)
  */
 public record EndpointStats(
     Endpoint endpoint,
@@ -43,7 +46,9 @@ public record EndpointStats(
     HealthStatus health,
     int effectiveWeightPercent,
     long ejections,
-    @Nullable HealthCheckResult lastCheck) {
+    @Nullable HealthCheckResult lastCheck,
+    CircuitBreaker.@Nullable State breakerState,
+    long limiterRejections) {
 
   /**
    * Every call ever picked onto this endpoint: the reported ones plus those in flight.

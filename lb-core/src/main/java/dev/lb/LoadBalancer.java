@@ -4,6 +4,9 @@ import static dev.lb.internal.Checks.checkArgument;
 import static dev.lb.internal.Checks.checkNotBlank;
 import static dev.lb.internal.Checks.checkNotNull;
 
+import dev.lb.breaker.CircuitBreaker;
+import dev.lb.breaker.CircuitBreakerFactory;
+import dev.lb.breaker.CircuitBreakerListener;
 import dev.lb.health.DrainResult;
 import dev.lb.health.HealthCheckConfig;
 import dev.lb.health.HealthCheckResult;
@@ -13,6 +16,10 @@ import dev.lb.health.SlowStart;
 import dev.lb.internal.EndpointState;
 import dev.lb.internal.MetricsClock;
 import dev.lb.internal.ThreadLocalRandomGenerator;
+import dev.lb.limit.RateLimiter;
+import dev.lb.limit.RateLimiterFactory;
+import dev.lb.retry.RetryBudget;
+import dev.lb.retry.RetryBudgetListener;
 import dev.lb.strategy.LiveEndpoint;
 import dev.lb.strategy.Picker;
 import dev.lb.strategy.Strategies;
@@ -75,9 +82,10 @@ import org.jspecify.annotations.Nullable;
  * <p>Every change (membership, health, ejection, drain, slow-start step) is applied on one
  * serialized path, under a lock that picking never takes, and publishes a new snapshot before the
  * call that made it returns. Signals from the lease path (a failure streak, the last call of a
- * draining endpoint) are handed to the {@link Scheduler}, so reporting never blocks. Health checks
- * run on the scheduler too, never on a caller's thread. Listeners are called after the change, by
- * the thread that made it, never under the lock.
+ * draining endpoint) are applied at once by the reporting thread if the lock is free (tryLock), and
+ * otherwise handed to the {@link Scheduler}, so reporting never waits. Health checks run on the
+ * scheduler too, never on a caller's thread. Listeners are called after the change, by the thread
+ * that made it, never under the lock.
  *
  * <p>A pick that starts after a change returned sees it; a pick already under way may still return
  * an endpoint just removed or ejected. Live statistics are kept per endpoint id and survive every
@@ -113,6 +121,9 @@ public final class LoadBalancer implements AutoCloseable {
   private final int maxInFlight;
   private final long removalDrainNanos;
   private final EndpointState.Observer observer = new LeaseSignals();
+  private final @Nullable CircuitBreakerFactory breakerFactory;
+  private final @Nullable RateLimiterFactory limiterFactory;
+  private final @Nullable RetryBudget retryBudget;
 
   private final ReentrantLock lock = new ReentrantLock();
   // Guarded by lock.
@@ -150,6 +161,13 @@ public final class LoadBalancer implements AutoCloseable {
     this.overprovisioning = builder.overprovisioning;
     this.maxInFlight = builder.maxInFlightPerEndpoint;
     this.removalDrainNanos = builder.removalDrainTimeout.toNanos();
+    this.breakerFactory = builder.breakerFactory;
+    this.limiterFactory = builder.limiterFactory;
+    RetryBudget budget = builder.retryBudget;
+    this.retryBudget = budget;
+    if (budget != null && !listeners.isEmpty()) {
+      budget.addListener(new BudgetSignals());
+    }
     this.snapshot = Snapshot.EMPTY;
     locked(
         () -> {
@@ -211,6 +229,39 @@ public final class LoadBalancer implements AutoCloseable {
    */
   public Scheduler scheduler() {
     return scheduler;
+  }
+
+  /**
+   * The retry budget adapters share for calls through this balancer, if one was set.
+   *
+   * @return the budget set with {@link Builder#retryBudget(RetryBudget)}, or null
+   */
+  public @Nullable RetryBudget retryBudget() {
+    return retryBudget;
+  }
+
+  /** Budget exhaustion and recovery, forwarded to the balancer's listeners. */
+  private final class BudgetSignals extends RetryBudgetListener {
+    @Override
+    public void onExhausted(RetryBudget budget) {
+      deliver(l -> l.onRetryBudgetExhausted(LoadBalancer.this, budget));
+    }
+
+    @Override
+    public void onReplenished(RetryBudget budget) {
+      deliver(l -> l.onRetryBudgetReplenished(LoadBalancer.this, budget));
+    }
+  }
+
+  /** Delivers an event now, on this thread: for signals that change no balancer state. */
+  private void deliver(Listener event) {
+    for (LoadBalancerListener l : listeners) {
+      try {
+        event.deliver(l);
+      } catch (RuntimeException e) {
+        LOGGER.log(System.Logger.Level.WARNING, "listener of balancer '" + name + "' threw", e);
+      }
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -515,8 +566,15 @@ public final class LoadBalancer implements AutoCloseable {
           for (Member m : removing.values()) {
             list.add(statsOf(m, now));
           }
+          RetryBudget budget = retryBudget;
           return new BalancerStats(
-              name, strategy.name(), membershipVersion, s.panic, s.healthyPercent, list);
+              name,
+              strategy.name(),
+              membershipVersion,
+              s.panic,
+              s.healthyPercent,
+              budget == null ? -1 : budget.remaining(),
+              list);
         });
   }
 
@@ -536,7 +594,9 @@ public final class LoadBalancer implements AutoCloseable {
         m.health(),
         effectiveWeightPercent(m),
         m.ejections,
-        m.lastCheck);
+        m.lastCheck,
+        e.breaker() == null ? null : e.breaker().state(),
+        e.limiter() == null ? 0 : e.limiter().rejectedCount());
   }
 
   /** The effective weight as a percentage of the configured weight (100 when not ramping). */
@@ -554,9 +614,14 @@ public final class LoadBalancer implements AutoCloseable {
    * routing depends on, then, after unlocking, delivers the events it raised.
    */
   private <T> T locked(Supplier<T> change) {
+    lock.lock();
+    return runLocked(change);
+  }
+
+  /** Runs {@code change} holding the lock (already taken), then unlocks and delivers events. */
+  private <T> T runLocked(Supplier<T> change) {
     List<Runnable> raised;
     T result;
-    lock.lock();
     try {
       try {
         result = change.get();
@@ -583,16 +648,22 @@ public final class LoadBalancer implements AutoCloseable {
     return result;
   }
 
-  /** Runs {@code change} on the serialized path from a scheduler task. */
+  /**
+   * Runs {@code change} on the serialized path for a signal from the lease path: at once if the
+   * lock is free (so an ejection takes effect before the caller's next pick), otherwise from a
+   * scheduler task, so that reporting never waits for the lock.
+   */
   private void later(Runnable change) {
-    scheduler.schedule(
-        () ->
-            locked(
-                () -> {
-                  change.run();
-                  return null;
-                }),
-        0);
+    Supplier<@Nullable Void> body =
+        () -> {
+          change.run();
+          return null;
+        };
+    if (lock.tryLock()) {
+      runLocked(body);
+    } else {
+      scheduler.schedule(() -> locked(body), 0);
+    }
   }
 
   private void emit(Listener event) {
@@ -625,9 +696,76 @@ public final class LoadBalancer implements AutoCloseable {
   }
 
   private EndpointState newState(Endpoint e) {
-    EndpointState state = new EndpointState(e, metricsClock, observer);
+    CircuitBreakerFactory breakers = breakerFactory;
+    RateLimiterFactory limiters = limiterFactory;
+    CircuitBreaker breaker =
+        breakers == null
+            ? null
+            : checkNotNull(breakers.create(e, ticker()), "circuit breaker created for " + e.id());
+    RateLimiter limiter =
+        limiters == null
+            ? null
+            : checkNotNull(limiters.create(e, ticker()), "rate limiter created for " + e.id());
+    EndpointState state = new EndpointState(e, metricsClock, observer, breaker, limiter);
     state.failureStreakLimit(outlier.consecutiveFailures());
+    if (breaker != null) {
+      breaker.addListener(new BreakerSignals(state));
+    }
     return state;
+  }
+
+  /** Breaker transitions, told by the thread that won them: applied on the serialized path. */
+  private final class BreakerSignals extends CircuitBreakerListener {
+    private final EndpointState state;
+
+    BreakerSignals(EndpointState state) {
+      this.state = state;
+    }
+
+    @Override
+    public void onStateTransition(
+        CircuitBreaker breaker, CircuitBreaker.State from, CircuitBreaker.State to) {
+      later(
+          () -> {
+            Member m = byState.get(state);
+            if (m != null) {
+              breakerChanged(m, breaker, from, to);
+            }
+          });
+    }
+  }
+
+  /**
+   * An open breaker takes its endpoint out of routing; when its wait is over the endpoint comes
+   * back into the pool so that the first pick moves the breaker to half-open and probes it.
+   */
+  private void breakerChanged(
+      Member m, CircuitBreaker breaker, CircuitBreaker.State from, CircuitBreaker.State to) {
+    Endpoint e = m.endpoint();
+    emit(l -> l.onBreakerStateChanged(this, e, from, to));
+    cancel(m.breakerTask);
+    m.breakerTask = null;
+    if (to.admitsCalls()) {
+      setBits(m, 0, EndpointState.BREAKER_OPEN, "circuit breaker " + to);
+      return;
+    }
+    setBits(m, EndpointState.BREAKER_OPEN, 0, "circuit breaker " + to);
+    if (to == CircuitBreaker.State.OPEN && !closed && !m.removed) {
+      m.breakerTask =
+          scheduler.schedule(
+              () ->
+                  locked(
+                      () -> {
+                        m.breakerTask = null;
+                        if (breaker.state() != CircuitBreaker.State.FORCED_OPEN) {
+                          setBits(m, 0, EndpointState.BREAKER_OPEN, "circuit breaker probing");
+                        }
+                        return null;
+                      }),
+              // The breaker's wait ends strictly after its duration; one nanosecond later it
+              // probes.
+              breaker.waitDurationInOpenState().toNanos() + 1);
+    }
   }
 
   /**
@@ -1301,7 +1439,7 @@ public final class LoadBalancer implements AutoCloseable {
     }
   }
 
-  /** Signals from the lease path, which must not block: handed to the scheduler. */
+  /** Signals from the lease path, which must never wait: see {@link #later}. */
   private final class LeaseSignals implements EndpointState.Observer {
     @Override
     public void onFailureStreak(EndpointState state) {
@@ -1380,15 +1518,16 @@ public final class LoadBalancer implements AutoCloseable {
     } else if (excluded == s.pool.length) {
       reason = NoEndpointAvailableException.Reason.ALL_EXCLUDED;
       why = "all " + excluded + " available endpoints are excluded by the call";
-    } else if (anyUnderLimit(s, context)) {
+    } else if (s.picker.pick(context, 0) == null) {
       reason = NoEndpointAvailableException.Reason.DECLINED;
       why = "strategy " + strategy.name() + " chose none of the " + s.pool.length + " available";
     } else {
       reason = NoEndpointAvailableException.Reason.AT_CAPACITY;
       why =
-          "every available endpoint is at its concurrency limit of "
-              + maxInFlight
-              + " calls in flight";
+          "every available endpoint refused the call: at its concurrency limit"
+              + (maxInFlight == Integer.MAX_VALUE ? "" : " of " + maxInFlight + " calls in flight")
+              + (breakerFactory == null ? "" : ", out of half-open probes")
+              + (limiterFactory == null ? "" : ", or over its rate limit");
     }
     return new NoEndpointAvailableException(
         "no endpoint available in balancer '"
@@ -1402,15 +1541,6 @@ public final class LoadBalancer implements AutoCloseable {
         name,
         count,
         reason);
-  }
-
-  private boolean anyUnderLimit(Snapshot s, PickContext context) {
-    for (EndpointState e : s.pool) {
-      if (!context.isExcluded(e.endpoint().id()) && e.inFlight() < maxInFlight) {
-        return true;
-      }
-    }
-    return false;
   }
 
   @Override
@@ -1431,7 +1561,13 @@ public final class LoadBalancer implements AutoCloseable {
 
   /** One immutable routing state: what {@link #pick} reads. */
   private static final class Snapshot {
-    static final int PANIC_MASK = EndpointState.ADMINISTRATIVE | EndpointState.BREAKER_OPEN;
+    /**
+     * What keeps an endpoint out even in panic: draining and disabled (administrative), an open
+     * breaker, and a transport's mark-down (it cannot carry calls at all).
+     */
+    static final int PANIC_MASK =
+        EndpointState.ADMINISTRATIVE | EndpointState.BREAKER_OPEN | EndpointState.MARKED_DOWN;
+
     static final Snapshot EMPTY =
         new Snapshot(List.of(), List.of(), EMPTY_PICKER, 0, ~0, false, 100);
 
@@ -1484,7 +1620,7 @@ public final class LoadBalancer implements AutoCloseable {
           throw new IllegalStateException(
               "picker returned " + chosen + ", which is not one of the endpoints it was given");
         }
-        if (admits(state, context) && state.tryAcquire(maxInFlight)) {
+        if (admits(state, context) && state.tryAdmit(maxInFlight)) {
           return state;
         }
       }
@@ -1495,7 +1631,7 @@ public final class LoadBalancer implements AutoCloseable {
       int start = n == 1 ? 0 : ThreadLocalRandomGenerator.INSTANCE.nextInt(n);
       for (int i = 0; i < n; i++) {
         EndpointState state = pool[(start + i) % n];
-        if (admits(state, context) && state.tryAcquire(maxInFlight)) {
+        if (admits(state, context) && state.tryAdmit(maxInFlight)) {
           return state;
         }
       }
@@ -1525,6 +1661,9 @@ public final class LoadBalancer implements AutoCloseable {
     private double overprovisioning = 1.4;
     private int maxInFlightPerEndpoint = Integer.MAX_VALUE;
     private Duration removalDrainTimeout = Duration.ofSeconds(30);
+    private @Nullable CircuitBreakerFactory breakerFactory;
+    private @Nullable RateLimiterFactory limiterFactory;
+    private @Nullable RetryBudget retryBudget;
 
     private Builder() {}
 
@@ -1773,6 +1912,49 @@ public final class LoadBalancer implements AutoCloseable {
           "removalDrainTimeout must be positive but was %s",
           timeout);
       this.removalDrainTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Gives every endpoint a circuit breaker: an open breaker takes its endpoint out of picking
+     * (not only failing the calls picked onto it), a half-open one admits exactly its probes, and
+     * lease outcomes feed it. None by default.
+     *
+     * @param breakers makes one breaker per endpoint, such as {@code
+     *     CircuitBreakerFactory.of(CircuitBreakerConfig.builder().build())} or a resilience4j
+     *     bridge; must not be null
+     * @return this builder
+     * @throws IllegalArgumentException if {@code breakers} is null
+     */
+    public Builder circuitBreakers(CircuitBreakerFactory breakers) {
+      this.breakerFactory = checkNotNull(breakers, "circuitBreakers");
+      return this;
+    }
+
+    /**
+     * Gives every endpoint a rate limiter (max calls per second to one backend): an endpoint whose
+     * limiter refuses is skipped like one at its concurrency limit. None by default.
+     *
+     * @param limiters makes one limiter per endpoint; must not be null
+     * @return this builder
+     * @throws IllegalArgumentException if {@code limiters} is null
+     */
+    public Builder rateLimiters(RateLimiterFactory limiters) {
+      this.limiterFactory = checkNotNull(limiters, "rateLimiters");
+      return this;
+    }
+
+    /**
+     * Sets the retry budget that adapters retrying calls through this balancer share; its remaining
+     * retries show in {@link BalancerStats} and its exhaustion reaches the listeners. None by
+     * default.
+     *
+     * @param budget the budget; must not be null
+     * @return this builder
+     * @throws IllegalArgumentException if {@code budget} is null
+     */
+    public Builder retryBudget(RetryBudget budget) {
+      this.retryBudget = checkNotNull(budget, "retryBudget");
       return this;
     }
 

@@ -1,7 +1,9 @@
 package dev.lb;
 
+import dev.lb.breaker.CircuitBreaker;
 import dev.lb.health.DrainResult;
 import dev.lb.health.HealthStatus;
+import dev.lb.retry.RetryBudget;
 import java.time.Duration;
 
 /**
@@ -125,4 +127,35 @@ public abstract class LoadBalancerListener {
    * @param endpoint the endpoint
    */
   public void onSlowStartFinished(LoadBalancer balancer, Endpoint endpoint) {}
+
+  /**
+   * An endpoint's circuit breaker changed state. An open breaker takes the endpoint out of picking.
+   *
+   * @param balancer the balancer
+   * @param endpoint the endpoint
+   * @param from the breaker's state before
+   * @param to the breaker's state now
+   */
+  public void onBreakerStateChanged(
+      LoadBalancer balancer,
+      Endpoint endpoint,
+      CircuitBreaker.State from,
+      CircuitBreaker.State to) {}
+
+  /**
+   * The balancer's retry budget refused a retry: retries are at their allowance. Told once per
+   * episode.
+   *
+   * @param balancer the balancer
+   * @param budget its retry budget
+   */
+  public void onRetryBudgetExhausted(LoadBalancer balancer, RetryBudget budget) {}
+
+  /**
+   * The balancer's retry budget allows retries again after being exhausted.
+   *
+   * @param balancer the balancer
+   * @param budget its retry budget
+   */
+  public void onRetryBudgetReplenished(LoadBalancer balancer, RetryBudget budget) {}
 }

@@ -34,6 +34,9 @@ final class Member {
   /** Ticker reading when the last ejection ended; the multiplier shrinks only after an interval. */
   long restoredAt = Long.MIN_VALUE / 2;
 
+  /** Re-admits the endpoint for probing when its open breaker's wait is over. */
+  Scheduler.@Nullable Cancellable breakerTask;
+
   /** Ticker reading when the slow-start ramp began, or -1 if not ramping. */
   long slowStartBegin = -1;
 
@@ -91,6 +94,10 @@ final class Member {
     if (restoreTask != null) {
       restoreTask.cancel();
       restoreTask = null;
+    }
+    if (breakerTask != null) {
+      breakerTask.cancel();
+      breakerTask = null;
     }
   }
 }

@@ -22,7 +22,10 @@ public final class NoEndpointAvailableException extends RuntimeException {
      * calls).
      */
     NONE_AVAILABLE,
-    /** Endpoints are available, but every one is at its concurrency limit (max in flight). */
+    /**
+     * Endpoints are available, but every one refused the call: at its concurrency limit (max in
+     * flight), its half-open circuit breaker out of probes, or its rate limiter out of permits.
+     */
     AT_CAPACITY,
     /** Endpoints are available, but the strategy chose none of them for this call. */
     DECLINED,

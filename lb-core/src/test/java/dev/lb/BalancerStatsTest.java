@@ -24,7 +24,9 @@ class BalancerStatsTest {
         HealthStatus.HEALTHY,
         100,
         0,
-        null);
+        null,
+        null,
+        0);
   }
 
   @Test
@@ -36,6 +38,7 @@ class BalancerStatsTest {
             3,
             false,
             100,
+            -1,
             List.of(stats("a", 1, 10, 1e6, 0), stats("b", 2, 20, 1e6, 0)));
     assertThat(s.inFlight()).isEqualTo(3);
     assertThat(s.picks()).isEqualTo(1 + 10 + 3 + 2 + 20 + 3);
@@ -51,6 +54,7 @@ class BalancerStatsTest {
             0,
             false,
             100,
+            -1,
             List.of(
                 stats("ns", 0, 1, 500, 100),
                 stats("us", 0, 1, 2_500, 2048),
@@ -64,7 +68,7 @@ class BalancerStatsTest {
         .contains("12.3 ms", "3.0 MiB/s")
         .contains("2.50 s");
     assertThat(table.lines().filter(l -> l.startsWith("none")).findFirst().orElseThrow())
-        .endsWith("-            -     0  -");
+        .endsWith("-            -     0 -         -");
     assertThat(s).hasToString(table);
   }
 

@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.lb.health.HealthCheckConfig;
 import dev.lb.health.HealthStatus;
 import dev.lb.strategy.Strategies;
+import dev.lb.testing.FakeHealthChecker;
 import dev.lb.testing.HealthFixture;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +19,32 @@ import org.junit.jupiter.api.Test;
 /** Panic mode, backups, priority failover and zone preference. */
 class RoutingTest {
   private final HealthFixture f = new HealthFixture();
+  private final FakeHealthChecker checker = new FakeHealthChecker();
+
+  /** Every builder checks health each second, flipping on one result. */
+  private LoadBalancer.Builder builder(List<Endpoint> endpoints) {
+    return f.builder(endpoints)
+        .healthCheck(
+            HealthCheckConfig.builder(checker)
+                .interval(Duration.ofSeconds(1))
+                .jitter(0)
+                .healthyThreshold(1)
+                .unhealthyThreshold(1)
+                .build());
+  }
+
+  /** Fails the endpoint's active checks until it is unhealthy. */
+  private void down(LoadBalancer lb, String id) {
+    checker.fail(id);
+    f.scheduler.advance(Duration.ofSeconds(1));
+    assertThat(lb.health(id)).isEqualTo(HealthStatus.UNHEALTHY);
+  }
+
+  private void up(LoadBalancer lb, String id) {
+    checker.pass(id);
+    f.scheduler.advance(Duration.ofSeconds(1));
+    assertThat(lb.health(id)).isEqualTo(HealthStatus.HEALTHY);
+  }
 
   private static Endpoint ep(String id, String zone, int priority, boolean backup) {
     Endpoint.Builder b = Endpoint.builder("10.1.0." + Math.abs(id.hashCode() % 250), 80).id(id);
@@ -35,28 +64,28 @@ class RoutingTest {
 
   @Test
   void panic_enteredBelowThreshold_spreadsOverUnhealthyEndpoints_andLeftWhenHealthReturns() {
-    LoadBalancer lb = f.builder(endpoints(4)).build();
-    lb.markDown("e0", "conn refused");
-    lb.markDown("e1", "conn refused");
+    LoadBalancer lb = builder(endpoints(4)).build();
+    down(lb, "e0");
+    down(lb, "e1");
     assertThat(lb.stats().panic()).isFalse(); // 50% is not below 50%
     assertThat(HealthFixture.spread(lb, 100)).containsEntry("e0", 0).containsEntry("e1", 0);
 
-    lb.markDown("e2", "conn refused");
+    down(lb, "e2");
     assertThat(lb.stats().panic()).isTrue();
     assertThat(lb.stats().healthyPercent()).isEqualTo(25);
     assertThat(HealthFixture.spread(lb, 400)).allSatisfy((id, n) -> assertThat(n).isEqualTo(100));
     assertThat(lb.stats().toTable()).contains("PANIC");
 
-    lb.markUp("e2");
+    up(lb, "e2");
     assertThat(lb.stats().panic()).isFalse();
     assertThat(f.events.events()).contains("panic entered 25", "panic left 50");
   }
 
   @Test
   void panicThresholdZero_failsCallsWhenNothingIsHealthy() {
-    LoadBalancer lb = f.builder(endpoints(2)).panicThreshold(0).build();
-    lb.markDown("e0", "down");
-    lb.markDown("e1", "down");
+    LoadBalancer lb = builder(endpoints(2)).panicThreshold(0).build();
+    down(lb, "e0");
+    down(lb, "e1");
     assertThatThrownBy(lb::pick)
         .isInstanceOfSatisfying(
             NoEndpointAvailableException.class,
@@ -70,11 +99,11 @@ class RoutingTest {
 
   @Test
   void panic_neverUsesDisabledOrDrainingEndpoints() {
-    LoadBalancer lb = f.builder(endpoints(4)).build();
+    LoadBalancer lb = builder(endpoints(4)).build();
     lb.disable("e0");
-    lb.drain("e1", java.time.Duration.ofSeconds(1));
-    lb.markDown("e2", "down");
-    lb.markDown("e3", "down");
+    lb.drain("e1", Duration.ofSeconds(1));
+    down(lb, "e2");
+    down(lb, "e3");
     assertThat(lb.stats().panic()).isTrue();
     assertThat(HealthFixture.spread(lb, 100))
         .containsEntry("e0", 0)
@@ -87,26 +116,26 @@ class RoutingTest {
   void backup_takesOverOnlyWhenNoPrimaryIsHealthy_andGivesBack() {
     List<Endpoint> eps =
         List.of(ep("p0", "a", 0, false), ep("p1", "a", 0, false), ep("b0", "a", 0, true));
-    LoadBalancer lb = f.builder(eps).build();
+    LoadBalancer lb = builder(eps).build();
     assertThat(HealthFixture.spread(lb, 100)).containsEntry("b0", 0);
 
-    lb.markDown("p0", "down");
+    down(lb, "p0");
     assertThat(HealthFixture.spread(lb, 100)).containsEntry("b0", 0).containsEntry("p1", 100);
 
-    lb.markDown("p1", "down");
+    down(lb, "p1");
     assertThat(HealthFixture.spread(lb, 100)).containsEntry("b0", 100);
     assertThat(lb.stats().panic()).isFalse();
 
-    lb.markUp("p0");
+    up(lb, "p0");
     assertThat(HealthFixture.spread(lb, 100)).containsEntry("b0", 0).containsEntry("p0", 100);
   }
 
   @Test
   void backupsDown_too_panicSpreadsOverPrimaries() {
     List<Endpoint> eps = List.of(ep("p0", "a", 0, false), ep("b0", "a", 0, true));
-    LoadBalancer lb = f.builder(eps).build();
-    lb.markDown("p0", "down");
-    lb.markDown("b0", "down");
+    LoadBalancer lb = builder(eps).build();
+    down(lb, "p0");
+    down(lb, "b0");
     assertThat(lb.stats().panic()).isTrue();
     assertThat(HealthFixture.spread(lb, 10)).containsEntry("p0", 10);
   }
@@ -120,17 +149,17 @@ class RoutingTest {
     for (int i = 0; i < 4; i++) {
       eps.add(ep("second" + i, "a", 1, false));
     }
-    LoadBalancer lb = f.builder(eps).strategy(Strategies.random()).build();
+    LoadBalancer lb = builder(eps).strategy(Strategies.random()).build();
     assertThat(share(HealthFixture.spread(lb, 1000), "first")).isEqualTo(1.0);
 
-    lb.markDown("first0", "down");
+    down(lb, "first0");
     assertThat(share(HealthFixture.spread(lb, 1000), "first")).isEqualTo(1.0); // 1.4 x 75% > 1
 
-    lb.markDown("first1", "down"); // 1.4 x 50% = 70% stays on the first level
+    down(lb, "first1"); // 1.4 x 50% = 70% stays on the first level
     assertThat(share(HealthFixture.spread(lb, 20_000), "first")).isCloseTo(0.70, within(0.02));
 
-    lb.markDown("first2", "down");
-    lb.markDown("first3", "down");
+    down(lb, "first2");
+    down(lb, "first3");
     assertThat(share(HealthFixture.spread(lb, 1000), "second")).isEqualTo(1.0);
     assertThat(lb.stats().panic()).isFalse(); // half the group is healthy
   }
@@ -142,36 +171,38 @@ class RoutingTest {
       eps.add(ep("near" + i, "zone-a", 0, false));
       eps.add(ep("far" + i, "zone-b", 0, false));
     }
-    LoadBalancer lb = f.builder(eps).localZone("zone-a").build();
+    LoadBalancer lb = builder(eps).localZone("zone-a").build();
     assertThat(share(HealthFixture.spread(lb, 1000), "near")).isEqualTo(1.0);
 
-    lb.markDown("near0", "down");
-    lb.markDown("near1", "down"); // 3 of 5 healthy: keep min(1, 1.4 x 0.6) = 84%
+    down(lb, "near0");
+    down(lb, "near1"); // 3 of 5 healthy: keep min(1, 1.4 x 0.6) = 84%
     assertThat(share(HealthFixture.spread(lb, 20_000), "near")).isCloseTo(0.84, within(0.02));
 
     for (int i = 2; i < 5; i++) {
-      lb.markDown("near" + i, "down");
+      down(lb, "near" + i);
     }
-    lb.markUp("near0");
-    lb.markUp("near1");
-    lb.markUp("near2");
-    lb.markUp("near3");
-    lb.markUp("near4");
+    assertThat(share(HealthFixture.spread(lb, 1000), "near")).isEqualTo(0.0);
+    up(lb, "near0");
+    up(lb, "near1");
+    up(lb, "near2");
+    up(lb, "near3");
+    up(lb, "near4");
     assertThat(share(HealthFixture.spread(lb, 1000), "near")).isEqualTo(1.0);
   }
 
   @Test
   void localZoneAllDown_everythingGoesToOtherZones() {
     List<Endpoint> eps = List.of(ep("near0", "zone-a", 0, false), ep("far0", "zone-b", 0, false));
-    LoadBalancer lb = f.builder(eps).localZone("zone-a").panicThreshold(0).build();
-    lb.markDown("near0", "down");
+    LoadBalancer lb = builder(eps).localZone("zone-a").panicThreshold(0).build();
+    f.scheduler.runDue();
+    down(lb, "near0");
     assertThat(HealthFixture.spread(lb, 100)).containsEntry("far0", 100);
     assertThat(lb.health("near0")).isEqualTo(HealthStatus.UNHEALTHY);
   }
 
   @Test
   void maxInFlightPerEndpoint_skipsFullEndpoints_andRejectsWhenAllAreFull() {
-    LoadBalancer lb = f.builder(endpoints(2)).maxInFlightPerEndpoint(2).build();
+    LoadBalancer lb = builder(endpoints(2)).maxInFlightPerEndpoint(2).build();
     List<Lease> leases = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       leases.add(lb.pick());
@@ -183,7 +214,7 @@ class RoutingTest {
             NoEndpointAvailableException.class,
             e -> assertThat(e.reason()).isEqualTo(NoEndpointAvailableException.Reason.AT_CAPACITY))
         .hasMessageEndingWith(
-            "every available endpoint is at its concurrency limit of 2 calls" + " in flight");
+            "every available endpoint refused the call: at its concurrency limit of 2 calls in flight");
     assertThat(lb.tryPick(PickContext.none())).isNull();
     leases.get(0).onSuccess(1);
     assertThat(lb.pick().endpoint().id()).isEqualTo(leases.get(0).endpoint().id());
@@ -191,7 +222,7 @@ class RoutingTest {
 
   @Test
   void excludedEndpoints_areSkipped_andExcludingAllIsReported() {
-    LoadBalancer lb = f.builder(endpoints(3)).build();
+    LoadBalancer lb = builder(endpoints(3)).build();
     PickContext notE0 = PickContext.builder().exclude("e0").build();
     for (int i = 0; i < 30; i++) {
       Lease lease = lb.pick(notE0);

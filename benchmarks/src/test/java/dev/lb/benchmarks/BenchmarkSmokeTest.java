@@ -107,9 +107,20 @@ class BenchmarkSmokeTest {
   void breakerBenchmark_closedBreaker_permits(int threads) {
     BreakerBenchmark bench = new BreakerBenchmark();
     bench.setUp();
-    for (int i = 0; i < CALLS; i++) {
-      assertThat(threads == 1 ? bench.resilience4jSuccess() : bench.resilience4jSuccess2Threads())
-          .isTrue();
+    try {
+      for (int i = 0; i < CALLS; i++) {
+        assertThat(threads == 1 ? bench.resilience4jSuccess() : bench.resilience4jSuccess2Threads())
+            .isTrue();
+        assertThat(threads == 1 ? bench.lbBreakerSuccess() : bench.lbBreakerSuccess2Threads())
+            .isTrue();
+        assertThat(bench.tokenBucket()).isTrue();
+        assertThat(bench.leakyBucket()).isTrue();
+        assertThat(bench.fixedWindow()).isTrue();
+        assertThat(bench.slidingWindow()).isTrue();
+        assertThat(bench.guardedPickAndRelease().isReported()).isTrue();
+      }
+    } finally {
+      bench.tearDown();
     }
   }
 

@@ -1,6 +1,8 @@
 package dev.lb.internal;
 
 import dev.lb.Endpoint;
+import dev.lb.breaker.CircuitBreaker;
+import dev.lb.limit.RateLimiter;
 import dev.lb.strategy.LiveEndpoint;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -102,6 +104,8 @@ public final class EndpointState implements LiveEndpoint {
 
   private final MetricsClock clock;
   private final Observer observer;
+  private final @Nullable CircuitBreaker breaker;
+  private final @Nullable RateLimiter limiter;
   private volatile Endpoint endpoint;
 
   // Written only on the balancer's serialized path; read by pickers and the lease path.
@@ -153,10 +157,56 @@ public final class EndpointState implements LiveEndpoint {
   private double bytesKey = Double.NEGATIVE_INFINITY;
 
   public EndpointState(Endpoint endpoint, MetricsClock clock, Observer observer) {
+    this(endpoint, clock, observer, null, null);
+  }
+
+  public EndpointState(
+      Endpoint endpoint,
+      MetricsClock clock,
+      Observer observer,
+      @Nullable CircuitBreaker breaker,
+      @Nullable RateLimiter limiter) {
     this.endpoint = endpoint;
     this.clock = clock;
     this.observer = observer;
+    this.breaker = breaker;
+    this.limiter = limiter;
     this.effectiveWeight = endpoint.weight();
+  }
+
+  /** The endpoint's circuit breaker, or null if the balancer has none. */
+  public @Nullable CircuitBreaker breaker() {
+    return breaker;
+  }
+
+  /** The endpoint's rate limiter, or null if the balancer has none. */
+  public @Nullable RateLimiter limiter() {
+    return limiter;
+  }
+
+  /**
+   * Admits one call: under the concurrency limit, then permitted by the breaker (a half-open
+   * breaker admits only its probes), then by the rate limiter. Everything taken is given back when
+   * a later step refuses, except a rate limiter's permit, which is why the limiter is asked last.
+   */
+  public boolean tryAdmit(int maxInFlight) {
+    if (!tryAcquire(maxInFlight)) {
+      return false;
+    }
+    CircuitBreaker b = breaker;
+    if (b != null && !b.tryAcquirePermission()) {
+      release();
+      return false;
+    }
+    RateLimiter l = limiter;
+    if (l != null && !l.tryAcquire()) {
+      if (b != null) {
+        b.releasePermission();
+      }
+      release();
+      return false;
+    }
+    return true;
   }
 
   /** The status bits; 0 means healthy and active. */
@@ -273,6 +323,10 @@ public final class EndpointState implements LiveEndpoint {
    */
   public void onSuccess(long latencyNanos, long bytes) {
     SUCCESSES.getAndAdd(this, 1L);
+    CircuitBreaker b = breaker;
+    if (b != null) {
+      b.onSuccess(Math.max(0, latencyNanos));
+    }
     if ((int) FAILURE_STREAK.getOpaque(this) != 0) {
       FAILURE_STREAK.setOpaque(this, 0);
     }
@@ -288,6 +342,10 @@ public final class EndpointState implements LiveEndpoint {
     if (cause != null) {
       lastFailure = cause;
     }
+    CircuitBreaker b = breaker;
+    if (b != null) {
+      b.onFailure(Math.max(0, latencyNanos), cause);
+    }
     int streak = (int) FAILURE_STREAK.getAndAdd(this, 1) + 1;
     if (streak == failureStreakLimit) {
       observer.onFailureStreak(this);
@@ -301,6 +359,10 @@ public final class EndpointState implements LiveEndpoint {
   /** Records a call abandoned before it had an outcome: it only stops being in flight. */
   public void onCancel() {
     CANCELS.getAndAdd(this, 1L);
+    CircuitBreaker b = breaker;
+    if (b != null) {
+      b.releasePermission();
+    }
     release();
   }
 

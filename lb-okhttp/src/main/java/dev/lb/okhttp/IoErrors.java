@@ -1,5 +1,6 @@
 package dev.lb.okhttp;
 
+import dev.lb.retry.FailureKind;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
@@ -12,10 +13,13 @@ import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
- * Sorts an attempt's I/O error into what the retry rules need to know: did it fail before the
- * request left (so any method may go to another endpoint), did it time out, or something else.
+ * Sorts an attempt's I/O error into what the failure classifier and the retry rules need to know:
+ * did it fail before the request left (so any method may go to another endpoint), did it time out,
+ * or something else.
  */
 final class IoErrors {
+  private static final String STREAM_RESET = "okhttp3.internal.http2.StreamResetException";
+
   private IoErrors() {}
 
   /** What kind of error an attempt failed with. */
@@ -50,5 +54,33 @@ final class IoErrors {
       return Kind.TIMEOUT; // okio's Timeout and OkHttp's call timeout
     }
     return Kind.OTHER;
+  }
+
+  /**
+   * Maps an attempt's I/O error onto lb-core's retry vocabulary.
+   *
+   * <ul>
+   *   <li>{@link Kind#CONNECT} (refused, unreachable, connect timeout, TLS handshake): nothing was
+   *       sent, {@link FailureKind#CONNECT_FAILED}.
+   *   <li>An HTTP/2 {@code REFUSED_STREAM} reset: the server says it did not process the stream,
+   *       {@link FailureKind#REFUSED_UNPROCESSED}. OkHttp surfaces it as {@code
+   *       okhttp3.internal.http2.StreamResetException}, whose message names the HTTP/2 error code;
+   *       the class's module does not export that package, so the class and message are matched by
+   *       name.
+   *   <li>{@link Kind#TIMEOUT}: {@link FailureKind#TIMEOUT}.
+   *   <li>Anything else after the request may have left (reset, unexpected end of stream, protocol
+   *       error) is also {@link FailureKind#TIMEOUT}: like a timeout, the request was sent and its
+   *       answer never came, so the server may have processed it. lb-core has no kind of its own
+   *       for "answer lost"; {@code TIMEOUT} carries exactly the rule wanted (retry only if
+   *       idempotent or opted in), where {@link FailureKind#OTHER} would never retry a GET that
+   *       lost its connection to a crashed server.
+   * </ul>
+   */
+  static FailureKind retryKind(IOException e) {
+    if (e.getClass().getName().equals(STREAM_RESET)
+        && "stream was reset: REFUSED_STREAM".equals(e.getMessage())) {
+      return FailureKind.REFUSED_UNPROCESSED;
+    }
+    return kind(e) == Kind.CONNECT ? FailureKind.CONNECT_FAILED : FailureKind.TIMEOUT;
   }
 }

@@ -6,12 +6,18 @@ import dev.lb.LoadBalancer;
 import dev.lb.NoEndpointAvailableException;
 import dev.lb.PickContext;
 import dev.lb.Ticker;
+import dev.lb.retry.FailureKind;
+import dev.lb.retry.RetryCall;
+import dev.lb.retry.RetryDecision;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.X509TrustManager;
 import okhttp3.Call;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
@@ -42,13 +48,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each attempt is its own lease on its own endpoint; a retry goes to an endpoint this call has
  * not tried yet (through {@link PickContext#excludedIds()}), and when none is left the last outcome
- * stands. A failure before the request was sent (refused connection, TLS handshake failure) moves
- * on for any method; timeouts, other I/O errors and 502/503/504 responses move on only for
- * idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS, TRACE) unless {@link
- * Service.Builder#retryNonIdempotent} is set; a one-shot request body is never sent twice; every
- * retry must fit the service's retry budget and {@link Service.Builder#maxAttempts}. When no retry
- * is allowed the last outcome is the call's: the error is thrown, or the last response (a 503, say)
- * returned. A cancelled call stops at once and reports its lease as cancelled.
+ * stands. Whether to retry is lb-core's {@link dev.lb.retry.RetryPolicy}, the service's {@link
+ * Service#retryPolicy()}: a failure before the request was sent (refused connection, TLS handshake
+ * failure, HTTP/2 {@code REFUSED_STREAM}) moves on for any method; timeouts, lost answers and
+ * 502/503/504 responses move on only for idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS,
+ * TRACE) unless {@link Service.Builder#retryNonIdempotent} is set; every retry must fit {@link
+ * Service.Builder#maxAttempts} and the service's {@link dev.lb.retry.RetryBudget}, and waits the
+ * policy's {@link dev.lb.retry.Backoff} first. {@link Service} has the mapping table. A one-shot
+ * request body is never sent twice. When no retry is allowed the last outcome is the call's: the
+ * error is thrown, or the last response (a 503, say) returned. A cancelled call stops at once,
+ * during an attempt or its backoff, and reports its lease as cancelled.
  *
  * <h2>What a lease is told</h2>
  *
@@ -71,6 +80,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class LoadBalancingInterceptor implements Interceptor {
   private static final Logger LOG = LoggerFactory.getLogger(LoadBalancingInterceptor.class);
+  private static final Set<String> IDEMPOTENT =
+      Set.of("GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE");
 
   private final Map<String, Service> services;
   private final RandomGenerator random;
@@ -142,24 +153,18 @@ public final class LoadBalancingInterceptor implements Interceptor {
     Call call = chain.call();
     String key = service.keyExtractor().extract(original);
     LoadBalancer balancer = service.targetFor(original).choose(key, random);
-    StickTable table = key == null ? null : service.stickTable();
-    String stuck = table == null || key == null ? null : table.endpointFor(balancer.name(), key);
-    PickContext keyed = key == null ? PickContext.none() : PickContext.ofKey(key);
-    PickContext context =
-        stuck == null
-            ? keyed
-            : keyed.toBuilder().attribute(StickyStrategy.PREFERRED_ENDPOINT, stuck).build();
+    PickContext context = key == null ? PickContext.none() : PickContext.ofKey(key);
     RequestBody body = original.body();
     TrackingRequestBody tracked = body == null ? null : new TrackingRequestBody(body);
-    boolean idempotent = RetryDecider.isIdempotent(original.method());
-    RetryDecider retry = service.retry();
+    RetryCall retry = service.retryPolicy().newCall(isIdempotent(original.method()));
     FailureClassifier classifier = service.failureClassifier();
     Chain attemptChain = configure(chain, service);
     Ticker ticker = balancer.ticker();
-    retry.onCall();
     Lease lease = pick(balancer, context, service);
-    for (int attempt = 1; ; attempt++) {
+    while (true) {
       Endpoint endpoint = lease.endpoint();
+      retry.onAttempt(endpoint.id());
+      int attempt = retry.attempts();
       long start = ticker.read();
       Response response;
       try {
@@ -176,14 +181,17 @@ public final class LoadBalancingInterceptor implements Interceptor {
         } else {
           lease.onCancel();
         }
-        boolean sent = IoErrors.kind(e) != IoErrors.Kind.CONNECT;
-        Lease next = null;
-        if (retry.shouldRetry(attempt, sent, idempotent, oneShotBodyWritten(tracked))) {
-          keyed = excluding(keyed, endpoint);
-          next = nextAttempt(balancer, keyed, call);
-        }
-        logAttempt(service, attempt, original, endpoint, failureText(e, next != null), latency);
+        Verdict verdict = decide(retry, IoErrors.retryKind(e), tracked, balancer);
+        Lease next = nextAttempt(verdict, balancer, retry, context, call, service);
+        logAttempt(
+            service,
+            attempt,
+            original,
+            endpoint,
+            e.getClass().getSimpleName() + ": " + e.getMessage() + ", " + verdict.text(next),
+            latency);
         if (next == null) {
+          throwIfCanceled(call);
           throw e;
         }
         lease = next;
@@ -198,25 +206,32 @@ public final class LoadBalancingInterceptor implements Interceptor {
       if (failure) {
         lease.onFailure(latency, new StatusFailure(code, endpoint.address()));
       }
-      Lease next = null;
-      if (retry.isRetryableStatus(code)
-          && retry.shouldRetry(attempt, true, idempotent, oneShotBodyWritten(tracked))) {
-        keyed = excluding(keyed, endpoint);
-        next = nextAttempt(balancer, keyed, call);
+      if (service.isRetryableStatus(code)) {
+        Verdict verdict = decide(retry, FailureKind.UNAVAILABLE, tracked, balancer);
+        Lease next = nextAttempt(verdict, balancer, retry, context, call, service);
+        logAttempt(
+            service,
+            attempt,
+            original,
+            endpoint,
+            "HTTP " + code + ", " + verdict.text(next),
+            latency);
+        if (next != null) {
+          lease.onSuccess(latency); // ignored if reported as a failure above
+          response.close();
+          lease = next;
+          continue;
+        }
+        if (call.isCanceled()) {
+          response.close();
+          lease.onCancel(); // ignored if reported as a failure above
+          throwIfCanceled(call);
+        }
+      } else {
+        logAttempt(service, attempt, original, endpoint, "HTTP " + code, latency);
       }
-      if (next != null) {
-        lease.onSuccess(latency); // ignored if reported as a failure above
-        response.close();
-        logAttempt(service, attempt, original, endpoint, "HTTP " + code + ", retrying", latency);
-        lease = next;
-        continue;
-      }
-      logAttempt(service, attempt, original, endpoint, "HTTP " + code, latency);
       if (failure) {
         return response;
-      }
-      if (table != null && key != null) {
-        table.remember(balancer.name(), key, endpoint.id());
       }
       if (response.body().contentLength() == 0) {
         lease.onSuccess(latency, 0);
@@ -229,8 +244,83 @@ public final class LoadBalancingInterceptor implements Interceptor {
     }
   }
 
-  private static boolean oneShotBodyWritten(@Nullable TrackingRequestBody body) {
-    return body != null && body.oneShotBodyWritten();
+  static boolean isIdempotent(String method) {
+    return IDEMPOTENT.contains(method);
+  }
+
+  /**
+   * Decides whether a failed attempt is retried. Two cases are ruled out before lb-core's policy is
+   * asked, so that they do not spend the budget: a one-shot body that started to be written cannot
+   * be sent again, and a call that tried every member of its group has nowhere to go. Then the
+   * policy decides from the failure kind, the attempts left and the budget, which it draws from
+   * only when it grants the retry.
+   */
+  private static Verdict decide(
+      RetryCall retry,
+      FailureKind kind,
+      @Nullable TrackingRequestBody body,
+      LoadBalancer balancer) {
+    if (body != null && body.oneShotBodyWritten()) {
+      return Verdict.giveUp("one-shot body already sent");
+    }
+    if (retry.triedEndpointIds().size() >= balancer.endpoints().size()) {
+      return Verdict.giveUp("every endpoint tried");
+    }
+    RetryDecision decision = retry.onFailure(kind);
+    return decision.shouldRetry()
+        ? new Verdict(null, decision.delayNanos())
+        : Verdict.giveUp(kind + ": " + decision.outcome());
+  }
+
+  /**
+   * For a granted retry, waits out its backoff, then picks among the endpoints this call has not
+   * tried (lb-core's {@link PickContext#excludedIds()}). Returns null if the retry was not granted,
+   * no untried endpoint can take it, or the call was cancelled: then the last outcome stands.
+   */
+  private static @Nullable Lease nextAttempt(
+      Verdict verdict,
+      LoadBalancer balancer,
+      RetryCall retry,
+      PickContext context,
+      Call call,
+      Service service)
+      throws IOException {
+    if (verdict.whyNot() != null) {
+      return null;
+    }
+    if (verdict.delayNanos() > 0) {
+      service.sleeper().sleep(verdict.delayNanos(), call);
+    }
+    if (call.isCanceled()) {
+      return null;
+    }
+    PickContext.Builder excluding = context.toBuilder();
+    for (String id : retry.triedEndpointIds()) {
+      excluding.exclude(id);
+    }
+    return balancer.tryPick(excluding.build());
+  }
+
+  /** A retry decision: granted after a delay ({@code whyNot} null), or refused and why. */
+  private record Verdict(@Nullable String whyNot, long delayNanos) {
+    static Verdict giveUp(String why) {
+      return new Verdict(why, 0);
+    }
+
+    String text(@Nullable Lease next) {
+      if (whyNot != null) {
+        return "giving up (" + whyNot + ")";
+      }
+      return next == null
+          ? "giving up (no untried endpoint can take it)"
+          : "retrying on " + next.endpoint().id() + " after " + delayNanos / 1_000_000 + " ms";
+    }
+  }
+
+  private static void throwIfCanceled(Call call) throws IOException {
+    if (call.isCanceled()) {
+      throw new IOException("Canceled");
+    }
   }
 
   /**
@@ -249,19 +339,6 @@ public final class LoadBalancingInterceptor implements Interceptor {
     }
   }
 
-  /**
-   * Picks a retry's endpoint among those this call has not tried (lb-core's {@link
-   * PickContext#excludedIds()}), or returns null if there is none or the call was cancelled: then
-   * the last outcome stands.
-   */
-  private static @Nullable Lease nextAttempt(LoadBalancer balancer, PickContext tried, Call call) {
-    return call.isCanceled() ? null : balancer.tryPick(tried);
-  }
-
-  private static PickContext excluding(PickContext context, Endpoint endpoint) {
-    return context.toBuilder().exclude(endpoint.id()).build();
-  }
-
   private static Chain configure(Chain chain, Service service) {
     Chain c = chain;
     long timeoutNanos = service.attemptTimeoutNanos();
@@ -275,6 +352,11 @@ public final class LoadBalancingInterceptor implements Interceptor {
     String tlsName = service.tlsHostname();
     if (tlsName != null) {
       c = c.withHostnameVerifier(new ServiceNameVerifier(tlsName, chain.getHostnameVerifier()));
+      SSLSocketFactory tls = chain.getSslSocketFactoryOrNull();
+      X509TrustManager trust = chain.getX509TrustManagerOrNull();
+      if (tls != null && trust != null && SniSocketFactory.isSniName(tlsName)) {
+        c = c.withSslSocketFactory(new SniSocketFactory(tls, tlsName), trust);
+      }
     }
     return c;
   }
@@ -292,13 +374,6 @@ public final class LoadBalancingInterceptor implements Interceptor {
       rewritten.method(original.method(), body);
     }
     return rewritten.build();
-  }
-
-  private static String failureText(IOException e, boolean retrying) {
-    return e.getClass().getSimpleName()
-        + ": "
-        + e.getMessage()
-        + (retrying ? ", retrying" : ", giving up");
   }
 
   private static void logAttempt(

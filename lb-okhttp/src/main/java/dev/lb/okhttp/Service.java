@@ -3,7 +3,13 @@ package dev.lb.okhttp;
 import dev.lb.Endpoint;
 import dev.lb.LoadBalancer;
 import dev.lb.Ticker;
+import dev.lb.hash.HashStrategies;
+import dev.lb.retry.Backoff;
+import dev.lb.retry.FailureKind;
+import dev.lb.retry.RetryBudget;
+import dev.lb.retry.RetryPolicy;
 import dev.lb.strategy.Strategies;
+import dev.lb.strategy.Strategy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -28,8 +34,46 @@ import org.jspecify.annotations.Nullable;
  *     .build();
  * }</pre>
  *
- * <p>Immutable configuration plus the service's live retry budget and stick table; thread-safe,
- * shared by every call to the service.
+ * <h2>Retries</h2>
+ *
+ * <p>Retries are decided by lb-core's {@link RetryPolicy} ({@link #retryPolicy()}): at most {@link
+ * Builder#maxAttempts} attempts, each retry on an endpoint the call has not tried, after the
+ * policy's {@link Backoff} (by default lb-core's: full jitter, 25 ms base, 250 ms cap), and only
+ * while the {@link RetryBudget} has a retry to spare. OkHttp's outcomes are mapped onto {@link
+ * FailureKind}s:
+ *
+ * <table class="striped">
+ *   <caption>How an attempt's outcome becomes a failure kind</caption>
+ *   <tr><th>outcome</th><th>kind</th><th>retried for</th></tr>
+ *   <tr><td>refused, unreachable, connect timeout, TLS handshake failure</td>
+ *       <td>{@link FailureKind#CONNECT_FAILED CONNECT_FAILED}</td><td>every method</td></tr>
+ *   <tr><td>HTTP/2 {@code REFUSED_STREAM}</td>
+ *       <td>{@link FailureKind#REFUSED_UNPROCESSED REFUSED_UNPROCESSED}</td><td>every method</td></tr>
+ *   <tr><td>read or write timeout; any other I/O error once the request may have left (reset,
+ *       unexpected end of stream): the answer was lost</td>
+ *       <td>{@link FailureKind#TIMEOUT TIMEOUT}</td><td>idempotent methods, or all with {@link
+ *       Builder#retryNonIdempotent}</td></tr>
+ *   <tr><td>a {@link Builder#retryStatuses retry status} (502, 503, 504)</td>
+ *       <td>{@link FailureKind#UNAVAILABLE UNAVAILABLE}</td><td>idempotent methods, or all with
+ *       {@link Builder#retryNonIdempotent}</td></tr>
+ * </table>
+ *
+ * <p>Idempotent methods are GET, HEAD, PUT, DELETE, OPTIONS and TRACE. Whatever the kind, a
+ * one-shot request body that started to be written is never sent again, and a call that has tried
+ * every member of its group stops there.
+ *
+ * <p>Each service has a budget of its own by default (Finagle's defaults, 20 % of the calls of the
+ * last 10 s plus 10 retries per second, on the service's {@link Builder#ticker ticker}); pass one
+ * {@link RetryBudget} to several services with {@link Builder#retryBudget} to bound a whole
+ * client's retries together. {@link #retryBudget()} exposes it for stats ({@link
+ * RetryBudget#remaining()}, {@link RetryBudget#refusedCount()}).
+ *
+ * <p>The backoff is waited out on the thread that runs the call (the caller's for {@code
+ * execute()}, a dispatcher thread for {@code enqueue()}), holding no lease and no connection; a
+ * cancel or the call timeout ends it within 10 ms.
+ *
+ * <p>Immutable configuration plus the live retry budget; thread-safe, shared by every call to the
+ * service.
  */
 public final class Service {
   private final String host;
@@ -40,10 +84,11 @@ public final class Service {
   private final KeyExtractor keyExtractor;
   private final FailureClassifier failureClassifier;
   private final long attemptTimeoutNanos;
-  private final RetryDecider retry;
-  private final @Nullable StickTable stickTable;
+  private final RetryPolicy retryPolicy;
+  private final boolean[] retryStatuses;
+  private final Sleeper sleeper;
 
-  private Service(Builder b, TrafficSplit defaultTarget) {
+  private Service(Builder b, TrafficSplit defaultTarget, RetryPolicy retryPolicy) {
     this.host = b.host;
     this.routes = List.copyOf(b.routes);
     this.defaultTarget = defaultTarget;
@@ -52,16 +97,9 @@ public final class Service {
     this.keyExtractor = b.keyExtractor;
     this.failureClassifier = b.failureClassifier;
     this.attemptTimeoutNanos = b.attemptTimeoutNanos;
-    this.retry =
-        new RetryDecider(
-            b.maxAttempts,
-            b.retryNonIdempotent,
-            b.retryStatuses,
-            new RetryBudget(b.percentCanRetry, b.minRetriesPerSecond, b.budgetTtlNanos, b.ticker));
-    this.stickTable =
-        b.stickTableSize > 0
-            ? new StickTable(b.stickTableSize, b.stickTableIdleNanos, b.ticker)
-            : null;
+    this.retryPolicy = retryPolicy;
+    this.retryStatuses = b.retryStatuses.clone();
+    this.sleeper = b.sleeper;
   }
 
   /**
@@ -155,12 +193,32 @@ public final class Service {
     return attemptTimeoutNanos;
   }
 
-  RetryDecider retry() {
-    return retry;
+  /**
+   * The retry policy every call to this service follows: attempts, backoff, budget and whether
+   * non-idempotent requests may be retried.
+   *
+   * @return the policy, immutable but for its budget's live balance
+   */
+  public RetryPolicy retryPolicy() {
+    return retryPolicy;
   }
 
-  @Nullable StickTable stickTable() {
-    return stickTable;
+  /**
+   * The budget this service's retries draw from, for stats: {@link RetryBudget#remaining()} and
+   * {@link RetryBudget#refusedCount()}. Shared with other services if it was given to them too.
+   *
+   * @return the policy's budget
+   */
+  public RetryBudget retryBudget() {
+    return retryPolicy.budget();
+  }
+
+  boolean isRetryableStatus(int code) {
+    return code >= 0 && code < retryStatuses.length && retryStatuses[code];
+  }
+
+  Sleeper sleeper() {
+    return sleeper;
   }
 
   @Override
@@ -182,12 +240,14 @@ public final class Service {
     private int maxAttempts = 3;
     private boolean retryNonIdempotent;
     private boolean[] retryStatuses = statusTable(502, 503, 504);
-    private double percentCanRetry = 0.2;
-    private int minRetriesPerSecond = 10;
-    private long budgetTtlNanos = Duration.ofSeconds(10).toNanos();
+    private @Nullable Backoff backoff;
+    private @Nullable RetryBudget retryBudget;
+    private @Nullable Strategy endpointsStrategy;
+    private List<Endpoint> endpoints = List.of();
     private long stickTableSize;
     private long stickTableIdleNanos;
     private Ticker ticker = Ticker.systemTicker();
+    private Sleeper sleeper = Sleeper.REAL;
 
     private Builder(String host) {
       this.host = host;
@@ -214,6 +274,8 @@ public final class Service {
      */
     public Builder defaultTarget(@Nullable TrafficSplit target) {
       this.defaultTarget = Options.notNull(target, "default target");
+      this.endpointsStrategy = null;
+      this.endpoints = List.of();
       return this;
     }
 
@@ -229,8 +291,11 @@ public final class Service {
     }
 
     /**
-     * Sets the default target to a new balancer over {@code endpoints} that picks with the strategy
-     * named {@code strategy} (see {@link Strategies#names()}), named after the service.
+     * Sets the default target to a new balancer over {@code endpoints}, named after the service,
+     * that picks with the strategy named {@code strategy} (see {@link Strategies#names()}) and runs
+     * on this builder's {@link #ticker}. With a {@link #stickTable}, the strategy only places each
+     * session's first call. The balancer is built by {@link #build()}; it replaces an earlier
+     * {@link #defaultTarget}, and a later one replaces it.
      *
      * @param strategy a strategy name such as {@code round_robin} or {@code p2c}
      * @param endpoints the service's endpoints; must not be empty
@@ -244,13 +309,10 @@ public final class Service {
         throw new IllegalArgumentException(
             "endpoints of service '" + host + "' must not be empty but was []");
       }
-      LoadBalancer balancer =
-          LoadBalancer.builder()
-              .name(host)
-              .strategy(Strategies.byName(Options.notNull(strategy, "strategy")))
-              .endpoints(list)
-              .build();
-      return defaultTarget(balancer);
+      this.endpointsStrategy = Strategies.byName(Options.notNull(strategy, "strategy"));
+      this.endpoints = List.copyOf(list);
+      this.defaultTarget = null;
+      return this;
     }
 
     /**
@@ -275,6 +337,11 @@ public final class Service {
      * Verifies every endpoint's TLS certificate against this one name, instead of against each
      * endpoint's own host (the default). Use it when endpoints are addressed by IP but present a
      * certificate for the service's name.
+     *
+     * <p>The name is also sent as the TLS handshake's SNI server name (unless it is an IP address),
+     * so that a server that picks its certificate by SNI presents the service's. That needs the
+     * client's TLS socket factory and trust manager, which OkHttp has unless the client was given a
+     * socket factory without a trust manager; then no SNI is sent.
      *
      * @param name the name the certificates must be valid for, such as {@code users.internal}
      * @return this builder
@@ -335,19 +402,24 @@ public final class Service {
      * Sets how many attempts a call may make in all, the first included. Default 3; 1 turns retries
      * off.
      *
-     * @param attempts at least 1
+     * @param attempts 1 to {@value RetryPolicy#MAX_ATTEMPTS}
      * @return this builder
-     * @throws IllegalArgumentException if {@code attempts} is not positive
+     * @throws IllegalArgumentException if {@code attempts} is out of range
      */
     public Builder maxAttempts(int attempts) {
-      this.maxAttempts = Options.positive(attempts, "max attempts");
+      if (attempts < 1 || attempts > RetryPolicy.MAX_ATTEMPTS) {
+        throw new IllegalArgumentException(
+            "max attempts must be in 1.." + RetryPolicy.MAX_ATTEMPTS + " but was " + attempts);
+      }
+      this.maxAttempts = attempts;
       return this;
     }
 
     /**
-     * Lets timeouts, I/O errors and retryable statuses be retried for non-idempotent methods (POST,
-     * PATCH) too. Off by default: such a request may have taken effect. A one-shot body is never
-     * sent twice either way.
+     * Lets timeouts, lost answers and retry statuses ({@link FailureKind#TIMEOUT}, {@link
+     * FailureKind#UNAVAILABLE}) be retried for non-idempotent methods (POST, PATCH) too. Off by
+     * default: such a request may have taken effect. A one-shot body is never sent twice either
+     * way.
      *
      * @param retry true to retry every method
      * @return this builder
@@ -358,7 +430,8 @@ public final class Service {
     }
 
     /**
-     * Sets the response statuses that are retried on another endpoint. Default 502, 503, 504.
+     * Sets the response statuses that are retried on another endpoint, as {@link
+     * FailureKind#UNAVAILABLE}. Default 502, 503, 504.
      *
      * @param codes status codes in 100..599; none turns status retries off
      * @return this builder
@@ -373,39 +446,45 @@ public final class Service {
     }
 
     /**
-     * Sets the retry budget: retries may add at most {@code percentCanRetry} of the calls made in
-     * the last {@code ttl}, plus a reserve of {@code minRetriesPerSecond}. Defaults (Finagle's):
-     * 0.2, 10, 10 seconds.
+     * Sets the wait before each retry. Default: lb-core's {@link RetryPolicy} default, full jitter
+     * with a 25 ms base and a 250 ms cap; {@link Backoff#none()} retries at once.
      *
-     * @param percentCanRetry retries allowed per call, from 0 to 1000 (0.2 is 20%)
-     * @param minRetriesPerSecond retries always allowed per second, 0 or more
-     * @param ttl how long a call's deposit lasts; positive
+     * @param backoff the backoff; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if a value is out of range
+     * @throws IllegalArgumentException if {@code backoff} is null
      */
-    public Builder retryBudget(
-        double percentCanRetry, int minRetriesPerSecond, @Nullable Duration ttl) {
-      if (!(percentCanRetry >= 0 && percentCanRetry <= 1000)) {
-        throw new IllegalArgumentException(
-            "percent can retry must be in 0..1000 but was " + percentCanRetry);
-      }
-      if (minRetriesPerSecond < 0) {
-        throw new IllegalArgumentException(
-            "min retries per second must be 0 or more but was " + minRetriesPerSecond);
-      }
-      this.budgetTtlNanos = Options.positiveNanos(ttl, "retry budget ttl");
-      this.percentCanRetry = percentCanRetry;
-      this.minRetriesPerSecond = minRetriesPerSecond;
+    public Builder backoff(@Nullable Backoff backoff) {
+      this.backoff = Options.notNull(backoff, "backoff");
       return this;
     }
 
     /**
-     * Keeps a stick table: after a successful call, the endpoint that served the call's affinity
-     * key is remembered (per balancer), and the key's next calls go back to it while it is a
-     * member. Needs a {@link #keyExtractor}, and balancers whose strategy is a {@link
-     * StickyStrategy}.
+     * Sets the budget that retries draw from. By default each service gets a budget of its own with
+     * Finagle's defaults on this builder's {@link #ticker}; give several services one budget to
+     * bound a whole client's retries together, or {@link RetryBudget#unlimited()} to rely on {@link
+     * #maxAttempts} alone.
      *
-     * @param maximumSize the most keys to remember; older, rarely used ones are evicted first
+     * @param budget the budget; must not be null
+     * @return this builder
+     * @throws IllegalArgumentException if {@code budget} is null
+     */
+    public Builder retryBudget(@Nullable RetryBudget budget) {
+      this.retryBudget = Options.notNull(budget, "retry budget");
+      return this;
+    }
+
+    /**
+     * Makes the balancer that {@link #endpoints} builds keep sticky sessions: a key's first call is
+     * placed by the named strategy and the key then sticks to that endpoint, remembered in a
+     * Caffeine-backed table ({@link StickTables#caffeine}) on this builder's {@link #ticker}, until
+     * the endpoint leaves, is ejected or otherwise cannot take calls, or the key is idle for {@code
+     * idleExpiry}; then it is placed again and sticks to its new endpoint. This is lb-core's {@link
+     * HashStrategies#sticky(Strategy, dev.lb.hash.StickTable)}; a failed-over retry re-sticks the
+     * key too. Needs a {@link #keyExtractor}. For balancers built elsewhere, build them with {@code
+     * HashStrategies.sticky(placement, StickTables.caffeine(...))}.
+     *
+     * @param maximumSize the most keys to remember; rarely and not recently used ones are evicted
+     *     first
      * @param idleExpiry how long a key is remembered after its last use; positive
      * @return this builder
      * @throws IllegalArgumentException if {@code maximumSize} is not positive or {@code idleExpiry}
@@ -422,8 +501,9 @@ public final class Service {
     }
 
     /**
-     * Sets the clock of the retry budget and the stick table. The system ticker by default; tests
-     * pass a fake one. Attempt latencies are timed with each balancer's own ticker.
+     * Sets the clock of the default retry budget, the stick table and the balancer that {@link
+     * #endpoints} builds. The system ticker by default; tests pass a fake one. Attempt latencies
+     * are timed with each balancer's own ticker.
      *
      * @param ticker the clock; must not be null
      * @return this builder
@@ -434,15 +514,51 @@ public final class Service {
       return this;
     }
 
+    /** Replaces the real backoff wait; for tests, which record waits instead of sleeping. */
+    Builder sleeper(Sleeper sleeper) {
+      this.sleeper = sleeper;
+      return this;
+    }
+
     /**
      * Returns the service.
      *
      * @return a new service with the settings of this builder
      * @throws IllegalArgumentException if no default target was set, or a stick table is configured
-     *     without a key extractor or over a balancer whose strategy is not a {@link StickyStrategy}
+     *     without a key extractor or without {@link #endpoints} to build its balancer
      */
     public Service build() {
+      if (stickTableSize > 0) {
+        if (!hasKeyExtractor) {
+          throw new IllegalArgumentException(
+              "service '" + host + "' has a stick table but no key extractor");
+        }
+        if (endpointsStrategy == null) {
+          throw new IllegalArgumentException(
+              "service '"
+                  + host
+                  + "' has a stick table, which applies to the balancer that endpoints(...)"
+                  + " builds, but its default target was set otherwise; build that balancer with"
+                  + " HashStrategies.sticky(placement, StickTables.caffeine(...)) instead");
+        }
+      }
       TrafficSplit target = defaultTarget;
+      Strategy strategy = endpointsStrategy;
+      if (strategy != null) {
+        if (stickTableSize > 0) {
+          strategy =
+              HashStrategies.sticky(
+                  strategy, new CaffeineStickTable(stickTableSize, stickTableIdleNanos, ticker));
+        }
+        target =
+            TrafficSplit.of(
+                LoadBalancer.builder()
+                    .name(host)
+                    .strategy(strategy)
+                    .ticker(ticker)
+                    .endpoints(endpoints)
+                    .build());
+      }
       if (target == null) {
         throw new IllegalArgumentException(
             "service '"
@@ -450,26 +566,16 @@ public final class Service {
                 + "' needs a default target for requests that match no route"
                 + " (defaultTarget or endpoints)");
       }
-      Service service = new Service(this, target);
-      if (stickTableSize > 0) {
-        if (!hasKeyExtractor) {
-          throw new IllegalArgumentException(
-              "service '" + host + "' has a stick table but no key extractor");
-        }
-        for (LoadBalancer b : service.balancers()) {
-          if (!(b.strategy() instanceof StickyStrategy)) {
-            throw new IllegalArgumentException(
-                "service '"
-                    + host
-                    + "' has a stick table, so balancer '"
-                    + b.name()
-                    + "' must pick with StickyStrategy.wrap(...) but its strategy is '"
-                    + b.strategy().name()
-                    + "'");
-          }
-        }
+      RetryPolicy.Builder policy =
+          RetryPolicy.builder()
+              .maxAttempts(maxAttempts)
+              .retryNonIdempotent(retryNonIdempotent)
+              .budget(
+                  retryBudget != null ? retryBudget : RetryBudget.builder().ticker(ticker).build());
+      if (backoff != null) {
+        policy.backoff(backoff);
       }
-      return service;
+      return new Service(this, target, policy.build());
     }
 
     private static boolean[] statusTable(int... codes) {

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -14,6 +15,7 @@ import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
+import okhttp3.Protocol;
 
 /**
  * One real HTTP backend on 127.0.0.1 for the adapter's tests: a MockWebServer that counts the
@@ -30,6 +32,9 @@ final class Backend implements AutoCloseable {
   private final int port;
   private volatile javax.net.ssl.@org.jspecify.annotations.Nullable SSLSocketFactory
       sslSocketFactory;
+  private volatile boolean h2PriorKnowledge;
+  private volatile List<String> serverNames = List.of();
+  private volatile @org.jspecify.annotations.Nullable MockResponse peeked;
 
   private Backend(String name) throws IOException {
     this.name = name;
@@ -62,6 +67,7 @@ final class Backend implements AutoCloseable {
           @Override
           public MockResponse dispatch(RecordedRequest request) {
             requests.incrementAndGet();
+            serverNames = List.copyOf(request.getHandshakeServerNames());
             byMethod
                 .computeIfAbsent(request.getMethod(), m -> new AtomicInteger())
                 .incrementAndGet();
@@ -70,11 +76,20 @@ final class Backend implements AutoCloseable {
                 .incrementAndGet();
             return behaviour.apply(request);
           }
+
+          @Override
+          public MockResponse peek() {
+            MockResponse p = peeked;
+            return p != null ? p : super.peek();
+          }
         });
     s.setServerSocketFactory(new NoDelayServerSocketFactory());
     javax.net.ssl.SSLSocketFactory ssl = sslSocketFactory;
     if (ssl != null) {
       s.useHttps(ssl);
+    }
+    if (h2PriorKnowledge) {
+      s.setProtocols(List.of(Protocol.H2_PRIOR_KNOWLEDGE));
     }
     s.start(loopback(), onPort);
     return s;
@@ -85,6 +100,21 @@ final class Backend implements AutoCloseable {
     server.close();
     this.sslSocketFactory = factory;
     server = newServer(port);
+  }
+
+  /** Speaks cleartext HTTP/2 only, without upgrade (restarting on the same port). */
+  void useH2PriorKnowledge() throws IOException {
+    server.close();
+    this.h2PriorKnowledge = true;
+    server = newServer(port);
+  }
+
+  /**
+   * Sets the response MockWebServer peeks at before it reads a request; its HTTP/2 socket effects
+   * (a stream reset, say) apply to every request from then on.
+   */
+  void peekEffects(MockResponse response) {
+    this.peeked = response;
   }
 
   Backend answer(Function<RecordedRequest, MockResponse> behaviour) {
@@ -102,6 +132,11 @@ final class Backend implements AutoCloseable {
 
   int port() {
     return port;
+  }
+
+  /** The SNI server names of the TLS handshake that carried the last request. */
+  List<String> serverNames() {
+    return serverNames;
   }
 
   int requests() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lb.Endpoint;
 import dev.lb.LoadBalancer;
+import dev.lb.retry.FailureKind;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
@@ -13,10 +14,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLHandshakeException;
 import okhttp3.Request;
 import org.junit.jupiter.api.Test;
 
-/** Configuration errors and the adapter's small pure parts: keys, classification, the budget. */
+/** Configuration errors and the adapter's small pure parts: keys, classification, stick tables. */
 class ConfigurationTest {
   private static final LoadBalancer BALANCER =
       LoadBalancer.builder()
@@ -67,11 +69,15 @@ class ConfigurationTest {
     assertThatThrownBy(() -> Service.builder("users").scheme("ftp"))
         .hasMessage("scheme must be 'http' or 'https' but was 'ftp'");
     assertThatThrownBy(() -> Service.builder("users").maxAttempts(0))
-        .hasMessage("max attempts must be positive but was 0");
+        .hasMessage("max attempts must be in 1..100 but was 0");
+    assertThatThrownBy(() -> Service.builder("users").maxAttempts(101))
+        .hasMessage("max attempts must be in 1..100 but was 101");
     assertThatThrownBy(() -> Service.builder("users").retryStatuses(503, 700))
         .hasMessage("retry status must be in 100..599 but was 700");
-    assertThatThrownBy(() -> Service.builder("users").retryBudget(-0.1, 10, Duration.ofSeconds(1)))
-        .hasMessage("percent can retry must be in 0..1000 but was -0.1");
+    assertThatThrownBy(() -> Service.builder("users").retryBudget(null))
+        .hasMessage("retry budget must not be null");
+    assertThatThrownBy(() -> Service.builder("users").backoff(null))
+        .hasMessage("backoff must not be null");
     assertThatThrownBy(() -> Service.builder("users").stickTable(0, Duration.ofSeconds(1)))
         .hasMessage("stick table maximum size must be positive but was 0");
     assertThatThrownBy(() -> Service.builder("users").build())
@@ -143,39 +149,62 @@ class ConfigurationTest {
   }
 
   @Test
-  void retryBudget_allowsItsShareOfRecentCalls_andDepositsExpire() {
-    AtomicLong now = new AtomicLong();
-    RetryBudget budget = new RetryBudget(0.2, 0, Duration.ofSeconds(10).toNanos(), now::get);
-
-    for (int i = 0; i < 50; i++) {
-      budget.deposit();
-    }
-    int granted = 0;
-    while (budget.tryWithdraw()) {
-      granted++;
-    }
-    assertThat(granted).isEqualTo(10);
-
-    now.addAndGet(Duration.ofSeconds(11).toNanos());
-    assertThat(budget.tryWithdraw()).as("deposits and withdrawals expired").isFalse();
-    budget.deposit();
-    budget.deposit();
-    budget.deposit();
-    budget.deposit();
-    budget.deposit();
-    assertThat(budget.tryWithdraw()).isTrue();
-    assertThat(budget.tryWithdraw()).isFalse();
+  void retryKind_mapsOkHttpFailuresOntoCoreFailureKinds() {
+    assertThat(IoErrors.retryKind(new ConnectException("refused")))
+        .isEqualTo(FailureKind.CONNECT_FAILED);
+    assertThat(IoErrors.retryKind(new SocketTimeoutException("Connect timed out")))
+        .isEqualTo(FailureKind.CONNECT_FAILED);
+    assertThat(IoErrors.retryKind(new SSLHandshakeException("bad certificate")))
+        .isEqualTo(FailureKind.CONNECT_FAILED);
+    assertThat(IoErrors.retryKind(new SocketTimeoutException("Read timed out")))
+        .isEqualTo(FailureKind.TIMEOUT);
+    assertThat(IoErrors.retryKind(new IOException("unexpected end of stream")))
+        .as("an answer lost after sending is retried like a timeout")
+        .isEqualTo(FailureKind.TIMEOUT);
+    assertThat(IoErrors.retryKind(new IOException("stream was reset: REFUSED_STREAM")))
+        .as("only OkHttp's StreamResetException proves the stream was refused")
+        .isEqualTo(FailureKind.TIMEOUT);
   }
 
   @Test
-  void retryBudget_reserveAllowsRetriesWithoutCalls() {
+  void stickTables_caffeine_badValues_areRejectedNamingTheOption() {
+    assertThatThrownBy(() -> StickTables.caffeine(0, Duration.ofMinutes(1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("stick table maximum size must be positive but was 0");
+    assertThatThrownBy(() -> StickTables.caffeine(10, Duration.ZERO))
+        .hasMessage("stick table idle expiry must be positive but was PT0S");
+    assertThatThrownBy(() -> StickTables.caffeine(10, Duration.ofMinutes(1), null))
+        .hasMessage("ticker must not be null");
+  }
+
+  @Test
+  void caffeineStickTable_forgetsASessionIdleLongerThanTheExpiry_butEachUseRestartsIt() {
     AtomicLong now = new AtomicLong();
-    RetryBudget budget = new RetryBudget(0.0, 2, Duration.ofSeconds(5).toNanos(), now::get);
-    int granted = 0;
-    while (budget.tryWithdraw()) {
-      granted++;
+    CaffeineStickTable table =
+        new CaffeineStickTable(100, Duration.ofMinutes(1).toNanos(), now::get);
+
+    table.put(1L, "a");
+    now.addAndGet(Duration.ofSeconds(50).toNanos());
+    assertThat(table.get(1L)).isEqualTo("a");
+    now.addAndGet(Duration.ofSeconds(50).toNanos());
+    assertThat(table.get(1L)).as("the lookup 50 s ago restarted the idle time").isEqualTo("a");
+    now.addAndGet(Duration.ofSeconds(61).toNanos());
+    assertThat(table.get(1L)).as("idle for 61 s").isNull();
+
+    table.put(2L, "b");
+    table.remove(2L);
+    assertThat(table.get(2L)).isNull();
+  }
+
+  @Test
+  void caffeineStickTable_holdsAtMostItsMaximumSize() {
+    CaffeineStickTable table = new CaffeineStickTable(50, Duration.ofHours(1).toNanos(), () -> 0);
+
+    for (long session = 0; session < 1_000; session++) {
+      table.put(session * 0x9E3779B97F4A7C15L, "e" + (session % 3));
     }
-    assertThat(granted).isEqualTo(10);
+
+    assertThat(table.size()).isEqualTo(50);
   }
 
   @Test
@@ -185,8 +214,8 @@ class ConfigurationTest {
     assertThat(SplitHash.hash("user-1")).isNotEqualTo(SplitHash.hash("user-2"));
   }
 
-  /** Computed independently (a few lines of Python over the same FNV-1a + fmix64 definition). */
-  private static final String PINNED_USER_1 = "264807f9144be64f";
+  /** XXH64("user-1", seed 0x5e17), computed independently by a pure-Python XXH64. */
+  private static final String PINNED_USER_1 = "a6b7265f8ee7f518";
 
   @Test
   void trafficSplit_growingTheLastArm_onlyMovesUsersIntoIt() {

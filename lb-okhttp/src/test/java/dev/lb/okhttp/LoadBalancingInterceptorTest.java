@@ -8,6 +8,8 @@ import dev.lb.EndpointStats;
 import dev.lb.LoadBalancer;
 import dev.lb.NoEndpointAvailableException;
 import dev.lb.health.OutlierDetection;
+import dev.lb.retry.Backoff;
+import dev.lb.retry.RetryBudget;
 import dev.lb.strategy.Strategies;
 import dev.lb.strategy.Strategy;
 import java.io.IOException;
@@ -23,6 +25,7 @@ import mockwebserver3.MockResponse;
 import mockwebserver3.SocketEffect;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
@@ -246,12 +249,18 @@ class LoadBalancingInterceptorTest {
     List<Backend> servers = backends("a", "b", "c");
     servers.get(0).answer(r -> Backend.status(503));
     LoadBalancer lb = balancer("users", Strategies.roundRobin(), servers);
-    OkHttpClient c =
-        client(
-            Service.builder("users")
-                .defaultTarget(lb)
-                .retryBudget(0.1, 0, Duration.ofMinutes(1))
-                .build());
+    Service service =
+        Service.builder("users")
+            .defaultTarget(lb)
+            .retryBudget(
+                RetryBudget.builder()
+                    .percentCanRetry(0.1)
+                    .minRetriesPerSecond(0)
+                    .ttl(Duration.ofMinutes(1))
+                    .build())
+            .backoff(Backoff.none())
+            .build();
+    OkHttpClient c = client(service);
     int seen503 = 0;
 
     for (int i = 0; i < 300; i++) {
@@ -262,14 +271,160 @@ class LoadBalancingInterceptorTest {
 
     int received = servers.stream().mapToInt(Backend::requests).sum();
     int retries = received - 300;
-    assertThat(retries).as("retries sent, counted on the servers").isBetween(25, 31);
+    // 10% of 300 calls is 30 retries at most; the first retry needs 10 calls of deposits.
+    assertThat(retries).as("retries sent, counted on the servers").isBetween(25, 30);
     // Every 503 was either retried on another server or returned: a retry never goes back to a.
     assertThat(seen503)
         .as("503s the budget could not retry")
         .isEqualTo(servers.get(0).requests() - retries);
     assertThat(seen503).isPositive();
+    assertThat(service.retryBudget().refusedCount())
+        .as("the budget's own count of refused retries")
+        .isEqualTo(seen503);
+    assertThat(service.retryBudget().remaining())
+        .as("what is left is less than the deposits since a's last 503")
+        .isLessThanOrEqualTo(1);
     assertThat(stats(lb, "a").failures()).isEqualTo(servers.get(0).requests());
   }
+
+  @Test
+  void retryBudget_sharedByTwoServices_boundsTheirRetriesTogether() throws IOException {
+    List<Backend> servers = backends("a", "b");
+    servers.forEach(b -> b.answer(r -> Backend.status(503)));
+    RetryBudget shared = RetryBudget.builder().percentCanRetry(0.5).minRetriesPerSecond(0).build();
+    Service users =
+        Service.builder("users")
+            .defaultTarget(balancer("users", Strategies.roundRobin(), servers))
+            .retryBudget(shared)
+            .backoff(Backoff.none())
+            .build();
+    Service orders =
+        Service.builder("orders")
+            .defaultTarget(balancer("orders", Strategies.roundRobin(), servers))
+            .retryBudget(shared)
+            .backoff(Backoff.none())
+            .build();
+    OkHttpClient c = client(users, orders);
+
+    for (int i = 0; i < 20; i++) {
+      get(c, "http://users/");
+      get(c, "http://orders/");
+    }
+
+    int received = servers.stream().mapToInt(Backend::requests).sum();
+    // 40 calls deposit half a retry each: 20 retries in all, whichever service spends them.
+    assertThat(received - 40).as("retries of both services").isEqualTo(20);
+    assertThat(users.retryBudget()).isSameAs(orders.retryBudget()).isSameAs(shared);
+    assertThat(shared.refusedCount()).isEqualTo(20);
+  }
+
+  @Test
+  void get_retries_waitTheBackoffBetweenAttempts_andNotBeforeTheFirst() throws IOException {
+    List<Backend> servers = backends("a", "b", "c");
+    servers.forEach(b -> b.answer(r -> Backend.status(503)));
+    List<Long> waits = new CopyOnWriteArrayList<>();
+    List<Integer> asked = new CopyOnWriteArrayList<>();
+    OkHttpClient c =
+        client(
+            Service.builder("users")
+                .defaultTarget(balancer("users", Strategies.roundRobin(), servers))
+                .backoff(
+                    (retry, previous) -> {
+                      asked.add(retry);
+                      return Duration.ofMillis(40).toNanos() * retry + previous;
+                    })
+                .sleeper((nanos, call) -> waits.add(nanos))
+                .build());
+
+    assertThat(get(c, "http://users/")).startsWith("503");
+
+    assertThat(asked).as("the backoff is asked once per retry").containsExactly(1, 2);
+    assertThat(waits)
+        .as("waits before the 2nd and 3rd attempts")
+        .containsExactly(40_000_000L, 120_000_000L);
+    assertThat(servers.stream().mapToInt(Backend::requests).sum()).isEqualTo(3);
+  }
+
+  @Test
+  void cancel_duringTheBackoff_endsTheCallAndMakesNoFurtherAttempt() throws Exception {
+    List<Backend> servers = backends("a", "b");
+    servers.forEach(b -> b.answer(r -> Backend.status(503)));
+    CountDownLatch inBackoff = new CountDownLatch(1);
+    LoadBalancer lb = balancer("users", Strategies.roundRobin(), servers);
+    OkHttpClient c =
+        client(
+            Service.builder("users")
+                .defaultTarget(lb)
+                .backoff(Backoff.fixed(Duration.ofSeconds(30)))
+                .sleeper(
+                    (nanos, call) -> {
+                      inBackoff.countDown();
+                      Sleeper.REAL.sleep(nanos, call);
+                    })
+                .build());
+    okhttp3.Call call = c.newCall(new Request.Builder().url("http://users/").build());
+    List<Throwable> thrown = new CopyOnWriteArrayList<>();
+    CountDownLatch finished = new CountDownLatch(1);
+    Thread caller =
+        new Thread(
+            () -> {
+              try {
+                call.execute().close();
+              } catch (IOException e) {
+                thrown.add(e);
+              } finally {
+                finished.countDown();
+              }
+            });
+    caller.start();
+
+    assertThat(inBackoff.await(10, TimeUnit.SECONDS)).isTrue();
+    call.cancel();
+
+    assertThat(finished.await(10, TimeUnit.SECONDS)).as("the 30 s backoff was cut short").isTrue();
+    assertThat(thrown).singleElement().isInstanceOf(IOException.class);
+    assertThat(servers.get(0).requests() + servers.get(1).requests()).isEqualTo(1);
+    assertThat(lb.stats().endpoints()).allSatisfy(e -> assertThat(e.inFlight()).isZero());
+  }
+
+  @Test
+  void post_http2RefusedStream_isRetriedOnAnotherEndpointAsUnprocessed() throws IOException {
+    List<Backend> servers = backends("refusing", "ok");
+    for (Backend b : servers) {
+      b.useH2PriorKnowledge();
+    }
+    servers
+        .get(0)
+        .peekEffects(
+            new MockResponse.Builder()
+                .onRequestStart(new SocketEffect.CloseStream(REFUSED_STREAM))
+                .build());
+    LoadBalancer lb = balancer("users", Strategies.roundRobin(), servers);
+    client =
+        LoadBalancingInterceptor.builder()
+            .service(Service.builder("users").defaultTarget(lb).backoff(Backoff.none()).build())
+            .build()
+            .newClient(
+                new OkHttpClient.Builder().protocols(List.of(Protocol.H2_PRIOR_KNOWLEDGE)).build());
+    RequestBody body = RequestBody.create("x", MediaType.get("text/plain"));
+
+    for (int i = 0; i < 4; i++) {
+      try (Response r =
+          client
+              .newCall(new Request.Builder().url("http://users/pay").post(body).build())
+              .execute()) {
+        assertThat(r.code()).isEqualTo(200);
+        assertThat(r.body().string()).isEqualTo("ok");
+      }
+    }
+
+    assertThat(servers.get(1).requests("POST")).isEqualTo(4);
+    assertThat(stats(lb, "refusing").failures()).isPositive();
+    assertThat(stats(lb, "refusing").lastFailure()).hasMessageContaining("REFUSED_STREAM");
+  }
+
+  /** HTTP/2's REFUSED_STREAM error code (RFC 9113, section 7). */
+  private static final int REFUSED_STREAM = 0x7;
 
   @Test
   void get_503FromOneServer_withBudgetToSpare_callerNeverSeesIt() throws IOException {
@@ -485,6 +640,48 @@ class LoadBalancingInterceptorTest {
     assertThat(s.cancellations()).isEqualTo(1);
     assertThat(s.failures()).isZero();
     assertThat(servers.get(0).requests()).isEqualTo(1);
+  }
+
+  @Test
+  void get_emptyBody_leaseReportedAtOnce() throws IOException {
+    List<Backend> servers = backends("a");
+    servers.get(0).answer(r -> Backend.ok(""));
+    LoadBalancer lb = balancer("users", Strategies.roundRobin(), servers);
+    OkHttpClient c = client(Service.of("users", lb));
+
+    try (Response r = c.newCall(new Request.Builder().url("http://users/").build()).execute()) {
+      assertThat(r.code()).isEqualTo(200);
+      assertThat(stats(lb, "a").inFlight()).as("reported before the body is read").isZero();
+      assertThat(stats(lb, "a").successes()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void get_runtimeExceptionBelowTheInterceptor_isReportedAsAFailureAndRethrown()
+      throws IOException {
+    List<Backend> servers = backends("a", "b");
+    LoadBalancer lb = balancer("users", Strategies.roundRobin(), servers);
+    client =
+        LoadBalancingInterceptor.builder()
+            .service("users", lb)
+            .build()
+            .newClient(
+                new OkHttpClient.Builder()
+                    .addNetworkInterceptor(
+                        chain -> {
+                          throw new IllegalStateException("broken interceptor");
+                        })
+                    .build());
+
+    assertThatThrownBy(() -> get(client, "http://users/"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("broken interceptor");
+
+    assertThat(servers.get(0).requests() + servers.get(1).requests()).isZero();
+    assertThat(lb.stats().endpoints())
+        .as("one attempt, not retried, its lease released")
+        .satisfiesOnlyOnce(e -> assertThat(e.failures()).isEqualTo(1))
+        .allSatisfy(e -> assertThat(e.inFlight()).isZero());
   }
 
   @Test

@@ -5,16 +5,28 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lb.Endpoint;
 import dev.lb.LoadBalancer;
+import dev.lb.LoadBalancerListener;
+import dev.lb.hash.HashStrategies;
+import dev.lb.health.OutlierDetection;
 import dev.lb.strategy.Strategies;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -213,40 +225,136 @@ class RoutingAndTlsTest {
   }
 
   @Test
-  void stickTable_keyReturnsToTheEndpointThatServedIt_untilThatEndpointLeaves() throws IOException {
+  void stickTable_keySticksToOneEndpoint_andReSticksWhenThatEndpointIsRemoved() throws IOException {
     Backend a = backend("a");
     Backend b = backend("b");
     Backend d = backend("d");
+    Service service =
+        Service.builder("users")
+            .endpoints("round_robin", List.of(a.endpoint(), b.endpoint(), d.endpoint()))
+            .keyExtractor(KeyExtractor.header("X-Session"))
+            .stickTable(10_000, Duration.ofMinutes(30))
+            .build();
+    OkHttpClient c = client(new OkHttpClient(), service);
+    LoadBalancer lb = service.defaultTarget().arms().get(0).balancer();
+    Request alice = new Request.Builder().url("http://users/").header("X-Session", "alice").build();
+    Set<String> keyless = new HashSet<>();
+
+    String first = call(c, alice);
+    for (int i = 0; i < 20; i++) {
+      assertThat(call(c, alice)).isEqualTo(first);
+      keyless.add(call(c, get("http://users/")));
+    }
+    lb.removeEndpoint(first);
+    String moved = call(c, alice);
+    List<String> after = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      after.add(call(c, alice));
+    }
+
+    assertThat(lb.strategy().name()).isEqualTo("sticky");
+    assertThat(keyless).as("keyless calls are placed by round robin").hasSize(3);
+    assertThat(moved).isNotEqualTo(first);
+    assertThat(after).as("alice sticks to her new endpoint").containsOnly(moved);
+  }
+
+  @Test
+  void stickTable_retryFailsOverFromTheKeysEndpoint_keyReSticksToWhereTheRetryWent()
+      throws IOException {
+    List<Backend> servers = List.of(backend("a"), backend("b"), backend("d"));
+    Service service =
+        Service.builder("users")
+            .endpoints("round_robin", servers.stream().map(Backend::endpoint).toList())
+            .keyExtractor(KeyExtractor.header("X-Session"))
+            .stickTable(10_000, Duration.ofMinutes(30))
+            .build();
+    OkHttpClient c = client(new OkHttpClient(), service);
+    Request alice = new Request.Builder().url("http://users/").header("X-Session", "alice").build();
+    String owner = call(c, alice);
+    Backend ownerServer = servers.stream().filter(s -> s.name().equals(owner)).findFirst().get();
+
+    ownerServer.answer(r -> Backend.status(503));
+    String retriedOn = call(c, alice);
+    ownerServer.answer(r -> Backend.ok(owner));
+    List<String> after = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      after.add(call(c, alice));
+    }
+
+    assertThat(retriedOn).as("the 503 was retried elsewhere").isNotEqualTo(owner);
+    assertThat(after).as("alice stuck to where her retry went").containsOnly(retriedOn);
+  }
+
+  @Test
+  void stickTable_keyOwnerEjected_keyMovesToAnotherEndpointAndStaysThereWhenItReturns()
+      throws Exception {
+    List<Backend> servers = List.of(backend("a"), backend("b"), backend("d"));
+    CountDownLatch ejected = new CountDownLatch(1);
+    CountDownLatch restored = new CountDownLatch(1);
     LoadBalancer lb =
         LoadBalancer.builder()
             .name("users")
-            .strategy(StickyStrategy.wrap(Strategies.roundRobin()))
-            .endpoints(List.of(a.endpoint(), b.endpoint(), d.endpoint()))
+            .strategy(
+                HashStrategies.sticky(
+                    Strategies.roundRobin(), StickTables.caffeine(10_000, Duration.ofMinutes(30))))
+            .endpoints(servers.stream().map(Backend::endpoint).toList())
+            .outlierDetection(
+                OutlierDetection.builder()
+                    .consecutiveFailures(2)
+                    .successRate(false)
+                    .maxEjectionPercent(50)
+                    .baseEjectionTime(Duration.ofSeconds(1))
+                    .build())
+            .listener(
+                new LoadBalancerListener() {
+                  @Override
+                  public void onEjected(
+                      LoadBalancer b, Endpoint e, String reason, Duration ejectionTime) {
+                    ejected.countDown();
+                  }
+
+                  @Override
+                  public void onRestored(LoadBalancer b, Endpoint e) {
+                    restored.countDown();
+                  }
+                })
             .build();
+    // One attempt per call: the key must move because its endpoint was ejected, not because a
+    // failed attempt was retried elsewhere.
     OkHttpClient c =
         client(
             new OkHttpClient(),
             Service.builder("users")
                 .defaultTarget(lb)
                 .keyExtractor(KeyExtractor.header("X-Session"))
-                .stickTable(10_000, Duration.ofMinutes(30))
+                .maxAttempts(1)
                 .build());
     Request alice = new Request.Builder().url("http://users/").header("X-Session", "alice").build();
+    String owner = call(c, alice);
+    Backend ownerServer = servers.stream().filter(s -> s.name().equals(owner)).findFirst().get();
 
-    String first = call(c, alice);
-    for (int i = 0; i < 20; i++) {
-      assertThat(call(c, alice)).isEqualTo(first);
-      call(c, get("http://users/")); // keyless calls keep rotating
+    ownerServer.answer(r -> Backend.status(503));
+    while (ejected.getCount() > 0) {
+      call(c, get("http://users/")); // keyless calls hit the owner's 503s until it is ejected
     }
-    lb.removeEndpoint(first);
+    int ownerServed = ownerServer.requests();
     String moved = call(c, alice);
+    ownerServer.answer(r -> Backend.ok(owner));
+    assertThat(restored.await(20, TimeUnit.SECONDS)).as("the owner re-admitted").isTrue();
+    List<String> after = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      after.add(call(c, alice));
+    }
 
-    assertThat(moved).isNotEqualTo(first);
-    assertThat(call(c, alice)).isEqualTo(moved);
+    assertThat(moved).isNotEqualTo(owner);
+    assertThat(ownerServer.requests())
+        .as("alice's call did not go to the ejected owner")
+        .isEqualTo(ownerServed);
+    assertThat(after).as("alice stays on her new endpoint").containsOnly(moved);
   }
 
   @Test
-  void stickTable_overANonStickyStrategy_isRejectedAtBuildTime() throws IOException {
+  void stickTable_withoutKeyExtractorOrWithoutEndpoints_isRejectedAtBuildTime() throws IOException {
     Backend a = backend("a");
 
     assertThatThrownBy(
@@ -257,12 +365,12 @@ class RoutingAndTlsTest {
                     .stickTable(100, Duration.ofMinutes(1))
                     .build())
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("balancer 'plain' must pick with StickyStrategy.wrap(...)")
-        .hasMessageContaining("'round_robin'");
+        .hasMessageContaining("applies to the balancer that endpoints(...) builds")
+        .hasMessageContaining("HashStrategies.sticky(placement, StickTables.caffeine(...))");
     assertThatThrownBy(
             () ->
                 Service.builder("users")
-                    .defaultTarget(balancer("plain", a))
+                    .endpoints("p2c", List.of(a.endpoint()))
                     .stickTable(100, Duration.ofMinutes(1))
                     .build())
         .hasMessage("service 'users' has a stick table but no key extractor");
@@ -319,6 +427,83 @@ class RoutingAndTlsTest {
                 .build());
     assertThatThrownBy(() -> call(wrongName, get("http://users/me")))
         .isInstanceOf(SSLPeerUnverifiedException.class);
+  }
+
+  @Test
+  void https_tlsHostname_isSentAsSni_andAttemptsShareOnePooledConnection() throws IOException {
+    HeldCertificate cert =
+        new HeldCertificate.Builder().addSubjectAlternativeName("users.internal").build();
+    Backend secure = httpsBackend("secure", cert);
+    Service.Builder service =
+        Service.builder("users").defaultTarget(balancer("users", secure)).scheme("https");
+    OkHttpClient named = client(trusting(cert), service.tlsHostname("users.internal").build());
+
+    for (int i = 0; i < 5; i++) {
+      assertThat(call(named, get("http://users/me"))).isEqualTo("secure");
+    }
+
+    assertThat(secure.serverNames()).containsExactly("users.internal");
+    assertThat(named.connectionPool().connectionCount())
+        .as("equal SNI factories and verifiers keep the pooled connection reusable")
+        .isEqualTo(1);
+  }
+
+  @Test
+  void https_withoutTlsHostname_sendsNoSniForAnIpEndpoint() throws IOException {
+    HeldCertificate cert =
+        new HeldCertificate.Builder().addSubjectAlternativeName("127.0.0.1").build();
+    Backend secure = httpsBackend("secure", cert);
+    OkHttpClient c =
+        client(
+            trusting(cert),
+            Service.builder("users")
+                .defaultTarget(balancer("users", secure))
+                .scheme("https")
+                .build());
+
+    assertThat(call(c, get("http://users/me"))).isEqualTo("secure");
+    assertThat(secure.serverNames()).isEmpty();
+  }
+
+  @Test
+  void sniSocketFactory_everySocketItCreatesCarriesTheServerName() throws Exception {
+    SSLSocketFactory base = (SSLSocketFactory) SSLSocketFactory.getDefault();
+    SniSocketFactory factory = new SniSocketFactory(base, "users.internal");
+    InetAddress loopback = Backend.loopback();
+    List<Socket> sockets = new ArrayList<>();
+    try (ServerSocket server = new ServerSocket(0, 50, loopback)) {
+      int port = server.getLocalPort();
+      sockets.add(factory.createSocket());
+      sockets.add(factory.createSocket("127.0.0.1", port));
+      sockets.add(factory.createSocket("127.0.0.1", port, loopback, 0));
+      sockets.add(factory.createSocket(loopback, port));
+      sockets.add(factory.createSocket(loopback, port, loopback, 0));
+      sockets.add(factory.createSocket(new Socket(loopback, port), "127.0.0.1", port, true));
+
+      assertThat(sockets)
+          .allSatisfy(
+              s ->
+                  assertThat(((SSLSocket) s).getSSLParameters().getServerNames())
+                      .containsExactly(new SNIHostName("users.internal")));
+    } finally {
+      for (Socket s : sockets) {
+        s.close();
+      }
+    }
+    assertThat(factory.getDefaultCipherSuites()).isEqualTo(base.getDefaultCipherSuites());
+    assertThat(factory.getSupportedCipherSuites()).isEqualTo(base.getSupportedCipherSuites());
+    assertThat(factory)
+        .isEqualTo(new SniSocketFactory(base, "users.internal"))
+        .hasSameHashCodeAs(new SniSocketFactory(base, "users.internal"))
+        .isNotEqualTo(new SniSocketFactory(base, "orders.internal"));
+  }
+
+  @Test
+  void sniSocketFactory_ipLiteralsAndInvalidNamesAreNotSniNames() {
+    assertThat(SniSocketFactory.isSniName("users.internal")).isTrue();
+    assertThat(SniSocketFactory.isSniName("10.0.0.1")).isFalse();
+    assertThat(SniSocketFactory.isSniName("::1")).isFalse();
+    assertThat(SniSocketFactory.isSniName("under_score.example")).isFalse();
   }
 
   private Backend httpsBackend(String name, HeldCertificate cert) throws IOException {

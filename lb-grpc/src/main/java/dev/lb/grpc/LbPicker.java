@@ -1,0 +1,103 @@
+package dev.lb.grpc;
+
+import dev.lb.Lease;
+import dev.lb.LoadBalancer;
+import dev.lb.PickContext;
+import dev.lb.Ticker;
+import io.grpc.LoadBalancer.PickResult;
+import io.grpc.LoadBalancer.PickSubchannelArgs;
+import io.grpc.LoadBalancer.Subchannel;
+import io.grpc.LoadBalancer.SubchannelPicker;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Picks a READY subchannel for each RPC through the policy's lb-core balancer, in which endpoints
+ * that are not READY are marked down. Lock-free: one balancer pick (a volatile read of its
+ * snapshot), one lookup in an immutable map, and the lease's tracer factory.
+ *
+ * <p>The balancer can still choose an endpoint that is not READY here: in panic mode (too few
+ * healthy endpoints, so lb-core spreads calls over unhealthy ones too), or when this picker is
+ * about to be replaced. Such a choice is cancelled on its lease (it shows as a cancellation in the
+ * stats) and the balancer is asked again, up to twice the member count; if that finds no READY
+ * endpoint, as with a hash key whose endpoint is down in panic mode, the call goes to a random
+ * READY subchannel without a lease.
+ */
+final class LbPicker extends SubchannelPicker {
+  private final LoadBalancer balancer;
+  private final Map<String, Subchannel> subchannels;
+  private final List<Subchannel> readyList;
+  private final int maxAttempts;
+  private final PolicyConfig config;
+  private final Ticker ticker;
+
+  LbPicker(LoadBalancer balancer, Map<String, Subchannel> subchannels, PolicyConfig config) {
+    this.balancer = balancer;
+    this.subchannels = Map.copyOf(subchannels);
+    this.readyList = List.copyOf(subchannels.values());
+    this.maxAttempts = 2 * Math.max(1, balancer.endpoints().size());
+    this.config = config;
+    this.ticker = balancer.ticker();
+  }
+
+  @Override
+  public PickResult pickSubchannel(PickSubchannelArgs args) {
+    PickContext context = pickContext(args);
+    // The balancer may choose an endpoint whose subchannel is not READY: in panic mode, or in the
+    // moment between a state change and the next picker. Ask again a few times, then fall back.
+    for (int attempt = 0; attempt < maxAttempts; attempt++) {
+      Lease lease = balancer.tryPick(context);
+      if (lease == null) {
+        return PickResult.withError(
+            Status.UNAVAILABLE.withDescription(
+                "strategy "
+                    + balancer.strategy().name()
+                    + " chose none of the "
+                    + subchannels.size()
+                    + " READY endpoints of '"
+                    + balancer.name()
+                    + "'"));
+      }
+      Subchannel subchannel = subchannels.get(lease.endpoint().id());
+      if (subchannel != null) {
+        return PickResult.withSubchannel(
+            subchannel, new LeaseTracerFactory(lease, config.classifier, ticker));
+      }
+      lease.onCancel();
+    }
+    // Uncounted: no lease can be had on a chosen endpoint here. Rare (panic with a hash key).
+    return PickResult.withSubchannel(
+        readyList.get(ThreadLocalRandom.current().nextInt(readyList.size())));
+  }
+
+  /** The call's pick context: its call option, else the configured header, else none. */
+  private PickContext pickContext(PickSubchannelArgs args) {
+    PickContext context = args.getCallOptions().getOption(LbCallOptions.PICK_CONTEXT);
+    if (context != null) {
+      return context;
+    }
+    Metadata.Key<String> header = config.hashHeader;
+    if (header != null) {
+      String key = args.getHeaders().get(header);
+      return key == null ? PickContext.none() : PickContext.ofKey(key);
+    }
+    Metadata.Key<byte[]> binaryHeader = config.hashBinaryHeader;
+    if (binaryHeader != null) {
+      byte[] key = args.getHeaders().get(binaryHeader);
+      return key == null ? PickContext.none() : PickContext.ofKey(key);
+    }
+    return PickContext.none();
+  }
+
+  Map<String, Subchannel> subchannels() {
+    return subchannels;
+  }
+
+  @Override
+  public String toString() {
+    return "LbPicker{" + balancer.name() + ", " + subchannels.keySet() + "}";
+  }
+}

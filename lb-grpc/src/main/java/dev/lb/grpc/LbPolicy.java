@@ -1,0 +1,411 @@
+package dev.lb.grpc;
+
+import dev.lb.BalancerStats;
+import dev.lb.Endpoint;
+import dev.lb.LoadBalancer;
+import dev.lb.Scheduler;
+import dev.lb.Ticker;
+import dev.lb.health.HealthCheckConfig;
+import dev.lb.health.HealthCheckResult;
+import dev.lb.health.HealthChecker;
+import io.grpc.Channel;
+import io.grpc.ChannelLogger.ChannelLogLevel;
+import io.grpc.ConnectivityState;
+import io.grpc.ConnectivityStateInfo;
+import io.grpc.EquivalentAddressGroup;
+import io.grpc.Status;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The gRPC load-balancing policy behind every {@link LbLoadBalancerProvider}: one subchannel per
+ * resolved address group, and an lb-core {@link LoadBalancer} over every resolved endpoint, in
+ * which an endpoint whose subchannel is not READY is {@linkplain LoadBalancer#markDown marked down}
+ * and marked up again when it is READY. Its health (active checks, outlier ejection, slow start,
+ * panic) is lb-core's, so it survives reconnections.
+ *
+ * <p>Connectivity follows gRPC's {@code round_robin}: every subchannel connects at once and
+ * reconnects at once when it goes IDLE (the subchannel applies gRPC's connection backoff); a
+ * subchannel in TRANSIENT_FAILURE counts as failed until it is READY again, even while it retries
+ * (sticky TRANSIENT_FAILURE, gRFC A62); TRANSIENT_FAILURE and IDLE ask the resolver to refresh. The
+ * channel is READY when any subchannel is, CONNECTING while none is READY and some may still
+ * connect (picks are buffered), and TRANSIENT_FAILURE when all failed (picks fail with the last
+ * connection error, except wait-for-ready calls, which gRPC keeps buffered).
+ *
+ * <p>With {@code healthCheck} configured, the balancer probes each endpoint with {@link
+ * GrpcHealthChecker} over its own subchannel, as gRPC's client-side health checking does; a server
+ * answering NOT_SERVING turns unhealthy after the fall threshold and takes no calls (outside panic
+ * mode) until it passes the rise threshold.
+ *
+ * <p>Not thread-safe by design: gRPC calls every method on the channel's synchronization context.
+ * Only {@link #stats()} may be called from any thread.
+ */
+final class LbPolicy extends io.grpc.LoadBalancer {
+  private static final SubchannelPicker BUFFER_PICKER =
+      new SubchannelPicker() {
+        @Override
+        public PickResult pickSubchannel(PickSubchannelArgs args) {
+          return PickResult.withNoResult();
+        }
+
+        @Override
+        public String toString() {
+          return "LbPolicy.BUFFER_PICKER";
+        }
+      };
+
+  private final Helper helper;
+  private final PolicyConfig defaultConfig;
+  private final Ticker ticker;
+  private final String authority;
+  private final Runnable unregister;
+
+  private Map<String, Entry> entries = new LinkedHashMap<>();
+  // Every subchannel by endpoint id, for health checks on the balancer's scheduler threads.
+  private volatile Map<String, Subchannel> subchannelsById = Map.of();
+  // The ids of READY subchannels, for the same threads.
+  private volatile Set<String> readyIds = Set.of();
+  private @Nullable PolicyConfig config;
+  private volatile @Nullable LoadBalancer balancer;
+  private @Nullable ConnectivityState publishedState;
+  private @Nullable Object publishedKey;
+  private Status lastConnectionError =
+      Status.UNAVAILABLE.withDescription("no subchannel has failed to connect yet");
+  private boolean shutdown;
+
+  LbPolicy(Helper helper, PolicyConfig defaultConfig, Ticker ticker) {
+    this.helper = helper;
+    this.defaultConfig = defaultConfig;
+    this.ticker = ticker;
+    this.authority = helper.getAuthority();
+    this.unregister = LbChannels.register(channelTarget(helper), this::stats);
+  }
+
+  private static String channelTarget(Helper helper) {
+    try {
+      String target = helper.getChannelTarget();
+      return target != null ? target : helper.getAuthority();
+    } catch (UnsupportedOperationException e) {
+      return helper.getAuthority();
+    }
+  }
+
+  @Override
+  public Status acceptResolvedAddresses(ResolvedAddresses resolved) {
+    if (shutdown) {
+      return Status.OK;
+    }
+    Object raw = resolved.getLoadBalancingPolicyConfig();
+    PolicyConfig next = raw instanceof PolicyConfig c ? c : defaultConfig;
+    Map<String, Desired> desired = desired(resolved.getAddresses());
+    if (desired.isEmpty()) {
+      Status error =
+          Status.UNAVAILABLE.withDescription(
+              "name resolution for '"
+                  + authority
+                  + "' returned no usable addresses: "
+                  + resolved.getAddresses());
+      handleNameResolutionError(error);
+      return error;
+    }
+    PolicyConfig current = config;
+    LoadBalancer previous = balancer;
+    if (previous == null || current == null || !current.sameBalancer(next)) {
+      balancer = newBalancer(next);
+      if (previous != null) {
+        previous.close();
+      }
+      for (Entry e : entries.values()) {
+        e.markedUp = null;
+      }
+      publishedKey = null;
+    }
+    config = next;
+
+    Map<String, Entry> updated = new LinkedHashMap<>();
+    for (Desired d : desired.values()) {
+      Entry entry = entries.remove(d.endpoint.id());
+      if (entry == null) {
+        entry = start(d);
+      } else {
+        if (!entry.group.getAddresses().equals(d.group.getAddresses())) {
+          entry.subchannel.updateAddresses(List.of(d.group));
+        }
+        entry.group = d.group;
+        entry.endpoint = d.endpoint;
+      }
+      updated.put(d.endpoint.id(), entry);
+    }
+    for (Entry removed : entries.values()) {
+      removed.subchannel.shutdown();
+    }
+    entries = updated;
+    Map<String, Subchannel> byId = new LinkedHashMap<>();
+    updated.forEach((id, e) -> byId.put(id, e.subchannel));
+    subchannelsById = Map.copyOf(byId);
+    updateBalancingState();
+    return Status.OK;
+  }
+
+  private LoadBalancer newBalancer(PolicyConfig c) {
+    LoadBalancer.Builder builder =
+        LoadBalancer.builder()
+            .name(authority)
+            .strategy(c.strategy)
+            .decayWindow(c.decayWindow)
+            .ticker(ticker)
+            .scheduler(Scheduler.of(helper.getScheduledExecutorService()));
+    PolicyConfig.HealthCheckSpec spec = c.healthCheck;
+    if (spec != null) {
+      GrpcHealthChecker grpcChecker =
+          GrpcHealthChecker.builder(this::subchannelChannel).service(spec.service()).build();
+      // Connectivity is markDown's business: a subchannel that is not READY has nothing to say
+      // about the server's health, so its check passes rather than count towards the fall.
+      HealthChecker checker =
+          (endpoint, timeout) ->
+              readyIds.contains(endpoint.id())
+                  ? grpcChecker.check(endpoint, timeout)
+                  : CompletableFuture.completedFuture(HealthCheckResult.healthy());
+      builder.healthCheck(
+          HealthCheckConfig.builder(checker)
+              .interval(spec.interval())
+              .timeout(spec.timeout())
+              .healthyThreshold(spec.rise())
+              .unhealthyThreshold(spec.fall())
+              .build());
+    }
+    return builder.build();
+  }
+
+  /** The channel over an endpoint's own subchannel, for its health checks; any thread. */
+  private Channel subchannelChannel(Endpoint endpoint) {
+    Subchannel subchannel = subchannelsById.get(endpoint.id());
+    if (subchannel == null) {
+      throw new IllegalStateException("no subchannel for " + endpoint.id());
+    }
+    return subchannel.asChannel();
+  }
+
+  /** The endpoints the address groups stand for, by id, in order; bad or repeated ones skipped. */
+  private Map<String, Desired> desired(List<EquivalentAddressGroup> groups) {
+    Map<String, Desired> desired = new LinkedHashMap<>();
+    for (EquivalentAddressGroup group : groups) {
+      Endpoint endpoint;
+      try {
+        endpoint = LbAttributes.endpointOf(group);
+      } catch (IllegalArgumentException e) {
+        helper
+            .getChannelLogger()
+            .log(ChannelLogLevel.WARNING, "lb: skipped address group {0}: {1}", group, e);
+        continue;
+      }
+      if (desired.putIfAbsent(endpoint.id(), new Desired(endpoint, group)) != null) {
+        helper
+            .getChannelLogger()
+            .log(ChannelLogLevel.WARNING, "lb: skipped {0}: its id repeats", group);
+      }
+    }
+    return desired;
+  }
+
+  private Entry start(Desired d) {
+    Subchannel subchannel =
+        helper.createSubchannel(CreateSubchannelArgs.newBuilder().setAddresses(d.group).build());
+    Entry entry = new Entry(d.endpoint, d.group, subchannel);
+    subchannel.start(info -> onSubchannelState(entry, info));
+    subchannel.requestConnection();
+    return entry;
+  }
+
+  private void onSubchannelState(Entry entry, ConnectivityStateInfo info) {
+    if (shutdown || entries.get(entry.endpoint.id()) != entry) {
+      return;
+    }
+    ConnectivityState state = info.getState();
+    if (state == ConnectivityState.SHUTDOWN) {
+      return;
+    }
+    if (state == ConnectivityState.IDLE) {
+      entry.subchannel.requestConnection();
+      helper.refreshNameResolution();
+    } else if (state == ConnectivityState.TRANSIENT_FAILURE) {
+      lastConnectionError = info.getStatus();
+      helper.refreshNameResolution();
+    }
+    if (entry.state == ConnectivityState.TRANSIENT_FAILURE
+        && (state == ConnectivityState.CONNECTING || state == ConnectivityState.IDLE)) {
+      return; // sticky: failed until READY again
+    }
+    entry.state = state;
+    updateBalancingState();
+  }
+
+  /**
+   * Sets the balancer's membership to every endpoint, marks those whose subchannel is not READY
+   * down (and READY ones up), and publishes the channel's state.
+   */
+  private void updateBalancingState() {
+    LoadBalancer b = Objects.requireNonNull(balancer);
+    PolicyConfig c = Objects.requireNonNull(config);
+    List<Endpoint> all = new ArrayList<>(entries.size());
+    Map<String, Subchannel> readySubchannels = new LinkedHashMap<>();
+    boolean connecting = false;
+    for (Entry e : entries.values()) {
+      all.add(e.endpoint);
+      if (e.state == ConnectivityState.READY) {
+        readySubchannels.put(e.endpoint.id(), e.subchannel);
+      } else if (e.state != ConnectivityState.TRANSIENT_FAILURE) {
+        connecting = true;
+      }
+    }
+    try {
+      b.setEndpoints(all);
+      for (Entry e : entries.values()) {
+        boolean up = e.state == ConnectivityState.READY;
+        if (!Boolean.valueOf(up).equals(e.markedUp)) {
+          if (up) {
+            b.markUp(e.endpoint.id());
+          } else {
+            b.markDown(e.endpoint.id(), "subchannel " + e.state);
+          }
+          e.markedUp = up;
+        }
+      }
+    } catch (RuntimeException e) {
+      publish(
+          ConnectivityState.TRANSIENT_FAILURE,
+          new ErrorPicker(
+              Status.INTERNAL
+                  .withDescription(
+                      "strategy " + c.strategy.name() + " failed to build a picker: " + e)
+                  .withCause(e)),
+          null);
+      return;
+    }
+    readyIds = Set.copyOf(readySubchannels.keySet());
+    if (!readySubchannels.isEmpty()) {
+      List<Object> key = List.of(b, c, readySubchannels);
+      publish(ConnectivityState.READY, new LbPicker(b, readySubchannels, c), key);
+    } else if (connecting) {
+      publish(ConnectivityState.CONNECTING, BUFFER_PICKER, ConnectivityState.CONNECTING);
+    } else {
+      publish(
+          ConnectivityState.TRANSIENT_FAILURE,
+          new ErrorPicker(
+              Status.UNAVAILABLE
+                  .withDescription(
+                      "none of the "
+                          + entries.size()
+                          + " endpoints of '"
+                          + authority
+                          + "' is reachable; last connection error: "
+                          + lastConnectionError)
+                  .withCause(lastConnectionError.getCause())),
+          null);
+    }
+  }
+
+  /** Publishes unless {@code key} (null: always publish) says nothing changed. */
+  private void publish(ConnectivityState state, SubchannelPicker picker, @Nullable Object key) {
+    if (key != null && state == publishedState && key.equals(publishedKey)) {
+      return;
+    }
+    publishedState = state;
+    publishedKey = key;
+    helper.updateBalancingState(state, picker);
+  }
+
+  @Override
+  public void handleNameResolutionError(Status error) {
+    if (shutdown) {
+      return;
+    }
+    helper
+        .getChannelLogger()
+        .log(ChannelLogLevel.WARNING, "lb: name resolution failed: {0}", error);
+    if (publishedState != ConnectivityState.READY) {
+      publish(ConnectivityState.TRANSIENT_FAILURE, new ErrorPicker(error), null);
+    }
+  }
+
+  @Override
+  public void requestConnection() {
+    for (Entry e : entries.values()) {
+      if (e.state == ConnectivityState.IDLE) {
+        e.subchannel.requestConnection();
+      }
+    }
+  }
+
+  @Override
+  public void shutdown() {
+    if (shutdown) {
+      return;
+    }
+    shutdown = true;
+    for (Entry e : entries.values()) {
+      e.subchannel.shutdown();
+    }
+    entries = new LinkedHashMap<>();
+    subchannelsById = Map.of();
+    LoadBalancer b = balancer;
+    if (b != null) {
+      b.close();
+    }
+    unregister.run();
+  }
+
+  /** A copy of the balancer's statistics, or null before the first addresses; any thread. */
+  @Nullable BalancerStats stats() {
+    LoadBalancer b = balancer;
+    return b == null ? null : b.stats();
+  }
+
+  @Override
+  public String toString() {
+    return "LbPolicy{" + authority + ", " + entries.size() + " subchannels}";
+  }
+
+  /** One resolved endpoint and its subchannel; confined to the synchronization context. */
+  private static final class Entry {
+    Endpoint endpoint;
+    EquivalentAddressGroup group;
+    final Subchannel subchannel;
+    ConnectivityState state = ConnectivityState.IDLE;
+    // What the balancer was last told: marked up (true), down (false), or nothing yet (null).
+    @Nullable Boolean markedUp;
+
+    Entry(Endpoint endpoint, EquivalentAddressGroup group, Subchannel subchannel) {
+      this.endpoint = endpoint;
+      this.group = group;
+      this.subchannel = subchannel;
+    }
+  }
+
+  private record Desired(Endpoint endpoint, EquivalentAddressGroup group) {}
+
+  /** Fails picks with one status; gRPC keeps wait-for-ready calls buffered instead. */
+  private static final class ErrorPicker extends SubchannelPicker {
+    private final PickResult result;
+
+    ErrorPicker(Status status) {
+      this.result = PickResult.withError(status);
+    }
+
+    @Override
+    public PickResult pickSubchannel(PickSubchannelArgs args) {
+      return result;
+    }
+
+    @Override
+    public String toString() {
+      return "ErrorPicker{" + result.getStatus() + "}";
+    }
+  }
+}

@@ -1,0 +1,306 @@
+package dev.lb.grpc;
+
+import dev.lb.strategy.Strategies;
+import dev.lb.strategy.Strategy;
+import io.grpc.Metadata;
+import io.grpc.NameResolver.ConfigOrError;
+import io.grpc.Status;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The parsed and validated {@code loadBalancingConfig} of one lb policy. Immutable.
+ *
+ * <p>The JSON object may hold:
+ *
+ * <ul>
+ *   <li>{@code strategy} (string; only for the generic {@code lb} policy): a name {@link
+ *       Strategies#byName} accepts;
+ *   <li>{@code decayWindow} (duration string such as {@code "10s"} or {@code "0.5s"}): the time
+ *       constant of time-decayed statistics;
+ *   <li>{@code hashHeader} (string): a request header whose value is the call's affinity key;
+ *       binary headers ({@code -bin}) give a byte-array key;
+ *   <li>{@code failureStatuses} (array of status code names): the final statuses that count as the
+ *       endpoint's failure; {@code CANCELLED} always counts as a cancellation and every other code
+ *       as a success (the server answered);
+ *   <li>{@code healthCheck} (object): active checks with the gRPC health protocol over each
+ *       endpoint's subchannel: {@code service} (string, default {@code ""}), {@code interval}
+ *       (default {@code "5s"}), {@code timeout} (default {@code "1s"}), {@code healthyThreshold}
+ *       (rise, default 2) and {@code unhealthyThreshold} (fall, default 3).
+ * </ul>
+ *
+ * Unknown fields are rejected, so that a misspelt option is an error rather than silently ignored.
+ */
+final class PolicyConfig {
+  static final Set<Status.Code> DEFAULT_FAILURE_STATUSES =
+      Set.copyOf(
+          EnumSet.of(
+              Status.Code.UNAVAILABLE,
+              Status.Code.DEADLINE_EXCEEDED,
+              Status.Code.RESOURCE_EXHAUSTED,
+              Status.Code.INTERNAL,
+              Status.Code.UNKNOWN));
+
+  private static final Duration DEFAULT_DECAY_WINDOW = Duration.ofSeconds(10);
+  private static final List<String> FIELDS =
+      List.of("strategy", "decayWindow", "hashHeader", "failureStatuses", "healthCheck");
+  private static final List<String> HEALTH_FIELDS =
+      List.of("service", "interval", "timeout", "healthyThreshold", "unhealthyThreshold");
+
+  final Strategy strategy;
+  final Duration decayWindow;
+  final Metadata.@Nullable Key<String> hashHeader;
+  final Metadata.@Nullable Key<byte[]> hashBinaryHeader;
+  final OutcomeClassifier classifier;
+  final @Nullable HealthCheckSpec healthCheck;
+
+  private PolicyConfig(
+      Strategy strategy,
+      Duration decayWindow,
+      @Nullable String hashHeader,
+      Set<Status.Code> failureStatuses,
+      @Nullable HealthCheckSpec healthCheck) {
+    this.strategy = strategy;
+    this.decayWindow = decayWindow;
+    this.healthCheck = healthCheck;
+    if (hashHeader == null) {
+      this.hashHeader = null;
+      this.hashBinaryHeader = null;
+    } else if (hashHeader.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
+      this.hashHeader = null;
+      this.hashBinaryHeader = Metadata.Key.of(hashHeader, Metadata.BINARY_BYTE_MARSHALLER);
+    } else {
+      this.hashHeader = Metadata.Key.of(hashHeader, Metadata.ASCII_STRING_MARSHALLER);
+      this.hashBinaryHeader = null;
+    }
+    this.classifier = new OutcomeClassifier(failureStatuses);
+  }
+
+  /** The configuration used when the service config names the policy without options. */
+  static PolicyConfig defaults(Strategy strategy) {
+    return new PolicyConfig(strategy, DEFAULT_DECAY_WINDOW, null, DEFAULT_FAILURE_STATUSES, null);
+  }
+
+  /**
+   * Parses {@code raw}, the policy's JSON object as gRPC hands it over (numbers as {@link Double},
+   * arrays as {@link List}).
+   *
+   * @param policyName the policy's name, for error messages
+   * @param fixedStrategy the policy's strategy, or null if the config chooses it ({@code lb})
+   */
+  static ConfigOrError parse(
+      String policyName, @Nullable Strategy fixedStrategy, Map<String, ?> raw) {
+    try {
+      return ConfigOrError.fromConfig(parseOrThrow(policyName, fixedStrategy, raw));
+    } catch (IllegalArgumentException e) {
+      return ConfigOrError.fromError(
+          Status.UNAVAILABLE.withDescription(
+              "invalid " + policyName + " config " + raw + ": " + e.getMessage()));
+    }
+  }
+
+  static PolicyConfig parseOrThrow(
+      String policyName, @Nullable Strategy fixedStrategy, Map<String, ?> raw) {
+    for (String field : raw.keySet()) {
+      if (!FIELDS.contains(field) || (fixedStrategy != null && field.equals("strategy"))) {
+        List<String> accepted = new ArrayList<>(FIELDS);
+        if (fixedStrategy != null) {
+          accepted.remove("strategy");
+        }
+        throw new IllegalArgumentException(
+            "unknown field '" + field + "'; " + policyName + " accepts " + accepted);
+      }
+    }
+    Strategy strategy = fixedStrategy;
+    if (strategy == null) {
+      String name = string(raw, "strategy");
+      strategy = name == null ? Strategies.roundRobin() : Strategies.byName(name);
+    }
+    String window = string(raw, "decayWindow");
+    Duration decayWindow = window == null ? DEFAULT_DECAY_WINDOW : duration("decayWindow", window);
+    String header = string(raw, "hashHeader");
+    if (header != null) {
+      header = header.toLowerCase(Locale.ROOT);
+      if (header.isEmpty() || header.startsWith(":") || header.startsWith("grpc-")) {
+        throw new IllegalArgumentException(
+            "hashHeader must be a request header name but was '" + header + "'");
+      }
+      try {
+        // Metadata.Key.of rejects characters HTTP/2 does not allow in header names.
+        if (header.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
+          Metadata.Key.of(header, Metadata.BINARY_BYTE_MARSHALLER);
+        } else {
+          Metadata.Key.of(header, Metadata.ASCII_STRING_MARSHALLER);
+        }
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "hashHeader must be a valid header name but was '" + header + "'", e);
+      }
+    }
+    return new PolicyConfig(
+        strategy, decayWindow, header, failureStatuses(raw), healthCheck(raw.get("healthCheck")));
+  }
+
+  private static @Nullable HealthCheckSpec healthCheck(@Nullable Object value) {
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof Map<?, ?> map)) {
+      throw new IllegalArgumentException(
+          "healthCheck must be an object such as {\"interval\": \"5s\"} but was "
+              + describe(value));
+    }
+    @SuppressWarnings("unchecked") // JSON objects have string keys
+    Map<String, ?> raw = (Map<String, ?>) map;
+    for (String field : raw.keySet()) {
+      if (!HEALTH_FIELDS.contains(field)) {
+        throw new IllegalArgumentException(
+            "unknown field 'healthCheck." + field + "'; healthCheck accepts " + HEALTH_FIELDS);
+      }
+    }
+    Object service = raw.get("service");
+    if (service != null && !(service instanceof String)) {
+      throw new IllegalArgumentException(
+          "healthCheck.service must be a string but was " + describe(service));
+    }
+    String interval = string(raw, "interval");
+    String timeout = string(raw, "timeout");
+    return new HealthCheckSpec(
+        service == null ? "" : (String) service,
+        interval == null ? Duration.ofSeconds(5) : duration("healthCheck.interval", interval),
+        timeout == null ? Duration.ofSeconds(1) : duration("healthCheck.timeout", timeout),
+        threshold(raw, "healthyThreshold", 2),
+        threshold(raw, "unhealthyThreshold", 3));
+  }
+
+  private static int threshold(Map<String, ?> raw, String field, int defaultValue) {
+    Object value = raw.get(field);
+    if (value == null) {
+      return defaultValue;
+    }
+    if (value instanceof Number n
+        && n.doubleValue() >= 1
+        && n.doubleValue() <= 1000
+        && n.doubleValue() == Math.rint(n.doubleValue())) {
+      return n.intValue();
+    }
+    throw new IllegalArgumentException(
+        "healthCheck." + field + " must be a whole number in 1..1000 but was " + describe(value));
+  }
+
+  private static Set<Status.Code> failureStatuses(Map<String, ?> raw) {
+    Object value = raw.get("failureStatuses");
+    if (value == null) {
+      return DEFAULT_FAILURE_STATUSES;
+    }
+    if (!(value instanceof List<?> list)) {
+      throw new IllegalArgumentException(
+          "failureStatuses must be an array of status code names but was " + value);
+    }
+    EnumSet<Status.Code> codes = EnumSet.noneOf(Status.Code.class);
+    for (Object item : list) {
+      Status.Code code = null;
+      if (item instanceof String s) {
+        try {
+          code = Status.Code.valueOf(s.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+          code = null;
+        }
+      }
+      if (code == null || code == Status.Code.OK || code == Status.Code.CANCELLED) {
+        throw new IllegalArgumentException(
+            "failureStatuses entries must be status code names other than OK and CANCELLED,"
+                + " such as \"UNAVAILABLE\", but one was "
+                + (item instanceof String ? "\"" + item + "\"" : String.valueOf(item)));
+      }
+      codes.add(code);
+    }
+    return Set.copyOf(codes);
+  }
+
+  private static @Nullable String string(Map<String, ?> raw, String field) {
+    Object value = raw.get(field);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof String s) || s.isBlank()) {
+      throw new IllegalArgumentException(
+          field + " must be a non-blank string but was " + describe(value));
+    }
+    return s.trim();
+  }
+
+  /** Parses a protobuf JSON duration: decimal seconds followed by {@code s}, such as "1.5s". */
+  static Duration duration(String field, String text) {
+    Duration d = null;
+    if (text.endsWith("s")) {
+      try {
+        BigDecimal seconds = new BigDecimal(text.substring(0, text.length() - 1));
+        d = Duration.ofNanos(seconds.movePointRight(9).longValueExact());
+      } catch (NumberFormatException | ArithmeticException e) {
+        d = null;
+      }
+    }
+    if (d == null || d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(
+          field
+              + " must be a positive duration such as \"10s\" or \"0.5s\" but was \""
+              + text
+              + "\"");
+    }
+    return d;
+  }
+
+  private static String describe(Object value) {
+    return value instanceof String ? "\"" + value + "\"" : String.valueOf(value);
+  }
+
+  /** True if a balancer built for {@code other} would be the same as one built for this config. */
+  boolean sameBalancer(PolicyConfig other) {
+    return strategy.equals(other.strategy)
+        && decayWindow.equals(other.decayWindow)
+        && Objects.equals(healthCheck, other.healthCheck);
+  }
+
+  @Override
+  public boolean equals(@Nullable Object o) {
+    return o instanceof PolicyConfig that
+        && sameBalancer(that)
+        && Objects.equals(hashHeader, that.hashHeader)
+        && Objects.equals(hashBinaryHeader, that.hashBinaryHeader)
+        && classifier.equals(that.classifier);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(
+        strategy, decayWindow, hashHeader, hashBinaryHeader, classifier, healthCheck);
+  }
+
+  @Override
+  public String toString() {
+    return "PolicyConfig{strategy="
+        + strategy.name()
+        + ", decayWindow="
+        + decayWindow
+        + ", hashHeader="
+        + (hashHeader != null
+            ? hashHeader.name()
+            : hashBinaryHeader != null ? hashBinaryHeader.name() : "none")
+        + ", "
+        + classifier
+        + (healthCheck == null ? "" : ", " + healthCheck)
+        + "}";
+  }
+
+  /** The {@code healthCheck} option: what to ask and how often; immutable. */
+  record HealthCheckSpec(String service, Duration interval, Duration timeout, int rise, int fall) {}
+}

@@ -1,0 +1,229 @@
+package dev.lb.grpc;
+
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.stub.ServerCalls;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real gRPC server for tests, on 127.0.0.1 (Netty, ephemeral port) or in-process, with a
+ * hand-written echo service: {@code test.Echo/Who} answers the server's name (after an optional
+ * delay), {@code test.Echo/Fail} fails with UNAVAILABLE, {@code test.Echo/Missing} with NOT_FOUND.
+ * It also serves {@code grpc.health.v1} through a {@link HealthStatusManager}. Counts the calls it
+ * receives; {@link #awaitCalls} waits for them without sleeping.
+ */
+final class TestServer implements AutoCloseable {
+  static final MethodDescriptor.Marshaller<String> STRING =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(String value) {
+          return new ByteArrayInputStream(value.getBytes(StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public String parse(InputStream stream) {
+          try {
+            return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+      };
+
+  static final MethodDescriptor<String, String> WHO = method("Who");
+  static final MethodDescriptor<String, String> FAIL = method("Fail");
+  static final MethodDescriptor<String, String> MISSING = method("Missing");
+
+  private static final ScheduledExecutorService DELAYS =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "test-server-delays");
+            t.setDaemon(true);
+            return t;
+          });
+
+  final String name;
+  final HealthStatusManager health = new HealthStatusManager();
+  private final boolean inProcess;
+  private final boolean withHealth;
+  private final AtomicInteger calls = new AtomicInteger();
+  private final Semaphore callPermits = new Semaphore(0);
+  private volatile long delayMillis;
+  private int port;
+  private Server server;
+
+  private TestServer(String name, boolean inProcess, boolean withHealth) throws IOException {
+    this.name = name;
+    this.inProcess = inProcess;
+    this.withHealth = withHealth;
+    this.server = start(0);
+  }
+
+  /** A Netty server on 127.0.0.1 and an ephemeral port, with the health service. */
+  static TestServer netty(String name) throws IOException {
+    return new TestServer(name, false, true);
+  }
+
+  /** A Netty server on 127.0.0.1 without the health service. */
+  static TestServer nettyWithoutHealth(String name) throws IOException {
+    return new TestServer(name, false, false);
+  }
+
+  /** An in-process server registered under {@code name}. */
+  static TestServer inProcess(String name) throws IOException {
+    return new TestServer(name, true, true);
+  }
+
+  private static MethodDescriptor<String, String> method(String name) {
+    return MethodDescriptor.<String, String>newBuilder()
+        .setType(MethodDescriptor.MethodType.UNARY)
+        .setFullMethodName(MethodDescriptor.generateFullMethodName("test.Echo", name))
+        .setRequestMarshaller(STRING)
+        .setResponseMarshaller(STRING)
+        .setIdempotent(true)
+        .build();
+  }
+
+  private Server start(int bindPort) throws IOException {
+    ServerServiceDefinition echo =
+        ServerServiceDefinition.builder("test.Echo")
+            .addMethod(
+                WHO,
+                ServerCalls.asyncUnaryCall(
+                    (request, response) -> {
+                      received();
+                      long delay = delayMillis;
+                      Runnable answer =
+                          () -> {
+                            response.onNext(name);
+                            response.onCompleted();
+                          };
+                      if (delay > 0) {
+                        Future<?> unused = DELAYS.schedule(answer, delay, TimeUnit.MILLISECONDS);
+                      } else {
+                        answer.run();
+                      }
+                    }))
+            .addMethod(
+                FAIL,
+                ServerCalls.asyncUnaryCall(
+                    (request, response) -> {
+                      received();
+                      response.onError(
+                          Status.UNAVAILABLE.withDescription(name + " fails").asRuntimeException());
+                    }))
+            .addMethod(
+                MISSING,
+                ServerCalls.asyncUnaryCall(
+                    (request, response) -> {
+                      received();
+                      response.onError(
+                          Status.NOT_FOUND.withDescription("no such thing").asRuntimeException());
+                    }))
+            .build();
+    Server s;
+    if (inProcess) {
+      InProcessServerBuilder b = InProcessServerBuilder.forName(name).addService(echo);
+      if (withHealth) {
+        b.addService(health.getHealthService());
+      }
+      s = b.build();
+    } else {
+      NettyServerBuilder b =
+          NettyServerBuilder.forAddress(
+                  new InetSocketAddress(InetAddress.getLoopbackAddress(), bindPort))
+              .addService(echo);
+      if (withHealth) {
+        b.addService(health.getHealthService());
+      }
+      s = b.build();
+    }
+    s.start();
+    if (!inProcess) {
+      port = s.getPort();
+    }
+    return s;
+  }
+
+  private void received() {
+    calls.incrementAndGet();
+    callPermits.release();
+  }
+
+  int port() {
+    return port;
+  }
+
+  /** {@code 127.0.0.1:PORT}, as an entry of a static {@code lb:} target. */
+  String address() {
+    return "127.0.0.1:" + port;
+  }
+
+  int calls() {
+    return calls.get();
+  }
+
+  /** Forgets the calls received so far. */
+  void resetCalls() {
+    calls.set(0);
+    callPermits.drainPermits();
+  }
+
+  /** Waits until {@code n} more calls than already awaited have arrived; false on timeout. */
+  boolean awaitCalls(int n, Duration timeout) throws InterruptedException {
+    return callPermits.tryAcquire(n, timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  void delay(Duration delay) {
+    this.delayMillis = delay.toMillis();
+  }
+
+  /** Stops the server at once, failing calls in flight, and waits until it has stopped. */
+  void stop() throws InterruptedException {
+    server.shutdownNow();
+    server.awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Stops the server as a deploy does: it refuses new calls at once (GOAWAY) and lets calls in
+   * flight finish, then stops.
+   */
+  void stopGracefully() throws InterruptedException {
+    server.shutdown();
+    if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+      stop();
+    }
+  }
+
+  /** Starts the server again on the same port (Netty) or name (in-process). */
+  void restart() throws IOException {
+    server = start(port);
+  }
+
+  @Override
+  public void close() {
+    try {
+      stop();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
