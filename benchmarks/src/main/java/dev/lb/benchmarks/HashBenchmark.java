@@ -1,16 +1,7 @@
 package dev.lb.benchmarks;
 
-import dev.lb.Endpoint;
-import dev.lb.PickContext;
-import dev.lb.hash.XxHash64;
-import dev.lb.strategy.LiveEndpoint;
-import dev.lb.strategy.Picker;
-import dev.lb.strategy.Strategies;
-import dev.lb.strategy.Strategy;
-import dev.lb.strategy.StrategyContext;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.SplittableRandom;
+import dev.lb.benchmarks.peers.HashType;
+import dev.lb.benchmarks.peers.KeyedTarget;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -25,15 +16,12 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Hash strategies: one keyed lookup (hash the key, read the table) and one picker build (what a
- * membership change costs on the update path). Keys are precomputed contexts read round robin, so
- * the lookup measures the picker, not key creation. Run with {@code -prof gc} to see that lookups
- * allocate nothing.
+ * The cost of finding the endpoint that owns a request key, consistent-hash lookups side by side
+ * over the same endpoints and the same {@link Backends#KEY_COUNT} precomputed keys, read in turn by
+ * each thread.
  *
  * <pre>
- * ./mvnw -q -pl benchmarks -am package -DskipTests
- * java -jar benchmarks/target/benchmarks.jar HashBenchmark -prof gc
- * java -jar benchmarks/target/benchmarks.jar 'HashBenchmark.build' -p strategy=maglev -p endpoints=1000
+ * java -jar benchmarks/target/benchmarks.jar HashBenchmark -p endpoints=100 -prof gc
  * </pre>
  */
 @State(Scope.Benchmark)
@@ -43,92 +31,44 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class HashBenchmark {
-  @Param({
-    "ring_hash",
-    "maglev",
-    "rendezvous_hash",
-    "jump_hash",
-    "bounded_load_hash",
-    "modulo_hash"
-  })
-  public String strategy;
+  /** The lookup under test. */
+  @Param public HashType type;
 
+  /** How many endpoints own the keys. */
   @Param({"10", "100", "1000"})
   public int endpoints;
 
-  private static final int KEYS = 1 << 12;
+  private KeyedTarget target;
 
-  private Strategy hashStrategy;
-  private List<LiveEndpoint> members;
-  private StrategyContext context;
-  private Picker picker;
-  private PickContext[] keys;
-  private int next;
+  /** Each thread's position in the key table. */
+  @State(Scope.Thread)
+  public static class KeyCursor {
+    private int index;
 
+    /**
+     * The next key's index, wrapping around the table.
+     *
+     * @return 0 to {@link Backends#KEY_COUNT} - 1
+     */
+    public int next() {
+      return index++ & (Backends.KEY_COUNT - 1);
+    }
+  }
+
+  /** Builds the ring or table (not measured). */
   @Setup
   public void setUp() {
-    hashStrategy = Strategies.byName(strategy);
-    members = new ArrayList<>();
-    for (int i = 0; i < endpoints; i++) {
-      members.add(
-          new Member(
-              Endpoint.builder("10." + (i >> 16) + "." + ((i >> 8) & 255) + "." + (i & 255), 8080)
-                  .build()));
-    }
-    context = new StrategyContext(new SplittableRandom(1), System::nanoTime);
-    picker = hashStrategy.newPicker(List.copyOf(members), context);
-    SplittableRandom random = new SplittableRandom(7);
-    keys = new PickContext[KEYS];
-    for (int i = 0; i < KEYS; i++) {
-      keys[i] = PickContext.ofKey("session-" + Long.toHexString(random.nextLong()));
-    }
+    target = type.create(endpoints);
   }
 
-  /** One keyed pick: hash a 24-character string key and look it up. */
+  /**
+   * One lookup.
+   *
+   * @param cursor this thread's key position
+   * @return the owning endpoint, consumed by JMH
+   */
   @Benchmark
-  public LiveEndpoint lookup() {
-    PickContext key = keys[next++ & (KEYS - 1)];
-    return picker.pick(key);
-  }
-
-  /** XXH64 of the same 24-character keys alone, to separate hashing from the table lookup. */
-  @Benchmark
-  public long hashOnly() {
-    return XxHash64.hash(keys[next++ & (KEYS - 1)].charsKey(), 0);
-  }
-
-  /** Building a picker: the ring, Maglev table or weights, as on every membership change. */
-  @Benchmark
-  @OutputTimeUnit(TimeUnit.MICROSECONDS)
-  public Picker build() {
-    return hashStrategy.newPicker(members, context);
-  }
-
-  /** An idle member: the benchmarks need ids and weights only. */
-  private record Member(Endpoint endpoint) implements LiveEndpoint {
-    @Override
-    public int weight() {
-      return endpoint.weight();
-    }
-
-    @Override
-    public int inFlight() {
-      return 0;
-    }
-
-    @Override
-    public double latencyEwmaNanos() {
-      return Double.NaN;
-    }
-
-    @Override
-    public double peakEwmaNanos(long nowNanos) {
-      return Double.NaN;
-    }
-
-    @Override
-    public double throughputBytesPerSecond(long nowNanos) {
-      return Double.NaN;
-    }
+  public Object lookup(KeyCursor cursor) {
+    return target.lookup(cursor.next());
   }
 }

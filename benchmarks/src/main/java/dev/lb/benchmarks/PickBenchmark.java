@@ -1,11 +1,7 @@
 package dev.lb.benchmarks;
 
-import dev.lb.Endpoint;
-import dev.lb.Lease;
-import dev.lb.LoadBalancer;
-import dev.lb.strategy.Strategies;
-import java.util.ArrayList;
-import java.util.List;
+import dev.lb.benchmarks.peers.BalancerType;
+import dev.lb.benchmarks.peers.PickTarget;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -21,13 +17,19 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The cost of one call's trip through the balancer: {@code pick()}, then a success reported on the
- * lease. Run with {@code -prof gc} to see the allocation per call (the lease is the only object).
+ * The cost of one call's trip through a balancer, lb's strategies and the peers' side by side over
+ * the same endpoints: pick, then release with a success where the library counts calls in flight
+ * (see {@link PickTarget}). Run with {@code -prof gc} to see the allocation per call; lb's lease is
+ * its only object.
  *
  * <pre>
  * ./mvnw -q -pl benchmarks -am package -DskipTests
  * java -jar benchmarks/target/benchmarks.jar PickBenchmark -prof gc
+ * java -jar benchmarks/target/benchmarks.jar PickBenchmark -p type=LB_ROUND_ROBIN,GRPC_ROUND_ROBIN
  * </pre>
+ *
+ * <p>One instance is shared by the benchmark's threads ({@link Scope#Benchmark}), as one balancer
+ * is shared by a client's threads; the two-thread variant shows what contention costs.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -36,50 +38,40 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class PickBenchmark {
-  @Param({
-    "round_robin",
-    "weighted_round_robin",
-    "random",
-    "weighted_random",
-    "least_connections",
-    "weighted_least_connections",
-    "least_response_time",
-    "least_bandwidth",
-    "p2c",
-    "peak_ewma"
-  })
-  public String strategy;
+  /** The balancer under test. */
+  @Param public BalancerType type;
 
+  /** How many endpoints it balances over. */
   @Param({"10", "100", "1000"})
   public int endpoints;
 
-  private LoadBalancer balancer;
+  private PickTarget target;
 
+  /** Builds the balancer (not measured). */
   @Setup
   public void setUp() {
-    List<Endpoint> list = new ArrayList<>();
-    for (int i = 0; i < endpoints; i++) {
-      list.add(
-          Endpoint.builder("10." + (i >> 16) + "." + ((i >> 8) & 255) + "." + (i & 255), 8080)
-              .weight(1 + i % 5)
-              .build());
-    }
-    balancer = LoadBalancer.builder().strategy(Strategies.byName(strategy)).endpoints(list).build();
+    target = type.create(endpoints);
   }
 
+  /**
+   * One pick and release on one thread.
+   *
+   * @return the chosen endpoint, consumed by JMH
+   */
   @Benchmark
   @Threads(1)
-  public Lease pickAndRelease() {
-    Lease lease = balancer.pick();
-    lease.onSuccess(1_000_000L, 512);
-    return lease;
+  public Object pickAndRelease() {
+    return target.pickAndRelease();
   }
 
+  /**
+   * One pick and release, two threads sharing the balancer.
+   *
+   * @return the chosen endpoint, consumed by JMH
+   */
   @Benchmark
   @Threads(2)
-  public Lease pickAndRelease2Threads() {
-    Lease lease = balancer.pick();
-    lease.onSuccess(1_000_000L, 512);
-    return lease;
+  public Object pickAndRelease2Threads() {
+    return target.pickAndRelease();
   }
 }

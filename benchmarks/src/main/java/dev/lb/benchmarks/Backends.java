@@ -1,0 +1,83 @@
+package dev.lb.benchmarks;
+
+import dev.lb.Endpoint;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The inputs every benchmark shares, so that lb and each peer see the same backends and keys:
+ * {@code n} endpoints on {@code 10.x.y.z:8080} with weights 1 to 5 ({@code 1 + i % 5}), and a fixed
+ * table of request keys drawn from a seeded generator.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class Backends {
+  /** Number of precomputed keys; a power of two, so that a call index is masked into the table. */
+  public static final int KEY_COUNT = 1 << 12;
+
+  private Backends() {}
+
+  /**
+   * Returns {@code n} endpoints with ids {@code 10.a.b.c:8080} and weights {@code 1 + i % 5}.
+   *
+   * @param n how many endpoints, at least 1
+   * @return an immutable list of {@code n} distinct endpoints in a fixed order
+   */
+  public static List<Endpoint> endpoints(int n) {
+    List<Endpoint> list = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      list.add(Endpoint.builder(host(i), 8080).weight(weight(i)).build());
+    }
+    return List.copyOf(list);
+  }
+
+  /**
+   * The host of the {@code i}-th endpoint.
+   *
+   * @param i the endpoint's index, 0 or more
+   * @return a dotted IPv4 address in 10.0.0.0/8
+   */
+  public static String host(int i) {
+    return "10." + ((i >> 16) & 255) + "." + ((i >> 8) & 255) + "." + (i & 255);
+  }
+
+  /**
+   * The weight of the {@code i}-th endpoint.
+   *
+   * @param i the endpoint's index, 0 or more
+   * @return 1 to 5
+   */
+  public static int weight(int i) {
+    return 1 + i % 5;
+  }
+
+  /**
+   * Request keys as 64-bit values (for APIs that take a precomputed hash), seeded.
+   *
+   * @return a new array of {@link #KEY_COUNT} random longs, the same on every call
+   */
+  public static long[] longKeys() {
+    SplittableRandom random = new SplittableRandom(42);
+    long[] keys = new long[KEY_COUNT];
+    for (int i = 0; i < keys.length; i++) {
+      keys[i] = random.nextLong();
+    }
+    return keys;
+  }
+
+  /**
+   * Request keys as strings (for APIs that hash a string themselves): {@code user-} and the long
+   * key in hexadecimal.
+   *
+   * @return a new array of {@link #KEY_COUNT} strings, the same on every call
+   */
+  public static String[] stringKeys() {
+    long[] longs = longKeys();
+    String[] keys = new String[longs.length];
+    for (int i = 0; i < keys.length; i++) {
+      keys[i] = "user-" + Long.toHexString(longs[i]);
+    }
+    return keys;
+  }
+}

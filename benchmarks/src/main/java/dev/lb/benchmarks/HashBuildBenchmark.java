@@ -1,0 +1,123 @@
+package dev.lb.benchmarks;
+
+import dev.lb.Endpoint;
+import dev.lb.PickContext;
+import dev.lb.hash.XxHash64;
+import dev.lb.strategy.LiveEndpoint;
+import dev.lb.strategy.Picker;
+import dev.lb.strategy.Strategies;
+import dev.lb.strategy.Strategy;
+import dev.lb.strategy.StrategyContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Hash strategies: one picker build (the ring, Maglev table or weights: what a membership change
+ * costs on the update path) and XXH64 of a 24-character key alone. Keyed lookups, side by side with
+ * the peers', are in {@link HashBenchmark}.
+ *
+ * <pre>
+ * ./mvnw -q -pl benchmarks -am package -DskipTests
+ * java -jar benchmarks/target/benchmarks.jar 'HashBuildBenchmark.build' -p strategy=maglev -p endpoints=1000
+ * </pre>
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class HashBuildBenchmark {
+  @Param({
+    "ring_hash",
+    "maglev",
+    "rendezvous_hash",
+    "jump_hash",
+    "bounded_load_hash",
+    "modulo_hash"
+  })
+  public String strategy;
+
+  @Param({"10", "100", "1000"})
+  public int endpoints;
+
+  private static final int KEYS = 1 << 12;
+
+  private Strategy hashStrategy;
+  private List<LiveEndpoint> members;
+  private StrategyContext context;
+  private PickContext[] keys;
+  private int next;
+
+  @Setup
+  public void setUp() {
+    hashStrategy = Strategies.byName(strategy);
+    members = new ArrayList<>();
+    for (int i = 0; i < endpoints; i++) {
+      members.add(
+          new Member(
+              Endpoint.builder("10." + (i >> 16) + "." + ((i >> 8) & 255) + "." + (i & 255), 8080)
+                  .build()));
+    }
+    context = new StrategyContext(new SplittableRandom(1), System::nanoTime);
+    SplittableRandom random = new SplittableRandom(7);
+    keys = new PickContext[KEYS];
+    for (int i = 0; i < KEYS; i++) {
+      keys[i] = PickContext.ofKey("session-" + Long.toHexString(random.nextLong()));
+    }
+  }
+
+  /** XXH64 of the same 24-character keys alone, to separate hashing from the table lookup. */
+  @Benchmark
+  public long hashOnly() {
+    return XxHash64.hash(keys[next++ & (KEYS - 1)].charsKey(), 0);
+  }
+
+  /** Building a picker: the ring, Maglev table or weights, as on every membership change. */
+  @Benchmark
+  @OutputTimeUnit(TimeUnit.MICROSECONDS)
+  public Picker build() {
+    return hashStrategy.newPicker(members, context);
+  }
+
+  /** An idle member: the benchmarks need ids and weights only. */
+  private record Member(Endpoint endpoint) implements LiveEndpoint {
+    @Override
+    public int weight() {
+      return endpoint.weight();
+    }
+
+    @Override
+    public int inFlight() {
+      return 0;
+    }
+
+    @Override
+    public double latencyEwmaNanos() {
+      return Double.NaN;
+    }
+
+    @Override
+    public double peakEwmaNanos(long nowNanos) {
+      return Double.NaN;
+    }
+
+    @Override
+    public double throughputBytesPerSecond(long nowNanos) {
+      return Double.NaN;
+    }
+  }
+}

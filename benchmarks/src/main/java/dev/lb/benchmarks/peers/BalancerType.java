@@ -1,0 +1,126 @@
+package dev.lb.benchmarks.peers;
+
+import dev.lb.Lease;
+import dev.lb.LoadBalancer;
+import dev.lb.benchmarks.Backends;
+import dev.lb.strategy.Strategies;
+import java.util.Map;
+import org.apache.dubbo.rpc.cluster.loadbalance.LeastActiveLoadBalance;
+import org.apache.dubbo.rpc.cluster.loadbalance.RandomLoadBalance;
+import org.apache.dubbo.rpc.cluster.loadbalance.RoundRobinLoadBalance;
+
+/**
+ * Every balancer the pick benchmarks run side by side: lb's strategies and the peers', each built
+ * over the same {@link Backends#endpoints(int) endpoints}. The JMH {@code @Param} of {@code
+ * PickBenchmark}, in the style of Caffeine's {@code CacheType}.
+ */
+public enum BalancerType {
+  /** lb {@code round_robin}. */
+  LB_ROUND_ROBIN,
+  /** lb {@code weighted_round_robin} (smooth, nginx). */
+  LB_WEIGHTED_ROUND_ROBIN,
+  /** lb {@code random}. */
+  LB_RANDOM,
+  /** lb {@code weighted_random} (alias method). */
+  LB_WEIGHTED_RANDOM,
+  /** lb {@code least_connections} (O(n) scan). */
+  LB_LEAST_CONNECTIONS,
+  /** lb {@code weighted_least_connections} (O(n) scan). */
+  LB_WEIGHTED_LEAST_CONNECTIONS,
+  /** lb {@code least_response_time} (O(n) scan). */
+  LB_LEAST_RESPONSE_TIME,
+  /** lb {@code least_bandwidth} (O(n) scan). */
+  LB_LEAST_BANDWIDTH,
+  /** lb {@code p2c} (least request of two). */
+  LB_P2C,
+  /** lb {@code peak_ewma}. */
+  LB_PEAK_EWMA,
+  /** grpc-java {@code round_robin} (grpc-util). */
+  GRPC_ROUND_ROBIN,
+  /** grpc-java {@code least_request_experimental} (grpc-xds), choice count 2. */
+  GRPC_LEAST_REQUEST,
+  /**
+   * grpc-java {@code weighted_round_robin} (grpc-xds); without ORCA load reports every weight is
+   * equal, so this measures its static-stride scheduler at equal weights.
+   */
+  GRPC_WEIGHTED_ROUND_ROBIN,
+  /** Dubbo {@code RoundRobinLoadBalance} (smooth weighted). */
+  DUBBO_ROUND_ROBIN,
+  /** Dubbo {@code RandomLoadBalance} (weighted). */
+  DUBBO_RANDOM,
+  /** Dubbo {@code LeastActiveLoadBalance}, counting calls in {@code RpcStatus}. */
+  DUBBO_LEAST_ACTIVE,
+  /** Armeria round robin. */
+  ARMERIA_ROUND_ROBIN,
+  /** Armeria weighted round robin. */
+  ARMERIA_WEIGHTED_ROUND_ROBIN,
+  /** Armeria weighted random. */
+  ARMERIA_WEIGHTED_RANDOM,
+  /** Spring Cloud LoadBalancer {@code RoundRobinLoadBalancer}. */
+  SPRING_ROUND_ROBIN,
+  /** Vert.x {@code LoadBalancer.ROUND_ROBIN}. */
+  VERTX_ROUND_ROBIN,
+  /** Vert.x {@code LoadBalancer.RANDOM}. */
+  VERTX_RANDOM,
+  /** Vert.x {@code LoadBalancer.LEAST_REQUESTS} (O(n) scan). */
+  VERTX_LEAST_REQUESTS,
+  /** Vert.x {@code LoadBalancer.POWER_OF_TWO_CHOICES}. */
+  VERTX_POWER_OF_TWO_CHOICES;
+
+  /**
+   * Builds this balancer over {@code n} endpoints.
+   *
+   * @param n the number of endpoints, at least 1
+   * @return a ready target; thread-safe
+   */
+  public PickTarget create(int n) {
+    return switch (this) {
+      case GRPC_ROUND_ROBIN -> GrpcPeers.pickTarget("round_robin", Map.of(), n);
+      case GRPC_LEAST_REQUEST ->
+          GrpcPeers.pickTarget("least_request_experimental", Map.of("choiceCount", 2.0), n);
+      case GRPC_WEIGHTED_ROUND_ROBIN -> GrpcPeers.pickTarget("weighted_round_robin", Map.of(), n);
+      case DUBBO_ROUND_ROBIN -> DubboPeers.pickTarget(new RoundRobinLoadBalance(), false, n);
+      case DUBBO_RANDOM -> DubboPeers.pickTarget(new RandomLoadBalance(), false, n);
+      case DUBBO_LEAST_ACTIVE -> DubboPeers.pickTarget(new LeastActiveLoadBalance(), true, n);
+      case ARMERIA_ROUND_ROBIN -> ArmeriaPeers.roundRobin(n);
+      case ARMERIA_WEIGHTED_ROUND_ROBIN -> ArmeriaPeers.weightedRoundRobin(n);
+      case ARMERIA_WEIGHTED_RANDOM -> ArmeriaPeers.weightedRandom(n);
+      case SPRING_ROUND_ROBIN -> SpringPeers.roundRobin(n);
+      case VERTX_ROUND_ROBIN ->
+          VertxPeers.pickTarget(io.vertx.core.net.endpoint.LoadBalancer.ROUND_ROBIN, n);
+      case VERTX_RANDOM -> VertxPeers.pickTarget(io.vertx.core.net.endpoint.LoadBalancer.RANDOM, n);
+      case VERTX_LEAST_REQUESTS ->
+          VertxPeers.pickTarget(io.vertx.core.net.endpoint.LoadBalancer.LEAST_REQUESTS, n);
+      case VERTX_POWER_OF_TWO_CHOICES ->
+          VertxPeers.pickTarget(io.vertx.core.net.endpoint.LoadBalancer.POWER_OF_TWO_CHOICES, n);
+      default -> lb(strategyName(), n);
+    };
+  }
+
+  /**
+   * The lb strategy name of an {@code LB_} constant.
+   *
+   * @return for example {@code round_robin} for {@link #LB_ROUND_ROBIN}
+   * @throws IllegalStateException if this is a peer
+   */
+  public String strategyName() {
+    if (!name().startsWith("LB_")) {
+      throw new IllegalStateException(name() + " is not an lb strategy");
+    }
+    return name().substring(3).toLowerCase(java.util.Locale.ROOT);
+  }
+
+  private static PickTarget lb(String strategy, int n) {
+    LoadBalancer balancer =
+        LoadBalancer.builder()
+            .name("bench")
+            .strategy(Strategies.byName(strategy))
+            .endpoints(Backends.endpoints(n))
+            .build();
+    return () -> {
+      Lease lease = balancer.pick();
+      lease.onSuccess(1_000_000L, 512);
+      return lease;
+    };
+  }
+}

@@ -1,0 +1,199 @@
+package dev.lb.benchmarks.sim;
+
+import dev.lb.Endpoint;
+import dev.lb.Lease;
+import dev.lb.LoadBalancer;
+import dev.lb.PickContext;
+import dev.lb.health.OutlierDetection;
+import dev.lb.strategy.Strategies;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The registry of simulated policies by name: the real lb-core strategies (through {@link
+ * Strategies#byName}) with outlier detection at its defaults and without it, and the oracle.
+ *
+ * <p>An lb policy is a real {@link LoadBalancer} whose ticker and scheduler are the simulation's
+ * clock and whose random source is seeded: its strategies, estimators, outlier detection and
+ * ejection timers all run on simulated time. A timeout is reported as {@link Lease#onFailure} with
+ * the timeout as the latency, as a client would.
+ */
+public final class Policies {
+  /** The name of the oracle baseline. */
+  public static final String ORACLE = "oracle";
+
+  /** The suffix of an lb policy with outlier detection turned off. */
+  public static final String NO_OUTLIER_SUFFIX = "/no-od";
+
+  private static final List<String> STRATEGIES =
+      List.of(
+          "round_robin", "random", "least_connections", "least_response_time", "p2c", "peak_ewma");
+
+  private Policies() {}
+
+  /**
+   * Every policy the simulator compares, in report order: the oracle, then each strategy with lb's
+   * default outlier detection, then each without it.
+   *
+   * @return policy factories by name
+   */
+  public static Map<String, Policy.Factory> all() {
+    Map<String, Policy.Factory> all = new LinkedHashMap<>();
+    all.put(ORACLE, OraclePolicy::new);
+    for (String s : STRATEGIES) {
+      all.put(s, byName(s));
+    }
+    for (String s : STRATEGIES) {
+      all.put(s + NO_OUTLIER_SUFFIX, byName(s + NO_OUTLIER_SUFFIX));
+    }
+    return all;
+  }
+
+  /**
+   * A policy by name: {@code oracle}, an lb strategy name, or an lb strategy name followed by
+   * {@value #NO_OUTLIER_SUFFIX}.
+   *
+   * @param name the policy's name
+   * @return its factory
+   * @throws IllegalArgumentException if no strategy has that name
+   */
+  public static Policy.Factory byName(String name) {
+    if (ORACLE.equals(name)) {
+      return OraclePolicy::new;
+    }
+    boolean outlier = !name.endsWith(NO_OUTLIER_SUFFIX);
+    String strategy =
+        outlier ? name : name.substring(0, name.length() - NO_OUTLIER_SUFFIX.length());
+    Strategies.byName(strategy); // fails early, naming the valid strategies
+    return (cluster, clock, seed) -> new LbPolicy(strategy, outlier, cluster, clock, seed);
+  }
+
+  /** A real lb-core balancer on simulated time. */
+  static final class LbPolicy implements Policy {
+    private final LoadBalancer balancer;
+    private final Map<String, Integer> index = new HashMap<>();
+
+    LbPolicy(String strategy, boolean outlier, Cluster cluster, SimClock clock, long seed) {
+      List<Endpoint> endpoints = new ArrayList<>();
+      for (int i = 0; i < cluster.size(); i++) {
+        Endpoint e = Endpoint.of("10.0.0." + (i + 1), 8080);
+        endpoints.add(e);
+        index.put(e.id(), i);
+      }
+      balancer =
+          LoadBalancer.builder()
+              .name("sim")
+              .strategy(Strategies.byName(strategy))
+              .endpoints(endpoints)
+              .ticker(clock)
+              .scheduler(clock)
+              .random(new SplittableRandom(seed))
+              .outlierDetection(outlier ? OutlierDetection.defaults() : OutlierDetection.disabled())
+              .build();
+    }
+
+    @Override
+    public @Nullable Pick pick() {
+      Lease lease = balancer.tryPick(PickContext.none());
+      if (lease == null) {
+        return null;
+      }
+      Integer backend = index.get(lease.endpoint().id());
+      if (backend == null) {
+        throw new IllegalStateException("picked an unknown endpoint " + lease.endpoint());
+      }
+      int b = backend;
+      return new Pick() {
+        @Override
+        public int backend() {
+          return b;
+        }
+
+        @Override
+        public void complete(long latencyNanos, boolean success) {
+          if (success) {
+            lease.onSuccess(latencyNanos);
+          } else {
+            lease.onFailure(latencyNanos, null);
+          }
+        }
+      };
+    }
+  }
+
+  /**
+   * The limit to compare against: join the backend with the shortest expected wait, with global
+   * knowledge no client has. It sees every backend's queue and its current true service rate (slow
+   * factor, fixed-latency window, pause in progress), never sends to a backend that is down, and
+   * avoids backends that fail calls while any other is available. Ties go at random.
+   */
+  static final class OraclePolicy implements Policy {
+    private final Cluster cluster;
+    private final SimClock clock;
+    private final SplittableRandom random;
+
+    OraclePolicy(Cluster cluster, SimClock clock, long seed) {
+      this.cluster = cluster;
+      this.clock = clock;
+      this.random = new SplittableRandom(seed);
+    }
+
+    @Override
+    public Pick pick() {
+      long now = clock.read();
+      int best = -1;
+      double bestCost = Double.POSITIVE_INFINITY;
+      int ties = 0;
+      for (int i = 0; i < cluster.size(); i++) {
+        double cost = expectedLatency(i, now);
+        if (cost < bestCost) {
+          best = i;
+          bestCost = cost;
+          ties = 1;
+        } else if (cost == bestCost && random.nextInt(++ties) == 0) {
+          best = i;
+        }
+      }
+      if (best < 0) {
+        best = random.nextInt(cluster.size()); // every backend is down: nothing helps
+      }
+      int b = best;
+      return new Pick() {
+        @Override
+        public int backend() {
+          return b;
+        }
+
+        @Override
+        public void complete(long latencyNanos, boolean success) {}
+      };
+    }
+
+    private double expectedLatency(int i, long now) {
+      BackendSpec spec = cluster.spec(i);
+      if (spec.isDown(now)) {
+        return Double.POSITIVE_INFINITY;
+      }
+      double service =
+          spec.isFixed(now)
+              ? spec.fixedLatencyNanos()
+              : spec.service().meanNanos() * spec.slowFactor();
+      if (spec.isPaused(now)) {
+        service += spec.pauseNanos() - Math.floorMod(now, spec.pausePeriodNanos());
+      }
+      int outstanding = cluster.outstanding(i);
+      double wait =
+          outstanding < spec.workers()
+              ? 0
+              : (outstanding - spec.workers() + 1) * service / spec.workers();
+      double cost = wait + service;
+      // Fast failures waste the call: prefer any backend that does not fail.
+      return spec.failureRate() > 0 ? cost + 1e15 * spec.failureRate() : cost;
+    }
+  }
+}
