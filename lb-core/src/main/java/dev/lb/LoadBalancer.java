@@ -289,7 +289,7 @@ public final class LoadBalancer implements AutoCloseable {
    */
   public Lease pick(PickContext context) {
     Snapshot s = snapshot;
-    EndpointState chosen = s.choose(context, maxInFlight);
+    EndpointState chosen = s.choose(context, maxInFlight, strategyContext.random());
     if (chosen == null) {
       throw noEndpoint(s, context);
     }
@@ -306,7 +306,7 @@ public final class LoadBalancer implements AutoCloseable {
    *     or null if no endpoint can take the call
    */
   public @Nullable Lease tryPick(PickContext context) {
-    EndpointState chosen = snapshot.choose(context, maxInFlight);
+    EndpointState chosen = snapshot.choose(context, maxInFlight, strategyContext.random());
     return chosen == null ? null : new Lease(chosen);
   }
 
@@ -1613,7 +1613,7 @@ public final class LoadBalancer implements AutoCloseable {
      * endpoint that is available, not excluded and under its concurrency limit is counted in flight
      * and returned.
      */
-    @Nullable EndpointState choose(PickContext context, int maxInFlight) {
+    @Nullable EndpointState choose(PickContext context, int maxInFlight, RandomGenerator random) {
       for (int attempt = 0; attempt < attempts; attempt++) {
         LiveEndpoint chosen = picker.pick(context, attempt);
         if (chosen == null) {
@@ -1634,7 +1634,7 @@ public final class LoadBalancer implements AutoCloseable {
       if (n == 0) {
         return null;
       }
-      int start = n == 1 ? 0 : ThreadLocalRandomGenerator.INSTANCE.nextInt(n);
+      int start = n == 1 ? 0 : random.nextInt(n); // the balancer's source: seeded runs replay
       for (int i = 0; i < n; i++) {
         EndpointState state = pool[(start + i) % n];
         if (admits(state, context) && state.tryAdmit(maxInFlight)) {
