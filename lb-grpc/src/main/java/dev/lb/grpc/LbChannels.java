@@ -21,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  *     .defaultLoadBalancingPolicy("lb_peak_ewma").usePlaintext().build();
  * ...
  * for (BalancerStats stats : LbChannels.stats("lb:///users")) {
- *   System.out.println(stats.toTable());
+ *   logger.info(stats.toTable());
  * }
  * }</pre>
  *
