@@ -14,7 +14,7 @@ import java.util.Locale;
  * @param strategyName the strategy's {@link dev.lb.strategy.Strategy#name() name}
  * @param membershipVersion incremented on every membership change that took effect
  * @param panic true if the balancer is in panic mode: too few endpoints are healthy, so calls go to
- *     every endpoint that is not draining or disabled
+ *     every endpoint that is not draining, disabled, marked down or behind an open breaker
  * @param healthyPercent the healthy share of the endpoints that routing considers, 0 to 100
  * @param retryBudgetRemaining retries the balancer's retry budget allows now, or -1 if it has none
  * @param endpoints one entry per endpoint (members, then removed endpoints still draining),

@@ -68,9 +68,10 @@ import org.jspecify.annotations.Nullable;
  * #drain}, {@link #disable} and {@link #enable} take endpoints out and back administratively;
  * {@link #markDown}/{@link #markUp} let a transport report connectivity. Calls go to healthy
  * endpoints only, split across priority levels and zones, unless the healthy share falls below the
- * panic threshold, when they go to every endpoint that is not draining or disabled. Backup
- * endpoints take calls only when no primary endpoint is healthy. Endpoints that join or recover
- * ramp up under {@link Builder#slowStart}. See docs/ARCHITECTURE.md for the state diagram.
+ * panic threshold, when they go to every endpoint that is not draining, disabled, marked down or
+ * behind an open breaker. Backup endpoints take calls only when no primary endpoint is healthy.
+ * Endpoints that join or recover ramp up under {@link Builder#slowStart}. See docs/ARCHITECTURE.md
+ * for the state diagram.
  *
  * <h2>Threading</h2>
  *
@@ -948,7 +949,8 @@ public final class LoadBalancer implements AutoCloseable {
 
   /**
    * Decides where calls go, from the members' status bits: healthy primaries split by priority and
-   * zone; backups when no primary is healthy; everyone not draining or disabled in panic mode.
+   * zone; backups when no primary is healthy; in panic mode, everyone not draining, disabled,
+   * marked down or behind an open breaker.
    */
   private Snapshot route() {
     List<EndpointState> all = new ArrayList<>(members.size());
@@ -1842,9 +1844,9 @@ public final class LoadBalancer implements AutoCloseable {
 
     /**
      * Sets the panic threshold: when fewer than this percentage of the endpoints are healthy, calls
-     * go to every endpoint that is not draining or disabled, healthy or not, rather than overload
-     * the few healthy ones. Defaults to 50, as in Envoy; 0 turns panic mode off (calls then fail
-     * when no endpoint is healthy).
+     * go to every endpoint that is not draining, disabled, marked down or behind an open breaker,
+     * healthy or not, rather than overload the few healthy ones. Defaults to 50, as in Envoy; 0
+     * turns panic mode off (calls then fail when no endpoint is healthy).
      *
      * @param percent 0 to 100
      * @return this builder
