@@ -257,11 +257,7 @@ public final class LoadBalancer implements AutoCloseable {
   /** Delivers an event now, on this thread: for signals that change no balancer state. */
   private void deliver(Listener event) {
     for (LoadBalancerListener l : listeners) {
-      try {
-        event.deliver(l);
-      } catch (RuntimeException e) {
-        LOGGER.log(System.Logger.Level.WARNING, "listener of balancer '" + name + "' threw", e);
-      }
+      runGuarded(() -> event.deliver(l));
     }
   }
 
@@ -644,13 +640,18 @@ public final class LoadBalancer implements AutoCloseable {
       lock.unlock();
     }
     for (Runnable event : raised) {
-      try {
-        event.run();
-      } catch (RuntimeException e) {
-        LOGGER.log(System.Logger.Level.WARNING, "listener of balancer '" + name + "' threw", e);
-      }
+      runGuarded(event);
     }
     return result;
+  }
+
+  /** Runs one event delivery; a listener that throws is logged, never allowed to escape. */
+  private void runGuarded(Runnable event) {
+    try {
+      event.run();
+    } catch (RuntimeException e) {
+      LOGGER.log(System.Logger.Level.WARNING, "listener of balancer '" + name + "' threw", e);
+    }
   }
 
   /**
@@ -1647,7 +1648,9 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     private boolean admits(EndpointState state, PickContext context) {
-      return (state.status() & admitMask) == 0 && !context.isExcluded(state.endpoint().id());
+      // Exclusions are rare (retries): skip the endpoint's id read when the context has none.
+      return (state.status() & admitMask) == 0
+          && (context.excludedIds().isEmpty() || !context.isExcluded(state.endpoint().id()));
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.lb.discovery;
 
+import static dev.lb.internal.Checks.checkNotNull;
+
 import dev.lb.Endpoint;
 import dev.lb.LoadBalancer;
 import dev.lb.Ticker;
@@ -270,10 +272,7 @@ public final class DiscoveryBinding implements AutoCloseable {
      * @throws IllegalArgumentException if {@code listener} is null
      */
     public Builder listener(DiscoveryListener listener) {
-      if (listener == null) {
-        throw new IllegalArgumentException("listener must not be null");
-      }
-      this.listener = listener;
+      this.listener = checkNotNull(listener, "listener");
       return this;
     }
 
@@ -299,10 +298,7 @@ public final class DiscoveryBinding implements AutoCloseable {
      * @throws IllegalArgumentException if {@code ticker} is null
      */
     public Builder ticker(Ticker ticker) {
-      if (ticker == null) {
-        throw new IllegalArgumentException("ticker must not be null");
-      }
-      this.ticker = ticker;
+      this.ticker = checkNotNull(ticker, "ticker");
       this.tickerSet = true;
       return this;
     }

@@ -1,5 +1,7 @@
 package dev.lb.discovery;
 
+import static dev.lb.internal.Checks.checkNotNull;
+
 import dev.lb.Endpoint;
 import dev.lb.Scheduler;
 import java.time.Duration;
@@ -322,10 +324,7 @@ public final class DnsEndpointSource implements EndpointSource {
      * @throws IllegalArgumentException if {@code refresh} is null
      */
     public Builder refresh(RefreshPolicy refresh) {
-      if (refresh == null) {
-        throw new IllegalArgumentException("refresh must not be null");
-      }
-      this.refresh = refresh;
+      this.refresh = checkNotNull(refresh, "refresh");
       return this;
     }
 
@@ -402,10 +401,7 @@ public final class DnsEndpointSource implements EndpointSource {
      * @throws IllegalArgumentException if {@code scheduler} is null
      */
     public Builder scheduler(Scheduler scheduler) {
-      if (scheduler == null) {
-        throw new IllegalArgumentException("scheduler must not be null");
-      }
-      this.scheduler = scheduler;
+      this.scheduler = checkNotNull(scheduler, "scheduler");
       return this;
     }
 
@@ -418,10 +414,7 @@ public final class DnsEndpointSource implements EndpointSource {
      * @throws IllegalArgumentException if {@code executor} is null
      */
     public Builder executor(Executor executor) {
-      if (executor == null) {
-        throw new IllegalArgumentException("executor must not be null");
-      }
-      this.executor = executor;
+      this.executor = checkNotNull(executor, "executor");
       return this;
     }
 
@@ -433,10 +426,7 @@ public final class DnsEndpointSource implements EndpointSource {
      * @throws IllegalArgumentException if {@code random} is null
      */
     public Builder random(RandomGenerator random) {
-      if (random == null) {
-        throw new IllegalArgumentException("random must not be null");
-      }
-      this.random = random;
+      this.random = checkNotNull(random, "random");
       return this;
     }
 

@@ -1,5 +1,7 @@
 package dev.lb.discovery;
 
+import static dev.lb.internal.Checks.checkNotNull;
+
 import dev.lb.Endpoint;
 import dev.lb.Scheduler;
 import java.io.IOException;
@@ -195,10 +197,7 @@ public final class FileEndpointSource implements EndpointSource {
      * @throws IllegalArgumentException if {@code format} is null
      */
     public Builder format(EndpointFileFormat format) {
-      if (format == null) {
-        throw new IllegalArgumentException("format must not be null");
-      }
-      this.format = format;
+      this.format = checkNotNull(format, "format");
       return this;
     }
 
@@ -210,10 +209,7 @@ public final class FileEndpointSource implements EndpointSource {
      * @throws IllegalArgumentException if {@code refresh} is null
      */
     public Builder refresh(RefreshPolicy refresh) {
-      if (refresh == null) {
-        throw new IllegalArgumentException("refresh must not be null");
-      }
-      this.refresh = refresh;
+      this.refresh = checkNotNull(refresh, "refresh");
       return this;
     }
 
@@ -225,10 +221,7 @@ public final class FileEndpointSource implements EndpointSource {
      * @throws IllegalArgumentException if {@code scheduler} is null
      */
     public Builder scheduler(Scheduler scheduler) {
-      if (scheduler == null) {
-        throw new IllegalArgumentException("scheduler must not be null");
-      }
-      this.scheduler = scheduler;
+      this.scheduler = checkNotNull(scheduler, "scheduler");
       return this;
     }
 
@@ -241,10 +234,7 @@ public final class FileEndpointSource implements EndpointSource {
      * @throws IllegalArgumentException if {@code executor} is null
      */
     public Builder executor(Executor executor) {
-      if (executor == null) {
-        throw new IllegalArgumentException("executor must not be null");
-      }
-      this.executor = executor;
+      this.executor = checkNotNull(executor, "executor");
       return this;
     }
 
@@ -256,10 +246,7 @@ public final class FileEndpointSource implements EndpointSource {
      * @throws IllegalArgumentException if {@code random} is null
      */
     public Builder random(RandomGenerator random) {
-      if (random == null) {
-        throw new IllegalArgumentException("random must not be null");
-      }
-      this.random = random;
+      this.random = checkNotNull(random, "random");
       return this;
     }
 

@@ -1,5 +1,7 @@
 package dev.lb.hash;
 
+import static dev.lb.internal.Checks.checkNotNull;
+
 import dev.lb.strategy.Strategies;
 import dev.lb.strategy.Strategy;
 
@@ -215,10 +217,7 @@ public final class HashStrategies {
      * @throws IllegalArgumentException if {@code fallback} is null
      */
     public Builder fallback(Strategy fallback) {
-      if (fallback == null) {
-        throw new IllegalArgumentException("fallback must not be null");
-      }
-      this.fallback = fallback;
+      this.fallback = checkNotNull(fallback, "fallback");
       return this;
     }
 

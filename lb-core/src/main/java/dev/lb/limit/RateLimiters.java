@@ -1,5 +1,7 @@
 package dev.lb.limit;
 
+import static dev.lb.internal.Checks.checkNotNull;
+
 import dev.lb.Ticker;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
@@ -164,10 +166,7 @@ public final class RateLimiters {
      * @throws IllegalArgumentException if {@code ticker} is null
      */
     public Builder ticker(@Nullable Ticker ticker) {
-      if (ticker == null) {
-        throw new IllegalArgumentException("ticker must not be null");
-      }
-      this.ticker = ticker;
+      this.ticker = checkNotNull(ticker, "ticker");
       return this;
     }
 
@@ -179,10 +178,7 @@ public final class RateLimiters {
      * @throws IllegalArgumentException if {@code sleeper} is null
      */
     public Builder sleeper(@Nullable Sleeper sleeper) {
-      if (sleeper == null) {
-        throw new IllegalArgumentException("sleeper must not be null");
-      }
-      this.sleeper = sleeper;
+      this.sleeper = checkNotNull(sleeper, "sleeper");
       return this;
     }
 

@@ -1,5 +1,7 @@
 package dev.lb.retry;
 
+import static dev.lb.internal.Checks.checkNotNull;
+
 import dev.lb.Ticker;
 import java.time.Duration;
 import java.util.Arrays;
@@ -344,10 +346,7 @@ public final class RetryBudget {
      * @throws IllegalArgumentException if {@code ticker} is null
      */
     public Builder ticker(@Nullable Ticker ticker) {
-      if (ticker == null) {
-        throw new IllegalArgumentException("ticker must not be null");
-      }
-      this.ticker = ticker;
+      this.ticker = checkNotNull(ticker, "ticker");
       return this;
     }
 

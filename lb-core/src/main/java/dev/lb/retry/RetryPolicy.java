@@ -1,5 +1,7 @@
 package dev.lb.retry;
 
+import static dev.lb.internal.Checks.checkNotNull;
+
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
@@ -182,10 +184,7 @@ public final class RetryPolicy {
      * @throws IllegalArgumentException if {@code backoff} is null
      */
     public Builder backoff(@Nullable Backoff backoff) {
-      if (backoff == null) {
-        throw new IllegalArgumentException("backoff must not be null");
-      }
-      this.backoff = backoff;
+      this.backoff = checkNotNull(backoff, "backoff");
       return this;
     }
 
@@ -199,10 +198,7 @@ public final class RetryPolicy {
      * @throws IllegalArgumentException if {@code budget} is null
      */
     public Builder budget(@Nullable RetryBudget budget) {
-      if (budget == null) {
-        throw new IllegalArgumentException("budget must not be null");
-      }
-      this.budget = budget;
+      this.budget = checkNotNull(budget, "budget");
       return this;
     }
 
