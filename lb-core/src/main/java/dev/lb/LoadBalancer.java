@@ -286,7 +286,7 @@ public final class LoadBalancer implements AutoCloseable {
    */
   public Lease pick(PickContext context) {
     Snapshot s = snapshot;
-    EndpointState chosen = s.choose(context, maxInFlight, strategyContext.random());
+    EndpointState chosen = s.choose(context, maxInFlight, strategyContext.random(), true);
     if (chosen == null) {
       throw noEndpoint(s, context);
     }
@@ -303,8 +303,34 @@ public final class LoadBalancer implements AutoCloseable {
    *     or null if no endpoint can take the call
    */
   public @Nullable Lease tryPick(PickContext context) {
-    EndpointState chosen = snapshot.choose(context, maxInFlight, strategyContext.random());
+    EndpointState chosen = snapshot.choose(context, maxInFlight, strategyContext.random(), true);
     return chosen == null ? null : new Lease(chosen);
+  }
+
+  /**
+   * Chooses the endpoint {@link #pick(PickContext)} would, without counting a call on it: no lease,
+   * nothing added in flight, no breaker permission or rate-limit permit taken. For routing
+   * decisions that are not calls: which endpoint owns a key, where to open a long-lived connection
+   * or subscription, what a dry run would do; and for callers that count their calls elsewhere.
+   *
+   * <p>It honours everything else a pick does: health, ejection, draining, panic mode, zones and
+   * priorities, exclusions and the per-endpoint concurrency limit (as a check, without taking a
+   * slot). Load-aware strategies see nothing of these choices, so with nothing in flight they keep
+   * giving the same answer. Lock-free and allocation-free.
+   *
+   * @param context what the strategy may know about the decision (affinity key, attributes,
+   *     endpoints to avoid); {@link PickContext#none()} if nothing
+   * @return the chosen endpoint's configuration
+   * @throws NoEndpointAvailableException if no endpoint is available; its {@link
+   *     NoEndpointAvailableException#reason() reason} says why
+   */
+  public Endpoint choose(PickContext context) {
+    Snapshot s = snapshot;
+    EndpointState chosen = s.choose(context, maxInFlight, strategyContext.random(), false);
+    if (chosen == null) {
+      throw noEndpoint(s, context);
+    }
+    return chosen.endpoint();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1613,10 +1639,11 @@ public final class LoadBalancer implements AutoCloseable {
 
     /**
      * Asks the picker for its choice, then its alternatives, then scans the pool: the first
-     * endpoint that is available, not excluded and under its concurrency limit is counted in flight
-     * and returned.
+     * endpoint that is available, not excluded and under its concurrency limit is returned, and
+     * counted in flight (admitted) if {@code admit} is set.
      */
-    @Nullable EndpointState choose(PickContext context, int maxInFlight, RandomGenerator random) {
+    @Nullable EndpointState choose(
+        PickContext context, int maxInFlight, RandomGenerator random, boolean admit) {
       for (int attempt = 0; attempt < attempts; attempt++) {
         LiveEndpoint chosen = picker.pick(context, attempt);
         if (chosen == null) {
@@ -1629,7 +1656,7 @@ public final class LoadBalancer implements AutoCloseable {
           throw new IllegalStateException(
               "picker returned " + chosen + ", which is not one of the endpoints it was given");
         }
-        if (admits(state, context) && state.tryAdmit(maxInFlight)) {
+        if (admits(state, context) && takes(state, maxInFlight, admit)) {
           return state;
         }
       }
@@ -1640,11 +1667,15 @@ public final class LoadBalancer implements AutoCloseable {
       int start = n == 1 ? 0 : random.nextInt(n); // the balancer's source: seeded runs replay
       for (int i = 0; i < n; i++) {
         EndpointState state = pool[(start + i) % n];
-        if (admits(state, context) && state.tryAdmit(maxInFlight)) {
+        if (admits(state, context) && takes(state, maxInFlight, admit)) {
           return state;
         }
       }
       return null;
+    }
+
+    private static boolean takes(EndpointState state, int maxInFlight, boolean admit) {
+      return admit ? state.tryAdmit(maxInFlight) : state.inFlight() < maxInFlight;
     }
 
     private boolean admits(EndpointState state, PickContext context) {

@@ -17,10 +17,11 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The cost of one call's trip through a balancer, lb's strategies and the peers' side by side over
- * the same endpoints: pick, then release with a success where the library counts calls in flight
- * (see {@link PickTarget}). Run with {@code -prof gc} to see the allocation per call; lb's lease is
- * its only object.
+ * The cost of picking, lb's strategies and the peers' side by side over the same endpoints, in two
+ * shapes (see {@link PickTarget}): the selection alone ({@code pick}, lb's {@code choose}: nothing
+ * counted), and one call's whole trip ({@code pickAndRelease}: pick, then release with a success
+ * where the library counts calls in flight). Run with {@code -prof gc} to see the allocation: lb's
+ * selection allocates nothing, and a call's lease is its only object.
  *
  * <pre>
  * ./mvnw -q -pl benchmarks -am package -DskipTests
@@ -51,6 +52,28 @@ public class PickBenchmark {
   @Setup
   public void setUp() {
     target = type.create(endpoints);
+  }
+
+  /**
+   * One selection on one thread, nothing counted.
+   *
+   * @return the chosen endpoint, consumed by JMH
+   */
+  @Benchmark
+  @Threads(1)
+  public Object pick() {
+    return target.pick();
+  }
+
+  /**
+   * One selection, two threads sharing the balancer, nothing counted.
+   *
+   * @return the chosen endpoint, consumed by JMH
+   */
+  @Benchmark
+  @Threads(2)
+  public Object pick2Threads() {
+    return target.pick();
   }
 
   /**

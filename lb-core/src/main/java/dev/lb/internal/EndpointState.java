@@ -26,8 +26,11 @@ import org.jspecify.annotations.Nullable;
  * at {@code now}. Comparing two such values does not need {@code now}: {@code ln(v) + s / tau}
  * orders them the same way at every instant. Each update therefore also stores that log-domain key,
  * and pickers compare keys, so picking never reads the clock nor calls {@code exp} per endpoint.
+ *
+ * <p><b>Layout.</b> The fields live in {@link EndpointStateLayout}'s superclasses, which keep what
+ * picks read apart from what calls write, on separate cache lines.
  */
-public final class EndpointState implements LiveEndpoint {
+public final class EndpointState extends EndpointStateLayout.Counters implements LiveEndpoint {
   /**
    * Weight of the newest sample in the latency EWMA. 0.1 follows a change within about 20 calls
    * while smoothing single outliers.
@@ -84,77 +87,39 @@ public final class EndpointState implements LiveEndpoint {
   static {
     try {
       MethodHandles.Lookup l = MethodHandles.lookup();
-      IN_FLIGHT = l.findVarHandle(EndpointState.class, "inFlight", int.class);
-      FAILURE_STREAK = l.findVarHandle(EndpointState.class, "failureStreak", int.class);
-      SUCCESSES = l.findVarHandle(EndpointState.class, "successes", long.class);
-      FAILURES = l.findVarHandle(EndpointState.class, "failures", long.class);
-      CANCELS = l.findVarHandle(EndpointState.class, "cancels", long.class);
-      RESPONSE_BYTES = l.findVarHandle(EndpointState.class, "responseBytes", long.class);
-      LATENCY_EWMA = l.findVarHandle(EndpointState.class, "latencyEwma", double.class);
-      PEAK_COST = l.findVarHandle(EndpointState.class, "peakCost", double.class);
-      PEAK_STAMP = l.findVarHandle(EndpointState.class, "peakStamp", long.class);
-      PEAK_KEY = l.findVarHandle(EndpointState.class, "peakKey", double.class);
-      BYTES_DECAYED = l.findVarHandle(EndpointState.class, "bytesDecayed", double.class);
-      BYTES_STAMP = l.findVarHandle(EndpointState.class, "bytesStamp", long.class);
-      BYTES_KEY = l.findVarHandle(EndpointState.class, "bytesKey", double.class);
+      IN_FLIGHT = l.findVarHandle(EndpointStateLayout.Counters.class, "inFlight", int.class);
+      FAILURE_STREAK =
+          l.findVarHandle(EndpointStateLayout.Counters.class, "failureStreak", int.class);
+      SUCCESSES = l.findVarHandle(EndpointStateLayout.Counters.class, "successes", long.class);
+      FAILURES = l.findVarHandle(EndpointStateLayout.Counters.class, "failures", long.class);
+      CANCELS = l.findVarHandle(EndpointStateLayout.Counters.class, "cancels", long.class);
+      RESPONSE_BYTES =
+          l.findVarHandle(EndpointStateLayout.Counters.class, "responseBytes", long.class);
+      LATENCY_EWMA =
+          l.findVarHandle(EndpointStateLayout.Counters.class, "latencyEwma", double.class);
+      PEAK_COST = l.findVarHandle(EndpointStateLayout.Counters.class, "peakCost", double.class);
+      PEAK_STAMP = l.findVarHandle(EndpointStateLayout.Counters.class, "peakStamp", long.class);
+      PEAK_KEY = l.findVarHandle(EndpointStateLayout.Counters.class, "peakKey", double.class);
+      BYTES_DECAYED =
+          l.findVarHandle(EndpointStateLayout.Counters.class, "bytesDecayed", double.class);
+      BYTES_STAMP = l.findVarHandle(EndpointStateLayout.Counters.class, "bytesStamp", long.class);
+      BYTES_KEY = l.findVarHandle(EndpointStateLayout.Counters.class, "bytesKey", double.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
   }
 
-  private final MetricsClock clock;
-  private final Observer observer;
-  private final @Nullable CircuitBreaker breaker;
-  private final @Nullable RateLimiter limiter;
-  private volatile Endpoint endpoint;
-
-  // Written only on the balancer's serialized path; read by pickers and the lease path.
-  private volatile int status;
-  private volatile int effectiveWeight;
-  private volatile int failureStreakLimit;
-
-  @SuppressWarnings("unused") // accessed through FAILURE_STREAK
-  private volatile int failureStreak;
-
-  private volatile @Nullable Throwable lastFailure;
-
-  // Exact counters.
-  @SuppressWarnings("unused") // accessed through IN_FLIGHT
-  private volatile int inFlight;
-
+  // Trailing padding: keeps the counters off the cache lines of whatever object comes next.
   @SuppressWarnings("unused")
-  private volatile long successes;
-
+  private byte q000, q001, q002, q003, q004, q005, q006, q007, q008, q009, q010, q011, q012, q013;
   @SuppressWarnings("unused")
-  private volatile long failures;
-
+  private byte q014, q015, q016, q017, q018, q019, q020, q021, q022, q023, q024, q025, q026, q027;
   @SuppressWarnings("unused")
-  private volatile long cancels;
-
+  private byte q028, q029, q030, q031, q032, q033, q034, q035, q036, q037, q038, q039, q040, q041;
   @SuppressWarnings("unused")
-  private volatile long responseBytes;
-
-  // Lossy estimators (see class comment). NaN means "no sample yet".
-  @SuppressWarnings("unused") // accessed through LATENCY_EWMA
-  private double latencyEwma = Double.NaN;
-
-  @SuppressWarnings("unused") // accessed through PEAK_COST
-  private double peakCost = Double.NaN;
-
-  @SuppressWarnings("unused") // accessed through PEAK_STAMP
-  private long peakStamp;
-
-  @SuppressWarnings("unused") // accessed through PEAK_KEY
-  private double peakKey = Double.NaN;
-
-  @SuppressWarnings("unused") // accessed through BYTES_DECAYED
-  private double bytesDecayed;
-
-  @SuppressWarnings("unused") // accessed through BYTES_STAMP
-  private long bytesStamp;
-
-  @SuppressWarnings("unused") // accessed through BYTES_KEY
-  private double bytesKey = Double.NEGATIVE_INFINITY;
+  private byte q042, q043, q044, q045, q046, q047, q048, q049, q050, q051, q052, q053, q054, q055;
+  @SuppressWarnings("unused")
+  private byte q056, q057, q058, q059, q060, q061, q062, q063;
 
   public EndpointState(Endpoint endpoint, MetricsClock clock, Observer observer) {
     this(endpoint, clock, observer, null, null);
@@ -166,12 +131,7 @@ public final class EndpointState implements LiveEndpoint {
       Observer observer,
       @Nullable CircuitBreaker breaker,
       @Nullable RateLimiter limiter) {
-    this.endpoint = endpoint;
-    this.clock = clock;
-    this.observer = observer;
-    this.breaker = breaker;
-    this.limiter = limiter;
-    this.effectiveWeight = endpoint.weight();
+    super(endpoint, clock, observer, breaker, limiter);
   }
 
   /** The endpoint's circuit breaker, or null if the balancer has none. */

@@ -3,16 +3,22 @@ package dev.lb.strategy;
 import java.util.random.RandomGenerator;
 
 /**
- * Vose's alias method: samples index {@code i} with probability {@code w_i / sum(w)} in O(1) with
- * two random draws, after an O(n) build. Immutable and thread-safe.
+ * Vose's alias method: samples index {@code i} with probability {@code w_i / sum(w)} in O(1) from
+ * one 64-bit random draw, after an O(n) build. Immutable and thread-safe.
+ *
+ * <p>The draw's high half picks a column by multiply-shift (Lemire), its low half decides between
+ * the column and its alias against a 32-bit threshold: no division and no second draw, which halves
+ * the cost of a weighted pick. The bias this adds is below {@code n / 2^32} per column.
  */
 final class AliasTable {
-  private final double[] probability;
+  /** Per column: keep the column when the draw's low 32 bits are below this, else its alias. */
+  private final long[] threshold;
+
   private final int[] alias;
 
   AliasTable(int[] weights) {
     int n = weights.length;
-    probability = new double[n];
+    double[] probability = new double[n];
     alias = new int[n];
     double total = 0;
     for (int w : weights) {
@@ -50,11 +56,20 @@ final class AliasTable {
     while (smallCount > 0) {
       probability[small[--smallCount]] = 1.0;
     }
+    threshold = new long[n];
+    for (int i = 0; i < n; i++) {
+      threshold[i] = Math.min(1L << 32, (long) Math.ceil(probability[i] * 0x1p32));
+    }
   }
 
   int sample(RandomGenerator random) {
-    int i = random.nextInt(probability.length);
-    return random.nextDouble() < probability[i] ? i : alias[i];
+    return sample(random.nextLong());
+  }
+
+  /** The sample that the 64-bit draw {@code r} selects. */
+  int sample(long r) {
+    int i = (int) (((r >>> 32) * threshold.length) >>> 32);
+    return (r & 0xFFFF_FFFFL) < threshold[i] ? i : alias[i];
   }
 
   /** Returns true if every weight is the same, when uniform sampling is cheaper and equivalent. */

@@ -62,11 +62,12 @@ final class PowerOfTwoChoicesStrategy implements Strategy {
       int a;
       int b;
       if (table == null) {
-        a = random.nextInt(n);
-        b = random.nextInt(n - 1);
-        if (b >= a) {
-          b++;
-        }
+        // Two distinct uniform indices from one 64-bit draw, by multiply-shift (Lemire) rather
+        // than two bounded draws, each of which costs a division: the bias is below n / 2^32.
+        long r = random.nextLong();
+        a = (int) (((r >>> 32) * n) >>> 32);
+        b = (int) (((r & 0xFFFF_FFFFL) * (n - 1)) >>> 32);
+        b += ~(b - a) >>> 31; // skip a: b + 1 when b >= a, without a branch
       } else {
         a = table.sample(random);
         b = table.sample(random);
@@ -78,11 +79,13 @@ final class PowerOfTwoChoicesStrategy implements Strategy {
           }
         }
       }
-      boolean bWins =
+      EndpointState x = states[a];
+      EndpointState y = states[b];
+      boolean yWins =
           peak
-              ? peakLess(states[b], weights[b], states[a], weights[a])
-              : (long) states[b].inFlight() * weights[a] < (long) states[a].inFlight() * weights[b];
-      return bWins ? states[b] : states[a];
+              ? peakLess(y, weights[b], x, weights[a])
+              : (long) y.inFlight() * weights[a] < (long) x.inFlight() * weights[b];
+      return yWins ? y : x;
     };
   }
 

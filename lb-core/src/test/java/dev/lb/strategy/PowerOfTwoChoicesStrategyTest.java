@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.lb.Endpoint;
 import dev.lb.Lease;
 import dev.lb.LoadBalancer;
+import dev.lb.PickContext;
 import dev.lb.testing.FakeTicker;
 import java.time.Duration;
 import java.util.HashMap;
@@ -20,20 +21,22 @@ import org.junit.jupiter.api.Test;
 class PowerOfTwoChoicesStrategyTest {
   @Test
   void p2c_busyEndpointNeverWinsAgainstIdleOnes() {
-    LoadBalancer lb = balancer(Strategies.powerOfTwoChoices(), endpoints(5), 1);
-    for (int i = 0; i < 5; i++) {
-      lb.pick(); // one call held on each endpoint... then make e0 much busier:
-    }
-    Map<String, Integer> counts = new HashMap<>();
-    for (int i = 0; i < 1_000; i++) {
-      Lease lease = lb.pick();
-      counts.merge(lease.endpoint().id(), 1, Integer::sum);
-      if (!lease.endpoint().id().equals("e0")) {
+    for (long seed = 1; seed <= 20; seed++) {
+      LoadBalancer lb = balancer(Strategies.powerOfTwoChoices(), endpoints(5), seed);
+      // One call held on e0 (every other endpoint excluded); every other call ends at once.
+      PickContext.Builder onlyE0 = PickContext.builder();
+      for (int i = 1; i < 5; i++) {
+        onlyE0.exclude("e" + i);
+      }
+      assertThat(lb.pick(onlyE0.build()).endpoint().id()).isEqualTo("e0");
+      Map<String, Integer> counts = new HashMap<>();
+      for (int i = 0; i < 1_000; i++) {
+        Lease lease = lb.pick();
+        counts.merge(lease.endpoint().id(), 1, Integer::sum);
         lease.onSuccess(1);
       }
+      assertThat(counts).as("seed %d", seed).doesNotContainKey("e0").hasSize(4);
     }
-    // e0 keeps every call it gets, so it is chosen only while it ties with the others at 1.
-    assertThat(counts.getOrDefault("e0", 0)).isLessThanOrEqualTo(1);
   }
 
   @Test

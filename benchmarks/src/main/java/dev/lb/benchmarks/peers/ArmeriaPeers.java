@@ -17,21 +17,21 @@ final class ArmeriaPeers {
   /** Round robin, ignoring weights. */
   static PickTarget roundRobin(int n) {
     SimpleLoadBalancer<Endpoint> balancer = LoadBalancer.ofRoundRobin(Backends.endpoints(n));
-    return balancer::pick;
+    return PickTarget.pickOnly(balancer::pick);
   }
 
   /** Weighted round robin by the endpoints' weights. */
   static PickTarget weightedRoundRobin(int n) {
     SimpleLoadBalancer<Endpoint> balancer =
         LoadBalancer.ofWeightedRoundRobin(Backends.endpoints(n), Endpoint::weight);
-    return balancer::pick;
+    return PickTarget.pickOnly(balancer::pick);
   }
 
   /** Weighted random by the endpoints' weights. */
   static PickTarget weightedRandom(int n) {
     SimpleLoadBalancer<Endpoint> balancer =
         LoadBalancer.ofWeightedRandom(Backends.endpoints(n), Endpoint::weight);
-    return balancer::pick;
+    return PickTarget.pickOnly(balancer::pick);
   }
 
   /** Sticky (consistent) selection by a precomputed 64-bit key hash. */

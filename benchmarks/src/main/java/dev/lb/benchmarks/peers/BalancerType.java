@@ -2,6 +2,7 @@ package dev.lb.benchmarks.peers;
 
 import dev.lb.Lease;
 import dev.lb.LoadBalancer;
+import dev.lb.PickContext;
 import dev.lb.benchmarks.Backends;
 import dev.lb.strategy.Strategies;
 import java.util.Map;
@@ -117,10 +118,12 @@ public enum BalancerType {
             .strategy(Strategies.byName(strategy))
             .endpoints(Backends.endpoints(n))
             .build();
-    return () -> {
-      Lease lease = balancer.pick();
-      lease.onSuccess(1_000_000L, 512);
-      return lease;
-    };
+    return PickTarget.of(
+        () -> balancer.choose(PickContext.none()),
+        () -> {
+          Lease lease = balancer.pick();
+          lease.onSuccess(1_000_000L, 512);
+          return lease;
+        });
   }
 }

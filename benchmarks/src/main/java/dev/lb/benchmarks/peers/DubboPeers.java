@@ -36,15 +36,17 @@ final class DubboPeers {
     List<Invoker<Object>> invokers = invokers(n);
     Invocation invocation = invocation("key");
     if (!countActive) {
-      return () -> balance.select(invokers, CONSUMER, invocation);
+      return PickTarget.pickOnly(() -> balance.select(invokers, CONSUMER, invocation));
     }
-    return () -> {
-      Invoker<Object> chosen = balance.select(invokers, CONSUMER, invocation);
-      URL url = chosen.getUrl();
-      RpcStatus.beginCount(url, METHOD);
-      RpcStatus.endCount(url, METHOD, 1L, true);
-      return chosen;
-    };
+    return PickTarget.of(
+        () -> balance.select(invokers, CONSUMER, invocation),
+        () -> {
+          Invoker<Object> chosen = balance.select(invokers, CONSUMER, invocation);
+          URL url = chosen.getUrl();
+          RpcStatus.beginCount(url, METHOD);
+          RpcStatus.endCount(url, METHOD, 1L, true);
+          return chosen;
+        });
   }
 
   /**

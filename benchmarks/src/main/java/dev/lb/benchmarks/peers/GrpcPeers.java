@@ -83,14 +83,16 @@ final class GrpcPeers {
     LoadBalancer.SubchannelPicker picker = build(policy, config, n);
     Args args = new Args(CallOptions.DEFAULT);
     Metadata headers = args.getHeaders();
-    return () -> {
-      LoadBalancer.PickResult result = picker.pickSubchannel(args);
-      ClientStreamTracer.Factory factory = result.getStreamTracerFactory();
-      if (factory != null) {
-        factory.newClientStreamTracer(STREAM_INFO, headers).streamClosed(Status.OK);
-      }
-      return result;
-    };
+    return PickTarget.of(
+        () -> picker.pickSubchannel(args),
+        () -> {
+          LoadBalancer.PickResult result = picker.pickSubchannel(args);
+          ClientStreamTracer.Factory factory = result.getStreamTracerFactory();
+          if (factory != null) {
+            factory.newClientStreamTracer(STREAM_INFO, headers).streamClosed(Status.OK);
+          }
+          return result;
+        });
   }
 
   /**

@@ -1,19 +1,65 @@
 package dev.lb.benchmarks.peers;
 
+import java.util.function.Supplier;
+
 /**
  * One balancer under test, lb's or a peer's, behind the smallest interface that lets every library
- * run the same calls: pick an endpoint, then report the call done where the library keeps a count
- * of calls in flight (lb's lease, grpc-java's stream tracer, Dubbo's {@code RpcStatus}, Vert.x's
- * interaction metrics). Libraries that keep no such count only pick.
+ * run the same calls, in two shapes:
  *
- * <p>Implementations are thread-safe: JMH calls them from one or two threads at once.
+ * <ul>
+ *   <li>{@link #pick()}: the selection alone, with nothing counted (lb's {@code choose},
+ *       grpc-java's picker without its stream tracer, Dubbo's {@code select});
+ *   <li>{@link #pickAndRelease()}: one call's whole trip, pick and then report the call done where
+ *       the library keeps a count of calls in flight (lb's lease, grpc-java's stream tracer,
+ *       Dubbo's {@code RpcStatus}, Vert.x's interaction metrics).
+ * </ul>
+ *
+ * <p>Libraries that count nothing do the same in both. Implementations are thread-safe: JMH calls
+ * them from one or two threads at once.
  */
-@FunctionalInterface
 public interface PickTarget {
+  /**
+   * Selects an endpoint and counts nothing.
+   *
+   * @return the chosen endpoint in the library's own type, for the benchmark to consume
+   */
+  Object pick();
+
   /**
    * Runs one call's trip through the balancer: pick, then release with a success.
    *
    * @return the chosen endpoint in the library's own type, for the benchmark to consume
    */
   Object pickAndRelease();
+
+  /**
+   * A target from its two operations.
+   *
+   * @param pick the selection alone
+   * @param pickAndRelease the pick and the release of one call
+   * @return the target
+   */
+  static PickTarget of(Supplier<Object> pick, Supplier<Object> pickAndRelease) {
+    return new PickTarget() {
+      @Override
+      public Object pick() {
+        return pick.get();
+      }
+
+      @Override
+      public Object pickAndRelease() {
+        return pickAndRelease.get();
+      }
+    };
+  }
+
+  /**
+   * A target for a library that counts nothing: both operations only pick.
+   *
+   * @param pick the selection
+   * @return the target
+   */
+  static PickTarget pickOnly(Supplier<Object> pick) {
+    return of(pick, pick);
+  }
 }

@@ -60,12 +60,13 @@ final class SpringPeers {
         };
     RoundRobinLoadBalancer balancer = new RoundRobinLoadBalancer(provider, SERVICE);
     Request<?> request = new DefaultRequest<>();
-    return () -> {
-      Response<ServiceInstance> response = balancer.choose(request).block();
-      if (response == null || !response.hasServer()) {
-        throw new IllegalStateException("Spring Cloud LoadBalancer chose no instance");
-      }
-      return response.getServer();
-    };
+    return PickTarget.pickOnly(
+        () -> {
+          Response<ServiceInstance> response = balancer.choose(request).block();
+          if (response == null || !response.hasServer()) {
+            throw new IllegalStateException("Spring Cloud LoadBalancer chose no instance");
+          }
+          return response.getServer();
+        });
   }
 }

@@ -29,11 +29,13 @@ final class VertxPeers {
   static PickTarget pickTarget(LoadBalancer balancer, int n) {
     List<Server> servers = servers(balancer, n);
     ServerSelector selector = balancer.selector(servers);
-    return () -> {
-      Server chosen = servers.get(selector.select());
-      chosen.complete();
-      return chosen;
-    };
+    return PickTarget.of(
+        () -> servers.get(selector.select()),
+        () -> {
+          Server chosen = servers.get(selector.select());
+          chosen.complete();
+          return chosen;
+        });
   }
 
   /**

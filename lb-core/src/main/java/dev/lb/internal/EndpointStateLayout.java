@@ -1,0 +1,103 @@
+package dev.lb.internal;
+
+import dev.lb.Endpoint;
+import dev.lb.breaker.CircuitBreaker;
+import dev.lb.limit.RateLimiter;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The field layout of {@link EndpointState}, as a chain of superclasses: HotSpot lays out a
+ * superclass's fields before its subclass's, so the chain fixes the order that field declarations
+ * alone cannot.
+ *
+ * <p>Why: every pick reads an endpoint's status and weight, and every call writes its counters.
+ * When both share a cache line, each counter write by one core evicts the line that the other
+ * core's picks are reading, and two threads balancing over the same endpoints spend their time
+ * passing lines back and forth. So the read-mostly fields ({@link Head}) come first, then 128 bytes
+ * of padding (two lines, against the adjacent-line prefetcher), then the fields every call writes
+ * ({@link Counters}), then padding again in {@link EndpointState} itself, against whatever object
+ * the allocator puts next. Padding is made of bytes, which fill any gap the layout leaves, as in
+ * JCTools and Caffeine.
+ */
+final class EndpointStateLayout {
+  private EndpointStateLayout() {}
+
+  /** Read on every pick; written only on the balancer's serialized path. */
+  abstract static class Head {
+    final MetricsClock clock;
+    final EndpointState.Observer observer;
+    final @Nullable CircuitBreaker breaker;
+    final @Nullable RateLimiter limiter;
+    volatile Endpoint endpoint;
+    volatile int status;
+    volatile int effectiveWeight;
+    volatile int failureStreakLimit;
+
+    Head(
+        Endpoint endpoint,
+        MetricsClock clock,
+        EndpointState.Observer observer,
+        @Nullable CircuitBreaker breaker,
+        @Nullable RateLimiter limiter) {
+      this.endpoint = endpoint;
+      this.clock = clock;
+      this.observer = observer;
+      this.breaker = breaker;
+      this.limiter = limiter;
+      this.effectiveWeight = endpoint.weight();
+    }
+  }
+
+  /** Keeps {@link Counters} off {@link Head}'s cache lines. */
+  @SuppressWarnings("unused")
+  abstract static class HeadPadding extends Head {
+    byte p000, p001, p002, p003, p004, p005, p006, p007, p008, p009, p010, p011, p012, p013, p014;
+    byte p015, p016, p017, p018, p019, p020, p021, p022, p023, p024, p025, p026, p027, p028, p029;
+    byte p030, p031, p032, p033, p034, p035, p036, p037, p038, p039, p040, p041, p042, p043, p044;
+    byte p045, p046, p047, p048, p049, p050, p051, p052, p053, p054, p055, p056, p057, p058, p059;
+    byte p060, p061, p062, p063, p064, p065, p066, p067, p068, p069, p070, p071, p072, p073, p074;
+    byte p075, p076, p077, p078, p079, p080, p081, p082, p083, p084, p085, p086, p087, p088, p089;
+    byte p090, p091, p092, p093, p094, p095, p096, p097, p098, p099, p100, p101, p102, p103, p104;
+    byte p105, p106, p107, p108, p109, p110, p111, p112, p113, p114, p115, p116, p117, p118, p119;
+    byte p120, p121, p122, p123, p124, p125, p126, p127;
+
+    HeadPadding(
+        Endpoint endpoint,
+        MetricsClock clock,
+        EndpointState.Observer observer,
+        @Nullable CircuitBreaker breaker,
+        @Nullable RateLimiter limiter) {
+      super(endpoint, clock, observer, breaker, limiter);
+    }
+  }
+
+  /**
+   * Written by calls: the exact counters (atomic read-modify-write through {@link EndpointState}'s
+   * var handles) and the lossy estimators. NaN means "no sample yet".
+   */
+  abstract static class Counters extends HeadPadding {
+    volatile int inFlight;
+    volatile int failureStreak;
+    volatile long successes;
+    volatile long failures;
+    volatile long cancels;
+    volatile long responseBytes;
+    volatile @Nullable Throwable lastFailure;
+    double latencyEwma = Double.NaN;
+    double peakCost = Double.NaN;
+    long peakStamp;
+    double peakKey = Double.NaN;
+    double bytesDecayed;
+    long bytesStamp;
+    double bytesKey = Double.NEGATIVE_INFINITY;
+
+    Counters(
+        Endpoint endpoint,
+        MetricsClock clock,
+        EndpointState.Observer observer,
+        @Nullable CircuitBreaker breaker,
+        @Nullable RateLimiter limiter) {
+      super(endpoint, clock, observer, breaker, limiter);
+    }
+  }
+}
