@@ -2,7 +2,7 @@
 # Regenerates everything in benchmarks/results/: the JMH runs side by side with the peers (with
 # -prof gc), their tables and charts, and the policy simulator's tables, CSV and plots.
 #
-#   benchmarks/report.sh           # about 35 minutes on 2 cores (JMH ~30, simulator ~1)
+#   benchmarks/report.sh           # about 60 minutes on 2 cores (JMH ~55, simulator ~1)
 #   benchmarks/report.sh --quick   # a few minutes: short JMH iterations at 100 endpoints only
 #
 # Timings on a shared or busy machine are noisy: compare within one run, not across runs.
@@ -27,6 +27,11 @@ fi
 
 java -jar "$jar" 'PickBenchmark|HashBenchmark|HashBuildBenchmark.build|MembershipBenchmark|BreakerBenchmark' \
   "${jmh_opts[@]}" -prof gc -rf json -rff "$out/jmh.json"
-java -cp "$jar" dev.lb.benchmarks.JmhReport "$out/jmh.json" "$out" > /dev/null
+# The weighted strategies again with equal weights, where they take the uniform path that the
+# peers which ignore weights always take; 100 endpoints.
+java -jar "$jar" 'PickBenchmark' "${jmh_opts[@]}" -p endpoints=100 -p weights=equal \
+  -p type=LB_ROUND_ROBIN,LB_WEIGHTED_ROUND_ROBIN,LB_RANDOM,LB_WEIGHTED_RANDOM,LB_P2C,LB_PEAK_EWMA,GRPC_LEAST_REQUEST,ARMERIA_WEIGHTED_ROUND_ROBIN \
+  -prof gc -rf json -rff "$out/jmh-equal-weights.json"
+java -cp "$jar" dev.lb.benchmarks.JmhReport "$out/jmh.json" "$out/jmh-equal-weights.json" "$out" > /dev/null
 java -cp "$jar" dev.lb.benchmarks.sim.Simulator "${sim_opts[@]}" --out "$out" > /dev/null
 echo "wrote $out/jmh.md, $out/simulation.md, CSV and SVG plots"

@@ -25,9 +25,21 @@ public final class Backends {
    * @return an immutable list of {@code n} distinct endpoints in a fixed order
    */
   public static List<Endpoint> endpoints(int n) {
+    return endpoints(n, false);
+  }
+
+  /**
+   * Returns {@code n} endpoints with ids {@code 10.a.b.c:8080}, all of weight 1 or with weights
+   * {@code 1 + i % 5}.
+   *
+   * @param n how many endpoints, at least 1
+   * @param equalWeights true for weight 1 everywhere, false for {@link #weight(int)}
+   * @return an immutable list of {@code n} distinct endpoints in a fixed order
+   */
+  public static List<Endpoint> endpoints(int n, boolean equalWeights) {
     List<Endpoint> list = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      list.add(Endpoint.builder(host(i), 8080).weight(weight(i)).build());
+      list.add(Endpoint.builder(host(i), 8080).weight(weight(i, equalWeights)).build());
     }
     return List.copyOf(list);
   }
@@ -50,6 +62,17 @@ public final class Backends {
    */
   public static int weight(int i) {
     return 1 + i % 5;
+  }
+
+  /**
+   * The weight of the {@code i}-th endpoint, or 1 if weights are equal.
+   *
+   * @param i the endpoint's index, 0 or more
+   * @param equalWeights true for weight 1 everywhere
+   * @return 1 to 5
+   */
+  public static int weight(int i, boolean equalWeights) {
+    return equalWeights ? 1 : weight(i);
   }
 
   /**

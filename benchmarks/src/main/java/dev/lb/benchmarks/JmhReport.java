@@ -78,7 +78,8 @@ public final class JmhReport {
    */
   public String markdown() {
     StringBuilder md = new StringBuilder();
-    pickTable(md);
+    pickTable(md, false);
+    pickTable(md, true);
     keyedTable(md, "HashBenchmark.lookup", "Hash lookups (ns per lookup, 1 thread)");
     buildTable(md);
     membershipTable(md);
@@ -86,8 +87,8 @@ public final class JmhReport {
     return md.toString();
   }
 
-  private void pickTable(StringBuilder md) {
-    List<Row> pick = select("PickBenchmark.");
+  private void pickTable(StringBuilder md, boolean release) {
+    List<Row> pick = pickRows(release);
     if (pick.isEmpty()) {
       return;
     }
@@ -95,11 +96,15 @@ public final class JmhReport {
     List<String> types = new ArrayList<>();
     for (Row r : pick) {
       sizes.add(Integer.parseInt(r.params.get("endpoints")));
-      if (!types.contains(r.params.get("type"))) {
-        types.add(r.params.get("type"));
+      if (!types.contains(label(r))) {
+        types.add(label(r));
       }
     }
-    md.append("### Pick + release (ns per call; B/op = bytes allocated per call)\n\n| balancer |");
+    md.append(
+            release
+                ? "### Pick + release (ns per call; B/op = bytes allocated per call)"
+                : "### Pick alone, nothing counted (ns per pick; B/op = bytes allocated per pick)")
+        .append("\n\n| balancer |");
     StringBuilder align = new StringBuilder("|---|");
     for (int n : sizes) {
       md.append(" ").append(n).append(" × 1 thr | ").append(n).append(" × 2 thr |");
@@ -122,6 +127,26 @@ public final class JmhReport {
           .append('\n');
     }
     md.append('\n');
+  }
+
+  /** PickBenchmark's rows: pick + release, or the pick alone. */
+  private List<Row> pickRows(boolean release) {
+    List<Row> list = new ArrayList<>();
+    for (Row r : rows) {
+      boolean isRelease = r.name.startsWith("PickBenchmark.pickAndRelease");
+      boolean isPick =
+          r.name.equals("PickBenchmark.pick") || r.name.equals("PickBenchmark.pick2Threads");
+      if (release ? isRelease : isPick) {
+        list.add(r);
+      }
+    }
+    return list;
+  }
+
+  /** A pick row's balancer, marked when its endpoints all had the same weight. */
+  private static String label(Row r) {
+    String type = r.params.get("type");
+    return "equal".equals(r.params.get("weights")) ? type + " (equal weights)" : type;
   }
 
   private void keyedTable(StringBuilder md, String benchmark, String title) {
@@ -258,12 +283,12 @@ public final class JmhReport {
    * @return a standalone SVG document, or null if there are no pick results at that size
    */
   public String pickSvg(int endpoints) {
-    List<Row> pick = select("PickBenchmark.");
+    List<Row> pick = pickRows(true);
     List<String> types = new ArrayList<>();
     for (Row r : pick) {
-      if (!types.contains(r.params.get("type"))
+      if (!types.contains(label(r))
           && String.valueOf(endpoints).equals(r.params.get("endpoints"))) {
-        types.add(r.params.get("type"));
+        types.add(label(r));
       }
     }
     if (types.isEmpty()) {
@@ -367,7 +392,7 @@ public final class JmhReport {
 
   private static Row find(List<Row> rows, String type, int endpoints, int threads) {
     for (Row r : rows) {
-      if (type.equals(r.params.get("type"))
+      if (type.equals(label(r))
           && String.valueOf(endpoints).equals(r.params.get("endpoints"))
           && r.threads == threads) {
         return r;
@@ -385,15 +410,19 @@ public final class JmhReport {
   /**
    * Writes {@code jmh.md} and {@code jmh-pick-<n>.svg} for each endpoint count.
    *
-   * @param args the JMH JSON file and the output directory
+   * @param args one or more JMH JSON files (their results are merged), then the output directory
    * @throws IOException if a file cannot be read or written
    */
   public static void main(String[] args) throws IOException {
-    if (args.length != 2) {
-      throw new IllegalArgumentException("usage: JmhReport JMH_JSON OUT_DIR");
+    if (args.length < 2) {
+      throw new IllegalArgumentException("usage: JmhReport JMH_JSON [MORE_JMH_JSON ...] OUT_DIR");
     }
-    JmhReport report = parse(Files.readString(Path.of(args[0]), StandardCharsets.UTF_8));
-    Path out = Path.of(args[1]);
+    List<Row> all = new ArrayList<>();
+    for (int i = 0; i < args.length - 1; i++) {
+      all.addAll(parse(Files.readString(Path.of(args[i]), StandardCharsets.UTF_8)).rows);
+    }
+    JmhReport report = new JmhReport(all);
+    Path out = Path.of(args[args.length - 1]);
     Files.createDirectories(out);
     String md = report.markdown();
     Files.writeString(out.resolve("jmh.md"), md, StandardCharsets.UTF_8);

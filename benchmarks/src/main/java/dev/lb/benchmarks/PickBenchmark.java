@@ -27,6 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * ./mvnw -q -pl benchmarks -am package -DskipTests
  * java -jar benchmarks/target/benchmarks.jar PickBenchmark -prof gc
  * java -jar benchmarks/target/benchmarks.jar PickBenchmark -p type=LB_ROUND_ROBIN,GRPC_ROUND_ROBIN
+ * java -jar benchmarks/target/benchmarks.jar PickBenchmark.pick -p type=LB_P2C -p weights=equal
  * </pre>
  *
  * <p>One instance is shared by the benchmark's threads ({@link Scope#Benchmark}), as one balancer
@@ -46,12 +47,26 @@ public class PickBenchmark {
   @Param({"10", "100", "1000"})
   public int endpoints;
 
+  /**
+   * The endpoints' weights: {@code mixed} (1 to 5, the default) or {@code equal} (all 1), which
+   * lets weighted strategies take their cheaper uniform path, as the peers that ignore weights do.
+   */
+  @Param({"mixed"})
+  public String weights;
+
   private PickTarget target;
 
   /** Builds the balancer (not measured). */
   @Setup
   public void setUp() {
-    target = type.create(endpoints);
+    target =
+        switch (weights) {
+          case "mixed" -> type.create(endpoints, false);
+          case "equal" -> type.create(endpoints, true);
+          default ->
+              throw new IllegalArgumentException(
+                  "weights must be mixed or equal but was '" + weights + "'");
+        };
   }
 
   /**

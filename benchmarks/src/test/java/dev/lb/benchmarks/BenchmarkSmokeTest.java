@@ -1,6 +1,7 @@
 package dev.lb.benchmarks;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lb.Endpoint;
 import dev.lb.LoadBalancer;
@@ -8,6 +9,7 @@ import dev.lb.benchmarks.peers.BalancerType;
 import dev.lb.benchmarks.peers.HashType;
 import java.util.HashSet;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -25,11 +27,14 @@ class BenchmarkSmokeTest {
     PickBenchmark bench = new PickBenchmark();
     bench.type = type;
     bench.endpoints = 10;
+    bench.weights = "mixed";
     bench.setUp();
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < CALLS; i++) {
       seen.add(String.valueOf(bench.pickAndRelease()));
       assertThat(bench.pickAndRelease2Threads()).isNotNull();
+      assertThat(bench.pick()).isNotNull();
+      assertThat(bench.pick2Threads()).isNotNull();
     }
     if (type == BalancerType.VERTX_LEAST_REQUESTS) {
       // Vert.x breaks ties by list order: with every call finished before the next, all go to the
@@ -47,8 +52,32 @@ class BenchmarkSmokeTest {
     PickBenchmark bench = new PickBenchmark();
     bench.type = type;
     bench.endpoints = 1000;
+    bench.weights = "mixed";
     bench.setUp();
     assertThat(bench.pickAndRelease()).isNotNull();
+  }
+
+  @ParameterizedTest
+  @EnumSource(BalancerType.class)
+  void pickBenchmark_equalWeights_picks(BalancerType type) {
+    PickBenchmark bench = new PickBenchmark();
+    bench.type = type;
+    bench.endpoints = 10;
+    bench.weights = "equal";
+    bench.setUp();
+    assertThat(bench.pick()).isNotNull();
+    assertThat(bench.pickAndRelease()).isNotNull();
+  }
+
+  @Test
+  void pickBenchmark_unknownWeights_isRejectedByName() {
+    PickBenchmark bench = new PickBenchmark();
+    bench.type = BalancerType.LB_ROUND_ROBIN;
+    bench.endpoints = 10;
+    bench.weights = "heavy";
+    assertThatThrownBy(bench::setUp)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("weights must be mixed or equal but was 'heavy'");
   }
 
   @ParameterizedTest

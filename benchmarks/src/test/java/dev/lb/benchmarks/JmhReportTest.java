@@ -73,4 +73,43 @@ class JmhReportTest {
     assertThat(report.pickSvg(10)).startsWith("<svg").contains("LB_ROUND_ROBIN").contains("6.50");
     assertThat(report.pickSvg(1000)).isNull();
   }
+
+  @Test
+  void markdown_pickAlone_isItsOwnTable_andEqualWeightsAreLabelled() {
+    String json =
+        "["
+            + run(
+                "PickBenchmark.pick",
+                "\"type\":\"LB_P2C\",\"endpoints\":\"100\",\"weights\":\"mixed\"",
+                1,
+                15.5,
+                0)
+            + ","
+            + run(
+                "PickBenchmark.pick",
+                "\"type\":\"LB_P2C\",\"endpoints\":\"100\",\"weights\":\"equal\"",
+                1,
+                7.25,
+                0)
+            + ","
+            + run(
+                "PickBenchmark.pickAndRelease",
+                "\"type\":\"LB_P2C\",\"endpoints\":\"100\",\"weights\":\"mixed\"",
+                1,
+                24.5,
+                24)
+            + "]";
+
+    String md = JmhReport.parse(json).markdown();
+
+    int alone = md.indexOf("### Pick alone");
+    int withRelease = md.indexOf("### Pick + release");
+    assertThat(alone).isNotNegative().isLessThan(withRelease);
+    String aloneTable = md.substring(alone, withRelease);
+    assertThat(aloneTable)
+        .contains("| LB_P2C | 15.5 | – | 0 |")
+        .contains("| LB_P2C (equal weights) | 7.25 | – | 0 |")
+        .doesNotContain("24.5");
+    assertThat(md.substring(withRelease)).contains("| LB_P2C | 24.5 | – | 24 |");
+  }
 }

@@ -69,7 +69,11 @@ final class AliasTable {
   /** The sample that the 64-bit draw {@code r} selects. */
   int sample(long r) {
     int i = (int) (((r >>> 32) * threshold.length) >>> 32);
-    return (r & 0xFFFF_FFFFL) < threshold[i] ? i : alias[i];
+    // Branch-free: which way a random draw goes cannot be predicted, and a mispredicted branch
+    // costs more than the whole lookup. keep is 1 when the low half is below the threshold.
+    int keep = (int) (((r & 0xFFFF_FFFFL) - threshold[i]) >>> 63);
+    int other = alias[i];
+    return other + ((i - other) & -keep);
   }
 
   /** Returns true if every weight is the same, when uniform sampling is cheaper and equivalent. */

@@ -15,22 +15,23 @@ final class ArmeriaPeers {
   private ArmeriaPeers() {}
 
   /** Round robin, ignoring weights. */
-  static PickTarget roundRobin(int n) {
-    SimpleLoadBalancer<Endpoint> balancer = LoadBalancer.ofRoundRobin(Backends.endpoints(n));
+  static PickTarget roundRobin(int n, boolean equalWeights) {
+    SimpleLoadBalancer<Endpoint> balancer =
+        LoadBalancer.ofRoundRobin(Backends.endpoints(n, equalWeights));
     return PickTarget.pickOnly(balancer::pick);
   }
 
   /** Weighted round robin by the endpoints' weights. */
-  static PickTarget weightedRoundRobin(int n) {
+  static PickTarget weightedRoundRobin(int n, boolean equalWeights) {
     SimpleLoadBalancer<Endpoint> balancer =
-        LoadBalancer.ofWeightedRoundRobin(Backends.endpoints(n), Endpoint::weight);
+        LoadBalancer.ofWeightedRoundRobin(Backends.endpoints(n, equalWeights), Endpoint::weight);
     return PickTarget.pickOnly(balancer::pick);
   }
 
   /** Weighted random by the endpoints' weights. */
-  static PickTarget weightedRandom(int n) {
+  static PickTarget weightedRandom(int n, boolean equalWeights) {
     SimpleLoadBalancer<Endpoint> balancer =
-        LoadBalancer.ofWeightedRandom(Backends.endpoints(n), Endpoint::weight);
+        LoadBalancer.ofWeightedRandom(Backends.endpoints(n, equalWeights), Endpoint::weight);
     return PickTarget.pickOnly(balancer::pick);
   }
 

@@ -69,23 +69,37 @@ public enum BalancerType {
   VERTX_POWER_OF_TWO_CHOICES;
 
   /**
-   * Builds this balancer over {@code n} endpoints.
+   * Builds this balancer over {@code n} endpoints of weights 1 to 5.
    *
    * @param n the number of endpoints, at least 1
    * @return a ready target; thread-safe
    */
   public PickTarget create(int n) {
+    return create(n, false);
+  }
+
+  /**
+   * Builds this balancer over {@code n} endpoints, for libraries that honour weights with the
+   * weights {@link Backends#weight(int, boolean)} gives.
+   *
+   * @param n the number of endpoints, at least 1
+   * @param equalWeights true for weight 1 everywhere, false for weights 1 to 5
+   * @return a ready target; thread-safe
+   */
+  public PickTarget create(int n, boolean equalWeights) {
     return switch (this) {
       case GRPC_ROUND_ROBIN -> GrpcPeers.pickTarget("round_robin", Map.of(), n);
       case GRPC_LEAST_REQUEST ->
           GrpcPeers.pickTarget("least_request_experimental", Map.of("choiceCount", 2.0), n);
       case GRPC_WEIGHTED_ROUND_ROBIN -> GrpcPeers.pickTarget("weighted_round_robin", Map.of(), n);
-      case DUBBO_ROUND_ROBIN -> DubboPeers.pickTarget(new RoundRobinLoadBalance(), false, n);
-      case DUBBO_RANDOM -> DubboPeers.pickTarget(new RandomLoadBalance(), false, n);
-      case DUBBO_LEAST_ACTIVE -> DubboPeers.pickTarget(new LeastActiveLoadBalance(), true, n);
-      case ARMERIA_ROUND_ROBIN -> ArmeriaPeers.roundRobin(n);
-      case ARMERIA_WEIGHTED_ROUND_ROBIN -> ArmeriaPeers.weightedRoundRobin(n);
-      case ARMERIA_WEIGHTED_RANDOM -> ArmeriaPeers.weightedRandom(n);
+      case DUBBO_ROUND_ROBIN ->
+          DubboPeers.pickTarget(new RoundRobinLoadBalance(), false, n, equalWeights);
+      case DUBBO_RANDOM -> DubboPeers.pickTarget(new RandomLoadBalance(), false, n, equalWeights);
+      case DUBBO_LEAST_ACTIVE ->
+          DubboPeers.pickTarget(new LeastActiveLoadBalance(), true, n, equalWeights);
+      case ARMERIA_ROUND_ROBIN -> ArmeriaPeers.roundRobin(n, equalWeights);
+      case ARMERIA_WEIGHTED_ROUND_ROBIN -> ArmeriaPeers.weightedRoundRobin(n, equalWeights);
+      case ARMERIA_WEIGHTED_RANDOM -> ArmeriaPeers.weightedRandom(n, equalWeights);
       case SPRING_ROUND_ROBIN -> SpringPeers.roundRobin(n);
       case VERTX_ROUND_ROBIN ->
           VertxPeers.pickTarget(io.vertx.core.net.endpoint.LoadBalancer.ROUND_ROBIN, n);
@@ -94,7 +108,7 @@ public enum BalancerType {
           VertxPeers.pickTarget(io.vertx.core.net.endpoint.LoadBalancer.LEAST_REQUESTS, n);
       case VERTX_POWER_OF_TWO_CHOICES ->
           VertxPeers.pickTarget(io.vertx.core.net.endpoint.LoadBalancer.POWER_OF_TWO_CHOICES, n);
-      default -> lb(strategyName(), n);
+      default -> lb(strategyName(), n, equalWeights);
     };
   }
 
@@ -111,12 +125,12 @@ public enum BalancerType {
     return name().substring(3).toLowerCase(java.util.Locale.ROOT);
   }
 
-  private static PickTarget lb(String strategy, int n) {
+  private static PickTarget lb(String strategy, int n, boolean equalWeights) {
     LoadBalancer balancer =
         LoadBalancer.builder()
             .name("bench")
             .strategy(Strategies.byName(strategy))
-            .endpoints(Backends.endpoints(n))
+            .endpoints(Backends.endpoints(n, equalWeights))
             .build();
     return PickTarget.of(
         () -> balancer.choose(PickContext.none()),

@@ -31,9 +31,11 @@ final class DubboPeers {
    * @param balance the Dubbo policy instance
    * @param countActive whether to count the call in {@link RpcStatus}, as least-active needs
    * @param n the number of providers
+   * @param equalWeights true for weight 1 everywhere, false for weights 1 to 5
    */
-  static PickTarget pickTarget(LoadBalance balance, boolean countActive, int n) {
-    List<Invoker<Object>> invokers = invokers(n);
+  static PickTarget pickTarget(
+      LoadBalance balance, boolean countActive, int n, boolean equalWeights) {
+    List<Invoker<Object>> invokers = invokers(n, equalWeights);
     Invocation invocation = invocation("key");
     if (!countActive) {
       return PickTarget.pickOnly(() -> balance.select(invokers, CONSUMER, invocation));
@@ -57,7 +59,7 @@ final class DubboPeers {
    */
   static KeyedTarget consistentHash(int n) {
     LoadBalance balance = new ConsistentHashLoadBalance();
-    List<Invoker<Object>> invokers = invokers(n);
+    List<Invoker<Object>> invokers = invokers(n, false);
     String[] keys = Backends.stringKeys();
     Invocation[] invocations = new Invocation[keys.length];
     for (int i = 0; i < keys.length; i++) {
@@ -74,7 +76,7 @@ final class DubboPeers {
         METHOD, SERVICE, "", new Class<?>[] {String.class}, new Object[] {argument});
   }
 
-  private static List<Invoker<Object>> invokers(int n) {
+  private static List<Invoker<Object>> invokers(int n, boolean equalWeights) {
     List<Invoker<Object>> list = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       list.add(
@@ -85,7 +87,7 @@ final class DubboPeers {
                       + ":8080/"
                       + SERVICE
                       + "?weight="
-                      + Backends.weight(i))));
+                      + Backends.weight(i, equalWeights))));
     }
     return List.copyOf(list);
   }
