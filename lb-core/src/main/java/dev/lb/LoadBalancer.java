@@ -1681,7 +1681,7 @@ public final class LoadBalancer implements AutoCloseable {
     private boolean admits(EndpointState state, PickContext context) {
       // Exclusions are rare (retries): skip the endpoint's id read when the context has none.
       return (state.status() & admitMask) == 0
-          && (context.excludedIds().isEmpty() || !context.isExcluded(state.endpoint().id()));
+          && (!context.excludesAny() || !context.isExcluded(state.endpoint().id()));
     }
   }
 

@@ -50,6 +50,7 @@ public final class PickContext {
   private final long longKey;
   private final Map<String, Object> attributes;
   private final Set<String> excluded;
+  private final boolean excludes; // !excluded.isEmpty(), read on every pick without a call
 
   private PickContext(
       KeyKind keyKind,
@@ -62,6 +63,7 @@ public final class PickContext {
     this.longKey = longKey;
     this.attributes = attributes;
     this.excluded = excluded;
+    this.excludes = !excluded.isEmpty();
   }
 
   /**
@@ -205,7 +207,12 @@ public final class PickContext {
    * @return true if the id is among {@link #excludedIds()}
    */
   public boolean isExcluded(String endpointId) {
-    return !excluded.isEmpty() && excluded.contains(endpointId);
+    return excludes && excluded.contains(endpointId);
+  }
+
+  /** Whether any endpoint is excluded: a field read, for the pick path. */
+  boolean excludesAny() {
+    return excludes;
   }
 
   /**

@@ -58,6 +58,18 @@ final class PowerOfTwoChoicesStrategy implements Strategy {
     AliasTable table = AliasTable.allEqual(weights) ? null : new AliasTable(weights);
     int n = states.length;
     boolean peak = peakEwma;
+    if (table == null && !peak) {
+      // Equal weights, least request: the common case, with no weight arithmetic at all.
+      return (PickContext ignored) -> {
+        long r = random.nextLong();
+        int a = (int) (((r >>> 32) * n) >>> 32);
+        int b = (int) (((r & 0xFFFF_FFFFL) * (n - 1)) >>> 32);
+        b += ~(b - a) >>> 31;
+        EndpointState x = states[a];
+        EndpointState y = states[b];
+        return y.inFlight() < x.inFlight() ? y : x;
+      };
+    }
     return (PickContext ignored) -> {
       int a;
       int b;
