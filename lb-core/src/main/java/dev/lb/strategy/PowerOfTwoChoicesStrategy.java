@@ -81,8 +81,9 @@ final class PowerOfTwoChoicesStrategy implements Strategy {
         b = (int) (((r & 0xFFFF_FFFFL) * (n - 1)) >>> 32);
         b += ~(b - a) >>> 31; // skip a: b + 1 when b >= a, without a branch
       } else {
-        a = table.sample(random);
-        b = table.sample(random);
+        long r = random.nextLong(); // one draw, two weighted samples
+        a = table.sample((int) r);
+        b = table.sample((int) (r >>> 32));
         if (b == a) {
           // A heavy endpoint is often drawn twice; fall back to a uniform other one.
           b = random.nextInt(n - 1);

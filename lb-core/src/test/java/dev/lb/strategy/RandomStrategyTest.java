@@ -68,15 +68,18 @@ class RandomStrategyTest {
   @Test
   void aliasTable_extremeDraws_stayInRange_andEqualWeightsNeverUseTheAlias() {
     AliasTable equal = new AliasTable(new int[] {2, 2, 2});
-    assertThat(equal.sample(0L)).isZero();
-    assertThat(equal.sample(-1L)).isEqualTo(2); // every bit set: the last column, kept
+    assertThat(equal.sample(0)).isZero();
+    assertThat(equal.sample(-1)).isEqualTo(2); // every bit set: the last column, kept
     AliasTable skewed = new AliasTable(new int[] {1, 1000});
-    for (long r : new long[] {0L, -1L, Long.MIN_VALUE, Long.MAX_VALUE, 0xFFFF_FFFFL}) {
-      assertThat(skewed.sample(r)).isBetween(0, 1);
+    for (int u : new int[] {0, -1, Integer.MIN_VALUE, Integer.MAX_VALUE, 12345}) {
+      assertThat(skewed.sample(u)).isBetween(0, 1);
     }
-    // Column 0 keeps itself with probability 2/1001: a low half just under that keeps it.
-    long keep = (long) Math.floor(2.0 / 1001 * 0x1p32) - 1;
-    assertThat(skewed.sample(keep)).isZero();
-    assertThat(skewed.sample(keep + 2)).isEqualTo(1);
+    // Column 0 is the first half of the draws; it keeps itself with probability 2/1001 of that
+    // half, so draws just under 2/1001 of the half keep it and draws past that go to the alias.
+    long half = 1L << 31;
+    long keepUpTo = (long) Math.floor(2.0 / 1001 * half) - 1;
+    assertThat(skewed.sample((int) keepUpTo)).isZero();
+    assertThat(skewed.sample((int) (keepUpTo + 4))).isEqualTo(1);
+    assertThat(skewed.sample((int) (half - 1))).isEqualTo(1);
   }
 }
