@@ -25,13 +25,16 @@ else
   sim_opts=()
 fi
 
-java -jar "$jar" 'PickBenchmark|HashBenchmark|HashBuildBenchmark.build|MembershipBenchmark|BreakerBenchmark' \
-  "${jmh_opts[@]}" -prof gc -rf json -rff "$out/jmh.json"
+# Three JMH runs, one result file each; JmhReport merges them into one report.
+java -jar "$jar" 'PickBenchmark' "${jmh_opts[@]}" -prof gc -rf json -rff "$out/jmh-pick.json"
 # The weighted strategies again with equal weights, where they take the uniform path that the
 # peers which ignore weights always take; 100 endpoints.
 java -jar "$jar" 'PickBenchmark' "${jmh_opts[@]}" -p endpoints=100 -p weights=equal \
   -p type=LB_ROUND_ROBIN,LB_WEIGHTED_ROUND_ROBIN,LB_RANDOM,LB_WEIGHTED_RANDOM,LB_P2C,LB_PEAK_EWMA,GRPC_LEAST_REQUEST,ARMERIA_WEIGHTED_ROUND_ROBIN \
   -prof gc -rf json -rff "$out/jmh-equal-weights.json"
-java -cp "$jar" dev.lb.benchmarks.JmhReport "$out/jmh.json" "$out/jmh-equal-weights.json" "$out" > /dev/null
+java -jar "$jar" 'HashBenchmark|HashBuildBenchmark.build|MembershipBenchmark|BreakerBenchmark' \
+  "${jmh_opts[@]}" -prof gc -rf json -rff "$out/jmh.json"
+java -cp "$jar" dev.lb.benchmarks.JmhReport \
+  "$out/jmh-pick.json" "$out/jmh-equal-weights.json" "$out/jmh.json" "$out" > /dev/null
 java -cp "$jar" dev.lb.benchmarks.sim.Simulator "${sim_opts[@]}" --out "$out" > /dev/null
 echo "wrote $out/jmh.md, $out/simulation.md, CSV and SVG plots"
