@@ -58,6 +58,10 @@ final class PowerOfTwoChoicesStrategy implements Strategy {
     AliasTable table = AliasTable.allEqual(weights) ? null : new AliasTable(weights);
     int n = states.length;
     boolean peak = peakEwma;
+    double[] logWeights = new double[n];
+    for (int i = 0; i < n; i++) {
+      logWeights[i] = Math.log(weights[i]);
+    }
     if (table == null && !peak) {
       // Equal weights, least request: the common case, with no weight arithmetic at all.
       return (PickContext ignored) -> {
@@ -96,14 +100,17 @@ final class PowerOfTwoChoicesStrategy implements Strategy {
       EndpointState y = states[b];
       boolean yWins =
           peak
-              ? peakLess(y, weights[b], x, weights[a])
+              ? peakLess(y, logWeights[b], x, logWeights[a])
               : (long) y.inFlight() * weights[a] < (long) x.inFlight() * weights[b];
       return yWins ? y : x;
     };
   }
 
-  /** Returns true if x's peak-EWMA load is strictly lower than y's. */
-  static boolean peakLess(EndpointState x, int wx, EndpointState y, int wy) {
+  /**
+   * Returns true if x's peak-EWMA load is strictly lower than y's; {@code lwx} and {@code lwy} are
+   * the logarithms of their weights.
+   */
+  static boolean peakLess(EndpointState x, double lwx, EndpointState y, double lwy) {
     int ox = x.inFlight();
     int oy = y.inFlight();
     double kx = x.peakKey();
@@ -119,8 +126,10 @@ final class PowerOfTwoChoicesStrategy implements Strategy {
     if (cx == UNMEASURED_IDLE) {
       return false;
     }
-    // cost_x / cost_y = exp(kx - ky) at any instant.
-    return Math.exp(kx - ky) * (ox + 1.0) * wy < (oy + 1.0) * wx;
+    // Compared as logarithms: ln(cost x (in flight + 1) / weight) is the key (ln(cost) + stamp /
+    // tau, the same offset for both) + ln(in flight + 1), from a table, - ln(weight), precomputed.
+    // No exp or log per pick.
+    return kx + Load.logOnePlus(ox) - lwx < ky + Load.logOnePlus(oy) - lwy;
   }
 
   private static final int UNMEASURED_IDLE = 0;
