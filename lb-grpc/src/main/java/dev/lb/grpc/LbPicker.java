@@ -10,6 +10,7 @@ import io.grpc.LoadBalancer.Subchannel;
 import io.grpc.LoadBalancer.SubchannelPicker;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -17,27 +18,32 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Picks a READY subchannel for each RPC through the policy's lb-core balancer, in which endpoints
  * that are not READY are marked down. Lock-free: one balancer pick (a volatile read of its
- * snapshot), one lookup in an immutable map, and the lease's tracer factory.
+ * snapshot), one lookup in an immutable map, and the lease's tracer factory, registered in the
+ * subchannel's {@link PendingPicks} until its stream starts (so that a pick gRPC drops is
+ * cancelled, not leaked, when the subchannel leaves READY).
  *
  * <p>The balancer can still choose an endpoint that is not READY here: in panic mode (too few
  * healthy endpoints, so lb-core spreads calls over unhealthy ones too), or when this picker is
  * about to be replaced. Such a choice is cancelled on its lease (it shows as a cancellation in the
  * stats) and the balancer is asked again, up to twice the member count; if that finds no READY
  * endpoint, as with a hash key whose endpoint is down in panic mode, the call goes to a random
- * READY subchannel without a lease.
+ * READY subchannel without a lease. A choice whose READY period has just ended (its registry is
+ * closed) is cancelled and asked again in the same way.
  */
 final class LbPicker extends SubchannelPicker {
   private final LoadBalancer balancer;
-  private final Map<String, Subchannel> subchannels;
+  private final Map<String, Ready> subchannels;
   private final List<Subchannel> readyList;
   private final int maxAttempts;
   private final PolicyConfig config;
   private final Ticker ticker;
 
-  LbPicker(LoadBalancer balancer, Map<String, Subchannel> subchannels, PolicyConfig config) {
+  LbPicker(LoadBalancer balancer, Map<String, Ready> subchannels, PolicyConfig config) {
     this.balancer = balancer;
     this.subchannels = Map.copyOf(subchannels);
-    this.readyList = List.copyOf(subchannels.values());
+    List<Subchannel> list = new ArrayList<>(subchannels.size());
+    subchannels.values().forEach(r -> list.add(r.subchannel()));
+    this.readyList = List.copyOf(list);
     this.maxAttempts = 2 * Math.max(1, balancer.endpoints().size());
     this.config = config;
     this.ticker = balancer.ticker();
@@ -61,12 +67,17 @@ final class LbPicker extends SubchannelPicker {
                     + balancer.name()
                     + "'"));
       }
-      Subchannel subchannel = subchannels.get(lease.endpoint().id());
-      if (subchannel != null) {
-        return PickResult.withSubchannel(
-            subchannel, new LeaseTracerFactory(lease, config.classifier, ticker));
+      Ready ready = subchannels.get(lease.endpoint().id());
+      if (ready == null) {
+        lease.onCancel();
+        continue;
       }
-      lease.onCancel();
+      LeaseTracerFactory factory =
+          new LeaseTracerFactory(lease, config.classifier, ticker, ready.pending());
+      if (ready.pending().register(factory)) {
+        return PickResult.withSubchannel(ready.subchannel(), factory);
+      }
+      // Its READY period ended while we picked: the lease is cancelled; choose again.
     }
     // Uncounted: no lease can be had on a chosen endpoint here. Rare (panic with a hash key).
     return PickResult.withSubchannel(
@@ -92,9 +103,8 @@ final class LbPicker extends SubchannelPicker {
     return PickContext.none();
   }
 
-  Map<String, Subchannel> subchannels() {
-    return subchannels;
-  }
+  /** A READY subchannel and the registry of its current READY period; immutable. */
+  record Ready(Subchannel subchannel, PendingPicks pending) {}
 
   @Override
   public String toString() {

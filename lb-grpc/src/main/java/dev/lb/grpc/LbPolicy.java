@@ -143,6 +143,7 @@ final class LbPolicy extends io.grpc.LoadBalancer {
       updated.put(d.endpoint.id(), entry);
     }
     for (Entry removed : entries.values()) {
+      endReadyPeriod(removed);
       removed.subchannel.shutdown();
     }
     entries = updated;
@@ -228,6 +229,11 @@ final class LbPolicy extends io.grpc.LoadBalancer {
       return;
     }
     ConnectivityState state = info.getState();
+    if (state != ConnectivityState.READY) {
+      endReadyPeriod(entry);
+    } else if (entry.pending == null) {
+      entry.pending = new PendingPicks();
+    }
     if (state == ConnectivityState.SHUTDOWN) {
       return;
     }
@@ -247,6 +253,28 @@ final class LbPolicy extends io.grpc.LoadBalancer {
   }
 
   /**
+   * Cancels the leases of the picks made onto {@code entry}'s subchannel while it was READY whose
+   * stream never started: gRPC dropped them (no transport) and will pick again elsewhere.
+   */
+  private void endReadyPeriod(Entry entry) {
+    PendingPicks pending = entry.pending;
+    if (pending == null) {
+      return;
+    }
+    entry.pending = null;
+    int cancelled = pending.closeAndCancel();
+    if (cancelled > 0) {
+      helper
+          .getChannelLogger()
+          .log(
+              ChannelLogLevel.DEBUG,
+              "lb: {0} left READY; cancelled {1} picks whose stream never started",
+              entry.endpoint.id(),
+              cancelled);
+    }
+  }
+
+  /**
    * Sets the balancer's membership to every endpoint, marks those whose subchannel is not READY
    * down (and READY ones up), and publishes the channel's state.
    */
@@ -254,12 +282,13 @@ final class LbPolicy extends io.grpc.LoadBalancer {
     LoadBalancer b = Objects.requireNonNull(balancer);
     PolicyConfig c = Objects.requireNonNull(config);
     List<Endpoint> all = new ArrayList<>(entries.size());
-    Map<String, Subchannel> readySubchannels = new LinkedHashMap<>();
+    Map<String, LbPicker.Ready> readySubchannels = new LinkedHashMap<>();
     boolean connecting = false;
     for (Entry e : entries.values()) {
       all.add(e.endpoint);
-      if (e.state == ConnectivityState.READY) {
-        readySubchannels.put(e.endpoint.id(), e.subchannel);
+      PendingPicks pending = e.pending;
+      if (e.state == ConnectivityState.READY && pending != null) {
+        readySubchannels.put(e.endpoint.id(), new LbPicker.Ready(e.subchannel, pending));
       } else if (e.state != ConnectivityState.TRANSIENT_FAILURE) {
         connecting = true;
       }
@@ -350,6 +379,7 @@ final class LbPolicy extends io.grpc.LoadBalancer {
     }
     shutdown = true;
     for (Entry e : entries.values()) {
+      endReadyPeriod(e);
       e.subchannel.shutdown();
     }
     entries = new LinkedHashMap<>();
@@ -378,6 +408,8 @@ final class LbPolicy extends io.grpc.LoadBalancer {
     EquivalentAddressGroup group;
     final Subchannel subchannel;
     ConnectivityState state = ConnectivityState.IDLE;
+    // The picks of the current READY period whose stream has not started; null when not READY.
+    @Nullable PendingPicks pending;
     // What the balancer was last told: marked up (true), down (false), or nothing yet (null).
     @Nullable Boolean markedUp;
 
