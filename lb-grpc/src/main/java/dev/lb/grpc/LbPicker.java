@@ -2,6 +2,7 @@ package dev.lb.grpc;
 
 import dev.lb.Lease;
 import dev.lb.LoadBalancer;
+import dev.lb.NoEndpointAvailableException;
 import dev.lb.PickContext;
 import dev.lb.Ticker;
 import io.grpc.LoadBalancer.PickResult;
@@ -55,17 +56,15 @@ final class LbPicker extends SubchannelPicker {
     // The balancer may choose an endpoint whose subchannel is not READY: in panic mode, or in the
     // moment between a state change and the next picker. Ask again a few times, then fall back.
     for (int attempt = 0; attempt < maxAttempts; attempt++) {
-      Lease lease = balancer.tryPick(context);
-      if (lease == null) {
+      Lease lease;
+      try {
+        lease = balancer.pick(context);
+      } catch (NoEndpointAvailableException e) {
+        // Rare (every READY endpoint at maxInFlightPerEndpoint, behind an open breaker, ...): the
+        // exception's message says how many endpoints there are and in which states.
         return PickResult.withError(
             Status.UNAVAILABLE.withDescription(
-                "strategy "
-                    + balancer.strategy().name()
-                    + " chose none of the "
-                    + subchannels.size()
-                    + " READY endpoints of '"
-                    + balancer.name()
-                    + "'"));
+                "strategy " + balancer.strategy().name() + ": " + e.getMessage()));
       }
       Ready ready = subchannels.get(lease.endpoint().id());
       if (ready == null) {

@@ -63,6 +63,7 @@ final class LbPolicy extends io.grpc.LoadBalancer {
   private final Helper helper;
   private final PolicyConfig defaultConfig;
   private final Ticker ticker;
+  private final Scheduler scheduler;
   private final String authority;
   private final Runnable unregister;
 
@@ -80,9 +81,15 @@ final class LbPolicy extends io.grpc.LoadBalancer {
   private boolean shutdown;
 
   LbPolicy(Helper helper, PolicyConfig defaultConfig, Ticker ticker) {
+    this(helper, defaultConfig, ticker, Scheduler.of(helper.getScheduledExecutorService()));
+  }
+
+  /** With the balancer's clock and timers given: tests pass fake ones driven by fake time. */
+  LbPolicy(Helper helper, PolicyConfig defaultConfig, Ticker ticker, Scheduler scheduler) {
     this.helper = helper;
     this.defaultConfig = defaultConfig;
     this.ticker = ticker;
+    this.scheduler = scheduler;
     this.authority = helper.getAuthority();
     this.unregister = LbChannels.register(channelTarget(helper), this::stats);
   }
@@ -161,7 +168,8 @@ final class LbPolicy extends io.grpc.LoadBalancer {
             .strategy(c.strategy)
             .decayWindow(c.decayWindow)
             .ticker(ticker)
-            .scheduler(Scheduler.of(helper.getScheduledExecutorService()));
+            .scheduler(scheduler);
+    c.balancerOptions.applyTo(builder);
     PolicyConfig.HealthCheckSpec spec = c.healthCheck;
     if (spec != null) {
       GrpcHealthChecker grpcChecker =
