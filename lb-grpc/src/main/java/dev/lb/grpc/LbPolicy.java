@@ -65,6 +65,7 @@ final class LbPolicy extends io.grpc.LoadBalancer {
   private final Ticker ticker;
   private final Scheduler scheduler;
   private final String authority;
+  private final String target;
   private final Runnable unregister;
 
   private Map<String, Entry> entries = new LinkedHashMap<>();
@@ -91,7 +92,8 @@ final class LbPolicy extends io.grpc.LoadBalancer {
     this.ticker = ticker;
     this.scheduler = scheduler;
     this.authority = helper.getAuthority();
-    this.unregister = LbChannels.register(channelTarget(helper), this::stats);
+    this.target = channelTarget(helper);
+    this.unregister = LbChannels.register(target, this::stats);
   }
 
   private static String channelTarget(Helper helper) {
@@ -168,7 +170,8 @@ final class LbPolicy extends io.grpc.LoadBalancer {
             .strategy(c.strategy)
             .decayWindow(c.decayWindow)
             .ticker(ticker)
-            .scheduler(scheduler);
+            .scheduler(scheduler)
+            .listener(new ChannelEvents(helper.getChannelLogger(), target));
     c.balancerOptions.applyTo(builder);
     PolicyConfig.HealthCheckSpec spec = c.healthCheck;
     if (spec != null) {
@@ -309,7 +312,7 @@ final class LbPolicy extends io.grpc.LoadBalancer {
           if (up) {
             b.markUp(e.endpoint.id());
           } else {
-            b.markDown(e.endpoint.id(), "subchannel " + e.state);
+            b.markDown(e.endpoint.id(), ChannelEvents.CONNECTIVITY_REASON_PREFIX + e.state);
           }
           e.markedUp = up;
         }

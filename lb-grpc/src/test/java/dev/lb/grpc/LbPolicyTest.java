@@ -27,9 +27,11 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.SynchronizationContext;
 import java.net.InetSocketAddress;
+import java.text.MessageFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
@@ -518,14 +520,21 @@ class LbPolicyTest {
       return "lb:///fake-helper";
     }
 
+    // What the policy logged, as "LEVEL message"; written from any thread.
+    final List<String> logs = new CopyOnWriteArrayList<>();
+
     @Override
     public ChannelLogger getChannelLogger() {
       return new ChannelLogger() {
         @Override
-        public void log(ChannelLogLevel level, String message) {}
+        public void log(ChannelLogLevel level, String message) {
+          logs.add(level + " " + message);
+        }
 
         @Override
-        public void log(ChannelLogLevel level, String messageFormat, Object... args) {}
+        public void log(ChannelLogLevel level, String messageFormat, Object... args) {
+          logs.add(level + " " + MessageFormat.format(messageFormat, args));
+        }
       };
     }
   }
