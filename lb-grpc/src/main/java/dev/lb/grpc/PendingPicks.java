@@ -1,6 +1,7 @@
 package dev.lb.grpc;
 
 import java.lang.invoke.VarHandle;
+import java.util.Iterator;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -69,8 +70,11 @@ final class PendingPicks {
     // picker whose add this iteration misses is one whose later read of closed sees true.
     VarHandle.fullFence();
     int cancelled = 0;
-    for (LeaseTracerFactory factory : pending) {
-      pending.remove(factory);
+    // A concurrent set's iterator is weakly consistent: it never throws, and sees every factory
+    // added before the fence above.
+    for (Iterator<LeaseTracerFactory> it = pending.iterator(); it.hasNext(); ) {
+      LeaseTracerFactory factory = it.next();
+      it.remove();
       if (factory.claim()) {
         factory.lease().onCancel();
         cancelled++;

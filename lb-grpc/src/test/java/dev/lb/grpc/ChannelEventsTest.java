@@ -77,7 +77,7 @@ class ChannelEventsTest {
     int failed = 0;
     for (int i = 0; i < 100 && failed < n; i++) {
       PickResult r = Objects.requireNonNull(helper.picker).pickSubchannel(new Args());
-      boolean fail = r.getSubchannel() == target;
+      boolean fail = target.equals(r.getSubchannel());
       r.getStreamTracerFactory()
           .newClientStreamTracer(
               ClientStreamTracer.StreamInfo.newBuilder()

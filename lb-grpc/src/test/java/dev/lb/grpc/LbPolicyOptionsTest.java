@@ -119,7 +119,7 @@ class LbPolicyOptionsTest {
     int failed = 0;
     for (int i = 0; i < 100 && failed < n; i++) {
       PickResult r = pick();
-      if (r.getSubchannel() == target) {
+      if (target.equals(r.getSubchannel())) {
         complete(r, Status.UNAVAILABLE);
         failed++;
       } else {
