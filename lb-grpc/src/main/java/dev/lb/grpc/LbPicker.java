@@ -62,9 +62,16 @@ final class LbPicker extends SubchannelPicker {
       } catch (NoEndpointAvailableException e) {
         // Rare (every READY endpoint at maxInFlightPerEndpoint, behind an open breaker, ...): the
         // exception's message says how many endpoints there are and in which states.
-        return PickResult.withError(
+        Status status =
             Status.UNAVAILABLE.withDescription(
-                "strategy " + balancer.strategy().name() + ": " + e.getMessage()));
+                "strategy " + balancer.strategy().name() + ": " + e.getMessage());
+        // Over the concurrency cap the call is shed at once, as gRPC's xDS cluster_impl policy
+        // sheds calls over max_requests: a drop fails wait-for-ready calls too and is not
+        // retried, where an error would buffer them until the next picker, which a completing
+        // call does not publish.
+        return e.reason() == NoEndpointAvailableException.Reason.AT_CAPACITY
+            ? PickResult.withDrop(status)
+            : PickResult.withError(status);
       }
       Ready ready = subchannels.get(lease.endpoint().id());
       if (ready == null) {

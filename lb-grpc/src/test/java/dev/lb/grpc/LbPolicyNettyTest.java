@@ -227,8 +227,9 @@ class LbPolicyNettyTest {
       }
       assertThat(done.tryAcquire(200, 10, TimeUnit.SECONDS)).isTrue();
       // The victim stops answering, so that the kill certainly catches calls in flight on it.
-      victim.resetCalls();
+      // Delay first: every call counted after the reset has read the delay after it was set.
       victim.delay(Duration.ofMinutes(1));
+      victim.resetCalls();
       assertThat(victim.awaitCalls(2, Duration.ofSeconds(10))).isTrue();
       assertThat(victim.inFlight()).isGreaterThanOrEqualTo(2);
       victim.stop(); // shutdownNow: connections closed, calls in flight reset

@@ -248,6 +248,7 @@ class LbPolicyOptionsTest {
     assertThat(first.getSubchannel()).isNotNull();
     assertThat(second.getSubchannel()).isNotNull();
     assertThat(third.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(third.isDrop()).as("shed at once, even wait-for-ready calls").isTrue();
     assertThat(third.getStatus().getDescription())
         .contains("1 endpoints", "concurrency limit of 2");
     complete(first, Status.OK);
