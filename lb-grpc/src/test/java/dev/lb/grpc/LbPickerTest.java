@@ -92,13 +92,14 @@ class LbPickerTest {
     PendingPicks pendingA = new PendingPicks();
     PendingPicks pendingB = new PendingPicks();
     LbPicker picker = picker(pendingA, pendingB);
-    PickResult first = picker.pickSubchannel(new Args());
-    PickResult second = picker.pickSubchannel(new Args());
-    assertThat(List.of(first.getSubchannel(), second.getSubchannel()))
-        .containsExactly(subchannelA, subchannelB);
+    PickResult one = picker.pickSubchannel(new Args());
+    PickResult other = picker.pickSubchannel(new Args());
+    assertThat(List.of(one.getSubchannel(), other.getSubchannel()))
+        .containsExactlyInAnyOrder(subchannelA, subchannelB); // round robin's start is random
+    PickResult onA = subchannelA.equals(one.getSubchannel()) ? one : other;
     assertThat(pendingA.size()).isEqualTo(1);
 
-    ClientStreamTracer tracer = start(first);
+    ClientStreamTracer tracer = start(onA);
     assertThat(pendingA.size()).isZero();
     assertThat(pendingA.closeAndCancel()).isZero();
     assertThat(pendingB.closeAndCancel()).isEqualTo(1);
