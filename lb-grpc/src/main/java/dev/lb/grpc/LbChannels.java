@@ -1,6 +1,7 @@
 package dev.lb.grpc;
 
 import dev.lb.BalancerStats;
+import dev.lb.LoadBalancerListener;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -14,7 +15,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The live lb policies of this process's channels, by channel target: where to read a channel's
- * balancer statistics (per endpoint: calls in flight, picks, successes, failures, latency).
+ * balancer statistics (per endpoint: calls in flight, picks, successes, failures, latency) and to
+ * listen to its balancer's events (ejections, health changes, panic mode, membership).
  *
  * <pre>{@code
  * ManagedChannel channel = ManagedChannelBuilder.forTarget("lb:///users")
@@ -33,7 +35,82 @@ public final class LbChannels {
   private static final Map<String, CopyOnWriteArrayList<Supplier<@Nullable BalancerStats>>>
       BY_TARGET = new ConcurrentHashMap<>();
 
+  private static final Map<String, CopyOnWriteArrayList<LoadBalancerListener>> LISTENERS =
+      new ConcurrentHashMap<>();
+
   private LbChannels() {}
+
+  /**
+   * Registers a listener for the lb-core events of every lb policy of channels built for {@code
+   * target}: those live now, and those created later (a policy builds a new balancer when its
+   * strategy or balancer options change, and the listener follows). The {@code balancer} argument
+   * of each event tells channels of the same target apart by its name, the channel's authority.
+   *
+   * <pre>{@code
+   * LbChannels.addListener("lb:///users", new LoadBalancerListener() {
+   *   @Override public void onEjected(LoadBalancer lb, Endpoint e, String reason, Duration d) {
+   *     metrics.counter("ejections", "endpoint", e.id()).increment();
+   *   }
+   * });
+   * }</pre>
+   *
+   * <p>Events come from the thread that made the change (the channel's synchronization context,
+   * gRPC's timer threads, or a transport thread completing a call), never under a lock: a listener
+   * must be fast and must not block. One that throws is logged on the channel's logger and the
+   * others are still told. The channel also logs the important events itself, on its {@code
+   * ChannelLogger}.
+   *
+   * @param target the channel's target exactly as given to {@code forTarget}, such as {@code
+   *     lb:///users}
+   * @param listener the listener; registering it twice delivers each event twice
+   * @throws IllegalArgumentException if {@code target} is blank or either argument is null
+   */
+  public static void addListener(String target, LoadBalancerListener listener) {
+    if (target == null || target.isBlank()) {
+      throw new IllegalArgumentException(
+          "target must not be null or blank but was "
+              + (target == null ? "null" : "'" + target + "'"));
+    }
+    if (listener == null) {
+      throw new IllegalArgumentException("listener must not be null");
+    }
+    LISTENERS.compute(
+        target,
+        (t, list) -> {
+          CopyOnWriteArrayList<LoadBalancerListener> l =
+              list == null ? new CopyOnWriteArrayList<>() : list;
+          l.add(listener);
+          return l;
+        });
+  }
+
+  /**
+   * Removes one registration of a listener added with {@link #addListener}; events already under
+   * way may still reach it.
+   *
+   * @param target the target it was registered for
+   * @param listener the listener
+   * @return true if it was registered for {@code target}
+   */
+  public static boolean removeListener(String target, LoadBalancerListener listener) {
+    boolean[] removed = new boolean[1];
+    if (target == null || listener == null) {
+      return false;
+    }
+    LISTENERS.computeIfPresent(
+        target,
+        (t, list) -> {
+          removed[0] = list.remove(listener);
+          return list.isEmpty() ? null : list;
+        });
+    return removed[0];
+  }
+
+  /** The listeners registered for {@code target}, for a policy's events; any thread. */
+  static List<LoadBalancerListener> listeners(String target) {
+    List<LoadBalancerListener> list = LISTENERS.get(target);
+    return list == null ? List.of() : list;
+  }
 
   /**
    * Returns a copy of the statistics of every live lb policy of channels built for {@code target}.

@@ -34,17 +34,27 @@ import org.jspecify.annotations.Nullable;
  * value becomes the call's affinity key; {@link LbCallOptions#PICK_CONTEXT} takes precedence),
  * {@code failureStatuses} (the final status codes that count against the endpoint; defaults to
  * UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, INTERNAL and UNKNOWN; CANCELLED always counts
- * as a cancellation, every other code as a success). An invalid config is rejected with an {@code
- * UNAVAILABLE} status whose description names the policy, the option and the bad value; gRPC then
- * keeps the channel on its previous valid config.
+ * as a cancellation, every other code as a success), {@code healthCheck} (active checks with the
+ * gRPC health protocol), and lb-core's balancer options: {@code outlierDetection} (an object with
+ * {@code interval}, {@code baseEjectionTime}, {@code maxEjectionTime}, {@code maxEjectionPercent},
+ * {@code consecutiveFailures}, {@code successRate} and {@code failurePercentage}, or {@code false}
+ * to turn it off), {@code slowStart} ({@code window}, {@code minWeightPercent}, {@code
+ * aggression}), {@code panicThreshold} (0 to 100), {@code localZone}, {@code
+ * overprovisioningFactor}, {@code maxInFlightPerEndpoint} and {@code circuitBreaker} (a breaker per
+ * endpoint with {@link dev.lb.breaker.CircuitBreakerConfig}'s options). Durations are strings such
+ * as {@code "10s"} or {@code "0.5s"}. An invalid config is rejected with an {@code UNAVAILABLE}
+ * status (as gRPC's own policies reject theirs) whose description names the policy, the option and
+ * the bad value; gRPC then keeps the channel on its previous valid config.
  *
  * <p>Every resolved endpoint is a member of the policy's lb-core balancer (default health options:
  * outlier detection on, panic below 50% healthy); an endpoint whose subchannel is not READY is
- * marked down until it is. Each RPC attempt picks one READY subchannel through the balancer and
- * reports its outcome on the lease through a stream tracer: the latency from stream start to close,
- * the response's wire bytes, and the classified status. Weights, zones and priorities come from the
- * resolved addresses ({@link LbAttributes}); the {@code lb} resolver carries them, other resolvers
- * give weight 1.
+ * marked down until it is. A change of strategy, decay window, health check or balancer option
+ * builds a new balancer (statistics restart). The balancer's events are logged on the channel's
+ * {@code ChannelLogger} and reach the listeners of {@link LbChannels#addListener}. Each RPC attempt
+ * picks one READY subchannel through the balancer and reports its outcome on the lease through a
+ * stream tracer: the latency from stream start to close, the response's wire bytes, and the
+ * classified status. Weights, zones and priorities come from the resolved addresses ({@link
+ * LbAttributes}); the {@code lb} resolver carries them, other resolvers give weight 1.
  *
  * <h2>Threading</h2>
  *

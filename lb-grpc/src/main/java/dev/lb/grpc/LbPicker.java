@@ -2,6 +2,7 @@ package dev.lb.grpc;
 
 import dev.lb.Lease;
 import dev.lb.LoadBalancer;
+import dev.lb.NoEndpointAvailableException;
 import dev.lb.PickContext;
 import dev.lb.Ticker;
 import io.grpc.LoadBalancer.PickResult;
@@ -10,6 +11,7 @@ import io.grpc.LoadBalancer.Subchannel;
 import io.grpc.LoadBalancer.SubchannelPicker;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -17,27 +19,32 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Picks a READY subchannel for each RPC through the policy's lb-core balancer, in which endpoints
  * that are not READY are marked down. Lock-free: one balancer pick (a volatile read of its
- * snapshot), one lookup in an immutable map, and the lease's tracer factory.
+ * snapshot), one lookup in an immutable map, and the lease's tracer factory, registered in the
+ * subchannel's {@link PendingPicks} until its stream starts (so that a pick gRPC drops is
+ * cancelled, not leaked, when the subchannel leaves READY).
  *
  * <p>The balancer can still choose an endpoint that is not READY here: in panic mode (too few
  * healthy endpoints, so lb-core spreads calls over unhealthy ones too), or when this picker is
  * about to be replaced. Such a choice is cancelled on its lease (it shows as a cancellation in the
  * stats) and the balancer is asked again, up to twice the member count; if that finds no READY
  * endpoint, as with a hash key whose endpoint is down in panic mode, the call goes to a random
- * READY subchannel without a lease.
+ * READY subchannel without a lease. A choice whose READY period has just ended (its registry is
+ * closed) is cancelled and asked again in the same way.
  */
 final class LbPicker extends SubchannelPicker {
   private final LoadBalancer balancer;
-  private final Map<String, Subchannel> subchannels;
+  private final Map<String, Ready> subchannels;
   private final List<Subchannel> readyList;
   private final int maxAttempts;
   private final PolicyConfig config;
   private final Ticker ticker;
 
-  LbPicker(LoadBalancer balancer, Map<String, Subchannel> subchannels, PolicyConfig config) {
+  LbPicker(LoadBalancer balancer, Map<String, Ready> subchannels, PolicyConfig config) {
     this.balancer = balancer;
     this.subchannels = Map.copyOf(subchannels);
-    this.readyList = List.copyOf(subchannels.values());
+    List<Subchannel> list = new ArrayList<>(subchannels.size());
+    subchannels.values().forEach(r -> list.add(r.subchannel()));
+    this.readyList = List.copyOf(list);
     this.maxAttempts = 2 * Math.max(1, balancer.endpoints().size());
     this.config = config;
     this.ticker = balancer.ticker();
@@ -49,24 +56,34 @@ final class LbPicker extends SubchannelPicker {
     // The balancer may choose an endpoint whose subchannel is not READY: in panic mode, or in the
     // moment between a state change and the next picker. Ask again a few times, then fall back.
     for (int attempt = 0; attempt < maxAttempts; attempt++) {
-      Lease lease = balancer.tryPick(context);
-      if (lease == null) {
-        return PickResult.withError(
+      Lease lease;
+      try {
+        lease = balancer.pick(context);
+      } catch (NoEndpointAvailableException e) {
+        // Rare (every READY endpoint at maxInFlightPerEndpoint, behind an open breaker, ...): the
+        // exception's message says how many endpoints there are and in which states.
+        Status status =
             Status.UNAVAILABLE.withDescription(
-                "strategy "
-                    + balancer.strategy().name()
-                    + " chose none of the "
-                    + subchannels.size()
-                    + " READY endpoints of '"
-                    + balancer.name()
-                    + "'"));
+                "strategy " + balancer.strategy().name() + ": " + e.getMessage());
+        // Over the concurrency cap the call is shed at once, as gRPC's xDS cluster_impl policy
+        // sheds calls over max_requests: a drop fails wait-for-ready calls too and is not
+        // retried, where an error would buffer them until the next picker, which a completing
+        // call does not publish.
+        return e.reason() == NoEndpointAvailableException.Reason.AT_CAPACITY
+            ? PickResult.withDrop(status)
+            : PickResult.withError(status);
       }
-      Subchannel subchannel = subchannels.get(lease.endpoint().id());
-      if (subchannel != null) {
-        return PickResult.withSubchannel(
-            subchannel, new LeaseTracerFactory(lease, config.classifier, ticker));
+      Ready ready = subchannels.get(lease.endpoint().id());
+      if (ready == null) {
+        lease.onCancel();
+        continue;
       }
-      lease.onCancel();
+      LeaseTracerFactory factory =
+          new LeaseTracerFactory(lease, config.classifier, ticker, ready.pending());
+      if (ready.pending().register(factory)) {
+        return PickResult.withSubchannel(ready.subchannel(), factory);
+      }
+      // Its READY period ended while we picked: the lease is cancelled; choose again.
     }
     // Uncounted: no lease can be had on a chosen endpoint here. Rare (panic with a hash key).
     return PickResult.withSubchannel(
@@ -92,9 +109,8 @@ final class LbPicker extends SubchannelPicker {
     return PickContext.none();
   }
 
-  Map<String, Subchannel> subchannels() {
-    return subchannels;
-  }
+  /** A READY subchannel and the registry of its current READY period; immutable. */
+  record Ready(Subchannel subchannel, PendingPicks pending) {}
 
   @Override
   public String toString() {

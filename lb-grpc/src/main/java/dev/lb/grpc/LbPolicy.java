@@ -63,7 +63,9 @@ final class LbPolicy extends io.grpc.LoadBalancer {
   private final Helper helper;
   private final PolicyConfig defaultConfig;
   private final Ticker ticker;
+  private final Scheduler scheduler;
   private final String authority;
+  private final String target;
   private final Runnable unregister;
 
   private Map<String, Entry> entries = new LinkedHashMap<>();
@@ -80,11 +82,18 @@ final class LbPolicy extends io.grpc.LoadBalancer {
   private boolean shutdown;
 
   LbPolicy(Helper helper, PolicyConfig defaultConfig, Ticker ticker) {
+    this(helper, defaultConfig, ticker, Scheduler.of(helper.getScheduledExecutorService()));
+  }
+
+  /** With the balancer's clock and timers given: tests pass fake ones driven by fake time. */
+  LbPolicy(Helper helper, PolicyConfig defaultConfig, Ticker ticker, Scheduler scheduler) {
     this.helper = helper;
     this.defaultConfig = defaultConfig;
     this.ticker = ticker;
+    this.scheduler = scheduler;
     this.authority = helper.getAuthority();
-    this.unregister = LbChannels.register(channelTarget(helper), this::stats);
+    this.target = channelTarget(helper);
+    this.unregister = LbChannels.register(target, this::stats);
   }
 
   private static String channelTarget(Helper helper) {
@@ -143,6 +152,7 @@ final class LbPolicy extends io.grpc.LoadBalancer {
       updated.put(d.endpoint.id(), entry);
     }
     for (Entry removed : entries.values()) {
+      endReadyPeriod(removed);
       removed.subchannel.shutdown();
     }
     entries = updated;
@@ -160,7 +170,9 @@ final class LbPolicy extends io.grpc.LoadBalancer {
             .strategy(c.strategy)
             .decayWindow(c.decayWindow)
             .ticker(ticker)
-            .scheduler(Scheduler.of(helper.getScheduledExecutorService()));
+            .scheduler(scheduler)
+            .listener(new ChannelEvents(helper.getChannelLogger(), target));
+    c.balancerOptions.applyTo(builder);
     PolicyConfig.HealthCheckSpec spec = c.healthCheck;
     if (spec != null) {
       GrpcHealthChecker grpcChecker =
@@ -228,6 +240,11 @@ final class LbPolicy extends io.grpc.LoadBalancer {
       return;
     }
     ConnectivityState state = info.getState();
+    if (state != ConnectivityState.READY) {
+      endReadyPeriod(entry);
+    } else if (entry.pending == null) {
+      entry.pending = new PendingPicks();
+    }
     if (state == ConnectivityState.SHUTDOWN) {
       return;
     }
@@ -247,6 +264,28 @@ final class LbPolicy extends io.grpc.LoadBalancer {
   }
 
   /**
+   * Cancels the leases of the picks made onto {@code entry}'s subchannel while it was READY whose
+   * stream never started: gRPC dropped them (no transport) and will pick again elsewhere.
+   */
+  private void endReadyPeriod(Entry entry) {
+    PendingPicks pending = entry.pending;
+    if (pending == null) {
+      return;
+    }
+    entry.pending = null;
+    int cancelled = pending.closeAndCancel();
+    if (cancelled > 0) {
+      helper
+          .getChannelLogger()
+          .log(
+              ChannelLogLevel.DEBUG,
+              "lb: {0} left READY; cancelled {1} picks whose stream never started",
+              entry.endpoint.id(),
+              cancelled);
+    }
+  }
+
+  /**
    * Sets the balancer's membership to every endpoint, marks those whose subchannel is not READY
    * down (and READY ones up), and publishes the channel's state.
    */
@@ -254,12 +293,13 @@ final class LbPolicy extends io.grpc.LoadBalancer {
     LoadBalancer b = Objects.requireNonNull(balancer);
     PolicyConfig c = Objects.requireNonNull(config);
     List<Endpoint> all = new ArrayList<>(entries.size());
-    Map<String, Subchannel> readySubchannels = new LinkedHashMap<>();
+    Map<String, LbPicker.Ready> readySubchannels = new LinkedHashMap<>();
     boolean connecting = false;
     for (Entry e : entries.values()) {
       all.add(e.endpoint);
-      if (e.state == ConnectivityState.READY) {
-        readySubchannels.put(e.endpoint.id(), e.subchannel);
+      PendingPicks pending = e.pending;
+      if (e.state == ConnectivityState.READY && pending != null) {
+        readySubchannels.put(e.endpoint.id(), new LbPicker.Ready(e.subchannel, pending));
       } else if (e.state != ConnectivityState.TRANSIENT_FAILURE) {
         connecting = true;
       }
@@ -272,7 +312,7 @@ final class LbPolicy extends io.grpc.LoadBalancer {
           if (up) {
             b.markUp(e.endpoint.id());
           } else {
-            b.markDown(e.endpoint.id(), "subchannel " + e.state);
+            b.markDown(e.endpoint.id(), ChannelEvents.CONNECTIVITY_REASON_PREFIX + e.state);
           }
           e.markedUp = up;
         }
@@ -350,6 +390,7 @@ final class LbPolicy extends io.grpc.LoadBalancer {
     }
     shutdown = true;
     for (Entry e : entries.values()) {
+      endReadyPeriod(e);
       e.subchannel.shutdown();
     }
     entries = new LinkedHashMap<>();
@@ -378,6 +419,8 @@ final class LbPolicy extends io.grpc.LoadBalancer {
     EquivalentAddressGroup group;
     final Subchannel subchannel;
     ConnectivityState state = ConnectivityState.IDLE;
+    // The picks of the current READY period whose stream has not started; null when not READY.
+    @Nullable PendingPicks pending;
     // What the balancer was last told: marked up (true), down (false), or nothing yet (null).
     @Nullable Boolean markedUp;
 

@@ -14,7 +14,11 @@ import java.lang.invoke.VarHandle;
  * reports success, failure or cancellation as the {@link OutcomeClassifier} says.
  *
  * <p>gRPC asks a pick's factory for a tracer once, when it starts the stream on the picked
- * subchannel; should it ask again, later tracers do nothing, so the lease is reported once.
+ * subchannel; should it ask again, later tracers do nothing, so the lease is reported once. gRPC
+ * may also never ask, when it drops the pick because the subchannel just lost its transport: the
+ * factory waits in its subchannel's {@link PendingPicks} until its stream starts, and if the
+ * subchannel leaves READY first, the registry claims the factory and cancels its lease. Whoever
+ * claims the factory first (one compare-and-set) reports the lease; the other does nothing.
  */
 final class LeaseTracerFactory extends ClientStreamTracer.Factory {
   private static final VarHandle USED;
@@ -32,22 +36,35 @@ final class LeaseTracerFactory extends ClientStreamTracer.Factory {
   private final Lease lease;
   private final OutcomeClassifier classifier;
   private final Ticker ticker;
+  private final PendingPicks pending;
 
   @SuppressWarnings("unused") // accessed through USED
   private volatile boolean used;
 
-  LeaseTracerFactory(Lease lease, OutcomeClassifier classifier, Ticker ticker) {
+  LeaseTracerFactory(
+      Lease lease, OutcomeClassifier classifier, Ticker ticker, PendingPicks pending) {
     this.lease = lease;
     this.classifier = classifier;
     this.ticker = ticker;
+    this.pending = pending;
+  }
+
+  Lease lease() {
+    return lease;
+  }
+
+  /** Takes the right to report the lease; true for the first caller only. */
+  boolean claim() {
+    return USED.compareAndSet(this, false, true);
   }
 
   @Override
   public ClientStreamTracer newClientStreamTracer(
       ClientStreamTracer.StreamInfo info, Metadata headers) {
-    if (!USED.compareAndSet(this, false, true)) {
-      return NOOP;
+    if (!claim()) {
+      return NOOP; // asked again, or the pick's READY period ended and its lease was cancelled
     }
+    pending.started(this);
     return new LeaseTracer(lease, classifier, ticker);
   }
 

@@ -34,7 +34,10 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code healthCheck} (object): active checks with the gRPC health protocol over each
  *       endpoint's subchannel: {@code service} (string, default {@code ""}), {@code interval}
  *       (default {@code "5s"}), {@code timeout} (default {@code "1s"}), {@code healthyThreshold}
- *       (rise, default 2) and {@code unhealthyThreshold} (fall, default 3).
+ *       (rise, default 2) and {@code unhealthyThreshold} (fall, default 3);
+ *   <li>the lb-core balancer options {@link BalancerOptions} parses: {@code outlierDetection},
+ *       {@code slowStart}, {@code panicThreshold}, {@code localZone}, {@code
+ *       overprovisioningFactor}, {@code maxInFlightPerEndpoint} and {@code circuitBreaker}.
  * </ul>
  *
  * Unknown fields are rejected, so that a misspelt option is an error rather than silently ignored.
@@ -50,8 +53,7 @@ final class PolicyConfig {
               Status.Code.UNKNOWN));
 
   private static final Duration DEFAULT_DECAY_WINDOW = Duration.ofSeconds(10);
-  private static final List<String> FIELDS =
-      List.of("strategy", "decayWindow", "hashHeader", "failureStatuses", "healthCheck");
+  private static final List<String> FIELDS = fields();
   private static final List<String> HEALTH_FIELDS =
       List.of("service", "interval", "timeout", "healthyThreshold", "unhealthyThreshold");
 
@@ -61,16 +63,19 @@ final class PolicyConfig {
   final Metadata.@Nullable Key<byte[]> hashBinaryHeader;
   final OutcomeClassifier classifier;
   final @Nullable HealthCheckSpec healthCheck;
+  final BalancerOptions balancerOptions;
 
   private PolicyConfig(
       Strategy strategy,
       Duration decayWindow,
       @Nullable String hashHeader,
       Set<Status.Code> failureStatuses,
-      @Nullable HealthCheckSpec healthCheck) {
+      @Nullable HealthCheckSpec healthCheck,
+      BalancerOptions balancerOptions) {
     this.strategy = strategy;
     this.decayWindow = decayWindow;
     this.healthCheck = healthCheck;
+    this.balancerOptions = balancerOptions;
     if (hashHeader == null) {
       this.hashHeader = null;
       this.hashBinaryHeader = null;
@@ -86,7 +91,21 @@ final class PolicyConfig {
 
   /** The configuration used when the service config names the policy without options. */
   static PolicyConfig defaults(Strategy strategy) {
-    return new PolicyConfig(strategy, DEFAULT_DECAY_WINDOW, null, DEFAULT_FAILURE_STATUSES, null);
+    return new PolicyConfig(
+        strategy,
+        DEFAULT_DECAY_WINDOW,
+        null,
+        DEFAULT_FAILURE_STATUSES,
+        null,
+        BalancerOptions.DEFAULTS);
+  }
+
+  private static List<String> fields() {
+    List<String> fields =
+        new ArrayList<>(
+            List.of("strategy", "decayWindow", "hashHeader", "failureStatuses", "healthCheck"));
+    fields.addAll(BalancerOptions.FIELDS);
+    return List.copyOf(fields);
   }
 
   /**
@@ -146,7 +165,12 @@ final class PolicyConfig {
       }
     }
     return new PolicyConfig(
-        strategy, decayWindow, header, failureStatuses(raw), healthCheck(raw.get("healthCheck")));
+        strategy,
+        decayWindow,
+        header,
+        failureStatuses(raw),
+        healthCheck(raw.get("healthCheck")),
+        BalancerOptions.parse(raw));
   }
 
   private static @Nullable HealthCheckSpec healthCheck(@Nullable Object value) {
@@ -238,6 +262,18 @@ final class PolicyConfig {
     return s.trim();
   }
 
+  /** True for a zero duration string such as "0s" or "0.0s". */
+  static boolean isZeroDuration(String text) {
+    if (!text.endsWith("s")) {
+      return false;
+    }
+    try {
+      return new BigDecimal(text.substring(0, text.length() - 1)).signum() == 0;
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
   /** Parses a protobuf JSON duration: decimal seconds followed by {@code s}, such as "1.5s". */
   static Duration duration(String field, String text) {
     Duration d = null;
@@ -267,7 +303,8 @@ final class PolicyConfig {
   boolean sameBalancer(PolicyConfig other) {
     return strategy.equals(other.strategy)
         && decayWindow.equals(other.decayWindow)
-        && Objects.equals(healthCheck, other.healthCheck);
+        && Objects.equals(healthCheck, other.healthCheck)
+        && balancerOptions.equals(other.balancerOptions);
   }
 
   @Override
@@ -282,7 +319,13 @@ final class PolicyConfig {
   @Override
   public int hashCode() {
     return Objects.hash(
-        strategy, decayWindow, hashHeader, hashBinaryHeader, classifier, healthCheck);
+        strategy,
+        decayWindow,
+        hashHeader,
+        hashBinaryHeader,
+        classifier,
+        healthCheck,
+        balancerOptions);
   }
 
   @Override
@@ -298,6 +341,7 @@ final class PolicyConfig {
         + ", "
         + classifier
         + (healthCheck == null ? "" : ", " + healthCheck)
+        + (balancerOptions.equals(BalancerOptions.DEFAULTS) ? "" : ", " + balancerOptions)
         + "}";
   }
 

@@ -73,6 +73,11 @@ final class Channels {
 
   /** A service config with one lb policy and a retry policy on test.Echo for UNAVAILABLE. */
   static Map<String, ?> serviceConfigWithRetry(String policy) {
+    return serviceConfigWithRetry(policy, List.of("UNAVAILABLE"));
+  }
+
+  /** A service config with one lb policy and a retry policy on test.Echo for these codes. */
+  static Map<String, ?> serviceConfigWithRetry(String policy, List<String> retryableCodes) {
     Map<String, ?> retry =
         Map.of(
             "maxAttempts",
@@ -84,7 +89,7 @@ final class Channels {
             "backoffMultiplier",
             2.0,
             "retryableStatusCodes",
-            List.of("UNAVAILABLE"));
+            retryableCodes);
     return Map.of(
         "loadBalancingConfig",
         List.of(Map.of(policy, Map.of())),

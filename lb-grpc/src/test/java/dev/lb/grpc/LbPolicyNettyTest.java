@@ -187,6 +187,78 @@ class LbPolicyNettyTest {
   }
 
   @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
+  void serverKilledMidRun_retryOnUnavailableAndCancelled_noFailures_noLeaseLeft() throws Exception {
+    List<TestServer> s = start("a", "b", "c");
+    TestServer victim = s.get(0);
+    String target = staticTarget(s);
+    // What a user configures for an idempotent method: a kill resets the calls the server holds
+    // (RST_STREAM CANCEL, seen as CANCELLED) and fails those racing with it as UNAVAILABLE.
+    ManagedChannel channel =
+        track(
+            Channels.builder(target)
+                .defaultServiceConfig(
+                    Channels.serviceConfigWithRetry(
+                        "lb_least_connections", List.of("UNAVAILABLE", "CANCELLED")))
+                .build());
+    warmUp(channel, s, Duration.ofSeconds(10));
+
+    AtomicBoolean running = new AtomicBoolean(true);
+    AtomicInteger failures = new AtomicInteger();
+    AtomicReference<Throwable> firstFailure = new AtomicReference<>();
+    Semaphore done = new Semaphore(0);
+    ExecutorService workers = Executors.newFixedThreadPool(8);
+    List<Future<?>> futures = new ArrayList<>();
+    try {
+      for (int w = 0; w < 8; w++) {
+        futures.add(
+            workers.submit(
+                () -> {
+                  while (running.get()) {
+                    try {
+                      who(channel);
+                    } catch (StatusRuntimeException e) {
+                      failures.incrementAndGet();
+                      firstFailure.compareAndSet(null, e);
+                    }
+                    done.release();
+                  }
+                }));
+      }
+      assertThat(done.tryAcquire(200, 10, TimeUnit.SECONDS)).isTrue();
+      // The victim stops answering, so that the kill certainly catches calls in flight on it.
+      // Delay first: every call counted after the reset has read the delay after it was set.
+      victim.delay(Duration.ofMinutes(1));
+      victim.resetCalls();
+      assertThat(victim.awaitCalls(2, Duration.ofSeconds(10))).isTrue();
+      assertThat(victim.inFlight()).isGreaterThanOrEqualTo(2);
+      victim.stop(); // shutdownNow: connections closed, calls in flight reset
+      assertThat(done.tryAcquire(400, 10, TimeUnit.SECONDS)).isTrue();
+
+      victim.resetCalls();
+      victim.delay(Duration.ZERO);
+      victim.restart();
+      channel.resetConnectBackoff();
+      assertThat(victim.awaitCalls(20, Duration.ofSeconds(10)))
+          .as("the restarted server gets calls again")
+          .isTrue();
+    } finally {
+      running.set(false);
+      for (Future<?> f : futures) {
+        f.get(10, TimeUnit.SECONDS);
+      }
+      workers.shutdownNow();
+    }
+    assertThat(failures.get()).as("failed calls, first: %s", firstFailure.get()).isZero();
+    // Every call has returned, so every lease must have been reported: the kill dropped picks
+    // onto the victim's dying transport, and those leases were cancelled, not leaked.
+    List<BalancerStats> stats = LbChannels.stats(target);
+    assertThat(stats).hasSize(1);
+    assertThat(stats.get(0).endpoints())
+        .allSatisfy(e -> assertThat(e.inFlight()).as("%s in flight", e.endpoint().id()).isZero());
+  }
+
+  @Test
   void healthCheck_notServingServerIsDrained_andBackAfterTheRiseThreshold() throws Exception {
     List<TestServer> s = start("a", "b", "c");
     TestServer b = s.get(1);

@@ -3,6 +3,7 @@ package dev.lb.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lb.Endpoint;
+import dev.lb.EndpointStats;
 import dev.lb.health.HealthStatus;
 import dev.lb.strategy.Strategies;
 import io.grpc.Attributes;
@@ -26,9 +27,11 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.SynchronizationContext;
 import java.net.InetSocketAddress;
+import java.text.MessageFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
@@ -321,6 +324,113 @@ class LbPolicyTest {
     assertThat(policy.stats().inFlight()).isZero();
   }
 
+  private static ClientStreamTracer startStream(PickResult result) {
+    return result
+        .getStreamTracerFactory()
+        .newClientStreamTracer(
+            ClientStreamTracer.StreamInfo.newBuilder().setCallOptions(CallOptions.DEFAULT).build(),
+            new Metadata());
+  }
+
+  private EndpointStats endpointStats(int port) {
+    for (EndpointStats e : policy.stats().endpoints()) {
+      if (e.endpoint().port() == port) {
+        return e;
+      }
+    }
+    throw new AssertionError("no endpoint on port " + port);
+  }
+
+  @Test
+  void pickNeverStarted_subchannelLeavesReady_leaseIsCancelledNotLeaked() {
+    accept(group(1001));
+    FakeSubchannel a = helper.subchannels.get(0);
+    state(a, ConnectivityState.READY);
+    // gRPC drops this pick: the subchannel lost its transport before the stream was created.
+    PickResult dropped = pick();
+    assertThat(policy.stats().inFlight()).isEqualTo(1);
+
+    fail(a, "connection reset");
+
+    assertThat(policy.stats().inFlight()).isZero();
+    assertThat(endpointStats(1001).cancellations()).isEqualTo(1);
+    // Should the stream start after all, its tracer reports nothing: the lease was reported once.
+    startStream(dropped).streamClosed(Status.OK);
+    assertThat(endpointStats(1001).successes()).isZero();
+    assertThat(endpointStats(1001).cancellations()).isEqualTo(1);
+    assertThat(policy.stats().inFlight()).isZero();
+  }
+
+  @Test
+  void pickStarted_subchannelLeavesReady_leaseCompletesOnStreamClosedOnly() {
+    accept(group(1001));
+    FakeSubchannel a = helper.subchannels.get(0);
+    state(a, ConnectivityState.READY);
+    ClientStreamTracer tracer = startStream(pick());
+
+    state(a, ConnectivityState.IDLE);
+
+    assertThat(endpointStats(1001).cancellations()).isZero();
+    assertThat(endpointStats(1001).inFlight()).isEqualTo(1);
+    tracer.streamClosed(Status.OK);
+    tracer.streamClosed(Status.UNAVAILABLE);
+    assertThat(endpointStats(1001).successes()).isEqualTo(1);
+    assertThat(endpointStats(1001).failures()).isZero();
+    assertThat(endpointStats(1001).cancellations()).isZero();
+    assertThat(policy.stats().inFlight()).isZero();
+  }
+
+  @Test
+  void readyAgain_newPeriod_picksAreTrackedAgain() {
+    accept(group(1001));
+    FakeSubchannel a = helper.subchannels.get(0);
+    state(a, ConnectivityState.READY);
+    PickResult first = pick();
+    state(a, ConnectivityState.IDLE);
+    state(a, ConnectivityState.CONNECTING);
+    state(a, ConnectivityState.READY);
+
+    PickResult second = pick();
+    state(a, ConnectivityState.IDLE);
+
+    assertThat(first.getSubchannel()).isSameAs(a);
+    assertThat(second.getSubchannel()).isSameAs(a);
+    assertThat(endpointStats(1001).cancellations()).isEqualTo(2);
+    assertThat(policy.stats().inFlight()).isZero();
+  }
+
+  @Test
+  void removedAddress_cancelsItsPicksNotStarted() {
+    accept(group(1001), group(1002));
+    FakeSubchannel a = helper.subchannels.get(0);
+    state(a, ConnectivityState.READY);
+    PickResult result = pick();
+    assertThat(result.getSubchannel()).isSameAs(a);
+
+    accept(group(1002));
+
+    assertThat(a.shutdown).isTrue();
+    assertThat(policy.stats().inFlight()).isZero();
+  }
+
+  @Test
+  void shutdown_cancelsPicksNotStarted() {
+    accept(group(1001));
+    FakeSubchannel a = helper.subchannels.get(0);
+    state(a, ConnectivityState.READY);
+    PickResult notStarted = pick();
+    ClientStreamTracer started = startStream(pick());
+
+    helper.syncContext.execute(policy::shutdown);
+
+    assertThat(notStarted.getSubchannel()).isSameAs(a);
+    assertThat(policy.stats().inFlight()).as("only the started stream").isEqualTo(1);
+    started.streamClosed(Status.OK);
+    assertThat(policy.stats().inFlight()).isZero();
+    assertThat(endpointStats(1001).successes()).isEqualTo(1);
+    assertThat(endpointStats(1001).cancellations()).isEqualTo(1);
+  }
+
   /** Pick arguments with no headers and the given call options. */
   private static final class Args extends PickSubchannelArgs {
     private final CallOptions options;
@@ -410,14 +520,21 @@ class LbPolicyTest {
       return "lb:///fake-helper";
     }
 
+    // What the policy logged, as "LEVEL message"; written from any thread.
+    final List<String> logs = new CopyOnWriteArrayList<>();
+
     @Override
     public ChannelLogger getChannelLogger() {
       return new ChannelLogger() {
         @Override
-        public void log(ChannelLogLevel level, String message) {}
+        public void log(ChannelLogLevel level, String message) {
+          logs.add(level + " " + message);
+        }
 
         @Override
-        public void log(ChannelLogLevel level, String messageFormat, Object... args) {}
+        public void log(ChannelLogLevel level, String messageFormat, Object... args) {
+          logs.add(level + " " + MessageFormat.format(messageFormat, args));
+        }
       };
     }
   }

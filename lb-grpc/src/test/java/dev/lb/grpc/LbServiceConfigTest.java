@@ -138,6 +138,41 @@ class LbServiceConfigTest {
   }
 
   @Test
+  void resolverServiceConfig_invalidBalancerOption_channelKeepsThePreviousBalancerOptions()
+      throws Exception {
+    TestServer a = server("a");
+    TestServer b = server("b");
+    String target =
+        group("keeps-options", serviceConfig("lb_round_robin", Map.of("localZone", "z1")), a);
+    ManagedChannel channel = channel(target);
+    assertThat(who(channel)).isEqualTo("a");
+
+    EndpointRegistry.global()
+        .serviceConfig(
+            "keeps-options",
+            serviceConfig("lb_round_robin", Map.of("localZone", "z2", "panicThreshold", 150.0)));
+    EndpointRegistry.global()
+        .set(
+            "keeps-options",
+            List.of(
+                Endpoint.builder("127.0.0.1", a.port()).zone("z1").build(),
+                Endpoint.builder("127.0.0.1", b.port()).zone("z2").build()));
+    awaitMembers(channel, target, 2);
+
+    // Still localZone z1 (the rejected config said z2): every call stays with a.
+    assertThat(Channels.distribution(channel, 20)).isEqualTo(Map.of("a", 20));
+  }
+
+  /** Calls until the channel's balancer has {@code n} members, or fails after 10 s. */
+  private static void awaitMembers(ManagedChannel channel, String target, int n) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (LbChannels.stats(target).get(0).endpoints().size() != n) {
+      assertThat(System.nanoTime()).as("%s members", n).isLessThan(deadline);
+      who(channel);
+    }
+  }
+
+  @Test
   void resolverServiceConfig_invalidFromTheStart_failsCallsWithTheConfigError() throws Exception {
     TestServer a = server("a");
     String target =

@@ -143,7 +143,9 @@ class PolicyConfigTest {
         .contains("'fastest'");
     assertThat(error("lb_round_robin", Map.of("strategy", "p2c")))
         .contains(
-            "unknown field 'strategy'; lb_round_robin accepts [decayWindow, hashHeader, failureStatuses, healthCheck]");
+            "unknown field 'strategy'; lb_round_robin accepts [decayWindow, hashHeader,"
+                + " failureStatuses, healthCheck, outlierDetection, slowStart, panicThreshold,"
+                + " localZone, overprovisioningFactor, maxInFlightPerEndpoint, circuitBreaker]");
     assertThat(error("lb", Map.of("hashHeadr", "x"))).contains("unknown field 'hashHeadr'");
     assertThat(error("lb", Map.of("hashHeader", "grpc-timeout")))
         .contains("hashHeader must be a request header name but was 'grpc-timeout'");
@@ -156,6 +158,139 @@ class PolicyConfigTest {
     assertThat(error("lb", Map.of("failureStatuses", List.of("CANCELLED"))))
         .contains("other than OK and CANCELLED");
     assertThat(error("lb", Map.of("failureStatuses", List.of(14.0)))).contains("but one was 14.0");
+  }
+
+  @Test
+  void balancerOptions_everyOneIsParsed_andPartOfTheBalancersIdentity() {
+    Map<String, Object> raw = new HashMap<>();
+    raw.put(
+        "outlierDetection",
+        Map.of(
+            "interval",
+            "1s",
+            "baseEjectionTime",
+            "2s",
+            "maxEjectionTime",
+            "20s",
+            "maxEjectionPercent",
+            50.0,
+            "consecutiveFailures",
+            3.0,
+            "successRate",
+            Map.of("stdevFactor", 1.5, "minimumHosts", 3.0, "requestVolume", 10.0),
+            "failurePercentage",
+            Map.of("threshold", 60.0)));
+    raw.put("slowStart", Map.of("window", "30s", "minWeightPercent", 5.0, "aggression", 2.0));
+    raw.put("panicThreshold", 0.0);
+    raw.put("localZone", "eu-west-1a");
+    raw.put("overprovisioningFactor", 1.2);
+    raw.put("maxInFlightPerEndpoint", 100.0);
+    raw.put(
+        "circuitBreaker",
+        Map.of(
+            "failureRateThreshold", 25.0,
+            "slowCallRateThreshold", 80.0,
+            "slowCallDurationThreshold", "2s",
+            "slidingWindowType", "time_based",
+            "slidingWindowSize", 60.0,
+            "minimumNumberOfCalls", 20.0,
+            "consecutiveFailureThreshold", 5.0,
+            "waitDurationInOpenState", "10s",
+            "permittedNumberOfCallsInHalfOpenState", 3.0,
+            "maxWaitDurationInHalfOpenState", "0s"));
+
+    PolicyConfig config = parse(raw);
+
+    assertThat(config.toString())
+        .contains("consecutiveFailures=3", "stdevFactor=1.5", "threshold=60")
+        .contains("window=PT30S", "aggression=2.0", "panicThreshold=0", "localZone=eu-west-1a")
+        .contains("overprovisioningFactor=1.2", "maxInFlightPerEndpoint=100")
+        .contains("slidingWindowType=TIME_BASED", "maxWaitDurationInHalfOpenState=PT0S");
+    assertThat(config.sameBalancer(parse(new HashMap<>(raw)))).isTrue();
+    assertThat(config.sameBalancer(parse(Map.of()))).isFalse();
+    raw.put("panicThreshold", 1.0);
+    assertThat(config.sameBalancer(parse(raw))).isFalse();
+    assertThat(parse(Map.of("outlierDetection", false)))
+        .isNotEqualTo(parse(Map.of("outlierDetection", true)));
+  }
+
+  @Test
+  void balancerOptions_invalidValues_areRejected_namingOptionAndQuotingValue() {
+    Map<Map<String, ?>, String> cases = new java.util.LinkedHashMap<>();
+    cases.put(
+        Map.of("outlierDetection", "off"),
+        "outlierDetection must be an object such as {\"interval\": \"10s\"} but was \"off\"");
+    cases.put(
+        Map.of("outlierDetection", Map.of("intervall", "1s")),
+        "unknown field 'outlierDetection.intervall'");
+    cases.put(
+        Map.of("outlierDetection", Map.of("interval", "-1s")),
+        "outlierDetection.interval must be a positive duration such as \"10s\" or \"0.5s\" but"
+            + " was \"-1s\"");
+    cases.put(
+        Map.of("outlierDetection", Map.of("baseEjectionTime", 30.0)),
+        "outlierDetection.baseEjectionTime must be a duration string such as \"10s\" or"
+            + " \"0.5s\" but was 30");
+    cases.put(
+        Map.of("outlierDetection", Map.of("maxEjectionPercent", 101.0)),
+        "outlierDetection.maxEjectionPercent must be a whole number in 0..100 but was 101");
+    cases.put(
+        Map.of("outlierDetection", Map.of("consecutiveFailures", -1.0)),
+        "outlierDetection.consecutiveFailures must be a whole number in 0..2147483647 but was -1");
+    cases.put(
+        Map.of("outlierDetection", Map.of("successRate", Map.of("stdevFactor", 0.0))),
+        "outlierDetection.successRate.stdevFactor must be a number above 0 but was 0");
+    cases.put(
+        Map.of("outlierDetection", Map.of("failurePercentage", Map.of("minimumHosts", 0.5))),
+        "outlierDetection.failurePercentage.minimumHosts must be a whole number in 1..2147483647"
+            + " but was 0.5");
+    cases.put(Map.of("slowStart", Map.of()), "slowStart.window is required");
+    cases.put(
+        Map.of("slowStart", Map.of("window", "10s", "minWeightPercent", 0.0)),
+        "slowStart.minWeightPercent must be a whole number in 1..100 but was 0");
+    cases.put(
+        Map.of("slowStart", Map.of("window", "10s", "aggression", -2.0)),
+        "slowStart.aggression must be a number above 0 but was -2");
+    cases.put(
+        Map.of("panicThreshold", 150.0),
+        "panicThreshold must be a whole number in 0..100 but was 150");
+    cases.put(
+        Map.of("panicThreshold", "50"),
+        "panicThreshold must be a whole number in 0..100 but was \"50\"");
+    cases.put(Map.of("localZone", " "), "localZone must be a non-blank string but was \" \"");
+    cases.put(
+        Map.of("overprovisioningFactor", 0.9),
+        "overprovisioningFactor must be a number of at least 1 but was 0.9");
+    cases.put(
+        Map.of("maxInFlightPerEndpoint", 0.0),
+        "maxInFlightPerEndpoint must be a whole number in 1..2147483647 but was 0");
+    cases.put(
+        Map.of("circuitBreaker", Map.of("failureRateThreshold", 0.0)),
+        "circuitBreaker.failureRateThreshold must be a percentage in (0, 100] but was 0");
+    cases.put(
+        Map.of("circuitBreaker", Map.of("slidingWindowType", "SESSION")),
+        "circuitBreaker.slidingWindowType must be \"COUNT_BASED\" or \"TIME_BASED\" but was"
+            + " \"SESSION\"");
+    cases.put(
+        Map.of(
+            "circuitBreaker",
+            Map.of("slidingWindowType", "TIME_BASED", "slidingWindowSize", 7200.0)),
+        "circuitBreaker.slidingWindowSize must be a whole number in 1..3600 but was 7200");
+    cases.put(
+        Map.of("circuitBreaker", Map.of("maxWaitDurationInHalfOpenState", "-1s")),
+        "circuitBreaker.maxWaitDurationInHalfOpenState must be \"0s\" or a positive duration such as"
+            + " \"10s\" but was \"-1s\"");
+    cases.put(
+        Map.of("circuitBreaker", Map.of("waitDurationInOpenState", "0s")),
+        "circuitBreaker.waitDurationInOpenState must be a positive duration such as \"10s\" or"
+            + " \"0.5s\" but was \"0s\"");
+    cases.put(
+        Map.of("circuitBreaker", Map.of("resetTimeout", "1s")),
+        "unknown field 'circuitBreaker.resetTimeout'");
+
+    cases.forEach(
+        (raw, expected) ->
+            assertThat(error("lb_round_robin", raw)).as("%s", raw).contains(expected));
   }
 
   @Test

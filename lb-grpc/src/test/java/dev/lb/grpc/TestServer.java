@@ -65,6 +65,7 @@ final class TestServer implements AutoCloseable {
   private final boolean inProcess;
   private final boolean withHealth;
   private final AtomicInteger calls = new AtomicInteger();
+  private final AtomicInteger inFlight = new AtomicInteger();
   private final Semaphore callPermits = new Semaphore(0);
   private volatile long delayMillis;
   private int port;
@@ -110,9 +111,11 @@ final class TestServer implements AutoCloseable {
                 ServerCalls.asyncUnaryCall(
                     (request, response) -> {
                       received();
+                      inFlight.incrementAndGet();
                       long delay = delayMillis;
                       Runnable answer =
                           () -> {
+                            inFlight.decrementAndGet();
                             response.onNext(name);
                             response.onCompleted();
                           };
@@ -175,6 +178,11 @@ final class TestServer implements AutoCloseable {
   /** {@code 127.0.0.1:PORT}, as an entry of a static {@code lb:} target. */
   String address() {
     return "127.0.0.1:" + port;
+  }
+
+  /** {@code Who} calls received and not answered yet. */
+  int inFlight() {
+    return inFlight.get();
   }
 
   int calls() {

@@ -1,0 +1,312 @@
+package dev.lb.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lb.BalancerStats;
+import dev.lb.Endpoint;
+import dev.lb.EndpointStats;
+import dev.lb.breaker.CircuitBreaker;
+import dev.lb.grpc.LbPolicyTest.FakeHelper;
+import dev.lb.grpc.LbPolicyTest.FakeSubchannel;
+import dev.lb.health.HealthStatus;
+import dev.lb.strategy.Strategies;
+import io.grpc.CallOptions;
+import io.grpc.ClientStreamTracer;
+import io.grpc.ConnectivityState;
+import io.grpc.ConnectivityStateInfo;
+import io.grpc.EquivalentAddressGroup;
+import io.grpc.LoadBalancer.PickResult;
+import io.grpc.LoadBalancer.PickSubchannelArgs;
+import io.grpc.LoadBalancer.ResolvedAddresses;
+import io.grpc.LoadBalancer.Subchannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each lb-core balancer option of the service config takes effect in the channel's balancer: the
+ * policy driven through a fake helper, on fake time.
+ */
+@SuppressWarnings("AddressSelection") // IP literals only: nothing to resolve
+class LbPolicyOptionsTest {
+  private final FakeHelper helper = new FakeHelper();
+  private final FakeTime time = new FakeTime();
+  private final LbPolicy policy =
+      new LbPolicy(helper, PolicyConfig.defaults(Strategies.roundRobin()), time, time);
+  private PolicyConfig config = PolicyConfig.defaults(Strategies.roundRobin());
+
+  @AfterEach
+  void tearDown() {
+    helper.syncContext.execute(policy::shutdown);
+    helper.timers.shutdownNow();
+  }
+
+  private void configure(String policyName, Map<String, ?> options) {
+    config =
+        PolicyConfig.parseOrThrow(
+            policyName, Strategies.byName(policyName.substring("lb_".length())), options);
+  }
+
+  private static EquivalentAddressGroup group(int port, String zone) {
+    Endpoint e = Endpoint.builder("127.0.0.1", port).zone(zone).build();
+    return LbAttributes.addressGroup(e, new InetSocketAddress("127.0.0.1", port));
+  }
+
+  private void accept(EquivalentAddressGroup... groups) {
+    helper.syncContext.execute(
+        () ->
+            policy.acceptResolvedAddresses(
+                ResolvedAddresses.newBuilder()
+                    .setAddresses(List.of(groups))
+                    .setLoadBalancingPolicyConfig(config)
+                    .build()));
+  }
+
+  private void ready(FakeSubchannel... subchannels) {
+    for (FakeSubchannel s : subchannels) {
+      helper.syncContext.execute(
+          () ->
+              s.listener.onSubchannelState(
+                  ConnectivityStateInfo.forNonError(ConnectivityState.READY)));
+    }
+  }
+
+  private void fail(FakeSubchannel s) {
+    helper.syncContext.execute(
+        () ->
+            s.listener.onSubchannelState(
+                ConnectivityStateInfo.forTransientFailure(Status.UNAVAILABLE)));
+  }
+
+  private PickResult pick() {
+    return Objects.requireNonNull(helper.picker).pickSubchannel(new Args());
+  }
+
+  /** Picks {@code n} times, completing each call at once; counts the picks per subchannel. */
+  private Map<Integer, Integer> spread(int n) {
+    Map<Integer, Integer> counts = new TreeMap<>();
+    for (int i = 0; i < n; i++) {
+      PickResult r = pick();
+      complete(r, Status.OK);
+      counts.merge(helper.subchannels.indexOf((FakeSubchannel) r.getSubchannel()), 1, Integer::sum);
+    }
+    return counts;
+  }
+
+  private static void complete(PickResult result, Status status) {
+    ClientStreamTracer.Factory factory = result.getStreamTracerFactory();
+    if (factory != null) {
+      factory
+          .newClientStreamTracer(
+              ClientStreamTracer.StreamInfo.newBuilder()
+                  .setCallOptions(CallOptions.DEFAULT)
+                  .build(),
+              new Metadata())
+          .streamClosed(status);
+    }
+  }
+
+  /** Fails {@code n} calls on whichever subchannel {@code target} is, skipping other picks. */
+  private void failCallsOn(Subchannel target, int n) {
+    int failed = 0;
+    for (int i = 0; i < 100 && failed < n; i++) {
+      PickResult r = pick();
+      if (target.equals(r.getSubchannel())) {
+        complete(r, Status.UNAVAILABLE);
+        failed++;
+      } else {
+        complete(r, Status.OK);
+      }
+    }
+    assertThat(failed).isEqualTo(n);
+  }
+
+  private EndpointStats stats(int index) {
+    return Objects.requireNonNull(policy.stats()).endpoints().get(index);
+  }
+
+  @Test
+  void slowStart_newEndpointRampsUpOverTheWindow() {
+    configure(
+        "lb_weighted_round_robin", Map.of("slowStart", Map.of("window", "10s", "aggression", 1.0)));
+    accept(group(1001, "z"));
+    ready(helper.subchannels.get(0));
+    time.advance(Duration.ofSeconds(11));
+
+    accept(group(1001, "z"), group(1002, "z"));
+    ready(helper.subchannels.get(1));
+
+    assertThat(stats(1).effectiveWeightPercent()).isEqualTo(10);
+    assertThat(spread(110)).isEqualTo(Map.of(0, 100, 1, 10));
+    time.advance(Duration.ofSeconds(5));
+    assertThat(stats(1).effectiveWeightPercent()).isBetween(45, 55);
+    time.advance(Duration.ofSeconds(5));
+    assertThat(stats(1).effectiveWeightPercent()).isEqualTo(100);
+    assertThat(spread(100)).isEqualTo(Map.of(0, 50, 1, 50));
+  }
+
+  @Test
+  void slowStart_absent_newEndpointHasItsFullWeightAtOnce() {
+    configure("lb_weighted_round_robin", Map.of());
+    accept(group(1001, "z"));
+    ready(helper.subchannels.get(0));
+    accept(group(1001, "z"), group(1002, "z"));
+    ready(helper.subchannels.get(1));
+
+    assertThat(stats(1).effectiveWeightPercent()).isEqualTo(100);
+  }
+
+  @Test
+  void panicThreshold_decidesWhenPanicBegins() {
+    // One of three endpoints READY: 33% healthy, under lb-core's default threshold of 50%.
+    accept(group(1001, "z"), group(1002, "z"), group(1003, "z"));
+    ready(helper.subchannels.get(0));
+    assertThat(policy.stats().panic()).isTrue();
+
+    configure("lb_round_robin", Map.of("panicThreshold", 30.0));
+    accept(group(1001, "z"), group(1002, "z"), group(1003, "z"));
+    assertThat(policy.stats().healthyPercent()).isEqualTo(33);
+    assertThat(policy.stats().panic()).isFalse();
+
+    fail(helper.subchannels.get(0));
+    ready(helper.subchannels.get(1), helper.subchannels.get(2));
+    assertThat(policy.stats().panic()).isFalse();
+    fail(helper.subchannels.get(1));
+    assertThat(policy.stats().panic()).as("a third healthy is above the threshold").isFalse();
+    fail(helper.subchannels.get(2));
+    assertThat(policy.stats().panic()).as("none healthy").isTrue();
+  }
+
+  @Test
+  void outlierDetection_consecutiveFailures_ejectsAfterThatMany() {
+    configure(
+        "lb_round_robin",
+        Map.of("outlierDetection", Map.of("consecutiveFailures", 3.0, "successRate", false)));
+    accept(group(1001, "z"), group(1002, "z"));
+    FakeSubchannel a = helper.subchannels.get(0);
+    ready(a, helper.subchannels.get(1));
+
+    failCallsOn(a, 2);
+    assertThat(stats(0).health()).isEqualTo(HealthStatus.HEALTHY);
+    failCallsOn(a, 1);
+
+    assertThat(stats(0).health()).isEqualTo(HealthStatus.EJECTED);
+    assertThat(spread(10)).isEqualTo(Map.of(1, 10));
+  }
+
+  @Test
+  void outlierDetection_false_neverEjects() {
+    configure("lb_round_robin", Map.of("outlierDetection", false));
+    accept(group(1001, "z"), group(1002, "z"));
+    FakeSubchannel a = helper.subchannels.get(0);
+    ready(a, helper.subchannels.get(1));
+
+    failCallsOn(a, 20);
+
+    assertThat(stats(0).health()).isEqualTo(HealthStatus.HEALTHY);
+    assertThat(stats(0).ejections()).isZero();
+    assertThat(stats(0).failures()).isEqualTo(20);
+  }
+
+  @Test
+  void localZone_keepsCallsInTheZone_overprovisioningFactorDecidesTheSpill() {
+    configure("lb_round_robin", Map.of("localZone", "z1", "outlierDetection", false));
+    accept(group(1001, "z1"), group(1002, "z1"), group(1003, "z2"));
+    ready(helper.subchannels.get(0), helper.subchannels.get(1), helper.subchannels.get(2));
+    assertThat(spread(100)).isEqualTo(Map.of(0, 50, 1, 50));
+
+    // Half of z1 down: with the default factor 1.4, z1 keeps 70% and spills 30% to z2.
+    fail(helper.subchannels.get(1));
+    Map<Integer, Integer> spill = spread(1000);
+    assertThat(spill.get(2)).as("%s", spill).isBetween(250, 350);
+
+    configure(
+        "lb_round_robin",
+        Map.of("localZone", "z1", "overprovisioningFactor", 2.0, "outlierDetection", false));
+    accept(group(1001, "z1"), group(1002, "z1"), group(1003, "z2"));
+    assertThat(spread(100)).as("twice half healthy is enough").isEqualTo(Map.of(0, 100));
+  }
+
+  @Test
+  void maxInFlightPerEndpoint_failsPicksBeyondTheCap_untilACallCompletes() {
+    configure("lb_round_robin", Map.of("maxInFlightPerEndpoint", 2.0));
+    accept(group(1001, "z"));
+    ready(helper.subchannels.get(0));
+    PickResult first = pick();
+    PickResult second = pick();
+
+    PickResult third = pick();
+
+    assertThat(first.getSubchannel()).isNotNull();
+    assertThat(second.getSubchannel()).isNotNull();
+    assertThat(third.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(third.isDrop()).as("shed at once, even wait-for-ready calls").isTrue();
+    assertThat(third.getStatus().getDescription())
+        .contains("1 endpoints", "concurrency limit of 2");
+    complete(first, Status.OK);
+    assertThat(pick().getSubchannel()).isSameAs(helper.subchannels.get(0));
+  }
+
+  @Test
+  void circuitBreaker_opensPerEndpoint_andTakesItOutOfPicking() {
+    configure(
+        "lb_round_robin",
+        Map.of(
+            "outlierDetection",
+            false,
+            "circuitBreaker",
+            Map.of("consecutiveFailureThreshold", 2.0, "waitDurationInOpenState", "30s")));
+    accept(group(1001, "z"), group(1002, "z"));
+    FakeSubchannel a = helper.subchannels.get(0);
+    ready(a, helper.subchannels.get(1));
+    assertThat(stats(0).breakerState()).isEqualTo(CircuitBreaker.State.CLOSED);
+
+    failCallsOn(a, 2);
+
+    assertThat(stats(0).breakerState()).isEqualTo(CircuitBreaker.State.OPEN);
+    assertThat(spread(10)).isEqualTo(Map.of(1, 10));
+  }
+
+  @Test
+  void sameOptionsAgain_keepTheBalancer_changedOnesRebuildIt() {
+    configure("lb_round_robin", Map.of("panicThreshold", 10.0));
+    accept(group(1001, "z"));
+    ready(helper.subchannels.get(0));
+    complete(pick(), Status.OK);
+
+    configure("lb_round_robin", Map.of("panicThreshold", 10.0));
+    accept(group(1001, "z"));
+    BalancerStats kept = policy.stats();
+    configure("lb_round_robin", Map.of("panicThreshold", 20.0));
+    accept(group(1001, "z"));
+    BalancerStats rebuilt = policy.stats();
+
+    assertThat(kept.endpoints().get(0).successes()).isEqualTo(1);
+    assertThat(rebuilt.endpoints().get(0).successes()).isZero();
+  }
+
+  private static final class Args extends PickSubchannelArgs {
+    @Override
+    public CallOptions getCallOptions() {
+      return CallOptions.DEFAULT;
+    }
+
+    @Override
+    public Metadata getHeaders() {
+      return new Metadata();
+    }
+
+    @Override
+    public MethodDescriptor<?, ?> getMethodDescriptor() {
+      return TestServer.WHO;
+    }
+  }
+}
