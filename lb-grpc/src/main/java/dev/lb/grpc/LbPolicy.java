@@ -3,11 +3,14 @@ package dev.lb.grpc;
 import dev.lb.BalancerStats;
 import dev.lb.Endpoint;
 import dev.lb.LoadBalancer;
+import dev.lb.LoadBalancerListener;
 import dev.lb.Scheduler;
 import dev.lb.Ticker;
+import dev.lb.breaker.CircuitBreaker;
 import dev.lb.health.HealthCheckConfig;
 import dev.lb.health.HealthCheckResult;
 import dev.lb.health.HealthChecker;
+import dev.lb.health.HealthStatus;
 import io.grpc.Channel;
 import io.grpc.ChannelLogger.ChannelLogLevel;
 import io.grpc.ConnectivityState;
@@ -21,6 +24,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -77,6 +81,10 @@ final class LbPolicy extends io.grpc.LoadBalancer {
   private volatile @Nullable LoadBalancer balancer;
   private @Nullable ConnectivityState publishedState;
   private @Nullable Object publishedKey;
+  // Counts publications, so that a queued republish sees whether a newer picker went out since.
+  private volatile long publications;
+  // The READY picker's subchannels, to publish an equal picker again (see Republisher).
+  private Map<String, LbPicker.Ready> publishedReady = Map.of();
   private Status lastConnectionError =
       Status.UNAVAILABLE.withDescription("no subchannel has failed to connect yet");
   private boolean shutdown;
@@ -171,7 +179,8 @@ final class LbPolicy extends io.grpc.LoadBalancer {
             .decayWindow(c.decayWindow)
             .ticker(ticker)
             .scheduler(scheduler)
-            .listener(new ChannelEvents(helper.getChannelLogger(), target));
+            .listener(new ChannelEvents(helper.getChannelLogger(), target))
+            .listener(new Republisher());
     c.balancerOptions.applyTo(builder);
     PolicyConfig.HealthCheckSpec spec = c.healthCheck;
     if (spec != null) {
@@ -331,6 +340,7 @@ final class LbPolicy extends io.grpc.LoadBalancer {
     readyIds = Set.copyOf(readySubchannels.keySet());
     if (!readySubchannels.isEmpty()) {
       List<Object> key = List.of(b, c, readySubchannels);
+      publishedReady = readySubchannels;
       publish(ConnectivityState.READY, new LbPicker(b, readySubchannels, c), key);
     } else if (connecting) {
       publish(ConnectivityState.CONNECTING, BUFFER_PICKER, ConnectivityState.CONNECTING);
@@ -352,13 +362,80 @@ final class LbPolicy extends io.grpc.LoadBalancer {
   }
 
   /** Publishes unless {@code key} (null: always publish) says nothing changed. */
+  @SuppressWarnings("NonAtomicVolatileUpdate") // one writer: the synchronization context
   private void publish(ConnectivityState state, SubchannelPicker picker, @Nullable Object key) {
     if (key != null && state == publishedState && key.equals(publishedKey)) {
       return;
     }
     publishedState = state;
     publishedKey = key;
+    publications++; // only the synchronization context writes
     helper.updateBalancingState(state, picker);
+  }
+
+  /**
+   * Publishes the READY picker again when the balancer's routing changes without a subchannel state
+   * change: an ejection ends, a breaker half-opens or closes, health or panic changes. gRPC retries
+   * the picks it buffered (wait-for-ready calls that found no endpoint, say) only when a picker is
+   * published; without this they would wait for the next connectivity change or their deadline.
+   * Events arrive on whichever thread made the change; the republish runs on the synchronization
+   * context, at most one queued at a time, and is skipped if a newer picker went out meanwhile.
+   */
+  private final class Republisher extends LoadBalancerListener {
+    private final AtomicBoolean queued = new AtomicBoolean();
+
+    @Override
+    public void onHealthChanged(
+        LoadBalancer lb, Endpoint endpoint, HealthStatus from, HealthStatus to, String reason) {
+      request(lb);
+    }
+
+    @Override
+    public void onRestored(LoadBalancer lb, Endpoint endpoint) {
+      request(lb);
+    }
+
+    @Override
+    public void onPanicEntered(LoadBalancer lb, int healthyPercent) {
+      request(lb);
+    }
+
+    @Override
+    public void onPanicLeft(LoadBalancer lb, int healthyPercent) {
+      request(lb);
+    }
+
+    @Override
+    public void onBreakerStateChanged(
+        LoadBalancer lb, Endpoint endpoint, CircuitBreaker.State from, CircuitBreaker.State to) {
+      request(lb);
+    }
+
+    @SuppressWarnings("NonAtomicVolatileUpdate") // one writer: the synchronization context
+    private void request(LoadBalancer lb) {
+      if (!queued.compareAndSet(false, true)) {
+        return;
+      }
+      long seen = publications;
+      helper
+          .getSynchronizationContext()
+          .execute(
+              () -> {
+                queued.set(false);
+                PolicyConfig c = config;
+                if (shutdown
+                    || lb != balancer
+                    || c == null
+                    || publications != seen
+                    || publishedState != ConnectivityState.READY
+                    || publishedReady.isEmpty()) {
+                  return;
+                }
+                publications++;
+                helper.updateBalancingState(
+                    ConnectivityState.READY, new LbPicker(lb, publishedReady, c));
+              });
+    }
   }
 
   @Override

@@ -19,6 +19,7 @@ import io.grpc.LoadBalancer.PickResult;
 import io.grpc.LoadBalancer.PickSubchannelArgs;
 import io.grpc.LoadBalancer.ResolvedAddresses;
 import io.grpc.LoadBalancer.Subchannel;
+import io.grpc.LoadBalancer.SubchannelPicker;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -273,6 +274,36 @@ class LbPolicyOptionsTest {
 
     assertThat(stats(0).breakerState()).isEqualTo(CircuitBreaker.State.OPEN);
     assertThat(spread(10)).isEqualTo(Map.of(1, 10));
+  }
+
+  @Test
+  void breakerHalfOpens_aNewPickerIsPublished_soBufferedWaitForReadyCallsAreRetried() {
+    configure(
+        "lb_round_robin",
+        Map.of(
+            "outlierDetection",
+            false,
+            "circuitBreaker",
+            Map.of("consecutiveFailureThreshold", 2.0, "waitDurationInOpenState", "30s")));
+    accept(group(1001, "z"));
+    FakeSubchannel only = helper.subchannels.get(0);
+    ready(only);
+    failCallsOn(only, 2);
+    assertThat(stats(0).breakerState()).isEqualTo(CircuitBreaker.State.OPEN);
+    // Nothing to pick: gRPC fails the call, or buffers it if it is wait-for-ready, until the next
+    // picker. No subchannel changes state, so only the balancer's own events can bring one.
+    assertThat(pick().getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    SubchannelPicker stuck = helper.picker;
+    int updates = helper.updates;
+
+    time.advance(Duration.ofMillis(30_001)); // the breaker's wait ends: it admits probes
+
+    assertThat(helper.updates).isGreaterThan(updates);
+    assertThat(helper.picker).isNotSameAs(stuck);
+    assertThat(helper.state).isEqualTo(ConnectivityState.READY);
+    PickResult probe = pick();
+    assertThat(probe.getSubchannel()).isSameAs(only);
+    complete(probe, Status.OK);
   }
 
   @Test
