@@ -36,6 +36,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -112,6 +113,7 @@ public final class LoadBalancer implements AutoCloseable {
   private final StrategyContext strategyContext;
   private final MetricsClock metricsClock;
   private final Scheduler scheduler;
+  private final @Nullable Executor stateExecutor;
   private final List<LoadBalancerListener> listeners;
   private final @Nullable HealthCheckConfig healthCheck;
   private final OutlierDetection outlier;
@@ -152,7 +154,9 @@ public final class LoadBalancer implements AutoCloseable {
             builder.decayWindow.toNanos(),
             strategy.usesPeakEwma(),
             strategy.usesThroughput());
-    this.scheduler = builder.scheduler;
+    this.stateExecutor = builder.stateExecutor;
+    Executor executor = builder.stateExecutor;
+    this.scheduler = executor == null ? builder.scheduler : onExecutor(builder.scheduler, executor);
     this.listeners = List.copyOf(builder.listeners);
     this.healthCheck = builder.healthCheck;
     this.outlier = builder.outlierDetection;
@@ -308,15 +312,19 @@ public final class LoadBalancer implements AutoCloseable {
   }
 
   /**
-   * Chooses the endpoint {@link #pick(PickContext)} would, without counting a call on it: no lease,
-   * nothing added in flight, no breaker permission or rate-limit permit taken. For routing
+   * Chooses an endpoint the way {@link #pick(PickContext)} does, without counting a call on it: no
+   * lease, nothing added in flight, no breaker permission or rate-limit permit taken. For routing
    * decisions that are not calls: which endpoint owns a key, where to open a long-lived connection
-   * or subscription, what a dry run would do; and for callers that count their calls elsewhere.
+   * or subscription; and for callers that count their calls elsewhere.
    *
-   * <p>It honours everything else a pick does: health, ejection, draining, panic mode, zones and
-   * priorities, exclusions and the per-endpoint concurrency limit (as a check, without taking a
-   * slot). Load-aware strategies see nothing of these choices, so with nothing in flight they keep
-   * giving the same answer. Lock-free and allocation-free.
+   * <p>It honours health, ejection, draining, panic mode, zones and priorities, exclusions and the
+   * per-endpoint concurrency limit (compared, without taking a slot). It differs from a pick in
+   * three ways: an endpoint whose half-open breaker has no probe left, or whose rate limiter is
+   * empty, can still be chosen; load-aware strategies see nothing of these choices (they rank by
+   * the calls that leases count); and the strategy's own state moves as for a pick (round robin's
+   * position advances, random strategies draw), so choices interleaved with picks shift the
+   * sequence the picks get. For a key's owner under a hash strategy it is exactly the pick's
+   * answer. Lock-free and allocation-free.
    *
    * @param context what the strategy may know about the decision (affinity key, attributes,
    *     endpoints to avoid); {@link PickContext#none()} if nothing
@@ -681,9 +689,44 @@ public final class LoadBalancer implements AutoCloseable {
   }
 
   /**
-   * Runs {@code change} on the serialized path for a signal from the lease path: at once if the
-   * lock is free (so an ejection takes effect before the caller's next pick), otherwise from a
-   * scheduler task, so that reporting never waits for the lock.
+   * Timers whose tasks run on {@code executor}: the timer thread only hands the task over. A task
+   * cancelled after it was handed over does not run.
+   */
+  private static Scheduler onExecutor(Scheduler timers, Executor executor) {
+    return (task, delayNanos) -> {
+      AtomicBoolean claimed = new AtomicBoolean(); // by the task when it runs, or by cancel
+      Scheduler.Cancellable timer =
+          timers.schedule(
+              () ->
+                  executor.execute(
+                      () -> {
+                        if (claimed.compareAndSet(false, true)) {
+                          task.run();
+                        }
+                      }),
+              delayNanos);
+      return () -> {
+        timer.cancel();
+        return claimed.compareAndSet(false, true);
+      };
+    };
+  }
+
+  /** Runs {@code work} on the state executor if there is one, else at once on this thread. */
+  private void onStatePath(Runnable work) {
+    Executor executor = stateExecutor;
+    if (executor == null) {
+      work.run();
+    } else {
+      executor.execute(work);
+    }
+  }
+
+  /**
+   * Runs {@code change} on the serialized path for a signal from the lease path: on the state
+   * executor if there is one; otherwise at once if the lock is free (so an ejection takes effect
+   * before the caller's next pick), else from a scheduler task, so that reporting never waits for
+   * the lock.
    */
   private void later(Runnable change) {
     Supplier<@Nullable Void> body =
@@ -691,6 +734,11 @@ public final class LoadBalancer implements AutoCloseable {
           change.run();
           return null;
         };
+    Executor executor = stateExecutor;
+    if (executor != null) {
+      executor.execute(() -> locked(body));
+      return;
+    }
     if (lock.tryLock()) {
       runLocked(body);
     } else {
@@ -1190,7 +1238,9 @@ public final class LoadBalancer implements AutoCloseable {
         (result, error) -> {
           if (done.compareAndSet(false, true)) {
             timeout.cancel();
-            checkDone(m, result != null ? result : HealthCheckResult.unhealthy(describe(error)));
+            HealthCheckResult outcome =
+                result != null ? result : HealthCheckResult.unhealthy(describe(error));
+            onStatePath(() -> checkDone(m, outcome));
           }
         });
   }
@@ -1514,6 +1564,19 @@ public final class LoadBalancer implements AutoCloseable {
     return byId;
   }
 
+  /** Whether an available, not excluded endpoint refused only because its breaker is probing. */
+  private static boolean probing(Snapshot s, PickContext context) {
+    for (EndpointState e : s.pool) {
+      CircuitBreaker b = e.breaker();
+      if (b != null
+          && b.state() == CircuitBreaker.State.HALF_OPEN
+          && !context.isExcluded(e.endpoint().id())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private NoEndpointAvailableException noEndpoint(Snapshot s, PickContext context) {
     int count = s.states.size();
     if (count == 0) {
@@ -1556,13 +1619,17 @@ public final class LoadBalancer implements AutoCloseable {
     } else if (s.picker.pick(context, 0) == null) {
       reason = NoEndpointAvailableException.Reason.DECLINED;
       why = "strategy " + strategy.name() + " chose none of the " + s.pool.length + " available";
+    } else if (probing(s, context)) {
+      reason = NoEndpointAvailableException.Reason.AWAITING_PROBES;
+      why =
+          "every available endpoint refused the call, and the half-open circuit breakers among"
+              + " them have all their probes in flight";
     } else {
       reason = NoEndpointAvailableException.Reason.AT_CAPACITY;
       why =
           "every available endpoint refused the call: at its concurrency limit"
               + (maxInFlight == Integer.MAX_VALUE ? "" : " of " + maxInFlight + " calls in flight")
-              + (breakerFactory == null ? "" : ", out of half-open probes")
-              + (limiterFactory == null ? "" : ", or over its rate limit");
+              + (limiterFactory == null ? "" : " or over its rate limit");
     }
     return new NoEndpointAvailableException(
         "no endpoint available in balancer '"
@@ -1694,6 +1761,7 @@ public final class LoadBalancer implements AutoCloseable {
     private Duration decayWindow = Duration.ofSeconds(10);
     private final Map<String, Endpoint> endpoints = new LinkedHashMap<>();
     private Scheduler scheduler = Scheduler.systemScheduler();
+    private @Nullable Executor stateExecutor;
     private final List<LoadBalancerListener> listeners = new ArrayList<>();
     private @Nullable HealthCheckConfig healthCheck;
     private OutlierDetection outlierDetection = OutlierDetection.defaults();
@@ -1824,6 +1892,31 @@ public final class LoadBalancer implements AutoCloseable {
      */
     public Builder scheduler(Scheduler scheduler) {
       this.scheduler = checkNotNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /**
+     * Runs the balancer's own state changes on {@code executor}: the work of its timers (health
+     * checks and their results, ejection ends, breaker waits, slow-start steps, drain timeouts) and
+     * the changes that call outcomes trigger (an ejection after a failure streak, a breaker opening
+     * or closing, a drain finishing). For adapters whose framework has a serialized context that
+     * owns such changes, such as gRPC's {@code SynchronizationContext}: with it, every change and
+     * every listener event happens there, apart from the caller's own calls (membership, {@code
+     * markDown}, {@code drain}...), which run on the caller's thread. By default, timer work runs
+     * on the scheduler's thread and outcome-triggered changes on the reporting thread when the
+     * balancer is idle, else on the scheduler.
+     *
+     * <p>The executor must run tasks one at a time, in order, and must not run a task inside the
+     * {@code execute} call that submits it while the caller holds a lock of its own. Tasks never
+     * block, but the health checker is called from them, so it must return its result
+     * asynchronously.
+     *
+     * @param executor where state changes run; must not be null
+     * @return this builder
+     * @throws IllegalArgumentException if {@code executor} is null
+     */
+    public Builder stateExecutor(Executor executor) {
+      this.stateExecutor = checkNotNull(executor, "executor");
       return this;
     }
 

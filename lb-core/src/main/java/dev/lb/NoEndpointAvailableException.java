@@ -24,9 +24,16 @@ public final class NoEndpointAvailableException extends RuntimeException {
     NONE_AVAILABLE,
     /**
      * Endpoints are available, but every one refused the call: at its concurrency limit (max in
-     * flight), its half-open circuit breaker out of probes, or its rate limiter out of permits.
+     * flight) or its rate limiter out of permits. Load to shed.
      */
     AT_CAPACITY,
+    /**
+     * Endpoints are available, but every one refused the call, and among them is at least one whose
+     * half-open circuit breaker already has all its permitted probes in flight. Nothing to shed:
+     * the probes' outcomes decide within moments whether the endpoint takes calls again, so waiting
+     * or retrying soon is reasonable.
+     */
+    AWAITING_PROBES,
     /** Endpoints are available, but the strategy chose none of them for this call. */
     DECLINED,
     /** Every available endpoint was excluded by the call's context, typically as already tried. */
@@ -60,9 +67,10 @@ public final class NoEndpointAvailableException extends RuntimeException {
   }
 
   /**
-   * Why nothing could be picked: no endpoints, none available, all at their concurrency limit, or
-   * all excluded. Callers may, for example, shed load on {@link Reason#AT_CAPACITY} but alert on
-   * {@link Reason#NONE_AVAILABLE}.
+   * Why nothing could be picked: no endpoints, none available, all at their concurrency limit,
+   * breakers busy probing, or all excluded. Callers may, for example, shed load on {@link
+   * Reason#AT_CAPACITY}, wait briefly on {@link Reason#AWAITING_PROBES}, and alert on {@link
+   * Reason#NONE_AVAILABLE}.
    *
    * @return the reason; never null
    */

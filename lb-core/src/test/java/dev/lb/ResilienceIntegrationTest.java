@@ -4,6 +4,7 @@ import static dev.lb.testing.Fixtures.endpoints;
 import static dev.lb.testing.HealthFixture.fail;
 import static dev.lb.testing.HealthFixture.leaseOn;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lb.breaker.CircuitBreaker;
 import dev.lb.breaker.CircuitBreakerConfig;
@@ -69,6 +70,29 @@ class ResilienceIntegrationTest {
     assertThat(breaker(lb, "e1")).isEqualTo(CircuitBreaker.State.CLOSED);
     assertThat(lb.health("e1")).isEqualTo(HealthStatus.HEALTHY);
     assertThat(HealthFixture.spread(lb, 30)).containsEntry("e1", 10);
+  }
+
+  @Test
+  void halfOpenBreakerOutOfProbes_pickFailsAwaitingProbes_thenTheEndpointIsBack() {
+    LoadBalancer lb = withBreakers(1);
+    fail(lb, "e0", 4);
+    f.scheduler.advance(Duration.ofMillis(10_001));
+    Lease probe1 = lb.pick();
+    Lease probe2 = lb.pick(); // both permitted probes in flight
+
+    assertThatThrownBy(lb::pick)
+        .isInstanceOfSatisfying(
+            NoEndpointAvailableException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(NoEndpointAvailableException.Reason.AWAITING_PROBES);
+              assertThat(e).hasMessageContaining("have all their probes in flight");
+            });
+
+    probe1.onSuccess(1);
+    probe2.onSuccess(1);
+    f.scheduler.runDue();
+    assertThat(breaker(lb, "e0")).isEqualTo(CircuitBreaker.State.CLOSED);
+    lb.pick().onSuccess(1);
   }
 
   @Test

@@ -15,9 +15,13 @@ import org.jspecify.annotations.Nullable;
  * core's picks are reading, and two threads balancing over the same endpoints spend their time
  * passing lines back and forth. So the read-mostly fields ({@link Head}) come first, then 128 bytes
  * of padding (two lines, against the adjacent-line prefetcher), then the fields every call writes
- * ({@link Counters}), then padding again in {@link EndpointState} itself, against whatever object
- * the allocator puts next. Padding is made of bytes, which fill any gap the layout leaves, as in
- * JCTools and Caffeine.
+ * ({@link Counters}), then 64 bytes of padding in {@link EndpointState} itself, so that the
+ * counters do not share a line with whatever object the allocator puts next. Padding is made of
+ * bytes, which fill any gap the layout leaves, as in JCTools and Caffeine.
+ *
+ * <p>Load-aware strategies do read the counters on every pick (calls in flight, the peak-EWMA key):
+ * for them the split saves the misses on the head, not those on the counters, which are the very
+ * values they rank by.
  */
 final class EndpointStateLayout {
   private EndpointStateLayout() {}

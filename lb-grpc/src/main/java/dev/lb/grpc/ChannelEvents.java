@@ -23,9 +23,9 @@ import java.util.function.Consumer;
  * Recoveries and panic left are INFO; membership, drains, slow start and the retry budget are DEBUG
  * (which gRPC sends to {@code java.util.logging} only).
  *
- * <p>Thread-safe: lb-core calls it from whichever thread made the change (the synchronization
- * context, gRPC's timer threads, or a transport thread completing a call), never under its lock. A
- * registered listener that throws is logged and skipped; the others are still told.
+ * <p>lb-core calls it on the channel's synchronization context (the policy's balancer runs every
+ * state change there), never under its lock. A registered listener that throws is logged and
+ * skipped; the others are still told.
  */
 final class ChannelEvents extends LoadBalancerListener {
   /** How {@link LbPolicy} marks an endpoint whose subchannel is not READY down. */

@@ -27,9 +27,10 @@ import org.jspecify.annotations.Nullable;
  * }
  * }</pre>
  *
- * <p>A policy registers when it first receives addresses and unregisters when the channel shuts it
- * down (on shutdown, or when the channel goes idle). Its balancer's members are every resolved
- * endpoint; those whose subchannel is not READY show as UNHEALTHY. Thread-safe.
+ * <p>A policy registers when the channel creates it and unregisters when the channel shuts it down
+ * (on shutdown, or when the channel goes idle); its stats are null until it first receives
+ * addresses. Its balancer's members are every resolved endpoint; those whose subchannel is not
+ * READY show as UNHEALTHY. Thread-safe.
  */
 public final class LbChannels {
   private static final Map<String, CopyOnWriteArrayList<Supplier<@Nullable BalancerStats>>>
@@ -43,8 +44,9 @@ public final class LbChannels {
   /**
    * Registers a listener for the lb-core events of every lb policy of channels built for {@code
    * target}: those live now, and those created later (a policy builds a new balancer when its
-   * strategy or balancer options change, and the listener follows). The {@code balancer} argument
-   * of each event tells channels of the same target apart by its name, the channel's authority.
+   * strategy or balancer options change, and the listener follows). Channels of one target share an
+   * authority, so the balancers' names are alike: the {@code balancer} instance of each event is
+   * what tells their events apart.
    *
    * <pre>{@code
    * LbChannels.addListener("lb:///users", new LoadBalancerListener() {
@@ -54,11 +56,10 @@ public final class LbChannels {
    * });
    * }</pre>
    *
-   * <p>Events come from the thread that made the change (the channel's synchronization context,
-   * gRPC's timer threads, or a transport thread completing a call), never under a lock: a listener
-   * must be fast and must not block. One that throws is logged on the channel's logger and the
-   * others are still told. The channel also logs the important events itself, on its {@code
-   * ChannelLogger}.
+   * <p>Events come on the channel's synchronization context (the balancer runs every state change
+   * there), never under a lock: a listener must be fast and must not block. One that throws is
+   * logged on the channel's logger and the others are still told. The channel also logs the
+   * important events itself, on its {@code ChannelLogger}.
    *
    * @param target the channel's target exactly as given to {@code forTarget}, such as {@code
    *     lb:///users}

@@ -26,10 +26,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>The balancer can still choose an endpoint that is not READY here: in panic mode (too few
  * healthy endpoints, so lb-core spreads calls over unhealthy ones too), or when this picker is
  * about to be replaced. Such a choice is cancelled on its lease (it shows as a cancellation in the
- * stats) and the balancer is asked again, up to twice the member count; if that finds no READY
- * endpoint, as with a hash key whose endpoint is down in panic mode, the call goes to a random
- * READY subchannel without a lease. A choice whose READY period has just ended (its registry is
- * closed) is cancelled and asked again in the same way.
+ * stats) and the balancer is asked again with that endpoint excluded, so a hash key walks on to its
+ * next endpoint; up to twice the member count, after which the call goes to a random READY
+ * subchannel without a lease. A choice whose READY period has just ended (its registry is closed)
+ * is cancelled and asked again, without exclusion: the same endpoint may be READY again.
  */
 final class LbPicker extends SubchannelPicker {
   private final LoadBalancer balancer;
@@ -65,17 +65,21 @@ final class LbPicker extends SubchannelPicker {
         Status status =
             Status.UNAVAILABLE.withDescription(
                 "strategy " + balancer.strategy().name() + ": " + e.getMessage());
-        // Over the concurrency cap the call is shed at once, as gRPC's xDS cluster_impl policy
-        // sheds calls over max_requests: a drop fails wait-for-ready calls too and is not
-        // retried, where an error would buffer them until the next picker, which a completing
-        // call does not publish.
+        // Over the concurrency cap or a rate limit the call is shed at once, as gRPC's xDS
+        // cluster_impl policy sheds calls over max_requests: a drop fails wait-for-ready calls too
+        // and is not retried, where an error would buffer them until the next picker, which a
+        // completing call does not publish. Anything else (half-open breakers with all their
+        // probes out, nothing available) is an error: wait-for-ready calls wait for the picker the
+        // policy publishes when the balancer's routing changes (a breaker closes, say).
         return e.reason() == NoEndpointAvailableException.Reason.AT_CAPACITY
             ? PickResult.withDrop(status)
             : PickResult.withError(status);
       }
       Ready ready = subchannels.get(lease.endpoint().id());
       if (ready == null) {
+        // Not READY here (panic mode, or a picker about to be replaced): ask again without it.
         lease.onCancel();
+        context = context.toBuilder().exclude(lease.endpoint().id()).build();
         continue;
       }
       LeaseTracerFactory factory =

@@ -179,6 +179,9 @@ final class LbPolicy extends io.grpc.LoadBalancer {
             .decayWindow(c.decayWindow)
             .ticker(ticker)
             .scheduler(scheduler)
+            // Every state change of the balancer (timer work, outcome-triggered ejections and
+            // breaker moves) and every event then happen on the channel's synchronization context.
+            .stateExecutor(helper.getSynchronizationContext())
             .listener(new ChannelEvents(helper.getChannelLogger(), target))
             .listener(new Republisher());
     c.balancerOptions.applyTo(builder);

@@ -38,7 +38,8 @@ final class PendingPicks {
    * Registers a pick about to be handed to gRPC.
    *
    * @return true if the pick may go out; false if this READY period is over, in which case the
-   *     pick's lease has been cancelled (by this call or by the close) and the caller picks again
+   *     pick's lease is cancelled (by this call, or by the close that claimed it first, which may
+   *     still be about to report it) and the caller picks again
    */
   boolean register(LeaseTracerFactory factory) {
     pending.add(factory);

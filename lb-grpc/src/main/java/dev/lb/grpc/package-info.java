@@ -18,14 +18,18 @@
  *
  * <h2>Threading</h2>
  *
- * <p>Every change to a policy's state (resolved addresses, subchannel states, configuration,
- * membership of its lb-core balancer) runs on the channel's {@link io.grpc.SynchronizationContext},
- * as gRPC requires; each change publishes a new picker. Picks run on the calling threads and are
- * lock-free: they read the lb-core balancer's immutable snapshot and an immutable map of READY
- * subchannels. Call outcomes are reported from gRPC's transport threads by a stream tracer; a pick
- * whose stream never starts (gRPC drops it when the subchannel has just lost its transport) is
- * cancelled on the synchronization context when the subchannel leaves READY, so every pick's lease
- * is reported exactly once. Balancer events reach listeners from the thread that made the change.
+ * <p>Every change to a policy's state runs on the channel's {@link io.grpc.SynchronizationContext},
+ * as gRPC requires: resolved addresses, subchannel states, configuration, and all of its lb-core
+ * balancer's state (membership, connectivity mark-downs, health checks and their results, ejections
+ * and their ends, breaker moves, slow-start steps, drains), which the balancer hands to that
+ * context through {@code LoadBalancer.Builder.stateExecutor}. Balancer events, and so listeners and
+ * the channel's logging, run there too. Picks run on the calling threads and never wait: they read
+ * the lb-core balancer's immutable snapshot and an immutable map of READY subchannels, and register
+ * the pick's lease in a concurrent set until its stream starts. Call outcomes are reported on the
+ * lease from gRPC's transport threads by a stream tracer (lock-free counters); a pick whose stream
+ * never starts (gRPC drops it when the subchannel has just lost its transport) is cancelled on the
+ * synchronization context when the subchannel leaves READY, so every pick's lease is reported
+ * exactly once.
  *
  * <p>Every type here is null-marked: parameters and return values are non-null unless annotated
  * {@code @Nullable}.
