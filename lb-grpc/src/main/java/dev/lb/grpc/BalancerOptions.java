@@ -495,7 +495,9 @@ final class BalancerOptions {
   }
 
   static String describe(@Nullable Object value) {
-    if (value instanceof Double d && d == Math.rint(d) && !d.isInfinite()) {
+    // Whole numbers as JSON wrote them (5, not 5.0), while a long holds them exactly: beyond 2^53
+    // the double's own form (1.0E20) quotes the value instead of a clamped long.
+    if (value instanceof Double d && d == Math.rint(d) && Math.abs(d) < 0x1p53) {
       return String.valueOf(d.longValue());
     }
     return value instanceof String ? "\"" + value + "\"" : String.valueOf(value);

@@ -255,6 +255,9 @@ class PolicyConfigTest {
         Map.of("panicThreshold", 150.0),
         "panicThreshold must be a whole number in 0..100 but was 150");
     cases.put(
+        Map.of("maxInFlightPerEndpoint", 1e20),
+        "maxInFlightPerEndpoint must be a whole number in 1..2147483647 but was 1.0E20");
+    cases.put(
         Map.of("panicThreshold", "50"),
         "panicThreshold must be a whole number in 0..100 but was \"50\"");
     cases.put(Map.of("localZone", " "), "localZone must be a non-blank string but was \" \"");
