@@ -110,8 +110,9 @@ final class TestServer implements AutoCloseable {
                 WHO,
                 ServerCalls.asyncUnaryCall(
                     (request, response) -> {
-                      received();
+                      // In flight before counted: whoever awaits the call then sees it in flight.
                       inFlight.incrementAndGet();
+                      received();
                       long delay = delayMillis;
                       Runnable answer =
                           () -> {
