@@ -1,6 +1,7 @@
 package dev.lb.benchmarks;
 
 import dev.lb.Endpoint;
+import dev.lb.strategy.LiveEndpoint;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -102,5 +103,49 @@ public final class Backends {
       keys[i] = "user-" + Long.toHexString(longs[i]);
     }
     return keys;
+  }
+
+  /**
+   * The {@link #endpoints(int, boolean) endpoints} as strategy members with no calls and no
+   * measurements, for benchmarks that drive a strategy's picker directly: hash lookups and builds
+   * need ids and weights only.
+   *
+   * @param n how many endpoints, at least 1
+   * @param equalWeights true for weight 1 everywhere, false for {@link #weight(int)}
+   * @return an immutable list of {@code n} idle members
+   */
+  public static List<LiveEndpoint> idleMembers(int n, boolean equalWeights) {
+    List<LiveEndpoint> members = new ArrayList<>(n);
+    for (Endpoint e : endpoints(n, equalWeights)) {
+      members.add(new IdleMember(e));
+    }
+    return List.copyOf(members);
+  }
+
+  private record IdleMember(Endpoint endpoint) implements LiveEndpoint {
+    @Override
+    public int weight() {
+      return endpoint.weight();
+    }
+
+    @Override
+    public int inFlight() {
+      return 0;
+    }
+
+    @Override
+    public double latencyEwmaNanos() {
+      return Double.NaN;
+    }
+
+    @Override
+    public double peakEwmaNanos(long nowNanos) {
+      return Double.NaN;
+    }
+
+    @Override
+    public double throughputBytesPerSecond(long nowNanos) {
+      return Double.NaN;
+    }
   }
 }

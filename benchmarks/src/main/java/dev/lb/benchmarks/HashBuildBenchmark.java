@@ -1,6 +1,5 @@
 package dev.lb.benchmarks;
 
-import dev.lb.Endpoint;
 import dev.lb.PickContext;
 import dev.lb.hash.XxHash64;
 import dev.lb.strategy.LiveEndpoint;
@@ -8,7 +7,6 @@ import dev.lb.strategy.Picker;
 import dev.lb.strategy.Strategies;
 import dev.lb.strategy.Strategy;
 import dev.lb.strategy.StrategyContext;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -65,13 +63,7 @@ public class HashBuildBenchmark {
   @Setup
   public void setUp() {
     hashStrategy = Strategies.byName(strategy);
-    members = new ArrayList<>();
-    for (int i = 0; i < endpoints; i++) {
-      members.add(
-          new Member(
-              Endpoint.builder("10." + (i >> 16) + "." + ((i >> 8) & 255) + "." + (i & 255), 8080)
-                  .build()));
-    }
+    members = Backends.idleMembers(endpoints, true);
     context = new StrategyContext(new SplittableRandom(1), System::nanoTime);
     SplittableRandom random = new SplittableRandom(7);
     keys = new PickContext[KEYS];
@@ -91,33 +83,5 @@ public class HashBuildBenchmark {
   @OutputTimeUnit(TimeUnit.MICROSECONDS)
   public Picker build() {
     return hashStrategy.newPicker(members, context);
-  }
-
-  /** An idle member: the benchmarks need ids and weights only. */
-  private record Member(Endpoint endpoint) implements LiveEndpoint {
-    @Override
-    public int weight() {
-      return endpoint.weight();
-    }
-
-    @Override
-    public int inFlight() {
-      return 0;
-    }
-
-    @Override
-    public double latencyEwmaNanos() {
-      return Double.NaN;
-    }
-
-    @Override
-    public double peakEwmaNanos(long nowNanos) {
-      return Double.NaN;
-    }
-
-    @Override
-    public double throughputBytesPerSecond(long nowNanos) {
-      return Double.NaN;
-    }
   }
 }

@@ -58,42 +58,34 @@ final class PowerOfTwoChoicesStrategy implements Strategy {
     AliasTable table = AliasTable.allEqual(weights) ? null : new AliasTable(weights);
     int n = states.length;
     boolean peak = peakEwma;
-    double[] logWeights = new double[n];
-    for (int i = 0; i < n; i++) {
+    // ln(weight) per endpoint, for the peak-EWMA comparison only.
+    double[] logWeights = new double[peak ? n : 0];
+    for (int i = 0; i < logWeights.length; i++) {
       logWeights[i] = Math.log(weights[i]);
     }
     if (table == null && !peak) {
       // Equal weights, least request: the common case, with no weight arithmetic at all.
       return (PickContext ignored) -> {
         long r = random.nextLong();
-        int a = (int) (((r >>> 32) * n) >>> 32);
-        int b = (int) (((r & 0xFFFF_FFFFL) * (n - 1)) >>> 32);
-        b += ~(b - a) >>> 31;
+        int a = index((int) (r >>> 32), n);
         EndpointState x = states[a];
-        EndpointState y = states[b];
+        EndpointState y = states[other((int) r, n, a)];
         return y.inFlight() < x.inFlight() ? y : x;
       };
     }
     return (PickContext ignored) -> {
+      long r = random.nextLong(); // one draw, two candidates
       int a;
       int b;
       if (table == null) {
-        // Two distinct uniform indices from one 64-bit draw, by multiply-shift (Lemire) rather
-        // than two bounded draws, each of which costs a division: the bias is below n / 2^32.
-        long r = random.nextLong();
-        a = (int) (((r >>> 32) * n) >>> 32);
-        b = (int) (((r & 0xFFFF_FFFFL) * (n - 1)) >>> 32);
-        b += ~(b - a) >>> 31; // skip a: b + 1 when b >= a, without a branch
+        a = index((int) (r >>> 32), n);
+        b = other((int) r, n, a);
       } else {
-        long r = random.nextLong(); // one draw, two weighted samples
         a = table.sample((int) r);
         b = table.sample((int) (r >>> 32));
         if (b == a) {
           // A heavy endpoint is often drawn twice; fall back to a uniform other one.
-          b = random.nextInt(n - 1);
-          if (b >= a) {
-            b++;
-          }
+          b = other((int) random.nextLong(), n, a);
         }
       }
       EndpointState x = states[a];
@@ -104,6 +96,20 @@ final class PowerOfTwoChoicesStrategy implements Strategy {
               : (long) y.inFlight() * weights[a] < (long) x.inFlight() * weights[b];
       return yWins ? y : x;
     };
+  }
+
+  /**
+   * A uniform index in {@code [0, n)} from 32 random bits, by multiply-shift (Lemire) rather than a
+   * bounded draw, which costs a division; the bias is below {@code n / 2^32}.
+   */
+  static int index(int bits, int n) {
+    return (int) (((bits & 0xFFFF_FFFFL) * n) >>> 32);
+  }
+
+  /** A uniform index in {@code [0, n)} other than {@code a}, from 32 random bits. */
+  static int other(int bits, int n, int a) {
+    int b = index(bits, n - 1);
+    return b + (~(b - a) >>> 31); // skip a: b + 1 when b >= a, without a branch
   }
 
   /**

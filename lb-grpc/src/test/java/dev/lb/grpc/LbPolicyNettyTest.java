@@ -13,6 +13,7 @@ import dev.lb.Endpoint;
 import dev.lb.EndpointStats;
 import dev.lb.health.HealthStatus;
 import io.grpc.CallOptions;
+import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -140,34 +141,14 @@ class LbPolicyNettyTest {
                 .build());
     warmUp(channel, s, Duration.ofSeconds(10));
 
-    AtomicBoolean running = new AtomicBoolean(true);
-    AtomicInteger failures = new AtomicInteger();
-    AtomicReference<Throwable> firstFailure = new AtomicReference<>();
-    Semaphore done = new Semaphore(0);
-    ExecutorService workers = Executors.newFixedThreadPool(4);
-    List<Future<?>> futures = new ArrayList<>();
+    CallLoad load = new CallLoad(channel, 4);
     try {
-      for (int w = 0; w < 4; w++) {
-        futures.add(
-            workers.submit(
-                () -> {
-                  while (running.get()) {
-                    try {
-                      who(channel);
-                    } catch (StatusRuntimeException e) {
-                      failures.incrementAndGet();
-                      firstFailure.compareAndSet(null, e);
-                    }
-                    done.release();
-                  }
-                }));
-      }
-      assertThat(done.tryAcquire(200, 10, TimeUnit.SECONDS)).isTrue();
+      assertThat(load.awaitCalls(200, 10, TimeUnit.SECONDS)).isTrue();
       // A graceful stop: a killed server resets the calls it holds with RST_STREAM(CANCEL), which
       // the client sees as CANCELLED and gRPC does not retry.
       victim.stopGracefully();
       int victimCallsAtStop = victim.calls();
-      assertThat(done.tryAcquire(400, 10, TimeUnit.SECONDS)).isTrue();
+      assertThat(load.awaitCalls(400, 10, TimeUnit.SECONDS)).isTrue();
       assertThat(victim.calls()).isEqualTo(victimCallsAtStop);
 
       victim.resetCalls();
@@ -177,13 +158,9 @@ class LbPolicyNettyTest {
           .as("the restarted server gets calls again")
           .isTrue();
     } finally {
-      running.set(false);
-      for (Future<?> f : futures) {
-        f.get(10, TimeUnit.SECONDS);
-      }
-      workers.shutdownNow();
+      load.stop();
     }
-    assertThat(failures.get()).as("failed calls, first: %s", firstFailure.get()).isZero();
+    assertThat(load.failures()).as("failed calls, first: %s", load.firstFailure()).isZero();
   }
 
   @Test
@@ -203,29 +180,9 @@ class LbPolicyNettyTest {
                 .build());
     warmUp(channel, s, Duration.ofSeconds(10));
 
-    AtomicBoolean running = new AtomicBoolean(true);
-    AtomicInteger failures = new AtomicInteger();
-    AtomicReference<Throwable> firstFailure = new AtomicReference<>();
-    Semaphore done = new Semaphore(0);
-    ExecutorService workers = Executors.newFixedThreadPool(8);
-    List<Future<?>> futures = new ArrayList<>();
+    CallLoad load = new CallLoad(channel, 8);
     try {
-      for (int w = 0; w < 8; w++) {
-        futures.add(
-            workers.submit(
-                () -> {
-                  while (running.get()) {
-                    try {
-                      who(channel);
-                    } catch (StatusRuntimeException e) {
-                      failures.incrementAndGet();
-                      firstFailure.compareAndSet(null, e);
-                    }
-                    done.release();
-                  }
-                }));
-      }
-      assertThat(done.tryAcquire(200, 10, TimeUnit.SECONDS)).isTrue();
+      assertThat(load.awaitCalls(200, 10, TimeUnit.SECONDS)).isTrue();
       // The victim stops answering, so that the kill certainly catches calls in flight on it.
       // Delay first: every call counted after the reset has read the delay after it was set.
       victim.delay(Duration.ofMinutes(1));
@@ -233,7 +190,7 @@ class LbPolicyNettyTest {
       assertThat(victim.awaitCalls(2, Duration.ofSeconds(10))).isTrue();
       assertThat(victim.inFlight()).isGreaterThanOrEqualTo(2);
       victim.stop(); // shutdownNow: connections closed, calls in flight reset
-      assertThat(done.tryAcquire(400, 10, TimeUnit.SECONDS)).isTrue();
+      assertThat(load.awaitCalls(400, 10, TimeUnit.SECONDS)).isTrue();
 
       victim.resetCalls();
       victim.delay(Duration.ZERO);
@@ -243,13 +200,9 @@ class LbPolicyNettyTest {
           .as("the restarted server gets calls again")
           .isTrue();
     } finally {
-      running.set(false);
-      for (Future<?> f : futures) {
-        f.get(10, TimeUnit.SECONDS);
-      }
-      workers.shutdownNow();
+      load.stop();
     }
-    assertThat(failures.get()).as("failed calls, first: %s", firstFailure.get()).isZero();
+    assertThat(load.failures()).as("failed calls, first: %s", load.firstFailure()).isZero();
     // Every call has returned, so every lease must have been reported: the kill dropped picks
     // onto the victim's dying transport, and those leases were cancelled, not leaked.
     List<BalancerStats> stats = LbChannels.stats(target);
@@ -388,5 +341,56 @@ class LbPolicyNettyTest {
     assertThat(stats).hasSize(1);
     assertThat(stats.get(0).endpoints()).hasSize(1);
     return stats.get(0).endpoints().get(0);
+  }
+
+  /** Threads calling {@code who} in a loop until stopped, counting calls and failures. */
+  private static final class CallLoad {
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final AtomicInteger failures = new AtomicInteger();
+    private final AtomicReference<Throwable> firstFailure = new AtomicReference<>();
+    private final Semaphore done = new Semaphore(0);
+    private final ExecutorService workers;
+    private final List<Future<?>> futures = new ArrayList<>();
+
+    CallLoad(Channel channel, int threads) {
+      workers = Executors.newFixedThreadPool(threads);
+      for (int w = 0; w < threads; w++) {
+        futures.add(
+            workers.submit(
+                () -> {
+                  while (running.get()) {
+                    try {
+                      who(channel);
+                    } catch (StatusRuntimeException e) {
+                      failures.incrementAndGet();
+                      firstFailure.compareAndSet(null, e);
+                    }
+                    done.release();
+                  }
+                }));
+      }
+    }
+
+    /** Waits for {@code n} more calls to end, successful or not; false on timeout. */
+    boolean awaitCalls(int n, long timeout, TimeUnit unit) throws InterruptedException {
+      return done.tryAcquire(n, timeout, unit);
+    }
+
+    /** Stops the threads and waits for their last calls. */
+    void stop() throws Exception {
+      running.set(false);
+      for (Future<?> f : futures) {
+        f.get(10, TimeUnit.SECONDS);
+      }
+      workers.shutdownNow();
+    }
+
+    int failures() {
+      return failures.get();
+    }
+
+    Throwable firstFailure() {
+      return firstFailure.get();
+    }
   }
 }

@@ -1,14 +1,10 @@
 package dev.lb.benchmarks.peers;
 
-import dev.lb.Endpoint;
 import dev.lb.PickContext;
 import dev.lb.benchmarks.Backends;
-import dev.lb.strategy.LiveEndpoint;
 import dev.lb.strategy.Picker;
 import dev.lb.strategy.Strategies;
 import dev.lb.strategy.StrategyContext;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -28,14 +24,11 @@ final class LbHash {
    * @param n the number of endpoints
    */
   static KeyedTarget lookup(String strategy, boolean stringKeys, int n) {
-    List<LiveEndpoint> members = new ArrayList<>(n);
-    for (Endpoint e : Backends.endpoints(n)) {
-      members.add(new IdleMember(e));
-    }
     Picker picker =
         Strategies.byName(strategy)
             .newPicker(
-                List.copyOf(members), new StrategyContext(new SplittableRandom(1), () -> 0L));
+                Backends.idleMembers(n, false),
+                new StrategyContext(new SplittableRandom(1), () -> 0L));
     PickContext[] contexts = new PickContext[Backends.KEY_COUNT];
     long[] longs = Backends.longKeys();
     String[] strings = Backends.stringKeys();
@@ -43,33 +36,5 @@ final class LbHash {
       contexts[i] = stringKeys ? PickContext.ofKey(strings[i]) : PickContext.ofKey(longs[i]);
     }
     return keyIndex -> picker.pick(contexts[keyIndex]);
-  }
-
-  /** A member with no calls and no measurements: lookups need ids and weights only. */
-  private record IdleMember(Endpoint endpoint) implements LiveEndpoint {
-    @Override
-    public int weight() {
-      return endpoint.weight();
-    }
-
-    @Override
-    public int inFlight() {
-      return 0;
-    }
-
-    @Override
-    public double latencyEwmaNanos() {
-      return Double.NaN;
-    }
-
-    @Override
-    public double peakEwmaNanos(long nowNanos) {
-      return Double.NaN;
-    }
-
-    @Override
-    public double throughputBytesPerSecond(long nowNanos) {
-      return Double.NaN;
-    }
   }
 }
