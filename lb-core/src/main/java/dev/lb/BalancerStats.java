@@ -1,7 +1,10 @@
 package dev.lb;
 
+import static dev.lb.internal.Checks.checkNotNull;
+
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A point-in-time copy of a balancer's statistics, from {@link LoadBalancer#stats()}: one {@link
@@ -10,40 +13,159 @@ import java.util.Locale;
  * <p>{@link #toTable()} renders it for people (logs, a debug endpoint, the demo). Immutable and
  * thread-safe.
  *
- * @param balancerName the balancer's name
- * @param strategyName the strategy's {@link dev.lb.strategy.Strategy#name() name}
- * @param membershipVersion incremented on every membership change that took effect
- * @param panic true if the balancer is in panic mode: too few endpoints are healthy, so calls go to
- *     every endpoint that is not draining, disabled, marked down or behind an open breaker
- * @param healthyPercent the healthy share of the endpoints that routing considers, 0 to 100
- * @param retryBudgetRemaining retries the balancer's retry budget allows now, or -1 if it has none
- * @param endpoints one entry per endpoint (members, then removed endpoints still draining),
- *     immutable
+ * <p>A value class that may gain accessors in later versions: made by {@link #of}, never by a
+ * constructor. Immutable and thread-safe.
  */
-public record BalancerStats(
-    String balancerName,
-    String strategyName,
-    long membershipVersion,
-    boolean panic,
-    int healthyPercent,
-    long retryBudgetRemaining,
-    List<EndpointStats> endpoints) {
+public final class BalancerStats {
+  private final String balancerName;
+  private final String strategyName;
+  private final long membershipVersion;
+  private final boolean panic;
+  private final int healthyPercent;
+  private final long retryBudgetRemaining;
+  private final List<EndpointStats> endpoints;
+
+  private BalancerStats(
+      String balancerName,
+      String strategyName,
+      long membershipVersion,
+      boolean panic,
+      int healthyPercent,
+      long retryBudgetRemaining,
+      List<EndpointStats> endpoints) {
+    this.balancerName = balancerName;
+    this.strategyName = strategyName;
+    this.membershipVersion = membershipVersion;
+    this.panic = panic;
+    this.healthyPercent = healthyPercent;
+    this.retryBudgetRemaining = retryBudgetRemaining;
+    this.endpoints = endpoints;
+  }
 
   /**
-   * Copies {@code endpoints}.
+   * Returns statistics with these values; balancers make them, and so may tests of code that reads
+   * them.
    *
-   * @param balancerName the name of the balancer the statistics were taken from
-   * @param strategyName the {@link dev.lb.strategy.Strategy#name() name} of the balancer's strategy
+   * @param balancerName the name of the balancer the statistics were taken from; must not be null
+   * @param strategyName the {@link dev.lb.strategy.Strategy#name() name} of the balancer's
+   *     strategy; must not be null
    * @param membershipVersion the membership version when the copy was taken: 0 for the initial
    *     membership, incremented on every membership change that took effect
-   * @param panic whether the balancer was in panic mode
+   * @param panic whether the balancer was in panic mode (any priority level taking calls in panic)
    * @param healthyPercent the healthy share of the endpoints routing considers, 0 to 100
    * @param retryBudgetRemaining retries the retry budget allows now, or -1 if there is none
    * @param endpoints one entry per endpoint, in membership order; copied, so later changes to the
-   *     list do not show
+   *     list do not show; must not be null or contain null
+   * @return the statistics
    */
-  public BalancerStats {
-    endpoints = List.copyOf(endpoints);
+  public static BalancerStats of(
+      String balancerName,
+      String strategyName,
+      long membershipVersion,
+      boolean panic,
+      int healthyPercent,
+      long retryBudgetRemaining,
+      List<EndpointStats> endpoints) {
+    return new BalancerStats(
+        checkNotNull(balancerName, "balancerName"),
+        checkNotNull(strategyName, "strategyName"),
+        membershipVersion,
+        panic,
+        healthyPercent,
+        retryBudgetRemaining,
+        List.copyOf(checkNotNull(endpoints, "endpoints")));
+  }
+
+  /**
+   * The name of the balancer the statistics were taken from.
+   *
+   * @return the balancer's {@link LoadBalancer#name() name}
+   */
+  public String balancerName() {
+    return balancerName;
+  }
+
+  /**
+   * The name of the balancer's strategy.
+   *
+   * @return the {@link dev.lb.strategy.Strategy#name() name} of the balancer's strategy
+   */
+  public String strategyName() {
+    return strategyName;
+  }
+
+  /**
+   * The membership version when the copy was taken.
+   *
+   * @return 0 for the initial membership, incremented on every membership change that took effect
+   */
+  public long membershipVersion() {
+    return membershipVersion;
+  }
+
+  /**
+   * Whether the balancer was in panic mode.
+   *
+   * @return true if some priority level taking calls was in panic
+   */
+  public boolean panic() {
+    return panic;
+  }
+
+  /**
+   * The healthy share of the endpoints routing considers.
+   *
+   * @return 0 to 100
+   */
+  public int healthyPercent() {
+    return healthyPercent;
+  }
+
+  /**
+   * Retries the retry budget allows now.
+   *
+   * @return the remaining retries, or -1 if the balancer has no budget
+   */
+  public long retryBudgetRemaining() {
+    return retryBudgetRemaining;
+  }
+
+  /**
+   * One entry per endpoint: members in membership order, then removed endpoints still draining.
+   *
+   * @return an immutable list
+   */
+  public List<EndpointStats> endpoints() {
+    return endpoints;
+  }
+
+  @Override
+  public boolean equals(@Nullable Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof BalancerStats other)) {
+      return false;
+    }
+    return membershipVersion == other.membershipVersion
+        && panic == other.panic
+        && healthyPercent == other.healthyPercent
+        && retryBudgetRemaining == other.retryBudgetRemaining
+        && balancerName.equals(other.balancerName)
+        && strategyName.equals(other.strategyName)
+        && endpoints.equals(other.endpoints);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(
+        balancerName,
+        strategyName,
+        membershipVersion,
+        panic,
+        healthyPercent,
+        retryBudgetRemaining,
+        endpoints);
   }
 
   /**

@@ -10,45 +10,206 @@ import org.jspecify.annotations.Nullable;
  * A point-in-time copy of one endpoint's live statistics, from {@link LoadBalancer#stats()}.
  *
  * <p>Each number was read atomically, but the numbers were not read at the same instant, so they
- * may disagree by the calls that completed while they were read. Immutable and thread-safe.
- *
- * @param endpoint the endpoint as configured
- * @param inFlight calls picked and not yet reported
- * @param successes calls reported as successes
- * @param failures calls reported as failures
- * @param cancellations calls reported as cancelled
- * @param latencyEwmaNanos latency EWMA in nanoseconds; {@code NaN} before the first report
- * @param peakEwmaNanos peak-EWMA latency decayed to now, in nanoseconds; {@code NaN} if not tracked
- *     by the strategy or not yet measured
- * @param responseBytes total response bytes reported
- * @param throughputBytesPerSecond recent response throughput, decayed to now; {@code NaN} if not
- *     tracked by the strategy
- * @param lastFailure the most recent failure cause reported, or null
- * @param health where the endpoint stands in its health lifecycle
- * @param effectiveWeightPercent its effective weight as a percentage of its configured weight:
- *     below 100 while it ramps up under slow start
- * @param ejections how many times outlier detection ejected it
- * @param lastCheck the result of its latest active health check, or null if none ran
- * @param breakerState its circuit breaker's state, or null if the balancer has no breakers
- * @param limiterRejections calls its rate limiter refused (the pick moved on to another endpoint)
+ * may disagree by the calls that completed while they were read. Immutable and thread-safe. A value
+ * class that may gain accessors in later versions: build one with {@link #builder}, never by a
+ * constructor.
  */
-public record EndpointStats(
-    Endpoint endpoint,
-    int inFlight,
-    long successes,
-    long failures,
-    long cancellations,
-    double latencyEwmaNanos,
-    double peakEwmaNanos,
-    long responseBytes,
-    double throughputBytesPerSecond,
-    @Nullable Throwable lastFailure,
-    HealthStatus health,
-    int effectiveWeightPercent,
-    long ejections,
-    @Nullable HealthCheckResult lastCheck,
-    CircuitBreaker.@Nullable State breakerState,
-    long limiterRejections) {
+public final class EndpointStats {
+  private final Endpoint endpoint;
+  private final int inFlight;
+  private final long successes;
+  private final long failures;
+  private final long cancellations;
+  private final double latencyEwmaNanos;
+  private final double peakEwmaNanos;
+  private final long responseBytes;
+  private final double throughputBytesPerSecond;
+  private final @Nullable Throwable lastFailure;
+  private final HealthStatus health;
+  private final int effectiveWeightPercent;
+  private final long ejections;
+  private final @Nullable HealthCheckResult lastCheck;
+  private final CircuitBreaker.@Nullable State breakerState;
+  private final long limiterRejections;
+
+  private EndpointStats(Builder b) {
+    this.endpoint = b.endpoint;
+    this.inFlight = b.inFlight;
+    this.successes = b.successes;
+    this.failures = b.failures;
+    this.cancellations = b.cancellations;
+    this.latencyEwmaNanos = b.latencyEwmaNanos;
+    this.peakEwmaNanos = b.peakEwmaNanos;
+    this.responseBytes = b.responseBytes;
+    this.throughputBytesPerSecond = b.throughputBytesPerSecond;
+    this.lastFailure = b.lastFailure;
+    this.health = b.health;
+    this.effectiveWeightPercent = b.effectiveWeightPercent;
+    this.ejections = b.ejections;
+    this.lastCheck = b.lastCheck;
+    this.breakerState = b.breakerState;
+    this.limiterRejections = b.limiterRejections;
+  }
+
+  /**
+   * Starts a copy of an endpoint's statistics, for balancers and for tests of code that reads them;
+   * every count starts at zero, latencies and throughput at {@code NaN}, health at {@link
+   * HealthStatus#HEALTHY} and the effective weight at 100%.
+   *
+   * @param endpoint the endpoint as configured; must not be null
+   * @return a new builder
+   */
+  public static Builder builder(Endpoint endpoint) {
+    return new Builder(endpoint);
+  }
+
+  /**
+   * The endpoint as configured.
+   *
+   * @return the endpoint as configured
+   */
+  public Endpoint endpoint() {
+    return endpoint;
+  }
+
+  /**
+   * Calls picked and not yet reported.
+   *
+   * @return calls picked and not yet reported
+   */
+  public int inFlight() {
+    return inFlight;
+  }
+
+  /**
+   * Calls reported as successes.
+   *
+   * @return calls reported as successes
+   */
+  public long successes() {
+    return successes;
+  }
+
+  /**
+   * Calls reported as failures.
+   *
+   * @return calls reported as failures
+   */
+  public long failures() {
+    return failures;
+  }
+
+  /**
+   * Calls reported as cancelled.
+   *
+   * @return calls reported as cancelled
+   */
+  public long cancellations() {
+    return cancellations;
+  }
+
+  /**
+   * Latency EWMA in nanoseconds; {@code NaN} before the first report.
+   *
+   * @return latency EWMA in nanoseconds; {@code NaN} before the first report
+   */
+  public double latencyEwmaNanos() {
+    return latencyEwmaNanos;
+  }
+
+  /**
+   * Peak-EWMA latency decayed to now, in nanoseconds; {@code NaN} if not tracked by the strategy or
+   * not yet measured.
+   *
+   * @return peak-EWMA latency decayed to now, in nanoseconds; {@code NaN} if not tracked by the
+   *     strategy or not yet measured
+   */
+  public double peakEwmaNanos() {
+    return peakEwmaNanos;
+  }
+
+  /**
+   * Total response bytes reported.
+   *
+   * @return total response bytes reported
+   */
+  public long responseBytes() {
+    return responseBytes;
+  }
+
+  /**
+   * Recent response throughput, decayed to now; {@code NaN} if not tracked by the strategy.
+   *
+   * @return recent response throughput, decayed to now; {@code NaN} if not tracked by the strategy
+   */
+  public double throughputBytesPerSecond() {
+    return throughputBytesPerSecond;
+  }
+
+  /**
+   * The most recent failure cause reported, or null.
+   *
+   * @return the most recent failure cause reported, or null
+   */
+  public @Nullable Throwable lastFailure() {
+    return lastFailure;
+  }
+
+  /**
+   * Where the endpoint stands in its health lifecycle.
+   *
+   * @return where the endpoint stands in its health lifecycle
+   */
+  public HealthStatus health() {
+    return health;
+  }
+
+  /**
+   * Its effective weight as a percentage of its configured weight: below 100 while it ramps up
+   * under slow start.
+   *
+   * @return its effective weight as a percentage of its configured weight: below 100 while it ramps
+   *     up under slow start
+   */
+  public int effectiveWeightPercent() {
+    return effectiveWeightPercent;
+  }
+
+  /**
+   * How many times outlier detection ejected it.
+   *
+   * @return how many times outlier detection ejected it
+   */
+  public long ejections() {
+    return ejections;
+  }
+
+  /**
+   * The result of its latest active health check, or null if none ran.
+   *
+   * @return the result of its latest active health check, or null if none ran
+   */
+  public @Nullable HealthCheckResult lastCheck() {
+    return lastCheck;
+  }
+
+  /**
+   * Its circuit breaker's state, or null if the balancer has no breakers.
+   *
+   * @return its circuit breaker's state, or null if the balancer has no breakers
+   */
+  public CircuitBreaker.@Nullable State breakerState() {
+    return breakerState;
+  }
+
+  /**
+   * Calls its rate limiter refused (the pick moved on to another endpoint).
+   *
+   * @return calls its rate limiter refused (the pick moved on to another endpoint)
+   */
+  public long limiterRejections() {
+    return limiterRejections;
+  }
 
   /**
    * Every call ever picked onto this endpoint: the reported ones plus those in flight.
@@ -67,5 +228,292 @@ public record EndpointStats(
    */
   public @Nullable Duration latencyEwma() {
     return Double.isNaN(latencyEwmaNanos) ? null : Duration.ofNanos(Math.round(latencyEwmaNanos));
+  }
+
+  @Override
+  public boolean equals(@Nullable Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof EndpointStats other)) {
+      return false;
+    }
+    return java.util.Objects.equals(endpoint, other.endpoint)
+        && inFlight == other.inFlight
+        && successes == other.successes
+        && failures == other.failures
+        && cancellations == other.cancellations
+        && Double.compare(latencyEwmaNanos, other.latencyEwmaNanos) == 0
+        && Double.compare(peakEwmaNanos, other.peakEwmaNanos) == 0
+        && responseBytes == other.responseBytes
+        && Double.compare(throughputBytesPerSecond, other.throughputBytesPerSecond) == 0
+        && java.util.Objects.equals(lastFailure, other.lastFailure)
+        && java.util.Objects.equals(health, other.health)
+        && effectiveWeightPercent == other.effectiveWeightPercent
+        && ejections == other.ejections
+        && java.util.Objects.equals(lastCheck, other.lastCheck)
+        && java.util.Objects.equals(breakerState, other.breakerState)
+        && limiterRejections == other.limiterRejections;
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(
+        endpoint,
+        inFlight,
+        successes,
+        failures,
+        cancellations,
+        latencyEwmaNanos,
+        peakEwmaNanos,
+        responseBytes,
+        throughputBytesPerSecond,
+        lastFailure,
+        health,
+        effectiveWeightPercent,
+        ejections,
+        lastCheck,
+        breakerState,
+        limiterRejections);
+  }
+
+  @Override
+  public String toString() {
+    return "EndpointStats{"
+        + "endpoint="
+        + endpoint
+        + ", inFlight="
+        + inFlight
+        + ", successes="
+        + successes
+        + ", failures="
+        + failures
+        + ", cancellations="
+        + cancellations
+        + ", latencyEwmaNanos="
+        + latencyEwmaNanos
+        + ", peakEwmaNanos="
+        + peakEwmaNanos
+        + ", responseBytes="
+        + responseBytes
+        + ", throughputBytesPerSecond="
+        + throughputBytesPerSecond
+        + ", lastFailure="
+        + lastFailure
+        + ", health="
+        + health
+        + ", effectiveWeightPercent="
+        + effectiveWeightPercent
+        + ", ejections="
+        + ejections
+        + ", lastCheck="
+        + lastCheck
+        + ", breakerState="
+        + breakerState
+        + ", limiterRejections="
+        + limiterRejections
+        + "}";
+  }
+
+  /** Builds an {@link EndpointStats}; not thread-safe. */
+  public static final class Builder {
+    private final Endpoint endpoint;
+    private int inFlight = 0;
+    private long successes = 0;
+    private long failures = 0;
+    private long cancellations = 0;
+    private double latencyEwmaNanos = Double.NaN;
+    private double peakEwmaNanos = Double.NaN;
+    private long responseBytes = 0;
+    private double throughputBytesPerSecond = Double.NaN;
+    private @Nullable Throwable lastFailure;
+    private HealthStatus health = HealthStatus.HEALTHY;
+    private int effectiveWeightPercent = 100;
+    private long ejections = 0;
+    private @Nullable HealthCheckResult lastCheck;
+    private CircuitBreaker.@Nullable State breakerState;
+    private long limiterRejections = 0;
+
+    private Builder(Endpoint endpoint) {
+      this.endpoint = dev.lb.internal.Checks.checkNotNull(endpoint, "endpoint");
+    }
+
+    /**
+     * Sets inFlight.
+     *
+     * @param inFlight calls picked and not yet reported
+     * @return this builder
+     */
+    public Builder inFlight(int inFlight) {
+      this.inFlight = inFlight;
+      return this;
+    }
+
+    /**
+     * Sets successes.
+     *
+     * @param successes calls reported as successes
+     * @return this builder
+     */
+    public Builder successes(long successes) {
+      this.successes = successes;
+      return this;
+    }
+
+    /**
+     * Sets failures.
+     *
+     * @param failures calls reported as failures
+     * @return this builder
+     */
+    public Builder failures(long failures) {
+      this.failures = failures;
+      return this;
+    }
+
+    /**
+     * Sets cancellations.
+     *
+     * @param cancellations calls reported as cancelled
+     * @return this builder
+     */
+    public Builder cancellations(long cancellations) {
+      this.cancellations = cancellations;
+      return this;
+    }
+
+    /**
+     * Sets latencyEwmaNanos.
+     *
+     * @param latencyEwmaNanos latency EWMA in nanoseconds; {@code NaN} before the first report
+     * @return this builder
+     */
+    public Builder latencyEwmaNanos(double latencyEwmaNanos) {
+      this.latencyEwmaNanos = latencyEwmaNanos;
+      return this;
+    }
+
+    /**
+     * Sets peakEwmaNanos.
+     *
+     * @param peakEwmaNanos peak-EWMA latency decayed to now, in nanoseconds; {@code NaN} if not
+     *     tracked by the strategy or not yet measured
+     * @return this builder
+     */
+    public Builder peakEwmaNanos(double peakEwmaNanos) {
+      this.peakEwmaNanos = peakEwmaNanos;
+      return this;
+    }
+
+    /**
+     * Sets responseBytes.
+     *
+     * @param responseBytes total response bytes reported
+     * @return this builder
+     */
+    public Builder responseBytes(long responseBytes) {
+      this.responseBytes = responseBytes;
+      return this;
+    }
+
+    /**
+     * Sets throughputBytesPerSecond.
+     *
+     * @param throughputBytesPerSecond recent response throughput, decayed to now; {@code NaN} if
+     *     not tracked by the strategy
+     * @return this builder
+     */
+    public Builder throughputBytesPerSecond(double throughputBytesPerSecond) {
+      this.throughputBytesPerSecond = throughputBytesPerSecond;
+      return this;
+    }
+
+    /**
+     * Sets lastFailure.
+     *
+     * @param lastFailure the most recent failure cause reported, or null
+     * @return this builder
+     */
+    public Builder lastFailure(@Nullable Throwable lastFailure) {
+      this.lastFailure = lastFailure;
+      return this;
+    }
+
+    /**
+     * Sets health.
+     *
+     * @param health where the endpoint stands in its health lifecycle
+     * @return this builder
+     */
+    public Builder health(HealthStatus health) {
+      this.health = dev.lb.internal.Checks.checkNotNull(health, "health");
+      return this;
+    }
+
+    /**
+     * Sets effectiveWeightPercent.
+     *
+     * @param effectiveWeightPercent its effective weight as a percentage of its configured weight:
+     *     below 100 while it ramps up under slow start
+     * @return this builder
+     */
+    public Builder effectiveWeightPercent(int effectiveWeightPercent) {
+      this.effectiveWeightPercent = effectiveWeightPercent;
+      return this;
+    }
+
+    /**
+     * Sets ejections.
+     *
+     * @param ejections how many times outlier detection ejected it
+     * @return this builder
+     */
+    public Builder ejections(long ejections) {
+      this.ejections = ejections;
+      return this;
+    }
+
+    /**
+     * Sets lastCheck.
+     *
+     * @param lastCheck the result of its latest active health check, or null if none ran
+     * @return this builder
+     */
+    public Builder lastCheck(@Nullable HealthCheckResult lastCheck) {
+      this.lastCheck = lastCheck;
+      return this;
+    }
+
+    /**
+     * Sets breakerState.
+     *
+     * @param breakerState its circuit breaker's state, or null if the balancer has no breakers
+     * @return this builder
+     */
+    public Builder breakerState(CircuitBreaker.@Nullable State breakerState) {
+      this.breakerState = breakerState;
+      return this;
+    }
+
+    /**
+     * Sets limiterRejections.
+     *
+     * @param limiterRejections calls its rate limiter refused (the pick moved on to another
+     *     endpoint)
+     * @return this builder
+     */
+    public Builder limiterRejections(long limiterRejections) {
+      this.limiterRejections = limiterRejections;
+      return this;
+    }
+
+    /**
+     * Returns the statistics.
+     *
+     * @return a new immutable copy of what was set
+     */
+    public EndpointStats build() {
+      return new EndpointStats(this);
+    }
   }
 }

@@ -3,24 +3,20 @@ package dev.lb;
 import static dev.lb.internal.Checks.checkArgument;
 import static dev.lb.internal.Checks.checkNotBlank;
 import static dev.lb.internal.Checks.checkNotNull;
+import static java.util.Objects.requireNonNull;
 
-import dev.lb.breaker.CircuitBreaker;
 import dev.lb.breaker.CircuitBreakerFactory;
-import dev.lb.breaker.CircuitBreakerListener;
 import dev.lb.health.DrainResult;
 import dev.lb.health.HealthCheckConfig;
-import dev.lb.health.HealthCheckResult;
 import dev.lb.health.HealthStatus;
 import dev.lb.health.OutlierDetection;
 import dev.lb.health.SlowStart;
 import dev.lb.internal.EndpointState;
 import dev.lb.internal.MetricsClock;
 import dev.lb.internal.ThreadLocalRandomGenerator;
-import dev.lb.limit.RateLimiter;
 import dev.lb.limit.RateLimiterFactory;
 import dev.lb.retry.RetryBudget;
 import dev.lb.retry.RetryBudgetListener;
-import dev.lb.strategy.LiveEndpoint;
 import dev.lb.strategy.Picker;
 import dev.lb.strategy.Strategies;
 import dev.lb.strategy.Strategy;
@@ -28,18 +24,11 @@ import dev.lb.strategy.StrategyContext;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
 
@@ -96,96 +85,68 @@ import org.jspecify.annotations.Nullable;
  * <p>{@link #close()} stops health checks and timers; the balancer still picks afterwards.
  */
 public final class LoadBalancer implements AutoCloseable {
-  private static final System.Logger LOGGER = System.getLogger(LoadBalancer.class.getName());
-
-  /** Slow-start ramps are recomputed this many times over their window. */
-  static final int SLOW_START_STEPS = 20;
-
-  /**
-   * With slow start on, strategies see weights multiplied by this, so that a ramping endpoint of
-   * weight 1 can have an effective weight of 10% without rounding to nothing. Only ratios matter to
-   * strategies, and the built-in ones reduce weights by their common divisor.
-   */
-  static final int SLOW_START_WEIGHT_SCALE = 100;
-
   private final String name;
   private final Strategy strategy;
   private final StrategyContext strategyContext;
-  private final MetricsClock metricsClock;
   private final Scheduler scheduler;
-  private final @Nullable Executor stateExecutor;
-  private final List<LoadBalancerListener> listeners;
-  private final @Nullable HealthCheckConfig healthCheck;
-  private final OutlierDetection outlier;
-  private final @Nullable SlowStart slowStart;
-  private final int panicThreshold;
-  private final @Nullable String localZone;
-  private final double overprovisioning;
   private final int maxInFlight;
-  private final long removalDrainNanos;
-  private final EndpointState.Observer observer = new LeaseSignals();
-  private final @Nullable CircuitBreakerFactory breakerFactory;
-  private final @Nullable RateLimiterFactory limiterFactory;
+  private final int panicThreshold;
   private final @Nullable RetryBudget retryBudget;
+  private final UpdatePath updates;
+  private final BalancerEngine engine;
 
-  private final ReentrantLock lock = new ReentrantLock();
-  // Guarded by lock.
-  private final Map<String, Member> members = new LinkedHashMap<>();
-  private final Map<String, Member> removing = new LinkedHashMap<>();
-  private final IdentityHashMap<EndpointState, Member> byState = new IdentityHashMap<>();
-  private List<Runnable> events = new ArrayList<>();
-  private boolean dirty;
-  private long membershipVersion;
-  private @Nullable Picker stablePicker;
-  private @Nullable List<Object> stablePickerKey;
-  private Scheduler.@Nullable Cancellable slowStartStep;
-  private Scheduler.@Nullable Cancellable sweep;
-  private boolean closed;
-
-  private volatile Snapshot snapshot;
+  /** What picks read: replaced, never changed, on the serialized path. */
+  private volatile Snapshot snapshot = Snapshot.EMPTY;
 
   private LoadBalancer(Builder builder) {
     this.name = builder.name;
     this.strategy = builder.strategy;
     this.strategyContext = new StrategyContext(builder.random, builder.ticker);
-    this.metricsClock =
+    this.maxInFlight = builder.maxInFlightPerEndpoint;
+    this.panicThreshold = builder.panicThreshold;
+    this.retryBudget = builder.retryBudget;
+    this.updates =
+        new UpdatePath(builder.name, builder.listeners, builder.scheduler, builder.stateExecutor);
+    this.scheduler = updates.timers();
+    MetricsClock metricsClock =
         new MetricsClock(
             builder.ticker,
             builder.decayWindow.toNanos(),
             strategy.usesPeakEwma(),
             strategy.usesThroughput());
-    this.stateExecutor = builder.stateExecutor;
-    Executor executor = builder.stateExecutor;
-    this.scheduler = executor == null ? builder.scheduler : onExecutor(builder.scheduler, executor);
-    this.listeners = List.copyOf(builder.listeners);
-    this.healthCheck = builder.healthCheck;
-    this.outlier = builder.outlierDetection;
-    this.slowStart = builder.slowStart;
-    this.panicThreshold = builder.panicThreshold;
-    this.localZone = builder.localZone;
-    this.overprovisioning = builder.overprovisioning;
-    this.maxInFlight = builder.maxInFlightPerEndpoint;
-    this.removalDrainNanos = builder.removalDrainTimeout.toNanos();
-    this.breakerFactory = builder.breakerFactory;
-    this.limiterFactory = builder.limiterFactory;
+    this.engine =
+        new BalancerEngine(
+            this,
+            name,
+            strategy,
+            strategyContext,
+            metricsClock,
+            updates,
+            builder.healthCheck,
+            builder.outlierDetection,
+            builder.slowStart,
+            builder.panicThreshold,
+            builder.localZone,
+            builder.overprovisioning,
+            builder.removalDrainTimeout.toNanos(),
+            builder.breakerFactory,
+            builder.limiterFactory,
+            builder.retryBudget);
     RetryBudget budget = builder.retryBudget;
-    this.retryBudget = budget;
-    if (budget != null && !listeners.isEmpty()) {
+    if (budget != null && updates.hasListeners()) {
       budget.addListener(new BudgetSignals());
     }
-    this.snapshot = Snapshot.EMPTY;
-    locked(
-        () -> {
-          for (Endpoint e : builder.endpoints.values()) {
-            admit(new Member(newState(e)), false);
-          }
-          membershipVersion = 0;
-          if (outlier.enabled()) {
-            scheduleSweep();
-          }
-          dirty = true;
-          return null;
-        });
+    engine.start(builder.endpoints.values());
+  }
+
+  /** The routing snapshot picks read now. */
+  Snapshot snapshot() {
+    return snapshot;
+  }
+
+  /** Publishes a new routing snapshot; called on the serialized path only. */
+  void publish(Snapshot next) {
+    snapshot = next;
   }
 
   /**
@@ -249,19 +210,12 @@ public final class LoadBalancer implements AutoCloseable {
   private final class BudgetSignals extends RetryBudgetListener {
     @Override
     public void onExhausted(RetryBudget budget) {
-      deliver(l -> l.onRetryBudgetExhausted(LoadBalancer.this, budget));
+      updates.deliverNow(l -> l.onRetryBudgetExhausted(LoadBalancer.this, budget));
     }
 
     @Override
     public void onReplenished(RetryBudget budget) {
-      deliver(l -> l.onRetryBudgetReplenished(LoadBalancer.this, budget));
-    }
-  }
-
-  /** Delivers an event now, on this thread: for signals that change no balancer state. */
-  private void deliver(Listener event) {
-    for (LoadBalancerListener l : listeners) {
-      runGuarded(() -> event.deliver(l));
+      updates.deliverNow(l -> l.onRetryBudgetReplenished(LoadBalancer.this, budget));
     }
   }
 
@@ -289,12 +243,12 @@ public final class LoadBalancer implements AutoCloseable {
    *     NoEndpointAvailableException#reason() reason} says why
    */
   public Lease pick(PickContext context) {
-    Snapshot s = snapshot;
-    EndpointState chosen = s.choose(context, maxInFlight, strategyContext.random(), true);
+    checkNotNull(context, "context");
+    EndpointState chosen = snapshot.choose(context, maxInFlight, strategyContext.random(), true);
     if (chosen == null) {
-      throw noEndpoint(s, context);
+      chosen = retry(context, true, true);
     }
-    return new Lease(chosen);
+    return new Lease(requireNonNull(chosen));
   }
 
   /**
@@ -307,7 +261,11 @@ public final class LoadBalancer implements AutoCloseable {
    *     or null if no endpoint can take the call
    */
   public @Nullable Lease tryPick(PickContext context) {
+    checkNotNull(context, "context");
     EndpointState chosen = snapshot.choose(context, maxInFlight, strategyContext.random(), true);
+    if (chosen == null) {
+      chosen = retry(context, true, false);
+    }
     return chosen == null ? null : new Lease(chosen);
   }
 
@@ -333,12 +291,43 @@ public final class LoadBalancer implements AutoCloseable {
    *     NoEndpointAvailableException#reason() reason} says why
    */
   public Endpoint choose(PickContext context) {
-    Snapshot s = snapshot;
-    EndpointState chosen = s.choose(context, maxInFlight, strategyContext.random(), false);
+    checkNotNull(context, "context");
+    EndpointState chosen = snapshot.choose(context, maxInFlight, strategyContext.random(), false);
     if (chosen == null) {
-      throw noEndpoint(s, context);
+      chosen = retry(context, false, true);
     }
-    return chosen.endpoint();
+    return requireNonNull(chosen).endpoint();
+  }
+
+  /**
+   * The slow path of a pick that found nothing: a change may have published a newer snapshot while
+   * this pick read the old one (it tested live status against the old pool), so try the newer ones;
+   * then fail as closed, or explain from the state that refused the call.
+   *
+   * @return the chosen endpoint, or null if there is none and {@code fail} is false
+   */
+  private @Nullable EndpointState retry(PickContext context, boolean admit, boolean fail) {
+    Snapshot s = snapshot;
+    // Each retry follows a change that was published meanwhile; a few suffice, and the bound
+    // keeps a pick from chasing a balancer that changes without pause.
+    for (int i = 0; i < 4; i++) {
+      EndpointState chosen = s.choose(context, maxInFlight, strategyContext.random(), admit);
+      if (chosen != null) {
+        return chosen;
+      }
+      Snapshot now = snapshot;
+      if (now == s) {
+        break;
+      }
+      s = now;
+    }
+    if (s.closed) {
+      throw new IllegalStateException("balancer '" + name + "' is closed");
+    }
+    if (!fail) {
+      return null;
+    }
+    throw Diagnosis.noEndpoint(name, strategy.name(), s, context, maxInFlight, panicThreshold);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -363,16 +352,16 @@ public final class LoadBalancer implements AutoCloseable {
    */
   public void addEndpoint(Endpoint endpoint) {
     checkNotNull(endpoint, "endpoint");
-    locked(
+    engine.locked(
         () -> {
           checkArgument(
-              !members.containsKey(endpoint.id()),
+              !engine.isMember(endpoint.id()),
               "endpoint id '%s' is already a member of balancer '%s'",
               endpoint.id(),
               name);
-          List<Endpoint> next = new ArrayList<>(memberEndpoints());
+          List<Endpoint> next = new ArrayList<>(engine.memberEndpoints());
           next.add(endpoint);
-          return apply(next);
+          return engine.apply(next);
         });
   }
 
@@ -385,10 +374,11 @@ public final class LoadBalancer implements AutoCloseable {
    * @return true if it was a member
    */
   public boolean removeEndpoint(String id) {
-    return locked(
+    checkNotNull(id, "id");
+    return engine.locked(
         () -> {
-          List<Endpoint> next = new ArrayList<>(memberEndpoints());
-          return next.removeIf(e -> e.id().equals(id)) && apply(next);
+          List<Endpoint> next = new ArrayList<>(engine.memberEndpoints());
+          return next.removeIf(e -> e.id().equals(id)) && engine.apply(next);
         });
   }
 
@@ -403,16 +393,16 @@ public final class LoadBalancer implements AutoCloseable {
    */
   public boolean updateEndpoint(Endpoint endpoint) {
     checkNotNull(endpoint, "endpoint");
-    return locked(
+    return engine.locked(
         () -> {
           checkArgument(
-              members.containsKey(endpoint.id()),
+              engine.isMember(endpoint.id()),
               "no endpoint with id '%s' in balancer '%s'",
               endpoint.id(),
               name);
-          List<Endpoint> next = new ArrayList<>(memberEndpoints());
+          List<Endpoint> next = new ArrayList<>(engine.memberEndpoints());
           next.replaceAll(e -> e.id().equals(endpoint.id()) ? endpoint : e);
-          return apply(next);
+          return engine.apply(next);
         });
   }
 
@@ -425,9 +415,10 @@ public final class LoadBalancer implements AutoCloseable {
    * @throws IllegalArgumentException if no member has that id, or {@code weight} is not positive
    */
   public boolean reweight(String id, int weight) {
-    return locked(
+    checkNotNull(id, "id");
+    return engine.locked(
         () -> {
-          Member m = member(id);
+          Member m = engine.member(id);
           return updateEndpoint(m.endpoint().toBuilder().weight(weight).build());
         });
   }
@@ -445,7 +436,7 @@ public final class LoadBalancer implements AutoCloseable {
    */
   public boolean setEndpoints(Collection<Endpoint> endpoints) {
     List<Endpoint> next = List.copyOf(indexById(endpoints).values());
-    return locked(() -> apply(next));
+    return engine.locked(() -> engine.apply(next));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -468,15 +459,9 @@ public final class LoadBalancer implements AutoCloseable {
     checkNotNull(timeout, "timeout");
     checkArgument(
         !timeout.isNegative() && !timeout.isZero(), "timeout must be positive but was %s", timeout);
-    return locked(
-        () -> {
-          Member m = member(id);
-          CompletableFuture<DrainResult> pending = m.drain;
-          if (pending != null) {
-            return pending;
-          }
-          return startDrain(m, timeout.toNanos());
-        });
+    checkNotNull(id, "id");
+    long nanos = timeout.toNanos();
+    return engine.locked(() -> engine.drain(id, nanos));
   }
 
   /**
@@ -488,7 +473,8 @@ public final class LoadBalancer implements AutoCloseable {
    * @throws IllegalArgumentException if no member has that id
    */
   public boolean disable(String id) {
-    return locked(() -> setBits(member(id), EndpointState.DISABLED, 0, "disabled"));
+    checkNotNull(id, "id");
+    return engine.locked(() -> engine.disable(id));
   }
 
   /**
@@ -500,13 +486,8 @@ public final class LoadBalancer implements AutoCloseable {
    * @throws IllegalArgumentException if no member has that id
    */
   public boolean enable(String id) {
-    return locked(
-        () -> {
-          Member m = member(id);
-          boolean changed = finishDrain(m, DrainResult.CANCELLED);
-          return setBits(m, 0, EndpointState.DISABLED | EndpointState.DRAINING, "enabled")
-              || changed;
-        });
+    checkNotNull(id, "id");
+    return engine.locked(() -> engine.enable(id));
   }
 
   /**
@@ -519,8 +500,9 @@ public final class LoadBalancer implements AutoCloseable {
    * @throws IllegalArgumentException if no member has that id or {@code reason} is blank
    */
   public boolean markDown(String id, String reason) {
+    checkNotNull(id, "id");
     checkNotBlank(reason, "reason");
-    return locked(() -> setBits(member(id), EndpointState.MARKED_DOWN, 0, reason));
+    return engine.locked(() -> engine.markDown(id, reason));
   }
 
   /**
@@ -532,7 +514,8 @@ public final class LoadBalancer implements AutoCloseable {
    * @throws IllegalArgumentException if no member has that id
    */
   public boolean markUp(String id) {
-    return locked(() -> setBits(member(id), 0, EndpointState.MARKED_DOWN, "marked up"));
+    checkNotNull(id, "id");
+    return engine.locked(() -> engine.markUp(id));
   }
 
   /**
@@ -542,14 +525,8 @@ public final class LoadBalancer implements AutoCloseable {
    * @return its status, or null if the balancer has no such endpoint
    */
   public @Nullable HealthStatus health(String id) {
-    return locked(
-        () -> {
-          Member m = members.get(id);
-          if (m == null) {
-            m = removing.get(id);
-          }
-          return m == null ? null : m.health();
-        });
+    checkNotNull(id, "id");
+    return engine.locked(() -> engine.health(id));
   }
 
   /**
@@ -558,19 +535,9 @@ public final class LoadBalancer implements AutoCloseable {
    */
   @Override
   public void close() {
-    locked(
+    engine.locked(
         () -> {
-          closed = true;
-          for (Member m : members.values()) {
-            m.cancelTimers();
-          }
-          for (Member m : removing.values()) {
-            m.cancelTimers();
-          }
-          cancel(sweep);
-          cancel(slowStartStep);
-          sweep = null;
-          slowStartStep = null;
+          engine.close();
           return null;
         });
   }
@@ -586,968 +553,7 @@ public final class LoadBalancer implements AutoCloseable {
    *     ticker's current reading
    */
   public BalancerStats stats() {
-    return locked(
-        () -> {
-          Snapshot s = snapshot;
-          long now = strategyContext.ticker().read();
-          List<EndpointStats> list = new ArrayList<>(members.size() + removing.size());
-          for (Member m : members.values()) {
-            list.add(statsOf(m, now));
-          }
-          for (Member m : removing.values()) {
-            list.add(statsOf(m, now));
-          }
-          RetryBudget budget = retryBudget;
-          return new BalancerStats(
-              name,
-              strategy.name(),
-              membershipVersion,
-              s.panic,
-              s.healthyPercent,
-              budget == null ? -1 : budget.remaining(),
-              list);
-        });
-  }
-
-  private EndpointStats statsOf(Member m, long now) {
-    EndpointState e = m.state;
-    return new EndpointStats(
-        e.endpoint(),
-        e.inFlight(),
-        e.successes(),
-        e.failures(),
-        e.cancels(),
-        e.latencyEwmaNanos(),
-        e.peakEwmaNanos(now),
-        e.responseBytes(),
-        e.throughputBytesPerSecond(now),
-        e.lastFailure(),
-        m.health(),
-        effectiveWeightPercent(m),
-        m.ejections,
-        m.lastCheck,
-        e.breaker() == null ? null : e.breaker().state(),
-        e.limiter() == null ? 0 : e.limiter().rejectedCount());
-  }
-
-  /** The effective weight as a percentage of the configured weight (100 when not ramping). */
-  private int effectiveWeightPercent(Member m) {
-    int scale = slowStart == null ? 1 : SLOW_START_WEIGHT_SCALE;
-    long full = (long) m.endpoint().weight() * scale;
-    return (int) Math.round(100.0 * Math.min(full, m.state.weight()) / full);
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // The serialized path
-
-  /**
-   * Runs {@code change} under the update lock, publishes a new snapshot if it changed anything that
-   * routing depends on, then, after unlocking, delivers the events it raised.
-   */
-  private <T> T locked(Supplier<T> change) {
-    lock.lock();
-    return runLocked(change);
-  }
-
-  /** Runs {@code change} holding the lock (already taken), then unlocks and delivers events. */
-  private <T> T runLocked(Supplier<T> change) {
-    List<Runnable> raised;
-    T result;
-    try {
-      try {
-        result = change.get();
-      } finally {
-        if (dirty) {
-          dirty = false;
-          publish();
-        }
-      }
-    } finally {
-      // Hand the raised events over and start a fresh list; never iterate the live list after
-      // unlocking, since the next holder of the lock appends to it.
-      if (events.isEmpty()) {
-        raised = List.of();
-      } else {
-        raised = events;
-        events = new ArrayList<>();
-      }
-      lock.unlock();
-    }
-    for (Runnable event : raised) {
-      runGuarded(event);
-    }
-    return result;
-  }
-
-  /** Runs one event delivery; a listener that throws is logged, never allowed to escape. */
-  private void runGuarded(Runnable event) {
-    try {
-      event.run();
-    } catch (RuntimeException e) {
-      LOGGER.log(System.Logger.Level.WARNING, "listener of balancer '" + name + "' threw", e);
-    }
-  }
-
-  /**
-   * Timers whose tasks run on {@code executor}: the timer thread only hands the task over. A task
-   * cancelled after it was handed over does not run.
-   */
-  private static Scheduler onExecutor(Scheduler timers, Executor executor) {
-    return (task, delayNanos) -> {
-      AtomicBoolean claimed = new AtomicBoolean(); // by the task when it runs, or by cancel
-      Scheduler.Cancellable timer =
-          timers.schedule(
-              () ->
-                  executor.execute(
-                      () -> {
-                        if (claimed.compareAndSet(false, true)) {
-                          task.run();
-                        }
-                      }),
-              delayNanos);
-      return () -> {
-        timer.cancel();
-        return claimed.compareAndSet(false, true);
-      };
-    };
-  }
-
-  /** Runs {@code work} on the state executor if there is one, else at once on this thread. */
-  private void onStatePath(Runnable work) {
-    Executor executor = stateExecutor;
-    if (executor == null) {
-      work.run();
-    } else {
-      executor.execute(work);
-    }
-  }
-
-  /**
-   * Runs {@code change} on the serialized path for a signal from the lease path: on the state
-   * executor if there is one; otherwise at once if the lock is free (so an ejection takes effect
-   * before the caller's next pick), else from a scheduler task, so that reporting never waits for
-   * the lock.
-   */
-  private void later(Runnable change) {
-    Supplier<@Nullable Void> body =
-        () -> {
-          change.run();
-          return null;
-        };
-    Executor executor = stateExecutor;
-    if (executor != null) {
-      executor.execute(() -> locked(body));
-      return;
-    }
-    if (lock.tryLock()) {
-      runLocked(body);
-    } else {
-      scheduler.schedule(() -> locked(body), 0);
-    }
-  }
-
-  private void emit(Listener event) {
-    for (LoadBalancerListener l : listeners) {
-      events.add(() -> event.deliver(l));
-    }
-  }
-
-  /** One event, delivered to each listener in turn. */
-  @FunctionalInterface
-  private interface Listener {
-    void deliver(LoadBalancerListener listener);
-  }
-
-  private Member member(String id) {
-    Member m = members.get(id);
-    if (m == null) {
-      throw new IllegalArgumentException(
-          String.format("no endpoint with id '%s' in balancer '%s'", id, name));
-    }
-    return m;
-  }
-
-  private List<Endpoint> memberEndpoints() {
-    List<Endpoint> list = new ArrayList<>(members.size());
-    for (Member m : members.values()) {
-      list.add(m.endpoint());
-    }
-    return list;
-  }
-
-  private EndpointState newState(Endpoint e) {
-    CircuitBreakerFactory breakers = breakerFactory;
-    RateLimiterFactory limiters = limiterFactory;
-    CircuitBreaker breaker =
-        breakers == null
-            ? null
-            : checkNotNull(breakers.create(e, ticker()), "circuit breaker created for " + e.id());
-    RateLimiter limiter =
-        limiters == null
-            ? null
-            : checkNotNull(limiters.create(e, ticker()), "rate limiter created for " + e.id());
-    EndpointState state = new EndpointState(e, metricsClock, observer, breaker, limiter);
-    state.failureStreakLimit(outlier.consecutiveFailures());
-    if (breaker != null) {
-      breaker.addListener(new BreakerSignals(state));
-    }
-    return state;
-  }
-
-  /** Breaker transitions, told by the thread that won them: applied on the serialized path. */
-  private final class BreakerSignals extends CircuitBreakerListener {
-    private final EndpointState state;
-
-    BreakerSignals(EndpointState state) {
-      this.state = state;
-    }
-
-    @Override
-    public void onStateTransition(
-        CircuitBreaker breaker, CircuitBreaker.State from, CircuitBreaker.State to) {
-      later(
-          () -> {
-            Member m = byState.get(state);
-            if (m != null) {
-              breakerChanged(m, breaker, from, to);
-            }
-          });
-    }
-  }
-
-  /**
-   * An open breaker takes its endpoint out of routing; when its wait is over the endpoint comes
-   * back into the pool so that the first pick moves the breaker to half-open and probes it.
-   */
-  private void breakerChanged(
-      Member m, CircuitBreaker breaker, CircuitBreaker.State from, CircuitBreaker.State to) {
-    Endpoint e = m.endpoint();
-    emit(l -> l.onBreakerStateChanged(this, e, from, to));
-    cancel(m.breakerTask);
-    m.breakerTask = null;
-    if (to.admitsCalls()) {
-      setBits(m, 0, EndpointState.BREAKER_OPEN, "circuit breaker " + to);
-      return;
-    }
-    setBits(m, EndpointState.BREAKER_OPEN, 0, "circuit breaker " + to);
-    if (to == CircuitBreaker.State.OPEN && !closed && !m.removed) {
-      m.breakerTask =
-          scheduler.schedule(
-              () ->
-                  locked(
-                      () -> {
-                        m.breakerTask = null;
-                        if (breaker.state() != CircuitBreaker.State.FORCED_OPEN) {
-                          setBits(m, 0, EndpointState.BREAKER_OPEN, "circuit breaker probing");
-                        }
-                        return null;
-                      }),
-              // The breaker's wait ends strictly after its duration; one nanosecond later it
-              // probes.
-              breaker.waitDurationInOpenState().toNanos() + 1);
-    }
-  }
-
-  /**
-   * The one place membership changes: brings the members to {@code desired} (distinct ids). If the
-   * strategy fails to build a picker, every change is rolled back and the current snapshot stays.
-   */
-  private boolean apply(List<Endpoint> desired) {
-    if (memberEndpoints().equals(desired)) {
-      return false;
-    }
-    Map<String, Member> before = new LinkedHashMap<>(members);
-    Map<String, Member> removingBefore = new LinkedHashMap<>(removing);
-    Map<EndpointState, Endpoint> reconfigured = new HashMap<>();
-    Map<String, Member> next = new LinkedHashMap<>();
-    List<Member> added = new ArrayList<>();
-    for (Endpoint e : desired) {
-      Member m = members.get(e.id());
-      if (m == null) {
-        m = removing.get(e.id());
-        if (m != null) {
-          added.add(m); // back before it drained
-        } else {
-          m = new Member(newState(e));
-          added.add(m);
-        }
-      }
-      if (!m.endpoint().equals(e)) {
-        reconfigured.put(m.state, m.endpoint());
-        m.state.endpoint(e);
-      }
-      next.put(e.id(), m);
-    }
-    List<Member> gone = new ArrayList<>();
-    for (Member m : members.values()) {
-      if (!next.containsKey(m.id())) {
-        gone.add(m);
-      }
-    }
-    members.clear();
-    members.putAll(next);
-    try {
-      publish();
-    } catch (RuntimeException e) {
-      reconfigured.forEach(EndpointState::endpoint);
-      members.clear();
-      members.putAll(before);
-      removing.clear();
-      removing.putAll(removingBefore);
-      throw e;
-    }
-    membershipVersion++;
-    for (Member m : added) {
-      if (removing.remove(m.id()) != null) {
-        m.removed = false;
-        finishDrain(m, DrainResult.CANCELLED);
-        setBits(m, 0, EndpointState.DRAINING, "added back");
-        startChecks(m);
-      } else {
-        admit(m, true);
-      }
-      Endpoint e = m.endpoint();
-      emit(l -> l.onEndpointAdded(this, e));
-    }
-    for (Member m : gone) {
-      m.removed = true;
-      m.cancelTimers();
-      m.awaitingChecks = false;
-      removing.put(m.id(), m);
-      Endpoint e = m.endpoint();
-      emit(l -> l.onEndpointRemoved(this, e));
-      if (m.drain == null) {
-        CompletableFuture<DrainResult> unused = startDrain(m, removalDrainNanos);
-      }
-    }
-    dirty = true;
-    return true;
-  }
-
-  /** Registers a new member; joining a running balancer starts its slow start. */
-  private void admit(Member m, boolean rampUp) {
-    members.putIfAbsent(m.id(), m);
-    byState.put(m.state, m);
-    if (rampUp && slowStart != null) {
-      m.slowStartBegin = ticker().read();
-    }
-    startChecks(m);
-    dirty = true;
-  }
-
-  /**
-   * Sets and clears status bits, raising a health event if the visible status changed and starting
-   * slow start if the endpoint just became available again.
-   *
-   * @return true if any bit changed
-   */
-  private boolean setBits(Member m, int set, int clear, String reason) {
-    int old = m.state.status();
-    int now = (old | set) & ~clear;
-    if (now == old) {
-      return false;
-    }
-    m.state.status(now);
-    dirty = true;
-    HealthStatus from = Member.healthOf(old);
-    HealthStatus to = Member.healthOf(now);
-    if (from != to) {
-      Endpoint e = m.endpoint();
-      emit(l -> l.onHealthChanged(this, e, from, to, reason));
-    }
-    int healthBits =
-        EndpointState.UNHEALTHY
-            | EndpointState.EJECTED
-            | EndpointState.MARKED_DOWN
-            | EndpointState.BREAKER_OPEN;
-    if ((old & healthBits) != 0 && (now & healthBits) == 0 && slowStart != null) {
-      m.slowStartBegin = ticker().read(); // recovered: ramp up from the start
-    } else if ((old & healthBits) == 0 && (now & healthBits) != 0) {
-      m.slowStartBegin = -1; // out of rotation: a ramp under way stops, and restarts on recovery
-    }
-    return true;
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Publishing: effective weights, routing, panic
-
-  private void publish() {
-    long now = ticker().read();
-    boolean ramping = false;
-    for (Member m : members.values()) {
-      long weight = m.endpoint().weight();
-      if (slowStart != null) {
-        weight *= SLOW_START_WEIGHT_SCALE;
-        if (m.slowStartBegin >= 0) {
-          double f = slowStart.factor(now - m.slowStartBegin);
-          if (f >= 1.0) {
-            m.slowStartBegin = -1;
-            Endpoint e = m.endpoint();
-            emit(l -> l.onSlowStartFinished(this, e));
-          } else {
-            weight = Math.max(1, Math.round(weight * f));
-            ramping = true;
-          }
-        }
-      }
-      m.state.effectiveWeight((int) Math.min(Integer.MAX_VALUE, weight));
-    }
-    Snapshot previous = snapshot;
-    Snapshot next = route();
-    snapshot = next;
-    if (next.panic != previous.panic && previous != Snapshot.EMPTY) {
-      int healthy = next.healthyPercent;
-      if (next.panic) {
-        LOGGER.log(
-            System.Logger.Level.WARNING,
-            "balancer ''{0}'' entered panic mode: {1}% of endpoints healthy",
-            name,
-            healthy);
-        emit(l -> l.onPanicEntered(this, healthy));
-      } else {
-        emit(l -> l.onPanicLeft(this, healthy));
-      }
-    }
-    if (ramping && slowStartStep == null && !closed && slowStart != null) {
-      slowStartStep =
-          scheduler.schedule(
-              () ->
-                  locked(
-                      () -> {
-                        slowStartStep = null;
-                        dirty = true;
-                        return null;
-                      }),
-              Math.max(1, slowStart.windowNanos() / SLOW_START_STEPS));
-    }
-  }
-
-  /**
-   * Decides where calls go, from the members' status bits: healthy primaries split by priority and
-   * zone; backups when no primary is healthy; in panic mode, everyone not draining, disabled,
-   * marked down or behind an open breaker.
-   */
-  private Snapshot route() {
-    List<EndpointState> all = new ArrayList<>(members.size());
-    List<EndpointState> primaries = new ArrayList<>();
-    List<EndpointState> backups = new ArrayList<>();
-    int healthyPrimaries = 0;
-    int healthyBackups = 0;
-    for (Member m : members.values()) {
-      EndpointState e = m.state;
-      all.add(e);
-      if ((e.status() & EndpointState.ADMINISTRATIVE) != 0) {
-        continue;
-      }
-      if (e.endpoint().backup()) {
-        backups.add(e);
-        healthyBackups += e.status() == 0 ? 1 : 0;
-      } else {
-        primaries.add(e);
-        healthyPrimaries += e.status() == 0 ? 1 : 0;
-      }
-    }
-    List<EndpointState> group;
-    int healthy;
-    if (healthyPrimaries == 0 && healthyBackups > 0) {
-      group = backups;
-      healthy = healthyBackups;
-    } else if (!primaries.isEmpty()) {
-      group = primaries;
-      healthy = healthyPrimaries;
-    } else {
-      group = backups;
-      healthy = healthyBackups;
-    }
-    int healthyPercent = group.isEmpty() ? 100 : (int) (100L * healthy / group.size());
-    boolean panic = !group.isEmpty() && panicThreshold > 0 && healthyPercent < panicThreshold;
-    int admitMask = panic ? Snapshot.PANIC_MASK : ~0;
-    List<EndpointState> pool = new ArrayList<>();
-    for (EndpointState e : group) {
-      if ((e.status() & admitMask) == 0) {
-        pool.add(e);
-      }
-    }
-    if (strategy.stableMembership()) {
-      List<EndpointState> over = new ArrayList<>();
-      boolean backupGroup = !group.isEmpty() && group.get(0).endpoint().backup();
-      for (Member m : members.values()) {
-        if (m.endpoint().backup() == backupGroup) {
-          over.add(m.state);
-        }
-      }
-      Picker picker = over.isEmpty() ? EMPTY_PICKER : stablePicker(over);
-      return new Snapshot(all, pool, picker, over.size(), admitMask, panic, healthyPercent);
-    }
-    Picker picker;
-    if (pool.isEmpty()) {
-      picker = EMPTY_PICKER;
-    } else if (panic) {
-      picker = newPicker(pool);
-    } else {
-      picker = splitPicker(pool);
-    }
-    return new Snapshot(
-        all, pool, picker, Math.min(pool.size(), 3), admitMask, panic, healthyPercent);
-  }
-
-  /** Hash-style pickers are rebuilt only when the endpoints or their weights change. */
-  private Picker stablePicker(List<EndpointState> over) {
-    List<Object> key = new ArrayList<>(over.size() * 2);
-    for (EndpointState e : over) {
-      key.add(e.endpoint());
-      key.add(e.weight());
-    }
-    Picker cached = stablePicker;
-    if (cached != null && key.equals(stablePickerKey)) {
-      return cached;
-    }
-    Picker picker = newPicker(over);
-    stablePicker = picker;
-    stablePickerKey = key;
-    return picker;
-  }
-
-  private Picker newPicker(List<EndpointState> endpoints) {
-    List<LiveEndpoint> view = List.copyOf(endpoints);
-    return checkNotNull(
-        strategy.newPicker(view, strategyContext), "picker built by strategy " + strategy.name());
-  }
-
-  /**
-   * Splits healthy endpoints by priority (Envoy's priority load with an overprovisioning factor)
-   * and, within a level, by the caller's zone.
-   */
-  private Picker splitPicker(List<EndpointState> healthyAndNot) {
-    TreeMap<Integer, List<EndpointState>> levels = new TreeMap<>();
-    for (EndpointState e : healthyAndNot) {
-      levels.computeIfAbsent(e.endpoint().priority(), p -> new ArrayList<>()).add(e);
-    }
-    // healthyAndNot holds only healthy endpoints outside panic; level sizes count all members.
-    Map<Integer, Integer> levelTotals = new HashMap<>();
-    for (Member m : members.values()) {
-      EndpointState e = m.state;
-      if ((e.status() & EndpointState.ADMINISTRATIVE) == 0
-          && e.endpoint().backup() == healthyAndNot.get(0).endpoint().backup()) {
-        levelTotals.merge(e.endpoint().priority(), 1, Integer::sum);
-      }
-    }
-    List<Double> shares = new ArrayList<>();
-    List<List<EndpointState>> parts = new ArrayList<>();
-    double remaining = 1.0;
-    for (Map.Entry<Integer, List<EndpointState>> level : levels.entrySet()) {
-      int total = levelTotals.getOrDefault(level.getKey(), level.getValue().size());
-      double health = Math.min(1.0, overprovisioning * level.getValue().size() / total);
-      double share = Math.min(remaining, health);
-      remaining -= share;
-      if (share > 0) {
-        shares.add(share);
-        parts.add(level.getValue());
-      }
-    }
-    double sum = 1.0 - remaining;
-    int n = parts.size();
-    double[] levelEnd = new double[n];
-    Picker[] local = new Picker[n];
-    Picker[] remote = new Picker[n];
-    double[] localShare = new double[n];
-    double cumulative = 0;
-    boolean split = n > 1;
-    for (int i = 0; i < n; i++) {
-      cumulative += shares.get(i) / sum;
-      levelEnd[i] = i == n - 1 ? 1.0 : cumulative;
-      List<EndpointState> part = parts.get(i);
-      List<EndpointState> near = new ArrayList<>();
-      List<EndpointState> far = new ArrayList<>();
-      for (EndpointState e : part) {
-        (localZone != null && localZone.equals(e.endpoint().zone()) ? near : far).add(e);
-      }
-      if (localZone == null || near.isEmpty() || far.isEmpty()) {
-        local[i] = newPicker(part);
-        localShare[i] = 1.0;
-        continue;
-      }
-      int nearTotal = 0;
-      for (Member m : members.values()) {
-        Endpoint e = m.endpoint();
-        if (localZone.equals(e.zone())
-            && e.priority() == part.get(0).endpoint().priority()
-            && e.backup() == part.get(0).endpoint().backup()
-            && (m.state.status() & EndpointState.ADMINISTRATIVE) == 0) {
-          nearTotal++;
-        }
-      }
-      double keep = Math.min(1.0, overprovisioning * near.size() / Math.max(1, nearTotal));
-      local[i] = newPicker(near);
-      localShare[i] = keep;
-      if (keep < 1.0) {
-        remote[i] = newPicker(far);
-        split = true;
-      }
-    }
-    return split
-        ? new RoutingPicker(levelEnd, local, remote, localShare, strategyContext.random())
-        : local[0];
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Active health checks
-
-  private void startChecks(Member m) {
-    HealthCheckConfig hc = healthCheck;
-    if (hc == null || closed || m.checkTask != null) {
-      return;
-    }
-    // First check at a random point of the first jittered slice, so clients don't probe in step.
-    long delay = (long) (hc.intervalNanos() * hc.jitter() * strategyContext.random().nextDouble());
-    m.checkTask = scheduler.schedule(() -> runCheck(m), delay);
-  }
-
-  /** Runs on the scheduler: starts one probe, with the balancer's own timeout. */
-  private void runCheck(Member m) {
-    HealthCheckConfig hc = healthCheck;
-    if (hc == null) {
-      return;
-    }
-    AtomicBoolean done = new AtomicBoolean();
-    CompletionStage<HealthCheckResult> stage;
-    try {
-      stage =
-          checkNotNull(
-              hc.checker().check(m.endpoint(), Duration.ofNanos(hc.timeoutNanos())),
-              "stage returned by health checker");
-    } catch (RuntimeException e) {
-      stage = CompletableFuture.failedFuture(e);
-    }
-    CompletionStage<HealthCheckResult> probe = stage;
-    Scheduler.Cancellable timeout =
-        scheduler.schedule(
-            () -> {
-              if (done.compareAndSet(false, true)) {
-                cancelQuietly(probe);
-                checkDone(
-                    m,
-                    HealthCheckResult.unhealthy(
-                        "timed out after "
-                            + Duration.ofNanos(hc.timeoutNanos()).toMillis()
-                            + " ms"));
-              }
-            },
-            hc.timeoutNanos());
-    probe.whenComplete(
-        (result, error) -> {
-          if (done.compareAndSet(false, true)) {
-            timeout.cancel();
-            HealthCheckResult outcome =
-                result != null ? result : HealthCheckResult.unhealthy(describe(error));
-            onStatePath(() -> checkDone(m, outcome));
-          }
-        });
-  }
-
-  private static void cancelQuietly(CompletionStage<?> stage) {
-    try {
-      stage.toCompletableFuture().cancel(false);
-    } catch (UnsupportedOperationException ignored) {
-      // a stage that cannot be cancelled finishes on its own
-    }
-  }
-
-  private static String describe(@Nullable Throwable error) {
-    if (error == null) {
-      return "check failed";
-    }
-    Throwable cause =
-        error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-            ? error.getCause()
-            : error;
-    String message = cause.getMessage();
-    return cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
-  }
-
-  private void checkDone(Member m, HealthCheckResult result) {
-    locked(
-        () -> {
-          applyCheck(m, result);
-          HealthCheckConfig hc = healthCheck;
-          if (hc != null && !m.removed && !closed) {
-            boolean down =
-                (m.state.status() & (EndpointState.UNHEALTHY | EndpointState.EJECTED)) != 0;
-            long base = down ? hc.unhealthyIntervalNanos() : hc.intervalNanos();
-            double u = 2 * strategyContext.random().nextDouble() - 1;
-            long delay = (long) (base * (1 + hc.jitter() * u));
-            m.checkTask = scheduler.schedule(() -> runCheck(m), delay);
-          }
-          return null;
-        });
-  }
-
-  /** The rise/fall state machine of active checks. */
-  private void applyCheck(Member m, HealthCheckResult result) {
-    HealthCheckConfig hc = healthCheck;
-    if (hc == null || m.removed) {
-      return;
-    }
-    m.lastCheck = result;
-    if (result.isHealthy()) {
-      m.checkFailures = 0;
-      m.checkPasses++;
-      if (m.checkPasses >= hc.healthyThreshold()) {
-        String reason = m.checkPasses + " consecutive passed checks";
-        setBits(m, 0, EndpointState.UNHEALTHY, reason);
-        if (m.awaitingChecks) {
-          m.awaitingChecks = false;
-          restore(m, reason);
-        }
-      }
-    } else {
-      m.checkPasses = 0;
-      m.checkFailures++;
-      if (m.checkFailures >= hc.unhealthyThreshold()) {
-        setBits(
-            m,
-            EndpointState.UNHEALTHY,
-            0,
-            m.checkFailures + " consecutive failed checks: " + result.reason());
-      }
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Outlier detection
-
-  private void scheduleSweep() {
-    if (!closed) {
-      sweep =
-          scheduler.schedule(
-              () ->
-                  locked(
-                      () -> {
-                        sweep();
-                        scheduleSweep();
-                        return null;
-                      }),
-              outlier.intervalNanos());
-    }
-  }
-
-  /**
-   * Every interval: the rate-based detectors run, and the ejection multiplier of every endpoint
-   * that spent the whole interval un-ejected shrinks by one.
-   */
-  private void sweep() {
-    long now = ticker().read();
-    List<Member> candidates = new ArrayList<>();
-    List<long[]> volumes = new ArrayList<>();
-    for (Member m : members.values()) {
-      long s = m.state.successes();
-      long f = m.state.failures();
-      long ds = s - m.sweptSuccesses;
-      long df = f - m.sweptFailures;
-      m.sweptSuccesses = s;
-      m.sweptFailures = f;
-      int status = m.state.status();
-      if ((status & EndpointState.EJECTED) == 0
-          && m.ejectionMultiplier > 0
-          && now - m.restoredAt >= outlier.intervalNanos()) {
-        m.ejectionMultiplier--;
-      }
-      if ((status & (EndpointState.EJECTED | EndpointState.ADMINISTRATIVE)) == 0) {
-        candidates.add(m);
-        volumes.add(new long[] {ds, df});
-      }
-    }
-    if (outlier.successRate()) {
-      List<Integer> qualified = new ArrayList<>();
-      double sum = 0;
-      for (int i = 0; i < candidates.size(); i++) {
-        long[] v = volumes.get(i);
-        if (v[0] + v[1] >= outlier.successRateRequestVolume()) {
-          qualified.add(i);
-          sum += rate(v);
-        }
-      }
-      if (!qualified.isEmpty() && qualified.size() >= outlier.successRateMinimumHosts()) {
-        double mean = sum / qualified.size();
-        double squares = 0;
-        for (int i : qualified) {
-          double d = rate(volumes.get(i)) - mean;
-          squares += d * d;
-        }
-        double stdev = Math.sqrt(squares / qualified.size());
-        double threshold = mean - outlier.successRateStdevFactor() * stdev;
-        for (int i : qualified) {
-          double r = rate(volumes.get(i));
-          if (r < threshold) {
-            eject(
-                candidates.get(i),
-                String.format(
-                    java.util.Locale.ROOT,
-                    "success rate %.1f%% below the group's threshold %.1f%%",
-                    r,
-                    threshold));
-          }
-        }
-      }
-    }
-    if (outlier.failurePercentage()) {
-      List<Integer> qualified = new ArrayList<>();
-      for (int i = 0; i < candidates.size(); i++) {
-        long[] v = volumes.get(i);
-        if (v[0] + v[1] >= outlier.failurePercentageRequestVolume()) {
-          qualified.add(i);
-        }
-      }
-      if (!qualified.isEmpty() && qualified.size() >= outlier.failurePercentageMinimumHosts()) {
-        for (int i : qualified) {
-          double failed = 100.0 - rate(volumes.get(i));
-          if (failed >= outlier.failurePercentageThreshold()) {
-            eject(
-                candidates.get(i),
-                String.format(java.util.Locale.ROOT, "failure percentage %.1f%%", failed));
-          }
-        }
-      }
-    }
-  }
-
-  private static double rate(long[] volume) {
-    return 100.0 * volume[0] / (volume[0] + volume[1]);
-  }
-
-  private void eject(Member m, String reason) {
-    if (m.removed || closed || (m.state.status() & EndpointState.EJECTED) != 0) {
-      return;
-    }
-    int ejected = 0;
-    for (Member other : members.values()) {
-      ejected += (other.state.status() & EndpointState.EJECTED) != 0 ? 1 : 0;
-    }
-    if (ejected >= outlier.maxEjections(members.size())) {
-      LOGGER.log(
-          System.Logger.Level.DEBUG,
-          "balancer ''{0}'' did not eject {1} ({2}): max ejection percent reached",
-          name,
-          m.id(),
-          reason);
-      return;
-    }
-    m.ejectionMultiplier++;
-    m.countEjection();
-    long nanos =
-        Math.min(
-            outlier.maxEjectionNanos(), outlier.baseEjectionNanos() * (long) m.ejectionMultiplier);
-    m.awaitingChecks = false;
-    m.state.resetFailureStreak();
-    setBits(m, EndpointState.EJECTED, 0, reason);
-    Endpoint e = m.endpoint();
-    Duration d = Duration.ofNanos(nanos);
-    emit(l -> l.onEjected(this, e, reason, d));
-    cancel(m.restoreTask);
-    m.restoreTask = scheduler.schedule(() -> locked(() -> ejectionOver(m)), nanos);
-  }
-
-  private @Nullable Void ejectionOver(Member m) {
-    m.restoreTask = null;
-    if (m.removed || (m.state.status() & EndpointState.EJECTED) == 0) {
-      return null;
-    }
-    if (healthCheck != null && !closed) {
-      // Envoy's rule: with active checks on, an ejected endpoint returns once it passes them.
-      m.awaitingChecks = true;
-      m.checkPasses = 0;
-      return null;
-    }
-    restore(m, "ejection time over");
-    return null;
-  }
-
-  private void restore(Member m, String reason) {
-    m.restoredAt = ticker().read();
-    if (setBits(m, 0, EndpointState.EJECTED, reason)) {
-      Endpoint e = m.endpoint();
-      emit(l -> l.onRestored(this, e));
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Draining
-
-  private CompletableFuture<DrainResult> startDrain(Member m, long timeoutNanos) {
-    CompletableFuture<DrainResult> future = new CompletableFuture<>();
-    m.drain = future;
-    int inFlight = m.state.inFlight();
-    setBits(m, EndpointState.DRAINING, 0, m.removed ? "removed" : "drain requested");
-    Endpoint e = m.endpoint();
-    emit(l -> l.onDrainStarted(this, e, inFlight));
-    if (m.state.inFlight() == 0) {
-      finishDrain(m, DrainResult.DRAINED);
-    } else {
-      m.drainTimeout =
-          scheduler.schedule(
-              () -> locked(() -> finishDrain(m, DrainResult.TIMED_OUT)), timeoutNanos);
-      // The lease path signals when the last call finishes; a call may have finished just before
-      // the draining bit was visible to it, so look once more.
-      if (m.state.inFlight() == 0) {
-        finishDrain(m, DrainResult.DRAINED);
-      }
-    }
-    return future;
-  }
-
-  /** Ends the member's drain, if it has one; returns true if it did. */
-  private boolean finishDrain(Member m, DrainResult result) {
-    CompletableFuture<DrainResult> future = m.drain;
-    if (future == null) {
-      return false;
-    }
-    m.drain = null;
-    cancel(m.drainTimeout);
-    m.drainTimeout = null;
-    Endpoint e = m.endpoint();
-    emit(l -> l.onDrainFinished(this, e, result));
-    events.add(() -> complete(future, result));
-    if (m.removed && result != DrainResult.CANCELLED) {
-      removing.remove(m.id());
-      byState.remove(m.state);
-    }
-    return true;
-  }
-
-  private static void complete(CompletableFuture<DrainResult> future, DrainResult result) {
-    future.complete(result);
-  }
-
-  private static void cancel(Scheduler.@Nullable Cancellable task) {
-    if (task != null) {
-      task.cancel();
-    }
-  }
-
-  /** Signals from the lease path, which must never wait: see {@link #later}. */
-  private final class LeaseSignals implements EndpointState.Observer {
-    @Override
-    public void onFailureStreak(EndpointState state) {
-      int streak = state.failureStreakLimit();
-      later(
-          () -> {
-            Member m = byState.get(state);
-            if (m != null && !m.removed) {
-              eject(m, streak + " consecutive failures");
-            }
-          });
-    }
-
-    @Override
-    public void onDrained(EndpointState state) {
-      later(
-          () -> {
-            Member m = byState.get(state);
-            if (m != null && m.drain != null && state.inFlight() == 0) {
-              finishDrain(m, DrainResult.DRAINED);
-            }
-          });
-    }
+    return engine.locked(engine::stats);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1564,87 +570,6 @@ public final class LoadBalancer implements AutoCloseable {
     return byId;
   }
 
-  /** Whether an available, not excluded endpoint refused only because its breaker is probing. */
-  private static boolean probing(Snapshot s, PickContext context) {
-    for (EndpointState e : s.pool) {
-      CircuitBreaker b = e.breaker();
-      if (b != null
-          && b.state() == CircuitBreaker.State.HALF_OPEN
-          && !context.isExcluded(e.endpoint().id())) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private NoEndpointAvailableException noEndpoint(Snapshot s, PickContext context) {
-    int count = s.states.size();
-    if (count == 0) {
-      return new NoEndpointAvailableException(
-          "no endpoint available in balancer '" + name + "': it has 0 endpoints",
-          name,
-          0,
-          NoEndpointAvailableException.Reason.NO_ENDPOINTS);
-    }
-    Map<HealthStatus, Integer> byHealth = new java.util.EnumMap<>(HealthStatus.class);
-    for (HealthStatus h : HealthStatus.values()) {
-      byHealth.put(h, 0);
-    }
-    for (EndpointState e : s.states) {
-      byHealth.merge(Member.healthOf(e.status()), 1, Integer::sum);
-    }
-    StringBuilder states = new StringBuilder();
-    byHealth.forEach(
-        (h, n) -> {
-          if (n > 0) {
-            states.append(states.length() == 0 ? "" : ", ").append(n).append(' ');
-            states.append(h.name().toLowerCase(java.util.Locale.ROOT));
-          }
-        });
-    NoEndpointAvailableException.Reason reason;
-    String why;
-    int excluded = 0;
-    for (EndpointState e : s.pool) {
-      excluded += context.isExcluded(e.endpoint().id()) ? 1 : 0;
-    }
-    if (s.pool.length == 0) {
-      reason = NoEndpointAvailableException.Reason.NONE_AVAILABLE;
-      why =
-          panicThreshold == 0
-              ? "none is available and panic mode is off"
-              : "none is available, even in panic mode";
-    } else if (excluded == s.pool.length) {
-      reason = NoEndpointAvailableException.Reason.ALL_EXCLUDED;
-      why = "all " + excluded + " available endpoints are excluded by the call";
-    } else if (s.picker.pick(context, 0) == null) {
-      reason = NoEndpointAvailableException.Reason.DECLINED;
-      why = "strategy " + strategy.name() + " chose none of the " + s.pool.length + " available";
-    } else if (probing(s, context)) {
-      reason = NoEndpointAvailableException.Reason.AWAITING_PROBES;
-      why =
-          "every available endpoint refused the call, and the half-open circuit breakers among"
-              + " them have all their probes in flight";
-    } else {
-      reason = NoEndpointAvailableException.Reason.AT_CAPACITY;
-      why =
-          "every available endpoint refused the call: at its concurrency limit"
-              + (maxInFlight == Integer.MAX_VALUE ? "" : " of " + maxInFlight + " calls in flight")
-              + (limiterFactory == null ? "" : " or over its rate limit");
-    }
-    return new NoEndpointAvailableException(
-        "no endpoint available in balancer '"
-            + name
-            + "': "
-            + count
-            + " endpoints ("
-            + states
-            + "); "
-            + why,
-        name,
-        count,
-        reason);
-  }
-
   @Override
   public String toString() {
     Snapshot s = snapshot;
@@ -1657,99 +582,6 @@ public final class LoadBalancer implements AutoCloseable {
         + " endpoints"
         + (s.panic ? ", panic" : "")
         + "}";
-  }
-
-  private static final Picker EMPTY_PICKER = context -> null;
-
-  /** One immutable routing state: what {@link #pick} reads. */
-  private static final class Snapshot {
-    /**
-     * What keeps an endpoint out even in panic: draining and disabled (administrative), an open
-     * breaker, and a transport's mark-down (it cannot carry calls at all).
-     */
-    static final int PANIC_MASK =
-        EndpointState.ADMINISTRATIVE | EndpointState.BREAKER_OPEN | EndpointState.MARKED_DOWN;
-
-    static final Snapshot EMPTY =
-        new Snapshot(List.of(), List.of(), EMPTY_PICKER, 0, ~0, false, 100);
-
-    final List<EndpointState> states;
-    final List<Endpoint> endpoints;
-    final EndpointState[] pool;
-    final Picker picker;
-    final int attempts;
-    final int admitMask;
-    final boolean panic;
-    final int healthyPercent;
-
-    Snapshot(
-        List<EndpointState> states,
-        List<EndpointState> pool,
-        Picker picker,
-        int attempts,
-        int admitMask,
-        boolean panic,
-        int healthyPercent) {
-      this.states = List.copyOf(states);
-      List<Endpoint> config = new ArrayList<>(states.size());
-      for (EndpointState s : states) {
-        config.add(s.endpoint());
-      }
-      this.endpoints = List.copyOf(config);
-      this.pool = pool.toArray(new EndpointState[0]);
-      this.picker = picker;
-      this.attempts = Math.max(1, attempts);
-      this.admitMask = admitMask;
-      this.panic = panic;
-      this.healthyPercent = healthyPercent;
-    }
-
-    /**
-     * Asks the picker for its choice, then its alternatives, then scans the pool: the first
-     * endpoint that is available, not excluded and under its concurrency limit is returned, and
-     * counted in flight (admitted) if {@code admit} is set.
-     */
-    @Nullable EndpointState choose(
-        PickContext context, int maxInFlight, RandomGenerator random, boolean admit) {
-      for (int attempt = 0; attempt < attempts; attempt++) {
-        LiveEndpoint chosen = picker.pick(context, attempt);
-        if (chosen == null) {
-          if (attempt == 0) {
-            return null; // the strategy declines the call
-          }
-          break;
-        }
-        if (!(chosen instanceof EndpointState state)) {
-          throw new IllegalStateException(
-              "picker returned " + chosen + ", which is not one of the endpoints it was given");
-        }
-        if (admits(state, context) && takes(state, maxInFlight, admit)) {
-          return state;
-        }
-      }
-      int n = pool.length;
-      if (n == 0) {
-        return null;
-      }
-      int start = n == 1 ? 0 : random.nextInt(n); // the balancer's source: seeded runs replay
-      for (int i = 0; i < n; i++) {
-        EndpointState state = pool[(start + i) % n];
-        if (admits(state, context) && takes(state, maxInFlight, admit)) {
-          return state;
-        }
-      }
-      return null;
-    }
-
-    private static boolean takes(EndpointState state, int maxInFlight, boolean admit) {
-      return admit ? state.tryAdmit(maxInFlight) : state.inFlight() < maxInFlight;
-    }
-
-    private boolean admits(EndpointState state, PickContext context) {
-      // Exclusions are rare (retries): skip the endpoint's id read when the context has none.
-      return (state.status() & admitMask) == 0
-          && (!context.excludesAny() || !context.isExcluded(state.endpoint().id()));
-    }
   }
 
   /** Builds a {@link LoadBalancer}. Not thread-safe; every option is validated when set. */

@@ -2,6 +2,7 @@ package dev.lb;
 
 import dev.lb.breaker.CircuitBreaker;
 import dev.lb.health.DrainResult;
+import dev.lb.health.HealthChangeCause;
 import dev.lb.health.HealthStatus;
 import dev.lb.retry.RetryBudget;
 import java.time.Duration;
@@ -51,14 +52,41 @@ public abstract class LoadBalancerListener {
   public void onEndpointRemoved(LoadBalancer balancer, Endpoint endpoint) {}
 
   /**
-   * An endpoint's {@link HealthStatus} changed.
+   * An endpoint's {@link HealthStatus} changed. By default this calls the older {@link
+   * #onHealthChanged(LoadBalancer, Endpoint, HealthStatus, HealthStatus, String)} with the detail,
+   * so listeners written against it keep working.
+   *
+   * @param balancer the balancer
+   * @param endpoint the endpoint
+   * @param from the status before
+   * @param to the status now
+   * @param cause why, as a value to switch on
+   * @param detail why, for people, such as {@code "3 consecutive failed checks: HTTP 503"}
+   */
+  @SuppressWarnings("deprecation") // the default forwards to the method this one replaces
+  public void onHealthChanged(
+      LoadBalancer balancer,
+      Endpoint endpoint,
+      HealthStatus from,
+      HealthStatus to,
+      HealthChangeCause cause,
+      String detail) {
+    onHealthChanged(balancer, endpoint, from, to, detail);
+  }
+
+  /**
+   * An endpoint's {@link HealthStatus} changed; called only by the default implementation of the
+   * method with a {@link HealthChangeCause}.
    *
    * @param balancer the balancer
    * @param endpoint the endpoint
    * @param from the status before
    * @param to the status now
    * @param reason why, such as {@code "3 consecutive failed checks: HTTP 503"}
+   * @deprecated override {@link #onHealthChanged(LoadBalancer, Endpoint, HealthStatus,
+   *     HealthStatus, HealthChangeCause, String)}, which says why as a {@link HealthChangeCause}
    */
+  @Deprecated
   public void onHealthChanged(
       LoadBalancer balancer,
       Endpoint endpoint,

@@ -2,7 +2,6 @@ package dev.lb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lb.health.HealthStatus;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -10,29 +9,20 @@ import org.junit.jupiter.api.Test;
 class BalancerStatsTest {
   private static EndpointStats stats(
       String id, int inFlight, long ok, double latency, double rate) {
-    return new EndpointStats(
-        Endpoint.builder("h", 1).id(id).build(),
-        inFlight,
-        ok,
-        1,
-        2,
-        latency,
-        Double.NaN,
-        0,
-        rate,
-        null,
-        HealthStatus.HEALTHY,
-        100,
-        0,
-        null,
-        null,
-        0);
+    return EndpointStats.builder(Endpoint.builder("h", 1).id(id).build())
+        .inFlight(inFlight)
+        .successes(ok)
+        .failures(1)
+        .cancellations(2)
+        .latencyEwmaNanos(latency)
+        .throughputBytesPerSecond(rate)
+        .build();
   }
 
   @Test
   void totalsAddUpOverEndpoints() {
     BalancerStats s =
-        new BalancerStats(
+        BalancerStats.of(
             "b",
             "p2c",
             3,
@@ -48,7 +38,7 @@ class BalancerStatsTest {
   @Test
   void table_formatsLatencyAndThroughputInReadableUnits() {
     BalancerStats s =
-        new BalancerStats(
+        BalancerStats.of(
             "b",
             "p2c",
             0,

@@ -3,6 +3,7 @@ package dev.lb;
 import static dev.lb.testing.Fixtures.endpoints;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lb.health.HealthChangeCause;
 import dev.lb.health.HealthStatus;
 import dev.lb.testing.HealthFixture;
 import java.util.ArrayList;
@@ -20,7 +21,12 @@ class ListenerTest {
                 new LoadBalancerListener() {
                   @Override
                   public void onHealthChanged(
-                      LoadBalancer b, Endpoint e, HealthStatus from, HealthStatus to, String r) {
+                      LoadBalancer b,
+                      Endpoint e,
+                      HealthStatus from,
+                      HealthStatus to,
+                      HealthChangeCause cause,
+                      String r) {
                     throw new IllegalStateException("listener bug");
                   }
                 })
@@ -40,7 +46,12 @@ class ListenerTest {
                 new LoadBalancerListener() {
                   @Override
                   public void onHealthChanged(
-                      LoadBalancer b, Endpoint e, HealthStatus from, HealthStatus to, String r) {
+                      LoadBalancer b,
+                      Endpoint e,
+                      HealthStatus from,
+                      HealthStatus to,
+                      HealthChangeCause cause,
+                      String r) {
                     seen.add(b.health(e.id())); // the change is already published
                     if (to == HealthStatus.UNHEALTHY) {
                       b.disable(e.id());

@@ -214,7 +214,7 @@ class RoutingTest {
             NoEndpointAvailableException.class,
             e -> assertThat(e.reason()).isEqualTo(NoEndpointAvailableException.Reason.AT_CAPACITY))
         .hasMessageEndingWith(
-            "every available endpoint refused the call: at its concurrency limit of 2 calls in flight");
+            "every available endpoint refused the call: 2 at the concurrency limit of 2 calls in flight");
     assertThat(lb.tryPick(PickContext.none())).isNull();
     leases.get(0).onSuccess(1);
     assertThat(lb.pick().endpoint().id()).isEqualTo(leases.get(0).endpoint().id());

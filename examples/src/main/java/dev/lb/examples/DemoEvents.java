@@ -4,6 +4,7 @@ import dev.lb.Endpoint;
 import dev.lb.LoadBalancer;
 import dev.lb.LoadBalancerListener;
 import dev.lb.Ticker;
+import dev.lb.health.HealthChangeCause;
 import dev.lb.health.HealthStatus;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -88,7 +89,12 @@ final class DemoEvents extends LoadBalancerListener {
 
   @Override
   public void onHealthChanged(
-      LoadBalancer balancer, Endpoint endpoint, HealthStatus from, HealthStatus to, String reason) {
+      LoadBalancer balancer,
+      Endpoint endpoint,
+      HealthStatus from,
+      HealthStatus to,
+      HealthChangeCause cause,
+      String reason) {
     if (to == HealthStatus.EJECTED) {
       return; // onEjected tells the same with the ejection's length
     }

@@ -4,6 +4,7 @@ import dev.lb.Endpoint;
 import dev.lb.LoadBalancer;
 import dev.lb.LoadBalancerListener;
 import dev.lb.health.DrainResult;
+import dev.lb.health.HealthChangeCause;
 import dev.lb.health.HealthStatus;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,7 +38,12 @@ public final class RecordingListener extends LoadBalancerListener {
 
   @Override
   public void onHealthChanged(
-      LoadBalancer balancer, Endpoint endpoint, HealthStatus from, HealthStatus to, String reason) {
+      LoadBalancer balancer,
+      Endpoint endpoint,
+      HealthStatus from,
+      HealthStatus to,
+      HealthChangeCause cause,
+      String detail) {
     add(endpoint.id() + " " + from + "->" + to);
   }
 

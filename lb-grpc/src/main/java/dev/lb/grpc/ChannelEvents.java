@@ -5,6 +5,7 @@ import dev.lb.LoadBalancer;
 import dev.lb.LoadBalancerListener;
 import dev.lb.breaker.CircuitBreaker;
 import dev.lb.health.DrainResult;
+import dev.lb.health.HealthChangeCause;
 import dev.lb.health.HealthStatus;
 import dev.lb.retry.RetryBudget;
 import io.grpc.ChannelLogger;
@@ -63,7 +64,12 @@ final class ChannelEvents extends LoadBalancerListener {
 
   @Override
   public void onHealthChanged(
-      LoadBalancer balancer, Endpoint endpoint, HealthStatus from, HealthStatus to, String reason) {
+      LoadBalancer balancer,
+      Endpoint endpoint,
+      HealthStatus from,
+      HealthStatus to,
+      HealthChangeCause cause,
+      String reason) {
     boolean worse = to != HealthStatus.HEALTHY && !reason.startsWith(CONNECTIVITY_REASON_PREFIX);
     logger.log(
         worse ? ChannelLogLevel.WARNING : ChannelLogLevel.INFO,
@@ -72,7 +78,7 @@ final class ChannelEvents extends LoadBalancerListener {
         from,
         to,
         reason);
-    forward(l -> l.onHealthChanged(balancer, endpoint, from, to, reason));
+    forward(l -> l.onHealthChanged(balancer, endpoint, from, to, cause, reason));
   }
 
   @Override

@@ -7,6 +7,7 @@ import dev.lb.LoadBalancerListener;
 import dev.lb.Scheduler;
 import dev.lb.Ticker;
 import dev.lb.breaker.CircuitBreaker;
+import dev.lb.health.HealthChangeCause;
 import dev.lb.health.HealthCheckConfig;
 import dev.lb.health.HealthCheckResult;
 import dev.lb.health.HealthChecker;
@@ -389,7 +390,12 @@ final class LbPolicy extends io.grpc.LoadBalancer {
 
     @Override
     public void onHealthChanged(
-        LoadBalancer lb, Endpoint endpoint, HealthStatus from, HealthStatus to, String reason) {
+        LoadBalancer lb,
+        Endpoint endpoint,
+        HealthStatus from,
+        HealthStatus to,
+        HealthChangeCause cause,
+        String reason) {
       request(lb);
     }
 

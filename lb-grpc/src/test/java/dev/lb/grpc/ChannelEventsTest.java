@@ -8,6 +8,7 @@ import dev.lb.LoadBalancer;
 import dev.lb.LoadBalancerListener;
 import dev.lb.grpc.LbPolicyTest.FakeHelper;
 import dev.lb.grpc.LbPolicyTest.FakeSubchannel;
+import dev.lb.health.HealthChangeCause;
 import dev.lb.health.HealthStatus;
 import dev.lb.strategy.Strategies;
 import io.grpc.CallOptions;
@@ -246,6 +247,7 @@ class ChannelEventsTest {
         Endpoint endpoint,
         HealthStatus from,
         HealthStatus to,
+        HealthChangeCause cause,
         String reason) {
       events.add(endpoint.id() + " " + from + " -> " + to);
     }

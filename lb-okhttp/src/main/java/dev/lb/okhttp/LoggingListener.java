@@ -3,6 +3,7 @@ package dev.lb.okhttp;
 import dev.lb.Endpoint;
 import dev.lb.LoadBalancer;
 import dev.lb.LoadBalancerListener;
+import dev.lb.health.HealthChangeCause;
 import dev.lb.health.HealthStatus;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -44,7 +45,12 @@ public final class LoggingListener extends LoadBalancerListener {
 
   @Override
   public void onHealthChanged(
-      LoadBalancer balancer, Endpoint endpoint, HealthStatus from, HealthStatus to, String reason) {
+      LoadBalancer balancer,
+      Endpoint endpoint,
+      HealthStatus from,
+      HealthStatus to,
+      HealthChangeCause cause,
+      String reason) {
     if (to == HealthStatus.UNHEALTHY) {
       LOG.warn("{}: {} is {} ({})", balancer.name(), endpoint.id(), to, reason);
     } else {

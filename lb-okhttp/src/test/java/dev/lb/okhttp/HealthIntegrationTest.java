@@ -6,6 +6,7 @@ import dev.lb.Endpoint;
 import dev.lb.EndpointStats;
 import dev.lb.LoadBalancer;
 import dev.lb.LoadBalancerListener;
+import dev.lb.health.HealthChangeCause;
 import dev.lb.health.HealthCheckConfig;
 import dev.lb.health.HealthStatus;
 import dev.lb.health.OutlierDetection;
@@ -88,7 +89,12 @@ class HealthIntegrationTest {
 
     @Override
     public void onHealthChanged(
-        LoadBalancer b, Endpoint e, HealthStatus from, HealthStatus to, String reason) {
+        LoadBalancer b,
+        Endpoint e,
+        HealthStatus from,
+        HealthStatus to,
+        HealthChangeCause cause,
+        String reason) {
       if (to == HealthStatus.UNHEALTHY) {
         unhealthy.countDown();
       } else if (to == HealthStatus.HEALTHY && unhealthy.getCount() == 0) {

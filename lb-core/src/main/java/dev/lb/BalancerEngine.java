@@ -1,0 +1,433 @@
+package dev.lb;
+
+import static dev.lb.internal.Checks.checkArgument;
+import static dev.lb.internal.Checks.checkNotNull;
+
+import dev.lb.breaker.CircuitBreaker;
+import dev.lb.breaker.CircuitBreakerFactory;
+import dev.lb.breaker.CircuitBreakerListener;
+import dev.lb.health.DrainResult;
+import dev.lb.health.HealthChangeCause;
+import dev.lb.health.HealthCheckConfig;
+import dev.lb.health.HealthStatus;
+import dev.lb.health.OutlierDetection;
+import dev.lb.health.SlowStart;
+import dev.lb.internal.EndpointState;
+import dev.lb.internal.MetricsClock;
+import dev.lb.limit.RateLimiter;
+import dev.lb.limit.RateLimiterFactory;
+import dev.lb.retry.RetryBudget;
+import dev.lb.strategy.Strategy;
+import dev.lb.strategy.StrategyContext;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The engine behind a {@link LoadBalancer}: orchestrates its collaborators on the serialized {@link
+ * UpdatePath}. {@link Membership} diffs the members; {@link StatusTransitions} is the one writer of
+ * status bits; {@link ActiveHealthChecks}, {@link OutlierEjection}, {@link Drains} and {@link
+ * BreakerRouting} each own one health rule; {@link SlowStartRamps} sets effective weights; {@link
+ * Routing} turns it all into the {@link Snapshot} that picks read, which this class publishes to
+ * the facade.
+ */
+final class BalancerEngine {
+  private static final System.Logger LOGGER = System.getLogger(LoadBalancer.class.getName());
+
+  private final LoadBalancer balancer;
+  private final String name;
+  private final Strategy strategy;
+  private final StrategyContext strategyContext;
+  private final MetricsClock metricsClock;
+  private final UpdatePath updates;
+  private final Membership membership = new Membership();
+  private final SlowStartRamps ramps;
+  private final StatusTransitions status;
+  private final Routing routing;
+  private final ActiveHealthChecks checks;
+  private final OutlierEjection outliers;
+  private final Drains drains;
+  private final BreakerRouting breakers;
+  private final OutlierDetection outlierConfig;
+  private final @Nullable CircuitBreakerFactory breakerFactory;
+  private final @Nullable RateLimiterFactory limiterFactory;
+  private final @Nullable RetryBudget retryBudget;
+  private final long removalDrainNanos;
+  private final EndpointState.Observer observer = new LeaseSignals();
+
+  // Guarded by the update lock.
+  private boolean closed;
+
+  /** Set once routing has been out of panic with endpoints: only then is panic announced. */
+  private boolean settled;
+
+  /** Whether the panic now in force was announced (so its end is announced too). */
+  private boolean panicAnnounced;
+
+  BalancerEngine(
+      LoadBalancer balancer,
+      String name,
+      Strategy strategy,
+      StrategyContext strategyContext,
+      MetricsClock metricsClock,
+      UpdatePath updates,
+      @Nullable HealthCheckConfig healthCheck,
+      OutlierDetection outlier,
+      @Nullable SlowStart slowStart,
+      int panicThreshold,
+      @Nullable String localZone,
+      double overprovisioning,
+      long removalDrainNanos,
+      @Nullable CircuitBreakerFactory breakerFactory,
+      @Nullable RateLimiterFactory limiterFactory,
+      @Nullable RetryBudget retryBudget) {
+    this.balancer = balancer;
+    this.name = name;
+    this.strategy = strategy;
+    this.strategyContext = strategyContext;
+    this.metricsClock = metricsClock;
+    this.updates = updates;
+    this.ramps = new SlowStartRamps(balancer, slowStart, strategyContext.ticker(), updates);
+    this.status = new StatusTransitions(balancer, updates, ramps);
+    this.routing =
+        new Routing(strategy, strategyContext, panicThreshold, localZone, overprovisioning);
+    this.checks = new ActiveHealthChecks(healthCheck, updates, status, strategyContext.random());
+    this.outliers =
+        new OutlierEjection(
+            balancer,
+            outlier,
+            updates,
+            status,
+            checks,
+            strategyContext.ticker(),
+            membership::members);
+    this.drains = new Drains(balancer, updates, status, membership::forget);
+    this.breakers = new BreakerRouting(balancer, updates, status);
+    this.outlierConfig = outlier;
+    this.removalDrainNanos = removalDrainNanos;
+    this.breakerFactory = breakerFactory;
+    this.limiterFactory = limiterFactory;
+    this.retryBudget = retryBudget;
+    updates.publisher(this::publish);
+  }
+
+  /** Registers the initial members (no slow start: nobody else can take their share). */
+  void start(Collection<Endpoint> initial) {
+    updates.run(
+        () -> {
+          for (Endpoint e : initial) {
+            Member m = new Member(newState(e));
+            membership.register(m);
+            checks.start(m);
+          }
+          outliers.start();
+          updates.markDirty();
+        });
+  }
+
+  <T> T locked(Supplier<T> change) {
+    return updates.locked(change);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Membership
+
+  /** Brings the membership to {@code desired}; must run under the lock. */
+  boolean apply(List<Endpoint> desired) {
+    checkOpen();
+    Membership.Diff diff = membership.apply(desired, e -> new Member(newState(e)));
+    if (diff == null) {
+      return false;
+    }
+    try {
+      publish();
+    } catch (RuntimeException e) {
+      membership.rollback(diff);
+      throw e;
+    }
+    boolean[] back = new boolean[diff.added.size()];
+    for (int i = 0; i < back.length; i++) {
+      back[i] = membership.cameBack(diff, diff.added.get(i));
+    }
+    membership.commit(diff);
+    for (int i = 0; i < back.length; i++) {
+      Member m = diff.added.get(i);
+      if (back[i]) {
+        m.removed = false;
+        drains.finish(m, DrainResult.CANCELLED);
+        status.clear(m, EndpointState.DRAINING, HealthChangeCause.ADDED_BACK, "added back");
+      } else {
+        ramps.begin(m);
+      }
+      checks.start(m);
+      Endpoint e = m.endpoint();
+      updates.emit(l -> l.onEndpointAdded(balancer, e));
+    }
+    for (Member m : diff.gone) {
+      m.removed = true;
+      m.cancelTimers();
+      m.awaitingChecks = false;
+      Endpoint e = m.endpoint();
+      updates.emit(l -> l.onEndpointRemoved(balancer, e));
+      if (m.drain == null) {
+        CompletableFuture<DrainResult> unused = drains.start(m, removalDrainNanos);
+      }
+    }
+    updates.markDirty();
+    return true;
+  }
+
+  List<Endpoint> memberEndpoints() {
+    return membership.endpoints();
+  }
+
+  boolean isMember(String id) {
+    return membership.contains(id);
+  }
+
+  Member member(String id) {
+    Member m = membership.get(id);
+    if (m == null) {
+      throw new IllegalArgumentException(
+          String.format("no endpoint with id '%s' in balancer '%s'", id, name));
+    }
+    return m;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Administrative states
+
+  CompletionStage<DrainResult> drain(String id, long timeoutNanos) {
+    checkOpen();
+    Member m = member(id);
+    CompletableFuture<DrainResult> pending = m.drain;
+    return pending != null ? pending : drains.start(m, timeoutNanos);
+  }
+
+  boolean disable(String id) {
+    checkOpen();
+    return status.set(member(id), EndpointState.DISABLED, HealthChangeCause.DISABLED, "disabled");
+  }
+
+  boolean enable(String id) {
+    checkOpen();
+    Member m = member(id);
+    boolean changed = drains.finish(m, DrainResult.CANCELLED);
+    return status.clear(
+            m,
+            EndpointState.DISABLED | EndpointState.DRAINING,
+            HealthChangeCause.ENABLED,
+            "enabled")
+        || changed;
+  }
+
+  boolean markDown(String id, String reason) {
+    checkOpen();
+    return status.set(member(id), EndpointState.MARKED_DOWN, HealthChangeCause.MARKED_DOWN, reason);
+  }
+
+  boolean markUp(String id) {
+    checkOpen();
+    return status.clear(
+        member(id), EndpointState.MARKED_DOWN, HealthChangeCause.MARKED_UP, "marked up");
+  }
+
+  @Nullable HealthStatus health(String id) {
+    Member m = membership.find(id);
+    return m == null ? null : m.health();
+  }
+
+  /** Stops every timer and ends pending drains; later changes fail. Idempotent. */
+  void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (Member m : membership.everyone()) {
+      m.cancelTimers();
+      drains.finish(m, DrainResult.CANCELLED);
+    }
+    checks.close();
+    outliers.close();
+    breakers.close();
+    ramps.close();
+    balancer.publish(Snapshot.CLOSED);
+  }
+
+  boolean closed() {
+    return closed;
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("balancer '" + name + "' is closed");
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Publishing
+
+  private void publish() {
+    if (closed) {
+      return; // a closed balancer keeps its closed snapshot
+    }
+    List<Member> members = membership.members();
+    ramps.applyWeights(members);
+    Snapshot previous = balancer.snapshot();
+    Snapshot next = routing.route(members);
+    balancer.publish(next);
+    announcePanic(previous, next);
+  }
+
+  /**
+   * Panic is announced (a WARNING and {@code onPanicEntered}) only when entered from a settled
+   * state, one where routing was once out of panic with endpoints: a new balancer whose endpoints
+   * are not yet known to be healthy (first checks, a transport still connecting) is not in trouble.
+   */
+  private void announcePanic(Snapshot previous, Snapshot next) {
+    int healthy = next.healthyPercent;
+    if (!next.panic) {
+      if (panicAnnounced) {
+        panicAnnounced = false;
+        updates.emit(l -> l.onPanicLeft(balancer, healthy));
+      }
+      if (!next.states.isEmpty()) {
+        settled = true;
+      }
+      return;
+    }
+    if (!previous.panic && settled && !panicAnnounced) {
+      panicAnnounced = true;
+      LOGGER.log(
+          System.Logger.Level.WARNING,
+          "balancer ''{0}'' entered panic mode: {1}% of endpoints healthy",
+          name,
+          healthy);
+      updates.emit(l -> l.onPanicEntered(balancer, healthy));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Stats
+
+  BalancerStats stats() {
+    Snapshot s = balancer.snapshot();
+    long now = strategyContext.ticker().read();
+    List<EndpointStats> list = new ArrayList<>();
+    for (Member m : membership.everyone()) {
+      list.add(statsOf(m, now));
+    }
+    RetryBudget budget = retryBudget;
+    return BalancerStats.of(
+        name,
+        strategy.name(),
+        membership.version(),
+        s.panic,
+        s.healthyPercent,
+        budget == null ? -1 : budget.remaining(),
+        list);
+  }
+
+  private EndpointStats statsOf(Member m, long now) {
+    EndpointState e = m.state;
+    CircuitBreaker breaker = e.breaker();
+    RateLimiter limiter = e.limiter();
+    return EndpointStats.builder(e.endpoint())
+        .inFlight(e.inFlight())
+        .successes(e.successes())
+        .failures(e.failures())
+        .cancellations(e.cancels())
+        .latencyEwmaNanos(e.latencyEwmaNanos())
+        .peakEwmaNanos(e.peakEwmaNanos(now))
+        .responseBytes(e.responseBytes())
+        .throughputBytesPerSecond(e.throughputBytesPerSecond(now))
+        .lastFailure(e.lastFailure())
+        .health(m.health())
+        .effectiveWeightPercent(ramps.percent(m))
+        .ejections(m.ejections)
+        .lastCheck(m.lastCheck)
+        .breakerState(breaker == null ? null : breaker.state())
+        .limiterRejections(limiter == null ? 0 : limiter.rejectedCount())
+        .build();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Live state
+
+  private EndpointState newState(Endpoint e) {
+    CircuitBreakerFactory breakerMaker = breakerFactory;
+    RateLimiterFactory limiterMaker = limiterFactory;
+    Ticker ticker = strategyContext.ticker();
+    CircuitBreaker breaker =
+        breakerMaker == null
+            ? null
+            : checkNotNull(breakerMaker.create(e, ticker), "circuit breaker created for " + e.id());
+    RateLimiter limiter =
+        limiterMaker == null
+            ? null
+            : checkNotNull(limiterMaker.create(e, ticker), "rate limiter created for " + e.id());
+    EndpointState state = new EndpointState(e, metricsClock, observer, breaker, limiter);
+    state.failureStreakLimit(outlierConfig.consecutiveFailures());
+    if (breaker != null) {
+      breaker.addListener(new BreakerSignals(state));
+    }
+    return state;
+  }
+
+  /** Breaker transitions, told by the thread that won them: applied on the serialized path. */
+  private final class BreakerSignals extends CircuitBreakerListener {
+    private final EndpointState state;
+
+    BreakerSignals(EndpointState state) {
+      this.state = state;
+    }
+
+    @Override
+    public void onStateTransition(
+        CircuitBreaker breaker, CircuitBreaker.State from, CircuitBreaker.State to) {
+      updates.later(
+          () -> {
+            Member m = membership.of(state);
+            if (m != null) {
+              breakers.changed(m, breaker, from, to);
+            }
+          });
+    }
+  }
+
+  /** Signals from the lease path, which must never wait: see {@link UpdatePath#later}. */
+  private final class LeaseSignals implements EndpointState.Observer {
+    @Override
+    public void onFailureStreak(EndpointState state) {
+      int streak = state.failureStreakLimit();
+      updates.later(
+          () -> {
+            Member m = membership.of(state);
+            if (m == null || m.removed) {
+              state.resetFailureStreak();
+            } else {
+              outliers.onFailureStreak(m, streak);
+            }
+          });
+    }
+
+    @Override
+    public void onDrained(EndpointState state) {
+      updates.later(
+          () -> {
+            Member m = membership.of(state);
+            if (m != null) {
+              drains.onDrained(m);
+            }
+          });
+    }
+  }
+
+  static void checkDistinct(boolean distinct, String id) {
+    checkArgument(distinct, "endpoints must have distinct ids but '%s' repeats", id);
+  }
+}
