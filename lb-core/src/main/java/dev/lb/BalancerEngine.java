@@ -62,9 +62,6 @@ final class BalancerEngine {
   // Guarded by the update lock.
   private boolean closed;
 
-  /** Set once routing has been out of panic with endpoints: only then is panic announced. */
-  private boolean settled;
-
   /** Whether the panic now in force was announced (so its end is announced too). */
   private boolean panicAnnounced;
 
@@ -295,12 +292,11 @@ final class BalancerEngine {
         panicAnnounced = false;
         updates.emit(l -> l.onPanicLeft(balancer, healthy));
       }
-      if (!next.states.isEmpty()) {
-        settled = true;
-      }
       return;
     }
-    if (!previous.panic && settled && !panicAnnounced) {
+    boolean fromSettled =
+        !previous.panic && !previous.states.isEmpty() && (status.anyRecovery() || anyCalls(next));
+    if (fromSettled && !panicAnnounced) {
       panicAnnounced = true;
       LOGGER.log(
           System.Logger.Level.WARNING,
@@ -309,6 +305,15 @@ final class BalancerEngine {
           healthy);
       updates.emit(l -> l.onPanicEntered(balancer, healthy));
     }
+  }
+
+  private static boolean anyCalls(Snapshot s) {
+    for (EndpointState e : s.states) {
+      if (e.inFlight() > 0 || e.successes() > 0 || e.failures() > 0 || e.cancels() > 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // ---------------------------------------------------------------------------------------------

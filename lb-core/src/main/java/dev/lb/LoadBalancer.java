@@ -931,6 +931,13 @@ public final class LoadBalancer implements AutoCloseable {
      * @return a new balancer with the options and initial endpoints set on this builder
      */
     public LoadBalancer build() {
+      SlowStart ramp = slowStart;
+      checkArgument(
+          ramp == null || !strategy.stableMembership(),
+          "slowStart (%s) cannot be used with strategy %s: a hash strategy keeps each key on its"
+              + " endpoint, and a ramp would move keys between endpoints that did not change",
+          ramp,
+          strategy.name());
       return new LoadBalancer(this);
     }
   }

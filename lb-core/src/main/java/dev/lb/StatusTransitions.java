@@ -22,6 +22,7 @@ final class StatusTransitions {
   private final LoadBalancer balancer;
   private final UpdatePath updates;
   private final SlowStartRamps ramps;
+  private boolean recovered;
 
   StatusTransitions(LoadBalancer balancer, UpdatePath updates, SlowStartRamps ramps) {
     this.balancer = balancer;
@@ -49,11 +50,19 @@ final class StatusTransitions {
       updates.emit(l -> l.onHealthChanged(balancer, e, from, to, cause, detail));
     }
     if ((old & HEALTH_BITS) != 0 && (now & HEALTH_BITS) == 0) {
+      recovered = true;
       ramps.begin(m); // recovered: ramp up from the start
     } else if ((old & HEALTH_BITS) == 0 && (now & HEALTH_BITS) != 0) {
       ramps.stop(m); // out of rotation: a ramp under way stops, and restarts on recovery
     }
     return true;
+  }
+
+  /**
+   * Whether any endpoint ever came back into rotation (a mark-up, passed checks, an ejection end).
+   */
+  boolean anyRecovery() {
+    return recovered;
   }
 
   boolean set(Member m, int bits, HealthChangeCause cause, String detail) {
