@@ -2,7 +2,6 @@ package dev.lb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lb.strategy.Strategies;
 import dev.lb.strategy.Strategy;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,13 +29,13 @@ class ConcurrencyStressTest {
   private static final int PICKS_PER_THREAD = 40_000;
 
   static List<String> strategies() {
-    return new ArrayList<>(Strategies.names());
+    return new ArrayList<>(StrategyRegistry.names());
   }
 
   @ParameterizedTest
   @MethodSource("strategies")
   void picksRaceMembershipChanges_countersExact_noStalePicks(String strategyName) throws Exception {
-    Strategy strategy = Strategies.byName(strategyName);
+    Strategy strategy = StrategyRegistry.byName(strategyName);
     LoadBalancer lb =
         LoadBalancer.builder().name("stress").strategy(strategy).endpoints(initial()).build();
 

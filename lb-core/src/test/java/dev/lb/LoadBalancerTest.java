@@ -134,19 +134,24 @@ class LoadBalancerTest {
 
   @Test
   void strategyByName_unknownOrEmpty_rejectedListingChoices() {
-    assertThatThrownBy(() -> Strategies.byName(""))
+    assertThatThrownBy(() -> StrategyRegistry.byName(""))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("strategy must be one of [round_robin, weighted_round_robin,")
         .hasMessageEndingWith("but was ''");
-    assertThatThrownBy(() -> Strategies.byName("fastest"))
+    assertThatThrownBy(() -> StrategyRegistry.byName("fastest"))
         .hasMessageEndingWith("but was 'fastest'");
-    assertThat(Strategies.byName("Peak-EWMA")).isSameAs(Strategies.peakEwma());
-    assertThat(Strategies.byName("least_connections")).isSameAs(Strategies.leastConnections());
-    for (String name : Strategies.names()) {
-      assertThat(Strategies.byName(name).name()).isEqualTo(name);
-      assertThat(Strategies.byName(name))
-          .isSameAs(Strategies.byName(name.toUpperCase(java.util.Locale.ROOT)));
+    assertThat(StrategyRegistry.byName("Peak-EWMA")).isSameAs(Strategies.peakEwma());
+    assertThat(StrategyRegistry.byName("least_connections"))
+        .isSameAs(Strategies.leastConnections());
+    for (String name : StrategyRegistry.names()) {
+      assertThat(StrategyRegistry.byName(name).name()).isEqualTo(name);
+      assertThat(StrategyRegistry.byName(name))
+          .isSameAs(StrategyRegistry.byName(name.toUpperCase(java.util.Locale.ROOT)));
     }
+    assertThatThrownBy(() -> StrategyRegistry.names().add("mine"))
+        .isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> StrategyRegistry.names().clear())
+        .isInstanceOf(UnsupportedOperationException.class);
   }
 
   @Test

@@ -1,10 +1,10 @@
 package dev.lb.benchmarks;
 
 import dev.lb.PickContext;
+import dev.lb.StrategyRegistry;
 import dev.lb.hash.XxHash64;
 import dev.lb.strategy.LiveEndpoint;
 import dev.lb.strategy.Picker;
-import dev.lb.strategy.Strategies;
 import dev.lb.strategy.Strategy;
 import dev.lb.strategy.StrategyContext;
 import java.util.List;
@@ -62,7 +62,7 @@ public class HashBuildBenchmark {
 
   @Setup
   public void setUp() {
-    hashStrategy = Strategies.byName(strategy);
+    hashStrategy = StrategyRegistry.byName(strategy);
     members = Backends.idleMembers(endpoints, true);
     context = new StrategyContext(new SplittableRandom(1), System::nanoTime);
     SplittableRandom random = new SplittableRandom(7);

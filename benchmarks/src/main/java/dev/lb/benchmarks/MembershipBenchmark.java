@@ -2,8 +2,8 @@ package dev.lb.benchmarks;
 
 import dev.lb.Endpoint;
 import dev.lb.LoadBalancer;
+import dev.lb.StrategyRegistry;
 import dev.lb.health.OutlierDetection;
-import dev.lb.strategy.Strategies;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -76,7 +76,7 @@ public class MembershipBenchmark {
   private LoadBalancer newBalancer() {
     return LoadBalancer.builder()
         .name("bench")
-        .strategy(Strategies.byName(strategy))
+        .strategy(StrategyRegistry.byName(strategy))
         .outlierDetection(OutlierDetection.disabled())
         .endpoints(even)
         .build();

@@ -3,8 +3,8 @@ package dev.lb.examples;
 import dev.lb.Endpoint;
 import dev.lb.Lease;
 import dev.lb.LoadBalancer;
+import dev.lb.StrategyRegistry;
 import dev.lb.Ticker;
-import dev.lb.strategy.Strategies;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -56,8 +56,8 @@ public final class CompareStrategies {
     }
     List<String> strategies =
         options.strategy.equals("all")
-            ? new ArrayList<>(Strategies.names())
-            : List.of(Strategies.byName(options.strategy).name());
+            ? new ArrayList<>(StrategyRegistry.names())
+            : List.of(StrategyRegistry.byName(options.strategy).name());
 
     System.out.printf(
         Locale.ROOT,
@@ -108,7 +108,7 @@ public final class CompareStrategies {
     LoadBalancer balancer =
         LoadBalancer.builder()
             .name("demo")
-            .strategy(Strategies.byName(strategyName))
+            .strategy(StrategyRegistry.byName(strategyName))
             .endpoints(endpoints)
             .ticker(clock)
             .random(new SplittableRandom(options.seed))
@@ -227,7 +227,7 @@ public final class CompareStrategies {
     static final String USAGE =
         "usage: CompareStrategies [--strategy NAME|all] [--calls N] [--endpoints N] [--rate CALLS_PER_SECOND]"
             + " [--seed N]\n  strategies: "
-            + Strategies.names();
+            + StrategyRegistry.names();
 
     String strategy = "all";
     int calls = 20_000;
@@ -249,7 +249,7 @@ public final class CompareStrategies {
         String value = args[++i];
         switch (flag) {
           case "--strategy" ->
-              o.strategy = value.equals("all") ? "all" : Strategies.byName(value).name();
+              o.strategy = value.equals("all") ? "all" : StrategyRegistry.byName(value).name();
           case "--calls" -> o.calls = positiveInt(flag, value);
           case "--endpoints" -> {
             o.endpoints = positiveInt(flag, value);

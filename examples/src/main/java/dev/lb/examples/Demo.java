@@ -4,6 +4,7 @@ import dev.lb.BalancerStats;
 import dev.lb.Endpoint;
 import dev.lb.EndpointStats;
 import dev.lb.LoadBalancer;
+import dev.lb.StrategyRegistry;
 import dev.lb.Ticker;
 import dev.lb.health.HealthCheckConfig;
 import dev.lb.health.HealthStatus;
@@ -13,7 +14,6 @@ import dev.lb.okhttp.HttpHealthChecker;
 import dev.lb.okhttp.KeyExtractor;
 import dev.lb.okhttp.LoadBalancingInterceptor;
 import dev.lb.okhttp.Service;
-import dev.lb.strategy.Strategies;
 import java.io.Console;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -306,7 +306,7 @@ public final class Demo {
                 Math.min(TimeUnit.MILLISECONDS.toNanos(500), duration / 50)));
     return LoadBalancer.builder()
         .name("demo")
-        .strategy(Strategies.byName(options.strategy()))
+        .strategy(StrategyRegistry.byName(options.strategy()))
         .endpoints(endpoints)
         .healthCheck(
             HealthCheckConfig.builder(

@@ -1,6 +1,6 @@
 package dev.lb.examples;
 
-import dev.lb.strategy.Strategies;
+import dev.lb.StrategyRegistry;
 import java.time.Duration;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
@@ -9,7 +9,7 @@ import org.jspecify.annotations.Nullable;
  * The demo's command-line options, validated: each bad value is an {@link IllegalArgumentException}
  * that names the option and quotes the value.
  *
- * @param strategy the strategy's name, one of {@link Strategies#names()}
+ * @param strategy the strategy's name, one of {@link StrategyRegistry#names()}
  * @param duration how long traffic runs
  * @param backends how many backends, at least {@value #MIN_BACKENDS}
  * @param plain true for plain lines without terminal control codes, whatever stdout is
@@ -29,7 +29,7 @@ record DemoOptions(
   static final String USAGE =
       "usage: Demo [--strategy NAME] [--duration 25s] [--backends N] [--plain] [--seed N]\n"
           + "  --strategy  how to pick (default peak_ewma): "
-          + String.join(", ", Strategies.names())
+          + String.join(", ", StrategyRegistry.names())
           + "\n"
           + "  --duration  how long traffic runs, such as 25s, 90s, 2m or 4500ms (default 25s;"
           + " 3s to 1h)\n"
@@ -81,7 +81,7 @@ record DemoOptions(
       }
       String value = args[++i];
       switch (flag) {
-        case "--strategy" -> strategy = Strategies.byName(value).name();
+        case "--strategy" -> strategy = StrategyRegistry.byName(value).name();
         case "--duration" -> duration = duration(value);
         case "--backends" -> backends = backends(value);
         default -> seed = seed(value);

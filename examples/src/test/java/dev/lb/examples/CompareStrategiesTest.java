@@ -3,7 +3,7 @@ package dev.lb.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.lb.strategy.Strategies;
+import dev.lb.StrategyRegistry;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,7 +18,7 @@ class CompareStrategiesTest {
   @Test
   void everyStrategyRuns_andAccountsForEveryCall() {
     CompareStrategies.Options o = options("--calls", "2000");
-    for (String name : Strategies.names()) {
+    for (String name : StrategyRegistry.names()) {
       CompareStrategies.Result r = CompareStrategies.run(name, o);
       long total = 0;
       for (long p : r.picks) {

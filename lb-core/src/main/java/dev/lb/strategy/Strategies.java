@@ -1,10 +1,5 @@
 package dev.lb.strategy;
 
-import dev.lb.hash.HashStrategies;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Set;
-
 /**
  * The built-in selection strategies. Each is an immutable, shareable singleton; one strategy
  * instance may serve any number of balancers.
@@ -32,9 +27,11 @@ import java.util.Set;
  *       <td>yes</td><td>O(1)</td></tr>
  *   <tr><td>{@code ring_hash}, {@code maglev}, {@code rendezvous_hash}, {@code jump_hash},
  *       {@code bounded_load_hash}, {@code modulo_hash}</td><td>by the call's key: the same key to the
- *       same endpoint (consistent hashing, see {@link HashStrategies})</td><td>yes (jump: no)</td>
+ *       same endpoint (consistent hashing, see {@code dev.lb.hash.HashStrategies})</td><td>yes (jump: no)</td>
  *       <td>O(1) (rendezvous, bounded load: O(n))</td></tr>
  * </table>
+ *
+ * <p>{@link dev.lb.StrategyRegistry} finds them, and the hash strategies, by name.
  *
  * <p>For latency-sensitive traffic over backends that can slow down, {@link #peakEwma()} reacts
  * fastest; for equal backends and cheap calls, {@link #roundRobin()} is simplest and cheapest.
@@ -50,39 +47,6 @@ public final class Strategies {
       new LeastLoadedStrategy("least_bandwidth", Load.BANDWIDTH, true);
 
   private Strategies() {}
-
-  /**
-   * The strategies by name, built on first use: the hash strategies' defaults refer back to this
-   * class (for their round-robin fallback), so the registry must not be built while this class is
-   * initialized.
-   */
-  private static final class Registry {
-    static final Map<String, Strategy> BY_NAME = new LinkedHashMap<>();
-
-    static {
-      for (Strategy s :
-          new Strategy[] {
-            roundRobin(),
-            weightedRoundRobin(),
-            random(),
-            weightedRandom(),
-            leastConnections(),
-            weightedLeastConnections(),
-            leastResponseTime(),
-            leastBandwidth(),
-            powerOfTwoChoices(),
-            peakEwma(),
-            HashStrategies.ringHash(),
-            HashStrategies.maglev(),
-            HashStrategies.rendezvousHash(),
-            HashStrategies.jumpHash(),
-            HashStrategies.boundedLoadHash(),
-            HashStrategies.moduloHash()
-          }) {
-        BY_NAME.put(s.name(), s);
-      }
-    }
-  }
 
   /**
    * Each endpoint in turn, ignoring weights.
@@ -184,43 +148,5 @@ public final class Strategies {
    */
   public static Strategy peakEwma() {
     return PowerOfTwoChoicesStrategy.PEAK_EWMA;
-  }
-
-  /**
-   * The names {@link #byName} accepts, in the order of the table above. The hash strategies are
-   * listed with their default options; sticky sessions ({@link HashStrategies#sticky}) are not,
-   * because each balancer needs its own session table.
-   *
-   * @return the {@link Strategy#name() names} of the built-in strategies, in table order; callers
-   *     must not modify the set
-   */
-  public static Set<String> names() {
-    return Registry.BY_NAME.keySet();
-  }
-
-  /**
-   * Returns the built-in strategy with this {@link Strategy#name() name}, such as {@code
-   * round_robin} or {@code peak_ewma}; case and {@code -} versus {@code _} do not matter.
-   *
-   * @param name a strategy name as listed by {@link #names()}, in any case, with {@code -} or
-   *     {@code _} between words; leading and trailing white space is ignored
-   * @return the shared instance of the built-in strategy of that name
-   * @throws IllegalArgumentException if no built-in strategy has that name
-   */
-  public static Strategy byName(String name) {
-    if (name == null || name.isBlank()) {
-      throw new IllegalArgumentException(
-          "strategy must be one of "
-              + names()
-              + " but was "
-              + (name == null ? "null" : "'" + name + "'"));
-    }
-    Strategy s =
-        Registry.BY_NAME.get(name.trim().toLowerCase(java.util.Locale.ROOT).replace('-', '_'));
-    if (s == null) {
-      throw new IllegalArgumentException(
-          "strategy must be one of " + names() + " but was '" + name + "'");
-    }
-    return s;
   }
 }

@@ -7,9 +7,9 @@ import dev.lb.Endpoint;
 import dev.lb.Lease;
 import dev.lb.LoadBalancer;
 import dev.lb.PickContext;
+import dev.lb.StrategyRegistry;
 import dev.lb.strategy.LiveEndpoint;
 import dev.lb.strategy.Picker;
-import dev.lb.strategy.Strategies;
 import dev.lb.strategy.Strategy;
 import dev.lb.strategy.StrategyContext;
 import dev.lb.testing.FakeTicker;
@@ -225,10 +225,10 @@ class HashStrategiesTest {
   void strategies_areStableMembership_andRegisteredByName() {
     for (Strategy s : ALL) {
       assertThat(s.stableMembership()).as(s.name()).isTrue();
-      assertThat(Strategies.byName(s.name())).isSameAs(s);
-      assertThat(Strategies.names()).contains(s.name());
+      assertThat(StrategyRegistry.byName(s.name())).isSameAs(s);
+      assertThat(StrategyRegistry.names()).contains(s.name());
     }
-    assertThat(Strategies.byName("Ring-Hash")).isSameAs(HashStrategies.ringHash());
+    assertThat(StrategyRegistry.byName("Ring-Hash")).isSameAs(HashStrategies.ringHash());
     assertThat(
             HashStrategies.sticky(StickTable.bounded(10, java.time.Duration.ofMinutes(1), () -> 0))
                 .stableMembership())

@@ -1,5 +1,6 @@
 package dev.lb.grpc;
 
+import dev.lb.StrategyRegistry;
 import dev.lb.Ticker;
 import dev.lb.hash.HashStrategies;
 import dev.lb.strategy.Strategies;
@@ -15,8 +16,8 @@ import org.jspecify.annotations.Nullable;
  * {@code lb_} + the strategy's name ({@code lb_round_robin}, {@code lb_weighted_round_robin},
  * {@code lb_least_connections}, {@code lb_p2c}, {@code lb_peak_ewma}, {@code lb_ring_hash}, {@code
  * lb_maglev}, ...), and the generic {@code lb} policy whose {@code strategy} option names any
- * strategy {@link Strategies#byName} knows. All are registered through {@code META-INF/services};
- * select one by name or by service config.
+ * strategy {@link StrategyRegistry#byName} knows. All are registered through {@code
+ * META-INF/services}; select one by name or by service config.
  *
  * <pre>{@code
  * ManagedChannelBuilder.forTarget("lb:///users").defaultLoadBalancingPolicy("lb_peak_ewma");

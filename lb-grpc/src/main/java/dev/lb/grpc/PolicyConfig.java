@@ -1,5 +1,6 @@
 package dev.lb.grpc;
 
+import dev.lb.StrategyRegistry;
 import dev.lb.strategy.Strategies;
 import dev.lb.strategy.Strategy;
 import io.grpc.Metadata;
@@ -23,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <ul>
  *   <li>{@code strategy} (string; only for the generic {@code lb} policy): a name {@link
- *       Strategies#byName} accepts;
+ *       StrategyRegistry#byName} accepts;
  *   <li>{@code decayWindow} (duration string such as {@code "10s"} or {@code "0.5s"}): the time
  *       constant of time-decayed statistics;
  *   <li>{@code hashHeader} (string): a request header whose value is the call's affinity key;
@@ -141,7 +142,7 @@ final class PolicyConfig {
     Strategy strategy = fixedStrategy;
     if (strategy == null) {
       String name = string(raw, "strategy");
-      strategy = name == null ? Strategies.roundRobin() : Strategies.byName(name);
+      strategy = name == null ? Strategies.roundRobin() : StrategyRegistry.byName(name);
     }
     String window = string(raw, "decayWindow");
     Duration decayWindow = window == null ? DEFAULT_DECAY_WINDOW : duration("decayWindow", window);

@@ -3,7 +3,7 @@ package dev.lb.grpc;
 import static dev.lb.grpc.Channels.warmUp;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lb.strategy.Strategies;
+import dev.lb.StrategyRegistry;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
@@ -55,7 +55,7 @@ class LbPolicyDistributionTest {
   }
 
   static Stream<String> strategies() {
-    return Strategies.names().stream();
+    return StrategyRegistry.names().stream();
   }
 
   @ParameterizedTest

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lb.BalancerStats;
 import dev.lb.Endpoint;
 import dev.lb.EndpointStats;
+import dev.lb.StrategyRegistry;
 import dev.lb.breaker.CircuitBreaker;
 import dev.lb.grpc.LbPolicyTest.FakeHelper;
 import dev.lb.grpc.LbPolicyTest.FakeSubchannel;
@@ -53,7 +54,7 @@ class LbPolicyOptionsTest {
   private void configure(String policyName, Map<String, ?> options) {
     config =
         PolicyConfig.parseOrThrow(
-            policyName, Strategies.byName(policyName.substring("lb_".length())), options);
+            policyName, StrategyRegistry.byName(policyName.substring("lb_".length())), options);
   }
 
   private static EquivalentAddressGroup group(int port, String zone) {

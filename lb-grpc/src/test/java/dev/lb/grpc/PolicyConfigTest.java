@@ -3,6 +3,7 @@ package dev.lb.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lb.StrategyRegistry;
 import dev.lb.strategy.Strategies;
 import io.grpc.LoadBalancerProvider;
 import io.grpc.LoadBalancerRegistry;
@@ -31,7 +32,7 @@ class PolicyConfigTest {
   @Test
   void everyStrategy_isRegisteredAsAPolicy_plusTheGenericOne() {
     LoadBalancerRegistry registry = LoadBalancerRegistry.getDefaultRegistry();
-    for (String name : Strategies.names()) {
+    for (String name : StrategyRegistry.names()) {
       LoadBalancerProvider provider = registry.getProvider("lb_" + name);
       assertThat(provider).as("lb_%s", name).isInstanceOf(LbLoadBalancerProvider.class);
       ConfigOrError parsed = provider.parseLoadBalancingPolicyConfig(Map.of());

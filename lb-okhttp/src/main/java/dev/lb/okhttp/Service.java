@@ -2,13 +2,13 @@ package dev.lb.okhttp;
 
 import dev.lb.Endpoint;
 import dev.lb.LoadBalancer;
+import dev.lb.StrategyRegistry;
 import dev.lb.Ticker;
 import dev.lb.hash.HashStrategies;
 import dev.lb.retry.Backoff;
 import dev.lb.retry.FailureKind;
 import dev.lb.retry.RetryBudget;
 import dev.lb.retry.RetryPolicy;
-import dev.lb.strategy.Strategies;
 import dev.lb.strategy.Strategy;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -292,10 +292,10 @@ public final class Service {
 
     /**
      * Sets the default target to a new balancer over {@code endpoints}, named after the service,
-     * that picks with the strategy named {@code strategy} (see {@link Strategies#names()}) and runs
-     * on this builder's {@link #ticker}. With a {@link #stickTable}, the strategy only places each
-     * session's first call. The balancer is built by {@link #build()}; it replaces an earlier
-     * {@link #defaultTarget}, and a later one replaces it.
+     * that picks with the strategy named {@code strategy} (see {@link StrategyRegistry#names()})
+     * and runs on this builder's {@link #ticker}. With a {@link #stickTable}, the strategy only
+     * places each session's first call. The balancer is built by {@link #build()}; it replaces an
+     * earlier {@link #defaultTarget}, and a later one replaces it.
      *
      * @param strategy a strategy name such as {@code round_robin} or {@code p2c}
      * @param endpoints the service's endpoints; must not be empty
@@ -309,7 +309,7 @@ public final class Service {
         throw new IllegalArgumentException(
             "endpoints of service '" + host + "' must not be empty but was []");
       }
-      this.endpointsStrategy = Strategies.byName(Options.notNull(strategy, "strategy"));
+      this.endpointsStrategy = StrategyRegistry.byName(Options.notNull(strategy, "strategy"));
       this.endpoints = List.copyOf(list);
       this.defaultTarget = null;
       return this;

@@ -3,8 +3,8 @@ package dev.lb.benchmarks.peers;
 import dev.lb.Lease;
 import dev.lb.LoadBalancer;
 import dev.lb.PickContext;
+import dev.lb.StrategyRegistry;
 import dev.lb.benchmarks.Backends;
-import dev.lb.strategy.Strategies;
 import java.util.Map;
 import org.apache.dubbo.rpc.cluster.loadbalance.LeastActiveLoadBalance;
 import org.apache.dubbo.rpc.cluster.loadbalance.RandomLoadBalance;
@@ -129,7 +129,7 @@ public enum BalancerType {
     LoadBalancer balancer =
         LoadBalancer.builder()
             .name("bench")
-            .strategy(Strategies.byName(strategy))
+            .strategy(StrategyRegistry.byName(strategy))
             .endpoints(Backends.endpoints(n, equalWeights))
             .build();
     return PickTarget.of(

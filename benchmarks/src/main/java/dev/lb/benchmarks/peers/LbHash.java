@@ -1,9 +1,9 @@
 package dev.lb.benchmarks.peers;
 
 import dev.lb.PickContext;
+import dev.lb.StrategyRegistry;
 import dev.lb.benchmarks.Backends;
 import dev.lb.strategy.Picker;
-import dev.lb.strategy.Strategies;
 import dev.lb.strategy.StrategyContext;
 import java.util.SplittableRandom;
 
@@ -25,7 +25,7 @@ final class LbHash {
    */
   static KeyedTarget lookup(String strategy, boolean stringKeys, int n) {
     Picker picker =
-        Strategies.byName(strategy)
+        StrategyRegistry.byName(strategy)
             .newPicker(
                 Backends.idleMembers(n, false),
                 new StrategyContext(new SplittableRandom(1), () -> 0L));

@@ -4,8 +4,8 @@ import dev.lb.Endpoint;
 import dev.lb.Lease;
 import dev.lb.LoadBalancer;
 import dev.lb.PickContext;
+import dev.lb.StrategyRegistry;
 import dev.lb.health.OutlierDetection;
-import dev.lb.strategy.Strategies;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The registry of simulated policies by name: the real lb-core strategies (through {@link
- * Strategies#byName}) with outlier detection at its defaults and without it, and the oracle.
+ * StrategyRegistry#byName}) with outlier detection at its defaults and without it, and the oracle.
  *
  * <p>An lb policy is a real {@link LoadBalancer} whose ticker and scheduler are the simulation's
  * clock and whose random source is seeded: its strategies, estimators, outlier detection and
@@ -69,7 +69,7 @@ public final class Policies {
     boolean outlier = !name.endsWith(NO_OUTLIER_SUFFIX);
     String strategy =
         outlier ? name : name.substring(0, name.length() - NO_OUTLIER_SUFFIX.length());
-    Strategies.byName(strategy); // fails early, naming the valid strategies
+    StrategyRegistry.byName(strategy); // fails early, naming the valid strategies
     return (cluster, clock, seed) -> new LbPolicy(strategy, outlier, cluster, clock, seed);
   }
 
@@ -88,7 +88,7 @@ public final class Policies {
       balancer =
           LoadBalancer.builder()
               .name("sim")
-              .strategy(Strategies.byName(strategy))
+              .strategy(StrategyRegistry.byName(strategy))
               .endpoints(endpoints)
               .ticker(clock)
               .scheduler(clock)
