@@ -46,6 +46,10 @@ final class BoundedLoadPlacement implements Placement {
     this.totalWeight = total;
   }
 
+  Ring ring() {
+    return ring;
+  }
+
   /**
    * The capacity of endpoint {@code i} when {@code calls} calls (the new one included) exist. The
    * division comes last, as in the formula, so that an exact quotient (1.25 x 696 / 29 = 30) is not

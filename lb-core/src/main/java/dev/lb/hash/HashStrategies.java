@@ -55,8 +55,12 @@ public final class HashStrategies {
    */
   static final int DEFAULT_VIRTUAL_NODES_PER_WEIGHT = 2048;
 
-  /** At most 2^20 ring points by default: 8 MiB of points plus up to 4 MiB of index. */
-  static final int DEFAULT_MAX_RING_SIZE = 1 << 20;
+  /**
+   * At most 2^21 ring points by default: 1,024 units of weight (after dividing the weights by
+   * their gcd) at {@value #DEFAULT_VIRTUAL_NODES_PER_WEIGHT} points each, so 1,000 equal endpoints
+   * fit; about 20 bytes a point, 40 MiB when full.
+   */
+  static final int DEFAULT_MAX_RING_SIZE = 1 << 21;
 
   /** The largest ring the builder accepts: 2^26 points, 512 MiB. */
   static final int MAX_RING_SIZE_LIMIT = 1 << 26;
@@ -317,7 +321,14 @@ public final class HashStrategies {
           "virtualNodesPerWeight=" + vnodes + ", maxRingSize=" + max,
           seed,
           fallback,
-          (endpoints, s) -> new RingPlacement(Ring.build(endpoints, s, vnodes, max)));
+          (endpoints, s, previous) ->
+              new RingPlacement(
+                  Ring.update(
+                      previous instanceof RingPlacement ring ? ring.ring() : null,
+                      endpoints,
+                      s,
+                      vnodes,
+                      max)));
     }
 
     /**
@@ -332,7 +343,7 @@ public final class HashStrategies {
           "tableSize=" + size,
           seed,
           fallback,
-          (endpoints, s) -> MaglevPlacement.build(endpoints, s, size));
+          (endpoints, s, previous) -> MaglevPlacement.build(endpoints, s, size));
     }
 
     /**
@@ -342,7 +353,11 @@ public final class HashStrategies {
      */
     public Strategy rendezvousHash() {
       return new HashStrategy(
-          "rendezvous_hash", "weighted", seed, fallback, RendezvousPlacement::new);
+          "rendezvous_hash",
+          "weighted",
+          seed,
+          fallback,
+          (endpoints, s, previous) -> new RendezvousPlacement(endpoints, s));
     }
 
     /**
@@ -356,7 +371,7 @@ public final class HashStrategies {
           "weights ignored",
           seed,
           fallback,
-          (endpoints, s) -> new JumpPlacement(endpoints.length));
+          (endpoints, s, previous) -> new JumpPlacement(endpoints.length));
     }
 
     /**
@@ -374,8 +389,16 @@ public final class HashStrategies {
           "epsilon=" + eps + ", virtualNodesPerWeight=" + vnodes + ", maxRingSize=" + max,
           seed,
           fallback,
-          (endpoints, s) ->
-              new BoundedLoadPlacement(Ring.build(endpoints, s, vnodes, max), endpoints, eps));
+          (endpoints, s, previous) ->
+              new BoundedLoadPlacement(
+                  Ring.update(
+                      previous instanceof BoundedLoadPlacement bounded ? bounded.ring() : null,
+                      endpoints,
+                      s,
+                      vnodes,
+                      max),
+                  endpoints,
+                  eps));
     }
 
     /**
@@ -389,7 +412,7 @@ public final class HashStrategies {
           "not consistent",
           seed,
           fallback,
-          (endpoints, s) -> new ModuloPlacement(endpoints));
+          (endpoints, s, previous) -> new ModuloPlacement(endpoints));
     }
 
     private static boolean isPrime(int n) {

@@ -49,6 +49,9 @@ final class MaglevPlacement implements Placement {
 
   static MaglevPlacement build(LiveEndpoint[] endpoints, long seed, int tableSize) {
     int n = endpoints.length;
+    if (n == 0) {
+      throw new IllegalArgumentException("maglev: endpoints must not be empty");
+    }
     if (n >= tableSize) {
       throw new IllegalArgumentException(
           "maglevTableSize must exceed the number of endpoints but was "
