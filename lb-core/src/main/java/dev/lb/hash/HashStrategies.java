@@ -16,9 +16,11 @@ import dev.lb.strategy.Strategy;
  *   <tr><th>name</th><th>use it for</th><th>weights</th><th>per pick</th><th>keys moved when 1 of
  *       n leaves</th></tr>
  *   <tr><td>{@code ring_hash}</td><td>caches and stateful backends: the general choice</td>
- *       <td>yes</td><td>O(1), index + short scan</td><td>its own, 1/n</td></tr>
+ *       <td>yes</td><td>O(1), index + short scan</td><td>its own, 1/n, while the weights' gcd and
+ *       the cap's halvings stay (see {@link Builder#maxRingSize(int)})</td></tr>
  *   <tr><td>{@code maglev}</td><td>the fastest lookup and the best balance; large memberships</td>
- *       <td>yes</td><td>O(1), one table read</td><td>its own and a little more (about 1.2/n)</td></tr>
+ *       <td>yes</td><td>O(1), one table read</td><td>its own and more: 1.05/n at 10, 1.35/n at 100,
+ *       3.0/n at 1,000 (see {@link Builder#maglev()})</td></tr>
  *   <tr><td>{@code rendezvous_hash}</td><td>small memberships (tens), weights exact, no table</td>
  *       <td>yes</td><td>O(n) hashes</td><td>its own, 1/n</td></tr>
  *   <tr><td>{@code jump_hash}</td><td>numbered shards that grow or shrink at the end</td>
@@ -81,7 +83,8 @@ public final class HashStrategies {
 
   /**
    * Ring hash with the default options: {@value #DEFAULT_VIRTUAL_NODES_PER_WEIGHT} virtual nodes
-   * per unit of weight, at most 2^20 points, seed 0, round-robin fallback.
+   * per unit of weight (weights divided by their gcd), at most 2^21 points, seed 0, round-robin
+   * fallback.
    *
    * @return a {@code ring_hash} strategy
    */
@@ -232,8 +235,9 @@ public final class HashStrategies {
 
     /**
      * Sets the ring's virtual nodes per unit of weight ({@code ring_hash}, {@code
-     * bounded_load_hash}): an endpoint of weight {@code w} gets {@code w x virtualNodesPerWeight}
-     * points, so the ring holds that many points per unit of total weight. More points balance
+     * bounded_load_hash}): an endpoint of weight {@code w} gets {@code w / g x
+     * virtualNodesPerWeight} points, {@code g} being the greatest common divisor of all members'
+     * weights, so the ring holds that many points per unit of total weight. More points balance
      * better (standard deviation of load about {@code 1 / sqrt(points per endpoint)}) and cost 8
      * bytes each. Defaults to {@value #DEFAULT_VIRTUAL_NODES_PER_WEIGHT}.
      *
@@ -251,10 +255,19 @@ public final class HashStrategies {
     }
 
     /**
-     * Caps the ring's size ({@code ring_hash}, {@code bounded_load_hash}). When weights times
-     * virtual nodes would exceed it, every endpoint's points are scaled down alike (at least one
-     * each); then, unlike below the cap, a membership change also shifts a few keys between the
-     * remaining endpoints. Defaults to 2^20 (1,048,576) points, 8 MiB.
+     * Caps the ring's size ({@code ring_hash}, {@code bounded_load_hash}). When the points would
+     * exceed it, every endpoint's count is halved, as often as needed (at least one point each).
+     *
+     * <p>When one endpoint joins, leaves or is reweighted, no key moves between two endpoints that
+     * did not change, provided the change leaves the same greatest common divisor {@code g} of the
+     * weights and the same number of halvings: with the defaults, as long as the weight sum divided
+     * by {@code g} stays within 1..1,024 units (1,000 equal endpoints fit), or within one of the
+     * bands (1,024, 2,048], (2,048, 4,096], ... Otherwise every count changes and keys move between
+     * unchanged endpoints too, measured: weights 100, 100, 100 then a 50 joins (g from 100 to 50)
+     * moves 29% of the keys between the three; 1,024 to 1,025 equal endpoints (one halving) 50%.
+     * The ring never depends on the history of changes, so clients of one service agree.
+     *
+     * <p>Defaults to 2^21 (2,097,152) points: about 20 bytes each, 40 MiB when full.
      *
      * @param maxRingSize the most points the ring may hold, in 1..2^26
      * @return this builder
@@ -344,10 +357,10 @@ public final class HashStrategies {
      * <p>Unless {@link #maglevTableSize(int) fixed}, the table size {@code M} is the smallest of
      * 65,537 and the largest primes below 2^17 .. 2^26 that is at least 1,000 times the number of
      * endpoints. Keys moved when one of {@code n} equal endpoints leaves, measured with 300,000
-     * keys: 1.03-1.05/n at n = 10 (M = 65,537), 1.33-1.35/n at n = 100 (M = 131,071), 2.9-3.1/n at n = 1,000 (M
-     * = 1,048,573); the ideal is 1/n. When a change takes the endpoint count across a step of the
-     * sizing (66, 132, 263, 525, 1,049, ... endpoints), {@code M} changes and nearly every key
-     * moves.
+     * keys: 1.03-1.05/n at n = 10 (M = 65,537), 1.33-1.35/n at n = 100 (M = 131,071),
+     * 2.9-3.1/n at n = 1,000 (M = 1,048,573); the ideal is 1/n. When a change takes the endpoint
+     * count across a step of the sizing (66, 132, 263, 525, 1,049, ... endpoints), {@code M}
+     * changes and nearly every key moves.
      *
      * @return a new {@code maglev} strategy
      */
