@@ -180,7 +180,7 @@ class RingHashTest {
     assertThat(moved).isBetween(0.25, 0.33);
   }
 
-  /** The cap's exception, measured: 1,024 equal endpoints fill the default cap, a 1,025th halves. */
+  /** The cap's exception, measured: 1,024 equal endpoints fill the cap, a 1,025th halves. */
   @Test
   void capHalving_movesKeysBetweenUnchangedEndpoints_asDocumented() {
     List<LiveEndpoint> all = FakeEndpoint.endpoints(1025);
