@@ -5,8 +5,8 @@ import dev.lb.strategy.LiveEndpoint;
 /**
  * Consistent hashing with bounded loads (Mirrokni, Thorup and Zadimoghaddam, "Consistent Hashing
  * with Bounded Loads", SODA 2018; the scheme Vimeo and HAProxy use): walk the {@link Ring}
- * clockwise from the key's point and take the first distinct endpoint that can take calls and
- * whose calls in flight are below its capacity.
+ * clockwise from the key's point and take the first distinct endpoint that can take calls and whose
+ * calls in flight are below its capacity.
  *
  * <p>Capacity is computed over the endpoints that can take calls now ({@link
  * LiveEndpoint#available()}), not over all members: the picker is built over every member (stable
@@ -29,10 +29,9 @@ import dev.lb.strategy.LiveEndpoint;
  * it (a concurrency limit, a retry's exclusion) it asks for the next attempt, which is the next
  * endpoint below capacity.
  *
- * <p>Alternatives: attempt {@code k} is the {@code k}-th distinct available endpoint below
- * capacity in ring order; when fewer are, the walk goes on with the available ones at capacity,
- * then the unavailable ones, each in ring order, so attempts {@code 0 .. n-1} cover every endpoint
- * once.
+ * <p>Alternatives: attempt {@code k} is the {@code k}-th distinct available endpoint below capacity
+ * in ring order; when fewer are, the walk goes on with the available ones at capacity, then the
+ * unavailable ones, each in ring order, so attempts {@code 0 .. n-1} cover every endpoint once.
  */
 final class BoundedLoadPlacement implements Placement {
   private final Ring ring;
@@ -61,9 +60,9 @@ final class BoundedLoadPlacement implements Placement {
 
   /**
    * The capacity of endpoint {@code i} when {@code calls} calls (the new one included) are in
-   * flight on endpoints of total weight {@code availableWeight}. The
-   * division comes last, as in the formula, so that an exact quotient (1.25 x 696 / 29 = 30) is not
-   * rounded up past an integer by an earlier inexact factor.
+   * flight on endpoints of total weight {@code availableWeight}. The division comes last, as in the
+   * formula, so that an exact quotient (1.25 x 696 / 29 = 30) is not rounded up past an integer by
+   * an earlier inexact factor.
    */
   long capacity(int i, long calls, double availableWeight) {
     return (long) Math.ceil(onePlusEpsilon * calls * weights[i] / availableWeight);

@@ -58,9 +58,9 @@ public final class HashStrategies {
   static final int DEFAULT_VIRTUAL_NODES_PER_WEIGHT = 2048;
 
   /**
-   * At most 2^21 ring points by default: 1,024 units of weight (after dividing the weights by
-   * their gcd) at {@value #DEFAULT_VIRTUAL_NODES_PER_WEIGHT} points each, so 1,000 equal endpoints
-   * fit; about 20 bytes a point, 40 MiB when full.
+   * At most 2^21 ring points by default: 1,024 units of weight (after dividing the weights by their
+   * gcd) at {@value #DEFAULT_VIRTUAL_NODES_PER_WEIGHT} points each, so 1,000 equal endpoints fit;
+   * about 20 bytes a point, 40 MiB when full.
    */
   static final int DEFAULT_MAX_RING_SIZE = 1 << 21;
 
@@ -201,8 +201,10 @@ public final class HashStrategies {
     private Strategy fallback = Strategies.roundRobin();
     private int virtualNodesPerWeight = DEFAULT_VIRTUAL_NODES_PER_WEIGHT;
     private int maxRingSize = DEFAULT_MAX_RING_SIZE;
+
     /** 0: chosen from the endpoint count. */
     private int maglevTableSize;
+
     private double epsilon = DEFAULT_EPSILON;
 
     private Builder() {}
@@ -357,10 +359,10 @@ public final class HashStrategies {
      * <p>Unless {@link #maglevTableSize(int) fixed}, the table size {@code M} is the smallest of
      * 65,537 and the largest primes below 2^17 .. 2^26 that is at least 1,000 times the number of
      * endpoints. Keys moved when one of {@code n} equal endpoints leaves, measured with 300,000
-     * keys: 1.03-1.05/n at n = 10 (M = 65,537), 1.33-1.35/n at n = 100 (M = 131,071),
-     * 2.9-3.1/n at n = 1,000 (M = 1,048,573); the ideal is 1/n. When a change takes the endpoint
-     * count across a step of the sizing (66, 132, 263, 525, 1,049, ... endpoints), {@code M}
-     * changes and nearly every key moves.
+     * keys: 1.03-1.05/n at n = 10 (M = 65,537), 1.33-1.35/n at n = 100 (M = 131,071), 2.9-3.1/n at
+     * n = 1,000 (M = 1,048,573); the ideal is 1/n. When a change takes the endpoint count across a
+     * step of the sizing (66, 132, 263, 525, 1,049, ... endpoints), {@code M} changes and nearly
+     * every key moves.
      *
      * @return a new {@code maglev} strategy
      */

@@ -13,10 +13,10 @@ import org.jspecify.annotations.Nullable;
  * A hash-based strategy: hashes the call's key with {@link XxHash64} and asks a {@link Placement}
  * for the endpoint; calls without a key go to the fallback strategy. Its pickers are built over
  * every member ({@link #stableMembership()}), so an unavailable endpoint is skipped through {@link
- * Picker#pick(PickContext, int)} and only its own keys move. Given the previous picker it built
- * for the balancer ({@link #newPicker(List, StrategyContext, Picker)}), the placement may be
- * updated from the previous one (the ring adds and removes only the changed endpoints' points);
- * the result is always the one a fresh build gives. Immutable and thread-safe.
+ * Picker#pick(PickContext, int)} and only its own keys move. Given the previous picker it built for
+ * the balancer ({@link #newPicker(List, StrategyContext, Picker)}), the placement may be updated
+ * from the previous one (the ring adds and removes only the changed endpoints' points); the result
+ * is always the one a fresh build gives. Immutable and thread-safe.
  */
 final class HashStrategy implements Strategy {
   private final String name;

@@ -29,12 +29,11 @@ import org.jspecify.annotations.Nullable;
  *       one endpoint leaves falls as {@code M / n} grows. By default {@code M} is chosen from the
  *       endpoint count ({@link #tableSizeFor}): the smallest of 65,537 and the largest primes below
  *       2^17 .. 2^26 that is at least 1,000 x n. Measured (300,000 keys, one of n equal endpoints
- *       leaves, {@code MaglevTest}): n = 10, M = 65,537: 1.03-1.05/n of the keys move; n = 100,
- *       M = 131,071: 1.33-1.35/n; n = 1,000, M = 1,048,573: 2.9-3.1/n (with the former fixed
- *       65,537: 1.57/n at 100 and 6.5/n at 1,000). When a change takes n across a step (66, 132,
- *       263, 525, 1,049, ... endpoints), the table size changes and nearly every key moves:
- *       configure a fixed size ({@code HashStrategies.Builder#maglevTableSize}) if the membership
- *       often crosses one.
+ *       leaves, {@code MaglevTest}): n = 10, M = 65,537: 1.03-1.05/n of the keys move; n = 100, M =
+ *       131,071: 1.33-1.35/n; n = 1,000, M = 1,048,573: 2.9-3.1/n (with the former fixed 65,537:
+ *       1.57/n at 100 and 6.5/n at 1,000). When a change takes n across a step (66, 132, 263, 525,
+ *       1,049, ... endpoints), the table size changes and nearly every key moves: configure a fixed
+ *       size ({@code HashStrategies.Builder#maglevTableSize}) if the membership often crosses one.
  *   <li><b>Lookup.</b> The slot is the key hash's top 32 bits scaled to {@code M} ({@code (h >>>
  *       32) x M >>> 32}, Lemire's multiply-shift range reduction) instead of a 64-bit division.
  *   <li><b>Alternatives.</b> Attempt {@code k} is the {@code k}-th distinct endpoint in the table

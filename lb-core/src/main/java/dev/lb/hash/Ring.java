@@ -99,9 +99,9 @@ final class Ring {
   }
 
   /**
-   * How the points are counted for one membership: the options, the weights' common divisor and
-   * the number of halvings the cap forced. Two memberships with the same sizing give every
-   * endpoint the same points.
+   * How the points are counted for one membership: the options, the weights' common divisor and the
+   * number of halvings the cap forced. Two memberships with the same sizing give every endpoint the
+   * same points.
    */
   record Sizing(long seed, int virtualNodesPerWeight, long divisor, int halvings) {
     /** Points of an endpoint of {@code weight}. */
@@ -284,18 +284,13 @@ final class Ring {
   }
 
   /**
-   * Hashes the points of {@code owners} into {@code points} and {@code ownerOf}, in ring order.
-   * One primitive sort orders them: each is sorted as its top bits with its position in the
-   * unsorted array in the low bits, then looked up; the rare runs whose top bits are equal are put
-   * in full order by insertion.
+   * Hashes the points of {@code owners} into {@code points} and {@code ownerOf}, in ring order. One
+   * primitive sort orders them: each is sorted as its top bits with its position in the unsorted
+   * array in the low bits, then looked up; the rare runs whose top bits are equal are put in full
+   * order by insertion.
    */
   private static void sortedPoints(
-      int[] owners,
-      String[] ids,
-      long[] idHashes,
-      int[] counts,
-      long[] points,
-      int[] ownerOf) {
+      int[] owners, String[] ids, long[] idHashes, int[] counts, long[] points, int[] ownerOf) {
     int total = points.length;
     if (total == 0) {
       return;

@@ -35,10 +35,10 @@ public interface Strategy {
    * Builds a picker over {@code endpoints}, possibly reusing {@code previous} to do so
    * incrementally. {@code previous} is the last picker this strategy built for the same balancer
    * (never another strategy's, never another balancer's), or null; a strategy may reuse its tables
-   * to build the new picker from the difference between the two memberships, for example adding
-   * and removing only the ring points of the endpoints that joined or left. The result must be the
-   * same as {@link #newPicker(List, StrategyContext) newPicker(endpoints, context)} would build.
-   * The default ignores {@code previous}.
+   * to build the new picker from the difference between the two memberships, for example adding and
+   * removing only the ring points of the endpoints that joined or left. The result must be the same
+   * as {@link #newPicker(List, StrategyContext) newPicker(endpoints, context)} would build. The
+   * default ignores {@code previous}.
    *
    * @param endpoints the endpoints the picker may choose from: non-empty, immutable, in membership
    *     order

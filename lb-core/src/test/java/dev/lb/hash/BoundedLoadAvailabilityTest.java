@@ -17,8 +17,8 @@ import java.util.concurrent.CyclicBarrier;
 import org.junit.jupiter.api.Test;
 
 /**
- * Bounded loads hold their bound whatever share of the members is unavailable: capacity is
- * computed over the endpoints that can take calls, through real balancers (public API, fake time).
+ * Bounded loads hold their bound whatever share of the members is unavailable: capacity is computed
+ * over the endpoints that can take calls, through real balancers (public API, fake time).
  */
 class BoundedLoadAvailabilityTest {
   private static final double EPSILON = 0.25;
@@ -93,9 +93,9 @@ class BoundedLoadAvailabilityTest {
   }
 
   /**
-   * Threads pick the same hot key and hold their calls, then release them all: when all picks
-   * of a round are in, no endpoint is above the bound by more than the number of picking threads
-   * (each may have raced past one counter).
+   * Threads pick the same hot key and hold their calls, then release them all: when all picks of a
+   * round are in, no endpoint is above the bound by more than the number of picking threads (each
+   * may have raced past one counter).
    */
   @Test
   void concurrent_picksAndReleases_boundHeldWithinTheRacingPicks() throws Exception {

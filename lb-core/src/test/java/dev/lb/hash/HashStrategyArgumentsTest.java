@@ -19,8 +19,9 @@ class HashStrategyArgumentsTest {
 
   private static List<Strategy> all() {
     List<Strategy> all = new ArrayList<>(HashStrategiesTest.ALL);
-    all.add(HashStrategies.sticky(StickTable.bounded(16, java.time.Duration.ofMinutes(1),
-        new FakeTicker())));
+    all.add(
+        HashStrategies.sticky(
+            StickTable.bounded(16, java.time.Duration.ofMinutes(1), new FakeTicker())));
     return all;
   }
 

@@ -29,9 +29,7 @@ class RingHashTest {
   static List<LiveEndpoint> members(String prefix, int... weights) {
     List<LiveEndpoint> list = new ArrayList<>();
     for (LiveEndpoint e : FakeEndpoint.weighted(weights)) {
-      list.add(
-          new FakeEndpoint(
-              e.endpoint().toBuilder().id(prefix + e.endpoint().id()).build()));
+      list.add(new FakeEndpoint(e.endpoint().toBuilder().id(prefix + e.endpoint().id()).build()));
     }
     return list;
   }
@@ -50,8 +48,7 @@ class RingHashTest {
   }
 
   /** Keys that moved between two endpoints that are members before and after and kept weight. */
-  static int movedBetweenUnchanged(
-      String[] before, String[] after, List<String> changed) {
+  static int movedBetweenUnchanged(String[] before, String[] after, List<String> changed) {
     int moved = 0;
     for (int k = 0; k < before.length; k++) {
       if (!before[k].equals(after[k])
@@ -142,7 +139,10 @@ class RingHashTest {
       larger.addAll(members("extra", 1, 2, 3));
       Ring viaUpdates =
           Ring.update(
-              ring(larger, 160, DEFAULT_MAX), shuffled.toArray(new LiveEndpoint[0]), 0, 160,
+              ring(larger, 160, DEFAULT_MAX),
+              shuffled.toArray(new LiveEndpoint[0]),
+              0,
+              160,
               DEFAULT_MAX);
       String[] c = owners(viaUpdates, shuffled, keys);
       assertThat(b).isEqualTo(a);
@@ -155,8 +155,8 @@ class RingHashTest {
     List<LiveEndpoint> all = FakeEndpoint.endpoints(1001);
     List<LiveEndpoint> thousand = all.subList(0, 1000);
     Ring before = ring(thousand, DEFAULT_VNODES, DEFAULT_MAX);
-    Ring after = Ring.update(before, all.toArray(new LiveEndpoint[0]), 0, DEFAULT_VNODES,
-        DEFAULT_MAX);
+    Ring after =
+        Ring.update(before, all.toArray(new LiveEndpoint[0]), 0, DEFAULT_VNODES, DEFAULT_MAX);
     assertThat(before.sizing().halvings()).isZero();
     assertThat(after.sizing().halvings()).isZero();
     long[] keys = HashBalanceTest.keys(200_000, 8);
@@ -173,8 +173,7 @@ class RingHashTest {
     long[] keys = HashBalanceTest.keys(200_000, 11);
     String[] before = owners(ring(three, DEFAULT_VNODES, DEFAULT_MAX), three, keys);
     String[] after = owners(ring(all, DEFAULT_VNODES, DEFAULT_MAX), all, keys);
-    double moved =
-        (double) movedBetweenUnchanged(before, after, List.of("ge3")) / keys.length;
+    double moved = (double) movedBetweenUnchanged(before, after, List.of("ge3")) / keys.length;
     System.out.printf("ring: 100,100,100 + 50 moved %.4f between unchanged endpoints%n", moved);
     // Every old endpoint doubles its points (divisor 100 -> 50): about a third of all keys move.
     assertThat(moved).isBetween(0.25, 0.33);
