@@ -24,12 +24,15 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Hash strategies: one picker build (the ring, Maglev table or weights: what a membership change
- * costs on the update path) and XXH64 of a 24-character key alone. Keyed lookups, side by side with
+ * costs on the update path without a previous picker), one endpoint joining or leaving given the
+ * previous picker ({@link Strategy#newPicker(List, StrategyContext, Picker)}, what the balancer's
+ * update path pays per change) and XXH64 of a 24-character key alone. Keyed lookups, side by side with
  * the peers', are in {@link HashBenchmark}.
  *
  * <pre>
  * ./mvnw -q -pl benchmarks -am package -DskipTests
  * java -jar benchmarks/target/benchmarks.jar 'HashBuildBenchmark.build' -p strategy=maglev -p endpoints=1000
+ * java -jar benchmarks/target/benchmarks.jar 'HashBuildBenchmark.(joinOne|leaveOne)' -p endpoints=1000 -f 1 -wi 2 -i 3
  * </pre>
  */
 @State(Scope.Benchmark)
@@ -56,6 +59,9 @@ public class HashBuildBenchmark {
 
   private Strategy hashStrategy;
   private List<LiveEndpoint> members;
+  private List<LiveEndpoint> allButLast;
+  private Picker beforeJoin;
+  private Picker beforeLeave;
   private StrategyContext context;
   private PickContext[] keys;
   private int next;
@@ -65,6 +71,9 @@ public class HashBuildBenchmark {
     hashStrategy = StrategyRegistry.byName(strategy);
     members = Backends.idleMembers(endpoints, true);
     context = new StrategyContext(new SplittableRandom(1), System::nanoTime);
+    allButLast = members.subList(0, endpoints - 1);
+    beforeJoin = hashStrategy.newPicker(allButLast, context);
+    beforeLeave = hashStrategy.newPicker(members, context);
     SplittableRandom random = new SplittableRandom(7);
     keys = new PickContext[KEYS];
     for (int i = 0; i < KEYS; i++) {
@@ -83,5 +92,22 @@ public class HashBuildBenchmark {
   @OutputTimeUnit(TimeUnit.MICROSECONDS)
   public Picker build() {
     return hashStrategy.newPicker(members, context);
+  }
+
+  /**
+   * The last of {@code endpoints} joins: the picker over the others is the previous one, as the
+   * balancer passes it on a membership change.
+   */
+  @Benchmark
+  @OutputTimeUnit(TimeUnit.MICROSECONDS)
+  public Picker joinOne() {
+    return hashStrategy.newPicker(members, context, beforeJoin);
+  }
+
+  /** The last of {@code endpoints} leaves, given the picker over all of them. */
+  @Benchmark
+  @OutputTimeUnit(TimeUnit.MICROSECONDS)
+  public Picker leaveOne() {
+    return hashStrategy.newPicker(allButLast, context, beforeLeave);
   }
 }

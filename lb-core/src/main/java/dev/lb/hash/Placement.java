@@ -1,6 +1,7 @@
 package dev.lb.hash;
 
 import dev.lb.strategy.LiveEndpoint;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One hash algorithm's lookup structure for one membership: maps a key's hash to endpoint indexes,
@@ -23,12 +24,16 @@ interface Placement {
   @FunctionalInterface
   interface Factory {
     /**
-     * Builds the lookup structure over {@code endpoints}, non-empty and in membership order.
+     * Builds the lookup structure over {@code endpoints}, non-empty and in membership order,
+     * possibly from {@code previous}, the placement this factory built for the balancer's previous
+     * membership. The result must not depend on {@code previous}: it is what a build without one
+     * gives.
      *
      * @param endpoints the members, at least one; not to be modified
      * @param seed the strategy's hash seed, for hashing endpoint ids
+     * @param previous the placement this factory built last for the same balancer, or null
      */
-    Placement build(LiveEndpoint[] endpoints, long seed);
+    Placement build(LiveEndpoint[] endpoints, long seed, @Nullable Placement previous);
   }
 
   /**

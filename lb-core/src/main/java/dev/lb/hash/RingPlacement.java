@@ -8,6 +8,10 @@ final class RingPlacement implements Placement {
     this.ring = ring;
   }
 
+  Ring ring() {
+    return ring;
+  }
+
   @Override
   public int locate(long keyHash, int attempt) {
     return ring.locate(keyHash, attempt);

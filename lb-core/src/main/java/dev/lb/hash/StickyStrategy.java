@@ -48,10 +48,16 @@ final class StickyStrategy implements Strategy {
     return placement.usesThroughput();
   }
 
+  /**
+   * Builds the picker over {@code endpoints}.
+   *
+   * @throws NullPointerException if {@code endpoints} or {@code context} is null
+   * @throws IllegalArgumentException if {@code endpoints} is empty
+   */
   @Override
   public Picker newPicker(List<LiveEndpoint> endpoints, StrategyContext context) {
     Map<String, LiveEndpoint> byId = new HashMap<>();
-    for (LiveEndpoint e : endpoints) {
+    for (LiveEndpoint e : HashStrategy.checkEndpoints(name(), endpoints, context)) {
       byId.put(e.endpoint().id(), e);
     }
     return new StickyPicker(placement.newPicker(endpoints, context), byId, endpoints.size(), table);

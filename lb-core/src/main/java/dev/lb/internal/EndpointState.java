@@ -174,6 +174,11 @@ public final class EndpointState extends EndpointStateLayout.Counters implements
     return status;
   }
 
+  @Override
+  public boolean available() {
+    return status() == 0;
+  }
+
   /** Replaces the status bits; only the balancer's serialized path calls this. */
   public void status(int status) {
     this.status = status;

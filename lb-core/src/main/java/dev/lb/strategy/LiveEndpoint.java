@@ -62,4 +62,14 @@ public interface LiveEndpoint {
    * @return the decayed throughput in bytes per second, 0 or more, or {@code NaN} if not tracked
    */
   double throughputBytesPerSecond(long nowNanos);
+
+  /**
+   * Whether this endpoint is healthy and in rotation right now (not unhealthy, ejected, draining,
+   * disabled, marked down or behind an open breaker). A lock-free read; true by default.
+   *
+   * @return true if the endpoint may take calls now
+   */
+  default boolean available() {
+    return true;
+  }
 }

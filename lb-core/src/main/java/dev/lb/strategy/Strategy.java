@@ -1,6 +1,7 @@
 package dev.lb.strategy;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A selection strategy: given the endpoints that may be picked, builds the {@link Picker} that
@@ -29,6 +30,27 @@ public interface Strategy {
    * @return a new picker that chooses only among {@code endpoints}; never null
    */
   Picker newPicker(List<LiveEndpoint> endpoints, StrategyContext context);
+
+  /**
+   * Builds a picker over {@code endpoints}, possibly reusing {@code previous} to do so
+   * incrementally. {@code previous} is the last picker this strategy built for the same balancer
+   * (never another strategy's, never another balancer's), or null; a strategy may reuse its tables
+   * to build the new picker from the difference between the two memberships, for example adding and
+   * removing only the ring points of the endpoints that joined or left. The result must be the same
+   * as {@link #newPicker(List, StrategyContext) newPicker(endpoints, context)} would build. The
+   * default ignores {@code previous}.
+   *
+   * @param endpoints the endpoints the picker may choose from: non-empty, immutable, in membership
+   *     order
+   * @param context the balancer's random source and clock, for the picker to keep and use
+   * @param previous the last picker this strategy built for the same balancer, or null
+   * @return a new picker that chooses only among {@code endpoints}, equivalent to a fresh build;
+   *     never null
+   */
+  default Picker newPicker(
+      List<LiveEndpoint> endpoints, StrategyContext context, @Nullable Picker previous) {
+    return newPicker(endpoints, context);
+  }
 
   /**
    * Returns true if this strategy's pickers are built over every member, available or not, and

@@ -23,7 +23,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class HashStrategiesTest {
-  private static final List<Strategy> ALL =
+  static final List<Strategy> ALL =
       List.of(
           HashStrategies.ringHash(),
           HashStrategies.maglev(),
