@@ -156,8 +156,13 @@ final class Routing {
     if (cached != null && key.equals(stablePickerKey)) {
       return cached;
     }
-    // MERGE-HASH: pass the previous picker so hash strategies can update incrementally.
-    Picker picker = newPicker(over);
+    // The previous picker lets hash strategies update their tables with the changed endpoints'
+    // points only, instead of rebuilding them.
+    List<LiveEndpoint> view = List.copyOf(over);
+    Picker picker =
+        checkNotNull(
+            strategy.newPicker(view, context, cached),
+            "picker built by strategy " + strategy.name());
     stablePicker = picker;
     stablePickerKey = key;
     return picker;
