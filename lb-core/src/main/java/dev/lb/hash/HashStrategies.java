@@ -49,6 +49,13 @@ import dev.lb.strategy.Strategy;
  * CharSequence} keys; tables are built on the balancer's update path.
  */
 public final class HashStrategies {
+  private static final Strategy RING_HASH = builder().ringHash();
+  private static final Strategy MAGLEV = builder().maglev();
+  private static final Strategy RENDEZVOUS_HASH = builder().rendezvousHash();
+  private static final Strategy JUMP_HASH = builder().jumpHash();
+  private static final Strategy BOUNDED_LOAD_HASH = builder().boundedLoadHash();
+  private static final Strategy MODULO_HASH = builder().moduloHash();
+
   /**
    * Ring points per unit of weight. Chosen from measurement (docs/ARCHITECTURE.md, "Consistent
    * hashing and affinity"): the smallest power of two whose ring keeps the standard deviation of
@@ -89,7 +96,7 @@ public final class HashStrategies {
    * @return a {@code ring_hash} strategy
    */
   public static Strategy ringHash() {
-    return Defaults.RING_HASH;
+    return RING_HASH;
   }
 
   /**
@@ -99,7 +106,7 @@ public final class HashStrategies {
    * @return a {@code maglev} strategy
    */
   public static Strategy maglev() {
-    return Defaults.MAGLEV;
+    return MAGLEV;
   }
 
   /**
@@ -108,7 +115,7 @@ public final class HashStrategies {
    * @return a {@code rendezvous_hash} strategy
    */
   public static Strategy rendezvousHash() {
-    return Defaults.RENDEZVOUS_HASH;
+    return RENDEZVOUS_HASH;
   }
 
   /**
@@ -117,7 +124,7 @@ public final class HashStrategies {
    * @return a {@code jump_hash} strategy
    */
   public static Strategy jumpHash() {
-    return Defaults.JUMP_HASH;
+    return JUMP_HASH;
   }
 
   /**
@@ -127,7 +134,7 @@ public final class HashStrategies {
    * @return a {@code bounded_load_hash} strategy
    */
   public static Strategy boundedLoadHash() {
-    return Defaults.BOUNDED_LOAD_HASH;
+    return BOUNDED_LOAD_HASH;
   }
 
   /**
@@ -137,7 +144,7 @@ public final class HashStrategies {
    * @return a {@code modulo_hash} strategy
    */
   public static Strategy moduloHash() {
-    return Defaults.MODULO_HASH;
+    return MODULO_HASH;
   }
 
   /**
@@ -449,18 +456,5 @@ public final class HashStrategies {
           fallback,
           (endpoints, s, previous) -> new ModuloPlacement(endpoints));
     }
-  }
-
-  /**
-   * The default instances, created on first use rather than with this class, so that {@link
-   * Strategies}, which lists them by name, and this class may be initialized in either order.
-   */
-  private static final class Defaults {
-    static final Strategy RING_HASH = builder().ringHash();
-    static final Strategy MAGLEV = builder().maglev();
-    static final Strategy RENDEZVOUS_HASH = builder().rendezvousHash();
-    static final Strategy JUMP_HASH = builder().jumpHash();
-    static final Strategy BOUNDED_LOAD_HASH = builder().boundedLoadHash();
-    static final Strategy MODULO_HASH = builder().moduloHash();
   }
 }
