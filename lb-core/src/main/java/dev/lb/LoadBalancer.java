@@ -59,7 +59,8 @@ import org.jspecify.annotations.Nullable;
  * {@link #markDown}/{@link #markUp} let a transport report connectivity. Calls go to healthy
  * endpoints only, split across priority levels and zones, unless the healthy share falls below the
  * panic threshold, when they go to every endpoint that is not draining, disabled, marked down or
- * behind an open breaker. Backup endpoints take calls only when no primary endpoint is healthy.
+ * behind an open breaker. Priority levels and panic follow Envoy's rules, per level (see {@link
+ * Builder#panicThreshold}). Backup endpoints take calls only when no primary endpoint is healthy.
  * Endpoints that join or recover ramp up under {@link Builder#slowStart}. See docs/ARCHITECTURE.md
  * for the state diagram.
  *
@@ -82,7 +83,16 @@ import org.jspecify.annotations.Nullable;
  * an endpoint just removed or ejected. Live statistics are kept per endpoint id and survive every
  * change; a removed endpoint's statistics go once it has drained.
  *
- * <p>{@link #close()} stops health checks and timers; the balancer still picks afterwards.
+ * <p>{@link #close()} stops every timer; later picks and changes fail with {@link
+ * IllegalStateException}, while leases already taken can still be reported.
+ *
+ * <h2>Structure</h2>
+ *
+ * <p>This class is the facade: the hot path, the membership and admin verbs, stats and close.
+ * Behind it a {@code BalancerEngine} orchestrates one package-private class per rule (membership
+ * diff, status transitions, routing and the priority split, slow start, active checks, outlier
+ * ejection, drains, breaker routing, the diagnosis of "no endpoint") on one serialized update path;
+ * docs/ARCHITECTURE.md has the map.
  */
 public final class LoadBalancer implements AutoCloseable {
   private final String name;
@@ -241,6 +251,8 @@ public final class LoadBalancer implements AutoCloseable {
    * @return a new lease on the chosen endpoint, on which the caller must report the outcome once
    * @throws NoEndpointAvailableException if no endpoint can take the call; its {@link
    *     NoEndpointAvailableException#reason() reason} says why
+   * @throws NullPointerException if {@code context} is null
+   * @throws IllegalStateException if the balancer is closed
    */
   public Lease pick(PickContext context) {
     checkNotNull(context, "context");
@@ -259,6 +271,8 @@ public final class LoadBalancer implements AutoCloseable {
    *     to avoid); {@link PickContext#none()} if nothing
    * @return a new lease on the chosen endpoint, on which the caller must report the outcome once,
    *     or null if no endpoint can take the call
+   * @throws NullPointerException if {@code context} is null
+   * @throws IllegalStateException if the balancer is closed
    */
   public @Nullable Lease tryPick(PickContext context) {
     checkNotNull(context, "context");
@@ -289,6 +303,8 @@ public final class LoadBalancer implements AutoCloseable {
    * @return the chosen endpoint's configuration
    * @throws NoEndpointAvailableException if no endpoint is available; its {@link
    *     NoEndpointAvailableException#reason() reason} says why
+   * @throws NullPointerException if {@code context} is null
+   * @throws IllegalStateException if the balancer is closed
    */
   public Endpoint choose(PickContext context) {
     checkNotNull(context, "context");
@@ -530,8 +546,11 @@ public final class LoadBalancer implements AutoCloseable {
   }
 
   /**
-   * Stops health checks, outlier detection and every timer. Picks and reports still work, with the
-   * health each endpoint had. Idempotent.
+   * Closes the balancer: stops health checks, outlier detection and every timer (ejections, breaker
+   * waits, slow-start steps, drain timeouts), and ends pending drains with {@link
+   * DrainResult#CANCELLED}. Afterwards {@link #pick}, {@link #tryPick}, {@link #choose} and every
+   * membership and admin change throw {@link IllegalStateException}; leases taken before can still
+   * be reported, and {@link #stats()} still reads. Idempotent.
    */
   @Override
   public void close() {
@@ -790,7 +809,9 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /**
-     * Turns on slow start for endpoints that join or recover. Off by default.
+     * Turns on slow start for endpoints that join or recover. Off by default. Hash strategies
+     * ({@link Strategy#stableMembership()}) reject it when the balancer is built: a ramp would move
+     * keys between endpoints that did not change.
      *
      * @param slowStart the ramp; must not be null
      * @return this builder
@@ -802,10 +823,15 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /**
-     * Sets the panic threshold: when fewer than this percentage of the endpoints are healthy, calls
-     * go to every endpoint that is not draining, disabled, marked down or behind an open breaker,
-     * healthy or not, rather than overload the few healthy ones. Defaults to 50, as in Envoy; 0
-     * turns panic mode off (calls then fail when no endpoint is healthy).
+     * Sets the panic threshold, per priority level as in Envoy: when the levels together lack
+     * healthy endpoints (their availabilities, {@code min(1, overprovisioningFactor x healthy
+     * share)} each, add up to less than 100%), a level whose healthy share is below this percentage
+     * sends its share of calls to every one of its endpoints that is not draining, disabled, marked
+     * down or behind an open breaker, healthy or not, rather than overload its few healthy ones.
+     * While the levels together have enough healthy endpoints, no level is in panic. If no level
+     * has a healthy endpoint, calls go to the first level in panic. Hash strategies ignore levels:
+     * for them the balancer is in panic when any level is. Defaults to 50, as in Envoy; 0 turns
+     * panic mode off (calls then fail when no endpoint is healthy).
      *
      * @param percent 0 to 100
      * @return this builder
@@ -929,6 +955,7 @@ public final class LoadBalancer implements AutoCloseable {
      * Returns the balancer.
      *
      * @return a new balancer with the options and initial endpoints set on this builder
+     * @throws IllegalArgumentException if slow start is set with a hash strategy
      */
     public LoadBalancer build() {
       SlowStart ramp = slowStart;
