@@ -112,9 +112,21 @@ class ChannelEventsTest {
   }
 
   @Test
+  void startUp_subchannelsStillConnecting_isNoPanicWarning() {
+    accept(group(1001), group(1002), group(1003));
+    state(helper.subchannels.get(0), ConnectivityState.READY); // 1 of 3 ready: normal at start
+    state(helper.subchannels.get(1), ConnectivityState.READY);
+    assertThat(logsAt("WARNING")).noneSatisfy(l -> assertThat(l).contains("panic"));
+  }
+
+  @Test
   void panic_isLoggedAsWarningWhenEntered_andInfoWhenLeft() {
     accept(group(1001), group(1002), group(1003));
-    state(helper.subchannels.get(0), ConnectivityState.READY);
+    for (int i = 0; i < 3; i++) {
+      state(helper.subchannels.get(i), ConnectivityState.READY);
+    }
+    state(helper.subchannels.get(1), ConnectivityState.IDLE);
+    state(helper.subchannels.get(2), ConnectivityState.IDLE);
     assertThat(logsAt("WARNING"))
         .anySatisfy(l -> assertThat(l).startsWith("WARNING lb: panic mode entered: 33%"));
 
