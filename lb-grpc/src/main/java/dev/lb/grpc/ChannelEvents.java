@@ -70,7 +70,8 @@ final class ChannelEvents extends LoadBalancerListener {
       HealthStatus to,
       HealthChangeCause cause,
       String reason) {
-    boolean worse = to != HealthStatus.HEALTHY && !reason.startsWith(CONNECTIVITY_REASON_PREFIX);
+    // The policy marks an endpoint down for its subchannel's connectivity only: that is INFO.
+    boolean worse = to != HealthStatus.HEALTHY && cause != HealthChangeCause.MARKED_DOWN;
     logger.log(
         worse ? ChannelLogLevel.WARNING : ChannelLogLevel.INFO,
         "lb: {0} {1} -> {2}: {3}",
