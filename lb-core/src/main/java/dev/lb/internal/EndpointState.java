@@ -83,6 +83,14 @@ public final class EndpointState extends EndpointStateLayout.Counters implements
   private static final VarHandle BYTES_DECAYED;
   private static final VarHandle BYTES_STAMP;
   private static final VarHandle BYTES_KEY;
+  private static final VarHandle LATENCY_KEY;
+  private static final VarHandle PENALTY_KEY;
+
+  /**
+   * A failure penalty below this many calls in flight is dropped, so that pickers stop reading the
+   * clock for it: after one failure, {@code ln(100) = 4.6} decay windows.
+   */
+  static final double PENALTY_FLOOR = 0.01;
 
   static {
     try {
@@ -104,6 +112,8 @@ public final class EndpointState extends EndpointStateLayout.Counters implements
           l.findVarHandle(EndpointStateLayout.Counters.class, "bytesDecayed", double.class);
       BYTES_STAMP = l.findVarHandle(EndpointStateLayout.Counters.class, "bytesStamp", long.class);
       BYTES_KEY = l.findVarHandle(EndpointStateLayout.Counters.class, "bytesKey", double.class);
+      LATENCY_KEY = l.findVarHandle(EndpointStateLayout.Counters.class, "latencyKey", double.class);
+      PENALTY_KEY = l.findVarHandle(EndpointStateLayout.Counters.class, "penaltyKey", double.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -182,6 +192,25 @@ public final class EndpointState extends EndpointStateLayout.Counters implements
   /** Sets the weight strategies see; only the balancer's serialized path calls this. */
   public void effectiveWeight(int weight) {
     this.effectiveWeight = weight;
+  }
+
+  /**
+   * Sets the share of traffic strategies that ignore weights give this endpoint while it warms up
+   * (see {@link LiveEndpoint#rampFactor()}); only the balancer's serialized path calls this, and it
+   * rebuilds the pickers afterwards.
+   *
+   * @param factor in (0, 1]; 1 when not ramping
+   * @throws IllegalArgumentException if {@code factor} is not in (0, 1]
+   */
+  public void rampFactor(double factor) {
+    Checks.checkArgument(
+        factor > 0 && factor <= 1, "rampFactor must be in (0, 1] but was %s", factor);
+    this.rampFactor = factor;
+  }
+
+  @Override
+  public double rampFactor() {
+    return rampFactor;
   }
 
   /** Consecutive failures that trigger {@link Observer#onFailureStreak}; 0 for never. */
@@ -292,7 +321,7 @@ public final class EndpointState extends EndpointStateLayout.Counters implements
     }
     release();
     if (latencyNanos >= 0 || bytes > 0) {
-      observe(latencyNanos, bytes, false);
+      observe(latencyNanos, bytes, false, Long.MIN_VALUE);
     }
   }
 
@@ -310,9 +339,12 @@ public final class EndpointState extends EndpointStateLayout.Counters implements
     if (streak == failureStreakLimit) {
       observer.onFailureStreak(this);
     }
+    // The penalty before release: the call stops counting in flight only once its failure does.
+    long now = clock.now();
+    PENALTY_KEY.setRelease(this, clock.logKey(failurePenalty(now) + 1.0, now));
     release();
     if (latencyNanos >= 0) {
-      observe(latencyNanos, 0, true);
+      observe(latencyNanos, 0, true, now);
     }
   }
 
@@ -326,22 +358,42 @@ public final class EndpointState extends EndpointStateLayout.Counters implements
     release();
   }
 
-  private void observe(long latencyNanos, long bytes, boolean failed) {
+  /** {@code clockRead} is a reading of the clock already taken, or {@code Long.MIN_VALUE}. */
+  private void observe(long latencyNanos, long bytes, boolean failed, long clockRead) {
     boolean trackBytes = bytes > 0 && clock.trackThroughput;
-    boolean needClock = trackBytes || (clock.trackPeakEwma && latencyNanos >= 0);
-    long now = needClock ? clock.now() : 0L;
+    boolean timedLatency = latencyNanos >= 0 && (clock.trackPeakEwma || clock.trackResponseTime);
+    long now = clockRead;
+    if (now == Long.MIN_VALUE && (trackBytes || timedLatency)) {
+      now = clock.now();
+    }
     if (latencyNanos >= 0) {
       double sample = Math.max(1.0, (double) latencyNanos);
       double old = (double) LATENCY_EWMA.getAcquire(this);
+      if (failed && Double.isNaN(old)) {
+        // A failure never sets the first estimate: failing fast must not look fast. The endpoint
+        // stays unmeasured, and its failure penalty makes it count as busy meanwhile.
+        return;
+      }
+      double alpha = LATENCY_ALPHA;
+      if (clock.trackResponseTime && !Double.isNaN(old)) {
+        // Time-aware: after a long silence the old estimate is stale and a new sample mostly
+        // replaces it (its weight is 1 - (1 - alpha) x the old key's decay since its stamp).
+        alpha =
+            1.0
+                - (1.0 - LATENCY_ALPHA)
+                    * decayOfKey((double) LATENCY_KEY.getAcquire(this), old, now);
+      }
       double next;
       if (Double.isNaN(old)) {
         next = sample;
       } else if (failed) {
-        next = Math.max(old, old + LATENCY_ALPHA * (sample - old));
+        next = Math.max(old, old + alpha * (sample - old));
       } else {
-        next = old + LATENCY_ALPHA * (sample - old);
+        next = old + alpha * (sample - old);
       }
       LATENCY_EWMA.setRelease(this, next);
+      // Stamped with the sample's time only when the strategy ranks by it (see trackResponseTime).
+      LATENCY_KEY.setRelease(this, clock.logKey(next, clock.trackResponseTime ? now : clock.epoch));
       if (clock.trackPeakEwma) {
         observePeak(sample, now, failed);
       }
@@ -382,6 +434,39 @@ public final class EndpointState extends EndpointStateLayout.Counters implements
     PEAK_KEY.setRelease(this, clock.logKey(next, now));
   }
 
+  /**
+   * How much {@code value}, stored with {@code key}, has decayed by {@code now}: {@code exp(-(now -
+   * stamp) / tau)}, in [0, 1].
+   */
+  private double decayOfKey(double key, double value, long now) {
+    return Math.min(1.0, clock.valueOfKey(key, now) / value);
+  }
+
+  @Override
+  public boolean hasFailurePenalty() {
+    return (double) PENALTY_KEY.getOpaque(this) != Double.NEGATIVE_INFINITY;
+  }
+
+  @Override
+  public double failurePenalty(long nowNanos) {
+    double key = (double) PENALTY_KEY.getAcquire(this);
+    if (key == Double.NEGATIVE_INFINITY) {
+      return 0.0;
+    }
+    double penalty = clock.valueOfKey(key, nowNanos);
+    if (penalty < PENALTY_FLOOR) {
+      // Dropped, unless a failure replaced the key since it was read.
+      PENALTY_KEY.compareAndSet(this, key, Double.NEGATIVE_INFINITY);
+      return 0.0;
+    }
+    return penalty;
+  }
+
+  @Override
+  public double responseTimeKey() {
+    return (double) LATENCY_KEY.getAcquire(this);
+  }
+
   @Override
   public double latencyEwmaNanos() {
     return (double) LATENCY_EWMA.getAcquire(this);
@@ -400,7 +485,8 @@ public final class EndpointState extends EndpointStateLayout.Counters implements
    * {@code ln(peak cost) + stamp / tau}: orders endpoints by decayed peak cost at any instant (see
    * class comment). NaN before the first sample.
    */
-  public double peakKey() {
+  @Override
+  public double peakEwmaKey() {
     return (double) PEAK_KEY.getAcquire(this);
   }
 
@@ -419,6 +505,7 @@ public final class EndpointState extends EndpointStateLayout.Counters implements
    * {@code ln(decayed recent bytes) + stamp / tau}: orders endpoints by recent throughput at any
    * instant. Negative infinity before any bytes were reported.
    */
+  @Override
   public double throughputKey() {
     return (double) BYTES_KEY.getAcquire(this);
   }

@@ -36,6 +36,7 @@ final class EndpointStateLayout {
     volatile int status;
     volatile int effectiveWeight;
     volatile int failureStreakLimit;
+    volatile double rampFactor = 1.0;
 
     Head(
         Endpoint endpoint,
@@ -94,6 +95,8 @@ final class EndpointStateLayout {
     double bytesDecayed;
     long bytesStamp;
     double bytesKey = Double.NEGATIVE_INFINITY;
+    double latencyKey = Double.NaN;
+    double penaltyKey = Double.NEGATIVE_INFINITY;
 
     Counters(
         Endpoint endpoint,
