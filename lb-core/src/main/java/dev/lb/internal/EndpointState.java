@@ -171,7 +171,7 @@ public final class EndpointState extends EndpointStateLayout.Counters implements
     RateLimiter l = limiter;
     if (l != null && !l.tryAcquire()) {
       if (b != null) {
-        b.releasePermission();
+        b.releasePermission(b.permissionEpoch()); // taken just now, by this thread
       }
       release();
       return false;
@@ -348,14 +348,36 @@ public final class EndpointState extends EndpointStateLayout.Counters implements
     }
   }
 
-  /** Records a call abandoned before it had an outcome: it only stops being in flight. */
-  public void onCancel() {
+  /**
+   * The {@linkplain CircuitBreaker#permissionEpoch() epoch} of the breaker's permissions, or 0
+   * without a breaker; a lease reads it when it is made, right after {@link #tryAdmit}, and hands
+   * it back to {@link #onCancel(long)}.
+   */
+  public long permitEpoch() {
+    CircuitBreaker b = breaker;
+    return b == null ? 0L : b.permissionEpoch();
+  }
+
+  /**
+   * Records a call abandoned before it had an outcome: it only stops being in flight. A breaker
+   * permission is given back as taken in {@code permitEpoch} (see {@link #permitEpoch()}), so a
+   * permission taken while the breaker was closed never returns a half-open probe.
+   */
+  public void onCancel(long permitEpoch) {
     CANCELS.getAndAdd(this, 1L);
     CircuitBreaker b = breaker;
     if (b != null) {
-      b.releasePermission();
+      b.releasePermission(permitEpoch);
     }
     release();
+  }
+
+  /**
+   * Records a call abandoned before it had an outcome, whose permission was taken while the breaker
+   * was not half-open (or that had none): {@code onCancel(0)}.
+   */
+  public void onCancel() {
+    onCancel(0L);
   }
 
   /** {@code clockRead} is a reading of the clock already taken, or {@code Long.MIN_VALUE}. */
