@@ -83,7 +83,8 @@ public interface CircuitBreaker {
    * @param config thresholds, window and waits
    * @param ticker the clock for time-based windows and the wait in the open state
    * @return a new breaker in the {@code CLOSED} state
-   * @throws IllegalArgumentException if {@code name} is null or blank, or an argument is null
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code name} is blank
    */
   static CircuitBreaker of(String name, CircuitBreakerConfig config, Ticker ticker) {
     return new StateMachineCircuitBreaker(name, config, ticker);
@@ -198,7 +199,7 @@ public interface CircuitBreaker {
    *
    * @param listener the listener; must be fast, must not block, and should not throw (exceptions
    *     are caught and logged)
-   * @throws IllegalArgumentException if {@code listener} is null
+   * @throws NullPointerException if {@code listener} is null
    */
   void addListener(CircuitBreakerListener listener);
 

@@ -84,14 +84,17 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
   private volatile Phase phase;
 
   StateMachineCircuitBreaker(@Nullable String name, CircuitBreakerConfig config, Ticker ticker) {
-    if (name == null || name.isBlank()) {
-      throw new IllegalArgumentException("name must not be null or blank but was '" + name + "'");
+    if (name == null) {
+      throw new NullPointerException("name must not be null");
+    }
+    if (name.isBlank()) {
+      throw new IllegalArgumentException("name must not be blank but was '" + name + "'");
     }
     if (config == null) {
-      throw new IllegalArgumentException("config must not be null");
+      throw new NullPointerException("config must not be null");
     }
     if (ticker == null) {
-      throw new IllegalArgumentException("ticker must not be null");
+      throw new NullPointerException("ticker must not be null");
     }
     this.name = name;
     this.config = config;
@@ -374,7 +377,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
   @Override
   public void addListener(CircuitBreakerListener listener) {
     if (listener == null) {
-      throw new IllegalArgumentException("listener must not be null");
+      throw new NullPointerException("listener must not be null");
     }
     synchronized (listenerLock) {
       CircuitBreakerListener[] next = Arrays.copyOf(listeners, listeners.length + 1);

@@ -210,11 +210,11 @@ public final class RetryBudget {
    * Registers a listener for exhaustion and replenishment.
    *
    * @param listener the listener; must be fast and must not block
-   * @throws IllegalArgumentException if {@code listener} is null
+   * @throws NullPointerException if {@code listener} is null
    */
   public void addListener(RetryBudgetListener listener) {
     if (listener == null) {
-      throw new IllegalArgumentException("listener must not be null");
+      throw new NullPointerException("listener must not be null");
     }
     synchronized (listenerLock) {
       RetryBudgetListener[] next = Arrays.copyOf(listeners, listeners.length + 1);
@@ -355,7 +355,7 @@ public final class RetryBudget {
      */
     public Builder ttl(@Nullable Duration ttl) {
       if (ttl == null) {
-        throw new IllegalArgumentException("ttl must not be null");
+        throw new NullPointerException("ttl must not be null");
       }
       if (ttl.toSeconds() < 1 || ttl.toSeconds() > 60 || ttl.toNanosPart() != 0) {
         throw new IllegalArgumentException(
@@ -370,7 +370,7 @@ public final class RetryBudget {
      *
      * @param ticker the clock the window slides by
      * @return this builder
-     * @throws IllegalArgumentException if {@code ticker} is null
+     * @throws NullPointerException if {@code ticker} is null
      */
     public Builder ticker(@Nullable Ticker ticker) {
       this.ticker = checkNotNull(ticker, "ticker");

@@ -87,7 +87,10 @@ public interface LiveEndpoint {
 
   /**
    * Exponentially weighted moving average of reported latencies, in nanoseconds, or {@code NaN}
-   * before the first report. Failures never lower it: a backend that fails fast must not look fast.
+   * before the first report. Failures never lower it and never set the first value: a backend that
+   * fails fast must not look fast. When the balancer time-stamps latency samples (see {@link
+   * Strategy#usesResponseTime()}), a sample after a silence weighs more, as the old estimate has
+   * gone stale: {@code 1 - 0.9 x exp(-silence / decay window)} instead of 0.1.
    *
    * @return the latency EWMA in nanoseconds, 0 or more, or {@code NaN} before the first report
    */
