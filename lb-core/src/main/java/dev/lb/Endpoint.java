@@ -398,7 +398,8 @@ public final class Endpoint {
      *
      * @param id the endpoint's identity within a balancer; must not be null or blank
      * @return this builder
-     * @throws IllegalArgumentException if {@code id} is null or blank
+     * @throws NullPointerException if {@code id} is null
+     * @throws IllegalArgumentException if {@code id} is blank
      */
     public Builder id(@Nullable String id) {
       this.id = checkNotBlank(id, "id");
@@ -425,7 +426,8 @@ public final class Endpoint {
      * @param zone the availability zone, rack or data centre the endpoint runs in; must not be null
      *     or blank
      * @return this builder
-     * @throws IllegalArgumentException if {@code zone} is null or blank
+     * @throws NullPointerException if {@code zone} is null
+     * @throws IllegalArgumentException if {@code zone} is blank
      */
     public Builder zone(@Nullable String zone) {
       this.zone = checkNotBlank(zone, "zone");
@@ -464,12 +466,13 @@ public final class Endpoint {
      * @param key the label's name; must not be null or blank
      * @param value the label's value; must not be null, may be empty
      * @return this builder
-     * @throws IllegalArgumentException if {@code key} is null or blank, or {@code value} is null
+     * @throws NullPointerException if {@code key} or {@code value} is null
+     * @throws IllegalArgumentException if {@code key} is blank
      */
     public Builder metadata(@Nullable String key, @Nullable String value) {
       String k = checkNotBlank(key, "metadata key");
       if (value == null) {
-        throw new IllegalArgumentException("metadata value for '" + k + "' must not be null");
+        throw new NullPointerException("metadata value for '" + k + "' must not be null");
       }
       metadata.put(k, value);
       return this;
@@ -481,7 +484,8 @@ public final class Endpoint {
      * @param entries labels to add, each as by {@link #metadata(String, String)}, replacing any
      *     earlier value for the same key
      * @return this builder
-     * @throws IllegalArgumentException if a key is null or blank, or a value is null
+     * @throws NullPointerException if {@code entries}, a key or a value is null
+     * @throws IllegalArgumentException if a key is blank
      */
     public Builder metadata(Map<String, String> entries) {
       entries.forEach(this::metadata);

@@ -21,6 +21,11 @@ import org.jspecify.annotations.Nullable;
  * sample. That is the usual trade for statistics (Finagle guards them with a lock instead) and
  * keeps completion free of contention beyond the counters.
  *
+ * <p><b>Failure penalty.</b> Every failure adds 1 to a penalty that decays over the decay window
+ * and that strategies count as extra calls in flight ({@link LiveEndpoint#failurePenalty}). It is
+ * stored as a log-domain key (below) and costs a clock read per failure, whatever the strategy;
+ * successes read no clock for it. A failure's latency never sets the first latency estimate.
+ *
  * <p><b>Decay without a clock on the pick path.</b> Peak EWMA and throughput decay exponentially
  * with time: a value {@code v} stored at time {@code s} is worth {@code v * exp(-(now - s) / tau)}
  * at {@code now}. Comparing two such values does not need {@code now}: {@code ln(v) + s / tau}
@@ -414,8 +419,10 @@ public final class EndpointState extends EndpointStateLayout.Counters implements
         next = old + alpha * (sample - old);
       }
       LATENCY_EWMA.setRelease(this, next);
-      // Stamped with the sample's time only when the strategy ranks by it (see trackResponseTime).
-      LATENCY_KEY.setRelease(this, clock.logKey(next, clock.trackResponseTime ? now : clock.epoch));
+      if (clock.trackResponseTime) {
+        // Only for the strategy that ranks by it: a logarithm per outcome is not free.
+        LATENCY_KEY.setRelease(this, clock.logKey(next, now));
+      }
       if (clock.trackPeakEwma) {
         observePeak(sample, now, failed);
       }
@@ -484,9 +491,17 @@ public final class EndpointState extends EndpointStateLayout.Counters implements
     return penalty;
   }
 
+  /**
+   * {@code ln(latency EWMA) + stamp / tau} when the clock time-stamps latency samples; otherwise
+   * {@code ln(latency EWMA)}, which orders endpoints the same way but does not decay. NaN before
+   * the first latency report.
+   */
   @Override
   public double responseTimeKey() {
-    return (double) LATENCY_KEY.getAcquire(this);
+    if (clock.trackResponseTime) {
+      return (double) LATENCY_KEY.getAcquire(this);
+    }
+    return Math.log((double) LATENCY_EWMA.getAcquire(this));
   }
 
   @Override

@@ -8,7 +8,8 @@ import dev.lb.strategy.Strategy;
 /**
  * The time base shared by every {@link EndpointState} of one balancer: its ticker, the decay window
  * {@code tau} of time-decayed estimators, and which of them are tracked (each costs a clock read
- * per reported outcome, so only those the strategy ranks by).
+ * per reported outcome, so only those the strategy ranks by). The failure penalty is always
+ * tracked: it costs a clock read per failure only.
  *
  * <p>Immutable and thread-safe.
  */
