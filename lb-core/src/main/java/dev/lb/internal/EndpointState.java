@@ -100,7 +100,7 @@ public final class EndpointState extends EndpointStateLayout.Counters implements
   static {
     try {
       MethodHandles.Lookup l = MethodHandles.lookup();
-      IN_FLIGHT = l.findVarHandle(EndpointStateLayout.Counters.class, "inFlight", int.class);
+      IN_FLIGHT = l.findVarHandle(EndpointStateLayout.Keys.class, "inFlight", int.class);
       FAILURE_STREAK =
           l.findVarHandle(EndpointStateLayout.Counters.class, "failureStreak", int.class);
       SUCCESSES = l.findVarHandle(EndpointStateLayout.Counters.class, "successes", long.class);
@@ -112,13 +112,13 @@ public final class EndpointState extends EndpointStateLayout.Counters implements
           l.findVarHandle(EndpointStateLayout.Counters.class, "latencyEwma", double.class);
       PEAK_COST = l.findVarHandle(EndpointStateLayout.Counters.class, "peakCost", double.class);
       PEAK_STAMP = l.findVarHandle(EndpointStateLayout.Counters.class, "peakStamp", long.class);
-      PEAK_KEY = l.findVarHandle(EndpointStateLayout.Counters.class, "peakKey", double.class);
+      PEAK_KEY = l.findVarHandle(EndpointStateLayout.Keys.class, "peakKey", double.class);
       BYTES_DECAYED =
           l.findVarHandle(EndpointStateLayout.Counters.class, "bytesDecayed", double.class);
       BYTES_STAMP = l.findVarHandle(EndpointStateLayout.Counters.class, "bytesStamp", long.class);
-      BYTES_KEY = l.findVarHandle(EndpointStateLayout.Counters.class, "bytesKey", double.class);
-      LATENCY_KEY = l.findVarHandle(EndpointStateLayout.Counters.class, "latencyKey", double.class);
-      PENALTY_KEY = l.findVarHandle(EndpointStateLayout.Counters.class, "penaltyKey", double.class);
+      BYTES_KEY = l.findVarHandle(EndpointStateLayout.Keys.class, "bytesKey", double.class);
+      LATENCY_KEY = l.findVarHandle(EndpointStateLayout.Keys.class, "latencyKey", double.class);
+      PENALTY_KEY = l.findVarHandle(EndpointStateLayout.Keys.class, "penaltyKey", double.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
