@@ -58,10 +58,13 @@ public final class Endpoint {
   /**
    * Returns an endpoint of weight 1 whose id is {@code host:port}.
    *
-   * @param host the host name or IP literal to connect to; must not be null or blank
+   * @param host the DNS name, IPv4 literal or IPv6 literal (without brackets) to connect to
    * @param port the port to connect to, in 1..65535
    * @return a new endpoint with no zone and no metadata
-   * @throws IllegalArgumentException if {@code host} is blank or {@code port} is not in 1..65535
+   * @throws NullPointerException if {@code host} is null
+   * @throws IllegalArgumentException if {@code host} is not a DNS name, an IPv4 literal or an IPv6
+   *     literal without brackets (a {@code host:port}, a URL, white space), or {@code port} is not
+   *     in 1..65535
    */
   public static Endpoint of(String host, int port) {
     return builder(host, port).build();
@@ -70,10 +73,13 @@ public final class Endpoint {
   /**
    * Returns a builder for an endpoint at {@code host:port}.
    *
-   * @param host the host name or IP literal to connect to; must not be null or blank
+   * @param host the DNS name, IPv4 literal or IPv6 literal (without brackets) to connect to
    * @param port the port to connect to, in 1..65535
    * @return a new builder with weight 1, the default id {@code host:port}, no zone and no metadata
-   * @throws IllegalArgumentException if {@code host} is blank or {@code port} is not in 1..65535
+   * @throws NullPointerException if {@code host} is null
+   * @throws IllegalArgumentException if {@code host} is not a DNS name, an IPv4 literal or an IPv6
+   *     literal without brackets (a {@code host:port}, a URL, white space), or {@code port} is not
+   *     in 1..65535
    */
   public static Builder builder(String host, int port) {
     return new Builder(host, port);
@@ -181,6 +187,146 @@ public final class Endpoint {
     return defaultId(host, port);
   }
 
+  /**
+   * Returns {@code host} if it is a DNS name (labels of ASCII letters, digits, {@code -} and {@code
+   * _}, each 1 to 63 characters and not starting or ending with {@code -}, 253 characters in all,
+   * an optional final dot), an IPv4 literal ({@code 10.0.0.1}) or an IPv6 literal without brackets
+   * ({@code ::1}, {@code fe80::1%eth0}); a name whose last label is all digits must be an IPv4
+   * literal.
+   */
+  static String checkHost(String host) {
+    String problem = hostProblem(host);
+    if (problem != null) {
+      throw new IllegalArgumentException(
+          "host must be a DNS name, an IPv4 literal or an IPv6 literal"
+              + problem
+              + " but was '"
+              + host
+              + "'");
+    }
+    return host;
+  }
+
+  /** Null if {@code host} is valid; otherwise a hint to add to the message, maybe empty. */
+  private static @Nullable String hostProblem(String host) {
+    if (host.startsWith("[")) {
+      return " (without brackets)";
+    }
+    if (host.indexOf(':') >= 0) {
+      if (host.indexOf('/') >= 0
+          || host.indexOf('.') >= 0 && host.indexOf(':') == host.lastIndexOf(':')) {
+        return " (give the port separately, without a scheme or path)";
+      }
+      return isIpv6(host) ? null : "";
+    }
+    if (host.indexOf('/') >= 0) {
+      return " (without a scheme or path)";
+    }
+    return isDnsNameOrIpv4(host) ? null : "";
+  }
+
+  private static boolean isDnsNameOrIpv4(String host) {
+    String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+    if (name.isEmpty() || name.length() > 253) {
+      return false;
+    }
+    String[] labels = name.split("\\.", -1);
+    for (String label : labels) {
+      if (label.isEmpty() || label.length() > 63 || label.startsWith("-") || label.endsWith("-")) {
+        return false;
+      }
+      for (int i = 0; i < label.length(); i++) {
+        char c = label.charAt(i);
+        boolean ok =
+            c >= 'a' && c <= 'z'
+                || c >= 'A' && c <= 'Z'
+                || c >= '0' && c <= '9'
+                || c == '-'
+                || c == '_';
+        if (!ok) {
+          return false;
+        }
+      }
+    }
+    String last = labels[labels.length - 1];
+    return !allDigits(last) || isIpv4(name);
+  }
+
+  private static boolean isIpv4(String s) {
+    String[] parts = s.split("\\.", -1);
+    if (parts.length != 4) {
+      return false;
+    }
+    for (String part : parts) {
+      if (part.isEmpty() || part.length() > 3 || !allDigits(part) || Integer.parseInt(part) > 255) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isIpv6(String host) {
+    int percent = host.indexOf('%');
+    String address = host;
+    if (percent >= 0) {
+      String zone = host.substring(percent + 1);
+      if (zone.isEmpty() || !zone.chars().allMatch(c -> c > ' ' && c < 127 && c != '%')) {
+        return false;
+      }
+      address = host.substring(0, percent);
+    }
+    int gap = address.indexOf("::");
+    if (gap >= 0 && address.indexOf("::", gap + 1) >= 0) {
+      return false;
+    }
+    int groups;
+    if (gap < 0) {
+      groups = ipv6Groups(address, true);
+      return groups == 8;
+    }
+    int head = gap == 0 ? 0 : ipv6Groups(address.substring(0, gap), false);
+    int tail = gap + 2 == address.length() ? 0 : ipv6Groups(address.substring(gap + 2), true);
+    return head >= 0 && tail >= 0 && head + tail <= 7;
+  }
+
+  /**
+   * The number of 16-bit groups in {@code part} (colon-separated hex groups, an IPv4 literal last
+   * counting two when {@code last}), or -1 if it is malformed.
+   */
+  private static int ipv6Groups(String part, boolean last) {
+    String[] groups = part.split(":", -1);
+    int count = 0;
+    for (int i = 0; i < groups.length; i++) {
+      String g = groups[i];
+      if (last && i == groups.length - 1 && g.indexOf('.') >= 0) {
+        if (!isIpv4(g)) {
+          return -1;
+        }
+        count += 2;
+        continue;
+      }
+      if (g.isEmpty() || g.length() > 4) {
+        return -1;
+      }
+      for (int j = 0; j < g.length(); j++) {
+        if (Character.digit(g.charAt(j), 16) < 0) {
+          return -1;
+        }
+      }
+      count++;
+    }
+    return count;
+  }
+
+  private static boolean allDigits(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+        return false;
+      }
+    }
+    return !s.isEmpty();
+  }
+
   private static String defaultId(String host, int port) {
     return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
   }
@@ -242,7 +388,7 @@ public final class Endpoint {
     private final Map<String, String> metadata = new LinkedHashMap<>();
 
     private Builder(@Nullable String host, int port) {
-      this.host = checkNotBlank(host, "host");
+      this.host = checkHost(checkNotBlank(host, "host"));
       checkArgument(port >= 1 && port <= 65535, "port must be in 1..65535 but was %s", port);
       this.port = port;
     }
@@ -252,7 +398,8 @@ public final class Endpoint {
      *
      * @param id the endpoint's identity within a balancer; must not be null or blank
      * @return this builder
-     * @throws IllegalArgumentException if {@code id} is null or blank
+     * @throws NullPointerException if {@code id} is null
+     * @throws IllegalArgumentException if {@code id} is blank
      */
     public Builder id(@Nullable String id) {
       this.id = checkNotBlank(id, "id");
@@ -279,7 +426,8 @@ public final class Endpoint {
      * @param zone the availability zone, rack or data centre the endpoint runs in; must not be null
      *     or blank
      * @return this builder
-     * @throws IllegalArgumentException if {@code zone} is null or blank
+     * @throws NullPointerException if {@code zone} is null
+     * @throws IllegalArgumentException if {@code zone} is blank
      */
     public Builder zone(@Nullable String zone) {
       this.zone = checkNotBlank(zone, "zone");
@@ -318,12 +466,13 @@ public final class Endpoint {
      * @param key the label's name; must not be null or blank
      * @param value the label's value; must not be null, may be empty
      * @return this builder
-     * @throws IllegalArgumentException if {@code key} is null or blank, or {@code value} is null
+     * @throws NullPointerException if {@code key} or {@code value} is null
+     * @throws IllegalArgumentException if {@code key} is blank
      */
     public Builder metadata(@Nullable String key, @Nullable String value) {
       String k = checkNotBlank(key, "metadata key");
       if (value == null) {
-        throw new IllegalArgumentException("metadata value for '" + k + "' must not be null");
+        throw new NullPointerException("metadata value for '" + k + "' must not be null");
       }
       metadata.put(k, value);
       return this;
@@ -335,7 +484,8 @@ public final class Endpoint {
      * @param entries labels to add, each as by {@link #metadata(String, String)}, replacing any
      *     earlier value for the same key
      * @return this builder
-     * @throws IllegalArgumentException if a key is null or blank, or a value is null
+     * @throws NullPointerException if {@code entries}, a key or a value is null
+     * @throws IllegalArgumentException if a key is blank
      */
     public Builder metadata(Map<String, String> entries) {
       entries.forEach(this::metadata);

@@ -31,7 +31,9 @@ import org.jspecify.annotations.Nullable;
  * reading a clock on every pick would cost more than the pick itself.
  *
  * <p>Thread-safe: any thread may report, and reports may race. A lease is one small object (the
- * endpoint, its live state and a flag) and reporting is lock-free.
+ * endpoint, its live state, the breaker phase that admitted it and a flag) and reporting is
+ * lock-free. Cancelling gives back only what the call took: a half-open breaker's probe only if
+ * this call was that probe.
  */
 public final class Lease {
   private static final VarHandle REPORTED;
@@ -47,12 +49,21 @@ public final class Lease {
   private final Endpoint endpoint;
   private final EndpointState state;
 
+  /**
+   * Which breaker phase admitted this call: a cancelled lease gives back only a permission it took
+   * (a half-open probe only to the half-open phase that granted it). Read right after the pick's
+   * admission, on the same thread; it could name a later phase only if the breaker opened and its
+   * whole open wait elapsed between those two steps.
+   */
+  private final long permitEpoch;
+
   @SuppressWarnings("unused") // accessed through REPORTED
   private volatile boolean reported;
 
   Lease(EndpointState state) {
     this.state = state;
     this.endpoint = state.endpoint();
+    this.permitEpoch = state.permitEpoch();
   }
 
   /**
@@ -139,7 +150,7 @@ public final class Lease {
     if (!claim()) {
       return false;
     }
-    state.onCancel();
+    state.onCancel(permitEpoch);
     return true;
   }
 

@@ -119,11 +119,7 @@ public final class LoadBalancer implements AutoCloseable {
         new UpdatePath(builder.name, builder.listeners, builder.scheduler, builder.stateExecutor);
     this.scheduler = updates.timers();
     MetricsClock metricsClock =
-        new MetricsClock(
-            builder.ticker,
-            builder.decayWindow.toNanos(),
-            strategy.usesPeakEwma(),
-            strategy.usesThroughput());
+        MetricsClock.forStrategy(builder.ticker, builder.decayWindow.toNanos(), strategy);
     this.engine =
         new BalancerEngine(
             this,

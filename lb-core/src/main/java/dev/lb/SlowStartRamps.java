@@ -79,7 +79,7 @@ final class SlowStartRamps {
         }
       }
       m.state.effectiveWeight((int) Math.min(Integer.MAX_VALUE, weight));
-      // MERGE-STRAT m.state.rampFactor(factor);
+      m.state.rampFactor(factor);
     }
     if (ramping && step == null && !closed && ramp != null) {
       UpdatePath u = updates;

@@ -52,7 +52,7 @@ class EndpointTest {
   @Test
   void id_nullOrBlank_rejected() {
     assertThatThrownBy(() -> Endpoint.builder("h", 1).id(null))
-        .isInstanceOf(IllegalArgumentException.class)
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("id must not be null");
     assertThatThrownBy(() -> Endpoint.builder("h", 1).id("  "))
         .isInstanceOf(IllegalArgumentException.class)

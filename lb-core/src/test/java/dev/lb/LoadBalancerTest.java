@@ -122,7 +122,7 @@ class LoadBalancerTest {
   @Test
   void builder_invalidOptions_rejectedNamingOption() {
     assertThatThrownBy(() -> LoadBalancer.builder().strategy(null))
-        .isInstanceOf(IllegalArgumentException.class)
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("strategy must not be null");
     assertThatThrownBy(() -> LoadBalancer.builder().name(""))
         .hasMessage("name must not be blank but was ''");

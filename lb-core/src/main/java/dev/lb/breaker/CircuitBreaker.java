@@ -83,7 +83,8 @@ public interface CircuitBreaker {
    * @param config thresholds, window and waits
    * @param ticker the clock for time-based windows and the wait in the open state
    * @return a new breaker in the {@code CLOSED} state
-   * @throws IllegalArgumentException if {@code name} is null or blank, or an argument is null
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code name} is blank
    */
   static CircuitBreaker of(String name, CircuitBreakerConfig config, Ticker ticker) {
     return new StateMachineCircuitBreaker(name, config, ticker);
@@ -109,9 +110,40 @@ public interface CircuitBreaker {
 
   /**
    * Gives back a permission whose call was never made (cancelled before it was sent), so that a
-   * half-open breaker can admit another probe in its place.
+   * half-open breaker can admit another probe in its place. A half-open breaker cannot tell here
+   * whether the permission was one of its probes or was taken before it opened, and returns a probe
+   * either way: a caller that may give a permission back long after taking it should record {@link
+   * #permissionEpoch()} and call {@link #releasePermission(long)} instead.
    */
   void releasePermission();
+
+  /**
+   * Identifies the phase whose permissions {@link #tryAcquirePermission()} hands out now, so that a
+   * permission given back later returns only what it took. Read it right after a successful {@link
+   * #tryAcquirePermission()}; pass it to {@link #releasePermission(long)}.
+   *
+   * <p>The built-in breaker answers a number unique to each half-open phase while half-open, and 0
+   * otherwise. The default answers 0, and {@link #releasePermission(long)} then falls back to
+   * {@link #releasePermission()}.
+   *
+   * @return a token for the current phase's permissions; must be fast and must not block
+   */
+  default long permissionEpoch() {
+    return 0L;
+  }
+
+  /**
+   * Gives back a permission whose call was never made, taken while {@link #permissionEpoch()}
+   * answered {@code epoch}. The built-in breaker returns a half-open probe only if the permission
+   * was a probe of the current half-open phase: a permission taken while {@code CLOSED}, or in an
+   * earlier half-open phase, gives nothing back, so a breaker admits no more probes than
+   * configured.
+   *
+   * @param epoch what {@link #permissionEpoch()} answered when the permission was taken
+   */
+  default void releasePermission(long epoch) {
+    releasePermission();
+  }
 
   /**
    * Records a successful call.
@@ -167,7 +199,7 @@ public interface CircuitBreaker {
    *
    * @param listener the listener; must be fast, must not block, and should not throw (exceptions
    *     are caught and logged)
-   * @throws IllegalArgumentException if {@code listener} is null
+   * @throws NullPointerException if {@code listener} is null
    */
   void addListener(CircuitBreakerListener listener);
 

@@ -287,7 +287,8 @@ public final class CircuitBreakerConfig {
      *
      * @param threshold a positive duration
      * @return this builder
-     * @throws IllegalArgumentException if {@code threshold} is null or not positive
+     * @throws NullPointerException if {@code threshold} is null
+     * @throws IllegalArgumentException if {@code threshold} is not positive
      */
     public Builder slowCallDurationThreshold(@Nullable Duration threshold) {
       this.slowCallDurationThresholdNanos = positiveNanos("slowCallDurationThreshold", threshold);
@@ -302,11 +303,12 @@ public final class CircuitBreakerConfig {
      * @param type how the window is measured
      * @param size the number of calls or seconds, at least 1
      * @return this builder
-     * @throws IllegalArgumentException if {@code type} is null or {@code size} is out of range
+     * @throws NullPointerException if {@code type} is null
+     * @throws IllegalArgumentException if {@code size} is out of range
      */
     public Builder slidingWindow(@Nullable SlidingWindowType type, int size) {
       if (type == null) {
-        throw new IllegalArgumentException("slidingWindowType must not be null");
+        throw new NullPointerException("slidingWindowType must not be null");
       }
       int max = type == SlidingWindowType.COUNT_BASED ? MAX_CALLS : MAX_WINDOW_SECONDS;
       if (size < 1 || size > max) {
@@ -357,7 +359,8 @@ public final class CircuitBreakerConfig {
      *
      * @param wait a positive duration
      * @return this builder
-     * @throws IllegalArgumentException if {@code wait} is null or not positive
+     * @throws NullPointerException if {@code wait} is null
+     * @throws IllegalArgumentException if {@code wait} is not positive
      */
     public Builder waitDurationInOpenState(@Nullable Duration wait) {
       this.waitDurationInOpenStateNanos = positiveNanos("waitDurationInOpenState", wait);
@@ -393,11 +396,12 @@ public final class CircuitBreakerConfig {
      *
      * @param wait zero or a positive duration
      * @return this builder
-     * @throws IllegalArgumentException if {@code wait} is null or negative
+     * @throws NullPointerException if {@code wait} is null
+     * @throws IllegalArgumentException if {@code wait} is negative
      */
     public Builder maxWaitDurationInHalfOpenState(@Nullable Duration wait) {
       if (wait == null) {
-        throw new IllegalArgumentException("maxWaitDurationInHalfOpenState must not be null");
+        throw new NullPointerException("maxWaitDurationInHalfOpenState must not be null");
       }
       if (wait.isNegative()) {
         throw new IllegalArgumentException(
@@ -425,7 +429,7 @@ public final class CircuitBreakerConfig {
 
     private static long positiveNanos(String option, @Nullable Duration d) {
       if (d == null) {
-        throw new IllegalArgumentException(option + " must not be null");
+        throw new NullPointerException(option + " must not be null");
       }
       if (d.isNegative() || d.isZero()) {
         throw new IllegalArgumentException(option + " must be positive but was " + d);

@@ -30,11 +30,11 @@ public interface CircuitBreakerFactory {
    *
    * @param config the configuration every breaker gets
    * @return a factory calling {@link CircuitBreaker#of}
-   * @throws IllegalArgumentException if {@code config} is null
+   * @throws NullPointerException if {@code config} is null
    */
   static CircuitBreakerFactory of(CircuitBreakerConfig config) {
     if (config == null) {
-      throw new IllegalArgumentException("config must not be null");
+      throw new NullPointerException("config must not be null");
     }
     return (endpoint, ticker) -> CircuitBreaker.of(endpoint.id(), config, ticker);
   }

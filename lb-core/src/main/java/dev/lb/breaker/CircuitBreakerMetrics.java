@@ -35,11 +35,12 @@ public record CircuitBreakerMetrics(
    * @param failedCalls failed calls counted
    * @param slowCalls slow calls counted
    * @param notPermittedCalls refused permission requests
-   * @throws IllegalArgumentException if {@code state} is null or a count is negative
+   * @throws NullPointerException if {@code state} is null
+   * @throws IllegalArgumentException if a count is negative
    */
   public CircuitBreakerMetrics {
     if (state == null) {
-      throw new IllegalArgumentException("state must not be null");
+      throw new NullPointerException("state must not be null");
     }
     if (calls < 0 || failedCalls < 0 || slowCalls < 0 || notPermittedCalls < 0) {
       throw new IllegalArgumentException(

@@ -33,6 +33,8 @@ import org.jspecify.annotations.Nullable;
  * #onSuccess} in {@code CLOSED} records into a lock-free window ({@link CountWindow}, {@link
  * TimeWindow}) and reads its totals; neither allocates. Half-open probes are counted down by
  * compare-and-set, so no more than the configured number are admitted however many threads race.
+ * Each half-open phase has its own {@linkplain #permissionEpoch() epoch}, so a permission given
+ * back with {@link #releasePermission(long)} returns a probe only to the phase that handed it out.
  */
 final class StateMachineCircuitBreaker implements CircuitBreaker {
   private static final System.Logger LOGGER =
@@ -74,6 +76,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
   private final int permittedProbes;
   private final int probesToDecide;
   private final LongAdder notPermitted = new LongAdder();
+  private final AtomicLong halfOpenEpochs = new AtomicLong();
   private final Object listenerLock = new Object();
   private volatile CircuitBreakerListener[] listeners = new CircuitBreakerListener[0];
 
@@ -81,14 +84,17 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
   private volatile Phase phase;
 
   StateMachineCircuitBreaker(@Nullable String name, CircuitBreakerConfig config, Ticker ticker) {
-    if (name == null || name.isBlank()) {
-      throw new IllegalArgumentException("name must not be null or blank but was '" + name + "'");
+    if (name == null) {
+      throw new NullPointerException("name must not be null");
+    }
+    if (name.isBlank()) {
+      throw new IllegalArgumentException("name must not be blank but was '" + name + "'");
     }
     if (config == null) {
-      throw new IllegalArgumentException("config must not be null");
+      throw new NullPointerException("config must not be null");
     }
     if (ticker == null) {
-      throw new IllegalArgumentException("ticker must not be null");
+      throw new NullPointerException("ticker must not be null");
     }
     this.name = name;
     this.config = config;
@@ -128,7 +134,9 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         if (now - open.openedAt - waitInOpenNanos <= 0) {
           return notPermitted();
         }
-        transition(open, new HalfOpen(now, permittedProbes, probesToDecide));
+        transition(
+            open,
+            new HalfOpen(now, permittedProbes, probesToDecide, halfOpenEpochs.incrementAndGet()));
       } else if (p instanceof HalfOpen halfOpen) {
         if (halfOpen.tryTakeProbe()) {
           return true;
@@ -164,6 +172,19 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
   @Override
   public void releasePermission() {
     if (phase instanceof HalfOpen halfOpen) {
+      halfOpen.returnProbe();
+    }
+  }
+
+  @Override
+  public long permissionEpoch() {
+    return phase instanceof HalfOpen halfOpen ? halfOpen.epoch : 0L;
+  }
+
+  @Override
+  public void releasePermission(long epoch) {
+    // Only a probe of the current half-open phase goes back; epoch 0 is any other phase's.
+    if (epoch != 0 && phase instanceof HalfOpen halfOpen && halfOpen.epoch == epoch) {
       halfOpen.returnProbe();
     }
   }
@@ -356,7 +377,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
   @Override
   public void addListener(CircuitBreakerListener listener) {
     if (listener == null) {
-      throw new IllegalArgumentException("listener must not be null");
+      throw new NullPointerException("listener must not be null");
     }
     synchronized (listenerLock) {
       CircuitBreakerListener[] next = Arrays.copyOf(listeners, listeners.length + 1);
@@ -434,12 +455,14 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     final long enteredAt;
     final int permitted;
     final int toDecide;
+    final long epoch;
     final AtomicInteger probes;
     final AtomicLong results = new AtomicLong();
 
-    HalfOpen(long enteredAt, int permitted, int toDecide) {
+    HalfOpen(long enteredAt, int permitted, int toDecide, long epoch) {
       super(State.HALF_OPEN);
       this.enteredAt = enteredAt;
+      this.epoch = epoch;
       this.permitted = permitted;
       this.toDecide = toDecide;
       this.probes = new AtomicInteger(permitted);

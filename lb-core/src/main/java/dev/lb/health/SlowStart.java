@@ -13,8 +13,22 @@ import java.time.Duration;
  * <p>Its effective weight is {@code weight x max(minWeightPercent / 100, f ^ (1 / aggression))}
  * with {@code f = elapsed / window}: with aggression 1 the ramp is linear; above 1 it climbs faster
  * early, below 1 slower. Endpoints present when the balancer is built start at full weight (there
- * is nobody to take their share). Every weighted and load-aware strategy sees the effective weight
- * through {@link dev.lb.strategy.LiveEndpoint#weight()}, recomputed in 20 steps over the window.
+ * is nobody to take their share). The ramp is recomputed in 20 steps over the window, and the
+ * strategies honour it as follows:
+ *
+ * <ul>
+ *   <li>weighted strategies ({@code weighted_round_robin}, {@code weighted_random}, {@code
+ *       weighted_least_connections}, {@code least_response_time}, {@code least_bandwidth}, {@code
+ *       p2c}, {@code peak_ewma}) see the effective weight through {@link
+ *       dev.lb.strategy.LiveEndpoint#weight()};
+ *   <li>{@code round_robin} and {@code random}, which ignore weights, pick a ramping endpoint in
+ *       proportion to its factor ({@link dev.lb.strategy.LiveEndpoint#rampFactor()}): at factor 0.1
+ *       it gets a tenth of an equal endpoint's share; while no endpoint ramps they pick exactly as
+ *       without slow start;
+ *   <li>{@code least_connections} ranks by calls in flight divided by the factor, as Envoy's least
+ *       request does with slow start, and breaks ties in proportion to the factors;
+ *   <li>hash strategies ignore ramps, so that a ramp never moves keys between endpoints.
+ * </ul>
  *
  * <p>Immutable and thread-safe.
  */

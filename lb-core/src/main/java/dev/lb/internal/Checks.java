@@ -2,7 +2,11 @@ package dev.lb.internal;
 
 import org.jspecify.annotations.Nullable;
 
-/** Argument checks whose messages name the option and quote the rejected value. */
+/**
+ * Argument checks, the one home for them in lb: a null argument throws {@link NullPointerException}
+ * naming the parameter (the JDK, Guava, Caffeine and OkHttp convention); an invalid value throws
+ * {@link IllegalArgumentException} naming the option and quoting the value.
+ */
 public final class Checks {
   private Checks() {}
 
@@ -18,12 +22,13 @@ public final class Checks {
   }
 
   /**
-   * Returns {@code value} if it is neither null nor blank; otherwise throws an {@link
-   * IllegalArgumentException} naming {@code option} and quoting the value.
+   * Returns {@code value} if it is neither null nor blank; otherwise throws a {@link
+   * NullPointerException} (null) or an {@link IllegalArgumentException} (blank, quoting the value)
+   * naming {@code option}.
    */
   public static String checkNotBlank(@Nullable String value, String option) {
     if (value == null) {
-      throw new IllegalArgumentException(option + " must not be null");
+      throw new NullPointerException(option + " must not be null");
     }
     if (value.isBlank()) {
       throw new IllegalArgumentException(option + " must not be blank but was '" + value + "'");
@@ -31,10 +36,13 @@ public final class Checks {
     return value;
   }
 
-  /** Returns {@code value} if it is not null; otherwise throws naming {@code option}. */
+  /**
+   * Returns {@code value} if it is not null; otherwise throws a {@link NullPointerException} naming
+   * {@code option}.
+   */
   public static <T> T checkNotNull(@Nullable T value, String option) {
     if (value == null) {
-      throw new IllegalArgumentException(option + " must not be null");
+      throw new NullPointerException(option + " must not be null");
     }
     return value;
   }

@@ -21,6 +21,11 @@ import org.jspecify.annotations.Nullable;
  * sample. That is the usual trade for statistics (Finagle guards them with a lock instead) and
  * keeps completion free of contention beyond the counters.
  *
+ * <p><b>Failure penalty.</b> Every failure adds 1 to a penalty that decays over the decay window
+ * and that strategies count as extra calls in flight ({@link LiveEndpoint#failurePenalty}). It is
+ * stored as a log-domain key (below) and costs a clock read per failure, whatever the strategy;
+ * successes read no clock for it. A failure's latency never sets the first latency estimate.
+ *
  * <p><b>Decay without a clock on the pick path.</b> Peak EWMA and throughput decay exponentially
  * with time: a value {@code v} stored at time {@code s} is worth {@code v * exp(-(now - s) / tau)}
  * at {@code now}. Comparing two such values does not need {@code now}: {@code ln(v) + s / tau}
@@ -83,11 +88,19 @@ public final class EndpointState extends EndpointStateLayout.Counters implements
   private static final VarHandle BYTES_DECAYED;
   private static final VarHandle BYTES_STAMP;
   private static final VarHandle BYTES_KEY;
+  private static final VarHandle LATENCY_KEY;
+  private static final VarHandle PENALTY_KEY;
+
+  /**
+   * A failure penalty below this many calls in flight is dropped, so that pickers stop reading the
+   * clock for it: after one failure, {@code ln(100) = 4.6} decay windows.
+   */
+  static final double PENALTY_FLOOR = 0.01;
 
   static {
     try {
       MethodHandles.Lookup l = MethodHandles.lookup();
-      IN_FLIGHT = l.findVarHandle(EndpointStateLayout.Counters.class, "inFlight", int.class);
+      IN_FLIGHT = l.findVarHandle(EndpointStateLayout.Keys.class, "inFlight", int.class);
       FAILURE_STREAK =
           l.findVarHandle(EndpointStateLayout.Counters.class, "failureStreak", int.class);
       SUCCESSES = l.findVarHandle(EndpointStateLayout.Counters.class, "successes", long.class);
@@ -99,11 +112,13 @@ public final class EndpointState extends EndpointStateLayout.Counters implements
           l.findVarHandle(EndpointStateLayout.Counters.class, "latencyEwma", double.class);
       PEAK_COST = l.findVarHandle(EndpointStateLayout.Counters.class, "peakCost", double.class);
       PEAK_STAMP = l.findVarHandle(EndpointStateLayout.Counters.class, "peakStamp", long.class);
-      PEAK_KEY = l.findVarHandle(EndpointStateLayout.Counters.class, "peakKey", double.class);
+      PEAK_KEY = l.findVarHandle(EndpointStateLayout.Keys.class, "peakKey", double.class);
       BYTES_DECAYED =
           l.findVarHandle(EndpointStateLayout.Counters.class, "bytesDecayed", double.class);
       BYTES_STAMP = l.findVarHandle(EndpointStateLayout.Counters.class, "bytesStamp", long.class);
-      BYTES_KEY = l.findVarHandle(EndpointStateLayout.Counters.class, "bytesKey", double.class);
+      BYTES_KEY = l.findVarHandle(EndpointStateLayout.Keys.class, "bytesKey", double.class);
+      LATENCY_KEY = l.findVarHandle(EndpointStateLayout.Keys.class, "latencyKey", double.class);
+      PENALTY_KEY = l.findVarHandle(EndpointStateLayout.Keys.class, "penaltyKey", double.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -161,7 +176,7 @@ public final class EndpointState extends EndpointStateLayout.Counters implements
     RateLimiter l = limiter;
     if (l != null && !l.tryAcquire()) {
       if (b != null) {
-        b.releasePermission();
+        b.releasePermission(b.permissionEpoch()); // taken just now, by this thread
       }
       release();
       return false;
@@ -187,6 +202,25 @@ public final class EndpointState extends EndpointStateLayout.Counters implements
   /** Sets the weight strategies see; only the balancer's serialized path calls this. */
   public void effectiveWeight(int weight) {
     this.effectiveWeight = weight;
+  }
+
+  /**
+   * Sets the share of traffic strategies that ignore weights give this endpoint while it warms up
+   * (see {@link LiveEndpoint#rampFactor()}); only the balancer's serialized path calls this, and it
+   * rebuilds the pickers afterwards.
+   *
+   * @param factor in (0, 1]; 1 when not ramping
+   * @throws IllegalArgumentException if {@code factor} is not in (0, 1]
+   */
+  public void rampFactor(double factor) {
+    Checks.checkArgument(
+        factor > 0 && factor <= 1, "rampFactor must be in (0, 1] but was %s", factor);
+    this.rampFactor = factor;
+  }
+
+  @Override
+  public double rampFactor() {
+    return rampFactor;
   }
 
   /** Consecutive failures that trigger {@link Observer#onFailureStreak}; 0 for never. */
@@ -297,7 +331,7 @@ public final class EndpointState extends EndpointStateLayout.Counters implements
     }
     release();
     if (latencyNanos >= 0 || bytes > 0) {
-      observe(latencyNanos, bytes, false);
+      observe(latencyNanos, bytes, false, Long.MIN_VALUE);
     }
   }
 
@@ -315,38 +349,85 @@ public final class EndpointState extends EndpointStateLayout.Counters implements
     if (streak == failureStreakLimit) {
       observer.onFailureStreak(this);
     }
+    // The penalty before release: the call stops counting in flight only once its failure does.
+    long now = clock.now();
+    PENALTY_KEY.setRelease(this, clock.logKey(failurePenalty(now) + 1.0, now));
     release();
     if (latencyNanos >= 0) {
-      observe(latencyNanos, 0, true);
+      observe(latencyNanos, 0, true, now);
     }
   }
 
-  /** Records a call abandoned before it had an outcome: it only stops being in flight. */
-  public void onCancel() {
+  /**
+   * The {@linkplain CircuitBreaker#permissionEpoch() epoch} of the breaker's permissions, or 0
+   * without a breaker; a lease reads it when it is made, right after {@link #tryAdmit}, and hands
+   * it back to {@link #onCancel(long)}.
+   */
+  public long permitEpoch() {
+    CircuitBreaker b = breaker;
+    return b == null ? 0L : b.permissionEpoch();
+  }
+
+  /**
+   * Records a call abandoned before it had an outcome: it only stops being in flight. A breaker
+   * permission is given back as taken in {@code permitEpoch} (see {@link #permitEpoch()}), so a
+   * permission taken while the breaker was closed never returns a half-open probe.
+   */
+  public void onCancel(long permitEpoch) {
     CANCELS.getAndAdd(this, 1L);
     CircuitBreaker b = breaker;
     if (b != null) {
-      b.releasePermission();
+      b.releasePermission(permitEpoch);
     }
     release();
   }
 
-  private void observe(long latencyNanos, long bytes, boolean failed) {
+  /**
+   * Records a call abandoned before it had an outcome, whose permission was taken while the breaker
+   * was not half-open (or that had none): {@code onCancel(0)}.
+   */
+  public void onCancel() {
+    onCancel(0L);
+  }
+
+  /** {@code clockRead} is a reading of the clock already taken, or {@code Long.MIN_VALUE}. */
+  private void observe(long latencyNanos, long bytes, boolean failed, long clockRead) {
     boolean trackBytes = bytes > 0 && clock.trackThroughput;
-    boolean needClock = trackBytes || (clock.trackPeakEwma && latencyNanos >= 0);
-    long now = needClock ? clock.now() : 0L;
+    boolean timedLatency = latencyNanos >= 0 && (clock.trackPeakEwma || clock.trackResponseTime);
+    long now = clockRead;
+    if (now == Long.MIN_VALUE && (trackBytes || timedLatency)) {
+      now = clock.now();
+    }
     if (latencyNanos >= 0) {
       double sample = Math.max(1.0, (double) latencyNanos);
       double old = (double) LATENCY_EWMA.getAcquire(this);
+      if (failed && Double.isNaN(old)) {
+        // A failure never sets the first estimate: failing fast must not look fast. The endpoint
+        // stays unmeasured, and its failure penalty makes it count as busy meanwhile.
+        return;
+      }
+      double alpha = LATENCY_ALPHA;
+      if (clock.trackResponseTime && !Double.isNaN(old)) {
+        // Time-aware: after a long silence the old estimate is stale and a new sample mostly
+        // replaces it (its weight is 1 - (1 - alpha) x the old key's decay since its stamp).
+        alpha =
+            1.0
+                - (1.0 - LATENCY_ALPHA)
+                    * decayOfKey((double) LATENCY_KEY.getAcquire(this), old, now);
+      }
       double next;
       if (Double.isNaN(old)) {
         next = sample;
       } else if (failed) {
-        next = Math.max(old, old + LATENCY_ALPHA * (sample - old));
+        next = Math.max(old, old + alpha * (sample - old));
       } else {
-        next = old + LATENCY_ALPHA * (sample - old);
+        next = old + alpha * (sample - old);
       }
       LATENCY_EWMA.setRelease(this, next);
+      if (clock.trackResponseTime) {
+        // Only for the strategy that ranks by it: a logarithm per outcome is not free.
+        LATENCY_KEY.setRelease(this, clock.logKey(next, now));
+      }
       if (clock.trackPeakEwma) {
         observePeak(sample, now, failed);
       }
@@ -387,6 +468,47 @@ public final class EndpointState extends EndpointStateLayout.Counters implements
     PEAK_KEY.setRelease(this, clock.logKey(next, now));
   }
 
+  /**
+   * How much {@code value}, stored with {@code key}, has decayed by {@code now}: {@code exp(-(now -
+   * stamp) / tau)}, in [0, 1].
+   */
+  private double decayOfKey(double key, double value, long now) {
+    return Math.min(1.0, clock.valueOfKey(key, now) / value);
+  }
+
+  @Override
+  public boolean hasFailurePenalty() {
+    return (double) PENALTY_KEY.getOpaque(this) != Double.NEGATIVE_INFINITY;
+  }
+
+  @Override
+  public double failurePenalty(long nowNanos) {
+    double key = (double) PENALTY_KEY.getAcquire(this);
+    if (key == Double.NEGATIVE_INFINITY) {
+      return 0.0;
+    }
+    double penalty = clock.valueOfKey(key, nowNanos);
+    if (penalty < PENALTY_FLOOR) {
+      // Dropped, unless a failure replaced the key since it was read.
+      PENALTY_KEY.compareAndSet(this, key, Double.NEGATIVE_INFINITY);
+      return 0.0;
+    }
+    return penalty;
+  }
+
+  /**
+   * {@code ln(latency EWMA) + stamp / tau} when the clock time-stamps latency samples; otherwise
+   * {@code ln(latency EWMA)}, which orders endpoints the same way but does not decay. NaN before
+   * the first latency report.
+   */
+  @Override
+  public double responseTimeKey() {
+    if (clock.trackResponseTime) {
+      return (double) LATENCY_KEY.getAcquire(this);
+    }
+    return Math.log((double) LATENCY_EWMA.getAcquire(this));
+  }
+
   @Override
   public double latencyEwmaNanos() {
     return (double) LATENCY_EWMA.getAcquire(this);
@@ -405,7 +527,8 @@ public final class EndpointState extends EndpointStateLayout.Counters implements
    * {@code ln(peak cost) + stamp / tau}: orders endpoints by decayed peak cost at any instant (see
    * class comment). NaN before the first sample.
    */
-  public double peakKey() {
+  @Override
+  public double peakEwmaKey() {
     return (double) PEAK_KEY.getAcquire(this);
   }
 
@@ -424,6 +547,7 @@ public final class EndpointState extends EndpointStateLayout.Counters implements
    * {@code ln(decayed recent bytes) + stamp / tau}: orders endpoints by recent throughput at any
    * instant. Negative infinity before any bytes were reported.
    */
+  @Override
   public double throughputKey() {
     return (double) BYTES_KEY.getAcquire(this);
   }

@@ -3,20 +3,39 @@ package dev.lb.internal;
 import static dev.lb.internal.Checks.checkArgument;
 
 import dev.lb.Ticker;
+import dev.lb.strategy.Strategy;
 
 /**
  * The time base shared by every {@link EndpointState} of one balancer: its ticker, the decay window
  * {@code tau} of time-decayed estimators, and which of them are tracked (each costs a clock read
- * per reported outcome, so only those the strategy ranks by).
+ * per reported outcome, so only those the strategy ranks by). The failure penalty is always
+ * tracked: it costs a clock read per failure only.
  *
  * <p>Immutable and thread-safe.
  */
 public final class MetricsClock {
   private final Ticker ticker;
-  private final long epoch;
+  final long epoch;
   private final double tauNanos;
   final boolean trackPeakEwma;
+  final boolean trackResponseTime;
   final boolean trackThroughput;
+
+  /**
+   * The clock for a balancer using {@code strategy}: tracks exactly the estimators the strategy
+   * declares it ranks by ({@link Strategy#usesPeakEwma()}, {@link Strategy#usesResponseTime()},
+   * {@link Strategy#usesThroughput()}).
+   *
+   * @param decayWindowNanos the time constant of exponential decay, positive
+   */
+  public static MetricsClock forStrategy(Ticker ticker, long decayWindowNanos, Strategy strategy) {
+    return new MetricsClock(
+        ticker,
+        decayWindowNanos,
+        strategy.usesPeakEwma(),
+        strategy.usesResponseTime(),
+        strategy.usesThroughput());
+  }
 
   /**
    * @param decayWindowNanos the time constant of exponential decay: a value loses 63% of its weight
@@ -26,12 +45,30 @@ public final class MetricsClock {
    */
   public MetricsClock(
       Ticker ticker, long decayWindowNanos, boolean trackPeakEwma, boolean trackThroughput) {
+    this(ticker, decayWindowNanos, trackPeakEwma, false, trackThroughput);
+  }
+
+  /**
+   * @param decayWindowNanos the time constant of exponential decay: a value loses 63% of its weight
+   *     after one window
+   * @param trackPeakEwma whether outcomes feed the peak-EWMA estimator
+   * @param trackResponseTime whether latency samples are time-stamped, so that {@link
+   *     EndpointState#responseTimeKey()} decays with time
+   * @param trackThroughput whether outcomes with bytes feed the throughput estimator
+   */
+  public MetricsClock(
+      Ticker ticker,
+      long decayWindowNanos,
+      boolean trackPeakEwma,
+      boolean trackResponseTime,
+      boolean trackThroughput) {
     checkArgument(
         decayWindowNanos > 0, "decayWindow must be positive but was %sns", decayWindowNanos);
     this.ticker = ticker;
     this.epoch = ticker.read();
     this.tauNanos = decayWindowNanos;
     this.trackPeakEwma = trackPeakEwma;
+    this.trackResponseTime = trackResponseTime;
     this.trackThroughput = trackThroughput;
   }
 
@@ -61,5 +98,10 @@ public final class MetricsClock {
    */
   double logKey(double value, long stamp) {
     return Math.log(value) + (stamp - epoch) / tauNanos;
+  }
+
+  /** The inverse of {@link #logKey}: the value whose key is {@code key}, decayed to {@code now}. */
+  double valueOfKey(double key, long now) {
+    return Math.exp(key - (now - epoch) / tauNanos);
   }
 }

@@ -42,7 +42,8 @@ public interface Backoff {
    *
    * @param delay the wait, zero or positive
    * @return a constant backoff
-   * @throws IllegalArgumentException if {@code delay} is null or negative
+   * @throws NullPointerException if {@code delay} is null
+   * @throws IllegalArgumentException if {@code delay} is negative
    */
   static Backoff fixed(Duration delay) {
     long nanos = Backoffs.nonNegativeNanos("delay", delay);
@@ -55,7 +56,8 @@ public interface Backoff {
    * @param base the first wait, positive
    * @param max the longest wait, at least {@code base}
    * @return an exponential backoff
-   * @throws IllegalArgumentException if a duration is null, not positive, or {@code max < base}
+   * @throws NullPointerException if a duration is null
+   * @throws IllegalArgumentException if a duration is not positive, or {@code max < base}
    */
   static Backoff exponential(Duration base, Duration max) {
     return new Backoffs.Exponential(base, max, Backoffs.Jitter.NONE, null);
@@ -67,7 +69,8 @@ public interface Backoff {
    * @param base the first retry's upper bound, positive
    * @param max the largest upper bound, at least {@code base}
    * @return a full-jitter backoff
-   * @throws IllegalArgumentException if a duration is null, not positive, or {@code max < base}
+   * @throws NullPointerException if a duration is null
+   * @throws IllegalArgumentException if a duration is not positive, or {@code max < base}
    */
   static Backoff fullJitter(Duration base, Duration max) {
     return fullJitter(base, max, ThreadLocalRandomGenerator.INSTANCE);
@@ -80,8 +83,8 @@ public interface Backoff {
    * @param max the largest upper bound, at least {@code base}
    * @param random the random source; must be thread-safe if the backoff is shared
    * @return a full-jitter backoff
-   * @throws IllegalArgumentException if an argument is null, a duration is not positive, or {@code
-   *     max < base}
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if a duration is not positive, or {@code max < base}
    */
   static Backoff fullJitter(Duration base, Duration max, RandomGenerator random) {
     return new Backoffs.Exponential(base, max, Backoffs.Jitter.FULL, random);
@@ -93,7 +96,8 @@ public interface Backoff {
    * @param base the shortest wait, positive
    * @param max the longest wait, at least {@code base}
    * @return a decorrelated-jitter backoff
-   * @throws IllegalArgumentException if a duration is null, not positive, or {@code max < base}
+   * @throws NullPointerException if a duration is null
+   * @throws IllegalArgumentException if a duration is not positive, or {@code max < base}
    */
   static Backoff decorrelatedJitter(Duration base, Duration max) {
     return decorrelatedJitter(base, max, ThreadLocalRandomGenerator.INSTANCE);
@@ -106,8 +110,8 @@ public interface Backoff {
    * @param max the longest wait, at least {@code base}
    * @param random the random source; must be thread-safe if the backoff is shared
    * @return a decorrelated-jitter backoff
-   * @throws IllegalArgumentException if an argument is null, a duration is not positive, or {@code
-   *     max < base}
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if a duration is not positive, or {@code max < base}
    */
   static Backoff decorrelatedJitter(Duration base, Duration max, RandomGenerator random) {
     return new Backoffs.Exponential(base, max, Backoffs.Jitter.DECORRELATED, random);
@@ -126,7 +130,7 @@ final class Backoffs {
 
   static long nonNegativeNanos(String option, @Nullable Duration d) {
     if (d == null) {
-      throw new IllegalArgumentException(option + " must not be null");
+      throw new NullPointerException(option + " must not be null");
     }
     if (d.isNegative()) {
       throw new IllegalArgumentException(option + " must not be negative but was " + d);
@@ -167,7 +171,7 @@ final class Backoffs {
         throw new IllegalArgumentException("max must be at least base " + base + " but was " + max);
       }
       if (jitter != Jitter.NONE && random == null) {
-        throw new IllegalArgumentException("random must not be null");
+        throw new NullPointerException("random must not be null");
       }
       this.jitter = jitter;
       this.random = random;

@@ -18,12 +18,19 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Design note. This is Finagle's {@code RetryBudget} (its defaults: 20 % of requests, 10 retries
  * per second, a 10 s window). Every request {@link #deposit()}s; every retry must {@link
- * #tryWithdraw()} first. Deposits and withdrawals are kept for {@code ttl} in a windowed sum of ten
- * slices, so only the last {@code ttl} of traffic counts; a reserve of {@code minRetriesPerSecond ·
- * ttl} retries is added to the sum. Amounts are integers: a request deposits {@code round(1000 ·
- * percentCanRetry)} and a retry withdraws 1000, so the percentage has a resolution of 0.1 %. When a
- * fleet fails completely, retries stay below {@code percentCanRetry} of the requests plus the
- * floor: the extra load a failing fleet sees is bounded.
+ * #tryWithdraw()} first. Deposits and withdrawals are kept in windowed sums of slices a hundredth
+ * of {@code ttl} long, so only the last {@code ttl} of traffic counts; a reserve of {@code
+ * minRetriesPerSecond · ttl} retries is added to the sum. Slices are aligned to the ticker, so a
+ * slice's amounts expire together: deposits after at most {@code ttl} (up to a slice early),
+ * withdrawals after at least {@code ttl} (up to a slice late: 101 slices). Either way errs on the
+ * side of fewer retries, which gives the bound: at every retry, the retries of the last {@code ttl}
+ * are at most {@code percentCanRetry} of the requests of the last {@code ttl} plus the floor's
+ * {@code minRetriesPerSecond · ttl}, whatever the window's alignment. (Were withdrawals expired a
+ * slice early, as deposits are, a span of {@code ttl} could hold the floor's retries twice over.)
+ * Amounts are integers: a request deposits {@code round(1000 · percentCanRetry)} and a retry
+ * withdraws 1000, so the percentage has a resolution of 0.1 %. When a fleet fails completely,
+ * retries stay below {@code percentCanRetry} of the requests plus the floor: the extra load a
+ * failing fleet sees is bounded.
  *
  * <p>Thread-safe and lock-free: a withdrawal is one compare-and-set on the balance, so concurrent
  * retries never overdraw it; deposits are atomic adds. A slice that expires is emptied by the first
@@ -35,7 +42,13 @@ import org.jspecify.annotations.Nullable;
  */
 public final class RetryBudget {
   private static final System.Logger LOGGER = System.getLogger(RetryBudget.class.getName());
-  private static final int SLICES = 10;
+
+  /**
+   * Slices per ttl. A withdrawal counts up to one slice longer than ttl, so the budget may deliver
+   * up to 1 / SLICES fewer retries than its bound: 1 % here, for two arrays of 100 longs.
+   */
+  private static final int SLICES = 100;
+
   private static final long WITHDRAWAL = 1000;
   private static final RetryBudget UNLIMITED = new RetryBudget();
 
@@ -47,7 +60,9 @@ public final class RetryBudget {
   private final long deposit;
   private final long reserve;
   private final long sliceNanos;
-  private final AtomicLongArray slices = new AtomicLongArray(SLICES);
+  private final AtomicLongArray deposits = new AtomicLongArray(SLICES);
+  // One slice more than deposits: a withdrawal counts for at least ttl (see the class comment).
+  private final AtomicLongArray withdrawals = new AtomicLongArray(SLICES + 1);
   private final AtomicLong balance = new AtomicLong();
   private final AtomicLong latestSlice;
   private final AtomicBoolean exhausted = new AtomicBoolean();
@@ -104,7 +119,10 @@ public final class RetryBudget {
       return;
     }
     long slice = advance();
-    slices.getAndAdd((int) Math.floorMod(slice, (long) SLICES), deposit);
+    // Into the current slice, or the oldest live one if another thread moved the window past this
+    // thread's clock reading.
+    long live = Math.max(slice, latestSlice.get() - SLICES + 1);
+    deposits.getAndAdd((int) Math.floorMod(live, (long) SLICES), deposit);
     balance.getAndAdd(deposit);
   }
 
@@ -128,7 +146,9 @@ public final class RetryBudget {
         return false;
       }
       if (balance.compareAndSet(b, b - WITHDRAWAL)) {
-        slices.getAndAdd((int) Math.floorMod(slice, (long) SLICES), -WITHDRAWAL);
+        // Into the newest slice, so that it expires no earlier than ttl from now.
+        long newest = Math.max(slice, latestSlice.get());
+        withdrawals.getAndAdd((int) Math.floorMod(newest, (long) (SLICES + 1)), WITHDRAWAL);
         if (exhausted.get() && exhausted.compareAndSet(true, false)) {
           notifyListeners(false);
         }
@@ -190,11 +210,11 @@ public final class RetryBudget {
    * Registers a listener for exhaustion and replenishment.
    *
    * @param listener the listener; must be fast and must not block
-   * @throws IllegalArgumentException if {@code listener} is null
+   * @throws NullPointerException if {@code listener} is null
    */
   public void addListener(RetryBudgetListener listener) {
     if (listener == null) {
-      throw new IllegalArgumentException("listener must not be null");
+      throw new NullPointerException("listener must not be null");
     }
     synchronized (listenerLock) {
       RetryBudgetListener[] next = Arrays.copyOf(listeners, listeners.length + 1);
@@ -239,23 +259,30 @@ public final class RetryBudget {
     }
   }
 
-  /** Moves the window to the current slice, emptying the slices that expired; returns it. */
+  /**
+   * Moves the window to the current slice, emptying the slices that expired; returns the slice of
+   * this thread's clock reading. Entering slice {@code s} expires the deposits of slice {@code s -
+   * SLICES} and the withdrawals of slice {@code s - SLICES - 1}, whose ring positions slice {@code
+   * s} reuses.
+   */
   private long advance() {
     long now = Math.floorDiv(ticker.read(), sliceNanos);
     long latest = latestSlice.get();
     while (now > latest) {
       if (latestSlice.compareAndSet(latest, now)) {
-        for (long s = Math.max(latest + 1, now - SLICES + 1); s <= now; s++) {
-          long old = slices.getAndSet((int) Math.floorMod(s, (long) SLICES), 0);
-          if (old != 0) {
-            balance.getAndAdd(-old);
+        for (long s = Math.max(latest + 1, now - SLICES); s <= now; s++) {
+          long withdrawn = withdrawals.getAndSet((int) Math.floorMod(s, (long) (SLICES + 1)), 0);
+          long deposited =
+              s > now - SLICES ? deposits.getAndSet((int) Math.floorMod(s, (long) SLICES), 0) : 0;
+          if (deposited != withdrawn) {
+            balance.getAndAdd(withdrawn - deposited);
           }
         }
         return now;
       }
       latest = latestSlice.get();
     }
-    return Math.max(now, latest - SLICES + 1);
+    return now;
   }
 
   @Override
@@ -328,7 +355,7 @@ public final class RetryBudget {
      */
     public Builder ttl(@Nullable Duration ttl) {
       if (ttl == null) {
-        throw new IllegalArgumentException("ttl must not be null");
+        throw new NullPointerException("ttl must not be null");
       }
       if (ttl.toSeconds() < 1 || ttl.toSeconds() > 60 || ttl.toNanosPart() != 0) {
         throw new IllegalArgumentException(
@@ -343,7 +370,7 @@ public final class RetryBudget {
      *
      * @param ticker the clock the window slides by
      * @return this builder
-     * @throws IllegalArgumentException if {@code ticker} is null
+     * @throws NullPointerException if {@code ticker} is null
      */
     public Builder ticker(@Nullable Ticker ticker) {
       this.ticker = checkNotNull(ticker, "ticker");

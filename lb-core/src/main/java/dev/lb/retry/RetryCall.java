@@ -28,12 +28,12 @@ public final class RetryCall {
    * Records that an attempt is about to be sent to the endpoint with this id.
    *
    * @param endpointId the id of the endpoint the attempt goes to
-   * @throws IllegalArgumentException if {@code endpointId} is null
+   * @throws NullPointerException if {@code endpointId} is null
    * @throws IllegalStateException if every attempt the policy allows was already made
    */
   public void onAttempt(String endpointId) {
     if (endpointId == null) {
-      throw new IllegalArgumentException("endpointId must not be null");
+      throw new NullPointerException("endpointId must not be null");
     }
     if (attempts >= policy.maxAttempts()) {
       throw new IllegalStateException(
@@ -52,11 +52,11 @@ public final class RetryCall {
    *
    * @param kind how the attempt failed
    * @return retry after a delay, or give up with the reason
-   * @throws IllegalArgumentException if {@code kind} is null
+   * @throws NullPointerException if {@code kind} is null
    */
   public RetryDecision onFailure(FailureKind kind) {
     if (kind == null) {
-      throw new IllegalArgumentException("kind must not be null");
+      throw new NullPointerException("kind must not be null");
     }
     if (!policy.isRetryable(kind, idempotent)) {
       return RetryDecision.giveUp(RetryDecision.Outcome.NOT_RETRYABLE);

@@ -181,7 +181,7 @@ public final class RetryPolicy {
      *
      * @param backoff the backoff
      * @return this builder
-     * @throws IllegalArgumentException if {@code backoff} is null
+     * @throws NullPointerException if {@code backoff} is null
      */
     public Builder backoff(@Nullable Backoff backoff) {
       this.backoff = checkNotNull(backoff, "backoff");
@@ -195,7 +195,7 @@ public final class RetryPolicy {
      * @param budget the budget; {@link RetryBudget#unlimited()} to rely on {@code maxAttempts}
      *     alone
      * @return this builder
-     * @throws IllegalArgumentException if {@code budget} is null
+     * @throws NullPointerException if {@code budget} is null
      */
     public Builder budget(@Nullable RetryBudget budget) {
       this.budget = checkNotNull(budget, "budget");

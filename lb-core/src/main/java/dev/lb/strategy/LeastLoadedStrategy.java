@@ -1,7 +1,7 @@
 package dev.lb.strategy;
 
 import dev.lb.PickContext;
-import dev.lb.internal.EndpointState;
+import dev.lb.Ticker;
 import java.util.List;
 import java.util.random.RandomGenerator;
 
@@ -15,6 +15,12 @@ import java.util.random.RandomGenerator;
  * at pick time and ties are the norm, so the tie-break decides the distribution. For weighted
  * variants that makes an idle group share calls by weight, like nginx, which falls back to weighted
  * round robin among ties.
+ *
+ * <p>Unweighted {@code least_connections} honours slow start: while some endpoint's {@link
+ * LiveEndpoint#rampFactor()} is below 1, it ranks by {@code load / rampFactor} and breaks ties in
+ * proportion to the factors, as Envoy's least request does with slow start; with no endpoint
+ * ramping it is exactly the unweighted scan. Every measure adds the endpoint's {@linkplain
+ * LiveEndpoint#failurePenalty failure penalty} to its calls in flight (see {@link Load}).
  */
 final class LeastLoadedStrategy implements Strategy {
   private final String name;
@@ -33,26 +39,34 @@ final class LeastLoadedStrategy implements Strategy {
   }
 
   @Override
+  public boolean usesResponseTime() {
+    return load == Load.RESPONSE_TIME;
+  }
+
+  @Override
   public boolean usesThroughput() {
     return load == Load.BANDWIDTH;
   }
 
   @Override
   public Picker newPicker(List<LiveEndpoint> endpoints, StrategyContext context) {
-    EndpointState[] states = Load.states(endpoints, name);
-    int[] weights = weighted ? Weights.of(states) : Weights.ones(states.length);
+    LiveEndpoint[] states = StrategyArguments.endpoints(endpoints, context, name);
+    int[] ramped = weighted ? null : Weights.ramped(states);
+    int[] weights =
+        weighted ? Weights.of(states) : ramped != null ? ramped : Weights.ones(states.length);
     Load load = this.load;
     double[] weightTerms = new double[weights.length];
     for (int i = 0; i < weights.length; i++) {
       weightTerms[i] = load.weightTerm(weights[i]);
     }
     RandomGenerator random = context.random();
+    Ticker ticker = context.ticker();
     return (PickContext ignored) -> {
       int best = 0;
-      double bestScore = load.score(states[0], weightTerms[0]);
+      double bestScore = load.score(states[0], weightTerms[0], ticker);
       long tiedWeight = weights[0];
       for (int i = 1; i < states.length; i++) {
-        double score = load.score(states[i], weightTerms[i]);
+        double score = load.score(states[i], weightTerms[i], ticker);
         if (score < bestScore) {
           best = i;
           bestScore = score;

@@ -8,8 +8,18 @@ import dev.lb.Endpoint;
  * Strategy#newPicker} on every membership change; the same instance survives reweights and
  * rebuilds.
  *
+ * <p>Every built-in strategy ranks endpoints through these methods only, so a custom implementation
+ * (a simulator's, a test's) works with all of them. The methods with a default describe what a
+ * minimal implementation that tracks nothing looks like: no ramp, no failure penalty, not yet
+ * measured. The {@code ...Key()} methods exist so that a picker can compare time-decayed estimates
+ * without reading the clock: each returns {@code ln(value) + t / tau} for a value last updated at
+ * time {@code t} that decays as {@code exp(-elapsed / tau)}, and comparing two keys compares the
+ * two values at any common instant. Keys of one balancer share {@code t}'s origin and {@code tau};
+ * keys of different balancers must not be compared.
+ *
  * <p>Thread-safe: every method is a lock-free read of values that other threads keep updating, so
- * two reads are not a consistent snapshot. Implementations are provided by the balancer only.
+ * two reads are not a consistent snapshot. Every method must be fast and must not block: pickers
+ * call them on every pick.
  */
 public interface LiveEndpoint {
   /**
@@ -36,8 +46,51 @@ public interface LiveEndpoint {
   int inFlight();
 
   /**
+   * The share of its traffic an endpoint warming up under {@linkplain dev.lb.health.SlowStart slow
+   * start} should get: 1 when it is not ramping. Strategies that ignore weights ({@code
+   * round_robin}, {@code random}, {@code least_connections}) honour it: round robin and random pick
+   * in proportion to it, least connections ranks by {@code in flight / rampFactor}. Weighted
+   * strategies do not read it, because {@link #weight()} already includes the ramp. Pickers read it
+   * when they are built; a balancer rebuilds them when it changes.
+   *
+   * @return a fraction in (0, 1]; 1 by default
+   */
+  default double rampFactor() {
+    return 1.0;
+  }
+
+  /**
+   * Returns true if {@link #failurePenalty} may be positive; a cheap read that lets a picker skip
+   * reading the clock while no endpoint has failed recently.
+   *
+   * @return true if a failure was reported and its penalty has not yet decayed away; false by
+   *     default
+   */
+  default boolean hasFailurePenalty() {
+    return false;
+  }
+
+  /**
+   * Recent failures, counted as extra calls in flight: every reported failure adds 1, which decays
+   * exponentially over the balancer's {@linkplain dev.lb.LoadBalancer.Builder#decayWindow decay
+   * window} (63% gone after one window) and is dropped once below 0.01. Every load-aware built-in
+   * strategy adds it to the calls in flight it ranks by, so that an endpoint that fails fast, and
+   * so keeps few calls in flight and reports little latency or few bytes, never looks better than
+   * one that answers.
+   *
+   * @param nowNanos a reading of the balancer's {@link dev.lb.Ticker}
+   * @return 0 or more; 0 by default
+   */
+  default double failurePenalty(long nowNanos) {
+    return 0.0;
+  }
+
+  /**
    * Exponentially weighted moving average of reported latencies, in nanoseconds, or {@code NaN}
-   * before the first report. Failures never lower it: a backend that fails fast must not look fast.
+   * before the first report. Failures never lower it and never set the first value: a backend that
+   * fails fast must not look fast. When the balancer time-stamps latency samples (see {@link
+   * Strategy#usesResponseTime()}), a sample after a silence weighs more, as the old estimate has
+   * gone stale: {@code 1 - 0.9 x exp(-silence / decay window)} instead of 0.1.
    *
    * @return the latency EWMA in nanoseconds, 0 or more, or {@code NaN} before the first report
    */
@@ -53,6 +106,30 @@ public interface LiveEndpoint {
    *     yet measured
    */
   double peakEwmaNanos(long nowNanos);
+
+  /**
+   * The {@link #peakEwmaNanos} estimate as a clock-free ordering key (see the class comment):
+   * {@code ln(peak cost) + stamp / tau}. {@code peak_ewma} ranks by it.
+   *
+   * @return the key, or {@code NaN} if peak EWMA is not tracked or nothing was reported yet (the
+   *     default: the endpoint counts as not yet measured and is probed one call at a time)
+   */
+  default double peakEwmaKey() {
+    return Double.NaN;
+  }
+
+  /**
+   * The {@link #latencyEwmaNanos} estimate as a clock-free ordering key (see the class comment):
+   * {@code ln(latency EWMA) + stamp / tau}, where the stamp is the time of the last latency sample
+   * when the balancer's strategy {@linkplain Strategy#usesResponseTime() asks for it} (and a fixed
+   * origin otherwise). Ranking by it decays the estimate of an endpoint that gets no calls towards
+   * zero, so an endpoint once slow is probed again. {@code least_response_time} ranks by it.
+   *
+   * @return the key, or {@code NaN} before the first latency report (the default)
+   */
+  default double responseTimeKey() {
+    return Double.NaN;
+  }
 
   /**
    * Recent response throughput in bytes per second, from the byte counts reported through leases,
@@ -71,5 +148,16 @@ public interface LiveEndpoint {
    */
   default boolean available() {
     return true;
+  }
+
+  /**
+   * The {@link #throughputBytesPerSecond} estimate as a clock-free ordering key (see the class
+   * comment): {@code ln(recent bytes) + stamp / tau}. {@code least_bandwidth} ranks by it.
+   *
+   * @return the key, or negative infinity if throughput is not tracked or no bytes were reported
+   *     yet (the default: the endpoint counts as not yet measured and is probed one call at a time)
+   */
+  default double throughputKey() {
+    return Double.NEGATIVE_INFINITY;
   }
 }

@@ -1,7 +1,7 @@
 package dev.lb.strategy;
 
 import dev.lb.PickContext;
-import dev.lb.internal.EndpointState;
+import dev.lb.Ticker;
 import java.util.List;
 import java.util.random.RandomGenerator;
 
@@ -25,6 +25,10 @@ import java.util.random.RandomGenerator;
  * <p>Peak-EWMA costs decay with time, yet comparing two candidates needs no clock read: each stores
  * {@code ln(cost) + stamp / tau}, and the difference of two keys gives the ratio of their costs at
  * any common instant.
+ *
+ * <p>Failures: both measures add the candidates' {@linkplain LiveEndpoint#failurePenalty failure
+ * penalties} to their calls in flight, so a backend that fails fast, and so never has calls in
+ * flight, does not win every draw. The clock is read only when a candidate has a penalty.
  */
 final class PowerOfTwoChoicesStrategy implements Strategy {
   static final PowerOfTwoChoicesStrategy LEAST_REQUEST = new PowerOfTwoChoicesStrategy(false);
@@ -48,13 +52,14 @@ final class PowerOfTwoChoicesStrategy implements Strategy {
 
   @Override
   public Picker newPicker(List<LiveEndpoint> endpoints, StrategyContext context) {
-    EndpointState[] states = Load.states(endpoints, name());
+    LiveEndpoint[] states = StrategyArguments.endpoints(endpoints, context, name());
     if (states.length == 1) {
-      EndpointState only = states[0];
+      LiveEndpoint only = states[0];
       return (PickContext ignored) -> only;
     }
     int[] weights = Weights.of(states);
     RandomGenerator random = context.random();
+    Ticker ticker = context.ticker();
     AliasTable table = AliasTable.allEqual(weights) ? null : new AliasTable(weights);
     int n = states.length;
     boolean peak = peakEwma;
@@ -68,8 +73,11 @@ final class PowerOfTwoChoicesStrategy implements Strategy {
       return (PickContext ignored) -> {
         long r = random.nextLong();
         int a = index((int) (r >>> 32), n);
-        EndpointState x = states[a];
-        EndpointState y = states[other((int) r, n, a)];
+        LiveEndpoint x = states[a];
+        LiveEndpoint y = states[other((int) r, n, a)];
+        if (x.hasFailurePenalty() || y.hasFailurePenalty()) {
+          return Load.load(y, y.inFlight(), ticker) < Load.load(x, x.inFlight(), ticker) ? y : x;
+        }
         return y.inFlight() < x.inFlight() ? y : x;
       };
     }
@@ -88,12 +96,18 @@ final class PowerOfTwoChoicesStrategy implements Strategy {
           b = other((int) random.nextLong(), n, a);
         }
       }
-      EndpointState x = states[a];
-      EndpointState y = states[b];
-      boolean yWins =
-          peak
-              ? peakLess(y, logWeights[b], x, logWeights[a])
-              : (long) y.inFlight() * weights[a] < (long) x.inFlight() * weights[b];
+      LiveEndpoint x = states[a];
+      LiveEndpoint y = states[b];
+      boolean yWins;
+      if (peak) {
+        yWins = peakLess(y, logWeights[b], x, logWeights[a], ticker);
+      } else if (x.hasFailurePenalty() || y.hasFailurePenalty()) {
+        yWins =
+            Load.load(y, y.inFlight(), ticker) * weights[a]
+                < Load.load(x, x.inFlight(), ticker) * weights[b];
+      } else {
+        yWins = (long) y.inFlight() * weights[a] < (long) x.inFlight() * weights[b];
+      }
       return yWins ? y : x;
     };
   }
@@ -116,11 +130,15 @@ final class PowerOfTwoChoicesStrategy implements Strategy {
    * Returns true if x's peak-EWMA load is strictly lower than y's; {@code lwx} and {@code lwy} are
    * the logarithms of their weights.
    */
-  static boolean peakLess(EndpointState x, double lwx, EndpointState y, double lwy) {
+  static boolean peakLess(LiveEndpoint x, double lwx, LiveEndpoint y, double lwy, Ticker ticker) {
     int ox = x.inFlight();
     int oy = y.inFlight();
-    double kx = x.peakKey();
-    double ky = y.peakKey();
+    double kx = x.peakEwmaKey();
+    double ky = y.peakEwmaKey();
+    if (x.hasFailurePenalty() || y.hasFailurePenalty()) {
+      return peakLessPenalized(
+          kx, Load.load(x, ox, ticker), lwx, ky, Load.load(y, oy, ticker), lwy);
+    }
     int cx = costClass(kx, ox);
     int cy = costClass(ky, oy);
     if (cx != cy) {
@@ -138,15 +156,35 @@ final class PowerOfTwoChoicesStrategy implements Strategy {
     return kx + Load.logOnePlus(ox) - lwx < ky + Load.logOnePlus(oy) - lwy;
   }
 
+  /**
+   * {@link #peakLess} when a candidate has a failure penalty: the same rule over fractional loads
+   * (calls in flight + penalty), so a penalized endpoint with no latency yet counts as busy.
+   */
+  private static boolean peakLessPenalized(
+      double kx, double lx, double lwx, double ky, double ly, double lwy) {
+    int cx = costClass(kx, lx);
+    int cy = costClass(ky, ly);
+    if (cx != cy) {
+      return cx < cy;
+    }
+    if (cx == UNMEASURED_BUSY) {
+      return lx < ly;
+    }
+    if (cx == UNMEASURED_IDLE) {
+      return false;
+    }
+    return kx + Math.log1p(lx) - lwx < ky + Math.log1p(ly) - lwy;
+  }
+
   private static final int UNMEASURED_IDLE = 0;
   private static final int MEASURED = 1;
   private static final int UNMEASURED_BUSY = 2;
 
-  private static int costClass(double key, int inFlight) {
+  private static int costClass(double key, double load) {
     if (!Double.isNaN(key)) {
       return MEASURED;
     }
-    return inFlight == 0 ? UNMEASURED_IDLE : UNMEASURED_BUSY;
+    return load == 0 ? UNMEASURED_IDLE : UNMEASURED_BUSY;
   }
 
   @Override

@@ -4,7 +4,13 @@ import dev.lb.PickContext;
 import java.util.List;
 import java.util.random.RandomGenerator;
 
-/** Uniformly random, or random in proportion to weight (through an {@link AliasTable}). */
+/**
+ * Uniformly random, or random in proportion to weight (through an {@link AliasTable}).
+ *
+ * <p>Slow start: unweighted {@code random} picks in proportion to the endpoints' {@link
+ * LiveEndpoint#rampFactor()} while some factor is below 1, and uniformly otherwise; {@code
+ * weighted_random} sees the ramp in {@link LiveEndpoint#weight()}.
+ */
 final class RandomStrategy implements Strategy {
   static final RandomStrategy UNWEIGHTED = new RandomStrategy(false);
   static final RandomStrategy WEIGHTED = new RandomStrategy(true);
@@ -22,10 +28,10 @@ final class RandomStrategy implements Strategy {
 
   @Override
   public Picker newPicker(List<LiveEndpoint> endpoints, StrategyContext context) {
-    LiveEndpoint[] array = endpoints.toArray(new LiveEndpoint[0]);
+    LiveEndpoint[] array = StrategyArguments.endpoints(endpoints, context, name());
     RandomGenerator random = context.random();
-    int[] weights = Weights.of(array);
-    if (!weighted || AliasTable.allEqual(weights)) {
+    int[] weights = weighted ? Weights.of(array) : Weights.ramped(array);
+    if (weights == null || AliasTable.allEqual(weights)) {
       return (PickContext ignored) -> array[random.nextInt(array.length)];
     }
     AliasTable table = new AliasTable(weights);

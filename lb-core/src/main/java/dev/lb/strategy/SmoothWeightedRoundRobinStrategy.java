@@ -38,10 +38,10 @@ final class SmoothWeightedRoundRobinStrategy implements Strategy {
 
   @Override
   public Picker newPicker(List<LiveEndpoint> endpoints, StrategyContext context) {
-    LiveEndpoint[] array = endpoints.toArray(new LiveEndpoint[0]);
+    LiveEndpoint[] array = StrategyArguments.endpoints(endpoints, context, name());
     int[] weights = new int[array.length];
     for (int i = 0; i < array.length; i++) {
-      weights[i] = array[i].weight();
+      weights[i] = Math.max(1, array[i].weight());
     }
     int[] schedule = schedule(weights);
     StripedSequence sequence = new StripedSequence(schedule.length, context.random());

@@ -33,6 +33,13 @@ package dev.lb.strategy;
  *
  * <p>{@link dev.lb.StrategyRegistry} finds them, and the hash strategies, by name.
  *
+ * <p>Every load-aware strategy (least connections, least response time, least bandwidth, p2c, peak
+ * EWMA) counts an endpoint's recent failures as extra calls in flight, decaying over the decay
+ * window ({@link LiveEndpoint#failurePenalty}), so a backend that fails fast never looks less
+ * loaded than one that answers. {@code round_robin}, {@code random} and {@code least_connections}
+ * honour slow start through {@link LiveEndpoint#rampFactor()}. Every built-in reads endpoints only
+ * through {@link LiveEndpoint}, so they all work over a custom implementation.
+ *
  * <p>For latency-sensitive traffic over backends that can slow down, {@link #peakEwma()} reacts
  * fastest; for equal backends and cheap calls, {@link #roundRobin()} is simplest and cheapest.
  */
@@ -105,8 +112,11 @@ public final class Strategies {
   }
 
   /**
-   * The endpoint with the lowest latency EWMA x (calls in flight + 1) / weight. Endpoints without a
-   * measured latency are probed one call at a time.
+   * The endpoint with the lowest latency EWMA x (calls in flight + 1) / weight. The estimate it
+   * ranks by decays towards zero over the balancer's {@linkplain
+   * dev.lb.LoadBalancer.Builder#decayWindow decay window} while an endpoint gets no calls, so an
+   * endpoint once slow is probed again. Endpoints without a measured latency are probed one call at
+   * a time. Recent failures count as calls in flight ({@link LiveEndpoint#failurePenalty}).
    *
    * @return the {@code least_response_time} strategy
    */

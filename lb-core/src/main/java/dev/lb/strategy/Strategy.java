@@ -79,6 +79,18 @@ public interface Strategy {
   }
 
   /**
+   * Returns true if this strategy ranks endpoints by {@link LiveEndpoint#responseTimeKey()} and
+   * needs it to decay with time. Time-stamping latency samples costs a clock read on every reported
+   * outcome with a latency, so balancers do so only when asked; without it the key does not decay.
+   *
+   * @return true if the balancer must time-stamp latency samples for this strategy; false by
+   *     default
+   */
+  default boolean usesResponseTime() {
+    return false;
+  }
+
+  /**
    * Returns true if this strategy ranks endpoints by {@link LiveEndpoint#throughputBytesPerSecond}.
    * Tracking it costs a clock read and two transcendental functions on every outcome that reports
    * bytes, so balancers do so only when asked.

@@ -93,6 +93,6 @@ class CircuitBreakerConfigTest {
             () -> new CircuitBreakerMetrics(CircuitBreaker.State.CLOSED, -1, -1, -1, 0, 0, 0))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new CircuitBreakerMetrics(null, -1, -1, 0, 0, 0, 0))
-        .isInstanceOf(IllegalArgumentException.class);
+        .isInstanceOf(NullPointerException.class);
   }
 }

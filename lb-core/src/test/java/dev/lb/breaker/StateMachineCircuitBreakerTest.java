@@ -439,7 +439,7 @@ class StateMachineCircuitBreakerTest {
     fail(b, 10);
     assertThat(listener.transitions()).isEmpty();
     assertThatThrownBy(() -> b.addListener(null))
-        .isInstanceOf(IllegalArgumentException.class)
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("listener must not be null");
   }
 
@@ -453,7 +453,7 @@ class StateMachineCircuitBreakerTest {
     assertThat(a).isNotSameAs(b);
     assertThat(a.toString()).isEqualTo("CircuitBreaker{a, CLOSED}");
     assertThatThrownBy(() -> CircuitBreakerFactory.of(null))
-        .isInstanceOf(IllegalArgumentException.class);
+        .isInstanceOf(NullPointerException.class);
   }
 
   @Test
@@ -461,12 +461,12 @@ class StateMachineCircuitBreakerTest {
     CircuitBreakerConfig c = CircuitBreakerConfig.ofDefaults();
     assertThatThrownBy(() -> CircuitBreaker.of(" ", c, ticker))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("name must not be null or blank but was ' '");
+        .hasMessage("name must not be blank but was ' '");
     assertThatThrownBy(() -> CircuitBreaker.of("a", null, ticker))
-        .isInstanceOf(IllegalArgumentException.class)
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("config must not be null");
     assertThatThrownBy(() -> CircuitBreaker.of("a", c, null))
-        .isInstanceOf(IllegalArgumentException.class)
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("ticker must not be null");
   }
 

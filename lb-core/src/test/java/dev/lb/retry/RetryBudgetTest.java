@@ -105,7 +105,10 @@ class RetryBudgetTest {
     assertThat(withdrawAll(b)).isEqualTo(10);
     ticker.advance(Duration.ofSeconds(5));
     assertThat(b.tryWithdraw()).isFalse();
-    ticker.advance(Duration.ofSeconds(5));
+    ticker.advance(Duration.ofMillis(4_999));
+    assertThat(b.tryWithdraw()).as("a withdrawal counts for at least the ttl").isFalse();
+    // Counted up to one slice (ttl / 100) longer than the ttl, never shorter.
+    ticker.advance(Duration.ofMillis(101));
     assertThat(withdrawAll(b)).isEqualTo(10);
     ticker.advance(Duration.ofHours(1));
     assertThat(b.remaining()).isEqualTo(10);
