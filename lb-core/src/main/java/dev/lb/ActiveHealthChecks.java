@@ -5,7 +5,6 @@ import static dev.lb.internal.Checks.checkNotNull;
 import dev.lb.health.HealthChangeCause;
 import dev.lb.health.HealthCheckConfig;
 import dev.lb.health.HealthCheckResult;
-import dev.lb.internal.EndpointState;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;

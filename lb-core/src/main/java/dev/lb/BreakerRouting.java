@@ -2,7 +2,6 @@ package dev.lb;
 
 import dev.lb.breaker.CircuitBreaker;
 import dev.lb.health.HealthChangeCause;
-import dev.lb.internal.EndpointState;
 
 /**
  * Circuit breakers in routing: an open breaker takes its endpoint out of picking (not only failing

@@ -2,7 +2,6 @@ package dev.lb;
 
 import dev.lb.breaker.CircuitBreaker;
 import dev.lb.health.HealthStatus;
-import dev.lb.internal.EndpointState;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;

@@ -2,7 +2,6 @@ package dev.lb;
 
 import dev.lb.health.DrainResult;
 import dev.lb.health.HealthChangeCause;
-import dev.lb.internal.EndpointState;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 

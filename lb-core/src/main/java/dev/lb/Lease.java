@@ -1,6 +1,5 @@
 package dev.lb;
 
-import dev.lb.internal.EndpointState;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import org.jspecify.annotations.Nullable;

@@ -11,8 +11,6 @@ import dev.lb.health.HealthCheckConfig;
 import dev.lb.health.HealthStatus;
 import dev.lb.health.OutlierDetection;
 import dev.lb.health.SlowStart;
-import dev.lb.internal.EndpointState;
-import dev.lb.internal.MetricsClock;
 import dev.lb.internal.ThreadLocalRandomGenerator;
 import dev.lb.limit.RateLimiterFactory;
 import dev.lb.retry.RetryBudget;

@@ -3,7 +3,6 @@ package dev.lb;
 import dev.lb.health.DrainResult;
 import dev.lb.health.HealthCheckResult;
 import dev.lb.health.HealthStatus;
-import dev.lb.internal.EndpointState;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 

@@ -1,6 +1,5 @@
 package dev.lb;
 
-import dev.lb.internal.EndpointState;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;

@@ -2,7 +2,6 @@ package dev.lb;
 
 import dev.lb.health.HealthChangeCause;
 import dev.lb.health.OutlierDetection;
-import dev.lb.internal.EndpointState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,7 +2,6 @@ package dev.lb;
 
 import static dev.lb.internal.Checks.checkNotNull;
 
-import dev.lb.internal.EndpointState;
 import dev.lb.strategy.LiveEndpoint;
 import dev.lb.strategy.Picker;
 import dev.lb.strategy.Strategy;

@@ -1,6 +1,5 @@
 package dev.lb;
 
-import dev.lb.internal.EndpointState;
 import dev.lb.strategy.LiveEndpoint;
 import dev.lb.strategy.Picker;
 import java.util.ArrayList;

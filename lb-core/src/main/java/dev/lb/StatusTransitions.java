@@ -2,7 +2,6 @@ package dev.lb;
 
 import dev.lb.health.HealthChangeCause;
 import dev.lb.health.HealthStatus;
-import dev.lb.internal.EndpointState;
 
 /**
  * The one writer of endpoints' status bits. Every rule that takes an endpoint out of rotation or

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lb.breaker.CircuitBreaker;
 import dev.lb.breaker.CircuitBreakerConfig;
-import dev.lb.internal.EndpointState;
-import dev.lb.internal.MetricsClock;
 import dev.lb.testing.FakeTicker;
 import java.time.Duration;
 import java.util.ArrayList;

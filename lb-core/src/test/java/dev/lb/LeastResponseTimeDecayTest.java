@@ -1,12 +1,10 @@
-package dev.lb.strategy;
+package dev.lb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lb.Lease;
-import dev.lb.LoadBalancer;
-import dev.lb.PickContext;
-import dev.lb.internal.EndpointState;
-import dev.lb.internal.MetricsClock;
+import dev.lb.strategy.Picker;
+import dev.lb.strategy.Strategies;
+import dev.lb.strategy.StrategyContext;
 import dev.lb.testing.FakeScheduler;
 import dev.lb.testing.FakeTicker;
 import dev.lb.testing.Fixtures;

@@ -1,12 +1,13 @@
-package dev.lb.strategy;
+package dev.lb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.lb.PickContext;
-import dev.lb.internal.EndpointState;
-import dev.lb.internal.MetricsClock;
+import dev.lb.strategy.Picker;
+import dev.lb.strategy.Strategies;
+import dev.lb.strategy.Strategy;
+import dev.lb.strategy.StrategyContext;
 import dev.lb.testing.FakeTicker;
 import java.util.ArrayDeque;
 import java.util.List;

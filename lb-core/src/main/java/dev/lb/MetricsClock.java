@@ -1,8 +1,7 @@
-package dev.lb.internal;
+package dev.lb;
 
 import static dev.lb.internal.Checks.checkArgument;
 
-import dev.lb.Ticker;
 import dev.lb.strategy.Strategy;
 
 /**
@@ -13,7 +12,7 @@ import dev.lb.strategy.Strategy;
  *
  * <p>Immutable and thread-safe.
  */
-public final class MetricsClock {
+final class MetricsClock {
   private final Ticker ticker;
   final long epoch;
   private final double tauNanos;

@@ -1,8 +1,6 @@
-package dev.lb.strategy;
+package dev.lb;
 
-import dev.lb.Endpoint;
-import dev.lb.internal.EndpointState;
-import dev.lb.internal.MetricsClock;
+import dev.lb.strategy.LiveEndpoint;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,6 +1,5 @@
-package dev.lb.internal;
+package dev.lb;
 
-import dev.lb.Endpoint;
 import dev.lb.breaker.CircuitBreaker;
 import dev.lb.limit.RateLimiter;
 import org.jspecify.annotations.Nullable;

@@ -1,7 +1,7 @@
-package dev.lb.internal;
+package dev.lb;
 
-import dev.lb.Endpoint;
 import dev.lb.breaker.CircuitBreaker;
+import dev.lb.internal.Checks;
 import dev.lb.limit.RateLimiter;
 import dev.lb.strategy.LiveEndpoint;
 import java.lang.invoke.MethodHandles;
@@ -35,7 +35,7 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Layout.</b> The fields live in {@link EndpointStateLayout}'s superclasses, which keep what
  * picks read apart from what calls write, on separate cache lines.
  */
-public final class EndpointState extends EndpointStateLayout.Counters implements LiveEndpoint {
+final class EndpointState extends EndpointStateLayout.Counters implements LiveEndpoint {
   /**
    * Weight of the newest sample in the latency EWMA. 0.1 follows a change within about 20 calls
    * while smoothing single outliers.
