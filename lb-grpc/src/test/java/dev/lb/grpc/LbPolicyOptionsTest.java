@@ -11,6 +11,7 @@ import dev.lb.grpc.LbPolicyTest.FakeHelper;
 import dev.lb.grpc.LbPolicyTest.FakeSubchannel;
 import dev.lb.health.HealthStatus;
 import dev.lb.strategy.Strategies;
+import dev.lb.testing.FakeScheduler;
 import io.grpc.CallOptions;
 import io.grpc.ClientStreamTracer;
 import io.grpc.ConnectivityState;
@@ -40,9 +41,9 @@ import org.junit.jupiter.api.Test;
 @SuppressWarnings("AddressSelection") // IP literals only: nothing to resolve
 class LbPolicyOptionsTest {
   private final FakeHelper helper = new FakeHelper();
-  private final FakeTime time = new FakeTime();
+  private final FakeScheduler time = new FakeScheduler();
   private final LbPolicy policy =
-      new LbPolicy(helper, PolicyConfig.defaults(Strategies.roundRobin()), time, time);
+      new LbPolicy(helper, PolicyConfig.defaults(Strategies.roundRobin()), time.ticker(), time);
   private PolicyConfig config = PolicyConfig.defaults(Strategies.roundRobin());
 
   @AfterEach

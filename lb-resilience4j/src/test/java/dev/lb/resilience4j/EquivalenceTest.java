@@ -8,13 +8,13 @@ import dev.lb.breaker.CircuitBreakerConfig;
 import dev.lb.breaker.CircuitBreakerConfig.SlidingWindowType;
 import dev.lb.breaker.CircuitBreakerListener;
 import dev.lb.breaker.CircuitBreakerMetrics;
+import dev.lb.testing.FakeTicker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,10 +25,8 @@ import org.junit.jupiter.api.Test;
 class EquivalenceTest {
   private static final long MS = 1_000_000L;
 
-  /** A fake ticker: starts at a whole second, so both libraries' one-second buckets align. */
-  private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
-
-  private final Ticker ticker = nanos::get;
+  /** Fake time: starts at a whole second, so both libraries' one-second buckets align. */
+  private final FakeTicker ticker = new FakeTicker(1_000_000_000L);
 
   private static io.github.resilience4j.circuitbreaker.CircuitBreakerConfig toResilience4j(
       CircuitBreakerConfig c, Ticker ticker) {
@@ -125,7 +123,7 @@ class EquivalenceTest {
     }
 
     void advance(long millis) {
-      nanos.addAndGet(millis * MS);
+      ticker.advanceMillis(millis);
       log.add("advance " + millis + "ms");
     }
 
