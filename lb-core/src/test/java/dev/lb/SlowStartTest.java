@@ -62,6 +62,27 @@ class SlowStartTest {
     assertThat(f.scheduler.pending()).isZero(); // no more steps once every ramp is over
   }
 
+  /** The strategies that ignore weights honour the ramp too (they used to ignore slow start). */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {"round_robin", "random", "least_connections"})
+  void unweightedStrategies_rampANewEndpointUp(String strategy) {
+    LoadBalancer lb =
+        f.builder(endpoints(2))
+            .strategy(StrategyRegistry.byName(strategy))
+            .slowStart(SlowStart.of(Duration.ofSeconds(10)))
+            .build();
+    lb.addEndpoint(Endpoint.builder("10.0.0.9", 8080).id("new").build());
+    Map<String, Integer> early = HealthFixture.spread(lb, 21_000); // 1 : 1 : 0.1
+    assertThat(early.get("new")).isBetween(700, 1_300);
+    f.scheduler.advance(Duration.ofMillis(5_000));
+    Map<String, Integer> half = HealthFixture.spread(lb, 25_000); // 1 : 1 : 0.5
+    assertThat(half.get("new")).isBetween(4_300, 5_700);
+    f.scheduler.advance(Duration.ofSeconds(5));
+    Map<String, Integer> full = HealthFixture.spread(lb, 30_000);
+    assertThat(full.get("new")).isBetween(9_000, 11_000);
+  }
+
   @Test
   void recoveredEndpoint_rampsUpAgain() {
     LoadBalancer lb =
