@@ -84,6 +84,10 @@ import org.jspecify.annotations.Nullable;
  * <p>{@link #close()} stops every timer; later picks and changes fail with {@link
  * IllegalStateException}, while leases already taken can still be reported.
  *
+ * <p>Every method throws {@link NullPointerException} naming the parameter when an argument is
+ * null, and {@link IllegalArgumentException} naming the option and quoting the value when it is
+ * invalid.
+ *
  * <h2>Structure</h2>
  *
  * <p>This class is the facade: the hot path, the membership and admin verbs, stats and close.
@@ -628,7 +632,8 @@ public final class LoadBalancer implements AutoCloseable {
      * @param name the balancer's name, such as the name of the service it calls; must not be null
      *     or blank
      * @return this builder
-     * @throws IllegalArgumentException if {@code name} is null or blank
+     * @throws NullPointerException if {@code name} is null
+     * @throws IllegalArgumentException if {@code name} is blank
      */
     public Builder name(String name) {
       this.name = checkNotBlank(name, "name");
@@ -641,7 +646,7 @@ public final class LoadBalancer implements AutoCloseable {
      * @param strategy the strategy that picks an endpoint for each call, usually one of {@link
      *     Strategies}; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code strategy} is null
+     * @throws NullPointerException if {@code strategy} is null
      */
     public Builder strategy(Strategy strategy) {
       this.strategy = checkNotNull(strategy, "strategy");
@@ -685,7 +690,7 @@ public final class LoadBalancer implements AutoCloseable {
      * @param ticker the source of monotonic nanosecond time, a fake one in tests and simulations;
      *     must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code ticker} is null
+     * @throws NullPointerException if {@code ticker} is null
      */
     public Builder ticker(Ticker ticker) {
       this.ticker = checkNotNull(ticker, "ticker");
@@ -700,7 +705,7 @@ public final class LoadBalancer implements AutoCloseable {
      *
      * @param random the random source for randomized strategies; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code random} is null
+     * @throws NullPointerException if {@code random} is null
      */
     public Builder random(RandomGenerator random) {
       this.random = checkNotNull(random, "random");
@@ -733,7 +738,7 @@ public final class LoadBalancer implements AutoCloseable {
      *
      * @param scheduler the scheduler; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code scheduler} is null
+     * @throws NullPointerException if {@code scheduler} is null
      */
     public Builder scheduler(Scheduler scheduler) {
       this.scheduler = checkNotNull(scheduler, "scheduler");
@@ -758,7 +763,7 @@ public final class LoadBalancer implements AutoCloseable {
      *
      * @param executor where state changes run; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code executor} is null
+     * @throws NullPointerException if {@code executor} is null
      */
     public Builder stateExecutor(Executor executor) {
       this.stateExecutor = checkNotNull(executor, "executor");
@@ -770,7 +775,7 @@ public final class LoadBalancer implements AutoCloseable {
      *
      * @param listener the listener; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code listener} is null
+     * @throws NullPointerException if {@code listener} is null
      */
     public Builder listener(LoadBalancerListener listener) {
       listeners.add(checkNotNull(listener, "listener"));
@@ -782,7 +787,7 @@ public final class LoadBalancer implements AutoCloseable {
      *
      * @param healthCheck what to check and how often; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code healthCheck} is null
+     * @throws NullPointerException if {@code healthCheck} is null
      */
     public Builder healthCheck(HealthCheckConfig healthCheck) {
       this.healthCheck = checkNotNull(healthCheck, "healthCheck");
@@ -795,7 +800,7 @@ public final class LoadBalancer implements AutoCloseable {
      *
      * @param outlierDetection the detectors and ejection times; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code outlierDetection} is null
+     * @throws NullPointerException if {@code outlierDetection} is null
      */
     public Builder outlierDetection(OutlierDetection outlierDetection) {
       this.outlierDetection = checkNotNull(outlierDetection, "outlierDetection");
@@ -809,7 +814,7 @@ public final class LoadBalancer implements AutoCloseable {
      *
      * @param slowStart the ramp; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code slowStart} is null
+     * @throws NullPointerException if {@code slowStart} is null
      */
     public Builder slowStart(SlowStart slowStart) {
       this.slowStart = checkNotNull(slowStart, "slowStart");
@@ -845,7 +850,8 @@ public final class LoadBalancer implements AutoCloseable {
      *
      * @param zone the caller's zone, compared with {@link Endpoint#zone()}; must not be blank
      * @return this builder
-     * @throws IllegalArgumentException if {@code zone} is null or blank
+     * @throws NullPointerException if {@code zone} is null
+     * @throws IllegalArgumentException if {@code zone} is blank
      */
     public Builder localZone(String zone) {
       this.localZone = checkNotBlank(zone, "localZone");
@@ -911,7 +917,7 @@ public final class LoadBalancer implements AutoCloseable {
      *     CircuitBreakerFactory.of(CircuitBreakerConfig.builder().build())} or a resilience4j
      *     bridge; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code breakers} is null
+     * @throws NullPointerException if {@code breakers} is null
      */
     public Builder circuitBreakers(CircuitBreakerFactory breakers) {
       this.breakerFactory = checkNotNull(breakers, "circuitBreakers");
@@ -924,7 +930,7 @@ public final class LoadBalancer implements AutoCloseable {
      *
      * @param limiters makes one limiter per endpoint; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code limiters} is null
+     * @throws NullPointerException if {@code limiters} is null
      */
     public Builder rateLimiters(RateLimiterFactory limiters) {
       this.limiterFactory = checkNotNull(limiters, "rateLimiters");
@@ -938,7 +944,7 @@ public final class LoadBalancer implements AutoCloseable {
      *
      * @param budget the budget; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code budget} is null
+     * @throws NullPointerException if {@code budget} is null
      */
     public Builder retryBudget(RetryBudget budget) {
       this.retryBudget = checkNotNull(budget, "retryBudget");
