@@ -250,7 +250,8 @@ final class BalancerEngine {
     outliers.close();
     breakers.close();
     ramps.close();
-    balancer.publish(Snapshot.CLOSED);
+    balancer.publish(Snapshot.closed(balancer.snapshot()));
+    updates.emitLast(l -> l.onRoutingChanged(balancer));
   }
 
   boolean closed() {
@@ -276,6 +277,8 @@ final class BalancerEngine {
     Snapshot next = routing.route(members);
     balancer.publish(next);
     announcePanic(previous, next);
+    // Queued last, so it reaches listeners after the events of the change that caused it.
+    updates.emitLast(l -> l.onRoutingChanged(balancer));
   }
 
   /**

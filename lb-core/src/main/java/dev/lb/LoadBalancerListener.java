@@ -132,8 +132,21 @@ public abstract class LoadBalancerListener {
   public void onDrainFinished(LoadBalancer balancer, Endpoint endpoint, DrainResult result) {}
 
   /**
-   * The share of healthy endpoints fell below the panic threshold: the balancer now spreads calls
-   * over every endpoint, healthy or not, rather than overload the few healthy ones.
+   * The balancer published new routing: where picks go may have changed (membership, a health
+   * transition, an ejection or its end, a breaker opening or probing, a drain, a slow-start step,
+   * panic). Sent once per published routing snapshot, after the other events of the same change.
+   * Adapters that cache picks or hand a picker to a framework (gRPC) rebuild on it; a listener that
+   * wants to know what changed reads the other events.
+   *
+   * @param balancer the balancer
+   */
+  public void onRoutingChanged(LoadBalancer balancer) {}
+
+  /**
+   * Panic was entered, from a settled state (see {@link LoadBalancer.Builder#panicThreshold}): some
+   * priority level now spreads calls over all its endpoints, healthy or not, rather than overload
+   * its few healthy ones. Not sent while a new balancer's endpoints are still connecting or
+   * awaiting their first checks.
    *
    * @param balancer the balancer
    * @param healthyPercent the healthy share, 0 to 100

@@ -24,9 +24,13 @@ final class Snapshot {
   static final Snapshot EMPTY =
       new Snapshot(List.of(), List.of(), EMPTY_PICKER, 0, ~0, false, 100, false);
 
-  /** What a closed balancer reads: no endpoint, and picks fail as closed. */
-  static final Snapshot CLOSED =
-      new Snapshot(List.of(), List.of(), EMPTY_PICKER, 0, ~0, false, 100, true);
+  /**
+   * What a closed balancer reads: its last endpoints, nothing to pick, and picks fail as closed.
+   */
+  static Snapshot closed(Snapshot last) {
+    return new Snapshot(
+        last.states, List.of(), EMPTY_PICKER, 0, ~0, false, last.healthyPercent, true);
+  }
 
   final List<EndpointState> states;
   final List<Endpoint> endpoints;

@@ -34,6 +34,7 @@ final class UpdatePath {
   private List<Runnable> events = new ArrayList<>();
   private boolean dirty;
   private @Nullable Runnable publisher;
+  private @Nullable Consumer<LoadBalancerListener> lastEvent;
 
   UpdatePath(
       String name,
@@ -103,6 +104,11 @@ final class UpdatePath {
         }
       }
     } finally {
+      Consumer<LoadBalancerListener> last = lastEvent;
+      if (last != null) {
+        lastEvent = null;
+        emit(last);
+      }
       // Hand the raised events over and start a fresh list; never iterate the live list after
       // unlocking, since the next holder of the lock appends to it.
       if (events.isEmpty()) {
@@ -157,6 +163,14 @@ final class UpdatePath {
     for (LoadBalancerListener l : listeners) {
       events.add(() -> event.accept(l));
     }
+  }
+
+  /**
+   * Queues an event for every listener, delivered after every other event of the change (at most
+   * once per listener per change, however often it is queued).
+   */
+  void emitLast(Consumer<LoadBalancerListener> event) {
+    lastEvent = event;
   }
 
   /** Queues work to run after unlocking, such as completing a future callers wait on. */

@@ -270,4 +270,35 @@ class PartialOutageTest {
         .build()
         .close();
   }
+
+  @Test
+  void routingChanged_oncePerPublishedChange_afterTheEventsOfTheChange() {
+    LoadBalancer lb = f.builder(Fixtures.endpoints(3)).build();
+    java.util.List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
+    LoadBalancer watched =
+        f.builder(Fixtures.endpoints(3))
+            .listener(
+                new LoadBalancerListener() {
+                  @Override
+                  public void onEndpointAdded(LoadBalancer b, Endpoint e) {
+                    order.add("added");
+                  }
+
+                  @Override
+                  public void onRoutingChanged(LoadBalancer b) {
+                    order.add("routing");
+                  }
+                })
+            .build();
+    f.events.clear();
+    lb.markDown("e0", "lost");
+    assertThat(f.events.routingChanges()).isEqualTo(1);
+    lb.addEndpoint(Endpoint.builder("10.0.0.9", 80).id("e9").build());
+    assertThat(f.events.routingChanges()).isEqualTo(2); // one, though the change published twice
+    lb.markDown("e0", "again"); // no change: no event
+    assertThat(f.events.routingChanges()).isEqualTo(2);
+    order.clear(); // the first routing was published when the balancer was built
+    watched.addEndpoint(Endpoint.builder("10.0.0.9", 80).id("e9").build());
+    assertThat(order).containsExactly("added", "routing");
+  }
 }

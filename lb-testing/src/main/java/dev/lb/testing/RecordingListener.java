@@ -50,6 +50,7 @@ import java.util.List;
 public final class RecordingListener extends LoadBalancerListener {
   // Guarded by this.
   private final List<String> events = new ArrayList<>();
+  private int routingChanges;
 
   /** Creates a listener that has recorded nothing. */
   public RecordingListener() {}
@@ -63,9 +64,26 @@ public final class RecordingListener extends LoadBalancerListener {
     return List.copyOf(events);
   }
 
+  /**
+   * How many {@code onRoutingChanged} events arrived; they are counted, not recorded as lines, so
+   * that the lines read as the changes that caused them.
+   *
+   * @return the count since creation or the last {@link #clear()}
+   */
+  public synchronized int routingChanges() {
+    return routingChanges;
+  }
+
   /** Forgets every event recorded so far. */
   public synchronized void clear() {
     events.clear();
+    routingChanges = 0;
+  }
+
+  /** Counts the event; see {@link #routingChanges()}. */
+  @Override
+  public synchronized void onRoutingChanged(LoadBalancer balancer) {
+    routingChanges++;
   }
 
   private synchronized void add(String event) {
