@@ -1,33 +1,20 @@
 package dev.lb.okhttp;
 
-import dev.lb.Endpoint;
-import dev.lb.Lease;
 import dev.lb.LoadBalancer;
-import dev.lb.NoEndpointAvailableException;
-import dev.lb.PickContext;
-import dev.lb.Ticker;
-import dev.lb.retry.FailureKind;
-import dev.lb.retry.RetryCall;
-import dev.lb.retry.RetryDecision;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.X509TrustManager;
 import okhttp3.Call;
-import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * An OkHttp application interceptor that balances requests for logical service hosts over lb-core
@@ -79,10 +66,6 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe; one instance serves every call of a client.
  */
 public final class LoadBalancingInterceptor implements Interceptor {
-  private static final Logger LOG = LoggerFactory.getLogger(LoadBalancingInterceptor.class);
-  private static final Set<String> IDEMPOTENT =
-      Set.of("GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE");
-
   private final Map<String, Service> services;
   private final RandomGenerator random;
 
@@ -121,14 +104,35 @@ public final class LoadBalancingInterceptor implements Interceptor {
 
   /**
    * Returns a client that shares {@code base}'s settings, connection pool and dispatcher, with this
-   * interceptor added after its application interceptors.
+   * interceptor added after its application interceptors and its {@link #networkInterceptor()
+   * network half} after its network interceptors.
    *
    * @param base the client to derive from; not modified
    * @return a new client that balances the configured services
-   * @throws IllegalArgumentException if {@code base} is null
+   * @throws NullPointerException if {@code base} is null
    */
-  public OkHttpClient newClient(@Nullable OkHttpClient base) {
-    return Options.notNull(base, "base client").newBuilder().addInterceptor(this).build();
+  public OkHttpClient newClient(OkHttpClient base) {
+    Objects.requireNonNull(base, "base");
+    return base.newBuilder()
+        .addInterceptor(this)
+        .addNetworkInterceptor(networkInterceptor())
+        .build();
+  }
+
+  /**
+   * The interceptor's network half, which {@link #newClient} installs; add it with {@link
+   * OkHttpClient.Builder#addNetworkInterceptor} when adding this interceptor by hand. It binds each
+   * attempt to its connection, so that {@link Service.Builder#attemptTimeout} can end an HTTP/1
+   * attempt that is still sending or waiting for headers, and it hides a 503's {@code Retry-After}
+   * from OkHttp's own follow-up, so that OkHttp never repeats a GET on its own (the caller still
+   * sees the header). Without it, an attempt's wait for headers is bounded by the idle timeouts
+   * only, and OkHttp may repeat a bodiless request once on a 503 with {@code Retry-After: 0}.
+   * Requests that are not balanced pass through it untouched.
+   *
+   * @return the shared, stateless network interceptor
+   */
+  public Interceptor networkInterceptor() {
+    return AttemptGuard.INSTANCE;
   }
 
   /**
@@ -150,205 +154,14 @@ public final class LoadBalancingInterceptor implements Interceptor {
   }
 
   private Response balance(Service service, Chain chain, Request original) throws IOException {
-    Call call = chain.call();
     String key = service.keyExtractor().extract(original);
     LoadBalancer balancer = service.targetFor(original).choose(key, random);
-    PickContext context = key == null ? PickContext.none() : PickContext.ofKey(key);
-    RequestBody body = original.body();
-    TrackingRequestBody tracked = body == null ? null : new TrackingRequestBody(body);
-    RetryCall retry = service.retryPolicy().newCall(isIdempotent(original.method()));
-    FailureClassifier classifier = service.failureClassifier();
-    Chain attemptChain = configure(chain, service);
-    Ticker ticker = balancer.ticker();
-    Lease lease = pick(balancer, context, service);
-    while (true) {
-      Endpoint endpoint = lease.endpoint();
-      retry.onAttempt(endpoint.id());
-      int attempt = retry.attempts();
-      long start = ticker.read();
-      Response response;
-      try {
-        response = attemptChain.proceed(rewrite(original, endpoint, service, tracked));
-      } catch (IOException e) {
-        long latency = ticker.read() - start;
-        if (call.isCanceled()) {
-          lease.onCancel();
-          logAttempt(service, attempt, original, endpoint, "cancelled", latency);
-          throw e;
-        }
-        if (classifier.isFailure(e)) {
-          lease.onFailure(latency, e);
-        } else {
-          lease.onCancel();
-        }
-        Verdict verdict = decide(retry, IoErrors.retryKind(e), tracked, balancer);
-        Lease next = nextAttempt(verdict, balancer, retry, context, call, service);
-        logAttempt(
-            service,
-            attempt,
-            original,
-            endpoint,
-            e.getClass().getSimpleName() + ": " + e.getMessage() + ", " + verdict.text(next),
-            latency);
-        if (next == null) {
-          throwIfCanceled(call);
-          throw e;
-        }
-        lease = next;
-        continue;
-      } catch (RuntimeException | Error e) {
-        lease.onFailure(ticker.read() - start, e);
-        throw e;
-      }
-      long latency = ticker.read() - start;
-      int code = response.code();
-      boolean failure = classifier.isFailure(response);
-      if (failure) {
-        lease.onFailure(latency, new StatusFailure(code, endpoint.address()));
-      }
-      if (service.isRetryableStatus(code)) {
-        Verdict verdict = decide(retry, FailureKind.UNAVAILABLE, tracked, balancer);
-        Lease next = nextAttempt(verdict, balancer, retry, context, call, service);
-        logAttempt(
-            service,
-            attempt,
-            original,
-            endpoint,
-            "HTTP " + code + ", " + verdict.text(next),
-            latency);
-        if (next != null) {
-          lease.onSuccess(latency); // ignored if reported as a failure above
-          response.close();
-          lease = next;
-          continue;
-        }
-        if (call.isCanceled()) {
-          response.close();
-          lease.onCancel(); // ignored if reported as a failure above
-          throwIfCanceled(call);
-        }
-      } else {
-        logAttempt(service, attempt, original, endpoint, "HTTP " + code, latency);
-      }
-      if (failure) {
-        return response;
-      }
-      if (response.body().contentLength() == 0) {
-        lease.onSuccess(latency, 0);
-        return response;
-      }
-      return response
-          .newBuilder()
-          .body(new LeaseReportingBody(response.body(), lease, latency, call, classifier))
-          .build();
-    }
+    return new BalancedCall(service, configure(chain, service), original, balancer, key).execute();
   }
 
-  static boolean isIdempotent(String method) {
-    return IDEMPOTENT.contains(method);
-  }
-
-  /**
-   * Decides whether a failed attempt is retried. Two cases are ruled out before lb-core's policy is
-   * asked, so that they do not spend the budget: a one-shot body that started to be written cannot
-   * be sent again, and a call that tried every member of its group has nowhere to go. Then the
-   * policy decides from the failure kind, the attempts left and the budget, which it draws from
-   * only when it grants the retry.
-   */
-  private static Verdict decide(
-      RetryCall retry,
-      FailureKind kind,
-      @Nullable TrackingRequestBody body,
-      LoadBalancer balancer) {
-    if (body != null && body.oneShotBodyWritten()) {
-      return Verdict.giveUp("one-shot body already sent");
-    }
-    if (retry.triedEndpointIds().size() >= balancer.endpoints().size()) {
-      return Verdict.giveUp("every endpoint tried");
-    }
-    RetryDecision decision = retry.onFailure(kind);
-    return decision.shouldRetry()
-        ? new Verdict(null, decision.delayNanos())
-        : Verdict.giveUp(kind + ": " + decision.outcome());
-  }
-
-  /**
-   * For a granted retry, waits out its backoff, then picks among the endpoints this call has not
-   * tried (lb-core's {@link PickContext#excludedIds()}). Returns null if the retry was not granted,
-   * no untried endpoint can take it, or the call was cancelled: then the last outcome stands.
-   */
-  private static @Nullable Lease nextAttempt(
-      Verdict verdict,
-      LoadBalancer balancer,
-      RetryCall retry,
-      PickContext context,
-      Call call,
-      Service service)
-      throws IOException {
-    if (verdict.whyNot() != null) {
-      return null;
-    }
-    if (verdict.delayNanos() > 0) {
-      service.sleeper().sleep(verdict.delayNanos(), call);
-    }
-    if (call.isCanceled()) {
-      return null;
-    }
-    PickContext.Builder excluding = context.toBuilder();
-    for (String id : retry.triedEndpointIds()) {
-      excluding.exclude(id);
-    }
-    return balancer.tryPick(excluding.build());
-  }
-
-  /** A retry decision: granted after a delay ({@code whyNot} null), or refused and why. */
-  private record Verdict(@Nullable String whyNot, long delayNanos) {
-    static Verdict giveUp(String why) {
-      return new Verdict(why, 0);
-    }
-
-    String text(@Nullable Lease next) {
-      if (whyNot != null) {
-        return "giving up (" + whyNot + ")";
-      }
-      return next == null
-          ? "giving up (no untried endpoint can take it)"
-          : "retrying on " + next.endpoint().id() + " after " + delayNanos / 1_000_000 + " ms";
-    }
-  }
-
-  private static void throwIfCanceled(Call call) throws IOException {
-    if (call.isCanceled()) {
-      throw new IOException("Canceled");
-    }
-  }
-
-  /**
-   * Picks the first attempt's endpoint; no endpoint is an {@link IOException}, as OkHttp expects.
-   */
-  private static Lease pick(LoadBalancer balancer, PickContext context, Service service)
-      throws IOException {
-    Lease lease = balancer.tryPick(context);
-    if (lease != null) {
-      return lease;
-    }
-    try {
-      return balancer.pick(context); // for the exception's message, unless an endpoint appeared
-    } catch (NoEndpointAvailableException e) {
-      throw new IOException(e.getMessage() + " (service '" + service.host() + "')", e);
-    }
-  }
-
+  /** The chain every attempt of the service starts from: TLS name checks and SNI. */
   private static Chain configure(Chain chain, Service service) {
     Chain c = chain;
-    long timeoutNanos = service.attemptTimeoutNanos();
-    if (timeoutNanos > 0) {
-      int millis = (int) TimeUnit.NANOSECONDS.toMillis(timeoutNanos);
-      c =
-          c.withConnectTimeout(millis, TimeUnit.MILLISECONDS)
-              .withReadTimeout(millis, TimeUnit.MILLISECONDS)
-              .withWriteTimeout(millis, TimeUnit.MILLISECONDS);
-    }
     String tlsName = service.tlsHostname();
     if (tlsName != null) {
       c = c.withHostnameVerifier(new ServiceNameVerifier(tlsName, chain.getHostnameVerifier()));
@@ -359,41 +172,6 @@ public final class LoadBalancingInterceptor implements Interceptor {
       }
     }
     return c;
-  }
-
-  private static Request rewrite(
-      Request original, Endpoint endpoint, Service service, @Nullable TrackingRequestBody body) {
-    HttpUrl.Builder url = original.url().newBuilder();
-    String scheme = service.scheme();
-    if (scheme != null) {
-      url.scheme(scheme);
-    }
-    url.host(endpoint.host()).port(endpoint.port());
-    Request.Builder rewritten = original.newBuilder().url(url.build());
-    if (body != null) {
-      rewritten.method(original.method(), body);
-    }
-    return rewritten.build();
-  }
-
-  private static void logAttempt(
-      Service service,
-      int attempt,
-      Request request,
-      Endpoint endpoint,
-      String outcome,
-      long latencyNanos) {
-    if (LOG.isDebugEnabled()) {
-      LOG.debug(
-          "{} attempt {}: {} {} -> {}: {} in {} ms",
-          service.host(),
-          attempt,
-          request.method(),
-          request.url().encodedPath(),
-          endpoint.id(),
-          outcome,
-          String.format("%.1f", latencyNanos / 1e6));
-    }
   }
 
   @Override

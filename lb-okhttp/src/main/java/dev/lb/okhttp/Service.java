@@ -76,6 +76,9 @@ import org.jspecify.annotations.Nullable;
  * service.
  */
 public final class Service {
+  /** The default {@link Builder#responseBufferLimit}: 64 KiB. */
+  public static final long DEFAULT_RESPONSE_BUFFER_BYTES = 64 * 1024;
+
   private final String host;
   private final List<Route> routes;
   private final TrafficSplit defaultTarget;
@@ -86,6 +89,11 @@ public final class Service {
   private final long attemptTimeoutNanos;
   private final RetryPolicy retryPolicy;
   private final boolean[] retryStatuses;
+  private final @Nullable String idempotencyKeyHeader;
+  private final int connectTimeoutMillis;
+  private final int readTimeoutMillis;
+  private final int writeTimeoutMillis;
+  private final long responseBufferBytes;
   private final Sleeper sleeper;
 
   private Service(Builder b, TrafficSplit defaultTarget, RetryPolicy retryPolicy) {
@@ -99,6 +107,11 @@ public final class Service {
     this.attemptTimeoutNanos = b.attemptTimeoutNanos;
     this.retryPolicy = retryPolicy;
     this.retryStatuses = b.retryStatuses.clone();
+    this.idempotencyKeyHeader = b.idempotencyKeyHeader;
+    this.connectTimeoutMillis = b.connectTimeoutMillis;
+    this.readTimeoutMillis = b.readTimeoutMillis;
+    this.writeTimeoutMillis = b.writeTimeoutMillis;
+    this.responseBufferBytes = b.responseBufferBytes;
     this.sleeper = b.sleeper;
   }
 
@@ -193,6 +206,32 @@ public final class Service {
     return attemptTimeoutNanos;
   }
 
+  int connectTimeoutMillis() {
+    return connectTimeoutMillis;
+  }
+
+  int readTimeoutMillis() {
+    return readTimeoutMillis;
+  }
+
+  int writeTimeoutMillis() {
+    return writeTimeoutMillis;
+  }
+
+  long responseBufferBytes() {
+    return responseBufferBytes;
+  }
+
+  /** Whether the request carries a non-empty value of the configured idempotency-key header. */
+  boolean hasIdempotencyKey(Request request) {
+    String name = idempotencyKeyHeader;
+    if (name == null) {
+      return false;
+    }
+    String value = request.header(name);
+    return value != null && !value.isBlank();
+  }
+
   /**
    * The retry policy every call to this service follows: attempts, backoff, budget and whether
    * non-idempotent requests may be retried.
@@ -239,7 +278,12 @@ public final class Service {
     private long attemptTimeoutNanos;
     private int maxAttempts = 3;
     private boolean retryNonIdempotent;
-    private boolean[] retryStatuses = statusTable(502, 503, 504);
+    private boolean[] retryStatuses = statusTable(408, 502, 503, 504);
+    private @Nullable String idempotencyKeyHeader;
+    private int connectTimeoutMillis;
+    private int readTimeoutMillis;
+    private int writeTimeoutMillis;
+    private long responseBufferBytes = DEFAULT_RESPONSE_BUFFER_BYTES;
     private @Nullable Backoff backoff;
     private @Nullable RetryBudget retryBudget;
     private @Nullable Strategy endpointsStrategy;
@@ -379,22 +423,118 @@ public final class Service {
     }
 
     /**
-     * Bounds each attempt's connect, read and write time, so that an endpoint that accepts
-     * connections but never answers fails over instead of holding the call. By default each attempt
-     * keeps the client's timeouts. The client's call timeout still bounds the whole call.
+     * Sets a deadline for each whole attempt: connecting, writing the request, waiting for the
+     * headers and reading a buffered body (see {@link #responseBufferLimit}) or streaming the body,
+     * from the attempt's start. An endpoint that accepts connections but never answers, or that
+     * trickles its answer a byte at a time, is abandoned at the deadline and the call fails over
+     * if the retry rules allow. No deadline by default. The client's call timeout ({@link
+     * okhttp3.OkHttpClient.Builder#callTimeout}) still bounds the whole call, retries included.
      *
-     * @param timeout the per-attempt connect, read and write timeout; positive, at most about 24
-     *     days
+     * <p>The deadline closes an HTTP/1 socket that is still sending or waiting for headers through
+     * the interceptor's {@link LoadBalancingInterceptor#networkInterceptor() network half}, which
+     * {@link LoadBalancingInterceptor#newClient} installs; without it, or over HTTP/2, that phase
+     * is bounded by the idle timeouts shortened to the time left. Each attempt's connect, read and
+     * write idle timeouts are never longer than the time left either.
+     *
+     * @param timeout the deadline of one attempt; positive, at most about 24 days
      * @return this builder
-     * @throws IllegalArgumentException if {@code timeout} is null, zero, negative or too large
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is zero, negative or too large
      */
-    public Builder attemptTimeout(@Nullable Duration timeout) {
-      long nanos = Options.positiveNanos(timeout, "attempt timeout");
-      if (nanos / 1_000_000 > Integer.MAX_VALUE) {
+    public Builder attemptTimeout(Duration timeout) {
+      this.attemptTimeoutNanos = Math.max(millis(timeout, "attempt timeout"), 1) * 1_000_000L;
+      return this;
+    }
+
+    /**
+     * Sets the connect timeout of every attempt (the seeds' {@code proxy_connect_timeout}),
+     * instead of the client's. Never longer than the time left of {@link #attemptTimeout}.
+     *
+     * @param timeout positive, at most about 24 days
+     * @return this builder
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is zero, negative or too large
+     */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeoutMillis = millis(timeout, "connect timeout");
+      return this;
+    }
+
+    /**
+     * Sets the read idle timeout of every attempt, the longest wait for the next bytes (the seeds'
+     * {@code proxy_read_timeout}), instead of the client's. An idle timeout does not bound a
+     * server that keeps sending slowly: {@link #attemptTimeout} does.
+     *
+     * @param timeout positive, at most about 24 days
+     * @return this builder
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is zero, negative or too large
+     */
+    public Builder readTimeout(Duration timeout) {
+      this.readTimeoutMillis = millis(timeout, "read timeout");
+      return this;
+    }
+
+    /**
+     * Sets the write idle timeout of every attempt (the seeds' {@code proxy_send_timeout}), instead
+     * of the client's.
+     *
+     * @param timeout positive, at most about 24 days
+     * @return this builder
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is zero, negative or too large
+     */
+    public Builder writeTimeout(Duration timeout) {
+      this.writeTimeoutMillis = millis(timeout, "write timeout");
+      return this;
+    }
+
+    private static int millis(Duration timeout, String option) {
+      long nanos = Options.positiveNanos(timeout, option);
+      long ms = Math.max(1, nanos / 1_000_000);
+      if (ms > Integer.MAX_VALUE) {
         throw new IllegalArgumentException(
-            "attempt timeout must be at most " + Integer.MAX_VALUE + " ms but was " + timeout);
+            option + " must be at most " + Integer.MAX_VALUE + " ms but was " + timeout);
       }
-      this.attemptTimeoutNanos = Math.max(nanos, 1_000_000);
+      return (int) ms;
+    }
+
+    /**
+     * Makes a non-idempotent request (POST, PATCH) retryable like an idempotent one when it
+     * carries this header with a non-empty value, such as {@code Idempotency-Key} (the IETF
+     * draft's name): the server is trusted to apply each key once. Requests without the header
+     * keep the non-idempotent rules. Off by default.
+     *
+     * @param name the header's name, such as {@code Idempotency-Key}
+     * @return this builder
+     * @throws NullPointerException if {@code name} is null
+     * @throws IllegalArgumentException if {@code name} is blank
+     */
+    public Builder idempotencyKeyHeader(String name) {
+      this.idempotencyKeyHeader = Options.notBlank(name, "idempotency key header");
+      return this;
+    }
+
+    /**
+     * Sets the largest response body read whole inside its attempt, for requests lb may send
+     * again (idempotent ones, those with an {@link #idempotencyKeyHeader idempotency key}, or all
+     * with {@link #retryNonIdempotent}). A successful response whose {@code Content-Length} is at
+     * most this is buffered before the call returns, so a connection reset or a truncated body
+     * fails the attempt and fails over instead of reaching the caller. Bodies of unknown length
+     * (chunked, streams) and larger ones are streamed: once their headers are returned, a failure
+     * while reading the body reaches the caller and is not retried. Default {@value
+     * #DEFAULT_RESPONSE_BUFFER_BYTES} bytes; 0 streams every body.
+     *
+     * @param bytes the limit, 0 or more
+     * @return this builder
+     * @throws IllegalArgumentException if {@code bytes} is negative
+     */
+    public Builder responseBufferLimit(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException(
+            "response buffer limit must be 0 or more but was " + bytes);
+      }
+      this.responseBufferBytes = bytes;
       return this;
     }
 
@@ -431,7 +571,9 @@ public final class Service {
 
     /**
      * Sets the response statuses that are retried on another endpoint, as {@link
-     * FailureKind#UNAVAILABLE}. Default 502, 503, 504.
+     * FailureKind#UNAVAILABLE}, under the same method rules as a lost answer: a POST is not sent
+     * again for a 408 or a 503 (whatever its {@code Retry-After}) unless it may be. Default 408,
+     * 502, 503, 504.
      *
      * @param codes status codes in 100..599; none turns status retries off
      * @return this builder
