@@ -89,10 +89,13 @@ final class Attempt {
     return headersNanos >= 0 ? headersNanos : elapsedNanos();
   }
 
-  /** Whether the attempt's deadline passed. */
+  /**
+   * Whether the attempt's deadline passed. Read from the clock rather than from the watchdog's
+   * flag: a body's own okio timeout, set to the same deadline, may fire first.
+   */
   boolean timedOut() {
     Deadline d = deadline;
-    return d != null && d.fired;
+    return d != null && (d.fired || System.nanoTime() - d.deadlineNanoTime() >= 0);
   }
 
   /**
@@ -104,7 +107,8 @@ final class Attempt {
     if (d == null) {
       return idleMillis;
     }
-    long left = TimeUnit.NANOSECONDS.toMillis(d.deadlineNanoTime() - System.nanoTime());
+    // Rounded up, so that an idle timeout cut short by the deadline fires at it, not before it.
+    long left = (d.deadlineNanoTime() - System.nanoTime() + 999_999) / 1_000_000;
     long bounded = Math.max(1, left);
     return idleMillis == 0 ? bounded : Math.min(idleMillis, bounded);
   }
@@ -147,7 +151,7 @@ final class Attempt {
    * {@link SocketTimeoutException} that says so; other errors are returned as they are.
    */
   IOException explain(IOException e) {
-    if (!timedOut() || e instanceof SocketTimeoutException) {
+    if (!timedOut() || e.getMessage() != null && e.getMessage().startsWith("attempt timeout")) {
       return e;
     }
     SocketTimeoutException t =

@@ -43,6 +43,8 @@ final class FaultServer implements AutoCloseable {
     TRUNCATE_BODY,
     /** Sends 200 headers for a 100-byte body, then one byte every 50 ms. */
     DRIP,
+    /** Sends the status line, then one byte of a header every 50 ms, never finishing. */
+    DRIP_HEADERS,
     /** Sends nothing and holds the connection until the client goes away. */
     STALL
   }
@@ -199,6 +201,14 @@ final class FaultServer implements AutoCloseable {
           write(out, "d");
         }
         return true;
+      }
+      case DRIP_HEADERS -> {
+        write(out, "HTTP/1.1 200 OK\r\nX-Drip: ");
+        for (int i = 0; i < 200; i++) {
+          Thread.sleep(50);
+          write(out, "d");
+        }
+        return false;
       }
       case STALL -> {
         while (in.read() >= 0) {
