@@ -6,10 +6,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.X509TrustManager;
 import okhttp3.Call;
+import okhttp3.ConnectionPool;
+import okhttp3.Dispatcher;
 import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -69,9 +72,54 @@ public final class LoadBalancingInterceptor implements Interceptor {
   private final Map<String, Service> services;
   private final RandomGenerator random;
 
+  /** The default {@link Builder#maxRequestsPerEndpoint}. */
+  public static final int DEFAULT_MAX_REQUESTS_PER_ENDPOINT = 32;
+
+  /** The least per-service cap the default gives, however few endpoints there are. */
+  public static final int MIN_MAX_REQUESTS_PER_SERVICE = 64;
+
+  /** The default {@link Builder#idleConnectionsPerEndpoint}. */
+  public static final int DEFAULT_IDLE_CONNECTIONS_PER_ENDPOINT = 5;
+
+  private final int maxRequestsPerEndpoint;
+  private final int maxRequestsPerService;
+  private final int idleConnectionsPerEndpoint;
+
   private LoadBalancingInterceptor(Builder builder) {
     this.services = Map.copyOf(builder.services);
     this.random = builder.random;
+    this.maxRequestsPerEndpoint = builder.maxRequestsPerEndpoint;
+    this.maxRequestsPerService = builder.maxRequestsPerService;
+    this.idleConnectionsPerEndpoint = builder.idleConnectionsPerEndpoint;
+  }
+
+  /** The endpoints of the service's largest group now, the unit the defaults are sized in. */
+  private int largestEndpointCount() {
+    int most = 1;
+    for (Service s : services.values()) {
+      int sum = 0;
+      for (LoadBalancer b : s.balancers()) {
+        sum += b.endpoints().size();
+      }
+      most = Math.max(most, sum);
+    }
+    return most;
+  }
+
+  /**
+   * How many asynchronous calls to one service {@link #newClient} lets run at once: the {@link
+   * Builder#maxRequestsPerService} given, or else {@link Builder#maxRequestsPerEndpoint} times
+   * the endpoints of the largest service when the client is made, and at least {@value
+   * #MIN_MAX_REQUESTS_PER_SERVICE}.
+   *
+   * @return the per-service cap of asynchronous calls
+   */
+  public int maxRequestsPerService() {
+    if (maxRequestsPerService > 0) {
+      return maxRequestsPerService;
+    }
+    long cap = (long) maxRequestsPerEndpoint * largestEndpointCount();
+    return (int) Math.max(MIN_MAX_REQUESTS_PER_SERVICE, Math.min(Integer.MAX_VALUE, cap));
   }
 
   /**
@@ -93,19 +141,40 @@ public final class LoadBalancingInterceptor implements Interceptor {
   }
 
   /**
-   * Returns a new client with default settings and this interceptor.
+   * Returns a new client with default settings, this interceptor, its network half, a dispatcher
+   * sized for the services and a connection pool sized for their endpoints: {@link
+   * Builder#idleConnectionsPerEndpoint} idle connections kept per endpoint (5 minutes each, as
+   * OkHttp's default pool), where OkHttp's default keeps 5 in all.
    *
    * @return a new {@link OkHttpClient} (a {@link Call.Factory}) that balances the configured
    *     services
    */
   public OkHttpClient newClient() {
-    return newClient(new OkHttpClient());
+    int endpoints = 0;
+    for (Service s : services.values()) {
+      for (LoadBalancer b : s.balancers()) {
+        endpoints += b.endpoints().size();
+      }
+    }
+    long idle = (long) idleConnectionsPerEndpoint * Math.max(1, endpoints);
+    return newClient(
+        new OkHttpClient.Builder()
+            .connectionPool(
+                new ConnectionPool((int) Math.min(Integer.MAX_VALUE, idle), 5, TimeUnit.MINUTES))
+            .build());
   }
 
   /**
-   * Returns a client that shares {@code base}'s settings, connection pool and dispatcher, with this
+   * Returns a client that shares {@code base}'s settings, connection pool and threads, with this
    * interceptor added after its application interceptors and its {@link #networkInterceptor()
    * network half} after its network interceptors.
+   *
+   * <p>Asynchronous calls ({@link Call#enqueue}) go through a dispatcher of its own on {@code
+   * base}'s executor: OkHttp limits asynchronous calls per host, and for a balanced call the host
+   * is the logical service, so the default of 5 would cap a whole service of any size at 5 calls
+   * in flight. This dispatcher lets {@link #maxRequestsPerService()} run per service, and {@code
+   * base}'s {@link Dispatcher#getMaxRequests() total} plus that many per service in all.
+   * Synchronous calls ({@link Call#execute}) are not limited by a dispatcher.
    *
    * @param base the client to derive from; not modified
    * @return a new client that balances the configured services
@@ -113,7 +182,13 @@ public final class LoadBalancingInterceptor implements Interceptor {
    */
   public OkHttpClient newClient(OkHttpClient base) {
     Objects.requireNonNull(base, "base");
+    int perService = maxRequestsPerService();
+    Dispatcher dispatcher = new Dispatcher(base.dispatcher().executorService());
+    dispatcher.setMaxRequestsPerHost(Math.max(perService, base.dispatcher().getMaxRequestsPerHost()));
+    long total = base.dispatcher().getMaxRequests() + (long) perService * services.size();
+    dispatcher.setMaxRequests((int) Math.min(Integer.MAX_VALUE, total));
     return base.newBuilder()
+        .dispatcher(dispatcher)
         .addInterceptor(this)
         .addNetworkInterceptor(networkInterceptor())
         .build();
@@ -183,8 +258,58 @@ public final class LoadBalancingInterceptor implements Interceptor {
   public static final class Builder {
     private final Map<String, Service> services = new LinkedHashMap<>();
     private RandomGenerator random = ThreadLocalRandom.current();
+    private int maxRequestsPerEndpoint = DEFAULT_MAX_REQUESTS_PER_ENDPOINT;
+    private int maxRequestsPerService;
+    private int idleConnectionsPerEndpoint = DEFAULT_IDLE_CONNECTIONS_PER_ENDPOINT;
 
     private Builder() {}
+
+    /**
+     * Sizes the default cap of asynchronous calls per service: this many per endpoint of the
+     * largest service when {@link #newClient} is called, at least {@value
+     * #MIN_MAX_REQUESTS_PER_SERVICE}. Default {@value #DEFAULT_MAX_REQUESTS_PER_ENDPOINT}.
+     *
+     * @param max positive
+     * @return this builder
+     * @throws IllegalArgumentException if {@code max} is not positive
+     */
+    public Builder maxRequestsPerEndpoint(int max) {
+      this.maxRequestsPerEndpoint = Options.positive(max, "max requests per endpoint");
+      return this;
+    }
+
+    /**
+     * Sets the cap of asynchronous calls in flight per service outright, instead of sizing it by
+     * endpoints ({@link #maxRequestsPerEndpoint}). OkHttp's dispatcher has one per-host limit, so
+     * the cap is the same for every service of the interceptor.
+     *
+     * @param max positive
+     * @return this builder
+     * @throws IllegalArgumentException if {@code max} is not positive
+     */
+    public Builder maxRequestsPerService(int max) {
+      this.maxRequestsPerService = Options.positive(max, "max requests per service");
+      return this;
+    }
+
+    /**
+     * Sets how many idle connections the pool of {@link #newClient()} keeps per endpoint of all
+     * services (the pool is sized when the client is made). Default {@value
+     * #DEFAULT_IDLE_CONNECTIONS_PER_ENDPOINT}. {@link #newClient(OkHttpClient)} keeps its base's
+     * pool.
+     *
+     * @param idle 0 or more
+     * @return this builder
+     * @throws IllegalArgumentException if {@code idle} is negative
+     */
+    public Builder idleConnectionsPerEndpoint(int idle) {
+      if (idle < 0) {
+        throw new IllegalArgumentException(
+            "idle connections per endpoint must be 0 or more but was " + idle);
+      }
+      this.idleConnectionsPerEndpoint = idle;
+      return this;
+    }
 
     /**
      * Adds a service, reached through its {@link Service#host() host}.
