@@ -24,47 +24,62 @@ import org.jspecify.annotations.Nullable;
  * {@link LoadBalancer}s: for a request to {@code http://users/profile}, it routes to an endpoint
  * group ({@link Route}, {@link TrafficSplit}), picks an endpoint per attempt, rewrites the URL's
  * scheme, host and port to that endpoint, proceeds, and reports the attempt's outcome on its {@link
- * Lease}. Requests to hosts that are not configured pass through untouched.
+ * dev.lb.Lease}. Requests to hosts that are not configured pass through untouched.
  *
  * <pre>{@code
  * LoadBalancingInterceptor lb = LoadBalancingInterceptor.builder()
  *     .service(Service.of("users", usersBalancer))
  *     .build();
- * OkHttpClient client = lb.newClient();        // or: new OkHttpClient.Builder().addInterceptor(lb)
+ * OkHttpClient client = lb.newClient();        // or: new OkHttpClient.Builder()
+ *                                              //   .addInterceptor(lb)
+ *                                              //   .addNetworkInterceptor(lb.networkInterceptor())
  * client.newCall(new Request.Builder().url("http://users/profile").build()).execute();
  * }</pre>
  *
  * <h2>Attempts and retries</h2>
  *
  * <p>Each attempt is its own lease on its own endpoint; a retry goes to an endpoint this call has
- * not tried yet (through {@link PickContext#excludedIds()}), and when none is left the last outcome
- * stands. Whether to retry is lb-core's {@link dev.lb.retry.RetryPolicy}, the service's {@link
- * Service#retryPolicy()}: a failure before the request was sent (refused connection, TLS handshake
- * failure, HTTP/2 {@code REFUSED_STREAM}) moves on for any method; timeouts, lost answers and
- * 502/503/504 responses move on only for idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS,
- * TRACE) unless {@link Service.Builder#retryNonIdempotent} is set; every retry must fit {@link
- * Service.Builder#maxAttempts} and the service's {@link dev.lb.retry.RetryBudget}, and waits the
- * policy's {@link dev.lb.retry.Backoff} first. {@link Service} has the mapping table. A one-shot
- * request body is never sent twice. When no retry is allowed the last outcome is the call's: the
- * error is thrown, or the last response (a 503, say) returned. A cancelled call stops at once,
- * during an attempt or its backoff, and reports its lease as cancelled.
+ * not tried yet (through {@link dev.lb.PickContext#excludedIds()}), and when none is left the last
+ * outcome stands. lb decides every retry: OkHttp's own re-sends are off for balanced calls ({@code
+ * retryOnConnectionFailure} is turned off on every attempt, and the request body tells OkHttp it
+ * cannot be re-sent unless lb's rules allow a re-send). Whether to retry is lb-core's {@link
+ * dev.lb.retry.RetryPolicy}, the service's {@link Service#retryPolicy()}: a failure before the
+ * request was sent (refused connection, TLS handshake failure, HTTP/2 {@code REFUSED_STREAM}) moves
+ * on for any method; timeouts, lost answers and 408/502/503/504 responses move on only for
+ * idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS, TRACE), requests carrying the service's
+ * {@link Service.Builder#idempotencyKeyHeader idempotency key}, or every method with {@link
+ * Service.Builder#retryNonIdempotent}. Every retry must fit {@link Service.Builder#maxAttempts} and
+ * the service's {@link dev.lb.retry.RetryBudget}, and waits the policy's {@link
+ * dev.lb.retry.Backoff} first. {@link Service} has the table. A one-shot request body is never sent
+ * twice. When no retry is allowed the last outcome is the call's: the error is thrown, carrying the
+ * earlier attempts' failures as {@linkplain Throwable#getSuppressed() suppressed} exceptions, or the
+ * last response (a 503, say) returned. A cancelled call stops at once, during an attempt or its
+ * backoff, and reports its lease as cancelled.
+ *
+ * <p><b>When retries stop.</b> Retries end when a response is handed to the caller. A small body
+ * ({@link Service.Builder#responseBufferLimit}, 64 KiB by default) of a request lb may re-send is
+ * read inside its attempt first, so a reset or a truncated body fails over; a larger body, a body
+ * of unknown length, or any body of a request lb may not re-send is streamed to the caller, and an
+ * error while reading it reaches the caller unretried.
  *
  * <h2>What a lease is told</h2>
  *
- * <p>Latency is the time from sending the attempt to receiving its response headers, read from the
- * balancer's {@link LoadBalancer#ticker() ticker}. A response the {@link FailureClassifier} calls a
- * failure (5xx by default) is reported at once. A successful response is reported when its body is
- * exhausted or closed, with the number of body bytes read, so the endpoint counts the call in
- * flight while the body streams; an empty body is reported at once. Close every response, as OkHttp
- * requires anyway: a body never closed leaves its call counted in flight forever.
+ * <p>Each attempt owns its lease and reports it exactly once. Latency is the time from sending the
+ * attempt to receiving its response headers, read from the balancer's {@link LoadBalancer#ticker()
+ * ticker}. A response the {@link FailureClassifier} calls a failure (5xx by default) is reported at
+ * once. A successful response is reported when its body is exhausted or closed (when it was
+ * buffered, before it is returned), with the number of body bytes read, so the endpoint counts the
+ * call in flight while the body streams; an empty body is reported at once. Close every response,
+ * as OkHttp requires anyway: a body never closed leaves its call counted in flight forever.
  *
  * <h2>Its place in OkHttp's chain</h2>
  *
  * <p>Add it as an <em>application</em> interceptor ({@link OkHttpClient.Builder#addInterceptor}),
  * never as a network interceptor: it must see each call once, before OkHttp resolves the host, and
- * call {@code proceed} several times for retries, which only application interceptors may do. A
- * network interceptor runs after a connection to the logical host was chosen, far too late to
- * choose the endpoint.
+ * call {@code proceed} several times for retries, which only application interceptors may do. Its
+ * {@link #networkInterceptor() network half} goes among the network interceptors. Each attempt's
+ * request is tagged with its {@link dev.lb.Endpoint} ({@code request.tag(Endpoint.class)}), for
+ * network interceptors and {@link okhttp3.EventListener}s that want to know the backend.
  *
  * <p>Thread-safe; one instance serves every call of a client.
  */
@@ -216,7 +231,7 @@ public final class LoadBalancingInterceptor implements Interceptor {
    * @param chain the application interceptor chain
    * @return the response of the last attempt
    * @throws IOException if the last attempt failed with one, if no endpoint was available (its
-   *     cause a {@link NoEndpointAvailableException}), or if the call was cancelled
+   *     cause a {@link dev.lb.NoEndpointAvailableException}), or if the call was cancelled
    */
   @Override
   public Response intercept(Chain chain) throws IOException {

@@ -32,7 +32,10 @@ public final class Route {
   }
 
   /**
-   * Routes requests whose path starts with {@code prefix}.
+   * Routes requests whose path starts with {@code prefix} as whole segments: {@code /api} matches
+   * {@code /api}, {@code /api/} and {@code /api/orders} but not {@code /apiary}; a prefix ending in
+   * {@code /}, such as {@code /api/}, matches the paths below it ({@code /api/orders}, not {@code
+   * /api}); {@code /} matches every path.
    *
    * @param prefix the encoded path prefix, starting with {@code /}, such as {@code /api/}
    * @param target where matching requests go; must not be null
@@ -47,7 +50,7 @@ public final class Route {
     }
     return new Route(
         "path " + p + "*",
-        r -> r.url().encodedPath().startsWith(p),
+        r -> matchesSegments(r.url().encodedPath(), p),
         Options.notNull(target, "target"));
   }
 
@@ -119,6 +122,13 @@ public final class Route {
    */
   public static Route host(@Nullable String host, @Nullable LoadBalancer target) {
     return host(host, TrafficSplit.of(target));
+  }
+
+  static boolean matchesSegments(String path, String prefix) {
+    if (!path.startsWith(prefix)) {
+      return false;
+    }
+    return prefix.endsWith("/") || path.length() == prefix.length() || path.charAt(prefix.length()) == '/';
   }
 
   private static String virtualHost(Request r) {

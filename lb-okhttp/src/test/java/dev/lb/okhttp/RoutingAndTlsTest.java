@@ -92,6 +92,27 @@ class RoutingAndTlsTest {
   }
 
   @Test
+  void route_pathPrefixWithoutSlash_matchesWholeSegmentsOnly() throws IOException {
+    Backend api = backend("api");
+    Backend web = backend("web");
+    OkHttpClient c =
+        client(
+            new OkHttpClient(),
+            Service.builder("shop")
+                .route(Route.pathPrefix("/api", balancer("api", api)))
+                .defaultTarget(balancer("web", web))
+                .build());
+
+    assertThat(call(c, get("http://shop/api"))).isEqualTo("api");
+    assertThat(call(c, get("http://shop/api/"))).isEqualTo("api");
+    assertThat(call(c, get("http://shop/api/orders?x=1"))).isEqualTo("api");
+    assertThat(call(c, get("http://shop/apiary"))).isEqualTo("web");
+    assertThat(call(c, get("http://shop/api-v2/x"))).isEqualTo("web");
+    assertThat(Route.matchesSegments("/api", "/api/")).as("'/api/' is below-only").isFalse();
+    assertThat(Route.matchesSegments("/anything", "/")).isTrue();
+  }
+
+  @Test
   void route_pathPrefixHeaderAndHost_chooseTheirGroups() throws IOException {
     Backend api = backend("api");
     Backend canary = backend("canary");
