@@ -190,7 +190,8 @@ public final class CoalescingInterceptor implements Interceptor {
      *
      * @param names header names, matched without case; none may be null or blank
      * @return this builder
-     * @throws IllegalArgumentException if a name is null or blank
+     * @throws NullPointerException if a name is null
+     * @throws IllegalArgumentException if a name is blank
      */
     public Builder varyHeaders(String... names) {
       for (String n : names) {

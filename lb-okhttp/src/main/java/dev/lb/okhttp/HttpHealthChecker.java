@@ -75,11 +75,12 @@ public final class HttpHealthChecker implements HealthChecker {
    * @param endpoint the endpoint to probe; must not be null
    * @param timeout the whole probe's time limit; positive
    * @return a stage completed with the result; never completed exceptionally except by cancellation
-   * @throws IllegalArgumentException if {@code endpoint} is null or {@code timeout} is not positive
+   * @throws NullPointerException if {@code endpoint} or {@code timeout} is null
+   * @throws IllegalArgumentException if {@code timeout} is not positive
    */
   @Override
   public CompletionStage<HealthCheckResult> check(
-      @Nullable Endpoint endpoint, @Nullable Duration timeout) {
+      Endpoint endpoint, Duration timeout) {
     Endpoint e = Options.notNull(endpoint, "endpoint");
     long timeoutNanos = Options.positiveNanos(timeout, "health check timeout");
     HttpUrl url =
@@ -202,9 +203,9 @@ public final class HttpHealthChecker implements HealthChecker {
      *
      * @param client the client; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code client} is null
+     * @throws NullPointerException if {@code client} is null
      */
-    public Builder client(@Nullable OkHttpClient client) {
+    public Builder client(OkHttpClient client) {
       this.client = Options.notNull(client, "client");
       return this;
     }
@@ -217,7 +218,7 @@ public final class HttpHealthChecker implements HealthChecker {
      * @return this builder
      * @throws IllegalArgumentException if {@code path} does not start with {@code /}
      */
-    public Builder path(@Nullable String path) {
+    public Builder path(String path) {
       String p = Options.notNull(path, "health check path");
       if (!p.startsWith("/")) {
         throw new IllegalArgumentException(
@@ -234,7 +235,7 @@ public final class HttpHealthChecker implements HealthChecker {
      * @return this builder
      * @throws IllegalArgumentException if {@code scheme} is neither
      */
-    public Builder scheme(@Nullable String scheme) {
+    public Builder scheme(String scheme) {
       String s = Options.notBlank(scheme, "health check scheme").toLowerCase(Locale.ROOT);
       if (!s.equals("http") && !s.equals("https")) {
         throw new IllegalArgumentException(
@@ -268,9 +269,9 @@ public final class HttpHealthChecker implements HealthChecker {
      *
      * @param ticker the clock; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code ticker} is null
+     * @throws NullPointerException if {@code ticker} is null
      */
-    public Builder ticker(@Nullable Ticker ticker) {
+    public Builder ticker(Ticker ticker) {
       this.ticker = Options.notNull(ticker, "ticker");
       return this;
     }

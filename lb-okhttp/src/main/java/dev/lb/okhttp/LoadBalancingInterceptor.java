@@ -331,9 +331,10 @@ public final class LoadBalancingInterceptor implements Interceptor {
      *
      * @param service the service; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code service} is null or its host is already taken
+     * @throws NullPointerException if {@code service} is null
+     * @throws IllegalArgumentException if its host is already taken
      */
-    public Builder service(@Nullable Service service) {
+    public Builder service(Service service) {
       Service s = Options.notNull(service, "service");
       if (services.putIfAbsent(s.host(), s) != null) {
         throw new IllegalArgumentException(
@@ -351,7 +352,7 @@ public final class LoadBalancingInterceptor implements Interceptor {
      * @return this builder
      * @throws IllegalArgumentException as {@link Service#of} and {@link #service(Service)}
      */
-    public Builder service(@Nullable String host, @Nullable LoadBalancer balancer) {
+    public Builder service(String host, LoadBalancer balancer) {
       return service(Service.of(host, balancer));
     }
 
@@ -361,9 +362,9 @@ public final class LoadBalancingInterceptor implements Interceptor {
      *
      * @param random the random source, which must be thread-safe; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code random} is null
+     * @throws NullPointerException if {@code random} is null
      */
-    public Builder random(@Nullable RandomGenerator random) {
+    public Builder random(RandomGenerator random) {
       this.random = Options.notNull(random, "random");
       return this;
     }

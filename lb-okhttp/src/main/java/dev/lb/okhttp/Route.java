@@ -40,10 +40,10 @@ public final class Route {
    * @param prefix the encoded path prefix, starting with {@code /}, such as {@code /api/}
    * @param target where matching requests go; must not be null
    * @return a new route
-   * @throws IllegalArgumentException if {@code prefix} does not start with {@code /}, or {@code
-   *     target} is null
+   * @throws NullPointerException if {@code prefix} or {@code target} is null
+   * @throws IllegalArgumentException if {@code prefix} does not start with {@code /}
    */
-  public static Route pathPrefix(@Nullable String prefix, @Nullable TrafficSplit target) {
+  public static Route pathPrefix(String prefix, TrafficSplit target) {
     String p = Options.notNull(prefix, "path prefix");
     if (!p.startsWith("/")) {
       throw new IllegalArgumentException("path prefix must start with '/' but was '" + p + "'");
@@ -62,7 +62,7 @@ public final class Route {
    * @return a new route
    * @throws IllegalArgumentException as {@link #pathPrefix(String, TrafficSplit)}
    */
-  public static Route pathPrefix(@Nullable String prefix, @Nullable LoadBalancer target) {
+  public static Route pathPrefix(String prefix, LoadBalancer target) {
     return pathPrefix(prefix, TrafficSplit.of(target));
   }
 
@@ -73,11 +73,11 @@ public final class Route {
    * @param value the value to match, compared exactly; must not be null
    * @param target where matching requests go; must not be null
    * @return a new route
-   * @throws IllegalArgumentException if {@code name} is blank, or {@code value} or {@code target}
-   *     is null
+   * @throws NullPointerException if {@code name}, {@code value} or {@code target} is null
+   * @throws IllegalArgumentException if {@code name} is blank
    */
   public static Route header(
-      @Nullable String name, @Nullable String value, @Nullable TrafficSplit target) {
+      String name, String value, TrafficSplit target) {
     String n = Options.notBlank(name, "header name");
     String v = Options.notNull(value, "value of header '" + n + "'");
     return new Route(
@@ -94,7 +94,7 @@ public final class Route {
    * @throws IllegalArgumentException as {@link #header(String, String, TrafficSplit)}
    */
   public static Route header(
-      @Nullable String name, @Nullable String value, @Nullable LoadBalancer target) {
+      String name, String value, LoadBalancer target) {
     return header(name, value, TrafficSplit.of(target));
   }
 
@@ -105,9 +105,10 @@ public final class Route {
    * @param host the host name to match, such as {@code admin.shop}; must not be null or blank
    * @param target where matching requests go; must not be null
    * @return a new route
-   * @throws IllegalArgumentException if {@code host} is blank or {@code target} is null
+   * @throws NullPointerException if {@code host} or {@code target} is null
+   * @throws IllegalArgumentException if {@code host} is blank
    */
-  public static Route host(@Nullable String host, @Nullable TrafficSplit target) {
+  public static Route host(String host, TrafficSplit target) {
     String h = Options.notBlank(host, "host").toLowerCase(Locale.ROOT);
     return new Route("host " + h, r -> h.equals(virtualHost(r)), Options.notNull(target, "target"));
   }
@@ -120,7 +121,7 @@ public final class Route {
    * @return a new route
    * @throws IllegalArgumentException as {@link #host(String, TrafficSplit)}
    */
-  public static Route host(@Nullable String host, @Nullable LoadBalancer target) {
+  public static Route host(String host, LoadBalancer target) {
     return host(host, TrafficSplit.of(target));
   }
 

@@ -122,9 +122,10 @@ public final class Service {
    * @param host the logical host name that requests use, such as {@code users}
    * @param balancer the balancer over the service's endpoints; must not be null
    * @return a new service
-   * @throws IllegalArgumentException if {@code host} is blank or {@code balancer} is null
+   * @throws NullPointerException if {@code host} or {@code balancer} is null
+   * @throws IllegalArgumentException if {@code host} is blank
    */
-  public static Service of(@Nullable String host, @Nullable LoadBalancer balancer) {
+  public static Service of(String host, LoadBalancer balancer) {
     return builder(host).defaultTarget(balancer).build();
   }
 
@@ -134,9 +135,10 @@ public final class Service {
    * @param host the logical host name that requests use, such as {@code users}; matched without
    *     case; must not be null or blank
    * @return a new builder with the default options and no routes
-   * @throws IllegalArgumentException if {@code host} is null or blank
+   * @throws NullPointerException if {@code host} is null
+   * @throws IllegalArgumentException if {@code host} is blank
    */
-  public static Builder builder(@Nullable String host) {
+  public static Builder builder(String host) {
     return new Builder(Options.notBlank(host, "service host").toLowerCase(Locale.ROOT));
   }
 
@@ -302,9 +304,9 @@ public final class Service {
      *
      * @param route the rule; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code route} is null
+     * @throws NullPointerException if {@code route} is null
      */
-    public Builder route(@Nullable Route route) {
+    public Builder route(Route route) {
       routes.add(Options.notNull(route, "route"));
       return this;
     }
@@ -314,9 +316,9 @@ public final class Service {
      *
      * @param target the default traffic split; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code target} is null
+     * @throws NullPointerException if {@code target} is null
      */
-    public Builder defaultTarget(@Nullable TrafficSplit target) {
+    public Builder defaultTarget(TrafficSplit target) {
       this.defaultTarget = Options.notNull(target, "default target");
       this.endpointsStrategy = null;
       this.endpoints = List.of();
@@ -328,9 +330,9 @@ public final class Service {
      *
      * @param balancer the default group's balancer; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code balancer} is null
+     * @throws NullPointerException if {@code balancer} is null
      */
-    public Builder defaultTarget(@Nullable LoadBalancer balancer) {
+    public Builder defaultTarget(LoadBalancer balancer) {
       return defaultTarget(TrafficSplit.of(balancer));
     }
 
@@ -344,10 +346,11 @@ public final class Service {
      * @param strategy a strategy name such as {@code round_robin} or {@code p2c}
      * @param endpoints the service's endpoints; must not be empty
      * @return this builder
-     * @throws IllegalArgumentException if the strategy name is unknown or {@code endpoints} is null
+     * @throws NullPointerException if {@code strategy} or {@code endpoints} is null
+     * @throws IllegalArgumentException if the strategy name is unknown
      *     or empty
      */
-    public Builder endpoints(@Nullable String strategy, @Nullable Collection<Endpoint> endpoints) {
+    public Builder endpoints(String strategy, Collection<Endpoint> endpoints) {
       Collection<Endpoint> list = Options.notNull(endpoints, "endpoints of service '" + host + "'");
       if (list.isEmpty()) {
         throw new IllegalArgumentException(
@@ -367,7 +370,7 @@ public final class Service {
      * @return this builder
      * @throws IllegalArgumentException if {@code scheme} is neither
      */
-    public Builder scheme(@Nullable String scheme) {
+    public Builder scheme(String scheme) {
       String s = Options.notBlank(scheme, "scheme").toLowerCase(Locale.ROOT);
       if (!s.equals("http") && !s.equals("https")) {
         throw new IllegalArgumentException(
@@ -389,9 +392,10 @@ public final class Service {
      *
      * @param name the name the certificates must be valid for, such as {@code users.internal}
      * @return this builder
-     * @throws IllegalArgumentException if {@code name} is null or blank
+     * @throws NullPointerException if {@code name} is null
+     * @throws IllegalArgumentException if {@code name} is blank
      */
-    public Builder tlsHostname(@Nullable String name) {
+    public Builder tlsHostname(String name) {
       this.tlsHostname = Options.notBlank(name, "tls hostname").toLowerCase(Locale.ROOT);
       return this;
     }
@@ -401,9 +405,9 @@ public final class Service {
      *
      * @param extractor the key extractor; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code extractor} is null
+     * @throws NullPointerException if {@code extractor} is null
      */
-    public Builder keyExtractor(@Nullable KeyExtractor extractor) {
+    public Builder keyExtractor(KeyExtractor extractor) {
       this.keyExtractor = Options.notNull(extractor, "key extractor");
       this.hasKeyExtractor = true;
       return this;
@@ -415,9 +419,9 @@ public final class Service {
      *
      * @param classifier the classifier; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code classifier} is null
+     * @throws NullPointerException if {@code classifier} is null
      */
-    public Builder failureClassifier(@Nullable FailureClassifier classifier) {
+    public Builder failureClassifier(FailureClassifier classifier) {
       this.failureClassifier = Options.notNull(classifier, "failure classifier");
       return this;
     }
@@ -593,9 +597,9 @@ public final class Service {
      *
      * @param backoff the backoff; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code backoff} is null
+     * @throws NullPointerException if {@code backoff} is null
      */
-    public Builder backoff(@Nullable Backoff backoff) {
+    public Builder backoff(Backoff backoff) {
       this.backoff = Options.notNull(backoff, "backoff");
       return this;
     }
@@ -608,9 +612,9 @@ public final class Service {
      *
      * @param budget the budget; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code budget} is null
+     * @throws NullPointerException if {@code budget} is null
      */
-    public Builder retryBudget(@Nullable RetryBudget budget) {
+    public Builder retryBudget(RetryBudget budget) {
       this.retryBudget = Options.notNull(budget, "retry budget");
       return this;
     }
@@ -632,7 +636,7 @@ public final class Service {
      * @throws IllegalArgumentException if {@code maximumSize} is not positive or {@code idleExpiry}
      *     is not positive
      */
-    public Builder stickTable(long maximumSize, @Nullable Duration idleExpiry) {
+    public Builder stickTable(long maximumSize, Duration idleExpiry) {
       if (maximumSize <= 0) {
         throw new IllegalArgumentException(
             "stick table maximum size must be positive but was " + maximumSize);
@@ -649,9 +653,9 @@ public final class Service {
      *
      * @param ticker the clock; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code ticker} is null
+     * @throws NullPointerException if {@code ticker} is null
      */
-    public Builder ticker(@Nullable Ticker ticker) {
+    public Builder ticker(Ticker ticker) {
       this.ticker = Options.notNull(ticker, "ticker");
       return this;
     }

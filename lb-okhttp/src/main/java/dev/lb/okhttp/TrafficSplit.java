@@ -50,9 +50,9 @@ public final class TrafficSplit {
    *
    * @param balancer the group's balancer; must not be null
    * @return a new split whose only arm is named after the balancer
-   * @throws IllegalArgumentException if {@code balancer} is null
+   * @throws NullPointerException if {@code balancer} is null
    */
-  public static TrafficSplit of(@Nullable LoadBalancer balancer) {
+  public static TrafficSplit of(LoadBalancer balancer) {
     LoadBalancer b = Options.notNull(balancer, "balancer");
     return builder().arm(b.name(), b, 1).build();
   }
@@ -135,7 +135,7 @@ public final class TrafficSplit {
      * @throws IllegalArgumentException if {@code name} is blank or repeats, {@code balancer} is
      *     null, or {@code weight} is negative
      */
-    public Builder arm(@Nullable String name, @Nullable LoadBalancer balancer, int weight) {
+    public Builder arm(String name, LoadBalancer balancer, int weight) {
       String n = Options.notBlank(name, "arm name");
       LoadBalancer b = Options.notNull(balancer, "balancer of arm '" + n + "'");
       if (weight < 0) {
