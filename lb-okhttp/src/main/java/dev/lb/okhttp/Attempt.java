@@ -26,9 +26,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>It also keeps the attempt's deadline ({@code attemptTimeout}): an okio {@link AsyncTimeout},
  * entered when the attempt starts and exited when it ends, whose watchdog closes the HTTP/1 socket
- * the attempt is bound to while the request is written and the headers awaited (the binding is
- * made by {@link AttemptGuard}, the interceptor's network half). The body phase is bounded by the
- * same deadline set on the body's own okio timeout, which OkHttp clears when the exchange ends.
+ * the attempt is bound to while the request is written and the headers awaited (the binding is made
+ * by {@link AttemptGuard}, the interceptor's network half). The body phase is bounded by the same
+ * deadline set on the body's own okio timeout, which OkHttp clears when the exchange ends.
  *
  * <p>Thread-safety: the call's thread drives it; {@link #end} may race with a body closed on
  * another thread and with the watchdog, and is safe against both.
@@ -99,8 +99,8 @@ final class Attempt {
   }
 
   /**
-   * The deadline of the body phase, as {@link System#nanoTime()}, or 0 if the attempt has none;
-   * remaining milliseconds for OkHttp's idle timeouts are derived from it too.
+   * An idle timeout for this attempt in milliseconds: {@code idleMillis} (0 is none), cut to the
+   * time left before the attempt's deadline if it has one.
    */
   long remainingMillis(int idleMillis) {
     Deadline d = deadline;
@@ -151,7 +151,8 @@ final class Attempt {
    * {@link SocketTimeoutException} that says so; other errors are returned as they are.
    */
   IOException explain(IOException e) {
-    if (!timedOut() || e.getMessage() != null && e.getMessage().startsWith("attempt timeout")) {
+    String message = e.getMessage();
+    if (!timedOut() || (message != null && message.startsWith("attempt timeout"))) {
       return e;
     }
     SocketTimeoutException t =

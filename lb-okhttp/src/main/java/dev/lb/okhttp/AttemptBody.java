@@ -50,7 +50,8 @@ final class AttemptBody extends ResponseBody {
     private final FailureClassifier classifier;
     private long bytes;
 
-    ReportingSource(okio.Source delegate, Attempt attempt, Call call, FailureClassifier classifier) {
+    ReportingSource(
+        okio.Source delegate, Attempt attempt, Call call, FailureClassifier classifier) {
       super(delegate);
       this.attempt = attempt;
       this.call = call;

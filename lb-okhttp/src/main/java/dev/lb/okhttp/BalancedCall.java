@@ -45,7 +45,8 @@ final class BalancedCall {
   private final boolean bufferable;
   private final List<IOException> failures = new ArrayList<>(2);
 
-  BalancedCall(Service service, Chain chain, Request original, LoadBalancer balancer, @Nullable String key) {
+  BalancedCall(
+      Service service, Chain chain, Request original, LoadBalancer balancer, @Nullable String key) {
     this.service = service;
     this.chain = chain.withRetryOnConnectionFailure(false);
     this.call = chain.call();
@@ -56,7 +57,10 @@ final class BalancedCall {
     this.retry = service.retryPolicy().newCall(idempotent);
     boolean resend = resendAllowed(service, idempotent);
     RequestBody b = original.body();
-    if (b == null && !resend && !original.method().equals("GET") && !original.method().equals("HEAD")) {
+    if (b == null
+        && !resend
+        && !original.method().equals("GET")
+        && !original.method().equals("HEAD")) {
       b = TrackingRequestBody.EMPTY; // OkHttp checks one-shot-ness on the body only
     }
     this.body = b == null ? null : new TrackingRequestBody(b, resend);
@@ -112,7 +116,8 @@ final class BalancedCall {
 
       int code = response.code();
       if (!attempt.isEnded() && service.failureClassifier().isFailure(response)) {
-        attempt.end(Attempt.Report.FAILURE, 0, new StatusFailure(code, attempt.endpoint().address()));
+        attempt.end(
+            Attempt.Report.FAILURE, 0, new StatusFailure(code, attempt.endpoint().address()));
       }
       Verdict verdict = followUp(response);
       if (verdict == null) {
@@ -165,8 +170,8 @@ final class BalancedCall {
   /**
    * Decides whether an attempt that failed with an I/O error is retried. Two cases are ruled out
    * before lb-core's policy is asked, so that they spend no budget: a one-shot body that started to
-   * be written cannot be sent again, and a call that tried every member of its group has nowhere
-   * to go. Then the policy decides from the failure kind, the attempts left and the budget.
+   * be written cannot be sent again, and a call that tried every member of its group has nowhere to
+   * go. Then the policy decides from the failure kind, the attempts left and the budget.
    */
   private Verdict recover(IOException e) {
     return decide(IoErrors.retryKind(e));
@@ -246,7 +251,9 @@ final class BalancedCall {
     return balancer.tryPick(excluding.build());
   }
 
-  /** Picks the first attempt's endpoint; no endpoint is an {@link IOException}, as OkHttp expects. */
+  /**
+   * Picks the first attempt's endpoint; no endpoint is an {@link IOException}, as OkHttp expects.
+   */
   private Lease firstLease() throws IOException {
     Lease lease = balancer.tryPick(context);
     if (lease != null) {
@@ -282,10 +289,8 @@ final class BalancedCall {
 
   /** The last failure, carrying every earlier attempt's failure as suppressed. */
   private IOException withEarlierFailures(IOException last) {
-    for (IOException earlier : failures) {
-      if (earlier != last) {
-        last.addSuppressed(earlier);
-      }
+    for (IOException earlier : failures) { // never holds last: a failure is added once retried
+      last.addSuppressed(earlier);
     }
     return last;
   }

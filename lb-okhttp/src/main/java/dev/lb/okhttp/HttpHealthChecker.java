@@ -17,7 +17,6 @@ import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
-import org.jspecify.annotations.Nullable;
 
 /**
  * An active HTTP health check over OkHttp: asks {@code GET <scheme>://<endpoint host>:<port><path>}
@@ -79,8 +78,7 @@ public final class HttpHealthChecker implements HealthChecker {
    * @throws IllegalArgumentException if {@code timeout} is not positive
    */
   @Override
-  public CompletionStage<HealthCheckResult> check(
-      Endpoint endpoint, Duration timeout) {
+  public CompletionStage<HealthCheckResult> check(Endpoint endpoint, Duration timeout) {
     Endpoint e = Options.notNull(endpoint, "endpoint");
     long timeoutNanos = Options.positiveNanos(timeout, "health check timeout");
     HttpUrl url =

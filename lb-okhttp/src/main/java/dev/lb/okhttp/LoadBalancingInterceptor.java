@@ -17,7 +17,6 @@ import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
-import org.jspecify.annotations.Nullable;
 
 /**
  * An OkHttp application interceptor that balances requests for logical service hosts over lb-core
@@ -52,8 +51,8 @@ import org.jspecify.annotations.Nullable;
  * the service's {@link dev.lb.retry.RetryBudget}, and waits the policy's {@link
  * dev.lb.retry.Backoff} first. {@link Service} has the table. A one-shot request body is never sent
  * twice. When no retry is allowed the last outcome is the call's: the error is thrown, carrying the
- * earlier attempts' failures as {@linkplain Throwable#getSuppressed() suppressed} exceptions, or the
- * last response (a 503, say) returned. A cancelled call stops at once, during an attempt or its
+ * earlier attempts' failures as {@linkplain Throwable#getSuppressed() suppressed} exceptions, or
+ * the last response (a 503, say) returned. A cancelled call stops at once, during an attempt or its
  * backoff, and reports its lease as cancelled.
  *
  * <p><b>When retries stop.</b> Retries end when a response is handed to the caller. A small body
@@ -123,8 +122,8 @@ public final class LoadBalancingInterceptor implements Interceptor {
 
   /**
    * How many asynchronous calls to one service {@link #newClient} lets run at once: the {@link
-   * Builder#maxRequestsPerService} given, or else {@link Builder#maxRequestsPerEndpoint} times
-   * the endpoints of the largest service when the client is made, and at least {@value
+   * Builder#maxRequestsPerService} given, or else {@link Builder#maxRequestsPerEndpoint} times the
+   * endpoints of the largest service when the client is made, and at least {@value
    * #MIN_MAX_REQUESTS_PER_SERVICE}.
    *
    * @return the per-service cap of asynchronous calls
@@ -186,8 +185,8 @@ public final class LoadBalancingInterceptor implements Interceptor {
    *
    * <p>Asynchronous calls ({@link Call#enqueue}) go through a dispatcher of its own on {@code
    * base}'s executor: OkHttp limits asynchronous calls per host, and for a balanced call the host
-   * is the logical service, so the default of 5 would cap a whole service of any size at 5 calls
-   * in flight. This dispatcher lets {@link #maxRequestsPerService()} run per service, and {@code
+   * is the logical service, so the default of 5 would cap a whole service of any size at 5 calls in
+   * flight. This dispatcher lets {@link #maxRequestsPerService()} run per service, and {@code
    * base}'s {@link Dispatcher#getMaxRequests() total} plus that many per service in all.
    * Synchronous calls ({@link Call#execute}) are not limited by a dispatcher.
    *
@@ -199,7 +198,8 @@ public final class LoadBalancingInterceptor implements Interceptor {
     Objects.requireNonNull(base, "base");
     int perService = maxRequestsPerService();
     Dispatcher dispatcher = new Dispatcher(base.dispatcher().executorService());
-    dispatcher.setMaxRequestsPerHost(Math.max(perService, base.dispatcher().getMaxRequestsPerHost()));
+    dispatcher.setMaxRequestsPerHost(
+        Math.max(perService, base.dispatcher().getMaxRequestsPerHost()));
     long total = base.dispatcher().getMaxRequests() + (long) perService * services.size();
     dispatcher.setMaxRequests((int) Math.min(Integer.MAX_VALUE, total));
     return base.newBuilder()

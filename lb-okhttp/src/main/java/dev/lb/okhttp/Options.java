@@ -5,9 +5,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Argument checks whose messages name the option and quote the rejected value: a null is a {@link
- * NullPointerException} naming it, a bad value an {@link IllegalArgumentException}. Their parameters
- * are {@code @Nullable} because checking for null is their job; the public parameters they check
- * are not.
+ * NullPointerException} naming it, a bad value an {@link IllegalArgumentException}. Their
+ * parameters are {@code @Nullable} because checking for null is their job; the public parameters
+ * they check are not.
  */
 final class Options {
   private Options() {}

@@ -4,7 +4,6 @@ import dev.lb.LoadBalancer;
 import java.util.Locale;
 import java.util.function.Predicate;
 import okhttp3.Request;
-import org.jspecify.annotations.Nullable;
 
 /**
  * One routing rule of a {@link Service}: requests that match go to its {@link TrafficSplit}. A
@@ -76,8 +75,7 @@ public final class Route {
    * @throws NullPointerException if {@code name}, {@code value} or {@code target} is null
    * @throws IllegalArgumentException if {@code name} is blank
    */
-  public static Route header(
-      String name, String value, TrafficSplit target) {
+  public static Route header(String name, String value, TrafficSplit target) {
     String n = Options.notBlank(name, "header name");
     String v = Options.notNull(value, "value of header '" + n + "'");
     return new Route(
@@ -93,8 +91,7 @@ public final class Route {
    * @return a new route
    * @throws IllegalArgumentException as {@link #header(String, String, TrafficSplit)}
    */
-  public static Route header(
-      String name, String value, LoadBalancer target) {
+  public static Route header(String name, String value, LoadBalancer target) {
     return header(name, value, TrafficSplit.of(target));
   }
 
@@ -129,7 +126,9 @@ public final class Route {
     if (!path.startsWith(prefix)) {
       return false;
     }
-    return prefix.endsWith("/") || path.length() == prefix.length() || path.charAt(prefix.length()) == '/';
+    return prefix.endsWith("/")
+        || path.length() == prefix.length()
+        || path.charAt(prefix.length()) == '/';
   }
 
   private static String virtualHost(Request r) {

@@ -347,8 +347,7 @@ public final class Service {
      * @param endpoints the service's endpoints; must not be empty
      * @return this builder
      * @throws NullPointerException if {@code strategy} or {@code endpoints} is null
-     * @throws IllegalArgumentException if the strategy name is unknown
-     *     or empty
+     * @throws IllegalArgumentException if the strategy name is unknown or empty
      */
     public Builder endpoints(String strategy, Collection<Endpoint> endpoints) {
       Collection<Endpoint> list = Options.notNull(endpoints, "endpoints of service '" + host + "'");
@@ -430,8 +429,8 @@ public final class Service {
      * Sets a deadline for each whole attempt: connecting, writing the request, waiting for the
      * headers and reading a buffered body (see {@link #responseBufferLimit}) or streaming the body,
      * from the attempt's start. An endpoint that accepts connections but never answers, or that
-     * trickles its answer a byte at a time, is abandoned at the deadline and the call fails over
-     * if the retry rules allow. No deadline by default. The client's call timeout ({@link
+     * trickles its answer a byte at a time, is abandoned at the deadline and the call fails over if
+     * the retry rules allow. No deadline by default. The client's call timeout ({@link
      * okhttp3.OkHttpClient.Builder#callTimeout}) still bounds the whole call, retries included.
      *
      * <p>The deadline closes an HTTP/1 socket that is still sending or waiting for headers through
@@ -451,8 +450,8 @@ public final class Service {
     }
 
     /**
-     * Sets the connect timeout of every attempt (the seeds' {@code proxy_connect_timeout}),
-     * instead of the client's. Never longer than the time left of {@link #attemptTimeout}.
+     * Sets the connect timeout of every attempt (the seeds' {@code proxy_connect_timeout}), instead
+     * of the client's. Never longer than the time left of {@link #attemptTimeout}.
      *
      * @param timeout positive, at most about 24 days
      * @return this builder
@@ -466,8 +465,8 @@ public final class Service {
 
     /**
      * Sets the read idle timeout of every attempt, the longest wait for the next bytes (the seeds'
-     * {@code proxy_read_timeout}), instead of the client's. An idle timeout does not bound a
-     * server that keeps sending slowly: {@link #attemptTimeout} does.
+     * {@code proxy_read_timeout}), instead of the client's. An idle timeout does not bound a server
+     * that keeps sending slowly: {@link #attemptTimeout} does.
      *
      * @param timeout positive, at most about 24 days
      * @return this builder
@@ -504,10 +503,10 @@ public final class Service {
     }
 
     /**
-     * Makes a non-idempotent request (POST, PATCH) retryable like an idempotent one when it
-     * carries this header with a non-empty value, such as {@code Idempotency-Key} (the IETF
-     * draft's name): the server is trusted to apply each key once. Requests without the header
-     * keep the non-idempotent rules. Off by default.
+     * Makes a non-idempotent request (POST, PATCH) retryable like an idempotent one when it carries
+     * this header with a non-empty value, such as {@code Idempotency-Key} (the IETF draft's name):
+     * the server is trusted to apply each key once. Requests without the header keep the
+     * non-idempotent rules. Off by default.
      *
      * @param name the header's name, such as {@code Idempotency-Key}
      * @return this builder
@@ -520,13 +519,13 @@ public final class Service {
     }
 
     /**
-     * Sets the largest response body read whole inside its attempt, for requests lb may send
-     * again (idempotent ones, those with an {@link #idempotencyKeyHeader idempotency key}, or all
-     * with {@link #retryNonIdempotent}). A successful response whose {@code Content-Length} is at
-     * most this is buffered before the call returns, so a connection reset or a truncated body
-     * fails the attempt and fails over instead of reaching the caller. Bodies of unknown length
-     * (chunked, streams) and larger ones are streamed: once their headers are returned, a failure
-     * while reading the body reaches the caller and is not retried. Default {@value
+     * Sets the largest response body read whole inside its attempt, for requests lb may send again
+     * (idempotent ones, those with an {@link #idempotencyKeyHeader idempotency key}, or all with
+     * {@link #retryNonIdempotent}). A successful response whose {@code Content-Length} is at most
+     * this is buffered before the call returns, so a connection reset or a truncated body fails the
+     * attempt and fails over instead of reaching the caller. Bodies of unknown length (chunked,
+     * streams) and larger ones are streamed: once their headers are returned, a failure while
+     * reading the body reaches the caller and is not retried. Default {@value
      * #DEFAULT_RESPONSE_BUFFER_BYTES} bytes; 0 streams every body.
      *
      * @param bytes the limit, 0 or more

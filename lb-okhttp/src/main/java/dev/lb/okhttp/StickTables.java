@@ -4,7 +4,6 @@ import dev.lb.Ticker;
 import dev.lb.hash.HashStrategies;
 import dev.lb.hash.StickTable;
 import java.time.Duration;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Caffeine-backed {@link StickTable}s for lb-core's sticky sessions ({@link
@@ -53,8 +52,7 @@ public final class StickTables {
    * @throws NullPointerException if {@code idleExpiry} or {@code ticker} is null
    * @throws IllegalArgumentException if {@code maximumSize} or {@code idleExpiry} is not positive
    */
-  public static StickTable caffeine(
-      long maximumSize, Duration idleExpiry, Ticker ticker) {
+  public static StickTable caffeine(long maximumSize, Duration idleExpiry, Ticker ticker) {
     if (maximumSize <= 0) {
       throw new IllegalArgumentException(
           "stick table maximum size must be positive but was " + maximumSize);

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Asynchronous calls per logical service are not capped at OkHttp's 5 per host: three real servers
- * on 127.0.0.1 hold every request until the test releases them, so what is in flight at once can
- * be counted at the servers.
+ * on 127.0.0.1 hold every request until the test releases them, so what is in flight at once can be
+ * counted at the servers.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class AsyncConcurrencyTest {
@@ -125,6 +125,8 @@ class AsyncConcurrencyTest {
             .service(Service.of("users", balancer))
             .maxRequestsPerEndpoint(40)
             .build();
-    assertThat(perEndpoint.maxRequestsPerService()).as("40 per endpoint, 3 endpoints").isEqualTo(120);
+    assertThat(perEndpoint.maxRequestsPerService())
+        .as("40 per endpoint, 3 endpoints")
+        .isEqualTo(120);
   }
 }

@@ -108,7 +108,10 @@ class AttemptFaultsTest {
                 .build());
 
     // A first call loads classes; it must not be what the deadline measures.
-    new OkHttpClient().newCall(new Request.Builder().url("http://127.0.0.1:" + ok.port()).build()).execute().close();
+    new OkHttpClient()
+        .newCall(new Request.Builder().url("http://127.0.0.1:" + ok.port()).build())
+        .execute()
+        .close();
 
     for (int i = 0; i < 2; i++) {
       assertThat(get(c)).isEqualTo("200 ok");
@@ -180,7 +183,8 @@ class AttemptFaultsTest {
     FaultServer broken = server("broken", fault);
     FaultServer ok = server("ok", FaultServer.Fault.OK);
     LoadBalancer lb = balancer(broken, ok);
-    OkHttpClient c = client(Service.builder("users").defaultTarget(lb).backoff(Backoff.none()).build());
+    OkHttpClient c =
+        client(Service.builder("users").defaultTarget(lb).backoff(Backoff.none()).build());
 
     for (int i = 0; i < 6; i++) {
       assertThat(get(c)).isEqualTo("200 ok");
@@ -238,7 +242,12 @@ class AttemptFaultsTest {
             server("b", FaultServer.Fault.DROP),
             server("c", FaultServer.Fault.DROP));
     OkHttpClient c =
-        client(Service.builder("users").defaultTarget(lb).maxAttempts(3).backoff(Backoff.none()).build());
+        client(
+            Service.builder("users")
+                .defaultTarget(lb)
+                .maxAttempts(3)
+                .backoff(Backoff.none())
+                .build());
 
     assertThatThrownBy(() -> get(c))
         .isInstanceOf(IOException.class)
@@ -267,7 +276,8 @@ class AttemptFaultsTest {
                   return chain.proceed(chain.request());
                 })
             .build();
-    OkHttpClient c = client(Service.builder("users").defaultTarget(lb).backoff(Backoff.none()).build(), base);
+    OkHttpClient c =
+        client(Service.builder("users").defaultTarget(lb).backoff(Backoff.none()).build(), base);
 
     for (int i = 0; i < 2; i++) {
       assertThat(get(c)).isEqualTo("200 b");

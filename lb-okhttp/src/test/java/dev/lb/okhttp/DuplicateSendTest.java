@@ -25,8 +25,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * No non-idempotent request is ever received twice: the faults that made OkHttp re-send a POST
  * underneath the interceptor (a reused keep-alive connection dropped after the server read the
- * whole request, 408, 503 with {@code Retry-After: 0}), on fresh and on reused connections,
- * counted at raw socket servers on 127.0.0.1.
+ * whole request, 408, 503 with {@code Retry-After: 0}), on fresh and on reused connections, counted
+ * at raw socket servers on 127.0.0.1.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class DuplicateSendTest {
@@ -98,7 +98,8 @@ class DuplicateSendTest {
   private static void warm(OkHttpClient c, Connection connection) throws IOException {
     // Two GETs, one per server, leave a pooled keep-alive connection to each.
     for (int i = 0; i < 2; i++) {
-      try (Response r = c.newCall(new Request.Builder().url("http://orders/warm").build()).execute()) {
+      try (Response r =
+          c.newCall(new Request.Builder().url("http://orders/warm").build()).execute()) {
         assertThat(r.code()).isEqualTo(200);
       }
     }
@@ -135,7 +136,9 @@ class DuplicateSendTest {
       try (Response r = c.newCall(post).execute()) {
         assertThat(r.code()).isEqualTo(fault == PostFault.STATUS_408 ? 408 : 503);
         if (fault == PostFault.STATUS_503_RETRY_AFTER_0) {
-          assertThat(r.header("Retry-After")).as("the caller sees the server's header").isEqualTo("0");
+          assertThat(r.header("Retry-After"))
+              .as("the caller sees the server's header")
+              .isEqualTo("0");
         }
       }
     }
@@ -174,7 +177,11 @@ class DuplicateSendTest {
     List<FaultServer> servers = servers(fault.fault);
     servers.get(1).script((m, p, i) -> FaultServer.Fault.OK);
     OkHttpClient c =
-        client(service(servers).idempotencyKeyHeader("Idempotency-Key").retryStatuses(408, 503).build());
+        client(
+            service(servers)
+                .idempotencyKeyHeader("Idempotency-Key")
+                .retryStatuses(408, 503)
+                .build());
     warm(c, Connection.REUSED);
 
     for (int i = 0; i < 2; i++) {

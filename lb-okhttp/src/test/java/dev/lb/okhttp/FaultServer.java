@@ -17,11 +17,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A raw HTTP/1.1 server on 127.0.0.1 for fault injection that MockWebServer cannot stage exactly: it
- * reads each request whole (headers and {@code Content-Length} body), counts it, and then does what
- * the test's {@link Script} says, such as dropping a reused keep-alive connection without a byte of
- * answer. Counting happens after the whole request was read, so the counts are what a real server
- * would have processed.
+ * A raw HTTP/1.1 server on 127.0.0.1 for fault injection that MockWebServer cannot stage exactly:
+ * it reads each request whole (headers and {@code Content-Length} body), counts it, and then does
+ * what the test's {@link Script} says, such as dropping a reused keep-alive connection without a
+ * byte of answer. Counting happens after the whole request was read, so the counts are what a real
+ * server would have processed.
  *
  * <p>One thread per connection; every socket is closed by {@link #close()}. It never sleeps except
  * in {@link Fault#DRIP}, whose whole point is pacing.
@@ -137,8 +137,8 @@ final class FaultServer implements AutoCloseable {
         if (head == null) {
           return; // the client closed its side
         }
-        String[] lines = head.split("\r\n");
-        String[] requestLine = lines[0].split(" ");
+        String[] lines = head.split("\r\n", -1);
+        String[] requestLine = lines[0].split(" ", -1);
         Map<String, String> h = new ConcurrentHashMap<>();
         for (int i = 1; i < lines.length; i++) {
           int colon = lines[i].indexOf(':');
@@ -178,11 +178,14 @@ final class FaultServer implements AutoCloseable {
         return false;
       }
       case STATUS_408 -> {
-        write(out, "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+        write(
+            out, "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
         return false;
       }
       case STATUS_503_RETRY_AFTER_0 -> {
-        write(out, "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\nContent-Length: 3\r\n\r\n503");
+        write(
+            out,
+            "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\nContent-Length: 3\r\n\r\n503");
         return true;
       }
       case RESET_AFTER_HEADERS -> {
