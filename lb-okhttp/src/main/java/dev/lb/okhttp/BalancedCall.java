@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
+import okhttp3.CertificatePinner;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor.Chain;
 import okhttp3.Request;
@@ -141,9 +142,12 @@ final class BalancedCall {
     }
   }
 
-  /** The chain for one attempt: OkHttp's idle timeouts, never longer than the time left. */
+  /**
+   * The chain for one attempt: OkHttp's idle timeouts, never longer than the time left, and the
+   * certificate pins of the service's name applied to the endpoint's host.
+   */
   private Chain attemptChain(Attempt attempt) {
-    Chain c = chain;
+    Chain c = pinned(chain, attempt.endpoint());
     if (service.attemptTimeoutNanos() > 0
         || service.connectTimeoutMillis() > 0
         || service.readTimeoutMillis() > 0
@@ -160,6 +164,31 @@ final class BalancedCall {
                   TimeUnit.MILLISECONDS);
     }
     return c;
+  }
+
+  /**
+   * OkHttp checks pins against the URL's host, which after the rewrite is the endpoint's: pins the
+   * user configured for the service's name would be skipped. This copies them onto the endpoint's
+   * host, beside any pins for that host itself. Equal pins give equal pinners, so pooled
+   * connections are still shared.
+   */
+  private Chain pinned(Chain c, Endpoint endpoint) {
+    CertificatePinner pinner = c.getCertificatePinner();
+    if (pinner.getPins().isEmpty()) {
+      return c;
+    }
+    List<CertificatePinner.Pin> pins = pinner.findMatchingPins(service.pinnedName());
+    if (pins.isEmpty()) {
+      return c;
+    }
+    CertificatePinner.Builder b = new CertificatePinner.Builder();
+    for (CertificatePinner.Pin pin : pins) {
+      b.add(endpoint.host(), pin.toString());
+    }
+    for (CertificatePinner.Pin pin : pinner.findMatchingPins(endpoint.host())) {
+      b.add(endpoint.host(), pin.toString());
+    }
+    return c.withCertificatePinner(b.build());
   }
 
   private static int timeout(Attempt attempt, int configuredMillis, int clientMillis) {
@@ -281,6 +310,10 @@ final class BalancedCall {
             .url(url.build())
             .tag(Endpoint.class, endpoint)
             .tag(Attempt.class, attempt);
+    String host = service.hostHeaderFor(original);
+    if (host != null && original.header("Host") == null) {
+      rewritten.header("Host", host);
+    }
     if (body != null) {
       rewritten.method(original.method(), body);
     }

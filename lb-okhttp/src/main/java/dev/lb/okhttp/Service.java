@@ -90,6 +90,8 @@ public final class Service {
   private final RetryPolicy retryPolicy;
   private final boolean[] retryStatuses;
   private final @Nullable String idempotencyKeyHeader;
+  private final HostHeader hostHeader;
+  private final @Nullable String fixedHostHeader;
   private final int connectTimeoutMillis;
   private final int readTimeoutMillis;
   private final int writeTimeoutMillis;
@@ -108,6 +110,8 @@ public final class Service {
     this.retryPolicy = retryPolicy;
     this.retryStatuses = b.retryStatuses.clone();
     this.idempotencyKeyHeader = b.idempotencyKeyHeader;
+    this.hostHeader = b.hostHeader;
+    this.fixedHostHeader = b.fixedHostHeader;
     this.connectTimeoutMillis = b.connectTimeoutMillis;
     this.readTimeoutMillis = b.readTimeoutMillis;
     this.writeTimeoutMillis = b.writeTimeoutMillis;
@@ -224,6 +228,43 @@ public final class Service {
     return responseBufferBytes;
   }
 
+  /** How each attempt's {@code Host} header is chosen; see {@link Builder#hostHeader(String)}. */
+  enum HostHeader {
+    /** The default: the TLS hostname if set, else the endpoint's address. */
+    DEFAULT,
+    /** The endpoint's {@code host:port}, OkHttp's own choice after the rewrite. */
+    ENDPOINT,
+    /** The logical name of the request's URL, such as {@code users}. */
+    SERVICE_NAME,
+    /** A fixed authority. */
+    FIXED
+  }
+
+  /**
+   * The {@code Host} header an attempt to {@code endpoint} sends, or null to leave it to OkHttp
+   * (the endpoint's address). A {@code Host} header the caller set is never replaced.
+   */
+  @Nullable String hostHeaderFor(Request original) {
+    return switch (hostHeader) {
+      case DEFAULT -> tlsHostname;
+      case ENDPOINT -> null;
+      case SERVICE_NAME -> authority(original);
+      case FIXED -> fixedHostHeader;
+    };
+  }
+
+  private static String authority(Request original) {
+    okhttp3.HttpUrl url = original.url();
+    return url.port() == okhttp3.HttpUrl.defaultPort(url.scheme())
+        ? url.host()
+        : url.host() + ":" + url.port();
+  }
+
+  /** The name whose certificate pins apply to every endpoint: the TLS hostname, else the host. */
+  String pinnedName() {
+    return tlsHostname != null ? tlsHostname : host;
+  }
+
   /** Whether the request carries a non-empty value of the configured idempotency-key header. */
   boolean hasIdempotencyKey(Request request) {
     String name = idempotencyKeyHeader;
@@ -282,6 +323,8 @@ public final class Service {
     private boolean retryNonIdempotent;
     private boolean[] retryStatuses = statusTable(408, 502, 503, 504);
     private @Nullable String idempotencyKeyHeader;
+    private HostHeader hostHeader = HostHeader.DEFAULT;
+    private @Nullable String fixedHostHeader;
     private int connectTimeoutMillis;
     private int readTimeoutMillis;
     private int writeTimeoutMillis;
@@ -389,6 +432,10 @@ public final class Service {
      * client's TLS socket factory and trust manager, which OkHttp has unless the client was given a
      * socket factory without a trust manager; then no SNI is sent.
      *
+     * <p>It is also the name the client's {@link okhttp3.CertificatePinner} pins are looked up for
+     * (without it, the service's host), checked against every endpoint's certificate chain, and by
+     * default the {@code Host} header ({@link #hostHeader(String)}).
+     *
      * @param name the name the certificates must be valid for, such as {@code users.internal}
      * @return this builder
      * @throws NullPointerException if {@code name} is null
@@ -396,6 +443,56 @@ public final class Service {
      */
     public Builder tlsHostname(String name) {
       this.tlsHostname = Options.notBlank(name, "tls hostname").toLowerCase(Locale.ROOT);
+      return this;
+    }
+
+    /**
+     * Sends this fixed authority as every attempt's {@code Host} header, such as {@code
+     * shop.example.com} or {@code shop.example.com:8443}, for name-based virtual hosts and
+     * ingresses in front of the endpoints. By default the {@code Host} header is the {@link
+     * #tlsHostname} if one is set (so that SNI, certificate name and {@code Host} agree), else the
+     * endpoint's address. A {@code Host} header the caller set on the request is never replaced.
+     *
+     * @param authority a host, optionally with {@code :port}
+     * @return this builder
+     * @throws NullPointerException if {@code authority} is null
+     * @throws IllegalArgumentException if {@code authority} is blank or holds a space, a slash, or
+     *     another character an authority cannot
+     */
+    public Builder hostHeader(String authority) {
+      String a = Options.notBlank(authority, "host header");
+      if (!a.matches("[A-Za-z0-9._~%!$&'()*+,;=:\\[\\]-]+")) {
+        throw new IllegalArgumentException(
+            "host header must be an authority such as 'shop.example.com:8443' but was '"
+                + authority
+                + "'");
+      }
+      this.hostHeader = HostHeader.FIXED;
+      this.fixedHostHeader = a;
+      return this;
+    }
+
+    /**
+     * Sends the request's logical name (its URL's host, such as {@code users}, with a port if the
+     * URL has a non-default one) as every attempt's {@code Host} header.
+     *
+     * @return this builder
+     */
+    public Builder hostHeaderServiceName() {
+      this.hostHeader = HostHeader.SERVICE_NAME;
+      this.fixedHostHeader = null;
+      return this;
+    }
+
+    /**
+     * Sends each endpoint's own address ({@code host:port}) as the {@code Host} header, even when a
+     * {@link #tlsHostname} is set.
+     *
+     * @return this builder
+     */
+    public Builder hostHeaderEndpoint() {
+      this.hostHeader = HostHeader.ENDPOINT;
+      this.fixedHostHeader = null;
       return this;
     }
 
