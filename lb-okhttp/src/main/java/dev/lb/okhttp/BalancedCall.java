@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.CertificatePinner;
+import okhttp3.CookieJar;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor.Chain;
 import okhttp3.Request;
@@ -49,7 +50,12 @@ final class BalancedCall {
   BalancedCall(
       Service service, Chain chain, Request original, LoadBalancer balancer, @Nullable String key) {
     this.service = service;
-    this.chain = chain.withRetryOnConnectionFailure(false);
+    CookieJar jar = chain.getCookieJar();
+    Chain c = chain.withRetryOnConnectionFailure(false);
+    this.chain =
+        jar == CookieJar.NO_COOKIES
+            ? c
+            : c.withCookieJar(new LogicalCookieJar(jar, original.url()));
     this.call = chain.call();
     this.original = original;
     this.balancer = balancer;
@@ -95,6 +101,7 @@ final class BalancedCall {
         response = attemptChain(attempt).proceed(request(attempt));
         attempt.headersReceived();
         response = attempt.restore(response);
+        service.learnStickyCookie(response, attempt.endpoint());
         if (shouldBuffer(response)) {
           response = attempt.buffer(response);
         }

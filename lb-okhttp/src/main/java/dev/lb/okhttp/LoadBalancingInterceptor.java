@@ -3,6 +3,7 @@ package dev.lb.okhttp;
 import dev.lb.LoadBalancer;
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
@@ -12,6 +13,8 @@ import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.X509TrustManager;
 import okhttp3.Call;
 import okhttp3.ConnectionPool;
+import okhttp3.Cookie;
+import okhttp3.CookieJar;
 import okhttp3.Dispatcher;
 import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
@@ -244,9 +247,37 @@ public final class LoadBalancingInterceptor implements Interceptor {
   }
 
   private Response balance(Service service, Chain chain, Request original) throws IOException {
-    String key = service.keyExtractor().extract(original);
+    String key = service.keyExtractor().extract(withJarCookies(original, chain.getCookieJar()));
     LoadBalancer balancer = service.targetFor(original).choose(key, random);
     return new BalancedCall(service, configure(chain, service), original, balancer, key).execute();
+  }
+
+  /**
+   * The request as a key extractor should see it: with the cookies the client's jar holds for its
+   * logical URL, which OkHttp only adds later, below the application interceptors. The request sent
+   * is not changed: OkHttp adds the same cookies itself.
+   */
+  static Request withJarCookies(Request request, CookieJar jar) {
+    if (jar == CookieJar.NO_COOKIES) {
+      return request;
+    }
+    List<Cookie> cookies = jar.loadForRequest(request.url());
+    if (cookies.isEmpty()) {
+      return request;
+    }
+    StringBuilder header = new StringBuilder();
+    String existing = request.header("Cookie");
+    if (existing != null) {
+      header.append(existing);
+    }
+    for (Cookie c : cookies) {
+      header
+          .append(header.length() == 0 ? "" : "; ")
+          .append(c.name())
+          .append('=')
+          .append(c.value());
+    }
+    return request.newBuilder().header("Cookie", header.toString()).build();
   }
 
   /** The chain every attempt of the service starts from: TLS name checks and SNI. */

@@ -4,6 +4,8 @@ import dev.lb.Endpoint;
 import dev.lb.LoadBalancer;
 import dev.lb.Ticker;
 import dev.lb.hash.HashStrategies;
+import dev.lb.hash.StickTable;
+import dev.lb.hash.XxHash64;
 import dev.lb.retry.Backoff;
 import dev.lb.retry.FailureKind;
 import dev.lb.retry.RetryBudget;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import okhttp3.Request;
+import okhttp3.Response;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -90,6 +93,8 @@ public final class Service {
   private final RetryPolicy retryPolicy;
   private final boolean[] retryStatuses;
   private final @Nullable String idempotencyKeyHeader;
+  private final @Nullable String stickyCookie;
+  private final @Nullable StickTable stickTable;
   private final HostHeader hostHeader;
   private final @Nullable String fixedHostHeader;
   private final int connectTimeoutMillis;
@@ -98,7 +103,11 @@ public final class Service {
   private final long responseBufferBytes;
   private final Sleeper sleeper;
 
-  private Service(Builder b, TrafficSplit defaultTarget, RetryPolicy retryPolicy) {
+  private Service(
+      Builder b,
+      TrafficSplit defaultTarget,
+      RetryPolicy retryPolicy,
+      @Nullable StickTable stickTable) {
     this.host = b.host;
     this.routes = List.copyOf(b.routes);
     this.defaultTarget = defaultTarget;
@@ -110,6 +119,8 @@ public final class Service {
     this.retryPolicy = retryPolicy;
     this.retryStatuses = b.retryStatuses.clone();
     this.idempotencyKeyHeader = b.idempotencyKeyHeader;
+    this.stickyCookie = b.stickyCookie;
+    this.stickTable = stickTable;
     this.hostHeader = b.hostHeader;
     this.fixedHostHeader = b.fixedHostHeader;
     this.connectTimeoutMillis = b.connectTimeoutMillis;
@@ -228,6 +239,29 @@ public final class Service {
     return responseBufferBytes;
   }
 
+  /**
+   * Pins the session of a {@link Builder#stickyCookie} that {@code endpoint} set in this response
+   * to that endpoint, in the stick table, under the key the sticky strategy will look up: lb-core's
+   * {@code KeyHash} of a text key, XXH64 of the key with seed 0.
+   */
+  void learnStickyCookie(Response response, Endpoint endpoint) {
+    String name = stickyCookie;
+    StickTable table = stickTable;
+    if (name == null || table == null) {
+      return;
+    }
+    for (String header : response.headers("Set-Cookie")) {
+      int eq = header.indexOf('=');
+      if (eq > 0 && header.substring(0, eq).trim().equals(name)) {
+        int end = header.indexOf(';', eq);
+        String value = header.substring(eq + 1, end < 0 ? header.length() : end).trim();
+        if (!value.isEmpty()) {
+          table.put(XxHash64.hash(value, 0L), endpoint.id());
+        }
+      }
+    }
+  }
+
   /** How each attempt's {@code Host} header is chosen; see {@link Builder#hostHeader(String)}. */
   enum HostHeader {
     /** The default: the TLS hostname if set, else the endpoint's address. */
@@ -323,6 +357,7 @@ public final class Service {
     private boolean retryNonIdempotent;
     private boolean[] retryStatuses = statusTable(408, 502, 503, 504);
     private @Nullable String idempotencyKeyHeader;
+    private @Nullable String stickyCookie;
     private HostHeader hostHeader = HostHeader.DEFAULT;
     private @Nullable String fixedHostHeader;
     private int connectTimeoutMillis;
@@ -493,6 +528,24 @@ public final class Service {
     public Builder hostHeaderEndpoint() {
       this.hostHeader = HostHeader.ENDPOINT;
       this.fixedHostHeader = null;
+      return this;
+    }
+
+    /**
+     * Pins each session to the endpoint that set its cookie, as HAProxy's {@code cookie SERVERID
+     * insert} or nginx's {@code sticky cookie} do: when an endpoint's response sets cookie {@code
+     * name}, its value is put into the {@link #stickTable} for that endpoint, and requests carrying
+     * the cookie (from the request or from the client's {@link okhttp3.CookieJar}) go there while
+     * it can take them. Needs {@link #stickTable} and {@link #endpoints}; sets the {@link
+     * #keyExtractor} to {@link KeyExtractor#cookie} of the same name unless one is set.
+     *
+     * @param name the cookie's name, such as {@code JSESSIONID}
+     * @return this builder
+     * @throws NullPointerException if {@code name} is null
+     * @throws IllegalArgumentException if {@code name} is blank
+     */
+    public Builder stickyCookie(String name) {
+      this.stickyCookie = Options.notBlank(name, "sticky cookie");
       return this;
     }
 
@@ -770,6 +823,20 @@ public final class Service {
      *     without a key extractor or without {@link #endpoints} to build its balancer
      */
     public Service build() {
+      if (stickyCookie != null) {
+        if (stickTableSize == 0) {
+          throw new IllegalArgumentException(
+              "service '"
+                  + host
+                  + "' has a sticky cookie '"
+                  + stickyCookie
+                  + "' but no stick table");
+        }
+        if (!hasKeyExtractor) {
+          keyExtractor = KeyExtractor.cookie(stickyCookie);
+          hasKeyExtractor = true;
+        }
+      }
       if (stickTableSize > 0) {
         if (!hasKeyExtractor) {
           throw new IllegalArgumentException(
@@ -786,11 +853,11 @@ public final class Service {
       }
       TrafficSplit target = defaultTarget;
       Strategy strategy = endpointsStrategy;
+      StickTable table = null;
       if (strategy != null) {
         if (stickTableSize > 0) {
-          strategy =
-              HashStrategies.sticky(
-                  strategy, new CaffeineStickTable(stickTableSize, stickTableIdleNanos, ticker));
+          table = new CaffeineStickTable(stickTableSize, stickTableIdleNanos, ticker);
+          strategy = HashStrategies.sticky(strategy, table);
         }
         target =
             TrafficSplit.of(
@@ -817,7 +884,7 @@ public final class Service {
       if (backoff != null) {
         policy.backoff(backoff);
       }
-      return new Service(this, target, policy.build());
+      return new Service(this, target, policy.build(), table);
     }
 
     private static boolean[] statusTable(int... codes) {
