@@ -157,6 +157,18 @@ public final class Route {
     return target;
   }
 
+  /**
+   * Returns this rule with another target, such as the same split with new weights, for {@link
+   * Service#updateRoutes} on a live client.
+   *
+   * @param target where matching requests go from now on
+   * @return a new route that matches the same requests
+   * @throws NullPointerException if {@code target} is null
+   */
+  public Route withTarget(TrafficSplit target) {
+    return new Route(description, matcher, Options.notNull(target, "target"));
+  }
+
   @Override
   public String toString() {
     return "Route{" + description + " → " + target + "}";

@@ -83,8 +83,10 @@ public final class Service {
   public static final long DEFAULT_RESPONSE_BUFFER_BYTES = 64 * 1024;
 
   private final String host;
-  private final List<Route> routes;
-  private final TrafficSplit defaultTarget;
+
+  /** The routing table: swapped whole, read once per call. */
+  private volatile Routing routing;
+
   private final @Nullable String scheme;
   private final @Nullable String tlsHostname;
   private final KeyExtractor keyExtractor;
@@ -109,8 +111,7 @@ public final class Service {
       RetryPolicy retryPolicy,
       @Nullable StickTable stickTable) {
     this.host = b.host;
-    this.routes = List.copyOf(b.routes);
-    this.defaultTarget = defaultTarget;
+    this.routing = new Routing(List.copyOf(b.routes), defaultTarget);
     this.scheme = b.scheme;
     this.tlsHostname = b.tlsHostname;
     this.keyExtractor = b.keyExtractor;
@@ -166,40 +167,73 @@ public final class Service {
     return host;
   }
 
+  /** The routes and the default target, as one immutable value that a call reads once. */
+  private record Routing(List<Route> routes, TrafficSplit defaultTarget) {}
+
   /**
-   * The routing rules, in the order they are tried.
+   * The routing rules, in the order they are tried, as of now.
    *
    * @return an immutable list, empty if every request goes to the default target
    */
   public List<Route> routes() {
-    return routes;
+    return routing.routes();
   }
 
   /**
-   * Where requests that match no route go.
+   * Where requests that match no route go, as of now.
    *
    * @return the default traffic split
    */
   public TrafficSplit defaultTarget() {
-    return defaultTarget;
+    return routing.defaultTarget();
+  }
+
+  /**
+   * Replaces the routing rules on the live service, for every call that starts from now on; calls
+   * in flight keep the table they started with. The swap is atomic: a call sees the old table or
+   * the new one, never a mix. The balancers the new routes name should be built and running.
+   *
+   * @param routes the new rules, in the order they are tried; may be empty
+   * @throws NullPointerException if {@code routes} or one of them is null
+   */
+  public synchronized void updateRoutes(List<Route> routes) {
+    Options.notNull(routes, "routes");
+    routing = new Routing(List.copyOf(routes), routing.defaultTarget());
+  }
+
+  /**
+   * Replaces the default target on the live service, such as a canary ramp from 5% to 25% ({@code
+   * service.updateDefaultTarget(service.defaultTarget().withWeight("canary", 25)
+   * .withWeight("stable", 75))}); atomic like {@link #updateRoutes}. A key stays in its arm unless
+   * the new weights take its part of the hash range from that arm: arms own consecutive ranges in
+   * their order, so growing an arm moves keys only into it.
+   *
+   * @param target the new default split
+   * @throws NullPointerException if {@code target} is null
+   */
+  public synchronized void updateDefaultTarget(TrafficSplit target) {
+    Options.notNull(target, "target");
+    routing = new Routing(routing.routes(), target);
   }
 
   TrafficSplit targetFor(Request request) {
-    for (Route r : routes) {
-      if (r.matches(request)) {
-        return r.target();
+    Routing r = routing;
+    for (Route route : r.routes()) {
+      if (route.matches(request)) {
+        return route.target();
       }
     }
-    return defaultTarget;
+    return r.defaultTarget();
   }
 
-  /** Every balancer this service may send to, each once. */
+  /** Every balancer this service may send to now, each once. */
   Set<LoadBalancer> balancers() {
+    Routing r = routing;
     Set<LoadBalancer> all = new LinkedHashSet<>();
-    for (Route r : routes) {
-      r.target().arms().forEach(a -> all.add(a.balancer()));
+    for (Route route : r.routes()) {
+      route.target().arms().forEach(a -> all.add(a.balancer()));
     }
-    defaultTarget.arms().forEach(a -> all.add(a.balancer()));
+    r.defaultTarget().arms().forEach(a -> all.add(a.balancer()));
     return all;
   }
 
@@ -339,7 +373,8 @@ public final class Service {
 
   @Override
   public String toString() {
-    return "Service{" + host + ", routes=" + routes + ", default=" + defaultTarget + "}";
+    Routing r = routing;
+    return "Service{" + host + ", routes=" + r.routes() + ", default=" + r.defaultTarget() + "}";
   }
 
   /** Builds a {@link Service}. Not thread-safe; every option is validated when set. */

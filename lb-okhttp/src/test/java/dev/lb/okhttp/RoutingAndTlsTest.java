@@ -92,6 +92,58 @@ class RoutingAndTlsTest {
   }
 
   @Test
+  void liveClient_canaryRampAndRouteTableSwap_withoutANewClient_usersKeepTheirArm()
+      throws IOException {
+    Backend stable = backend("stable");
+    Backend canary = backend("canary");
+    Backend api = backend("api");
+    LoadBalancer stableLb = balancer("stable", stable);
+    LoadBalancer canaryLb = balancer("canary", canary);
+    Service service =
+        Service.builder("shop")
+            .defaultTarget(
+                TrafficSplit.builder()
+                    .arm("stable", stableLb, 95)
+                    .arm("canary", canaryLb, 5)
+                    .build())
+            .keyExtractor(KeyExtractor.header("X-User"))
+            .build();
+    OkHttpClient c = client(new OkHttpClient(), service);
+    int users = 1000;
+    boolean[] wasCanary = new boolean[users];
+    int before = 0;
+    for (int u = 0; u < users; u++) {
+      wasCanary[u] =
+          call(c, new Request.Builder().url("http://shop/").header("X-User", "u" + u).build())
+              .equals("canary");
+      before += wasCanary[u] ? 1 : 0;
+    }
+
+    service.updateDefaultTarget(
+        service.defaultTarget().withWeight("stable", 1).withWeight("canary", 3)); // 25 %, total 4
+    int after = 0;
+    for (int u = 0; u < users; u++) {
+      boolean isCanary =
+          call(c, new Request.Builder().url("http://shop/").header("X-User", "u" + u).build())
+              .equals("canary");
+      if (wasCanary[u]) {
+        assertThat(isCanary).as("user u%s stayed in the canary as it grew", u).isTrue();
+      }
+      after += isCanary ? 1 : 0;
+    }
+    assertThat(before).isBetween(25, 80);
+    assertThat(after).isBetween(680, 820);
+
+    service.updateRoutes(List.of(Route.pathPrefix("/api", balancer("api", api))));
+    assertThat(call(c, get("http://shop/api/orders"))).isEqualTo("api");
+    assertThat(service.routes()).hasSize(1);
+    service.updateRoutes(List.of(service.routes().get(0).withTarget(TrafficSplit.of(stableLb))));
+    assertThat(call(c, get("http://shop/api/orders"))).isEqualTo("stable");
+    assertThatThrownBy(() -> service.defaultTarget().withWeight("blue", 1))
+        .hasMessage("traffic split has no arm 'blue'; its arms are [stable, canary]");
+  }
+
+  @Test
   void route_pathPrefixWithoutSlash_matchesWholeSegmentsOnly() throws IOException {
     Backend api = backend("api");
     Backend web = backend("web");
