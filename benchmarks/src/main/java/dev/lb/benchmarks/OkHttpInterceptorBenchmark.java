@@ -4,12 +4,6 @@ import dev.lb.Endpoint;
 import dev.lb.okhttp.LoadBalancingInterceptor;
 import dev.lb.okhttp.Service;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
@@ -40,6 +34,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar OkHttpInterceptorBenchmark
  * </pre>
+ *
+ * <p>JMH runs the two clients one after the other; on a machine whose load drifts, {@link
+ * OkHttpOverheadLoop} gives the paired figure (the two clients alternating request by request).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -57,18 +54,15 @@ public class OkHttpInterceptorBenchmark {
   @Param({"PLAIN_OKHTTP", "LB_OKHTTP"})
   public ClientType client;
 
-  private ServerSocket server;
+  private LoopbackHttpServer server;
   private OkHttpClient http;
   private Request request;
 
   /** Starts the server and builds the client under test. */
   @Setup
   public void setUp() throws IOException {
-    server = new ServerSocket(0, 50, InetAddress.getByAddress(new byte[] {127, 0, 0, 1}));
-    Thread acceptor = new Thread(this::accept, "bench-server");
-    acceptor.setDaemon(true);
-    acceptor.start();
-    int port = server.getLocalPort();
+    server = new LoopbackHttpServer();
+    int port = server.port();
     if (client == ClientType.PLAIN_OKHTTP) {
       http = new OkHttpClient();
       request = new Request.Builder().url("http://127.0.0.1:" + port + "/item").build();
@@ -99,49 +93,5 @@ public class OkHttpInterceptorBenchmark {
     http.dispatcher().executorService().shutdownNow();
     http.connectionPool().evictAll();
     server.close();
-  }
-
-  private void accept() {
-    try {
-      while (true) {
-        Socket s = server.accept();
-        s.setTcpNoDelay(true);
-        Thread t = new Thread(() -> serve(s), "bench-conn");
-        t.setDaemon(true);
-        t.start();
-      }
-    } catch (IOException closed) {
-      // the benchmark is over
-    }
-  }
-
-  private static final byte[] RESPONSE =
-      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.ISO_8859_1);
-
-  /** Answers every request (GETs: headers only, up to the blank line) with the same response. */
-  private static void serve(Socket socket) {
-    try (socket) {
-      InputStream in = socket.getInputStream();
-      OutputStream out = socket.getOutputStream();
-      byte[] buf = new byte[8192];
-      int matched = 0;
-      while (true) {
-        int n = in.read(buf);
-        if (n < 0) {
-          return;
-        }
-        for (int i = 0; i < n; i++) {
-          byte b = buf[i];
-          matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : (b == '\r' ? 1 : 0);
-          if (matched == 4) {
-            out.write(RESPONSE);
-            out.flush();
-            matched = 0;
-          }
-        }
-      }
-    } catch (IOException e) {
-      // the client went away
-    }
   }
 }

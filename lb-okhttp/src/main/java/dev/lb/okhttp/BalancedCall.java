@@ -45,13 +45,15 @@ final class BalancedCall {
   private final RetryCall retry;
   private final @Nullable TrackingRequestBody body;
   private final boolean bufferable;
-  private final List<IOException> failures = new ArrayList<>(2);
+  private @Nullable List<IOException> failures; // made on the first retry: most calls have none
 
   BalancedCall(
       Service service, Chain chain, Request original, LoadBalancer balancer, @Nullable String key) {
     this.service = service;
     CookieJar jar = chain.getCookieJar();
-    Chain c = chain.withRetryOnConnectionFailure(false);
+    // Copying the chain costs an allocation per call; a client built without it needs none.
+    Chain c =
+        chain.getRetryOnConnectionFailure() ? chain.withRetryOnConnectionFailure(false) : chain;
     this.chain =
         jar == CookieJar.NO_COOKIES
             ? c
@@ -114,7 +116,7 @@ final class BalancedCall {
         if (next == null) {
           throw withEarlierFailures(call.isCanceled() ? canceled(e) : e);
         }
-        failures.add(e);
+        failed(e);
         lease = next;
         continue;
       } catch (RuntimeException | Error e) {
@@ -144,7 +146,7 @@ final class BalancedCall {
       }
       response.close();
       attempt.end(Attempt.Report.SUCCESS, 0, null); // a status not counted as a failure
-      failures.add(new StatusFailure(code, attempt.endpoint().address()));
+      failed(new StatusFailure(code, attempt.endpoint().address()));
       lease = next;
     }
   }
@@ -327,10 +329,22 @@ final class BalancedCall {
     return rewritten.build();
   }
 
+  private void failed(IOException e) {
+    List<IOException> list = failures;
+    if (list == null) {
+      list = new ArrayList<>(2);
+      failures = list;
+    }
+    list.add(e);
+  }
+
   /** The last failure, carrying every earlier attempt's failure as suppressed. */
   private IOException withEarlierFailures(IOException last) {
-    for (IOException earlier : failures) { // never holds last: a failure is added once retried
-      last.addSuppressed(earlier);
+    List<IOException> list = failures;
+    if (list != null) {
+      for (IOException earlier : list) { // never holds last: a failure is added once retried
+        last.addSuppressed(earlier);
+      }
     }
     return last;
   }
