@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.HttpUrl;
@@ -50,11 +51,32 @@ public final class HttpHealthChecker implements HealthChecker {
   private final String scheme;
   private final boolean[] expected;
   private final Ticker ticker;
+  private final okhttp3.Headers headers;
+  private final @Nullable Predicate<String> bodyPredicate;
+  private final long maxBodyBytes;
 
   private HttpHealthChecker(Builder b) {
     this.ticker = b.ticker;
     // Redirects are followed by hand, so that each hop is checked against the endpoint.
-    this.client = b.client.newBuilder().followRedirects(false).followSslRedirects(false).build();
+    OkHttpClient.Builder derived =
+        b.client.newBuilder().followRedirects(false).followSslRedirects(false);
+    String tlsName = b.tlsHostname;
+    if (tlsName != null) {
+      derived.hostnameVerifier(new ServiceNameVerifier(tlsName, b.client.hostnameVerifier()));
+      javax.net.ssl.X509TrustManager trust = b.client.x509TrustManager();
+      if (trust != null && SniSocketFactory.isSniName(tlsName)) {
+        derived.sslSocketFactory(new SniSocketFactory(b.client.sslSocketFactory(), tlsName), trust);
+      }
+    }
+    this.client = derived.build();
+    okhttp3.Headers.Builder h = b.headers.newBuilder();
+    String host = b.hostHeader != null ? b.hostHeader : tlsName;
+    if (host != null && h.get("Host") == null) {
+      h.set("Host", host);
+    }
+    this.headers = h.build();
+    this.bodyPredicate = b.bodyPredicate;
+    this.maxBodyBytes = b.maxBodyBytes;
     this.path = b.path;
     this.scheme = b.scheme;
     this.expected = b.expected.clone();
@@ -75,11 +97,11 @@ public final class HttpHealthChecker implements HealthChecker {
    * @param endpoint the endpoint to probe; must not be null
    * @param timeout the whole probe's time limit; positive
    * @return a stage completed with the result; never completed exceptionally except by cancellation
-   * @throws IllegalArgumentException if {@code endpoint} is null or {@code timeout} is not positive
+   * @throws NullPointerException if {@code endpoint} or {@code timeout} is null
+   * @throws IllegalArgumentException if {@code timeout} is not positive
    */
   @Override
-  public CompletionStage<HealthCheckResult> check(
-      @Nullable Endpoint endpoint, @Nullable Duration timeout) {
+  public CompletionStage<HealthCheckResult> check(Endpoint endpoint, Duration timeout) {
     Endpoint e = Options.notNull(endpoint, "endpoint");
     long timeoutNanos = Options.positiveNanos(timeout, "health check timeout");
     HttpUrl url =
@@ -106,7 +128,7 @@ public final class HttpHealthChecker implements HealthChecker {
       result.complete(HealthCheckResult.unhealthy("timed out after " + redirects + " redirects"));
       return;
     }
-    Call call = client.newCall(new Request.Builder().url(url).get().build());
+    Call call = client.newCall(new Request.Builder().url(url).headers(headers).get().build());
     call.timeout().timeout(remaining, TimeUnit.NANOSECONDS);
     var unused =
         result.whenComplete(
@@ -127,13 +149,13 @@ public final class HttpHealthChecker implements HealthChecker {
             try (response) {
               int code = response.code();
               if (code < expected.length && expected[code]) {
-                result.complete(HealthCheckResult.healthy());
+                result.complete(judgeBody(response));
               } else if (response.isRedirect()) {
                 followRedirect(origin, response, timeoutNanos, startNanos, redirects, result);
               } else {
                 result.complete(HealthCheckResult.unhealthy("HTTP " + code));
               }
-            } catch (RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
               result.complete(HealthCheckResult.unhealthy(describe(e)));
             }
           }
@@ -173,6 +195,28 @@ public final class HttpHealthChecker implements HealthChecker {
     }
   }
 
+  /** Applies the body predicate, if any, to a body of at most {@code maxBodyBytes}. */
+  private HealthCheckResult judgeBody(Response response) throws java.io.IOException {
+    Predicate<String> predicate = bodyPredicate;
+    if (predicate == null) {
+      return HealthCheckResult.healthy();
+    }
+    okio.BufferedSource source = response.body().source();
+    if (source.request(maxBodyBytes + 1)) {
+      return HealthCheckResult.unhealthy("body longer than " + maxBodyBytes + " bytes");
+    }
+    String body = source.readUtf8();
+    return predicate.test(body)
+        ? HealthCheckResult.healthy()
+        : HealthCheckResult.unhealthy(
+            "HTTP " + response.code() + " body refused: " + abbreviate(body));
+  }
+
+  private static String abbreviate(String body) {
+    String oneLine = body.replace('\n', ' ').strip();
+    return oneLine.length() <= 80 ? oneLine : oneLine.substring(0, 80) + "...";
+  }
+
   private static String describe(Exception e) {
     String message = e.getMessage();
     return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
@@ -190,9 +234,82 @@ public final class HttpHealthChecker implements HealthChecker {
     private String scheme = "http";
     private boolean[] expected = new boolean[600];
     private Ticker ticker = Ticker.systemTicker();
+    private @Nullable String tlsHostname;
+    private @Nullable String hostHeader;
+    private okhttp3.Headers headers = okhttp3.Headers.of();
+    private @Nullable Predicate<String> bodyPredicate;
+    private long maxBodyBytes = 64 * 1024;
 
     private Builder() {
       Arrays.fill(expected, 200, 300, true);
+    }
+
+    /**
+     * Verifies each endpoint's certificate against this name and sends it as SNI, exactly as {@link
+     * Service.Builder#tlsHostname} does for the service's calls; it also becomes the probe's {@code
+     * Host} header unless {@link #hostHeader} says otherwise.
+     *
+     * @param name the name the certificates must be valid for, such as {@code users.internal}
+     * @return this builder
+     * @throws NullPointerException if {@code name} is null
+     * @throws IllegalArgumentException if {@code name} is blank
+     */
+    public Builder tlsHostname(String name) {
+      this.tlsHostname =
+          Options.notBlank(name, "health check tls hostname").toLowerCase(Locale.ROOT);
+      return this;
+    }
+
+    /**
+     * Sets the probe's {@code Host} header, for endpoints behind name-based virtual hosts. By
+     * default the {@link #tlsHostname} if set, else the endpoint's address.
+     *
+     * @param authority a host, optionally with {@code :port}
+     * @return this builder
+     * @throws NullPointerException if {@code authority} is null
+     * @throws IllegalArgumentException if {@code authority} is blank
+     */
+    public Builder hostHeader(String authority) {
+      this.hostHeader = Options.notBlank(authority, "health check host header");
+      return this;
+    }
+
+    /**
+     * Adds a request header to every probe, such as a token the health endpoint requires.
+     *
+     * @param name the header's name
+     * @param value its value
+     * @return this builder
+     * @throws NullPointerException if {@code name} or {@code value} is null
+     * @throws IllegalArgumentException if {@code name} is blank or either is not a valid header
+     */
+    public Builder header(String name, String value) {
+      String n = Options.notBlank(name, "health check header name");
+      String v = Options.notNull(value, "value of health check header '" + n + "'");
+      this.headers = headers.newBuilder().add(n, v).build();
+      return this;
+    }
+
+    /**
+     * Also requires the body of a response with an expected status to pass {@code predicate}, so
+     * that a 200 whose body says {@code "status":"DOWN"} fails the check. The body is read as
+     * UTF-8, up to {@code maxBodyBytes}; a longer body fails the check.
+     *
+     * @param predicate true for a healthy body; must be thread-safe, fast and must not throw (an
+     *     exception fails the check)
+     * @param maxBodyBytes the longest body read, positive
+     * @return this builder
+     * @throws NullPointerException if {@code predicate} is null
+     * @throws IllegalArgumentException if {@code maxBodyBytes} is not positive
+     */
+    public Builder bodyPredicate(Predicate<String> predicate, long maxBodyBytes) {
+      this.bodyPredicate = Options.notNull(predicate, "health check body predicate");
+      if (maxBodyBytes <= 0) {
+        throw new IllegalArgumentException(
+            "health check max body bytes must be positive but was " + maxBodyBytes);
+      }
+      this.maxBodyBytes = maxBodyBytes;
+      return this;
     }
 
     /**
@@ -202,9 +319,9 @@ public final class HttpHealthChecker implements HealthChecker {
      *
      * @param client the client; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code client} is null
+     * @throws NullPointerException if {@code client} is null
      */
-    public Builder client(@Nullable OkHttpClient client) {
+    public Builder client(OkHttpClient client) {
       this.client = Options.notNull(client, "client");
       return this;
     }
@@ -217,7 +334,7 @@ public final class HttpHealthChecker implements HealthChecker {
      * @return this builder
      * @throws IllegalArgumentException if {@code path} does not start with {@code /}
      */
-    public Builder path(@Nullable String path) {
+    public Builder path(String path) {
       String p = Options.notNull(path, "health check path");
       if (!p.startsWith("/")) {
         throw new IllegalArgumentException(
@@ -234,7 +351,7 @@ public final class HttpHealthChecker implements HealthChecker {
      * @return this builder
      * @throws IllegalArgumentException if {@code scheme} is neither
      */
-    public Builder scheme(@Nullable String scheme) {
+    public Builder scheme(String scheme) {
       String s = Options.notBlank(scheme, "health check scheme").toLowerCase(Locale.ROOT);
       if (!s.equals("http") && !s.equals("https")) {
         throw new IllegalArgumentException(
@@ -268,9 +385,9 @@ public final class HttpHealthChecker implements HealthChecker {
      *
      * @param ticker the clock; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code ticker} is null
+     * @throws NullPointerException if {@code ticker} is null
      */
-    public Builder ticker(@Nullable Ticker ticker) {
+    public Builder ticker(Ticker ticker) {
       this.ticker = Options.notNull(ticker, "ticker");
       return this;
     }

@@ -37,9 +37,10 @@ public interface KeyExtractor {
    *
    * @param name the header's name, such as {@code X-User-Id}; must not be null or blank
    * @return an extractor returning the header's value, or null if absent or empty
-   * @throws IllegalArgumentException if {@code name} is null or blank
+   * @throws NullPointerException if {@code name} is null
+   * @throws IllegalArgumentException if {@code name} is blank
    */
-  static KeyExtractor header(@Nullable String name) {
+  static KeyExtractor header(String name) {
     String header = Options.notBlank(name, "header name");
     return request -> {
       String value = request.header(header);
@@ -53,9 +54,10 @@ public interface KeyExtractor {
    * @param name the cookie's name, such as {@code session}; must not be null or blank
    * @return an extractor returning the cookie's value, or null if the request has no such cookie or
    *     its value is empty
-   * @throws IllegalArgumentException if {@code name} is null or blank
+   * @throws NullPointerException if {@code name} is null
+   * @throws IllegalArgumentException if {@code name} is blank
    */
-  static KeyExtractor cookie(@Nullable String name) {
+  static KeyExtractor cookie(String name) {
     String cookie = Options.notBlank(name, "cookie name");
     return request -> {
       for (String header : request.headers("Cookie")) {
@@ -78,12 +80,10 @@ public interface KeyExtractor {
    * @param function computes the key from the request, or null if it has none; must be thread-safe
    *     and fast
    * @return an extractor delegating to {@code function}
-   * @throws IllegalArgumentException if {@code function} is null
+   * @throws NullPointerException if {@code function} is null
    */
-  static KeyExtractor of(@Nullable Function<Request, @Nullable String> function) {
-    if (function == null) {
-      throw new IllegalArgumentException("key extractor function must not be null");
-    }
-    return function::apply;
+  static KeyExtractor of(Function<Request, @Nullable String> function) {
+    Function<Request, @Nullable String> f = Options.notNull(function, "key extractor function");
+    return f::apply;
   }
 }

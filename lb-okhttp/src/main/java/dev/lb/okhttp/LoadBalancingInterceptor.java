@@ -1,94 +1,142 @@
 package dev.lb.okhttp;
 
-import dev.lb.Endpoint;
-import dev.lb.Lease;
 import dev.lb.LoadBalancer;
-import dev.lb.NoEndpointAvailableException;
-import dev.lb.PickContext;
-import dev.lb.Ticker;
-import dev.lb.retry.FailureKind;
-import dev.lb.retry.RetryCall;
-import dev.lb.retry.RetryDecision;
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.X509TrustManager;
 import okhttp3.Call;
-import okhttp3.HttpUrl;
+import okhttp3.ConnectionPool;
+import okhttp3.Cookie;
+import okhttp3.CookieJar;
+import okhttp3.Dispatcher;
 import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.RequestBody;
 import okhttp3.Response;
-import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * An OkHttp application interceptor that balances requests for logical service hosts over lb-core
  * {@link LoadBalancer}s: for a request to {@code http://users/profile}, it routes to an endpoint
  * group ({@link Route}, {@link TrafficSplit}), picks an endpoint per attempt, rewrites the URL's
  * scheme, host and port to that endpoint, proceeds, and reports the attempt's outcome on its {@link
- * Lease}. Requests to hosts that are not configured pass through untouched.
+ * dev.lb.Lease}. Requests to hosts that are not configured pass through untouched.
  *
  * <pre>{@code
  * LoadBalancingInterceptor lb = LoadBalancingInterceptor.builder()
  *     .service(Service.of("users", usersBalancer))
  *     .build();
- * OkHttpClient client = lb.newClient();        // or: new OkHttpClient.Builder().addInterceptor(lb)
+ * OkHttpClient client = lb.newClient();        // or: new OkHttpClient.Builder()
+ *                                              //   .addInterceptor(lb)
+ *                                              //   .addNetworkInterceptor(lb.networkInterceptor())
  * client.newCall(new Request.Builder().url("http://users/profile").build()).execute();
  * }</pre>
  *
  * <h2>Attempts and retries</h2>
  *
  * <p>Each attempt is its own lease on its own endpoint; a retry goes to an endpoint this call has
- * not tried yet (through {@link PickContext#excludedIds()}), and when none is left the last outcome
- * stands. Whether to retry is lb-core's {@link dev.lb.retry.RetryPolicy}, the service's {@link
- * Service#retryPolicy()}: a failure before the request was sent (refused connection, TLS handshake
- * failure, HTTP/2 {@code REFUSED_STREAM}) moves on for any method; timeouts, lost answers and
- * 502/503/504 responses move on only for idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS,
- * TRACE) unless {@link Service.Builder#retryNonIdempotent} is set; every retry must fit {@link
- * Service.Builder#maxAttempts} and the service's {@link dev.lb.retry.RetryBudget}, and waits the
- * policy's {@link dev.lb.retry.Backoff} first. {@link Service} has the mapping table. A one-shot
- * request body is never sent twice. When no retry is allowed the last outcome is the call's: the
- * error is thrown, or the last response (a 503, say) returned. A cancelled call stops at once,
- * during an attempt or its backoff, and reports its lease as cancelled.
+ * not tried yet (through {@link dev.lb.PickContext#excludedIds()}), and when none is left the last
+ * outcome stands. lb decides every retry: OkHttp's own re-sends are off for balanced calls ({@code
+ * retryOnConnectionFailure} is turned off on every attempt, and the request body tells OkHttp it
+ * cannot be re-sent unless lb's rules allow a re-send). Whether to retry is lb-core's {@link
+ * dev.lb.retry.RetryPolicy}, the service's {@link Service#retryPolicy()}: a failure before the
+ * request was sent (refused connection, TLS handshake failure, HTTP/2 {@code REFUSED_STREAM}) moves
+ * on for any method; timeouts, lost answers and 408/502/503/504 responses move on only for
+ * idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS, TRACE), requests carrying the service's
+ * {@link Service.Builder#idempotencyKeyHeader idempotency key}, or every method with {@link
+ * Service.Builder#retryNonIdempotent}. Every retry must fit {@link Service.Builder#maxAttempts} and
+ * the service's {@link dev.lb.retry.RetryBudget}, and waits the policy's {@link
+ * dev.lb.retry.Backoff} first. {@link Service} has the table. A one-shot request body is never sent
+ * twice. When no retry is allowed the last outcome is the call's: the error is thrown, carrying the
+ * earlier attempts' failures as {@linkplain Throwable#getSuppressed() suppressed} exceptions, or
+ * the last response (a 503, say) returned. A cancelled call stops at once, during an attempt or its
+ * backoff, and reports its lease as cancelled.
+ *
+ * <p><b>When retries stop.</b> Retries end when a response is handed to the caller. A small body
+ * ({@link Service.Builder#responseBufferLimit}, 64 KiB by default) of a request lb may re-send is
+ * read inside its attempt first, so a reset or a truncated body fails over; a larger body, a body
+ * of unknown length, or any body of a request lb may not re-send is streamed to the caller, and an
+ * error while reading it reaches the caller unretried.
  *
  * <h2>What a lease is told</h2>
  *
- * <p>Latency is the time from sending the attempt to receiving its response headers, read from the
- * balancer's {@link LoadBalancer#ticker() ticker}. A response the {@link FailureClassifier} calls a
- * failure (5xx by default) is reported at once. A successful response is reported when its body is
- * exhausted or closed, with the number of body bytes read, so the endpoint counts the call in
- * flight while the body streams; an empty body is reported at once. Close every response, as OkHttp
- * requires anyway: a body never closed leaves its call counted in flight forever.
+ * <p>Each attempt owns its lease and reports it exactly once. Latency is the time from sending the
+ * attempt to receiving its response headers, read from the balancer's {@link LoadBalancer#ticker()
+ * ticker}. A response the {@link FailureClassifier} calls a failure (5xx by default) is reported at
+ * once. A successful response is reported when its body is exhausted or closed (when it was
+ * buffered, before it is returned), with the number of body bytes read, so the endpoint counts the
+ * call in flight while the body streams; an empty body is reported at once. Close every response,
+ * as OkHttp requires anyway: a body never closed leaves its call counted in flight forever.
  *
  * <h2>Its place in OkHttp's chain</h2>
  *
  * <p>Add it as an <em>application</em> interceptor ({@link OkHttpClient.Builder#addInterceptor}),
  * never as a network interceptor: it must see each call once, before OkHttp resolves the host, and
- * call {@code proceed} several times for retries, which only application interceptors may do. A
- * network interceptor runs after a connection to the logical host was chosen, far too late to
- * choose the endpoint.
+ * call {@code proceed} several times for retries, which only application interceptors may do. Its
+ * {@link #networkInterceptor() network half} goes among the network interceptors. Each attempt's
+ * request is tagged with its {@link dev.lb.Endpoint} ({@code request.tag(Endpoint.class)}), for
+ * network interceptors and {@link okhttp3.EventListener}s that want to know the backend.
  *
  * <p>Thread-safe; one instance serves every call of a client.
  */
 public final class LoadBalancingInterceptor implements Interceptor {
-  private static final Logger LOG = LoggerFactory.getLogger(LoadBalancingInterceptor.class);
-  private static final Set<String> IDEMPOTENT =
-      Set.of("GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE");
-
   private final Map<String, Service> services;
   private final RandomGenerator random;
+
+  /** The default {@link Builder#maxRequestsPerEndpoint}. */
+  public static final int DEFAULT_MAX_REQUESTS_PER_ENDPOINT = 32;
+
+  /** The least per-service cap the default gives, however few endpoints there are. */
+  public static final int MIN_MAX_REQUESTS_PER_SERVICE = 64;
+
+  /** The default {@link Builder#idleConnectionsPerEndpoint}. */
+  public static final int DEFAULT_IDLE_CONNECTIONS_PER_ENDPOINT = 5;
+
+  private final int maxRequestsPerEndpoint;
+  private final int maxRequestsPerService;
+  private final int idleConnectionsPerEndpoint;
 
   private LoadBalancingInterceptor(Builder builder) {
     this.services = Map.copyOf(builder.services);
     this.random = builder.random;
+    this.maxRequestsPerEndpoint = builder.maxRequestsPerEndpoint;
+    this.maxRequestsPerService = builder.maxRequestsPerService;
+    this.idleConnectionsPerEndpoint = builder.idleConnectionsPerEndpoint;
+  }
+
+  /** The endpoints of the service's largest group now, the unit the defaults are sized in. */
+  private int largestEndpointCount() {
+    int most = 1;
+    for (Service s : services.values()) {
+      int sum = 0;
+      for (LoadBalancer b : s.balancers()) {
+        sum += b.endpoints().size();
+      }
+      most = Math.max(most, sum);
+    }
+    return most;
+  }
+
+  /**
+   * How many asynchronous calls to one service {@link #newClient} lets run at once: the {@link
+   * Builder#maxRequestsPerService} given, or else {@link Builder#maxRequestsPerEndpoint} times the
+   * endpoints of the largest service when the client is made, and at least {@value
+   * #MIN_MAX_REQUESTS_PER_SERVICE}.
+   *
+   * @return the per-service cap of asynchronous calls
+   */
+  public int maxRequestsPerService() {
+    if (maxRequestsPerService > 0) {
+      return maxRequestsPerService;
+    }
+    long cap = (long) maxRequestsPerEndpoint * largestEndpointCount();
+    return (int) Math.max(MIN_MAX_REQUESTS_PER_SERVICE, Math.min(Integer.MAX_VALUE, cap));
   }
 
   /**
@@ -110,25 +158,74 @@ public final class LoadBalancingInterceptor implements Interceptor {
   }
 
   /**
-   * Returns a new client with default settings and this interceptor.
+   * Returns a new client with default settings, this interceptor, its network half, a dispatcher
+   * sized for the services and a connection pool sized for their endpoints: {@link
+   * Builder#idleConnectionsPerEndpoint} idle connections kept per endpoint (5 minutes each, as
+   * OkHttp's default pool), where OkHttp's default keeps 5 in all.
    *
    * @return a new {@link OkHttpClient} (a {@link Call.Factory}) that balances the configured
    *     services
    */
   public OkHttpClient newClient() {
-    return newClient(new OkHttpClient());
+    int endpoints = 0;
+    for (Service s : services.values()) {
+      for (LoadBalancer b : s.balancers()) {
+        endpoints += b.endpoints().size();
+      }
+    }
+    long idle = (long) idleConnectionsPerEndpoint * Math.max(1, endpoints);
+    return newClient(
+        new OkHttpClient.Builder()
+            .connectionPool(
+                new ConnectionPool((int) Math.min(Integer.MAX_VALUE, idle), 5, TimeUnit.MINUTES))
+            .build());
   }
 
   /**
-   * Returns a client that shares {@code base}'s settings, connection pool and dispatcher, with this
-   * interceptor added after its application interceptors.
+   * Returns a client that shares {@code base}'s settings, connection pool and threads, with this
+   * interceptor added after its application interceptors and its {@link #networkInterceptor()
+   * network half} after its network interceptors.
+   *
+   * <p>Asynchronous calls ({@link Call#enqueue}) go through a dispatcher of its own on {@code
+   * base}'s executor: OkHttp limits asynchronous calls per host, and for a balanced call the host
+   * is the logical service, so the default of 5 would cap a whole service of any size at 5 calls in
+   * flight. This dispatcher lets {@link #maxRequestsPerService()} run per service, and {@code
+   * base}'s {@link Dispatcher#getMaxRequests() total} plus that many per service in all.
+   * Synchronous calls ({@link Call#execute}) are not limited by a dispatcher.
    *
    * @param base the client to derive from; not modified
    * @return a new client that balances the configured services
-   * @throws IllegalArgumentException if {@code base} is null
+   * @throws NullPointerException if {@code base} is null
    */
-  public OkHttpClient newClient(@Nullable OkHttpClient base) {
-    return Options.notNull(base, "base client").newBuilder().addInterceptor(this).build();
+  public OkHttpClient newClient(OkHttpClient base) {
+    Objects.requireNonNull(base, "base");
+    int perService = maxRequestsPerService();
+    Dispatcher dispatcher = new Dispatcher(base.dispatcher().executorService());
+    dispatcher.setMaxRequestsPerHost(
+        Math.max(perService, base.dispatcher().getMaxRequestsPerHost()));
+    long total = base.dispatcher().getMaxRequests() + (long) perService * services.size();
+    dispatcher.setMaxRequests((int) Math.min(Integer.MAX_VALUE, total));
+    return base.newBuilder()
+        .dispatcher(dispatcher)
+        .addInterceptor(this)
+        .addNetworkInterceptor(networkInterceptor())
+        .build();
+  }
+
+  /**
+   * The interceptor's network half, which {@link #newClient} installs; add it with {@link
+   * OkHttpClient.Builder#addNetworkInterceptor} when adding this interceptor by hand. It binds each
+   * attempt to its connection, so that {@link Service.Builder#attemptTimeout} can end an HTTP/1
+   * attempt that is still sending or waiting for headers, and it hides a 503's {@code Retry-After}
+   * from OkHttp's own follow-up, so that OkHttp never repeats a GET on its own (the caller still
+   * sees the header). Without it, an attempt's wait for headers is bounded by the idle timeouts
+   * only, and OkHttp may repeat a bodiless request once on a 503 with {@code Retry-After: 0}.
+   * Requests that are not balanced pass through it untouched.
+   *
+   * @return the shared, stateless network interceptor
+   */
+  public Interceptor networkInterceptor() {
+    return AttemptGuard.INSTANCE;
   }
 
   /**
@@ -137,7 +234,7 @@ public final class LoadBalancingInterceptor implements Interceptor {
    * @param chain the application interceptor chain
    * @return the response of the last attempt
    * @throws IOException if the last attempt failed with one, if no endpoint was available (its
-   *     cause a {@link NoEndpointAvailableException}), or if the call was cancelled
+   *     cause a {@link dev.lb.NoEndpointAvailableException}), or if the call was cancelled
    */
   @Override
   public Response intercept(Chain chain) throws IOException {
@@ -150,205 +247,42 @@ public final class LoadBalancingInterceptor implements Interceptor {
   }
 
   private Response balance(Service service, Chain chain, Request original) throws IOException {
-    Call call = chain.call();
-    String key = service.keyExtractor().extract(original);
+    String key = service.keyExtractor().extract(withJarCookies(original, chain.getCookieJar()));
     LoadBalancer balancer = service.targetFor(original).choose(key, random);
-    PickContext context = key == null ? PickContext.none() : PickContext.ofKey(key);
-    RequestBody body = original.body();
-    TrackingRequestBody tracked = body == null ? null : new TrackingRequestBody(body);
-    RetryCall retry = service.retryPolicy().newCall(isIdempotent(original.method()));
-    FailureClassifier classifier = service.failureClassifier();
-    Chain attemptChain = configure(chain, service);
-    Ticker ticker = balancer.ticker();
-    Lease lease = pick(balancer, context, service);
-    while (true) {
-      Endpoint endpoint = lease.endpoint();
-      retry.onAttempt(endpoint.id());
-      int attempt = retry.attempts();
-      long start = ticker.read();
-      Response response;
-      try {
-        response = attemptChain.proceed(rewrite(original, endpoint, service, tracked));
-      } catch (IOException e) {
-        long latency = ticker.read() - start;
-        if (call.isCanceled()) {
-          lease.onCancel();
-          logAttempt(service, attempt, original, endpoint, "cancelled", latency);
-          throw e;
-        }
-        if (classifier.isFailure(e)) {
-          lease.onFailure(latency, e);
-        } else {
-          lease.onCancel();
-        }
-        Verdict verdict = decide(retry, IoErrors.retryKind(e), tracked, balancer);
-        Lease next = nextAttempt(verdict, balancer, retry, context, call, service);
-        logAttempt(
-            service,
-            attempt,
-            original,
-            endpoint,
-            e.getClass().getSimpleName() + ": " + e.getMessage() + ", " + verdict.text(next),
-            latency);
-        if (next == null) {
-          throwIfCanceled(call);
-          throw e;
-        }
-        lease = next;
-        continue;
-      } catch (RuntimeException | Error e) {
-        lease.onFailure(ticker.read() - start, e);
-        throw e;
-      }
-      long latency = ticker.read() - start;
-      int code = response.code();
-      boolean failure = classifier.isFailure(response);
-      if (failure) {
-        lease.onFailure(latency, new StatusFailure(code, endpoint.address()));
-      }
-      if (service.isRetryableStatus(code)) {
-        Verdict verdict = decide(retry, FailureKind.UNAVAILABLE, tracked, balancer);
-        Lease next = nextAttempt(verdict, balancer, retry, context, call, service);
-        logAttempt(
-            service,
-            attempt,
-            original,
-            endpoint,
-            "HTTP " + code + ", " + verdict.text(next),
-            latency);
-        if (next != null) {
-          lease.onSuccess(latency); // ignored if reported as a failure above
-          response.close();
-          lease = next;
-          continue;
-        }
-        if (call.isCanceled()) {
-          response.close();
-          lease.onCancel(); // ignored if reported as a failure above
-          throwIfCanceled(call);
-        }
-      } else {
-        logAttempt(service, attempt, original, endpoint, "HTTP " + code, latency);
-      }
-      if (failure) {
-        return response;
-      }
-      if (response.body().contentLength() == 0) {
-        lease.onSuccess(latency, 0);
-        return response;
-      }
-      return response
-          .newBuilder()
-          .body(new LeaseReportingBody(response.body(), lease, latency, call, classifier))
-          .build();
-    }
-  }
-
-  static boolean isIdempotent(String method) {
-    return IDEMPOTENT.contains(method);
+    return new BalancedCall(service, configure(chain, service), original, balancer, key).execute();
   }
 
   /**
-   * Decides whether a failed attempt is retried. Two cases are ruled out before lb-core's policy is
-   * asked, so that they do not spend the budget: a one-shot body that started to be written cannot
-   * be sent again, and a call that tried every member of its group has nowhere to go. Then the
-   * policy decides from the failure kind, the attempts left and the budget, which it draws from
-   * only when it grants the retry.
+   * The request as a key extractor should see it: with the cookies the client's jar holds for its
+   * logical URL, which OkHttp only adds later, below the application interceptors. The request sent
+   * is not changed: OkHttp adds the same cookies itself.
    */
-  private static Verdict decide(
-      RetryCall retry,
-      FailureKind kind,
-      @Nullable TrackingRequestBody body,
-      LoadBalancer balancer) {
-    if (body != null && body.oneShotBodyWritten()) {
-      return Verdict.giveUp("one-shot body already sent");
+  static Request withJarCookies(Request request, CookieJar jar) {
+    if (jar == CookieJar.NO_COOKIES) {
+      return request;
     }
-    if (retry.triedEndpointIds().size() >= balancer.endpoints().size()) {
-      return Verdict.giveUp("every endpoint tried");
+    List<Cookie> cookies = jar.loadForRequest(request.url());
+    if (cookies.isEmpty()) {
+      return request;
     }
-    RetryDecision decision = retry.onFailure(kind);
-    return decision.shouldRetry()
-        ? new Verdict(null, decision.delayNanos())
-        : Verdict.giveUp(kind + ": " + decision.outcome());
+    StringBuilder header = new StringBuilder();
+    String existing = request.header("Cookie");
+    if (existing != null) {
+      header.append(existing);
+    }
+    for (Cookie c : cookies) {
+      header
+          .append(header.length() == 0 ? "" : "; ")
+          .append(c.name())
+          .append('=')
+          .append(c.value());
+    }
+    return request.newBuilder().header("Cookie", header.toString()).build();
   }
 
-  /**
-   * For a granted retry, waits out its backoff, then picks among the endpoints this call has not
-   * tried (lb-core's {@link PickContext#excludedIds()}). Returns null if the retry was not granted,
-   * no untried endpoint can take it, or the call was cancelled: then the last outcome stands.
-   */
-  private static @Nullable Lease nextAttempt(
-      Verdict verdict,
-      LoadBalancer balancer,
-      RetryCall retry,
-      PickContext context,
-      Call call,
-      Service service)
-      throws IOException {
-    if (verdict.whyNot() != null) {
-      return null;
-    }
-    if (verdict.delayNanos() > 0) {
-      service.sleeper().sleep(verdict.delayNanos(), call);
-    }
-    if (call.isCanceled()) {
-      return null;
-    }
-    PickContext.Builder excluding = context.toBuilder();
-    for (String id : retry.triedEndpointIds()) {
-      excluding.exclude(id);
-    }
-    return balancer.tryPick(excluding.build());
-  }
-
-  /** A retry decision: granted after a delay ({@code whyNot} null), or refused and why. */
-  private record Verdict(@Nullable String whyNot, long delayNanos) {
-    static Verdict giveUp(String why) {
-      return new Verdict(why, 0);
-    }
-
-    String text(@Nullable Lease next) {
-      if (whyNot != null) {
-        return "giving up (" + whyNot + ")";
-      }
-      return next == null
-          ? "giving up (no untried endpoint can take it)"
-          : "retrying on " + next.endpoint().id() + " after " + delayNanos / 1_000_000 + " ms";
-    }
-  }
-
-  private static void throwIfCanceled(Call call) throws IOException {
-    if (call.isCanceled()) {
-      throw new IOException("Canceled");
-    }
-  }
-
-  /**
-   * Picks the first attempt's endpoint; no endpoint is an {@link IOException}, as OkHttp expects.
-   */
-  private static Lease pick(LoadBalancer balancer, PickContext context, Service service)
-      throws IOException {
-    Lease lease = balancer.tryPick(context);
-    if (lease != null) {
-      return lease;
-    }
-    try {
-      return balancer.pick(context); // for the exception's message, unless an endpoint appeared
-    } catch (NoEndpointAvailableException e) {
-      throw new IOException(e.getMessage() + " (service '" + service.host() + "')", e);
-    }
-  }
-
+  /** The chain every attempt of the service starts from: TLS name checks and SNI. */
   private static Chain configure(Chain chain, Service service) {
     Chain c = chain;
-    long timeoutNanos = service.attemptTimeoutNanos();
-    if (timeoutNanos > 0) {
-      int millis = (int) TimeUnit.NANOSECONDS.toMillis(timeoutNanos);
-      c =
-          c.withConnectTimeout(millis, TimeUnit.MILLISECONDS)
-              .withReadTimeout(millis, TimeUnit.MILLISECONDS)
-              .withWriteTimeout(millis, TimeUnit.MILLISECONDS);
-    }
     String tlsName = service.tlsHostname();
     if (tlsName != null) {
       c = c.withHostnameVerifier(new ServiceNameVerifier(tlsName, chain.getHostnameVerifier()));
@@ -361,41 +295,6 @@ public final class LoadBalancingInterceptor implements Interceptor {
     return c;
   }
 
-  private static Request rewrite(
-      Request original, Endpoint endpoint, Service service, @Nullable TrackingRequestBody body) {
-    HttpUrl.Builder url = original.url().newBuilder();
-    String scheme = service.scheme();
-    if (scheme != null) {
-      url.scheme(scheme);
-    }
-    url.host(endpoint.host()).port(endpoint.port());
-    Request.Builder rewritten = original.newBuilder().url(url.build());
-    if (body != null) {
-      rewritten.method(original.method(), body);
-    }
-    return rewritten.build();
-  }
-
-  private static void logAttempt(
-      Service service,
-      int attempt,
-      Request request,
-      Endpoint endpoint,
-      String outcome,
-      long latencyNanos) {
-    if (LOG.isDebugEnabled()) {
-      LOG.debug(
-          "{} attempt {}: {} {} -> {}: {} in {} ms",
-          service.host(),
-          attempt,
-          request.method(),
-          request.url().encodedPath(),
-          endpoint.id(),
-          outcome,
-          String.format("%.1f", latencyNanos / 1e6));
-    }
-  }
-
   @Override
   public String toString() {
     return "LoadBalancingInterceptor" + services.keySet();
@@ -405,17 +304,68 @@ public final class LoadBalancingInterceptor implements Interceptor {
   public static final class Builder {
     private final Map<String, Service> services = new LinkedHashMap<>();
     private RandomGenerator random = ThreadLocalRandom.current();
+    private int maxRequestsPerEndpoint = DEFAULT_MAX_REQUESTS_PER_ENDPOINT;
+    private int maxRequestsPerService;
+    private int idleConnectionsPerEndpoint = DEFAULT_IDLE_CONNECTIONS_PER_ENDPOINT;
 
     private Builder() {}
+
+    /**
+     * Sizes the default cap of asynchronous calls per service: this many per endpoint of the
+     * largest service when {@link #newClient} is called, at least {@value
+     * #MIN_MAX_REQUESTS_PER_SERVICE}. Default {@value #DEFAULT_MAX_REQUESTS_PER_ENDPOINT}.
+     *
+     * @param max positive
+     * @return this builder
+     * @throws IllegalArgumentException if {@code max} is not positive
+     */
+    public Builder maxRequestsPerEndpoint(int max) {
+      this.maxRequestsPerEndpoint = Options.positive(max, "max requests per endpoint");
+      return this;
+    }
+
+    /**
+     * Sets the cap of asynchronous calls in flight per service outright, instead of sizing it by
+     * endpoints ({@link #maxRequestsPerEndpoint}). OkHttp's dispatcher has one per-host limit, so
+     * the cap is the same for every service of the interceptor.
+     *
+     * @param max positive
+     * @return this builder
+     * @throws IllegalArgumentException if {@code max} is not positive
+     */
+    public Builder maxRequestsPerService(int max) {
+      this.maxRequestsPerService = Options.positive(max, "max requests per service");
+      return this;
+    }
+
+    /**
+     * Sets how many idle connections the pool of {@link #newClient()} keeps per endpoint of all
+     * services (the pool is sized when the client is made). Default {@value
+     * #DEFAULT_IDLE_CONNECTIONS_PER_ENDPOINT}. {@link #newClient(OkHttpClient)} keeps its base's
+     * pool.
+     *
+     * @param idle 0 or more
+     * @return this builder
+     * @throws IllegalArgumentException if {@code idle} is negative
+     */
+    public Builder idleConnectionsPerEndpoint(int idle) {
+      if (idle < 0) {
+        throw new IllegalArgumentException(
+            "idle connections per endpoint must be 0 or more but was " + idle);
+      }
+      this.idleConnectionsPerEndpoint = idle;
+      return this;
+    }
 
     /**
      * Adds a service, reached through its {@link Service#host() host}.
      *
      * @param service the service; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code service} is null or its host is already taken
+     * @throws NullPointerException if {@code service} is null
+     * @throws IllegalArgumentException if its host is already taken
      */
-    public Builder service(@Nullable Service service) {
+    public Builder service(Service service) {
       Service s = Options.notNull(service, "service");
       if (services.putIfAbsent(s.host(), s) != null) {
         throw new IllegalArgumentException(
@@ -433,7 +383,7 @@ public final class LoadBalancingInterceptor implements Interceptor {
      * @return this builder
      * @throws IllegalArgumentException as {@link Service#of} and {@link #service(Service)}
      */
-    public Builder service(@Nullable String host, @Nullable LoadBalancer balancer) {
+    public Builder service(String host, LoadBalancer balancer) {
       return service(Service.of(host, balancer));
     }
 
@@ -443,9 +393,9 @@ public final class LoadBalancingInterceptor implements Interceptor {
      *
      * @param random the random source, which must be thread-safe; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code random} is null
+     * @throws NullPointerException if {@code random} is null
      */
-    public Builder random(@Nullable RandomGenerator random) {
+    public Builder random(RandomGenerator random) {
       this.random = Options.notNull(random, "random");
       return this;
     }

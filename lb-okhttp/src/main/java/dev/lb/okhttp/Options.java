@@ -3,13 +3,18 @@ package dev.lb.okhttp;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
-/** Argument checks whose messages name the option and quote the rejected value. */
+/**
+ * Argument checks whose messages name the option and quote the rejected value: a null is a {@link
+ * NullPointerException} naming it, a bad value an {@link IllegalArgumentException}. Their
+ * parameters are {@code @Nullable} because checking for null is their job; the public parameters
+ * they check are not.
+ */
 final class Options {
   private Options() {}
 
   static String notBlank(@Nullable String value, String option) {
     if (value == null) {
-      throw new IllegalArgumentException(option + " must not be null");
+      throw new NullPointerException(option + " must not be null");
     }
     if (value.isBlank()) {
       throw new IllegalArgumentException(option + " must not be blank but was '" + value + "'");
@@ -19,7 +24,7 @@ final class Options {
 
   static <T> T notNull(@Nullable T value, String option) {
     if (value == null) {
-      throw new IllegalArgumentException(option + " must not be null");
+      throw new NullPointerException(option + " must not be null");
     }
     return value;
   }
@@ -27,7 +32,7 @@ final class Options {
   /** Returns {@code value} in nanoseconds if it is positive. */
   static long positiveNanos(@Nullable Duration value, String option) {
     if (value == null) {
-      throw new IllegalArgumentException(option + " must not be null");
+      throw new NullPointerException(option + " must not be null");
     }
     if (value.isNegative() || value.isZero()) {
       throw new IllegalArgumentException(option + " must be positive but was " + value);

@@ -4,7 +4,6 @@ import dev.lb.LoadBalancer;
 import java.util.Locale;
 import java.util.function.Predicate;
 import okhttp3.Request;
-import org.jspecify.annotations.Nullable;
 
 /**
  * One routing rule of a {@link Service}: requests that match go to its {@link TrafficSplit}. A
@@ -32,22 +31,25 @@ public final class Route {
   }
 
   /**
-   * Routes requests whose path starts with {@code prefix}.
+   * Routes requests whose path starts with {@code prefix} as whole segments: {@code /api} matches
+   * {@code /api}, {@code /api/} and {@code /api/orders} but not {@code /apiary}; a prefix ending in
+   * {@code /}, such as {@code /api/}, matches the paths below it ({@code /api/orders}, not {@code
+   * /api}); {@code /} matches every path.
    *
    * @param prefix the encoded path prefix, starting with {@code /}, such as {@code /api/}
    * @param target where matching requests go; must not be null
    * @return a new route
-   * @throws IllegalArgumentException if {@code prefix} does not start with {@code /}, or {@code
-   *     target} is null
+   * @throws NullPointerException if {@code prefix} or {@code target} is null
+   * @throws IllegalArgumentException if {@code prefix} does not start with {@code /}
    */
-  public static Route pathPrefix(@Nullable String prefix, @Nullable TrafficSplit target) {
+  public static Route pathPrefix(String prefix, TrafficSplit target) {
     String p = Options.notNull(prefix, "path prefix");
     if (!p.startsWith("/")) {
       throw new IllegalArgumentException("path prefix must start with '/' but was '" + p + "'");
     }
     return new Route(
         "path " + p + "*",
-        r -> r.url().encodedPath().startsWith(p),
+        r -> matchesSegments(r.url().encodedPath(), p),
         Options.notNull(target, "target"));
   }
 
@@ -59,7 +61,7 @@ public final class Route {
    * @return a new route
    * @throws IllegalArgumentException as {@link #pathPrefix(String, TrafficSplit)}
    */
-  public static Route pathPrefix(@Nullable String prefix, @Nullable LoadBalancer target) {
+  public static Route pathPrefix(String prefix, LoadBalancer target) {
     return pathPrefix(prefix, TrafficSplit.of(target));
   }
 
@@ -70,11 +72,10 @@ public final class Route {
    * @param value the value to match, compared exactly; must not be null
    * @param target where matching requests go; must not be null
    * @return a new route
-   * @throws IllegalArgumentException if {@code name} is blank, or {@code value} or {@code target}
-   *     is null
+   * @throws NullPointerException if {@code name}, {@code value} or {@code target} is null
+   * @throws IllegalArgumentException if {@code name} is blank
    */
-  public static Route header(
-      @Nullable String name, @Nullable String value, @Nullable TrafficSplit target) {
+  public static Route header(String name, String value, TrafficSplit target) {
     String n = Options.notBlank(name, "header name");
     String v = Options.notNull(value, "value of header '" + n + "'");
     return new Route(
@@ -90,8 +91,7 @@ public final class Route {
    * @return a new route
    * @throws IllegalArgumentException as {@link #header(String, String, TrafficSplit)}
    */
-  public static Route header(
-      @Nullable String name, @Nullable String value, @Nullable LoadBalancer target) {
+  public static Route header(String name, String value, LoadBalancer target) {
     return header(name, value, TrafficSplit.of(target));
   }
 
@@ -102,9 +102,10 @@ public final class Route {
    * @param host the host name to match, such as {@code admin.shop}; must not be null or blank
    * @param target where matching requests go; must not be null
    * @return a new route
-   * @throws IllegalArgumentException if {@code host} is blank or {@code target} is null
+   * @throws NullPointerException if {@code host} or {@code target} is null
+   * @throws IllegalArgumentException if {@code host} is blank
    */
-  public static Route host(@Nullable String host, @Nullable TrafficSplit target) {
+  public static Route host(String host, TrafficSplit target) {
     String h = Options.notBlank(host, "host").toLowerCase(Locale.ROOT);
     return new Route("host " + h, r -> h.equals(virtualHost(r)), Options.notNull(target, "target"));
   }
@@ -117,8 +118,17 @@ public final class Route {
    * @return a new route
    * @throws IllegalArgumentException as {@link #host(String, TrafficSplit)}
    */
-  public static Route host(@Nullable String host, @Nullable LoadBalancer target) {
+  public static Route host(String host, LoadBalancer target) {
     return host(host, TrafficSplit.of(target));
+  }
+
+  static boolean matchesSegments(String path, String prefix) {
+    if (!path.startsWith(prefix)) {
+      return false;
+    }
+    return prefix.endsWith("/")
+        || path.length() == prefix.length()
+        || path.charAt(prefix.length()) == '/';
   }
 
   private static String virtualHost(Request r) {
@@ -145,6 +155,18 @@ public final class Route {
    */
   public TrafficSplit target() {
     return target;
+  }
+
+  /**
+   * Returns this rule with another target, such as the same split with new weights, for {@link
+   * Service#updateRoutes} on a live client.
+   *
+   * @param target where matching requests go from now on
+   * @return a new route that matches the same requests
+   * @throws NullPointerException if {@code target} is null
+   */
+  public Route withTarget(TrafficSplit target) {
+    return new Route(description, matcher, Options.notNull(target, "target"));
   }
 
   @Override

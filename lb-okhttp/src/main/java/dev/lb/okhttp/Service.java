@@ -5,6 +5,8 @@ import dev.lb.LoadBalancer;
 import dev.lb.StrategyRegistry;
 import dev.lb.Ticker;
 import dev.lb.hash.HashStrategies;
+import dev.lb.hash.StickTable;
+import dev.lb.hash.XxHash64;
 import dev.lb.retry.Backoff;
 import dev.lb.retry.FailureKind;
 import dev.lb.retry.RetryBudget;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import okhttp3.Request;
+import okhttp3.Response;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -76,9 +79,14 @@ import org.jspecify.annotations.Nullable;
  * service.
  */
 public final class Service {
+  /** The default {@link Builder#responseBufferLimit}: 64 KiB. */
+  public static final long DEFAULT_RESPONSE_BUFFER_BYTES = 64 * 1024;
+
   private final String host;
-  private final List<Route> routes;
-  private final TrafficSplit defaultTarget;
+
+  /** The routing table: swapped whole, read once per call. */
+  private volatile Routing routing;
+
   private final @Nullable String scheme;
   private final @Nullable String tlsHostname;
   private final KeyExtractor keyExtractor;
@@ -86,12 +94,24 @@ public final class Service {
   private final long attemptTimeoutNanos;
   private final RetryPolicy retryPolicy;
   private final boolean[] retryStatuses;
+  private final @Nullable String idempotencyKeyHeader;
+  private final @Nullable String stickyCookie;
+  private final @Nullable StickTable stickTable;
+  private final HostHeader hostHeader;
+  private final @Nullable String fixedHostHeader;
+  private final int connectTimeoutMillis;
+  private final int readTimeoutMillis;
+  private final int writeTimeoutMillis;
+  private final long responseBufferBytes;
   private final Sleeper sleeper;
 
-  private Service(Builder b, TrafficSplit defaultTarget, RetryPolicy retryPolicy) {
+  private Service(
+      Builder b,
+      TrafficSplit defaultTarget,
+      RetryPolicy retryPolicy,
+      @Nullable StickTable stickTable) {
     this.host = b.host;
-    this.routes = List.copyOf(b.routes);
-    this.defaultTarget = defaultTarget;
+    this.routing = new Routing(List.copyOf(b.routes), defaultTarget);
     this.scheme = b.scheme;
     this.tlsHostname = b.tlsHostname;
     this.keyExtractor = b.keyExtractor;
@@ -99,6 +119,15 @@ public final class Service {
     this.attemptTimeoutNanos = b.attemptTimeoutNanos;
     this.retryPolicy = retryPolicy;
     this.retryStatuses = b.retryStatuses.clone();
+    this.idempotencyKeyHeader = b.idempotencyKeyHeader;
+    this.stickyCookie = b.stickyCookie;
+    this.stickTable = stickTable;
+    this.hostHeader = b.hostHeader;
+    this.fixedHostHeader = b.fixedHostHeader;
+    this.connectTimeoutMillis = b.connectTimeoutMillis;
+    this.readTimeoutMillis = b.readTimeoutMillis;
+    this.writeTimeoutMillis = b.writeTimeoutMillis;
+    this.responseBufferBytes = b.responseBufferBytes;
     this.sleeper = b.sleeper;
   }
 
@@ -109,9 +138,10 @@ public final class Service {
    * @param host the logical host name that requests use, such as {@code users}
    * @param balancer the balancer over the service's endpoints; must not be null
    * @return a new service
-   * @throws IllegalArgumentException if {@code host} is blank or {@code balancer} is null
+   * @throws NullPointerException if {@code host} or {@code balancer} is null
+   * @throws IllegalArgumentException if {@code host} is blank
    */
-  public static Service of(@Nullable String host, @Nullable LoadBalancer balancer) {
+  public static Service of(String host, LoadBalancer balancer) {
     return builder(host).defaultTarget(balancer).build();
   }
 
@@ -121,9 +151,10 @@ public final class Service {
    * @param host the logical host name that requests use, such as {@code users}; matched without
    *     case; must not be null or blank
    * @return a new builder with the default options and no routes
-   * @throws IllegalArgumentException if {@code host} is null or blank
+   * @throws NullPointerException if {@code host} is null
+   * @throws IllegalArgumentException if {@code host} is blank
    */
-  public static Builder builder(@Nullable String host) {
+  public static Builder builder(String host) {
     return new Builder(Options.notBlank(host, "service host").toLowerCase(Locale.ROOT));
   }
 
@@ -136,40 +167,73 @@ public final class Service {
     return host;
   }
 
+  /** The routes and the default target, as one immutable value that a call reads once. */
+  private record Routing(List<Route> routes, TrafficSplit defaultTarget) {}
+
   /**
-   * The routing rules, in the order they are tried.
+   * The routing rules, in the order they are tried, as of now.
    *
    * @return an immutable list, empty if every request goes to the default target
    */
   public List<Route> routes() {
-    return routes;
+    return routing.routes();
   }
 
   /**
-   * Where requests that match no route go.
+   * Where requests that match no route go, as of now.
    *
    * @return the default traffic split
    */
   public TrafficSplit defaultTarget() {
-    return defaultTarget;
+    return routing.defaultTarget();
+  }
+
+  /**
+   * Replaces the routing rules on the live service, for every call that starts from now on; calls
+   * in flight keep the table they started with. The swap is atomic: a call sees the old table or
+   * the new one, never a mix. The balancers the new routes name should be built and running.
+   *
+   * @param routes the new rules, in the order they are tried; may be empty
+   * @throws NullPointerException if {@code routes} or one of them is null
+   */
+  public synchronized void updateRoutes(List<Route> routes) {
+    Options.notNull(routes, "routes");
+    routing = new Routing(List.copyOf(routes), routing.defaultTarget());
+  }
+
+  /**
+   * Replaces the default target on the live service, such as a canary ramp from 5% to 25% ({@code
+   * service.updateDefaultTarget(service.defaultTarget().withWeight("canary", 25)
+   * .withWeight("stable", 75))}); atomic like {@link #updateRoutes}. A key stays in its arm unless
+   * the new weights take its part of the hash range from that arm: arms own consecutive ranges in
+   * their order, so growing an arm moves keys only into it.
+   *
+   * @param target the new default split
+   * @throws NullPointerException if {@code target} is null
+   */
+  public synchronized void updateDefaultTarget(TrafficSplit target) {
+    Options.notNull(target, "target");
+    routing = new Routing(routing.routes(), target);
   }
 
   TrafficSplit targetFor(Request request) {
-    for (Route r : routes) {
-      if (r.matches(request)) {
-        return r.target();
+    Routing r = routing;
+    for (Route route : r.routes()) {
+      if (route.matches(request)) {
+        return route.target();
       }
     }
-    return defaultTarget;
+    return r.defaultTarget();
   }
 
-  /** Every balancer this service may send to, each once. */
+  /** Every balancer this service may send to now, each once. */
   Set<LoadBalancer> balancers() {
+    Routing r = routing;
     Set<LoadBalancer> all = new LinkedHashSet<>();
-    for (Route r : routes) {
-      r.target().arms().forEach(a -> all.add(a.balancer()));
+    for (Route route : r.routes()) {
+      route.target().arms().forEach(a -> all.add(a.balancer()));
     }
-    defaultTarget.arms().forEach(a -> all.add(a.balancer()));
+    r.defaultTarget().arms().forEach(a -> all.add(a.balancer()));
     return all;
   }
 
@@ -191,6 +255,92 @@ public final class Service {
 
   long attemptTimeoutNanos() {
     return attemptTimeoutNanos;
+  }
+
+  int connectTimeoutMillis() {
+    return connectTimeoutMillis;
+  }
+
+  int readTimeoutMillis() {
+    return readTimeoutMillis;
+  }
+
+  int writeTimeoutMillis() {
+    return writeTimeoutMillis;
+  }
+
+  long responseBufferBytes() {
+    return responseBufferBytes;
+  }
+
+  /**
+   * Pins the session of a {@link Builder#stickyCookie} that {@code endpoint} set in this response
+   * to that endpoint, in the stick table, under the key the sticky strategy will look up: lb-core's
+   * {@code KeyHash} of a text key, XXH64 of the key with seed 0.
+   */
+  void learnStickyCookie(Response response, Endpoint endpoint) {
+    String name = stickyCookie;
+    StickTable table = stickTable;
+    if (name == null || table == null) {
+      return;
+    }
+    for (String header : response.headers("Set-Cookie")) {
+      int eq = header.indexOf('=');
+      if (eq > 0 && header.substring(0, eq).trim().equals(name)) {
+        int end = header.indexOf(';', eq);
+        String value = header.substring(eq + 1, end < 0 ? header.length() : end).trim();
+        if (!value.isEmpty()) {
+          table.put(XxHash64.hash(value, 0L), endpoint.id());
+        }
+      }
+    }
+  }
+
+  /** How each attempt's {@code Host} header is chosen; see {@link Builder#hostHeader(String)}. */
+  enum HostHeader {
+    /** The default: the TLS hostname if set, else the endpoint's address. */
+    DEFAULT,
+    /** The endpoint's {@code host:port}, OkHttp's own choice after the rewrite. */
+    ENDPOINT,
+    /** The logical name of the request's URL, such as {@code users}. */
+    SERVICE_NAME,
+    /** A fixed authority. */
+    FIXED
+  }
+
+  /**
+   * The {@code Host} header an attempt to {@code endpoint} sends, or null to leave it to OkHttp
+   * (the endpoint's address). A {@code Host} header the caller set is never replaced.
+   */
+  @Nullable String hostHeaderFor(Request original) {
+    return switch (hostHeader) {
+      case DEFAULT -> tlsHostname;
+      case ENDPOINT -> null;
+      case SERVICE_NAME -> authority(original);
+      case FIXED -> fixedHostHeader;
+    };
+  }
+
+  private static String authority(Request original) {
+    okhttp3.HttpUrl url = original.url();
+    return url.port() == okhttp3.HttpUrl.defaultPort(url.scheme())
+        ? url.host()
+        : url.host() + ":" + url.port();
+  }
+
+  /** The name whose certificate pins apply to every endpoint: the TLS hostname, else the host. */
+  String pinnedName() {
+    return tlsHostname != null ? tlsHostname : host;
+  }
+
+  /** Whether the request carries a non-empty value of the configured idempotency-key header. */
+  boolean hasIdempotencyKey(Request request) {
+    String name = idempotencyKeyHeader;
+    if (name == null) {
+      return false;
+    }
+    String value = request.header(name);
+    return value != null && !value.isBlank();
   }
 
   /**
@@ -223,7 +373,8 @@ public final class Service {
 
   @Override
   public String toString() {
-    return "Service{" + host + ", routes=" + routes + ", default=" + defaultTarget + "}";
+    Routing r = routing;
+    return "Service{" + host + ", routes=" + r.routes() + ", default=" + r.defaultTarget() + "}";
   }
 
   /** Builds a {@link Service}. Not thread-safe; every option is validated when set. */
@@ -239,7 +390,15 @@ public final class Service {
     private long attemptTimeoutNanos;
     private int maxAttempts = 3;
     private boolean retryNonIdempotent;
-    private boolean[] retryStatuses = statusTable(502, 503, 504);
+    private boolean[] retryStatuses = statusTable(408, 502, 503, 504);
+    private @Nullable String idempotencyKeyHeader;
+    private @Nullable String stickyCookie;
+    private HostHeader hostHeader = HostHeader.DEFAULT;
+    private @Nullable String fixedHostHeader;
+    private int connectTimeoutMillis;
+    private int readTimeoutMillis;
+    private int writeTimeoutMillis;
+    private long responseBufferBytes = DEFAULT_RESPONSE_BUFFER_BYTES;
     private @Nullable Backoff backoff;
     private @Nullable RetryBudget retryBudget;
     private @Nullable Strategy endpointsStrategy;
@@ -258,9 +417,9 @@ public final class Service {
      *
      * @param route the rule; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code route} is null
+     * @throws NullPointerException if {@code route} is null
      */
-    public Builder route(@Nullable Route route) {
+    public Builder route(Route route) {
       routes.add(Options.notNull(route, "route"));
       return this;
     }
@@ -270,9 +429,9 @@ public final class Service {
      *
      * @param target the default traffic split; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code target} is null
+     * @throws NullPointerException if {@code target} is null
      */
-    public Builder defaultTarget(@Nullable TrafficSplit target) {
+    public Builder defaultTarget(TrafficSplit target) {
       this.defaultTarget = Options.notNull(target, "default target");
       this.endpointsStrategy = null;
       this.endpoints = List.of();
@@ -284,9 +443,9 @@ public final class Service {
      *
      * @param balancer the default group's balancer; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code balancer} is null
+     * @throws NullPointerException if {@code balancer} is null
      */
-    public Builder defaultTarget(@Nullable LoadBalancer balancer) {
+    public Builder defaultTarget(LoadBalancer balancer) {
       return defaultTarget(TrafficSplit.of(balancer));
     }
 
@@ -300,10 +459,10 @@ public final class Service {
      * @param strategy a strategy name such as {@code round_robin} or {@code p2c}
      * @param endpoints the service's endpoints; must not be empty
      * @return this builder
-     * @throws IllegalArgumentException if the strategy name is unknown or {@code endpoints} is null
-     *     or empty
+     * @throws NullPointerException if {@code strategy} or {@code endpoints} is null
+     * @throws IllegalArgumentException if the strategy name is unknown or empty
      */
-    public Builder endpoints(@Nullable String strategy, @Nullable Collection<Endpoint> endpoints) {
+    public Builder endpoints(String strategy, Collection<Endpoint> endpoints) {
       Collection<Endpoint> list = Options.notNull(endpoints, "endpoints of service '" + host + "'");
       if (list.isEmpty()) {
         throw new IllegalArgumentException(
@@ -323,7 +482,7 @@ public final class Service {
      * @return this builder
      * @throws IllegalArgumentException if {@code scheme} is neither
      */
-    public Builder scheme(@Nullable String scheme) {
+    public Builder scheme(String scheme) {
       String s = Options.notBlank(scheme, "scheme").toLowerCase(Locale.ROOT);
       if (!s.equals("http") && !s.equals("https")) {
         throw new IllegalArgumentException(
@@ -343,12 +502,85 @@ public final class Service {
      * client's TLS socket factory and trust manager, which OkHttp has unless the client was given a
      * socket factory without a trust manager; then no SNI is sent.
      *
+     * <p>It is also the name the client's {@link okhttp3.CertificatePinner} pins are looked up for
+     * (without it, the service's host), checked against every endpoint's certificate chain, and by
+     * default the {@code Host} header ({@link #hostHeader(String)}).
+     *
      * @param name the name the certificates must be valid for, such as {@code users.internal}
      * @return this builder
-     * @throws IllegalArgumentException if {@code name} is null or blank
+     * @throws NullPointerException if {@code name} is null
+     * @throws IllegalArgumentException if {@code name} is blank
      */
-    public Builder tlsHostname(@Nullable String name) {
+    public Builder tlsHostname(String name) {
       this.tlsHostname = Options.notBlank(name, "tls hostname").toLowerCase(Locale.ROOT);
+      return this;
+    }
+
+    /**
+     * Sends this fixed authority as every attempt's {@code Host} header, such as {@code
+     * shop.example.com} or {@code shop.example.com:8443}, for name-based virtual hosts and
+     * ingresses in front of the endpoints. By default the {@code Host} header is the {@link
+     * #tlsHostname} if one is set (so that SNI, certificate name and {@code Host} agree), else the
+     * endpoint's address. A {@code Host} header the caller set on the request is never replaced.
+     *
+     * @param authority a host, optionally with {@code :port}
+     * @return this builder
+     * @throws NullPointerException if {@code authority} is null
+     * @throws IllegalArgumentException if {@code authority} is blank or holds a space, a slash, or
+     *     another character an authority cannot
+     */
+    public Builder hostHeader(String authority) {
+      String a = Options.notBlank(authority, "host header");
+      if (!a.matches("[A-Za-z0-9._~%!$&'()*+,;=:\\[\\]-]+")) {
+        throw new IllegalArgumentException(
+            "host header must be an authority such as 'shop.example.com:8443' but was '"
+                + authority
+                + "'");
+      }
+      this.hostHeader = HostHeader.FIXED;
+      this.fixedHostHeader = a;
+      return this;
+    }
+
+    /**
+     * Sends the request's logical name (its URL's host, such as {@code users}, with a port if the
+     * URL has a non-default one) as every attempt's {@code Host} header.
+     *
+     * @return this builder
+     */
+    public Builder hostHeaderServiceName() {
+      this.hostHeader = HostHeader.SERVICE_NAME;
+      this.fixedHostHeader = null;
+      return this;
+    }
+
+    /**
+     * Sends each endpoint's own address ({@code host:port}) as the {@code Host} header, even when a
+     * {@link #tlsHostname} is set.
+     *
+     * @return this builder
+     */
+    public Builder hostHeaderEndpoint() {
+      this.hostHeader = HostHeader.ENDPOINT;
+      this.fixedHostHeader = null;
+      return this;
+    }
+
+    /**
+     * Pins each session to the endpoint that set its cookie, as HAProxy's {@code cookie SERVERID
+     * insert} or nginx's {@code sticky cookie} do: when an endpoint's response sets cookie {@code
+     * name}, its value is put into the {@link #stickTable} for that endpoint, and requests carrying
+     * the cookie (from the request or from the client's {@link okhttp3.CookieJar}) go there while
+     * it can take them. Needs {@link #stickTable} and {@link #endpoints}; sets the {@link
+     * #keyExtractor} to {@link KeyExtractor#cookie} of the same name unless one is set.
+     *
+     * @param name the cookie's name, such as {@code JSESSIONID}
+     * @return this builder
+     * @throws NullPointerException if {@code name} is null
+     * @throws IllegalArgumentException if {@code name} is blank
+     */
+    public Builder stickyCookie(String name) {
+      this.stickyCookie = Options.notBlank(name, "sticky cookie");
       return this;
     }
 
@@ -357,9 +589,9 @@ public final class Service {
      *
      * @param extractor the key extractor; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code extractor} is null
+     * @throws NullPointerException if {@code extractor} is null
      */
-    public Builder keyExtractor(@Nullable KeyExtractor extractor) {
+    public Builder keyExtractor(KeyExtractor extractor) {
       this.keyExtractor = Options.notNull(extractor, "key extractor");
       this.hasKeyExtractor = true;
       return this;
@@ -371,30 +603,126 @@ public final class Service {
      *
      * @param classifier the classifier; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code classifier} is null
+     * @throws NullPointerException if {@code classifier} is null
      */
-    public Builder failureClassifier(@Nullable FailureClassifier classifier) {
+    public Builder failureClassifier(FailureClassifier classifier) {
       this.failureClassifier = Options.notNull(classifier, "failure classifier");
       return this;
     }
 
     /**
-     * Bounds each attempt's connect, read and write time, so that an endpoint that accepts
-     * connections but never answers fails over instead of holding the call. By default each attempt
-     * keeps the client's timeouts. The client's call timeout still bounds the whole call.
+     * Sets a deadline for each whole attempt: connecting, writing the request, waiting for the
+     * headers and reading a buffered body (see {@link #responseBufferLimit}) or streaming the body,
+     * from the attempt's start. An endpoint that accepts connections but never answers, or that
+     * trickles its answer a byte at a time, is abandoned at the deadline and the call fails over if
+     * the retry rules allow. No deadline by default. The client's call timeout ({@link
+     * okhttp3.OkHttpClient.Builder#callTimeout}) still bounds the whole call, retries included.
      *
-     * @param timeout the per-attempt connect, read and write timeout; positive, at most about 24
-     *     days
+     * <p>The deadline closes an HTTP/1 socket that is still sending or waiting for headers through
+     * the interceptor's {@link LoadBalancingInterceptor#networkInterceptor() network half}, which
+     * {@link LoadBalancingInterceptor#newClient} installs; without it, or over HTTP/2, that phase
+     * is bounded by the idle timeouts shortened to the time left. Each attempt's connect, read and
+     * write idle timeouts are never longer than the time left either.
+     *
+     * @param timeout the deadline of one attempt; positive, at most about 24 days
      * @return this builder
-     * @throws IllegalArgumentException if {@code timeout} is null, zero, negative or too large
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is zero, negative or too large
      */
-    public Builder attemptTimeout(@Nullable Duration timeout) {
-      long nanos = Options.positiveNanos(timeout, "attempt timeout");
-      if (nanos / 1_000_000 > Integer.MAX_VALUE) {
+    public Builder attemptTimeout(Duration timeout) {
+      this.attemptTimeoutNanos = Math.max(millis(timeout, "attempt timeout"), 1) * 1_000_000L;
+      return this;
+    }
+
+    /**
+     * Sets the connect timeout of every attempt (the seeds' {@code proxy_connect_timeout}), instead
+     * of the client's. Never longer than the time left of {@link #attemptTimeout}.
+     *
+     * @param timeout positive, at most about 24 days
+     * @return this builder
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is zero, negative or too large
+     */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeoutMillis = millis(timeout, "connect timeout");
+      return this;
+    }
+
+    /**
+     * Sets the read idle timeout of every attempt, the longest wait for the next bytes (the seeds'
+     * {@code proxy_read_timeout}), instead of the client's. An idle timeout does not bound a server
+     * that keeps sending slowly: {@link #attemptTimeout} does.
+     *
+     * @param timeout positive, at most about 24 days
+     * @return this builder
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is zero, negative or too large
+     */
+    public Builder readTimeout(Duration timeout) {
+      this.readTimeoutMillis = millis(timeout, "read timeout");
+      return this;
+    }
+
+    /**
+     * Sets the write idle timeout of every attempt (the seeds' {@code proxy_send_timeout}), instead
+     * of the client's.
+     *
+     * @param timeout positive, at most about 24 days
+     * @return this builder
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is zero, negative or too large
+     */
+    public Builder writeTimeout(Duration timeout) {
+      this.writeTimeoutMillis = millis(timeout, "write timeout");
+      return this;
+    }
+
+    private static int millis(Duration timeout, String option) {
+      long nanos = Options.positiveNanos(timeout, option);
+      long ms = Math.max(1, nanos / 1_000_000);
+      if (ms > Integer.MAX_VALUE) {
         throw new IllegalArgumentException(
-            "attempt timeout must be at most " + Integer.MAX_VALUE + " ms but was " + timeout);
+            option + " must be at most " + Integer.MAX_VALUE + " ms but was " + timeout);
       }
-      this.attemptTimeoutNanos = Math.max(nanos, 1_000_000);
+      return (int) ms;
+    }
+
+    /**
+     * Makes a non-idempotent request (POST, PATCH) retryable like an idempotent one when it carries
+     * this header with a non-empty value, such as {@code Idempotency-Key} (the IETF draft's name):
+     * the server is trusted to apply each key once. Requests without the header keep the
+     * non-idempotent rules. Off by default.
+     *
+     * @param name the header's name, such as {@code Idempotency-Key}
+     * @return this builder
+     * @throws NullPointerException if {@code name} is null
+     * @throws IllegalArgumentException if {@code name} is blank
+     */
+    public Builder idempotencyKeyHeader(String name) {
+      this.idempotencyKeyHeader = Options.notBlank(name, "idempotency key header");
+      return this;
+    }
+
+    /**
+     * Sets the largest response body read whole inside its attempt, for requests lb may send again
+     * (idempotent ones, those with an {@link #idempotencyKeyHeader idempotency key}, or all with
+     * {@link #retryNonIdempotent}). A successful response whose {@code Content-Length} is at most
+     * this is buffered before the call returns, so a connection reset or a truncated body fails the
+     * attempt and fails over instead of reaching the caller. Bodies of unknown length (chunked,
+     * streams) and larger ones are streamed: once their headers are returned, a failure while
+     * reading the body reaches the caller and is not retried. Default {@value
+     * #DEFAULT_RESPONSE_BUFFER_BYTES} bytes; 0 streams every body.
+     *
+     * @param bytes the limit, 0 or more
+     * @return this builder
+     * @throws IllegalArgumentException if {@code bytes} is negative
+     */
+    public Builder responseBufferLimit(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException(
+            "response buffer limit must be 0 or more but was " + bytes);
+      }
+      this.responseBufferBytes = bytes;
       return this;
     }
 
@@ -431,7 +759,9 @@ public final class Service {
 
     /**
      * Sets the response statuses that are retried on another endpoint, as {@link
-     * FailureKind#UNAVAILABLE}. Default 502, 503, 504.
+     * FailureKind#UNAVAILABLE}, under the same method rules as a lost answer: a POST is not sent
+     * again for a 408 or a 503 (whatever its {@code Retry-After}) unless it may be. Default 408,
+     * 502, 503, 504.
      *
      * @param codes status codes in 100..599; none turns status retries off
      * @return this builder
@@ -451,9 +781,9 @@ public final class Service {
      *
      * @param backoff the backoff; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code backoff} is null
+     * @throws NullPointerException if {@code backoff} is null
      */
-    public Builder backoff(@Nullable Backoff backoff) {
+    public Builder backoff(Backoff backoff) {
       this.backoff = Options.notNull(backoff, "backoff");
       return this;
     }
@@ -466,9 +796,9 @@ public final class Service {
      *
      * @param budget the budget; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code budget} is null
+     * @throws NullPointerException if {@code budget} is null
      */
-    public Builder retryBudget(@Nullable RetryBudget budget) {
+    public Builder retryBudget(RetryBudget budget) {
       this.retryBudget = Options.notNull(budget, "retry budget");
       return this;
     }
@@ -490,7 +820,7 @@ public final class Service {
      * @throws IllegalArgumentException if {@code maximumSize} is not positive or {@code idleExpiry}
      *     is not positive
      */
-    public Builder stickTable(long maximumSize, @Nullable Duration idleExpiry) {
+    public Builder stickTable(long maximumSize, Duration idleExpiry) {
       if (maximumSize <= 0) {
         throw new IllegalArgumentException(
             "stick table maximum size must be positive but was " + maximumSize);
@@ -507,9 +837,9 @@ public final class Service {
      *
      * @param ticker the clock; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code ticker} is null
+     * @throws NullPointerException if {@code ticker} is null
      */
-    public Builder ticker(@Nullable Ticker ticker) {
+    public Builder ticker(Ticker ticker) {
       this.ticker = Options.notNull(ticker, "ticker");
       return this;
     }
@@ -528,6 +858,20 @@ public final class Service {
      *     without a key extractor or without {@link #endpoints} to build its balancer
      */
     public Service build() {
+      if (stickyCookie != null) {
+        if (stickTableSize == 0) {
+          throw new IllegalArgumentException(
+              "service '"
+                  + host
+                  + "' has a sticky cookie '"
+                  + stickyCookie
+                  + "' but no stick table");
+        }
+        if (!hasKeyExtractor) {
+          keyExtractor = KeyExtractor.cookie(stickyCookie);
+          hasKeyExtractor = true;
+        }
+      }
       if (stickTableSize > 0) {
         if (!hasKeyExtractor) {
           throw new IllegalArgumentException(
@@ -544,11 +888,11 @@ public final class Service {
       }
       TrafficSplit target = defaultTarget;
       Strategy strategy = endpointsStrategy;
+      StickTable table = null;
       if (strategy != null) {
         if (stickTableSize > 0) {
-          strategy =
-              HashStrategies.sticky(
-                  strategy, new CaffeineStickTable(stickTableSize, stickTableIdleNanos, ticker));
+          table = new CaffeineStickTable(stickTableSize, stickTableIdleNanos, ticker);
+          strategy = HashStrategies.sticky(strategy, table);
         }
         target =
             TrafficSplit.of(
@@ -575,7 +919,7 @@ public final class Service {
       if (backoff != null) {
         policy.backoff(backoff);
       }
-      return new Service(this, target, policy.build());
+      return new Service(this, target, policy.build(), table);
     }
 
     private static boolean[] statusTable(int... codes) {

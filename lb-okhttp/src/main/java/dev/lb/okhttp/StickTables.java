@@ -4,7 +4,6 @@ import dev.lb.Ticker;
 import dev.lb.hash.HashStrategies;
 import dev.lb.hash.StickTable;
 import java.time.Duration;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Caffeine-backed {@link StickTable}s for lb-core's sticky sessions ({@link
@@ -34,10 +33,10 @@ public final class StickTables {
    *     used sessions first (W-TinyLFU)
    * @param idleExpiry how long a session is remembered after its last use; positive
    * @return a new, empty table
-   * @throws IllegalArgumentException if {@code maximumSize} is not positive or {@code idleExpiry}
-   *     is null or not positive
+   * @throws NullPointerException if {@code idleExpiry} is null
+   * @throws IllegalArgumentException if {@code maximumSize} or {@code idleExpiry} is not positive
    */
-  public static StickTable caffeine(long maximumSize, @Nullable Duration idleExpiry) {
+  public static StickTable caffeine(long maximumSize, Duration idleExpiry) {
     return caffeine(maximumSize, idleExpiry, Ticker.systemTicker());
   }
 
@@ -50,11 +49,10 @@ public final class StickTables {
    * @param idleExpiry how long a session is remembered after its last use; positive
    * @param ticker the clock, usually the balancer's {@link dev.lb.LoadBalancer#ticker()}
    * @return a new, empty table
-   * @throws IllegalArgumentException if {@code maximumSize} is not positive, {@code idleExpiry} is
-   *     null or not positive, or {@code ticker} is null
+   * @throws NullPointerException if {@code idleExpiry} or {@code ticker} is null
+   * @throws IllegalArgumentException if {@code maximumSize} or {@code idleExpiry} is not positive
    */
-  public static StickTable caffeine(
-      long maximumSize, @Nullable Duration idleExpiry, @Nullable Ticker ticker) {
+  public static StickTable caffeine(long maximumSize, Duration idleExpiry, Ticker ticker) {
     if (maximumSize <= 0) {
       throw new IllegalArgumentException(
           "stick table maximum size must be positive but was " + maximumSize);

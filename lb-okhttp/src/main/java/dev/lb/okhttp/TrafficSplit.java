@@ -23,7 +23,13 @@ import org.jspecify.annotations.Nullable;
  * a stable 64-bit hash of the key falls into, so a user stays in one arm across calls, processes
  * and restarts. Arms own consecutive ranges of the hash space in the order they were added, so
  * growing the last arm (5% → 10%) moves users only into it: nobody already in the canary leaves it.
- * A call without a key goes to a random arm, by weight.
+ * The ranges are fractions of the whole hash space, so this holds whatever the weights add up to
+ * (1:1 → 1:3 as well as 95:5 → 75:25). A call without a key goes to a random arm, by weight.
+ *
+ * <p><b>Changing weights on a live client.</b> {@link #withWeight} derives a split with new
+ * weights; {@link Service#updateDefaultTarget} and {@link Service#updateRoutes} (with {@link
+ * Route#withTarget}) swap it in atomically for the calls that start afterwards, with no new
+ * interceptor or client.
  *
  * <p>A split with one arm is how a route names a single group; {@link #of(LoadBalancer)} builds it.
  *
@@ -50,9 +56,9 @@ public final class TrafficSplit {
    *
    * @param balancer the group's balancer; must not be null
    * @return a new split whose only arm is named after the balancer
-   * @throws IllegalArgumentException if {@code balancer} is null
+   * @throws NullPointerException if {@code balancer} is null
    */
-  public static TrafficSplit of(@Nullable LoadBalancer balancer) {
+  public static TrafficSplit of(LoadBalancer balancer) {
     LoadBalancer b = Options.notNull(balancer, "balancer");
     return builder().arm(b.name(), b, 1).build();
   }
@@ -87,15 +93,50 @@ public final class TrafficSplit {
       return arms.get(0).balancer();
     }
     long point =
-        key != null
-            ? Long.remainderUnsigned(SplitHash.hash(key), totalWeight)
-            : random.nextLong(totalWeight);
+        key != null ? scale(SplitHash.hash(key), totalWeight) : random.nextLong(totalWeight);
     for (int i = 0; i < upperBounds.length; i++) {
       if (point < upperBounds[i]) {
         return arms.get(i).balancer();
       }
     }
     return arms.get(arms.size() - 1).balancer(); // unreachable: point < totalWeight
+  }
+
+  /**
+   * Maps a 64-bit hash onto {@code 0..total-1} by its position in the whole hash space, {@code
+   * floor(hash / 2^64 * total)}, the high half of the unsigned 128-bit product. Unlike {@code hash
+   * mod total}, a key keeps its place in {@code [0, 1)} whatever the weights add up to, so a change
+   * of weights moves only the keys whose part of the range changed arm.
+   */
+  static long scale(long hash, long total) {
+    return Math.multiplyHigh(hash, total) + ((hash >> 63) & total); // unsigned high; total > 0
+  }
+
+  /**
+   * Returns a copy of this split with one arm's weight changed, the arms in the same order, for a
+   * {@link Service#updateDefaultTarget} or a {@link Route#withTarget} on a live client.
+   *
+   * @param arm the arm's name
+   * @param weight its new weight, 0 or more
+   * @return a new split
+   * @throws NullPointerException if {@code arm} is null
+   * @throws IllegalArgumentException if there is no such arm, {@code weight} is negative, or every
+   *     arm would have weight 0
+   */
+  public TrafficSplit withWeight(String arm, int weight) {
+    Options.notNull(arm, "arm");
+    Builder b = builder();
+    boolean found = false;
+    for (Arm a : arms) {
+      boolean match = a.name().equals(arm);
+      found |= match;
+      b.arm(a.name(), a.balancer(), match ? weight : a.weight());
+    }
+    if (!found) {
+      throw new IllegalArgumentException(
+          "traffic split has no arm '" + arm + "'; its arms are " + b.names);
+    }
+    return b.build();
   }
 
   @Override
@@ -135,7 +176,7 @@ public final class TrafficSplit {
      * @throws IllegalArgumentException if {@code name} is blank or repeats, {@code balancer} is
      *     null, or {@code weight} is negative
      */
-    public Builder arm(@Nullable String name, @Nullable LoadBalancer balancer, int weight) {
+    public Builder arm(String name, LoadBalancer balancer, int weight) {
       String n = Options.notBlank(name, "arm name");
       LoadBalancer b = Options.notNull(balancer, "balancer of arm '" + n + "'");
       if (weight < 0) {

@@ -172,4 +172,98 @@ class CoalescingInterceptorTest {
     }
     assertThat(server.requests("POST")).isEqualTo(2);
   }
+
+  private static void spinUntil(java.util.function.BooleanSupplier condition) {
+    while (!condition.getAsBoolean()) {
+      Thread.onSpinWait();
+    }
+  }
+
+  private Thread callInThread(okhttp3.Call call, List<Object> outcomes) {
+    Thread t =
+        new Thread(
+            () -> {
+              try (Response r = call.execute()) {
+                outcomes.add(r.code() + " " + r.body().string());
+              } catch (IOException e) {
+                outcomes.add(e);
+              }
+            });
+    t.start();
+    return t;
+  }
+
+  @Test
+  void leaderCancelled_handsTheCallOverToAWaiter_insteadOfFailingIt() throws Exception {
+    CoalescingInterceptor coalescer =
+        start(CoalescingInterceptor.builder().build(), Backend.ok("fresh"));
+    Request request = same(1, "x").get(0);
+    List<Object> leaderOutcome = new CopyOnWriteArrayList<>();
+    List<Object> waiterOutcome = new CopyOnWriteArrayList<>();
+    okhttp3.Call leaderCall = client.newCall(request);
+    Thread leader = callInThread(leaderCall, leaderOutcome);
+    spinUntil(() -> server.requests() == 1);
+    Thread waiter = callInThread(client.newCall(request), waiterOutcome);
+    spinUntil(() -> coalescer.waiting() == 1);
+
+    leaderCall.cancel();
+    spinUntil(() -> server.requests() == 2); // the waiter became the leader and made the call
+    release.countDown();
+    leader.join(20_000);
+    waiter.join(20_000);
+
+    assertThat(leaderOutcome).singleElement().isInstanceOf(IOException.class);
+    assertThat(waiterOutcome).containsExactly("200 fresh");
+  }
+
+  @Test
+  void waiterCancelled_stopsWaitingAtOnce_whileTheLeaderGoesOn() throws Exception {
+    CoalescingInterceptor coalescer =
+        start(CoalescingInterceptor.builder().build(), Backend.ok("v"));
+    Request request = same(1, "x").get(0);
+    List<Object> leaderOutcome = new CopyOnWriteArrayList<>();
+    List<Object> waiterOutcome = new CopyOnWriteArrayList<>();
+    Thread leader = callInThread(client.newCall(request), leaderOutcome);
+    spinUntil(() -> server.requests() == 1);
+    okhttp3.Call waiterCall = client.newCall(request);
+    Thread waiter = callInThread(waiterCall, waiterOutcome);
+    spinUntil(() -> coalescer.waiting() == 1);
+
+    waiterCall.cancel();
+    waiter.join(20_000);
+
+    assertThat(waiterOutcome).singleElement().isInstanceOf(IOException.class);
+    assertThat(coalescer.waiting()).isZero();
+    release.countDown();
+    leader.join(20_000);
+    assertThat(leaderOutcome).containsExactly("200 v");
+  }
+
+  @Test
+  void differentCredentialsOrCookies_areNeverCoalescedByDefault_unlessShared() throws Exception {
+    CoalescingInterceptor coalescer =
+        start(CoalescingInterceptor.builder().build(), Backend.ok("private"));
+    String url = "http://" + server.endpoint().address() + "/me";
+    List<Request> requests =
+        List.of(
+            new Request.Builder().url(url).header("Authorization", "Bearer alice").build(),
+            new Request.Builder().url(url).header("Authorization", "Bearer bob").build(),
+            new Request.Builder().url(url).header("Cookie", "session=carol").build());
+    List<Object> outcomes = new CopyOnWriteArrayList<>();
+    List<Thread> threads = new ArrayList<>();
+    for (Request r : requests) {
+      threads.add(callInThread(client.newCall(r), outcomes));
+    }
+
+    spinUntil(() -> server.requests() == 3); // each made its own call
+    assertThat(coalescer.waiting()).isZero();
+    release.countDown();
+    for (Thread t : threads) {
+      t.join(20_000);
+    }
+    assertThat(outcomes).containsOnly("200 private").hasSize(3);
+    assertThat(CoalescingInterceptor.builder().shareAcrossCredentials(true).build().toString())
+        .isEqualTo("CoalescingInterceptor{key=[], maxBodyBytes=1048576}");
+    assertThat(coalescer.toString()).contains("authorization", "proxy-authorization", "cookie");
+  }
 }

@@ -63,6 +63,55 @@ class ConfigurationTest {
   }
 
   @Test
+  @SuppressWarnings("NullAway") // nulls passed on purpose
+  void nullParameters_throwNullPointerExceptionNamingTheParameter() {
+    assertThatThrownBy(() -> Service.builder("users").retryBudget(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("retry budget must not be null");
+    assertThatThrownBy(() -> Service.builder("users").backoff(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("backoff must not be null");
+    assertThatThrownBy(() -> Service.builder(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("service host must not be null");
+    assertThatThrownBy(() -> Service.builder("users").attemptTimeout(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("attempt timeout must not be null");
+    assertThatThrownBy(() -> Route.pathPrefix("/api", (LoadBalancer) null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("balancer must not be null");
+    assertThatThrownBy(() -> LoadBalancingInterceptor.builder().service(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("service must not be null");
+    assertThatThrownBy(() -> KeyExtractor.of(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("key extractor function must not be null");
+  }
+
+  @Test
+  void newOptions_badValues_areRejectedNamingTheOptionAndQuotingTheValue() {
+    assertThatThrownBy(() -> Service.builder("users").attemptTimeout(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("attempt timeout must be positive but was PT0S");
+    assertThatThrownBy(() -> Service.builder("users").readTimeout(Duration.ofMillis(-5)))
+        .hasMessage("read timeout must be positive but was PT-0.005S");
+    assertThatThrownBy(() -> Service.builder("users").connectTimeout(Duration.ofDays(30)))
+        .hasMessage("connect timeout must be at most 2147483647 ms but was PT720H");
+    assertThatThrownBy(() -> Service.builder("users").writeTimeout(Duration.ZERO))
+        .hasMessage("write timeout must be positive but was PT0S");
+    assertThatThrownBy(() -> Service.builder("users").responseBufferLimit(-1))
+        .hasMessage("response buffer limit must be 0 or more but was -1");
+    assertThatThrownBy(() -> Service.builder("users").idempotencyKeyHeader(" "))
+        .hasMessage("idempotency key header must not be blank but was ' '");
+    assertThatThrownBy(() -> LoadBalancingInterceptor.builder().maxRequestsPerService(0))
+        .hasMessage("max requests per service must be positive but was 0");
+    assertThatThrownBy(() -> LoadBalancingInterceptor.builder().maxRequestsPerEndpoint(-2))
+        .hasMessage("max requests per endpoint must be positive but was -2");
+    assertThatThrownBy(() -> LoadBalancingInterceptor.builder().idleConnectionsPerEndpoint(-1))
+        .hasMessage("idle connections per endpoint must be 0 or more but was -1");
+  }
+
+  @Test
   void otherOptions_badValues_areRejectedNamingTheOption() {
     assertThatThrownBy(() -> Service.builder(" "))
         .hasMessage("service host must not be blank but was ' '");
@@ -74,10 +123,6 @@ class ConfigurationTest {
         .hasMessage("max attempts must be in 1..100 but was 101");
     assertThatThrownBy(() -> Service.builder("users").retryStatuses(503, 700))
         .hasMessage("retry status must be in 100..599 but was 700");
-    assertThatThrownBy(() -> Service.builder("users").retryBudget(null))
-        .hasMessage("retry budget must not be null");
-    assertThatThrownBy(() -> Service.builder("users").backoff(null))
-        .hasMessage("backoff must not be null");
     assertThatThrownBy(() -> Service.builder("users").stickTable(0, Duration.ofSeconds(1)))
         .hasMessage("stick table maximum size must be positive but was 0");
     assertThatThrownBy(() -> Service.builder("users").build())

@@ -144,11 +144,12 @@ class LoadBalancingInterceptorTest {
   }
 
   @Test
-  void get_successfulResponse_leaseReportedWhenBodyIsConsumedWithItsBytes() throws IOException {
+  void get_streamedResponse_leaseReportedWhenBodyIsConsumedWithItsBytes() throws IOException {
     List<Backend> servers = backends("a");
     servers.get(0).answer(r -> Backend.ok("0123456789"));
     LoadBalancer lb = balancer("users", Strategies.roundRobin(), servers);
-    OkHttpClient c = client(Service.of("users", lb));
+    OkHttpClient c =
+        client(Service.builder("users").defaultTarget(lb).responseBufferLimit(0).build());
 
     try (Response r = c.newCall(new Request.Builder().url("http://users/").build()).execute()) {
       assertThat(stats(lb, "a").inFlight()).as("in flight while the body is unread").isEqualTo(1);

@@ -92,6 +92,79 @@ class RoutingAndTlsTest {
   }
 
   @Test
+  void liveClient_canaryRampAndRouteTableSwap_withoutANewClient_usersKeepTheirArm()
+      throws IOException {
+    Backend stable = backend("stable");
+    Backend canary = backend("canary");
+    Backend api = backend("api");
+    LoadBalancer stableLb = balancer("stable", stable);
+    LoadBalancer canaryLb = balancer("canary", canary);
+    Service service =
+        Service.builder("shop")
+            .defaultTarget(
+                TrafficSplit.builder()
+                    .arm("stable", stableLb, 95)
+                    .arm("canary", canaryLb, 5)
+                    .build())
+            .keyExtractor(KeyExtractor.header("X-User"))
+            .build();
+    OkHttpClient c = client(new OkHttpClient(), service);
+    int users = 1000;
+    boolean[] wasCanary = new boolean[users];
+    int before = 0;
+    for (int u = 0; u < users; u++) {
+      wasCanary[u] =
+          call(c, new Request.Builder().url("http://shop/").header("X-User", "u" + u).build())
+              .equals("canary");
+      before += wasCanary[u] ? 1 : 0;
+    }
+
+    service.updateDefaultTarget(
+        service.defaultTarget().withWeight("stable", 1).withWeight("canary", 3)); // 25 %, total 4
+    int after = 0;
+    for (int u = 0; u < users; u++) {
+      boolean isCanary =
+          call(c, new Request.Builder().url("http://shop/").header("X-User", "u" + u).build())
+              .equals("canary");
+      if (wasCanary[u]) {
+        assertThat(isCanary).as("user u%s stayed in the canary as it grew", u).isTrue();
+      }
+      after += isCanary ? 1 : 0;
+    }
+    assertThat(before).isBetween(25, 80);
+    assertThat(after).isBetween(680, 820);
+
+    service.updateRoutes(List.of(Route.pathPrefix("/api", balancer("api", api))));
+    assertThat(call(c, get("http://shop/api/orders"))).isEqualTo("api");
+    assertThat(service.routes()).hasSize(1);
+    service.updateRoutes(List.of(service.routes().get(0).withTarget(TrafficSplit.of(stableLb))));
+    assertThat(call(c, get("http://shop/api/orders"))).isEqualTo("stable");
+    assertThatThrownBy(() -> service.defaultTarget().withWeight("blue", 1))
+        .hasMessage("traffic split has no arm 'blue'; its arms are [stable, canary]");
+  }
+
+  @Test
+  void route_pathPrefixWithoutSlash_matchesWholeSegmentsOnly() throws IOException {
+    Backend api = backend("api");
+    Backend web = backend("web");
+    OkHttpClient c =
+        client(
+            new OkHttpClient(),
+            Service.builder("shop")
+                .route(Route.pathPrefix("/api", balancer("api", api)))
+                .defaultTarget(balancer("web", web))
+                .build());
+
+    assertThat(call(c, get("http://shop/api"))).isEqualTo("api");
+    assertThat(call(c, get("http://shop/api/"))).isEqualTo("api");
+    assertThat(call(c, get("http://shop/api/orders?x=1"))).isEqualTo("api");
+    assertThat(call(c, get("http://shop/apiary"))).isEqualTo("web");
+    assertThat(call(c, get("http://shop/api-v2/x"))).isEqualTo("web");
+    assertThat(Route.matchesSegments("/api", "/api/")).as("'/api/' is below-only").isFalse();
+    assertThat(Route.matchesSegments("/anything", "/")).isTrue();
+  }
+
+  @Test
   void route_pathPrefixHeaderAndHost_chooseTheirGroups() throws IOException {
     Backend api = backend("api");
     Backend canary = backend("canary");
@@ -504,6 +577,173 @@ class RoutingAndTlsTest {
     assertThat(SniSocketFactory.isSniName("10.0.0.1")).isFalse();
     assertThat(SniSocketFactory.isSniName("::1")).isFalse();
     assertThat(SniSocketFactory.isSniName("under_score.example")).isFalse();
+  }
+
+  /** The Host header, or HTTP/2's :authority, which OkHttp sends it as over ALPN-negotiated h2. */
+  private static String hostOf(mockwebserver3.RecordedRequest r) {
+    String host = r.getHeaders().get("Host");
+    return String.valueOf(host != null ? host : r.getHeaders().get(":authority"));
+  }
+
+  @Test
+  void hostHeader_endpointByDefault_serviceNameFixedOrTlsHostnameWhenChosen() throws Exception {
+    Backend echo = backend("echo");
+    echo.answer(r -> Backend.ok(String.valueOf(hostOf(r))));
+    LoadBalancer lb = balancer("users", echo);
+    String endpoint = "127.0.0.1:" + echo.port();
+
+    assertThat(call(client(new OkHttpClient(), Service.of("users", lb)), get("http://users/")))
+        .isEqualTo(endpoint);
+    assertThat(
+            call(
+                client(
+                    new OkHttpClient(),
+                    Service.builder("users").defaultTarget(lb).hostHeaderServiceName().build()),
+                get("http://users/")))
+        .isEqualTo("users");
+    OkHttpClient fixed =
+        client(
+            new OkHttpClient(),
+            Service.builder("users").defaultTarget(lb).hostHeader("shop.example.com:8443").build());
+    assertThat(call(fixed, get("http://users/"))).isEqualTo("shop.example.com:8443");
+    assertThat(
+            call(fixed, new Request.Builder().url("http://users/").header("Host", "mine").build()))
+        .as("a Host the caller set is kept")
+        .isEqualTo("mine");
+
+    HeldCertificate cert =
+        new HeldCertificate.Builder().addSubjectAlternativeName("users.internal").build();
+    Backend secure = httpsBackend("secure", cert);
+    secure.answer(r -> Backend.ok(String.valueOf(hostOf(r))));
+    Service.Builder tls =
+        Service.builder("users")
+            .defaultTarget(balancer("users", secure))
+            .scheme("https")
+            .tlsHostname("users.internal");
+    assertThat(call(client(trusting(cert), tls.build()), get("http://users/")))
+        .as("Host follows the TLS hostname, as SNI does")
+        .isEqualTo("users.internal");
+    assertThat(call(client(trusting(cert), tls.hostHeaderEndpoint().build()), get("http://users/")))
+        .isEqualTo("127.0.0.1:" + secure.port());
+    assertThatThrownBy(() -> Service.builder("users").hostHeader("a b"))
+        .hasMessage(
+            "host header must be an authority such as 'shop.example.com:8443' but was 'a b'");
+  }
+
+  @Test
+  void certificatePins_forTheServiceName_areEnforcedOnEveryEndpoint() throws Exception {
+    HeldCertificate cert =
+        new HeldCertificate.Builder().addSubjectAlternativeName("users.internal").build();
+    HeldCertificate other = new HeldCertificate.Builder().addSubjectAlternativeName("x").build();
+    Backend secure = httpsBackend("secure", cert);
+    LoadBalancer lb = balancer("users", secure);
+    Service service =
+        Service.builder("users")
+            .defaultTarget(lb)
+            .scheme("https")
+            .tlsHostname("users.internal")
+            .maxAttempts(1)
+            .build();
+    OkHttpClient wrongPin =
+        trusting(cert)
+            .newBuilder()
+            .certificatePinner(
+                new okhttp3.CertificatePinner.Builder()
+                    .add("users.internal", okhttp3.CertificatePinner.pin(other.certificate()))
+                    .build())
+            .build();
+    OkHttpClient rightPin =
+        trusting(cert)
+            .newBuilder()
+            .certificatePinner(
+                new okhttp3.CertificatePinner.Builder()
+                    .add("users.internal", okhttp3.CertificatePinner.pin(cert.certificate()))
+                    .build())
+            .build();
+
+    assertThatThrownBy(() -> call(client(wrongPin, service), get("http://users/me")))
+        .isInstanceOf(SSLPeerUnverifiedException.class)
+        .hasMessageContaining("Certificate pinning failure");
+    assertThat(call(client(rightPin, service), get("http://users/me"))).isEqualTo("secure");
+
+    // Without a TLS hostname, pins for the service's own host apply.
+    HeldCertificate ipCert =
+        new HeldCertificate.Builder().addSubjectAlternativeName("127.0.0.1").build();
+    Backend ip = httpsBackend("ip", ipCert);
+    OkHttpClient pinnedByHost =
+        trusting(ipCert)
+            .newBuilder()
+            .certificatePinner(
+                new okhttp3.CertificatePinner.Builder()
+                    .add("users", okhttp3.CertificatePinner.pin(other.certificate()))
+                    .build())
+            .build();
+    assertThatThrownBy(
+            () ->
+                call(
+                    client(
+                        pinnedByHost,
+                        Service.builder("users")
+                            .defaultTarget(balancer("users", ip))
+                            .scheme("https")
+                            .maxAttempts(1)
+                            .build()),
+                    get("http://users/me")))
+        .isInstanceOf(SSLPeerUnverifiedException.class);
+  }
+
+  @Test
+  void healthChecker_tlsHostnameHostHeaderHeadersAndBodyPredicate() throws Exception {
+    HeldCertificate cert =
+        new HeldCertificate.Builder().addSubjectAlternativeName("users.internal").build();
+    Backend secure = httpsBackend("secure", cert);
+    java.util.concurrent.atomic.AtomicReference<String> seen =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    secure.answer(
+        r -> {
+          seen.set(hostOf(r) + " " + r.getHeaders().get("X-Token"));
+          return Backend.ok(
+              r.getUrl().encodedPath().equals("/down")
+                  ? "{\"status\":\"DOWN\"}"
+                  : "{\"status\":\"UP\"}");
+        });
+    HttpHealthChecker.Builder checker =
+        HttpHealthChecker.builder()
+            .client(trusting(cert))
+            .scheme("https")
+            .tlsHostname("users.internal")
+            .header("X-Token", "t0k")
+            .bodyPredicate(body -> !body.contains("\"DOWN\""), 1024);
+
+    assertThat(
+            checker
+                .build()
+                .check(secure.endpoint(), Duration.ofSeconds(5))
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS)
+                .isHealthy())
+        .isTrue();
+    assertThat(seen.get()).isEqualTo("users.internal t0k");
+    assertThat(secure.serverNames()).containsExactly("users.internal");
+    var down =
+        checker
+            .path("/down")
+            .build()
+            .check(secure.endpoint(), Duration.ofSeconds(5))
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
+    assertThat(down.isHealthy()).isFalse();
+    assertThat(down.reason()).contains("DOWN");
+    checker
+        .hostHeader("vhost.example")
+        .path("/health")
+        .build()
+        .check(secure.endpoint(), Duration.ofSeconds(5))
+        .toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
+    assertThat(seen.get()).startsWith("vhost.example ");
+    assertThatThrownBy(() -> HttpHealthChecker.builder().bodyPredicate(b -> true, 0))
+        .hasMessage("health check max body bytes must be positive but was 0");
   }
 
   private Backend httpsBackend(String name, HeldCertificate cert) throws IOException {

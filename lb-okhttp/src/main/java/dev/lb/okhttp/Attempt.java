@@ -1,0 +1,284 @@
+package dev.lb.okhttp;
+
+import dev.lb.Endpoint;
+import dev.lb.Lease;
+import dev.lb.Ticker;
+import java.io.IOException;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import okhttp3.Call;
+import okhttp3.Connection;
+import okhttp3.Protocol;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.AsyncTimeout;
+import okio.BufferedSource;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One attempt of a balanced call, and the only owner of its {@link Lease}: whatever path the
+ * attempt ends on (an I/O error, a status that is retried, a response returned, a body read to its
+ * end, closed or failed, a cancel), the attempt reports its lease exactly once, through {@link
+ * #end}. Correctness does not rest on {@link Lease} ignoring later reports: the first {@link #end}
+ * wins a compare-and-set and the others do nothing.
+ *
+ * <p>It also keeps the attempt's deadline ({@code attemptTimeout}): an okio {@link AsyncTimeout},
+ * entered when the attempt starts and exited when it ends, whose watchdog closes the HTTP/1 socket
+ * the attempt is bound to while the request is written and the headers awaited (the binding is made
+ * by {@link AttemptGuard}, the interceptor's network half). The body phase is bounded by the same
+ * deadline set on the body's own okio timeout, which OkHttp clears when the exchange ends.
+ *
+ * <p>Thread-safety: the call's thread drives it; {@link #end} may race with a body closed on
+ * another thread and with the watchdog, and is safe against both.
+ */
+final class Attempt {
+  /** How an attempt ended, as its lease is told. */
+  enum Report {
+    SUCCESS,
+    FAILURE,
+    CANCEL
+  }
+
+  private final Lease lease;
+  private final Ticker ticker;
+  private final int number;
+  private final long startNanos;
+  private final long timeoutNanos;
+  private final @Nullable Deadline deadline;
+  private final AtomicBoolean ended = new AtomicBoolean();
+  private long headersNanos = -1;
+  private volatile @Nullable String strippedRetryAfter;
+
+  Attempt(Lease lease, Ticker ticker, int number, long timeoutNanos) {
+    this.lease = lease;
+    this.ticker = ticker;
+    this.number = number;
+    this.timeoutNanos = timeoutNanos;
+    this.startNanos = ticker.read();
+    if (timeoutNanos > 0) {
+      Deadline d = new Deadline();
+      d.deadlineNanoTime(System.nanoTime() + timeoutNanos);
+      d.enter();
+      this.deadline = d;
+    } else {
+      this.deadline = null;
+    }
+  }
+
+  Endpoint endpoint() {
+    return lease.endpoint();
+  }
+
+  int number() {
+    return number;
+  }
+
+  /** Nanoseconds since the attempt started, on the balancer's ticker. */
+  long elapsedNanos() {
+    return ticker.read() - startNanos;
+  }
+
+  /** Records that the response headers arrived: the latency every report of this attempt uses. */
+  void headersReceived() {
+    headersNanos = elapsedNanos();
+  }
+
+  private long latencyNanos() {
+    return headersNanos >= 0 ? headersNanos : elapsedNanos();
+  }
+
+  /**
+   * Whether the attempt's deadline passed. Read from the clock rather than from the watchdog's
+   * flag: a body's own okio timeout, set to the same deadline, may fire first.
+   */
+  boolean timedOut() {
+    Deadline d = deadline;
+    return d != null && (d.fired || System.nanoTime() - d.deadlineNanoTime() >= 0);
+  }
+
+  /**
+   * An idle timeout for this attempt in milliseconds: {@code idleMillis} (0 is none), cut to the
+   * time left before the attempt's deadline if it has one.
+   */
+  long remainingMillis(int idleMillis) {
+    Deadline d = deadline;
+    if (d == null) {
+      return idleMillis;
+    }
+    // Rounded up, so that an idle timeout cut short by the deadline fires at it, not before it.
+    long left = (d.deadlineNanoTime() - System.nanoTime() + 999_999) / 1_000_000;
+    long bounded = Math.max(1, left);
+    return idleMillis == 0 ? bounded : Math.min(idleMillis, bounded);
+  }
+
+  /** Bounds reading {@code body} by the attempt's deadline, if it has one. */
+  void boundBody(ResponseBody body) {
+    Deadline d = deadline;
+    if (d != null) {
+      body.source().timeout().deadlineNanoTime(d.deadlineNanoTime());
+    }
+  }
+
+  /**
+   * Binds the connection this attempt's exchange runs on, so that the deadline can end a write or a
+   * wait for headers by closing its socket. Only HTTP/1 sockets are closed: an HTTP/2 connection
+   * carries other calls' streams, and its stream waits are bounded by the read timeout, which the
+   * interceptor shortens to the time left.
+   */
+  void bind(Connection connection) throws IOException {
+    Deadline d = deadline;
+    if (d == null) {
+      return;
+    }
+    Protocol p = connection.protocol();
+    if (p == Protocol.HTTP_1_1 || p == Protocol.HTTP_1_0) {
+      d.bind(connection.socket());
+    }
+  }
+
+  /** Unbinds the socket once the headers are in: from then on the body's own timeout applies. */
+  void unbind() {
+    Deadline d = deadline;
+    if (d != null) {
+      d.bind(null);
+    }
+  }
+
+  /**
+   * Turns an I/O error caused by the deadline (a socket the watchdog closed, a body timeout) into a
+   * {@link SocketTimeoutException} that says so; other errors are returned as they are.
+   */
+  IOException explain(IOException e) {
+    String message = e.getMessage();
+    if (!timedOut() || (message != null && message.startsWith("attempt timeout"))) {
+      return e;
+    }
+    SocketTimeoutException t =
+        new SocketTimeoutException(
+            "attempt timeout of "
+                + TimeUnit.NANOSECONDS.toMillis(timeoutNanos)
+                + " ms elapsed on "
+                + endpoint().id());
+    t.initCause(e);
+    return t;
+  }
+
+  /** Remembers a {@code Retry-After} that the network half hid from OkHttp's follow-ups. */
+  void strippedRetryAfter(String value) {
+    this.strippedRetryAfter = value;
+  }
+
+  /** Puts back the header the network half hid, so the caller sees the server's response. */
+  Response restore(Response response) {
+    String retryAfter = strippedRetryAfter;
+    return retryAfter == null || response.header("Retry-After") != null
+        ? response
+        : response.newBuilder().header("Retry-After", retryAfter).build();
+  }
+
+  /** Which report an attempt that failed with {@code error} gets: a pure decision. */
+  static Report reportFor(IOException error, boolean canceled, FailureClassifier classifier) {
+    if (canceled) {
+      return Report.CANCEL;
+    }
+    return classifier.isFailure(error) ? Report.FAILURE : Report.CANCEL;
+  }
+
+  boolean isEnded() {
+    return ended.get();
+  }
+
+  /**
+   * Ends the attempt and reports its lease, unless it already ended; returns whether this call
+   * reported it.
+   *
+   * @param report how it ended
+   * @param bytes response body bytes read, for a success
+   * @param cause the failure, for {@link Report#FAILURE}
+   */
+  boolean end(Report report, long bytes, @Nullable Throwable cause) {
+    if (!ended.compareAndSet(false, true)) {
+      return false;
+    }
+    Deadline d = deadline;
+    if (d != null) {
+      d.bind(null);
+      d.exit();
+    }
+    switch (report) {
+      case SUCCESS -> lease.onSuccess(latencyNanos(), bytes);
+      case FAILURE -> lease.onFailure(latencyNanos(), cause);
+      case CANCEL -> lease.onCancel();
+    }
+    return true;
+  }
+
+  /** Ends the attempt as its error says: a failure, or a cancel if the call was cancelled. */
+  void endWith(IOException error, Call call, FailureClassifier classifier) {
+    end(reportFor(error, call.isCanceled(), classifier), 0, error);
+  }
+
+  /**
+   * Reads a small body whole within the attempt, so that a reset or a truncation fails this attempt
+   * (and can fail over) instead of reaching the caller. Ends the attempt as a success with the
+   * bytes read; an I/O error is thrown with the attempt still open, for the caller to end.
+   */
+  Response buffer(Response response) throws IOException {
+    ResponseBody body = response.body();
+    byte[] bytes;
+    try (body) {
+      boundBody(body);
+      BufferedSource source = body.source();
+      bytes = source.readByteArray();
+    }
+    end(Report.SUCCESS, bytes.length, null);
+    return response.newBuilder().body(ResponseBody.create(bytes, body.contentType())).build();
+  }
+
+  @Override
+  public String toString() {
+    return "Attempt{" + number + " on " + endpoint().id() + (ended.get() ? ", ended" : "") + "}";
+  }
+
+  /**
+   * The attempt's watchdog. {@link #timedOut()} runs on okio's watchdog thread; it and {@link
+   * #bind} hold this object's lock, so a socket is closed only while it is bound, that is, while
+   * the network half is inside its exchange. (OkHttp may release a connection for an empty body
+   * just before the network half unbinds; the window is the few instructions between the two.)
+   */
+  private static final class Deadline extends AsyncTimeout {
+    private @Nullable Socket socket;
+    volatile boolean fired;
+
+    synchronized void bind(@Nullable Socket s) {
+      if (s != null && fired) {
+        closeQuietly(s);
+        return;
+      }
+      this.socket = s;
+    }
+
+    @Override
+    protected void timedOut() {
+      Socket s;
+      synchronized (this) {
+        fired = true;
+        s = socket;
+        socket = null;
+      }
+      if (s != null) {
+        closeQuietly(s);
+      }
+    }
+
+    private static void closeQuietly(Socket s) {
+      try {
+        s.close();
+      } catch (IOException ignored) {
+        // closing is all we wanted
+      }
+    }
+  }
+}

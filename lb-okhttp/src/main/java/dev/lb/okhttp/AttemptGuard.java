@@ -1,0 +1,58 @@
+package dev.lb.okhttp;
+
+import java.io.IOException;
+import okhttp3.Connection;
+import okhttp3.Interceptor;
+import okhttp3.Response;
+
+/**
+ * The balancing interceptor's network half ({@link LoadBalancingInterceptor#networkInterceptor()}):
+ * it runs once per exchange that OkHttp makes for an attempt, and does two things no application
+ * interceptor can.
+ *
+ * <ul>
+ *   <li>It binds the attempt to the connection its exchange runs on, so that the attempt's deadline
+ *       can close an HTTP/1 socket that is still writing the request or waiting for headers.
+ *   <li>It hides a {@code Retry-After} header of a 503 from OkHttp's own follow-up logic, which
+ *       would otherwise send a bodiless request (GET, HEAD) again to the same endpoint on {@code
+ *       Retry-After: 0}, behind lb's back. The attempt keeps the value and puts it back on the
+ *       response the caller gets.
+ * </ul>
+ *
+ * <p>Requests that are not balanced attempts (no {@link Attempt} tag) pass untouched. Stateless and
+ * thread-safe.
+ */
+final class AttemptGuard implements Interceptor {
+  static final AttemptGuard INSTANCE = new AttemptGuard();
+
+  private AttemptGuard() {}
+
+  @Override
+  public Response intercept(Chain chain) throws IOException {
+    Attempt attempt = chain.request().tag(Attempt.class);
+    if (attempt == null) {
+      return chain.proceed(chain.request());
+    }
+    Connection connection = chain.connection();
+    if (connection != null) {
+      attempt.bind(connection);
+    }
+    Response response;
+    try {
+      response = chain.proceed(chain.request());
+    } finally {
+      attempt.unbind();
+    }
+    String retryAfter = response.header("Retry-After");
+    if (response.code() == 503 && retryAfter != null) {
+      attempt.strippedRetryAfter(retryAfter);
+      return response.newBuilder().removeHeader("Retry-After").build();
+    }
+    return response;
+  }
+
+  @Override
+  public String toString() {
+    return "LoadBalancingInterceptor.networkInterceptor()";
+  }
+}

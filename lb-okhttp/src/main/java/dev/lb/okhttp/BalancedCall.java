@@ -1,0 +1,394 @@
+package dev.lb.okhttp;
+
+import dev.lb.Endpoint;
+import dev.lb.Lease;
+import dev.lb.LoadBalancer;
+import dev.lb.NoEndpointAvailableException;
+import dev.lb.PickContext;
+import dev.lb.retry.FailureKind;
+import dev.lb.retry.RetryCall;
+import dev.lb.retry.RetryDecision;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Call;
+import okhttp3.CertificatePinner;
+import okhttp3.CookieJar;
+import okhttp3.HttpUrl;
+import okhttp3.Interceptor.Chain;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One balanced call: its attempts, one after the other, each on its own endpoint, until one is
+ * returned or no retry is allowed. Modelled on OkHttp's {@code RetryAndFollowUpInterceptor}: the
+ * loop in {@link #execute()} only sequences; each {@link Attempt} owns and ends its lease; the
+ * decisions ({@link #recover}, {@link #followUp}, {@link #resendAllowed}) are small functions that
+ * return a {@link Verdict} and act on nothing.
+ *
+ * <p>Not thread-safe: one instance per call, driven by the thread that runs the call.
+ */
+final class BalancedCall {
+  private static final Logger LOG = LoggerFactory.getLogger(LoadBalancingInterceptor.class);
+
+  private final Service service;
+  private final Chain chain;
+  private final Call call;
+  private final Request original;
+  private final LoadBalancer balancer;
+  private final PickContext context;
+  private final RetryCall retry;
+  private final @Nullable TrackingRequestBody body;
+  private final boolean bufferable;
+  private @Nullable List<IOException> failures; // made on the first retry: most calls have none
+
+  BalancedCall(
+      Service service, Chain chain, Request original, LoadBalancer balancer, @Nullable String key) {
+    this.service = service;
+    CookieJar jar = chain.getCookieJar();
+    // Copying the chain costs an allocation per call; a client built without it needs none.
+    Chain c =
+        chain.getRetryOnConnectionFailure() ? chain.withRetryOnConnectionFailure(false) : chain;
+    this.chain =
+        jar == CookieJar.NO_COOKIES
+            ? c
+            : c.withCookieJar(new LogicalCookieJar(jar, original.url()));
+    this.call = chain.call();
+    this.original = original;
+    this.balancer = balancer;
+    this.context = key == null ? PickContext.none() : PickContext.ofKey(key);
+    boolean idempotent = isIdempotent(original.method()) || service.hasIdempotencyKey(original);
+    this.retry = service.retryPolicy().newCall(idempotent);
+    boolean resend = resendAllowed(service, idempotent);
+    RequestBody b = original.body();
+    if (b == null
+        && !resend
+        && !original.method().equals("GET")
+        && !original.method().equals("HEAD")) {
+      b = TrackingRequestBody.EMPTY; // OkHttp checks one-shot-ness on the body only
+    }
+    this.body = b == null ? null : new TrackingRequestBody(b, resend);
+    this.bufferable = resend;
+  }
+
+  static boolean isIdempotent(String method) {
+    return switch (method) {
+      case "GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE" -> true;
+      default -> false;
+    };
+  }
+
+  /**
+   * Whether lb's rules could ever send this request again after it left: only then may OkHttp be
+   * told its body can be re-sent, and only then is a response buffered so a failed body can fail
+   * over.
+   */
+  static boolean resendAllowed(Service service, boolean idempotent) {
+    return service.retryPolicy().isRetryable(FailureKind.TIMEOUT, idempotent);
+  }
+
+  Response execute() throws IOException {
+    Lease lease = firstLease();
+    while (true) {
+      retry.onAttempt(lease.endpoint().id());
+      Attempt attempt =
+          new Attempt(lease, balancer.ticker(), retry.attempts(), service.attemptTimeoutNanos());
+      Response response;
+      try {
+        response = attemptChain(attempt).proceed(request(attempt));
+        attempt.headersReceived();
+        response = attempt.restore(response);
+        service.learnStickyCookie(response, attempt.endpoint());
+        if (shouldBuffer(response)) {
+          response = attempt.buffer(response);
+        }
+      } catch (IOException raw) {
+        IOException e = attempt.explain(raw);
+        attempt.endWith(e, call, service.failureClassifier());
+        Verdict verdict = call.isCanceled() ? Verdict.giveUp("cancelled") : recover(e);
+        Lease next = nextLease(verdict);
+        log(attempt, describe(e) + ", " + verdict.text(next));
+        if (next == null) {
+          throw withEarlierFailures(call.isCanceled() ? canceled(e) : e);
+        }
+        failed(e);
+        lease = next;
+        continue;
+      } catch (RuntimeException | Error e) {
+        attempt.end(Attempt.Report.FAILURE, 0, e);
+        throw e;
+      }
+
+      int code = response.code();
+      if (!attempt.isEnded() && service.failureClassifier().isFailure(response)) {
+        attempt.end(
+            Attempt.Report.FAILURE, 0, new StatusFailure(code, attempt.endpoint().address()));
+      }
+      Verdict verdict = followUp(response);
+      if (verdict == null) {
+        log(attempt, "HTTP " + code);
+        return deliver(attempt, response);
+      }
+      Lease next = nextLease(verdict);
+      log(attempt, "HTTP " + code + ", " + verdict.text(next));
+      if (next == null) {
+        if (call.isCanceled()) {
+          response.close();
+          attempt.end(Attempt.Report.CANCEL, 0, null);
+          throw new IOException("Canceled");
+        }
+        return deliver(attempt, response);
+      }
+      response.close();
+      attempt.end(Attempt.Report.SUCCESS, 0, null); // a status not counted as a failure
+      failed(new StatusFailure(code, attempt.endpoint().address()));
+      lease = next;
+    }
+  }
+
+  /**
+   * The chain for one attempt: OkHttp's idle timeouts, never longer than the time left, and the
+   * certificate pins of the service's name applied to the endpoint's host.
+   */
+  private Chain attemptChain(Attempt attempt) {
+    Chain c = pinned(chain, attempt.endpoint());
+    if (service.attemptTimeoutNanos() > 0
+        || service.connectTimeoutMillis() > 0
+        || service.readTimeoutMillis() > 0
+        || service.writeTimeoutMillis() > 0) {
+      c =
+          c.withConnectTimeout(
+                  timeout(attempt, service.connectTimeoutMillis(), chain.connectTimeoutMillis()),
+                  TimeUnit.MILLISECONDS)
+              .withReadTimeout(
+                  timeout(attempt, service.readTimeoutMillis(), chain.readTimeoutMillis()),
+                  TimeUnit.MILLISECONDS)
+              .withWriteTimeout(
+                  timeout(attempt, service.writeTimeoutMillis(), chain.writeTimeoutMillis()),
+                  TimeUnit.MILLISECONDS);
+    }
+    return c;
+  }
+
+  /**
+   * OkHttp checks pins against the URL's host, which after the rewrite is the endpoint's: pins the
+   * user configured for the service's name would be skipped. This copies them onto the endpoint's
+   * host, beside any pins for that host itself. Equal pins give equal pinners, so pooled
+   * connections are still shared.
+   */
+  private Chain pinned(Chain c, Endpoint endpoint) {
+    CertificatePinner pinner = c.getCertificatePinner();
+    if (pinner.getPins().isEmpty()) {
+      return c;
+    }
+    List<CertificatePinner.Pin> pins = pinner.findMatchingPins(service.pinnedName());
+    if (pins.isEmpty()) {
+      return c;
+    }
+    CertificatePinner.Builder b = new CertificatePinner.Builder();
+    for (CertificatePinner.Pin pin : pins) {
+      b.add(endpoint.host(), pin.toString());
+    }
+    for (CertificatePinner.Pin pin : pinner.findMatchingPins(endpoint.host())) {
+      b.add(endpoint.host(), pin.toString());
+    }
+    return c.withCertificatePinner(b.build());
+  }
+
+  private static int timeout(Attempt attempt, int configuredMillis, int clientMillis) {
+    int idle = configuredMillis > 0 ? configuredMillis : clientMillis;
+    return (int) Math.min(Integer.MAX_VALUE, attempt.remainingMillis(idle));
+  }
+
+  /**
+   * Decides whether an attempt that failed with an I/O error is retried. Two cases are ruled out
+   * before lb-core's policy is asked, so that they spend no budget: a one-shot body that started to
+   * be written cannot be sent again, and a call that tried every member of its group has nowhere to
+   * go. Then the policy decides from the failure kind, the attempts left and the budget.
+   */
+  private Verdict recover(IOException e) {
+    return decide(IoErrors.retryKind(e));
+  }
+
+  /**
+   * Decides what a response means: null to return it to the caller, or a verdict to retry it (a
+   * {@link Service.Builder#retryStatuses retry status}, under the same method rules as a lost
+   * answer).
+   */
+  private @Nullable Verdict followUp(Response response) {
+    if (!service.isRetryableStatus(response.code())) {
+      return null;
+    }
+    return decide(FailureKind.UNAVAILABLE);
+  }
+
+  private Verdict decide(FailureKind kind) {
+    if (body != null && body.oneShotBodyWritten()) {
+      return Verdict.giveUp("one-shot body already sent");
+    }
+    if (retry.triedEndpointIds().size() >= balancer.endpoints().size()) {
+      return Verdict.giveUp("every endpoint tried");
+    }
+    RetryDecision decision = retry.onFailure(kind);
+    return decision.shouldRetry()
+        ? new Verdict(null, decision.delayNanos())
+        : Verdict.giveUp(kind + ": " + decision.outcome());
+  }
+
+  /**
+   * Whether to read the response body whole inside the attempt: only for requests lb could send
+   * again, a successful response, and a body of known length within the service's limit. Bodies of
+   * unknown length (chunked, streams) are never buffered, so a stream is not held back.
+   */
+  private boolean shouldBuffer(Response response) {
+    if (!bufferable || service.responseBufferBytes() <= 0 || !response.isSuccessful()) {
+      return false;
+    }
+    long length = response.body().contentLength();
+    return length > 0 && length <= service.responseBufferBytes();
+  }
+
+  private Response deliver(Attempt attempt, Response response) {
+    if (attempt.isEnded()) {
+      return response;
+    }
+    if (response.body().contentLength() == 0) {
+      attempt.end(Attempt.Report.SUCCESS, 0, null);
+      return response;
+    }
+    return response
+        .newBuilder()
+        .body(new AttemptBody(response.body(), attempt, call, service.failureClassifier()))
+        .build();
+  }
+
+  /**
+   * For a granted retry, waits out its backoff, then picks among the endpoints this call has not
+   * tried. Returns null if the retry was not granted, no untried endpoint can take it, or the call
+   * was cancelled: then the last outcome stands.
+   */
+  private @Nullable Lease nextLease(Verdict verdict) throws IOException {
+    if (verdict.whyNot() != null) {
+      return null;
+    }
+    if (verdict.delayNanos() > 0) {
+      service.sleeper().sleep(verdict.delayNanos(), call);
+    }
+    if (call.isCanceled()) {
+      return null;
+    }
+    PickContext.Builder excluding = context.toBuilder();
+    for (String id : retry.triedEndpointIds()) {
+      excluding.exclude(id);
+    }
+    return balancer.tryPick(excluding.build());
+  }
+
+  /**
+   * Picks the first attempt's endpoint; no endpoint is an {@link IOException}, as OkHttp expects.
+   */
+  private Lease firstLease() throws IOException {
+    Lease lease = balancer.tryPick(context);
+    if (lease != null) {
+      return lease;
+    }
+    try {
+      return balancer.pick(context); // for the exception's message, unless an endpoint appeared
+    } catch (NoEndpointAvailableException e) {
+      throw new IOException(e.getMessage() + " (service '" + service.host() + "')", e);
+    }
+  }
+
+  /** The attempt's request: the endpoint's address, the attempt's tags, the tracked body. */
+  private Request request(Attempt attempt) {
+    Endpoint endpoint = attempt.endpoint();
+    HttpUrl.Builder url = original.url().newBuilder();
+    String scheme = service.scheme();
+    if (scheme != null) {
+      url.scheme(scheme);
+    }
+    url.host(endpoint.host()).port(endpoint.port());
+    Request.Builder rewritten =
+        original
+            .newBuilder()
+            .url(url.build())
+            .tag(Endpoint.class, endpoint)
+            .tag(Attempt.class, attempt);
+    String host = service.hostHeaderFor(original);
+    if (host != null && original.header("Host") == null) {
+      rewritten.header("Host", host);
+    }
+    if (body != null) {
+      rewritten.method(original.method(), body);
+    }
+    return rewritten.build();
+  }
+
+  private void failed(IOException e) {
+    List<IOException> list = failures;
+    if (list == null) {
+      list = new ArrayList<>(2);
+      failures = list;
+    }
+    list.add(e);
+  }
+
+  /** The last failure, carrying every earlier attempt's failure as suppressed. */
+  private IOException withEarlierFailures(IOException last) {
+    List<IOException> list = failures;
+    if (list != null) {
+      for (IOException earlier : list) { // never holds last: a failure is added once retried
+        last.addSuppressed(earlier);
+      }
+    }
+    return last;
+  }
+
+  private static IOException canceled(IOException e) {
+    if ("Canceled".equals(e.getMessage())) {
+      return e;
+    }
+    IOException canceled = new IOException("Canceled");
+    canceled.initCause(e);
+    return canceled;
+  }
+
+  private static String describe(IOException e) {
+    return e.getClass().getSimpleName() + ": " + e.getMessage();
+  }
+
+  private void log(Attempt attempt, String outcome) {
+    if (LOG.isDebugEnabled()) {
+      LOG.debug(
+          "{} attempt {}: {} {} -> {}: {} in {} ms",
+          service.host(),
+          attempt.number(),
+          original.method(),
+          original.url().encodedPath(),
+          attempt.endpoint().id(),
+          outcome,
+          String.format("%.1f", attempt.elapsedNanos() / 1e6));
+    }
+  }
+
+  /** A retry decision: granted after a delay ({@code whyNot} null), or refused and why. */
+  record Verdict(@Nullable String whyNot, long delayNanos) {
+    static Verdict giveUp(String why) {
+      return new Verdict(why, 0);
+    }
+
+    String text(@Nullable Lease next) {
+      if (whyNot != null) {
+        return "giving up (" + whyNot + ")";
+      }
+      return next == null
+          ? "giving up (no untried endpoint can take it)"
+          : "retrying on " + next.endpoint().id() + " after " + delayNanos / 1_000_000 + " ms";
+    }
+  }
+}
