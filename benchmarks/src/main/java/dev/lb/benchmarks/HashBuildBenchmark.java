@@ -26,8 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * Hash strategies: one picker build (the ring, Maglev table or weights: what a membership change
  * costs on the update path without a previous picker), one endpoint joining or leaving given the
  * previous picker ({@link Strategy#newPicker(List, StrategyContext, Picker)}, what the balancer's
- * update path pays per change) and XXH64 of a 24-character key alone. Keyed lookups, side by side with
- * the peers', are in {@link HashBenchmark}.
+ * update path pays per change) and XXH64 of a 24-character key alone. Keyed lookups, side by side
+ * with the peers', are in {@link HashBenchmark}.
  *
  * <pre>
  * ./mvnw -q -pl benchmarks -am package -DskipTests
