@@ -47,6 +47,7 @@ final class BalancedCall {
   private final boolean bufferable;
   private @Nullable List<IOException> failures; // made on the first retry: most calls have none
 
+  @SuppressWarnings("ReferenceEquality") // CookieJar.NO_COOKIES is a singleton sentinel
   BalancedCall(
       Service service, Chain chain, Request original, LoadBalancer balancer, @Nullable String key) {
     this.service = service;

@@ -257,6 +257,7 @@ public final class LoadBalancingInterceptor implements Interceptor {
    * logical URL, which OkHttp only adds later, below the application interceptors. The request sent
    * is not changed: OkHttp adds the same cookies itself.
    */
+  @SuppressWarnings("ReferenceEquality") // CookieJar.NO_COOKIES is a singleton sentinel
   static Request withJarCookies(Request request, CookieJar jar) {
     if (jar == CookieJar.NO_COOKIES) {
       return request;
