@@ -1,6 +1,5 @@
 package dev.lb;
 
-import static dev.lb.internal.Checks.checkArgument;
 import static dev.lb.internal.Checks.checkNotNull;
 
 import dev.lb.breaker.CircuitBreaker;
@@ -254,10 +253,6 @@ final class BalancerEngine {
     updates.emitLast(l -> l.onRoutingChanged(balancer));
   }
 
-  boolean closed() {
-    return closed;
-  }
-
   private void checkOpen() {
     if (closed) {
       throw new IllegalStateException("balancer '" + name + "' is closed");
@@ -431,9 +426,5 @@ final class BalancerEngine {
             }
           });
     }
-  }
-
-  static void checkDistinct(boolean distinct, String id) {
-    checkArgument(distinct, "endpoints must have distinct ids but '%s' repeats", id);
   }
 }

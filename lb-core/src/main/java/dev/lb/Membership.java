@@ -48,10 +48,6 @@ final class Membership {
     return all;
   }
 
-  int size() {
-    return members.size();
-  }
-
   long version() {
     return version;
   }

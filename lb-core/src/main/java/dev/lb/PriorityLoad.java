@@ -25,12 +25,10 @@ package dev.lb;
 final class PriorityLoad {
   private final double[] shares;
   private final boolean[] panic;
-  private final double totalAvailability;
 
-  private PriorityLoad(double[] shares, boolean[] panic, double totalAvailability) {
+  private PriorityLoad(double[] shares, boolean[] panic) {
     this.shares = shares;
     this.panic = panic;
-    this.totalAvailability = totalAvailability;
   }
 
   /**
@@ -57,7 +55,7 @@ final class PriorityLoad {
     if (normalized == 0) {
       shares[0] = 1.0;
       panic[0] = panicThreshold > 0;
-      return new PriorityLoad(shares, panic, 0);
+      return new PriorityLoad(shares, panic);
     }
     double remaining = 1.0;
     for (int i = 0; i < n; i++) {
@@ -71,7 +69,7 @@ final class PriorityLoad {
         panic[i] = (long) healthy[i] * 100 < (long) panicThreshold * total[i];
       }
     }
-    return new PriorityLoad(shares, panic, normalized);
+    return new PriorityLoad(shares, panic);
   }
 
   /** The share of calls level {@code i} takes, 0 to 1; the shares add up to 1. */
@@ -92,14 +90,5 @@ final class PriorityLoad {
       }
     }
     return false;
-  }
-
-  /** The normalized total availability, 0 to 1. */
-  double totalAvailability() {
-    return totalAvailability;
-  }
-
-  int levels() {
-    return shares.length;
   }
 }

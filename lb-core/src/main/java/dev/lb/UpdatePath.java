@@ -66,10 +66,6 @@ final class UpdatePath {
     dirty = true;
   }
 
-  boolean holdsLock() {
-    return lock.isHeldByCurrentThread();
-  }
-
   /**
    * Runs {@code change} under the lock, publishes a new snapshot if it left the routing dirty,
    * then, after unlocking, delivers the events it raised.
