@@ -84,7 +84,11 @@ final class Diagnosis {
               + " them have all their probes in flight";
     } else {
       reason = NoEndpointAvailableException.Reason.NONE_AVAILABLE;
-      why = "the available endpoints went out of rotation while the call was placed";
+      why =
+          unavailable
+              + " of the "
+              + s.pool.length
+              + " available endpoints went out of rotation while the call was placed";
     }
     return new NoEndpointAvailableException(
         "no endpoint available in balancer '"

@@ -214,7 +214,7 @@ public final class Endpoint {
     }
     if (host.indexOf(':') >= 0) {
       if (host.indexOf('/') >= 0
-          || host.indexOf('.') >= 0 && host.indexOf(':') == host.lastIndexOf(':')) {
+          || (host.indexOf('.') >= 0 && host.indexOf(':') == host.lastIndexOf(':'))) {
         return " (give the port separately, without a scheme or path)";
       }
       return isIpv6(host) ? null : "";
@@ -238,9 +238,9 @@ public final class Endpoint {
       for (int i = 0; i < label.length(); i++) {
         char c = label.charAt(i);
         boolean ok =
-            c >= 'a' && c <= 'z'
-                || c >= 'A' && c <= 'Z'
-                || c >= '0' && c <= '9'
+            (c >= 'a' && c <= 'z')
+                || (c >= 'A' && c <= 'Z')
+                || (c >= '0' && c <= '9')
                 || c == '-'
                 || c == '_';
         if (!ok) {

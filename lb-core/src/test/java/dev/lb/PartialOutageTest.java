@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -211,7 +210,6 @@ class PartialOutageTest {
   @Test
   void pickRacingAdminChanges_neverFailsWhileAnotherEndpointIsAvailable() throws Exception {
     LoadBalancer lb = f.builder(Fixtures.endpoints(3)).panicThreshold(0).build();
-    AtomicBoolean stop = new AtomicBoolean();
     AtomicReference<Throwable> failure = new AtomicReference<>();
     CountDownLatch done = new CountDownLatch(2);
     Runnable picker =
@@ -238,7 +236,6 @@ class PartialOutageTest {
       lb.markUp("e1");
     }
     assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
-    stop.set(true);
     assertThat(failure.get()).isNull();
     assertThat(lb.stats().inFlight()).isZero();
   }

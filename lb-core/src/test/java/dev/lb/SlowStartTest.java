@@ -75,7 +75,7 @@ class SlowStartTest {
     lb.addEndpoint(Endpoint.builder("10.0.0.9", 8080).id("new").build());
     Map<String, Integer> early = HealthFixture.spread(lb, 21_000); // 1 : 1 : 0.1
     assertThat(early.get("new")).isBetween(700, 1_300);
-    f.scheduler.advance(Duration.ofMillis(5_000));
+    f.scheduler.advance(Duration.ofSeconds(5));
     Map<String, Integer> half = HealthFixture.spread(lb, 25_000); // 1 : 1 : 0.5
     assertThat(half.get("new")).isBetween(4_300, 5_700);
     f.scheduler.advance(Duration.ofSeconds(5));

@@ -63,7 +63,24 @@ class RetryBudgetWindowTest {
     }
   }
 
-  private record Traffic(int[] requests, int[] retries) {}
+  /** Requests and retries sent in each millisecond of a run. */
+  private static final class Traffic {
+    private final int[] requests;
+    private final int[] retries;
+
+    Traffic(int[] requests, int[] retries) {
+      this.requests = requests;
+      this.retries = retries;
+    }
+
+    int[] requests() {
+      return requests;
+    }
+
+    int[] retries() {
+      return retries;
+    }
+  }
 
   /**
    * {@code millis} of traffic against a fleet where every attempt fails: each request deposits,
