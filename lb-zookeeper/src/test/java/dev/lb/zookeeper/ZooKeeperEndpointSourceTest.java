@@ -125,12 +125,12 @@ class ZooKeeperEndpointSourceTest {
     CuratorFramework client = CuratorFrameworkFactory.newClient("127.0.0.1:1", new RetryOneTime(1));
     try {
       assertThatThrownBy(() -> ZooKeeperEndpointSource.builder(null, "/s", "users"))
-          .isInstanceOf(IllegalArgumentException.class)
+          .isInstanceOf(NullPointerException.class)
           .hasMessage("client must not be null");
       assertThatThrownBy(() -> ZooKeeperEndpointSource.builder(client, "services", "users"))
           .hasMessage("basePath must start with '/' but was 'services'");
       assertThatThrownBy(() -> ZooKeeperEndpointSource.builder(client, "/s", " "))
-          .hasMessage("serviceName must not be null or blank but was ' '");
+          .hasMessage("serviceName must not be blank but was ' '");
       ZooKeeperEndpointSource source =
           ZooKeeperEndpointSource.builder(client, "/services", "users").build();
       assertThat(source.name()).isEqualTo("zookeeper:/services/users");
