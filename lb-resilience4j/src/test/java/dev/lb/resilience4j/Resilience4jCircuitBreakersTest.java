@@ -151,10 +151,18 @@ class Resilience4jCircuitBreakersTest {
         .isInstanceOf(NullPointerException.class)
         .hasMessage("registry must not be null");
     assertThatThrownBy(
+            () -> Resilience4jCircuitBreakers.factory(CircuitBreakerRegistry.ofDefaults(), null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("configName must not be null");
+    assertThatThrownBy(
             () -> Resilience4jCircuitBreakers.factory(CircuitBreakerRegistry.ofDefaults(), " "))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("configName must not be blank but was ' '");
     assertThatThrownBy(() -> Resilience4jCircuitBreakers.clockOf(null))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("ticker must not be null");
+    assertThatThrownBy(() -> Resilience4jCircuitBreakers.clockOf(() -> 0L).withZone(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("zone must not be null");
   }
 }
