@@ -465,11 +465,11 @@ public final class DnsEndpointSource implements EndpointSource {
     }
 
     private static String parseServer(@Nullable String hostAndPort) {
-      if (checkNotNull(hostAndPort, "dnsServer").isBlank()) {
+      String s = checkNotNull(hostAndPort, "dnsServer").strip();
+      if (s.isEmpty()) {
         throw new IllegalArgumentException(
             "dnsServer must be host:port but was '" + hostAndPort + "'");
       }
-      String s = hostAndPort.strip();
       String host;
       String portText = null;
       if (s.startsWith("[")) {

@@ -67,12 +67,12 @@ abstract class AbstractRateLimiter implements RateLimiter {
   }
 
   static long timeoutNanos(@Nullable Duration timeout) {
-    checkNotNull(timeout, "timeout");
-    if (timeout.isNegative()) {
-      throw new IllegalArgumentException("timeout must not be negative but was " + timeout);
+    Duration t = checkNotNull(timeout, "timeout");
+    if (t.isNegative()) {
+      throw new IllegalArgumentException("timeout must not be negative but was " + t);
     }
     try {
-      return timeout.toNanos();
+      return t.toNanos();
     } catch (ArithmeticException e) {
       return Long.MAX_VALUE;
     }

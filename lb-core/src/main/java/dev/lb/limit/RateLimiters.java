@@ -127,14 +127,14 @@ public final class RateLimiters {
         throw new IllegalArgumentException(
             "permits must be in 1.." + MAX_PERMITS + " but was " + permits);
       }
-      checkNotNull(period, "period");
-      if (period.compareTo(Duration.ofNanos(MIN_PERIOD_NANOS)) < 0
-          || period.compareTo(Duration.ofNanos(MAX_PERIOD_NANOS)) > 0) {
-        throw new IllegalArgumentException("period must be from 1ms to 1d but was " + period);
+      Duration p = checkNotNull(period, "period");
+      if (p.compareTo(Duration.ofNanos(MIN_PERIOD_NANOS)) < 0
+          || p.compareTo(Duration.ofNanos(MAX_PERIOD_NANOS)) > 0) {
+        throw new IllegalArgumentException("period must be from 1ms to 1d but was " + p);
       }
       this.algorithm = algorithm;
       this.permits = permits;
-      this.periodNanos = period.toNanos();
+      this.periodNanos = p.toNanos();
       this.burst = permits;
     }
 

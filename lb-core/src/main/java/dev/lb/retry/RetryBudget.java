@@ -353,12 +353,11 @@ public final class RetryBudget {
      * @throws IllegalArgumentException if {@code ttl} is out of range or not whole seconds
      */
     public Builder ttl(@Nullable Duration ttl) {
-      checkNotNull(ttl, "ttl");
-      if (ttl.toSeconds() < 1 || ttl.toSeconds() > 60 || ttl.toNanosPart() != 0) {
-        throw new IllegalArgumentException(
-            "ttl must be whole seconds from 1s to 60s but was " + ttl);
+      Duration t = checkNotNull(ttl, "ttl");
+      if (t.toSeconds() < 1 || t.toSeconds() > 60 || t.toNanosPart() != 0) {
+        throw new IllegalArgumentException("ttl must be whole seconds from 1s to 60s but was " + t);
       }
-      this.ttl = ttl;
+      this.ttl = t;
       return this;
     }
 
