@@ -2,10 +2,15 @@ package dev.lb.okhttp;
 
 import dev.lb.LoadBalancer;
 import java.io.IOException;
+import java.net.UnknownServiceException;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
@@ -101,6 +106,8 @@ public final class LoadBalancingInterceptor implements Interceptor {
   private final int maxRequestsPerEndpoint;
   private final int maxRequestsPerService;
   private final int idleConnectionsPerEndpoint;
+  private final boolean passThroughUnknownHosts;
+  private final Set<String> passThroughHosts;
 
   private LoadBalancingInterceptor(Builder builder) {
     this.services = Map.copyOf(builder.services);
@@ -108,6 +115,8 @@ public final class LoadBalancingInterceptor implements Interceptor {
     this.maxRequestsPerEndpoint = builder.maxRequestsPerEndpoint;
     this.maxRequestsPerService = builder.maxRequestsPerService;
     this.idleConnectionsPerEndpoint = builder.idleConnectionsPerEndpoint;
+    this.passThroughUnknownHosts = builder.passThroughUnknownHosts;
+    this.passThroughHosts = Set.copyOf(builder.passThroughHosts);
   }
 
   /** The endpoints of the service's largest group now, the unit the defaults are sized in. */
@@ -229,21 +238,73 @@ public final class LoadBalancingInterceptor implements Interceptor {
   }
 
   /**
-   * Balances the request if its host is a configured service; passes it on untouched otherwise.
+   * Balances the request if its host is a configured service; passes it on untouched otherwise,
+   * unless {@link Builder#passThroughUnknownHosts(boolean) unknown hosts are refused}.
    *
    * @param chain the application interceptor chain
    * @return the response of the last attempt
    * @throws IOException if the last attempt failed with one, if no endpoint was available (its
    *     cause a {@link dev.lb.NoEndpointAvailableException}), or if the call was cancelled
+   * @throws UnknownServiceException if unknown hosts are refused and the request's host is neither
+   *     a service nor a {@link Builder#passThroughHost pass-through host}; nothing was sent
    */
   @Override
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
-    Service service = services.get(request.url().host());
+    String host = request.url().host();
+    Service service = services.get(host);
     if (service == null) {
+      if (!passThroughUnknownHosts && !passThroughHosts.contains(host)) {
+        throw unknownHost(host);
+      }
       return chain.proceed(request);
     }
     return balance(service, chain, request);
+  }
+
+  private UnknownServiceException unknownHost(String host) {
+    String nearest = null;
+    int best = 3; // a suggestion only for a slip of one or two characters
+    for (String name : services.keySet()) {
+      int d = editDistance(host, name);
+      if (d < best) {
+        best = d;
+        nearest = name;
+      }
+    }
+    return new UnknownServiceException(
+        "no lb service has the host '"
+            + host
+            + "'"
+            + (nearest == null ? "" : " (did you mean '" + nearest + "'?)")
+            + "; the services are "
+            + new TreeSet<>(services.keySet())
+            + ", and unknown hosts are refused: add it with passThroughHost(\""
+            + host
+            + "\") to send it past lb. Nothing was sent.");
+  }
+
+  /** Levenshtein distance, for short host names only (the services' hosts). */
+  private static int editDistance(String a, String b) {
+    if (Math.abs(a.length() - b.length()) > 2 || a.length() > 64 || b.length() > 64) {
+      return Integer.MAX_VALUE;
+    }
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      previous[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+      }
+      int[] t = previous;
+      previous = current;
+      current = t;
+    }
+    return previous[b.length()];
   }
 
   private Response balance(Service service, Chain chain, Request original) throws IOException {
@@ -308,8 +369,49 @@ public final class LoadBalancingInterceptor implements Interceptor {
     private int maxRequestsPerEndpoint = DEFAULT_MAX_REQUESTS_PER_ENDPOINT;
     private int maxRequestsPerService;
     private int idleConnectionsPerEndpoint = DEFAULT_IDLE_CONNECTIONS_PER_ENDPOINT;
+    private boolean passThroughUnknownHosts = true;
+    private final Set<String> passThroughHosts = new LinkedHashSet<>();
 
     private Builder() {}
+
+    /**
+     * Whether a request whose host is not a service goes on untouched (the default, {@code true})
+     * or fails at once with an {@link UnknownServiceException} (strict mode, {@code false}). In
+     * strict mode a mistyped logical host ({@code http://shopp/}) is an error that names the
+     * services and the nearest one, instead of a lookup of {@code shopp} in real DNS; the hosts
+     * that should still pass are listed with {@link #passThroughHost}.
+     *
+     * @param passThrough {@code false} to refuse requests to hosts that are not services
+     * @return this builder
+     */
+    public Builder passThroughUnknownHosts(boolean passThrough) {
+      this.passThroughUnknownHosts = passThrough;
+      return this;
+    }
+
+    /**
+     * Lets requests to {@code host} pass untouched in strict mode ({@link
+     * #passThroughUnknownHosts(boolean) passThroughUnknownHosts(false)}); without strict mode every
+     * unknown host passes and this list does not matter.
+     *
+     * @param host a host name or IP literal as it appears in request URLs, in any case
+     * @return this builder
+     * @throws NullPointerException if {@code host} is null
+     * @throws IllegalArgumentException if {@code host} is blank; {@link #build()} fails if it is
+     *     also a service's host
+     */
+    public Builder passThroughHost(String host) {
+      String h = Options.notNull(host, "host").trim().toLowerCase(Locale.ROOT);
+      if (h.isEmpty()) {
+        throw new IllegalArgumentException(
+            "pass-through host must not be blank but was '" + host + "'");
+      }
+      if (h.startsWith("[") && h.endsWith("]")) {
+        h = h.substring(1, h.length() - 1); // OkHttp's HttpUrl.host() has IPv6 without brackets
+      }
+      passThroughHosts.add(h);
+      return this;
+    }
 
     /**
      * Sizes the default cap of asynchronous calls per service: this many per endpoint of the
@@ -411,6 +513,14 @@ public final class LoadBalancingInterceptor implements Interceptor {
       if (services.isEmpty()) {
         throw new IllegalArgumentException(
             "a load-balancing interceptor needs a service but has none");
+      }
+      for (String host : passThroughHosts) {
+        if (services.containsKey(host)) {
+          throw new IllegalArgumentException(
+              "pass-through host '"
+                  + host
+                  + "' is also a service's host: it is balanced, never passed");
+        }
       }
       return new LoadBalancingInterceptor(this);
     }

@@ -95,6 +95,65 @@ class LoadBalancingInterceptorTest {
   }
 
   @Test
+  void strictMode_mistypedLogicalHost_failsNamingTheNearestService_andNeverReachesDns()
+      throws IOException {
+    List<Backend> servers = backends("a");
+    Backend direct = backends("direct").get(0);
+    List<String> lookups = new java.util.concurrent.CopyOnWriteArrayList<>();
+    OkHttpClient base =
+        new OkHttpClient.Builder()
+            .dns(
+                hostname -> {
+                  lookups.add(hostname);
+                  return okhttp3.Dns.SYSTEM.lookup(hostname);
+                })
+            .build();
+    LoadBalancingInterceptor strict =
+        LoadBalancingInterceptor.builder()
+            .service(Service.of("shop", balancer("shop", Strategies.roundRobin(), servers)))
+            .passThroughUnknownHosts(false)
+            .passThroughHost(direct.endpoint().host())
+            .build();
+    client = strict.newClient(base);
+
+    assertThatThrownBy(() -> get(client, "http://shopp/cart"))
+        .isInstanceOf(java.net.UnknownServiceException.class)
+        .hasMessageContaining("'shopp' (did you mean 'shop'?)")
+        .hasMessageContaining("passThroughHost(\"shopp\")");
+    assertThatThrownBy(() -> get(client, "http://payments.example/"))
+        .isInstanceOf(java.net.UnknownServiceException.class)
+        .hasMessageNotContaining("did you mean");
+    assertThat(lookups).isEmpty();
+
+    assertThat(get(client, "http://shop/cart")).startsWith("200 ");
+    assertThat(get(client, "http://" + direct.endpoint().address() + "/")).startsWith("200 ");
+    assertThat(servers.get(0).requests()).isEqualTo(1);
+    assertThat(direct.requests()).isEqualTo(1);
+    base.dispatcher().executorService().shutdownNow();
+  }
+
+  @Test
+  void strictMode_passThroughHostThatIsAService_isRejectedAtBuild() {
+    LoadBalancer lb =
+        LoadBalancer.builder().endpoints(List.of(dev.lb.Endpoint.of("10.0.0.1", 80))).build();
+    assertThatThrownBy(
+            () ->
+                LoadBalancingInterceptor.builder()
+                    .service(Service.of("shop", lb))
+                    .passThroughHost("SHOP")
+                    .build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'shop' is also a service's host");
+    assertThatThrownBy(() -> LoadBalancingInterceptor.builder().passThroughHost(" "))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("blank");
+    assertThatThrownBy(() -> LoadBalancingInterceptor.builder().passThroughHost(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("host");
+    lb.close();
+  }
+
+  @Test
   void get_roundRobinOverThreeServers_eachServesAThird() throws IOException {
     List<Backend> servers = backends("a", "b", "c");
     OkHttpClient c =
