@@ -1,0 +1,118 @@
+package dev.lb.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.lb.EndpointStats;
+import dev.lb.LoadBalancer;
+import dev.lb.health.HealthStatus;
+import java.io.IOException;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.cloud.client.loadbalancer.LoadBalanced;
+import org.springframework.context.annotation.Bean;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.web.client.HttpServerErrorException;
+import org.springframework.web.client.RestClient;
+
+/**
+ * A whole Spring Boot application: a {@code @LoadBalanced} {@link RestClient} calls {@code
+ * http://users/} and Spring Cloud LoadBalancer picks through lb's weighted round robin over three
+ * real servers, one of which answers 500. Its failures reach lb through Spring's lifecycle
+ * callbacks, lb ejects it, and the healthy two share the calls by weight (3:1); every lease is
+ * released, once.
+ */
+@SpringBootTest(
+    webEnvironment = SpringBootTest.WebEnvironment.NONE,
+    classes = LoadBalancedRestClientTest.App.class)
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_EACH_TEST_METHOD)
+class LoadBalancedRestClientTest {
+  private static final Backends backends = new Backends();
+  private static Backends.Backend heavy;
+  private static Backends.Backend light;
+  private static Backends.Backend failing;
+
+  /** The application under test: nothing but a load-balanced RestClient builder. */
+  @SpringBootApplication
+  static class App {
+    @Bean
+    @LoadBalanced
+    RestClient.Builder restClientBuilder() {
+      return RestClient.builder();
+    }
+  }
+
+  @DynamicPropertySource
+  static void services(DynamicPropertyRegistry registry) throws IOException {
+    heavy = backends.start("heavy", false);
+    light = backends.start("light", false);
+    failing = backends.start("failing", true);
+    registry.add("lb.services.users.strategy", () -> "weighted_round_robin");
+    registry.add(
+        "lb.services.users.endpoints",
+        () ->
+            heavy.address()
+                + ";weight=3,"
+                + light.address()
+                + ";weight=1,"
+                + failing.address()
+                + ";weight=2");
+    registry.add("lb.services.users.outlier-detection.consecutive-failures", () -> "2");
+    registry.add("lb.services.users.outlier-detection.base-ejection-time", () -> "10m");
+    registry.add("lb.services.users.outlier-detection.max-ejection-percent", () -> "50");
+    registry.add("lb.services.users.outlier-detection.success-rate", () -> "false");
+  }
+
+  @Autowired RestClient.Builder builder;
+
+  @Autowired
+  @Qualifier("users") LoadBalancer users;
+
+  @AfterEach
+  void stopServers() {
+    backends.close();
+  }
+
+  @Test
+  void loadBalancedRestClient_failingServerEjected_restSplitByWeight_everyLeaseReleased() {
+    RestClient client = builder.build();
+    int ok = 0;
+    int errors = 0;
+    for (int i = 0; i < 80; i++) {
+      Throwable thrown =
+          catchThrowable(
+              () -> client.get().uri("http://users/hello").retrieve().body(String.class));
+      if (thrown == null) {
+        ok++;
+      } else {
+        assertThat(thrown).isInstanceOf(HttpServerErrorException.class);
+        errors++;
+      }
+    }
+
+    // Two consecutive failures eject it at once; weighted round robin gives it 2 of every 6 calls
+    // before that, so it gets exactly its two.
+    assertThat(failing.hits.get()).isEqualTo(2);
+    assertThat(errors).isEqualTo(2);
+    assertThat(ok).isEqualTo(78);
+    assertThat(users.health(failing.address())).isEqualTo(HealthStatus.EJECTED);
+    // The healthy two share the rest by weight, 3:1, within one round of the schedule.
+    assertThat(heavy.hits.get() + light.hits.get()).isEqualTo(78);
+    assertThat(heavy.hits.get()).isBetween(3 * light.hits.get() - 4, 3 * light.hits.get() + 4);
+
+    Map<String, EndpointStats> stats = new java.util.HashMap<>();
+    users.stats().endpoints().forEach(e -> stats.put(e.endpoint().address(), e));
+    assertThat(users.stats().inFlight()).isZero();
+    assertThat(stats.get(failing.address()).failures()).isEqualTo(2);
+    assertThat(stats.get(heavy.address()).successes()).isEqualTo(heavy.hits.get());
+    assertThat(stats.get(light.address()).successes()).isEqualTo(light.hits.get());
+    assertThat(users.stats().picks()).isEqualTo(80);
+  }
+}
