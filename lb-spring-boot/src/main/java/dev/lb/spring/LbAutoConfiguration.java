@@ -3,6 +3,7 @@ package dev.lb.spring;
 import dev.lb.LoadBalancer;
 import dev.lb.okhttp.LoadBalancingInterceptor;
 import java.util.Map;
+import java.util.Set;
 import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.BeansException;
@@ -23,10 +24,14 @@ import org.springframework.cloud.loadbalancer.annotation.LoadBalancerClientSpeci
 import org.springframework.cloud.loadbalancer.core.ReactorServiceInstanceLoadBalancer;
 import org.springframework.context.EnvironmentAware;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Condition;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.ImportBeanDefinitionRegistrar;
 import org.springframework.core.env.Environment;
+import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.core.type.AnnotationMetadata;
 
 /**
@@ -77,12 +82,13 @@ public class LbAutoConfiguration {
   /** The lb-okhttp beans, when lb-okhttp is on the class path. */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass({LoadBalancingInterceptor.class, OkHttpClient.class})
+  @Conditional(OnAnyService.class)
   public static class OkHttpConfiguration {
     /** Created by Spring. */
     public OkHttpConfiguration() {}
 
     /**
-     * The interceptor, with every lb service by its name as host.
+     * The interceptor, with every lb service by its name as host (there is none without a service).
      *
      * @param balancers the balancers
      * @return the interceptor
@@ -152,6 +158,21 @@ public class LbAutoConfiguration {
     }
   }
 
+  /** Matches when {@code lb.services} has at least one service (an interceptor needs one). */
+  static final class OnAnyService implements Condition {
+    @Override
+    public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
+      return !serviceNames(context.getEnvironment()).isEmpty();
+    }
+  }
+
+  static Set<String> serviceNames(Environment environment) {
+    return Binder.get(environment)
+        .bind("lb.services", Bindable.mapOf(String.class, Object.class))
+        .orElse(Map.of())
+        .keySet();
+  }
+
   /**
    * Registers each service's balancer as a bean: the names come from the environment, since bean
    * definitions are registered before any bean (the {@link LoadBalancers} bean among them) exists.
@@ -179,11 +200,7 @@ public class LbAutoConfiguration {
       if (env == null || beans == null) {
         return;
       }
-      Map<String, Object> services =
-          Binder.get(env)
-              .bind("lb.services", Bindable.mapOf(String.class, Object.class))
-              .orElse(Map.of());
-      for (String name : services.keySet()) {
+      for (String name : serviceNames(env)) {
         String beanName = name + "LoadBalancer";
         if (registry.containsBeanDefinition(beanName)) {
           continue;

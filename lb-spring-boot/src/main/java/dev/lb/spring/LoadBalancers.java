@@ -77,7 +77,8 @@ public final class LoadBalancers implements AutoCloseable {
         try {
           builder = LoadBalancerConfig.fromMap(tree).toBuilder();
         } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException(prefix + "." + e.getMessage(), e);
+          // Not chained: the message is the whole story, and Spring reports the root cause.
+          throw new IllegalArgumentException(prefix + "." + e.getMessage());
         }
         for (LoadBalancerCustomizer customizer : customizers) {
           customizer.customize(name, builder);
