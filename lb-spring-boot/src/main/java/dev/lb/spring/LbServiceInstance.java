@@ -6,6 +6,7 @@ import dev.lb.Endpoint;
 import dev.lb.Lease;
 import dev.lb.LoadBalancer;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.cloud.client.ServiceInstance;
@@ -113,7 +114,12 @@ public final class LbServiceInstance implements ServiceInstance {
 
   @Override
   public URI getUri() {
-    return ServiceInstance.createUri(this);
+    // Built here: ServiceInstance.createUri is Spring Cloud Commons 5 only (Cloud 2025.1).
+    try {
+      return new URI(secure ? "https" : "http", null, getHost(), getPort(), null, null, null);
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException("no URI for " + lease.endpoint().address(), e);
+    }
   }
 
   @Override

@@ -11,8 +11,6 @@ import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.health.contributor.Health;
-import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.cloud.loadbalancer.annotation.LoadBalancerClientSpecification;
@@ -212,31 +210,6 @@ class LbAutoConfigurationTest {
                 assertThat(context)
                     .hasNotFailed()
                     .doesNotHaveBean(LoadBalancerClientSpecification.class));
-  }
-
-  @Test
-  void health_upWhileEveryServiceHasAHealthyEndpoint_downWhenOneHasNone() {
-    runner
-        .withPropertyValues(
-            "lb.services.users.endpoints=127.0.0.1:8081,127.0.0.1:8082",
-            "lb.services.orders.endpoints=127.0.0.1:9090")
-        .run(
-            context -> {
-              LoadBalancersHealthIndicator health =
-                  context.getBean("lbHealthIndicator", LoadBalancersHealthIndicator.class);
-              Health up = health.health();
-              assertThat(up.getStatus()).isEqualTo(Status.UP);
-              assertThat(up.getDetails()).containsOnlyKeys("users", "orders");
-              assertThat(up.getDetails().get("users").toString())
-                  .contains("endpoints=2", "healthy=2", "inFlight=0", "panic=false");
-
-              context.getBean(LoadBalancers.class).get("orders").markDown("127.0.0.1:9090", "test");
-              Health down = health.health();
-              assertThat(down.getStatus()).isEqualTo(Status.DOWN);
-              assertThat(down.getDetails().get("orders").toString())
-                  .contains("status=DOWN", "healthy=0");
-              assertThat(down.getDetails().get("users").toString()).contains("status=UP");
-            });
   }
 
   @Test
