@@ -8,6 +8,9 @@ import dev.lb.LoadBalancer;
 import dev.lb.health.HealthStatus;
 import java.io.IOException;
 import java.util.Map;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -72,6 +75,8 @@ class LoadBalancedRestClientTest {
 
   @Autowired RestClient.Builder builder;
 
+  @Autowired OkHttpClient lbOkHttpClient;
+
   @Autowired
   @Qualifier("users") LoadBalancer users;
 
@@ -114,5 +119,24 @@ class LoadBalancedRestClientTest {
     assertThat(stats.get(heavy.address()).successes()).isEqualTo(heavy.hits.get());
     assertThat(stats.get(light.address()).successes()).isEqualTo(light.hits.get());
     assertThat(users.stats().picks()).isEqualTo(80);
+  }
+
+  @Test
+  void okHttpClientBean_balancesTheSameService_andEjectsTheSameServer() throws IOException {
+    int ok = 0;
+    for (int i = 0; i < 40; i++) {
+      Request request = new Request.Builder().url("http://users/hello").build();
+      try (Response response = lbOkHttpClient.newCall(request).execute()) {
+        if (response.code() == 200) {
+          ok++;
+        }
+      }
+    }
+    // A 500 is a failure to lb but not a status lb-okhttp retries (502, 503, 504 are), so the
+    // caller sees the failing server's two answers before it is ejected.
+    assertThat(ok).isEqualTo(38);
+    assertThat(failing.hits.get()).isEqualTo(2);
+    assertThat(users.health(failing.address())).isEqualTo(HealthStatus.EJECTED);
+    assertThat(users.stats().inFlight()).isZero();
   }
 }
