@@ -41,4 +41,11 @@ class LoadBalancersHealthIndicatorTest {
               assertThat(down.getDetails().get("users").toString()).contains("status=UP");
             });
   }
+
+  @Test
+  void nullBalancers_throwNullPointerException_namingTheParameter() {
+    org.assertj.core.api.Assertions.assertThatNullPointerException()
+        .isThrownBy(() -> new LoadBalancersHealthIndicator(null))
+        .withMessage("balancers");
+  }
 }
