@@ -99,7 +99,7 @@ final class BalancedCall {
       retry.onAttempt(lease.endpoint().id());
       Attempt attempt =
           new Attempt(lease, balancer.ticker(), retry.attempts(), service.attemptTimeoutNanos());
-      Response response;
+      Response response = null;
       try {
         response = attemptChain(attempt).proceed(request(attempt));
         attempt.headersReceived();
@@ -121,6 +121,9 @@ final class BalancedCall {
         lease = next;
         continue;
       } catch (RuntimeException | Error e) {
+        if (response != null) {
+          response.close(); // one owner: the response never leaves this attempt
+        }
         attempt.end(Attempt.Report.FAILURE, 0, e);
         throw e;
       }
@@ -135,7 +138,21 @@ final class BalancedCall {
         log(attempt, "HTTP " + code);
         return deliver(attempt, response);
       }
-      Lease next = nextLease(verdict);
+      Lease next;
+      try {
+        next = nextLease(verdict);
+      } catch (IOException | RuntimeException | Error e) {
+        // Interrupted in the backoff (or the pick failed): the response is not delivered, so this
+        // attempt still owns it and its lease; both end here, before the exception leaves.
+        response.close();
+        attempt.end(
+            e instanceof java.io.InterruptedIOException
+                ? Attempt.Report.CANCEL
+                : Attempt.Report.FAILURE,
+            0,
+            e);
+        throw e;
+      }
       log(attempt, "HTTP " + code + ", " + verdict.text(next));
       if (next == null) {
         if (call.isCanceled()) {
@@ -249,6 +266,9 @@ final class BalancedCall {
   private boolean shouldBuffer(Response response) {
     if (!bufferable || service.responseBufferBytes() <= 0 || !response.isSuccessful()) {
       return false;
+    }
+    if (service.failureClassifier().isFailure(response)) {
+      return false; // a 2xx the classifier counts as a failure is reported as one, unbuffered
     }
     long length = response.body().contentLength();
     return length > 0 && length <= service.responseBufferBytes();

@@ -305,6 +305,31 @@ class LoadBalancingInterceptorTest {
   }
 
   @Test
+  void interruptedDuringTheBackoffAfterA503_endsTheLeaseAndClosesTheResponse() throws IOException {
+    List<Backend> servers = backends("a", "b");
+    servers.forEach(b -> b.answer(r -> Backend.status(503)));
+    LoadBalancer lb = balancer("users", Strategies.roundRobin(), servers);
+    Service service =
+        Service.builder("users")
+            .defaultTarget(lb)
+            .sleeper(
+                (nanos, call) -> {
+                  throw new java.io.InterruptedIOException("interrupted during the retry backoff");
+                })
+            .build();
+    OkHttpClient c = client(service);
+
+    assertThatThrownBy(() -> get(c, "http://users/"))
+        .isInstanceOf(java.io.InterruptedIOException.class);
+
+    assertThat(lb.stats().inFlight()).as("the 503's lease ended").isZero();
+    assertThat(servers.get(0).requests() + servers.get(1).requests()).isEqualTo(1);
+    assertThat(c.connectionPool().connectionCount())
+        .as("the 503's connection went back to the pool or was closed, not leaked in use")
+        .isEqualTo(c.connectionPool().idleConnectionCount());
+  }
+
+  @Test
   void get_503StormFromOneServer_retriedElsewhereButRetriesCappedByTheBudget() throws IOException {
     List<Backend> servers = backends("a", "b", "c");
     servers.get(0).answer(r -> Backend.status(503));
