@@ -25,6 +25,7 @@ import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An OkHttp application interceptor that balances requests for logical service hosts over lb-core
@@ -308,7 +309,10 @@ public final class LoadBalancingInterceptor implements Interceptor {
   }
 
   private Response balance(Service service, Chain chain, Request original) throws IOException {
-    String key = service.keyExtractor().extract(withJarCookies(original, chain.getCookieJar()));
+    String key =
+        service
+            .keyExtractor()
+            .extract(withJarCookies(original, chain.getCookieJar(), service.scheme()));
     LoadBalancer balancer = service.targetFor(original).choose(key, random);
     return new BalancedCall(service, configure(chain, service), original, balancer, key).execute();
   }
@@ -319,11 +323,14 @@ public final class LoadBalancingInterceptor implements Interceptor {
    * is not changed: OkHttp adds the same cookies itself.
    */
   @SuppressWarnings("ReferenceEquality") // CookieJar.NO_COOKIES is a singleton sentinel
-  static Request withJarCookies(Request request, CookieJar jar) {
+  static Request withJarCookies(Request request, CookieJar jar, @Nullable String wireScheme) {
     if (jar == CookieJar.NO_COOKIES) {
       return request;
     }
-    List<Cookie> cookies = jar.loadForRequest(request.url());
+    // Asked with the scheme the attempts use, so that Secure cookies of an https service count.
+    okhttp3.HttpUrl url =
+        wireScheme == null ? request.url() : request.url().newBuilder().scheme(wireScheme).build();
+    List<Cookie> cookies = jar.loadForRequest(url);
     if (cookies.isEmpty()) {
       return request;
     }
