@@ -95,8 +95,13 @@ final class BalancedCall {
 
   Response execute() throws IOException {
     Lease lease = firstLease();
+    boolean staleRetried = false;
+    boolean countAttempt = true;
     while (true) {
-      retry.onAttempt(lease.endpoint().id());
+      if (countAttempt) {
+        retry.onAttempt(lease.endpoint().id());
+      }
+      countAttempt = true;
       Attempt attempt =
           new Attempt(lease, balancer.ticker(), retry.attempts(), service.attemptTimeoutNanos());
       Response response = null;
@@ -110,6 +115,20 @@ final class BalancedCall {
         }
       } catch (IOException raw) {
         IOException e = attempt.explain(raw);
+        if (!staleRetried && isStaleConnection(attempt, e)) {
+          // The server closed the pooled connection while it sat idle (its keep-alive timeout is
+          // shorter than the pool's): OkHttp would have retried this itself. Once, on the same
+          // endpoint, on a fresh connection, not counted as an attempt nor as a failure.
+          Lease same = sameEndpoint(attempt.endpoint());
+          if (same != null) {
+            attempt.end(Attempt.Report.CANCEL, 0, e);
+            log(attempt, describe(e) + " on a reused connection, retried once on a new one");
+            staleRetried = true;
+            countAttempt = false;
+            lease = same;
+            continue;
+          }
+        }
         attempt.endWith(e, call, service.failureClassifier());
         Verdict verdict = call.isCanceled() ? Verdict.giveUp("cancelled") : recover(e);
         Lease next = nextLease(verdict);
@@ -308,6 +327,33 @@ final class BalancedCall {
       excluding.exclude(id);
     }
     return balancer.tryPick(excluding.build());
+  }
+
+  /**
+   * Whether {@code e} is a pooled connection that went stale: the exchange ran on a reused
+   * connection, nothing of the response arrived, it was neither a timeout nor a cancel, and lb's
+   * rules allow this request to be sent again (so a request that may not be re-sent is never
+   * repeated, even here).
+   */
+  private boolean isStaleConnection(Attempt attempt, IOException e) {
+    return attempt.reusedConnection()
+        && !attempt.hasHeaders()
+        && bufferable
+        && (body == null || !body.oneShotBodyWritten())
+        && !(e instanceof java.io.InterruptedIOException)
+        && !attempt.timedOut()
+        && !call.isCanceled();
+  }
+
+  /** A lease on {@code endpoint} itself, if it can take one now; null otherwise. */
+  private @Nullable Lease sameEndpoint(Endpoint endpoint) {
+    PickContext.Builder only = context.toBuilder();
+    for (Endpoint e : balancer.endpoints()) {
+      if (!e.id().equals(endpoint.id())) {
+        only.exclude(e.id());
+      }
+    }
+    return balancer.tryPick(only.build());
   }
 
   /**
