@@ -7,6 +7,8 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import java.time.Duration;
 import java.util.HashSet;
@@ -34,6 +36,16 @@ final class Channels {
 
   static String call(Channel channel, MethodDescriptor<String, String> method, CallOptions opts) {
     return ClientCalls.blockingUnaryCall(channel, method, opts, "hi");
+  }
+
+  /** Calls {@code Who} and returns its final status: OK, or the status it failed with. */
+  static Status callStatus(Channel channel, CallOptions opts) {
+    try {
+      call(channel, TestServer.WHO, opts);
+      return Status.OK;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus();
+    }
   }
 
   static String who(Channel channel) {

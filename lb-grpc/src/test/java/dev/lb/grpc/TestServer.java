@@ -80,6 +80,7 @@ final class TestServer implements AutoCloseable {
   private final Semaphore callPermits = new Semaphore(0);
   private final Set<StreamObserver<String>> watches = ConcurrentHashMap.newKeySet();
   private volatile long delayMillis;
+  private volatile boolean unavailable;
   private int port;
   private Server server;
 
@@ -122,6 +123,14 @@ final class TestServer implements AutoCloseable {
                 WHO,
                 ServerCalls.asyncUnaryCall(
                     (request, response) -> {
+                      if (unavailable) {
+                        received();
+                        response.onError(
+                            Status.UNAVAILABLE
+                                .withDescription(name + " is unavailable")
+                                .asRuntimeException());
+                        return;
+                      }
                       // In flight before counted: whoever awaits the call then sees it in flight.
                       inFlight.incrementAndGet();
                       received();
@@ -235,6 +244,11 @@ final class TestServer implements AutoCloseable {
       watches.remove(w);
       w.onCompleted();
     }
+  }
+
+  /** Makes {@code Who} answer UNAVAILABLE (true) or its name (false). */
+  void unavailable(boolean unavailable) {
+    this.unavailable = unavailable;
   }
 
   void delay(Duration delay) {
