@@ -6,12 +6,9 @@ import dev.lb.LoadBalancer;
 import dev.lb.LoadBalancerListener;
 import dev.lb.Scheduler;
 import dev.lb.Ticker;
-import dev.lb.breaker.CircuitBreaker;
-import dev.lb.health.HealthChangeCause;
 import dev.lb.health.HealthCheckConfig;
 import dev.lb.health.HealthCheckResult;
 import dev.lb.health.HealthChecker;
-import dev.lb.health.HealthStatus;
 import io.grpc.Channel;
 import io.grpc.ChannelLogger.ChannelLogLevel;
 import io.grpc.ConnectivityState;
@@ -168,7 +165,7 @@ final class LbPolicy extends io.grpc.LoadBalancer {
     Map<String, Subchannel> byId = new LinkedHashMap<>();
     updated.forEach((id, e) -> byId.put(id, e.subchannel));
     subchannelsById = Map.copyOf(byId);
-    updateBalancingState();
+    syncMembership();
     return Status.OK;
   }
 
@@ -273,7 +270,13 @@ final class LbPolicy extends io.grpc.LoadBalancer {
       return; // sticky: failed until READY again
     }
     entry.state = state;
-    updateBalancingState();
+    try {
+      applyAvailability(Objects.requireNonNull(balancer), entry);
+    } catch (RuntimeException e) {
+      publishBalancerFailure(e);
+      return;
+    }
+    publishPicker();
   }
 
   /**
@@ -299,47 +302,74 @@ final class LbPolicy extends io.grpc.LoadBalancer {
   }
 
   /**
-   * Sets the balancer's membership to every endpoint, marks those whose subchannel is not READY
-   * down (and READY ones up), and publishes the channel's state.
+   * Sets the balancer's membership to every resolved endpoint and tells it the availability of
+   * those it has not been told about (all of them after a new balancer), then publishes. Runs on
+   * resolver updates only: a subchannel's state change goes through {@link #applyAvailability} for
+   * that subchannel alone.
    */
-  private void updateBalancingState() {
+  private void syncMembership() {
+    LoadBalancer b = Objects.requireNonNull(balancer);
+    List<Endpoint> all = new ArrayList<>(entries.size());
+    for (Entry e : entries.values()) {
+      all.add(e.endpoint);
+    }
+    try {
+      b.setEndpoints(all);
+      for (Entry e : entries.values()) {
+        applyAvailability(b, e);
+      }
+    } catch (RuntimeException e) {
+      publishBalancerFailure(e);
+      return;
+    }
+    publishPicker();
+  }
+
+  /**
+   * The one path from gRPC's connectivity to lb-core's health: a subchannel that is READY is marked
+   * up, any other state marked down (with the state as the reason), each only when it changes.
+   */
+  private static void applyAvailability(LoadBalancer b, Entry e) {
+    boolean up = e.state == ConnectivityState.READY;
+    if (Boolean.valueOf(up).equals(e.markedUp)) {
+      return;
+    }
+    if (up) {
+      b.markUp(e.endpoint.id());
+    } else {
+      b.markDown(e.endpoint.id(), ChannelEvents.CONNECTIVITY_REASON_PREFIX + e.state);
+    }
+    e.markedUp = up;
+  }
+
+  private void publishBalancerFailure(RuntimeException e) {
+    PolicyConfig c = Objects.requireNonNull(config);
+    publish(
+        ConnectivityState.TRANSIENT_FAILURE,
+        new ErrorPicker(
+            Status.INTERNAL
+                .withDescription(
+                    "strategy " + c.strategy.name() + " failed to build a picker: " + oneLine(e))
+                .withCause(e)),
+        null);
+  }
+
+  /**
+   * Publishes the channel's state from its subchannels': READY with a picker over the READY ones,
+   * CONNECTING while some may still connect, else TRANSIENT_FAILURE.
+   */
+  private void publishPicker() {
     LoadBalancer b = Objects.requireNonNull(balancer);
     PolicyConfig c = Objects.requireNonNull(config);
-    List<Endpoint> all = new ArrayList<>(entries.size());
     Map<String, LbPicker.Ready> readySubchannels = new LinkedHashMap<>();
     boolean connecting = false;
     for (Entry e : entries.values()) {
-      all.add(e.endpoint);
       PendingPicks pending = e.pending;
       if (e.state == ConnectivityState.READY && pending != null) {
         readySubchannels.put(e.endpoint.id(), new LbPicker.Ready(e.subchannel, pending));
       } else if (e.state != ConnectivityState.TRANSIENT_FAILURE) {
         connecting = true;
       }
-    }
-    try {
-      b.setEndpoints(all);
-      for (Entry e : entries.values()) {
-        boolean up = e.state == ConnectivityState.READY;
-        if (!Boolean.valueOf(up).equals(e.markedUp)) {
-          if (up) {
-            b.markUp(e.endpoint.id());
-          } else {
-            b.markDown(e.endpoint.id(), ChannelEvents.CONNECTIVITY_REASON_PREFIX + e.state);
-          }
-          e.markedUp = up;
-        }
-      }
-    } catch (RuntimeException e) {
-      publish(
-          ConnectivityState.TRANSIENT_FAILURE,
-          new ErrorPicker(
-              Status.INTERNAL
-                  .withDescription(
-                      "strategy " + c.strategy.name() + " failed to build a picker: " + e)
-                  .withCause(e)),
-          null);
-      return;
     }
     readyIds = Set.copyOf(readySubchannels.keySet());
     if (!readySubchannels.isEmpty()) {
@@ -359,10 +389,31 @@ final class LbPolicy extends io.grpc.LoadBalancer {
                           + " endpoints of '"
                           + authority
                           + "' is reachable; last connection error: "
-                          + lastConnectionError)
-                  .withCause(lastConnectionError.getCause())),
+                          + describe(lastConnectionError))
+                  .withCause(lastConnectionError.asException())),
           null);
     }
+  }
+
+  /** A status in one line: its code and the first line of its description, without the cause. */
+  static String describe(Status status) {
+    String description = status.getDescription();
+    return description == null
+        ? status.getCode().toString()
+        : status.getCode() + " (" + firstLine(description) + ")";
+  }
+
+  /** An exception in one line: its class and the first line of its message. */
+  static String oneLine(Throwable t) {
+    String message = t.getMessage();
+    return message == null
+        ? t.getClass().getSimpleName()
+        : t.getClass().getSimpleName() + ": " + firstLine(message);
+  }
+
+  private static String firstLine(String text) {
+    int newline = text.indexOf('\n');
+    return (newline < 0 ? text : text.substring(0, newline)).strip();
   }
 
   /** Publishes unless {@code key} (null: always publish) says nothing changed. */
@@ -378,45 +429,22 @@ final class LbPolicy extends io.grpc.LoadBalancer {
   }
 
   /**
-   * Publishes the READY picker again when the balancer's routing changes without a subchannel state
-   * change: an ejection ends, a breaker half-opens or closes, health or panic changes. gRPC retries
-   * the picks it buffered (wait-for-ready calls that found no endpoint, say) only when a picker is
-   * published; without this they would wait for the next connectivity change or their deadline.
-   * Events arrive on whichever thread made the change; the republish runs on the synchronization
-   * context, at most one queued at a time, and is skipped if a newer picker went out meanwhile.
+   * Publishes the READY picker again when the balancer says its routing changed ({@link
+   * LoadBalancerListener#onRoutingChanged}, the one event lb-core sends for every new routing
+   * snapshot: an ejection or its end, a breaker opening or closing, health, panic, a drain, an
+   * administrative change, a slow-start step), so no list of the events that matter is kept here. A
+   * change this policy made itself, from a subchannel state, is published by that path and the
+   * queued republish is skipped. gRPC retries the picks it buffered (wait-for-ready calls that
+   * found no endpoint, say) only when a picker is published; without this they would wait for the
+   * next connectivity change or their deadline. Events arrive on whichever thread made the change;
+   * the republish runs on the synchronization context, at most one queued at a time, and is skipped
+   * if a newer picker went out meanwhile.
    */
   private final class Republisher extends LoadBalancerListener {
     private final AtomicBoolean queued = new AtomicBoolean();
 
     @Override
-    public void onHealthChanged(
-        LoadBalancer lb,
-        Endpoint endpoint,
-        HealthStatus from,
-        HealthStatus to,
-        HealthChangeCause cause,
-        String reason) {
-      request(lb);
-    }
-
-    @Override
-    public void onRestored(LoadBalancer lb, Endpoint endpoint) {
-      request(lb);
-    }
-
-    @Override
-    public void onPanicEntered(LoadBalancer lb, int healthyPercent) {
-      request(lb);
-    }
-
-    @Override
-    public void onPanicLeft(LoadBalancer lb, int healthyPercent) {
-      request(lb);
-    }
-
-    @Override
-    public void onBreakerStateChanged(
-        LoadBalancer lb, Endpoint endpoint, CircuitBreaker.State from, CircuitBreaker.State to) {
+    public void onRoutingChanged(LoadBalancer lb) {
       request(lb);
     }
 

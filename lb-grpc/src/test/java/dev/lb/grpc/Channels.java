@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /** Channel helpers for the tests: building lb channels and counting which server answered. */
 final class Channels {
@@ -75,6 +76,22 @@ final class Channels {
             "only " + seen + " of " + expected + " answered within " + timeout);
       }
       seen.add(who(channel));
+    }
+  }
+
+  /**
+   * Waits until {@code condition} holds, polling every few milliseconds; fails after {@code
+   * timeout}. For conditions of real networks (a connection lost, an event delivered), which have
+   * no completion to wait on.
+   */
+  static void await(BooleanSupplier condition, Duration timeout, String what)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not within " + timeout + ": " + what);
+      }
+      TimeUnit.MILLISECONDS.sleep(5);
     }
   }
 

@@ -71,19 +71,13 @@ class LbRetryNettyTest {
   /** Waits until the balancer sees the endpoint of {@code server} as {@code status}. */
   private static void awaitHealth(String target, TestServer server, HealthStatus status)
       throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (System.nanoTime() < deadline) {
-      boolean reached =
-          LbChannels.stats(target).stream()
-              .flatMap(b -> b.endpoints().stream())
-              .anyMatch(e -> e.endpoint().port() == server.port() && e.health() == status);
-      if (reached) {
-        return;
-      }
-      Thread.onSpinWait();
-      TimeUnit.MILLISECONDS.sleep(5); // polling a condition, bounded by the deadline
-    }
-    throw new AssertionError(server.name + " did not become " + status);
+    Channels.await(
+        () ->
+            LbChannels.stats(target).stream()
+                .flatMap(b -> b.endpoints().stream())
+                .anyMatch(e -> e.endpoint().port() == server.port() && e.health() == status),
+        Duration.ofSeconds(10),
+        server.name + " " + status);
   }
 
   @Test
