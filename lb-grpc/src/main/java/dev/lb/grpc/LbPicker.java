@@ -81,8 +81,13 @@ final class LbPicker extends SubchannelPicker {
         // Rare (every READY endpoint at maxInFlightPerEndpoint, behind an open breaker, ...): the
         // exception's message says how many endpoints there are and in which states.
         Status status =
-            Status.UNAVAILABLE.withDescription(
-                "strategy " + balancer.strategy().name() + ": " + e.getMessage());
+            Status.UNAVAILABLE
+                .withDescription(
+                    "strategy "
+                        + balancer.strategy().name()
+                        + ": "
+                        + StatusText.firstLine(String.valueOf(e.getMessage())))
+                .withCause(e);
         // Over the concurrency cap or a rate limit the call is shed at once, as gRPC's xDS
         // cluster_impl policy sheds calls over max_requests: a drop fails wait-for-ready calls too
         // and is not retried, where an error would buffer them until the next picker, which a

@@ -349,7 +349,10 @@ final class LbPolicy extends io.grpc.LoadBalancer {
         new ErrorPicker(
             Status.INTERNAL
                 .withDescription(
-                    "strategy " + c.strategy.name() + " failed to build a picker: " + oneLine(e))
+                    "strategy "
+                        + c.strategy.name()
+                        + " failed to build a picker: "
+                        + StatusText.oneLine(e))
                 .withCause(e)),
         null);
   }
@@ -389,31 +392,10 @@ final class LbPolicy extends io.grpc.LoadBalancer {
                           + " endpoints of '"
                           + authority
                           + "' is reachable; last connection error: "
-                          + describe(lastConnectionError))
-                  .withCause(lastConnectionError.asException())),
+                          + StatusText.describe(lastConnectionError))
+                  .withCause(lastConnectionError.getCause())),
           null);
     }
-  }
-
-  /** A status in one line: its code and the first line of its description, without the cause. */
-  static String describe(Status status) {
-    String description = status.getDescription();
-    return description == null
-        ? status.getCode().toString()
-        : status.getCode() + " (" + firstLine(description) + ")";
-  }
-
-  /** An exception in one line: its class and the first line of its message. */
-  static String oneLine(Throwable t) {
-    String message = t.getMessage();
-    return message == null
-        ? t.getClass().getSimpleName()
-        : t.getClass().getSimpleName() + ": " + firstLine(message);
-  }
-
-  private static String firstLine(String text) {
-    int newline = text.indexOf('\n');
-    return (newline < 0 ? text : text.substring(0, newline)).strip();
   }
 
   /** Publishes unless {@code key} (null: always publish) says nothing changed. */

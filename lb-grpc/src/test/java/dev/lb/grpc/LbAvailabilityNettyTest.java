@@ -92,4 +92,30 @@ class LbAvailabilityNettyTest {
     assertThat(events.events()).allMatch(e -> e.startsWith(b.address() + " "));
     assertThat(events.routingChanges()).as("routing changes heard").isGreaterThanOrEqualTo(2);
   }
+
+  @Test
+  void everyServerDown_callFailsWithAOneLineDescription_causeKept() throws Exception {
+    List<TestServer> s = start("a", "b");
+    ManagedChannel channel = channel("lb_round_robin");
+    warmUp(channel, s, Duration.ofSeconds(10));
+    for (TestServer server : s) {
+      server.stop();
+    }
+    Channels.await(
+        () -> channel.getState(false) == io.grpc.ConnectivityState.TRANSIENT_FAILURE,
+        Duration.ofSeconds(10),
+        "channel in TRANSIENT_FAILURE");
+
+    io.grpc.Status status =
+        Channels.callStatus(
+            channel, io.grpc.CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS));
+
+    assertThat(status.getCode()).isEqualTo(io.grpc.Status.Code.UNAVAILABLE);
+    assertThat(status.getDescription())
+        .startsWith("none of the 2 endpoints of '127.0.0.1:")
+        .contains("is reachable; last connection error: UNAVAILABLE")
+        .doesNotContain("\n")
+        .doesNotContain("\tat ");
+    assertThat(status.getCause()).as("the connection error, kept as the cause").isNotNull();
+  }
 }
