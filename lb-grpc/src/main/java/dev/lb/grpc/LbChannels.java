@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -64,17 +65,12 @@ public final class LbChannels {
    * @param target the channel's target exactly as given to {@code forTarget}, such as {@code
    *     lb:///users}
    * @param listener the listener; registering it twice delivers each event twice
-   * @throws IllegalArgumentException if {@code target} is blank or either argument is null
+   * @throws NullPointerException if either argument is null
+   * @throws IllegalArgumentException if {@code target} is blank
    */
   public static void addListener(String target, LoadBalancerListener listener) {
-    if (target == null || target.isBlank()) {
-      throw new IllegalArgumentException(
-          "target must not be null or blank but was "
-              + (target == null ? "null" : "'" + target + "'"));
-    }
-    if (listener == null) {
-      throw new IllegalArgumentException("listener must not be null");
-    }
+    checkTarget(target);
+    Objects.requireNonNull(listener, "listener must not be null");
     LISTENERS.compute(
         target,
         (t, list) -> {
@@ -92,12 +88,12 @@ public final class LbChannels {
    * @param target the target it was registered for
    * @param listener the listener
    * @return true if it was registered for {@code target}
+   * @throws NullPointerException if either argument is null
    */
   public static boolean removeListener(String target, LoadBalancerListener listener) {
+    Objects.requireNonNull(target, "target must not be null");
+    Objects.requireNonNull(listener, "listener must not be null");
     boolean[] removed = new boolean[1];
-    if (target == null || listener == null) {
-      return false;
-    }
     LISTENERS.computeIfPresent(
         target,
         (t, list) -> {
@@ -105,6 +101,13 @@ public final class LbChannels {
           return list.isEmpty() ? null : list;
         });
     return removed[0];
+  }
+
+  private static void checkTarget(String target) {
+    Objects.requireNonNull(target, "target must not be null");
+    if (target.isBlank()) {
+      throw new IllegalArgumentException("target must not be blank but was '" + target + "'");
+    }
   }
 
   /** The listeners registered for {@code target}, for a policy's events; any thread. */
@@ -120,8 +123,10 @@ public final class LbChannels {
    *     lb:///users}
    * @return one statistics snapshot per live policy (usually one per channel), empty if there is
    *     none
+   * @throws NullPointerException if {@code target} is null
    */
   public static List<BalancerStats> stats(String target) {
+    Objects.requireNonNull(target, "target must not be null");
     List<BalancerStats> result = new ArrayList<>();
     List<Supplier<@Nullable BalancerStats>> list = BY_TARGET.get(target);
     if (list != null) {

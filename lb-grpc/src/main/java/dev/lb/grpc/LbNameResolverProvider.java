@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -216,13 +217,14 @@ public final class LbNameResolverProvider extends NameResolverProvider {
      *
      * @param scheme the URI scheme of the targets to resolve, such as {@code lb-inprocess}
      * @return this builder
-     * @throws IllegalArgumentException if {@code scheme} is null or not a valid URI scheme
+     * @throws NullPointerException if {@code scheme} is null
+     * @throws IllegalArgumentException if {@code scheme} is not a valid URI scheme
      */
     public Builder scheme(String scheme) {
-      if (scheme == null || !scheme.matches("[A-Za-z][A-Za-z0-9+.-]*")) {
+      Objects.requireNonNull(scheme, "scheme must not be null");
+      if (!scheme.matches("[A-Za-z][A-Za-z0-9+.-]*")) {
         throw new IllegalArgumentException(
-            "scheme must be a URI scheme such as 'lb' but was "
-                + (scheme == null ? "null" : "'" + scheme + "'"));
+            "scheme must be a URI scheme such as 'lb' but was '" + scheme + "'");
       }
       this.scheme = scheme.toLowerCase(Locale.ROOT);
       return this;
@@ -233,13 +235,10 @@ public final class LbNameResolverProvider extends NameResolverProvider {
      *
      * @param registry the registry whose groups {@code SCHEME:///GROUP} targets name
      * @return this builder
-     * @throws IllegalArgumentException if {@code registry} is null
+     * @throws NullPointerException if {@code registry} is null
      */
     public Builder registry(EndpointRegistry registry) {
-      if (registry == null) {
-        throw new IllegalArgumentException("registry must not be null");
-      }
-      this.registry = registry;
+      this.registry = Objects.requireNonNull(registry, "registry must not be null");
       return this;
     }
 
@@ -253,13 +252,12 @@ public final class LbNameResolverProvider extends NameResolverProvider {
      * @param addresses returns the address to connect to for an endpoint; called on the channel's
      *     offload executor, may block (for a DNS lookup, say), must not return null
      * @return this builder
-     * @throws IllegalArgumentException if either argument is null
+     * @throws NullPointerException if either argument is null
      */
     public <A extends SocketAddress> Builder addresses(
         Class<A> type, Function<Endpoint, ? extends A> addresses) {
-      if (type == null || addresses == null) {
-        throw new IllegalArgumentException("type and addresses must not be null");
-      }
+      Objects.requireNonNull(type, "type must not be null");
+      Objects.requireNonNull(addresses, "addresses must not be null");
       this.addressType = type;
       this.addresses = addresses::apply;
       return this;

@@ -120,12 +120,18 @@ class LbNameResolverProviderTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("scheme must be a URI scheme such as 'lb' but was '1lb'");
     assertThatThrownBy(() -> LbNameResolverProvider.builder().scheme(null))
-        .hasMessage("scheme must be a URI scheme such as 'lb' but was null");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("scheme must not be null");
     assertThatThrownBy(() -> LbNameResolverProvider.builder().registry(null))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("registry must not be null");
+    assertThatThrownBy(() -> LbNameResolverProvider.builder().addresses(null, e -> null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("type must not be null");
     assertThatThrownBy(
             () -> LbNameResolverProvider.builder().addresses(InetSocketAddress.class, null))
-        .hasMessage("type and addresses must not be null");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("addresses must not be null");
     LbNameResolverProvider custom =
         LbNameResolverProvider.builder()
             .scheme("LB-Test")
