@@ -2,6 +2,7 @@ package dev.lb;
 
 import static dev.lb.internal.Checks.checkArgument;
 import static dev.lb.internal.Checks.checkNotBlank;
+import static dev.lb.internal.Checks.checkNotNull;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -488,7 +489,7 @@ public final class Endpoint {
      * @throws IllegalArgumentException if a key is blank
      */
     public Builder metadata(Map<String, String> entries) {
-      entries.forEach(this::metadata);
+      checkNotNull(entries, "entries").forEach(this::metadata);
       return this;
     }
 

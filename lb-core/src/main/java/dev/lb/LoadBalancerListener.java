@@ -140,6 +140,7 @@ public abstract class LoadBalancerListener {
    *
    * @param balancer the balancer
    */
+  @Experimental("new in 0.1; when it is sent may be narrowed to changes that move picks")
   public void onRoutingChanged(LoadBalancer balancer) {}
 
   /**

@@ -1,6 +1,5 @@
 package dev.lb;
 
-import static dev.lb.internal.Checks.checkArgument;
 import static dev.lb.internal.Checks.checkNotBlank;
 import static dev.lb.internal.Checks.checkNotNull;
 
@@ -82,7 +81,7 @@ public final class PickContext {
    * @param key the affinity key, such as a user or session id; must not be null, and must not be
    *     modified while the context is in use
    * @return a new context of {@link KeyKind#CHARS} with no attributes
-   * @throws IllegalArgumentException if {@code key} is null
+   * @throws NullPointerException if {@code key} is null
    */
   public static PickContext ofKey(CharSequence key) {
     return new PickContext(KeyKind.CHARS, checkNotNull(key, "key"), 0L, Map.of(), Set.of());
@@ -104,7 +103,7 @@ public final class PickContext {
    *
    * @param key the affinity key as raw bytes; must not be null, may be empty
    * @return a new context of {@link KeyKind#BYTES} with no attributes
-   * @throws IllegalArgumentException if {@code key} is null
+   * @throws NullPointerException if {@code key} is null
    */
   public static PickContext ofKey(byte[] key) {
     return new PickContext(KeyKind.BYTES, checkNotNull(key, "key"), 0L, Map.of(), Set.of());
@@ -177,9 +176,10 @@ public final class PickContext {
    * @param name the attribute's name, as given to {@link Builder#attribute(String, Object)}
    * @return the attribute's value, never null if present, or null if this context has no attribute
    *     of that name
+   * @throws NullPointerException if {@code name} is null
    */
   public @Nullable Object attribute(String name) {
-    return attributes.get(name);
+    return attributes.get(checkNotNull(name, "name"));
   }
 
   /**
@@ -205,8 +205,10 @@ public final class PickContext {
    *
    * @param endpointId an {@link Endpoint#id() endpoint id}
    * @return true if the id is among {@link #excludedIds()}
+   * @throws NullPointerException if {@code endpointId} is null
    */
   public boolean isExcluded(String endpointId) {
+    checkNotNull(endpointId, "endpointId");
     return excludes && excluded.contains(endpointId);
   }
 
@@ -277,7 +279,7 @@ public final class PickContext {
      * @param key the affinity key, such as a user or session id; must not be null, and must not be
      *     modified while the context is in use
      * @return this builder
-     * @throws IllegalArgumentException if {@code key} is null
+     * @throws NullPointerException if {@code key} is null
      */
     public Builder key(CharSequence key) {
       this.objectKey = checkNotNull(key, "key");
@@ -304,7 +306,7 @@ public final class PickContext {
      * @param key the affinity key as raw bytes; must not be null, and must not be modified while
      *     the context is in use
      * @return this builder
-     * @throws IllegalArgumentException if {@code key} is null
+     * @throws NullPointerException if {@code key} is null
      */
     public Builder key(byte[] key) {
       this.objectKey = checkNotNull(key, "key");
@@ -319,11 +321,14 @@ public final class PickContext {
      *     blank
      * @param value the attribute's value; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code name} is null or blank, or {@code value} is null
+     * @throws NullPointerException if {@code name} or {@code value} is null
+     * @throws IllegalArgumentException if {@code name} is blank
      */
     public Builder attribute(String name, Object value) {
       checkNotBlank(name, "attribute name");
-      checkArgument(value != null, "attribute '%s' must not be null", name);
+      if (value == null) {
+        throw new NullPointerException("attribute value for '" + name + "' must not be null");
+      }
       attributes.put(name, value);
       return this;
     }
@@ -334,7 +339,8 @@ public final class PickContext {
      * @param endpointId the {@link Endpoint#id() id} of an endpoint to avoid; must not be null or
      *     blank
      * @return this builder
-     * @throws IllegalArgumentException if {@code endpointId} is null or blank
+     * @throws NullPointerException if {@code endpointId} is null
+     * @throws IllegalArgumentException if {@code endpointId} is blank
      */
     public Builder exclude(String endpointId) {
       excluded.add(checkNotBlank(endpointId, "excluded endpoint id"));
@@ -346,7 +352,7 @@ public final class PickContext {
      *
      * @param endpoint an endpoint to avoid, matched by {@link Endpoint#id() id}; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code endpoint} is null
+     * @throws NullPointerException if {@code endpoint} is null
      */
     public Builder exclude(Endpoint endpoint) {
       return exclude(checkNotNull(endpoint, "excluded endpoint").id());

@@ -41,7 +41,9 @@ public interface Scheduler {
    * Adapts an executor the application already runs; lb-core never shuts it down.
    *
    * @param executor the executor to schedule on; must not be null
-   * @return a scheduler that submits to {@code executor}
+   * @return a scheduler that submits to {@code executor}; its {@code schedule} throws {@link
+   *     NullPointerException} if the task is null
+   * @throws NullPointerException if {@code executor} is null
    */
   static Scheduler of(ScheduledExecutorService executor) {
     checkNotNull(executor, "executor");

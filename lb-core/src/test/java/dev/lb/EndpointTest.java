@@ -74,6 +74,7 @@ class EndpointTest {
     assertThatThrownBy(() -> Endpoint.builder("h", 1).zone(""))
         .hasMessage("zone must not be blank but was ''");
     assertThatThrownBy(() -> Endpoint.builder("h", 1).metadata("k", null))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("metadata value for 'k' must not be null");
   }
 }

@@ -1,5 +1,7 @@
 package dev.lb.breaker;
 
+import static dev.lb.internal.Checks.checkNotNull;
+
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
@@ -307,15 +309,13 @@ public final class CircuitBreakerConfig {
      * @throws IllegalArgumentException if {@code size} is out of range
      */
     public Builder slidingWindow(@Nullable SlidingWindowType type, int size) {
-      if (type == null) {
-        throw new NullPointerException("slidingWindowType must not be null");
-      }
-      int max = type == SlidingWindowType.COUNT_BASED ? MAX_CALLS : MAX_WINDOW_SECONDS;
+      SlidingWindowType t = checkNotNull(type, "slidingWindowType");
+      int max = t == SlidingWindowType.COUNT_BASED ? MAX_CALLS : MAX_WINDOW_SECONDS;
       if (size < 1 || size > max) {
         throw new IllegalArgumentException(
-            "slidingWindowSize must be in 1.." + max + " for " + type + " but was " + size);
+            "slidingWindowSize must be in 1.." + max + " for " + t + " but was " + size);
       }
-      this.slidingWindowType = type;
+      this.slidingWindowType = t;
       this.slidingWindowSize = size;
       return this;
     }
@@ -400,14 +400,12 @@ public final class CircuitBreakerConfig {
      * @throws IllegalArgumentException if {@code wait} is negative
      */
     public Builder maxWaitDurationInHalfOpenState(@Nullable Duration wait) {
-      if (wait == null) {
-        throw new NullPointerException("maxWaitDurationInHalfOpenState must not be null");
-      }
-      if (wait.isNegative()) {
+      Duration w = checkNotNull(wait, "maxWaitDurationInHalfOpenState");
+      if (w.isNegative()) {
         throw new IllegalArgumentException(
-            "maxWaitDurationInHalfOpenState must not be negative but was " + wait);
+            "maxWaitDurationInHalfOpenState must not be negative but was " + w);
       }
-      this.maxWaitDurationInHalfOpenStateNanos = saturatedNanos(wait);
+      this.maxWaitDurationInHalfOpenStateNanos = saturatedNanos(w);
       return this;
     }
 
@@ -428,13 +426,11 @@ public final class CircuitBreakerConfig {
     }
 
     private static long positiveNanos(String option, @Nullable Duration d) {
-      if (d == null) {
-        throw new NullPointerException(option + " must not be null");
+      Duration v = checkNotNull(d, option);
+      if (v.isNegative() || v.isZero()) {
+        throw new IllegalArgumentException(option + " must be positive but was " + v);
       }
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(option + " must be positive but was " + d);
-      }
-      return saturatedNanos(d);
+      return saturatedNanos(v);
     }
 
     private static long saturatedNanos(Duration d) {

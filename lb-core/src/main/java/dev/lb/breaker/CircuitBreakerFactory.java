@@ -1,5 +1,7 @@
 package dev.lb.breaker;
 
+import static dev.lb.internal.Checks.checkNotNull;
+
 import dev.lb.Endpoint;
 import dev.lb.Ticker;
 
@@ -33,9 +35,7 @@ public interface CircuitBreakerFactory {
    * @throws NullPointerException if {@code config} is null
    */
   static CircuitBreakerFactory of(CircuitBreakerConfig config) {
-    if (config == null) {
-      throw new NullPointerException("config must not be null");
-    }
+    checkNotNull(config, "config");
     return (endpoint, ticker) -> CircuitBreaker.of(endpoint.id(), config, ticker);
   }
 }

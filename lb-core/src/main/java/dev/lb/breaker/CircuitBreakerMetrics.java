@@ -1,5 +1,7 @@
 package dev.lb.breaker;
 
+import static dev.lb.internal.Checks.checkNotNull;
+
 /**
  * A snapshot of a circuit breaker's counters, for stats tables and dashboards.
  *
@@ -39,9 +41,7 @@ public record CircuitBreakerMetrics(
    * @throws IllegalArgumentException if a count is negative
    */
   public CircuitBreakerMetrics {
-    if (state == null) {
-      throw new NullPointerException("state must not be null");
-    }
+    checkNotNull(state, "state");
     if (calls < 0 || failedCalls < 0 || slowCalls < 0 || notPermittedCalls < 0) {
       throw new IllegalArgumentException(
           "counts must not be negative but were calls="

@@ -1,5 +1,8 @@
 package dev.lb.breaker;
 
+import static dev.lb.internal.Checks.checkNotBlank;
+import static dev.lb.internal.Checks.checkNotNull;
+
 import dev.lb.Ticker;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -84,19 +87,9 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
   private volatile Phase phase;
 
   StateMachineCircuitBreaker(@Nullable String name, CircuitBreakerConfig config, Ticker ticker) {
-    if (name == null) {
-      throw new NullPointerException("name must not be null");
-    }
-    if (name.isBlank()) {
-      throw new IllegalArgumentException("name must not be blank but was '" + name + "'");
-    }
-    if (config == null) {
-      throw new NullPointerException("config must not be null");
-    }
-    if (ticker == null) {
-      throw new NullPointerException("ticker must not be null");
-    }
-    this.name = name;
+    this.name = checkNotBlank(name, "name");
+    checkNotNull(config, "config");
+    checkNotNull(ticker, "ticker");
     this.config = config;
     this.ticker = ticker;
     this.slowNanos = config.slowCallDurationThresholdNanos();
@@ -376,9 +369,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
 
   @Override
   public void addListener(CircuitBreakerListener listener) {
-    if (listener == null) {
-      throw new NullPointerException("listener must not be null");
-    }
+    checkNotNull(listener, "listener");
     synchronized (listenerLock) {
       CircuitBreakerListener[] next = Arrays.copyOf(listeners, listeners.length + 1);
       next[next.length - 1] = listener;

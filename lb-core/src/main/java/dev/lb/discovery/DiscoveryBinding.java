@@ -66,7 +66,7 @@ public final class DiscoveryBinding implements AutoCloseable {
    * @param source the source to start; must not be null and not started yet
    * @param balancer the balancer whose membership the source sets; must not be null
    * @return the running binding; close it to stop the source
-   * @throws IllegalArgumentException if an argument is null
+   * @throws NullPointerException if {@code source} or {@code balancer} is null
    */
   public static DiscoveryBinding bind(EndpointSource source, LoadBalancer balancer) {
     return builder(source).bind(balancer);
@@ -77,13 +77,10 @@ public final class DiscoveryBinding implements AutoCloseable {
    *
    * @param source the source to start when the binding is made; must not be null
    * @return a new builder with the default options
-   * @throws IllegalArgumentException if {@code source} is null
+   * @throws NullPointerException if {@code source} is null
    */
   public static Builder builder(EndpointSource source) {
-    if (source == null) {
-      throw new IllegalArgumentException("source must not be null");
-    }
-    return new Builder(source);
+    return new Builder(checkNotNull(source, "source"));
   }
 
   /**
@@ -269,7 +266,7 @@ public final class DiscoveryBinding implements AutoCloseable {
      *
      * @param listener the listener; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code listener} is null
+     * @throws NullPointerException if {@code listener} is null
      */
     public Builder listener(DiscoveryListener listener) {
       this.listener = checkNotNull(listener, "listener");
@@ -295,7 +292,7 @@ public final class DiscoveryBinding implements AutoCloseable {
      *
      * @param ticker the clock; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code ticker} is null
+     * @throws NullPointerException if {@code ticker} is null
      */
     public Builder ticker(Ticker ticker) {
       this.ticker = checkNotNull(ticker, "ticker");
@@ -308,12 +305,10 @@ public final class DiscoveryBinding implements AutoCloseable {
      *
      * @param balancer the balancer whose membership the source sets; must not be null
      * @return the running binding
-     * @throws IllegalArgumentException if {@code balancer} is null
+     * @throws NullPointerException if {@code balancer} is null
      */
     public DiscoveryBinding bind(LoadBalancer balancer) {
-      if (balancer == null) {
-        throw new IllegalArgumentException("balancer must not be null");
-      }
+      checkNotNull(balancer, "balancer");
       DiscoveryBinding binding =
           new DiscoveryBinding(
               this,
@@ -331,12 +326,10 @@ public final class DiscoveryBinding implements AutoCloseable {
      * @param target receives every accepted, complete, immutable set; must not be null, must be
      *     fast and must not block
      * @return the running binding
-     * @throws IllegalArgumentException if {@code target} is null
+     * @throws NullPointerException if {@code target} is null
      */
     public DiscoveryBinding bind(Consumer<? super List<Endpoint>> target) {
-      if (target == null) {
-        throw new IllegalArgumentException("target must not be null");
-      }
+      checkNotNull(target, "target");
       DiscoveryBinding binding =
           new DiscoveryBinding(
               this,

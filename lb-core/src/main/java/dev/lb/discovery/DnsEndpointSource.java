@@ -89,8 +89,9 @@ public final class DnsEndpointSource implements EndpointSource {
    * @param hostname the name to resolve, such as {@code api.internal}; a trailing dot is ignored
    * @param port the port every address serves on, in 1..65535
    * @return a new builder with the defaults
-   * @throws IllegalArgumentException if {@code hostname} is null or blank, or {@code port} is not
-   *     in 1..65535
+   * @throws NullPointerException if {@code hostname} is null
+   * @throws IllegalArgumentException if {@code hostname} is blank or not a DNS name, or {@code
+   *     port} is not in 1..65535
    */
   public static Builder forAddresses(String hostname, int port) {
     if (port < 1 || port > 65535) {
@@ -106,7 +107,8 @@ public final class DnsEndpointSource implements EndpointSource {
    *     _http._tcp.users.default.svc.cluster.local} or {@code users.service.consul}; a trailing dot
    *     is ignored
    * @return a new builder with the defaults
-   * @throws IllegalArgumentException if {@code serviceName} is null or blank
+   * @throws NullPointerException if {@code serviceName} is null
+   * @throws IllegalArgumentException if {@code serviceName} is blank or not a DNS name
    */
   public static Builder forSrv(String serviceName) {
     return new Builder(normalize(serviceName, "serviceName"), 0);
@@ -133,10 +135,7 @@ public final class DnsEndpointSource implements EndpointSource {
   }
 
   private static String normalize(@Nullable String name, String option) {
-    if (name == null) {
-      throw new IllegalArgumentException(option + " must not be null");
-    }
-    String n = name.strip();
+    String n = checkNotNull(name, option).strip();
     if (n.endsWith(".")) {
       n = n.substring(0, n.length() - 1);
     }
@@ -309,7 +308,8 @@ public final class DnsEndpointSource implements EndpointSource {
      * @param hostAndPort the server's address, such as {@code 127.0.0.1:8600} (Consul) or {@code
      *     10.96.0.10} (kube-dns)
      * @return this builder
-     * @throws IllegalArgumentException if {@code hostAndPort} is null, blank or has a bad port
+     * @throws NullPointerException if {@code hostAndPort} is null
+     * @throws IllegalArgumentException if {@code hostAndPort} is blank or has a bad port
      */
     public Builder dnsServer(String hostAndPort) {
       dnsServers.add(parseServer(hostAndPort));
@@ -321,7 +321,7 @@ public final class DnsEndpointSource implements EndpointSource {
      *
      * @param refresh the refresh policy; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code refresh} is null
+     * @throws NullPointerException if {@code refresh} is null
      */
     public Builder refresh(RefreshPolicy refresh) {
       this.refresh = checkNotNull(refresh, "refresh");
@@ -334,10 +334,12 @@ public final class DnsEndpointSource implements EndpointSource {
      *
      * @param queryTimeout the initial timeout; must be positive
      * @return this builder
-     * @throws IllegalArgumentException if {@code queryTimeout} is null or not positive
+     * @throws NullPointerException if {@code queryTimeout} is null
+     * @throws IllegalArgumentException if {@code queryTimeout} is not positive
      */
     public Builder queryTimeout(Duration queryTimeout) {
-      if (queryTimeout == null || queryTimeout.isNegative() || queryTimeout.isZero()) {
+      checkNotNull(queryTimeout, "queryTimeout");
+      if (queryTimeout.isNegative() || queryTimeout.isZero()) {
         throw new IllegalArgumentException("queryTimeout must be positive but was " + queryTimeout);
       }
       this.queryTimeout = queryTimeout;
@@ -398,7 +400,7 @@ public final class DnsEndpointSource implements EndpointSource {
      *
      * @param scheduler the scheduler; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code scheduler} is null
+     * @throws NullPointerException if {@code scheduler} is null
      */
     public Builder scheduler(Scheduler scheduler) {
       this.scheduler = checkNotNull(scheduler, "scheduler");
@@ -411,7 +413,7 @@ public final class DnsEndpointSource implements EndpointSource {
      *
      * @param executor the executor; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code executor} is null
+     * @throws NullPointerException if {@code executor} is null
      */
     public Builder executor(Executor executor) {
       this.executor = checkNotNull(executor, "executor");
@@ -423,7 +425,7 @@ public final class DnsEndpointSource implements EndpointSource {
      *
      * @param random the generator; must not be null; used from one thread at a time
      * @return this builder
-     * @throws IllegalArgumentException if {@code random} is null
+     * @throws NullPointerException if {@code random} is null
      */
     public Builder random(RandomGenerator random) {
       this.random = checkNotNull(random, "random");
@@ -463,11 +465,11 @@ public final class DnsEndpointSource implements EndpointSource {
     }
 
     private static String parseServer(@Nullable String hostAndPort) {
-      if (hostAndPort == null || hostAndPort.isBlank()) {
+      String s = checkNotNull(hostAndPort, "dnsServer").strip();
+      if (s.isEmpty()) {
         throw new IllegalArgumentException(
             "dnsServer must be host:port but was '" + hostAndPort + "'");
       }
-      String s = hostAndPort.strip();
       String host;
       String portText = null;
       if (s.startsWith("[")) {

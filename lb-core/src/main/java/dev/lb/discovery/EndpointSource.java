@@ -39,6 +39,7 @@ public interface EndpointSource extends AutoCloseable {
    * Starts looking endpoints up and delivering them to {@code sink}.
    *
    * @param sink where to deliver complete sets and failures; must not be null
+   * @throws NullPointerException if {@code sink} is null
    * @throws IllegalStateException if the source was already started or is closed
    */
   void start(EndpointSink sink);

@@ -73,13 +73,10 @@ public final class FileEndpointSource implements EndpointSource {
    *
    * @param file the file to read; it need not exist yet
    * @return a new builder with the defaults
-   * @throws IllegalArgumentException if {@code file} is null
+   * @throws NullPointerException if {@code file} is null
    */
   public static Builder builder(Path file) {
-    if (file == null) {
-      throw new IllegalArgumentException("file must not be null");
-    }
-    return new Builder(file);
+    return new Builder(checkNotNull(file, "file"));
   }
 
   @Override
@@ -194,7 +191,7 @@ public final class FileEndpointSource implements EndpointSource {
      *
      * @param format the format; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code format} is null
+     * @throws NullPointerException if {@code format} is null
      */
     public Builder format(EndpointFileFormat format) {
       this.format = checkNotNull(format, "format");
@@ -206,7 +203,7 @@ public final class FileEndpointSource implements EndpointSource {
      *
      * @param refresh the refresh policy; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code refresh} is null
+     * @throws NullPointerException if {@code refresh} is null
      */
     public Builder refresh(RefreshPolicy refresh) {
       this.refresh = checkNotNull(refresh, "refresh");
@@ -218,7 +215,7 @@ public final class FileEndpointSource implements EndpointSource {
      *
      * @param scheduler the scheduler; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code scheduler} is null
+     * @throws NullPointerException if {@code scheduler} is null
      */
     public Builder scheduler(Scheduler scheduler) {
       this.scheduler = checkNotNull(scheduler, "scheduler");
@@ -231,7 +228,7 @@ public final class FileEndpointSource implements EndpointSource {
      *
      * @param executor the executor; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code executor} is null
+     * @throws NullPointerException if {@code executor} is null
      */
     public Builder executor(Executor executor) {
       this.executor = checkNotNull(executor, "executor");
@@ -243,7 +240,7 @@ public final class FileEndpointSource implements EndpointSource {
      *
      * @param random the generator; must not be null; used from one thread at a time
      * @return this builder
-     * @throws IllegalArgumentException if {@code random} is null
+     * @throws NullPointerException if {@code random} is null
      */
     public Builder random(RandomGenerator random) {
       this.random = checkNotNull(random, "random");

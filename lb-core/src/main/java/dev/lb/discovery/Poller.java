@@ -1,5 +1,7 @@
 package dev.lb.discovery;
 
+import static dev.lb.internal.Checks.checkNotNull;
+
 import dev.lb.Endpoint;
 import dev.lb.Scheduler;
 import java.util.List;
@@ -52,9 +54,7 @@ final class Poller {
   }
 
   void start(EndpointSink sink, String sourceName) {
-    if (sink == null) {
-      throw new IllegalArgumentException("sink must not be null");
-    }
+    checkNotNull(sink, "sink");
     synchronized (lock) {
       if (closed) {
         throw new IllegalStateException("source " + sourceName + " is closed");

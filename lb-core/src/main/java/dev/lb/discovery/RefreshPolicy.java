@@ -1,5 +1,7 @@
 package dev.lb.discovery;
 
+import static dev.lb.internal.Checks.checkNotNull;
+
 import java.time.Duration;
 import java.util.random.RandomGenerator;
 
@@ -113,7 +115,8 @@ public final class RefreshPolicy {
      *
      * @param interval the mean delay between the end of one lookup and the start of the next
      * @return this builder
-     * @throws IllegalArgumentException if {@code interval} is null or not positive
+     * @throws NullPointerException if {@code interval} is null
+     * @throws IllegalArgumentException if {@code interval} is not positive
      */
     public Builder interval(Duration interval) {
       this.interval = positive(interval, "interval");
@@ -125,7 +128,8 @@ public final class RefreshPolicy {
      *
      * @param floor the shortest delay the policy ever returns
      * @return this builder
-     * @throws IllegalArgumentException if {@code floor} is null or not positive
+     * @throws NullPointerException if {@code floor} is null
+     * @throws IllegalArgumentException if {@code floor} is not positive
      */
     public Builder floor(Duration floor) {
       this.floor = positive(floor, "floor");
@@ -163,9 +167,7 @@ public final class RefreshPolicy {
     }
 
     private static Duration positive(Duration d, String option) {
-      if (d == null) {
-        throw new IllegalArgumentException(option + " must not be null");
-      }
+      checkNotNull(d, option);
       if (d.isNegative() || d.isZero()) {
         throw new IllegalArgumentException(option + " must be positive but was " + d);
       }

@@ -152,7 +152,7 @@ public final class HashStrategies {
    *
    * @param table where sessions are remembered, one table per balancer; must not be null
    * @return a new {@code sticky} strategy over {@link Strategies#leastConnections()}
-   * @throws IllegalArgumentException if {@code table} is null
+   * @throws NullPointerException if {@code table} is null
    */
   public static Strategy sticky(StickTable table) {
     return sticky(Strategies.leastConnections(), table);
@@ -173,15 +173,11 @@ public final class HashStrategies {
    *     null
    * @param table where sessions are remembered; must not be null
    * @return a new {@code sticky} strategy
-   * @throws IllegalArgumentException if an argument is null
+   * @throws NullPointerException if {@code placement} or {@code table} is null
    */
   public static Strategy sticky(Strategy placement, StickTable table) {
-    if (placement == null) {
-      throw new IllegalArgumentException("placement must not be null");
-    }
-    if (table == null) {
-      throw new IllegalArgumentException("table must not be null");
-    }
+    checkNotNull(placement, "placement");
+    checkNotNull(table, "table");
     return new StickyStrategy(placement, table);
   }
 
@@ -235,7 +231,7 @@ public final class HashStrategies {
      *
      * @param fallback the strategy for calls whose context has no key; must not be null
      * @return this builder
-     * @throws IllegalArgumentException if {@code fallback} is null
+     * @throws NullPointerException if {@code fallback} is null
      */
     public Builder fallback(Strategy fallback) {
       this.fallback = checkNotNull(fallback, "fallback");

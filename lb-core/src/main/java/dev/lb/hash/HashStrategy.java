@@ -1,12 +1,13 @@
 package dev.lb.hash;
 
+import static dev.lb.internal.Checks.checkNotNull;
+
 import dev.lb.PickContext;
 import dev.lb.strategy.LiveEndpoint;
 import dev.lb.strategy.Picker;
 import dev.lb.strategy.Strategy;
 import dev.lb.strategy.StrategyContext;
 import java.util.List;
-import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -89,17 +90,15 @@ final class HashStrategy implements Strategy {
    */
   static LiveEndpoint[] checkEndpoints(
       String strategy, List<LiveEndpoint> endpoints, StrategyContext context) {
-    Objects.requireNonNull(endpoints, "endpoints");
-    Objects.requireNonNull(context, "context");
+    checkNotNull(endpoints, "endpoints");
+    checkNotNull(context, "context");
     if (endpoints.isEmpty()) {
       throw new IllegalArgumentException(
           strategy + ": endpoints must not be empty (build pickers over one endpoint or more)");
     }
     LiveEndpoint[] array = endpoints.toArray(new LiveEndpoint[0]);
     for (int i = 0; i < array.length; i++) {
-      if (array[i] == null) {
-        throw new NullPointerException("endpoints[" + i + "]");
-      }
+      checkNotNull(array[i], "endpoints[" + i + "]");
     }
     return array;
   }

@@ -1,5 +1,7 @@
 package dev.lb.hash;
 
+import static dev.lb.internal.Checks.checkNotNull;
+
 import dev.lb.Ticker;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
@@ -64,22 +66,19 @@ public interface StickTable {
    * @param ticker the clock for idle time, usually the balancer's {@link
    *     dev.lb.LoadBalancer#ticker() ticker}; must not be null
    * @return a new, empty table
-   * @throws IllegalArgumentException if {@code maximumSize} is not positive, {@code idleTimeout} is
-   *     null or not positive, or {@code ticker} is null
+   * @throws NullPointerException if {@code idleTimeout} or {@code ticker} is null
+   * @throws IllegalArgumentException if {@code maximumSize} is not positive, or {@code idleTimeout}
+   *     is not positive
    */
   static StickTable bounded(int maximumSize, Duration idleTimeout, Ticker ticker) {
     if (maximumSize < 1) {
       throw new IllegalArgumentException("maximumSize must be positive but was " + maximumSize);
     }
-    if (idleTimeout == null) {
-      throw new IllegalArgumentException("idleTimeout must not be null");
-    }
+    checkNotNull(idleTimeout, "idleTimeout");
     if (idleTimeout.isNegative() || idleTimeout.isZero()) {
       throw new IllegalArgumentException("idleTimeout must be positive but was " + idleTimeout);
     }
-    if (ticker == null) {
-      throw new IllegalArgumentException("ticker must not be null");
-    }
+    checkNotNull(ticker, "ticker");
     return new BoundedStickTable(maximumSize, saturatedNanos(idleTimeout), ticker);
   }
 

@@ -1,5 +1,7 @@
 package dev.lb.hash;
 
+import static dev.lb.internal.Checks.checkNotNull;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -49,9 +51,10 @@ public final class XxHash64 {
    *
    * @param data the bytes to hash; must not be null, may be empty
    * @return the 64-bit hash
+   * @throws NullPointerException if {@code data} is null
    */
   public static long hash(byte[] data) {
-    return hash(data, 0, data.length, 0L);
+    return hash(data, 0, checkNotNull(data, "data").length, 0L);
   }
 
   /**
@@ -60,9 +63,10 @@ public final class XxHash64 {
    * @param data the bytes to hash; must not be null, may be empty
    * @param seed the seed; different seeds give unrelated hashes of the same input
    * @return the 64-bit hash
+   * @throws NullPointerException if {@code data} is null
    */
   public static long hash(byte[] data, long seed) {
-    return hash(data, 0, data.length, seed);
+    return hash(data, 0, checkNotNull(data, "data").length, seed);
   }
 
   /**
@@ -73,11 +77,12 @@ public final class XxHash64 {
    * @param length the number of bytes to hash, 0 or more
    * @param seed the seed; different seeds give unrelated hashes of the same input
    * @return the 64-bit hash
+   * @throws NullPointerException if {@code data} is null
    * @throws IndexOutOfBoundsException if {@code offset} and {@code length} do not lie within {@code
    *     data}
    */
   public static long hash(byte[] data, int offset, int length, long seed) {
-    java.util.Objects.checkFromIndexSize(offset, length, data.length);
+    java.util.Objects.checkFromIndexSize(offset, length, checkNotNull(data, "data").length);
     int p = offset;
     int end = offset + length;
     long h;
@@ -134,8 +139,10 @@ public final class XxHash64 {
    * @param seed the seed; different seeds give unrelated hashes of the same input
    * @return the 64-bit hash, equal to {@link #hash(byte[], long)} of {@code
    *     chars.toString().getBytes(UTF_8)}
+   * @throws NullPointerException if {@code chars} is null
    */
   public static long hash(CharSequence chars, long seed) {
+    checkNotNull(chars, "chars");
     long v1 = seed + P1 + P2;
     long v2 = seed + P2;
     long v3 = seed;

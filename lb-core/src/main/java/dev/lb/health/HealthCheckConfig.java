@@ -51,7 +51,7 @@ public final class HealthCheckConfig {
    *
    * @param checker the probe to run per endpoint; must not be null
    * @return a builder with the default options
-   * @throws IllegalArgumentException if {@code checker} is null
+   * @throws NullPointerException if {@code checker} is null
    */
   public static Builder builder(HealthChecker checker) {
     return new Builder(checker);
@@ -156,6 +156,7 @@ public final class HealthCheckConfig {
      *
      * @param interval positive
      * @return this builder
+     * @throws NullPointerException if {@code interval} is null
      * @throws IllegalArgumentException if not positive
      */
     public Builder interval(Duration interval) {
@@ -169,6 +170,7 @@ public final class HealthCheckConfig {
      *
      * @param unhealthyInterval positive
      * @return this builder
+     * @throws NullPointerException if {@code unhealthyInterval} is null
      * @throws IllegalArgumentException if not positive
      */
     public Builder unhealthyInterval(Duration unhealthyInterval) {
@@ -181,6 +183,7 @@ public final class HealthCheckConfig {
      *
      * @param timeout positive
      * @return this builder
+     * @throws NullPointerException if {@code timeout} is null
      * @throws IllegalArgumentException if not positive
      */
     public Builder timeout(Duration timeout) {

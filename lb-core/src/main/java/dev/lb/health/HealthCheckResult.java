@@ -1,5 +1,7 @@
 package dev.lb.health;
 
+import static dev.lb.internal.Checks.checkNotBlank;
+
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -34,14 +36,11 @@ public final class HealthCheckResult {
    *
    * @param reason why it failed, short and human-readable; must not be null or blank
    * @return a new failed result
-   * @throws IllegalArgumentException if {@code reason} is null or blank
+   * @throws NullPointerException if {@code reason} is null
+   * @throws IllegalArgumentException if {@code reason} is blank
    */
   public static HealthCheckResult unhealthy(@Nullable String reason) {
-    if (reason == null || reason.isBlank()) {
-      throw new IllegalArgumentException(
-          "reason must not be null or blank but was '" + reason + "'");
-    }
-    return new HealthCheckResult(false, reason);
+    return new HealthCheckResult(false, checkNotBlank(reason, "reason"));
   }
 
   /**

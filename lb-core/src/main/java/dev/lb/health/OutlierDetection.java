@@ -278,6 +278,7 @@ public final class OutlierDetection {
      *
      * @param interval positive
      * @return this builder
+     * @throws NullPointerException if {@code interval} is null
      * @throws IllegalArgumentException if not positive
      */
     public Builder interval(Duration interval) {
@@ -290,6 +291,7 @@ public final class OutlierDetection {
      *
      * @param baseEjectionTime positive
      * @return this builder
+     * @throws NullPointerException if {@code baseEjectionTime} is null
      * @throws IllegalArgumentException if not positive
      */
     public Builder baseEjectionTime(Duration baseEjectionTime) {
@@ -302,6 +304,7 @@ public final class OutlierDetection {
      *
      * @param maxEjectionTime positive
      * @return this builder
+     * @throws NullPointerException if {@code maxEjectionTime} is null
      * @throws IllegalArgumentException if not positive
      */
     public Builder maxEjectionTime(Duration maxEjectionTime) {

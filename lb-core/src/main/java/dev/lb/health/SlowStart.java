@@ -48,6 +48,7 @@ public final class SlowStart {
    *
    * @param window how long the ramp lasts; positive
    * @return a new slow-start configuration
+   * @throws NullPointerException if {@code window} is null
    * @throws IllegalArgumentException if {@code window} is not positive
    */
   public static SlowStart of(Duration window) {

@@ -1,5 +1,7 @@
 package dev.lb.health;
 
+import static dev.lb.internal.Checks.checkNotNull;
+
 import dev.lb.Endpoint;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -31,8 +33,15 @@ public final class TcpHealthChecker implements HealthChecker {
     return INSTANCE;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * @throws NullPointerException if {@code endpoint} or {@code timeout} is null
+   */
   @Override
   public CompletionStage<HealthCheckResult> check(Endpoint endpoint, Duration timeout) {
+    checkNotNull(endpoint, "endpoint");
+    checkNotNull(timeout, "timeout");
     CompletableFuture<HealthCheckResult> result = new CompletableFuture<>();
     AsynchronousSocketChannel channel;
     try {

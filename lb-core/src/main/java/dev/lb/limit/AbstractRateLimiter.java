@@ -1,5 +1,7 @@
 package dev.lb.limit;
 
+import static dev.lb.internal.Checks.checkNotNull;
+
 import dev.lb.Ticker;
 import java.time.Duration;
 import java.util.concurrent.atomic.LongAdder;
@@ -65,14 +67,12 @@ abstract class AbstractRateLimiter implements RateLimiter {
   }
 
   static long timeoutNanos(@Nullable Duration timeout) {
-    if (timeout == null) {
-      throw new IllegalArgumentException("timeout must not be null");
-    }
-    if (timeout.isNegative()) {
-      throw new IllegalArgumentException("timeout must not be negative but was " + timeout);
+    Duration t = checkNotNull(timeout, "timeout");
+    if (t.isNegative()) {
+      throw new IllegalArgumentException("timeout must not be negative but was " + t);
     }
     try {
-      return timeout.toNanos();
+      return t.toNanos();
     } catch (ArithmeticException e) {
       return Long.MAX_VALUE;
     }

@@ -42,8 +42,9 @@ public interface RateLimiter {
    * @param permits how many, from 1 to {@link #maxPermits()}
    * @param timeout the longest wait; zero makes this the same as {@link #tryAcquire(int)}
    * @return true if the permits were taken
-   * @throws IllegalArgumentException if {@code permits} is out of range or {@code timeout} is null
-   *     or negative
+   * @throws NullPointerException if {@code timeout} is null
+   * @throws IllegalArgumentException if {@code permits} is out of range or {@code timeout} is
+   *     negative
    * @throws InterruptedException if the thread is interrupted while waiting
    */
   boolean tryAcquire(int permits, Duration timeout) throws InterruptedException;

@@ -59,6 +59,7 @@ public final class RateLimiters {
    * @param permits tokens added per period, 1..{@link #MAX_PERMITS}
    * @param period the refill period, from 1 ms to 1 day
    * @return a builder
+   * @throws NullPointerException if {@code period} is null
    * @throws IllegalArgumentException if an argument is out of range
    */
   public static Builder tokenBucket(int permits, Duration period) {
@@ -72,6 +73,7 @@ public final class RateLimiters {
    * @param permits permits leaving per period, 1..{@link #MAX_PERMITS}
    * @param period the period, from 1 ms to 1 day
    * @return a builder
+   * @throws NullPointerException if {@code period} is null
    * @throws IllegalArgumentException if an argument is out of range
    */
   public static Builder leakyBucket(int permits, Duration period) {
@@ -84,6 +86,7 @@ public final class RateLimiters {
    * @param permits permits per window, 1..{@link #MAX_PERMITS}
    * @param period the window's length, from 1 ms to 1 day
    * @return a builder
+   * @throws NullPointerException if {@code period} is null
    * @throws IllegalArgumentException if an argument is out of range
    */
   public static Builder fixedWindow(int permits, Duration period) {
@@ -97,6 +100,7 @@ public final class RateLimiters {
    * @param permits permits per period, 1..{@link #MAX_PERMITS}
    * @param period the window's length, from 1 ms to 1 day
    * @return a builder
+   * @throws NullPointerException if {@code period} is null
    * @throws IllegalArgumentException if an argument is out of range
    */
   public static Builder slidingWindow(int permits, Duration period) {
@@ -123,16 +127,14 @@ public final class RateLimiters {
         throw new IllegalArgumentException(
             "permits must be in 1.." + MAX_PERMITS + " but was " + permits);
       }
-      if (period == null) {
-        throw new IllegalArgumentException("period must not be null");
-      }
-      if (period.compareTo(Duration.ofNanos(MIN_PERIOD_NANOS)) < 0
-          || period.compareTo(Duration.ofNanos(MAX_PERIOD_NANOS)) > 0) {
-        throw new IllegalArgumentException("period must be from 1ms to 1d but was " + period);
+      Duration p = checkNotNull(period, "period");
+      if (p.compareTo(Duration.ofNanos(MIN_PERIOD_NANOS)) < 0
+          || p.compareTo(Duration.ofNanos(MAX_PERIOD_NANOS)) > 0) {
+        throw new IllegalArgumentException("period must be from 1ms to 1d but was " + p);
       }
       this.algorithm = algorithm;
       this.permits = permits;
-      this.periodNanos = period.toNanos();
+      this.periodNanos = p.toNanos();
       this.burst = permits;
     }
 
@@ -163,7 +165,7 @@ public final class RateLimiters {
      *
      * @param ticker the clock the limiter tells time by
      * @return this builder
-     * @throws IllegalArgumentException if {@code ticker} is null
+     * @throws NullPointerException if {@code ticker} is null
      */
     public Builder ticker(@Nullable Ticker ticker) {
       this.ticker = checkNotNull(ticker, "ticker");
@@ -175,7 +177,7 @@ public final class RateLimiters {
      *
      * @param sleeper the sleeper; with a fake ticker, one that advances it
      * @return this builder
-     * @throws IllegalArgumentException if {@code sleeper} is null
+     * @throws NullPointerException if {@code sleeper} is null
      */
     public Builder sleeper(@Nullable Sleeper sleeper) {
       this.sleeper = checkNotNull(sleeper, "sleeper");

@@ -1,5 +1,7 @@
 package dev.lb.retry;
 
+import static dev.lb.internal.Checks.checkNotNull;
+
 import dev.lb.internal.ThreadLocalRandomGenerator;
 import java.time.Duration;
 import java.util.random.RandomGenerator;
@@ -129,13 +131,11 @@ final class Backoffs {
   }
 
   static long nonNegativeNanos(String option, @Nullable Duration d) {
-    if (d == null) {
-      throw new NullPointerException(option + " must not be null");
+    Duration v = checkNotNull(d, option);
+    if (v.isNegative()) {
+      throw new IllegalArgumentException(option + " must not be negative but was " + v);
     }
-    if (d.isNegative()) {
-      throw new IllegalArgumentException(option + " must not be negative but was " + d);
-    }
-    return saturated(d);
+    return saturated(v);
   }
 
   static long positiveNanos(String option, @Nullable Duration d) {
@@ -170,8 +170,8 @@ final class Backoffs {
       if (this.max < this.base) {
         throw new IllegalArgumentException("max must be at least base " + base + " but was " + max);
       }
-      if (jitter != Jitter.NONE && random == null) {
-        throw new NullPointerException("random must not be null");
+      if (jitter != Jitter.NONE) {
+        checkNotNull(random, "random");
       }
       this.jitter = jitter;
       this.random = random;

@@ -213,9 +213,7 @@ public final class RetryBudget {
    * @throws NullPointerException if {@code listener} is null
    */
   public void addListener(RetryBudgetListener listener) {
-    if (listener == null) {
-      throw new NullPointerException("listener must not be null");
-    }
+    checkNotNull(listener, "listener");
     synchronized (listenerLock) {
       RetryBudgetListener[] next = Arrays.copyOf(listeners, listeners.length + 1);
       next[next.length - 1] = listener;
@@ -351,17 +349,15 @@ public final class RetryBudget {
      *
      * @param ttl the window
      * @return this builder
-     * @throws IllegalArgumentException if {@code ttl} is null, out of range or not whole seconds
+     * @throws NullPointerException if {@code ttl} is null
+     * @throws IllegalArgumentException if {@code ttl} is out of range or not whole seconds
      */
     public Builder ttl(@Nullable Duration ttl) {
-      if (ttl == null) {
-        throw new NullPointerException("ttl must not be null");
+      Duration t = checkNotNull(ttl, "ttl");
+      if (t.toSeconds() < 1 || t.toSeconds() > 60 || t.toNanosPart() != 0) {
+        throw new IllegalArgumentException("ttl must be whole seconds from 1s to 60s but was " + t);
       }
-      if (ttl.toSeconds() < 1 || ttl.toSeconds() > 60 || ttl.toNanosPart() != 0) {
-        throw new IllegalArgumentException(
-            "ttl must be whole seconds from 1s to 60s but was " + ttl);
-      }
-      this.ttl = ttl;
+      this.ttl = t;
       return this;
     }
 

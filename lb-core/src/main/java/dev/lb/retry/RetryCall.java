@@ -1,5 +1,7 @@
 package dev.lb.retry;
 
+import static dev.lb.internal.Checks.checkNotNull;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -32,9 +34,7 @@ public final class RetryCall {
    * @throws IllegalStateException if every attempt the policy allows was already made
    */
   public void onAttempt(String endpointId) {
-    if (endpointId == null) {
-      throw new NullPointerException("endpointId must not be null");
-    }
+    checkNotNull(endpointId, "endpointId");
     if (attempts >= policy.maxAttempts()) {
       throw new IllegalStateException(
           "attempt " + (attempts + 1) + " exceeds maxAttempts " + policy.maxAttempts());
@@ -55,9 +55,7 @@ public final class RetryCall {
    * @throws NullPointerException if {@code kind} is null
    */
   public RetryDecision onFailure(FailureKind kind) {
-    if (kind == null) {
-      throw new NullPointerException("kind must not be null");
-    }
+    checkNotNull(kind, "kind");
     if (!policy.isRetryable(kind, idempotent)) {
       return RetryDecision.giveUp(RetryDecision.Outcome.NOT_RETRYABLE);
     }

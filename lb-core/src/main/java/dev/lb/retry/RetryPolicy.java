@@ -90,8 +90,10 @@ public final class RetryPolicy {
    * @param kind the failure
    * @param idempotent whether the request is idempotent
    * @return true if the kind is retryable for the request
+   * @throws NullPointerException if {@code kind} is null
    */
   public boolean isRetryable(FailureKind kind, boolean idempotent) {
+    checkNotNull(kind, "kind");
     if (kind.provesNothingProcessed()) {
       return true;
     }

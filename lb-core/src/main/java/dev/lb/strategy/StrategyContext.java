@@ -1,5 +1,7 @@
 package dev.lb.strategy;
 
+import static dev.lb.internal.Checks.checkNotNull;
+
 import dev.lb.Ticker;
 import java.util.random.RandomGenerator;
 
@@ -12,4 +14,16 @@ import java.util.random.RandomGenerator;
  *     dev.lb.LoadBalancer.Builder#random}
  * @param ticker the balancer's clock
  */
-public record StrategyContext(RandomGenerator random, Ticker ticker) {}
+public record StrategyContext(RandomGenerator random, Ticker ticker) {
+  /**
+   * Makes a context.
+   *
+   * @param random the random source; must not be null
+   * @param ticker the clock; must not be null
+   * @throws NullPointerException if {@code random} or {@code ticker} is null
+   */
+  public StrategyContext {
+    checkNotNull(random, "random");
+    checkNotNull(ticker, "ticker");
+  }
+}

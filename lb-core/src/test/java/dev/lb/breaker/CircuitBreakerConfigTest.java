@@ -59,12 +59,14 @@ class CircuitBreakerConfigTest {
     assertThatThrownBy(() -> b.slowCallDurationThreshold(Duration.ZERO))
         .hasMessage("slowCallDurationThreshold must be positive but was PT0S");
     assertThatThrownBy(() -> b.waitDurationInOpenState(null))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("waitDurationInOpenState must not be null");
     assertThatThrownBy(() -> b.slidingWindow(SlidingWindowType.COUNT_BASED, 0))
         .hasMessage("slidingWindowSize must be in 1..1048576 for COUNT_BASED but was 0");
     assertThatThrownBy(() -> b.slidingWindow(SlidingWindowType.TIME_BASED, 3601))
         .hasMessage("slidingWindowSize must be in 1..3600 for TIME_BASED but was 3601");
     assertThatThrownBy(() -> b.slidingWindow(null, 10))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("slidingWindowType must not be null");
     assertThatThrownBy(() -> b.minimumNumberOfCalls(0))
         .hasMessage("minimumNumberOfCalls must be at least 1 but was 0");
@@ -75,6 +77,7 @@ class CircuitBreakerConfigTest {
     assertThatThrownBy(() -> b.maxWaitDurationInHalfOpenState(Duration.ofSeconds(-1)))
         .hasMessage("maxWaitDurationInHalfOpenState must not be negative but was PT-1S");
     assertThatThrownBy(() -> b.maxWaitDurationInHalfOpenState(null))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("maxWaitDurationInHalfOpenState must not be null");
   }
 

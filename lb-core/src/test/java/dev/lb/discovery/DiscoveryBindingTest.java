@@ -191,13 +191,20 @@ class DiscoveryBindingTest {
   @Test
   void builder_rejectsNulls() {
     assertThatThrownBy(() -> DiscoveryBinding.builder(null))
-        .isInstanceOf(IllegalArgumentException.class)
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("source must not be null");
     DiscoveryBinding.Builder b = DiscoveryBinding.builder(source);
-    assertThatThrownBy(() -> b.listener(null)).hasMessage("listener must not be null");
-    assertThatThrownBy(() -> b.ticker(null)).hasMessage("ticker must not be null");
-    assertThatThrownBy(() -> b.bind((LoadBalancer) null)).hasMessage("balancer must not be null");
+    assertThatThrownBy(() -> b.listener(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("listener must not be null");
+    assertThatThrownBy(() -> b.ticker(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("ticker must not be null");
+    assertThatThrownBy(() -> b.bind((LoadBalancer) null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("balancer must not be null");
     assertThatThrownBy(() -> b.bind((java.util.function.Consumer<List<Endpoint>>) null))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("target must not be null");
   }
 }

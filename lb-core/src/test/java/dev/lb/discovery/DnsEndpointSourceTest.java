@@ -296,6 +296,7 @@ class DnsEndpointSourceTest {
     assertThatThrownBy(() -> DnsEndpointSource.forAddresses(" ", 80))
         .hasMessage("hostname must be a DNS name but was ' '");
     assertThatThrownBy(() -> DnsEndpointSource.forSrv(null))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("serviceName must not be null");
     DnsEndpointSource.Builder b = DnsEndpointSource.forAddresses("api.test", 80);
     assertThatThrownBy(() -> b.dnsServer("127.0.0.1:99999"))
@@ -306,10 +307,18 @@ class DnsEndpointSourceTest {
     assertThatThrownBy(() -> b.queryTimeout(Duration.ZERO))
         .hasMessage("queryTimeout must be positive but was PT0S");
     assertThatThrownBy(() -> b.retries(-1)).hasMessage("retries must be 0 or more but was -1");
-    assertThatThrownBy(() -> b.refresh(null)).hasMessage("refresh must not be null");
-    assertThatThrownBy(() -> b.scheduler(null)).hasMessage("scheduler must not be null");
-    assertThatThrownBy(() -> b.executor(null)).hasMessage("executor must not be null");
-    assertThatThrownBy(() -> b.random(null)).hasMessage("random must not be null");
+    assertThatThrownBy(() -> b.refresh(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("refresh must not be null");
+    assertThatThrownBy(() -> b.scheduler(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("scheduler must not be null");
+    assertThatThrownBy(() -> b.executor(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("executor must not be null");
+    assertThatThrownBy(() -> b.random(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("random must not be null");
     assertThatThrownBy(() -> b.ipv4(false).ipv6(false).build())
         .hasMessage("ipv4 and ipv6 must not both be false");
   }

@@ -201,12 +201,24 @@ class FileEndpointSourceTest {
 
   @Test
   void invalidOptions_failWithTheOptionName() {
-    assertThatThrownBy(() -> FileEndpointSource.builder(null)).hasMessage("file must not be null");
+    assertThatThrownBy(() -> FileEndpointSource.builder(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("file must not be null");
     FileEndpointSource.Builder b = FileEndpointSource.builder(dir.resolve("x.json"));
-    assertThatThrownBy(() -> b.format(null)).hasMessage("format must not be null");
-    assertThatThrownBy(() -> b.refresh(null)).hasMessage("refresh must not be null");
-    assertThatThrownBy(() -> b.scheduler(null)).hasMessage("scheduler must not be null");
-    assertThatThrownBy(() -> b.executor(null)).hasMessage("executor must not be null");
-    assertThatThrownBy(() -> b.random(null)).hasMessage("random must not be null");
+    assertThatThrownBy(() -> b.format(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("format must not be null");
+    assertThatThrownBy(() -> b.refresh(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("refresh must not be null");
+    assertThatThrownBy(() -> b.scheduler(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("scheduler must not be null");
+    assertThatThrownBy(() -> b.executor(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("executor must not be null");
+    assertThatThrownBy(() -> b.random(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("random must not be null");
   }
 }

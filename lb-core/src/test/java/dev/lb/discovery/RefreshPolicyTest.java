@@ -68,6 +68,7 @@ class RefreshPolicyTest {
     assertThatThrownBy(() -> RefreshPolicy.builder().floor(Duration.ofSeconds(-1)))
         .hasMessage("floor must be positive but was PT-1S");
     assertThatThrownBy(() -> RefreshPolicy.builder().interval(null))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("interval must not be null");
     assertThatThrownBy(() -> RefreshPolicy.builder().interval(Duration.ofMillis(100)).build())
         .hasMessage("interval must be at least the floor (PT1S) but was PT0.1S");

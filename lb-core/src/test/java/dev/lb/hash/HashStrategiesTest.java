@@ -250,7 +250,9 @@ class HashStrategiesTest {
     assertThatThrownBy(() -> b.virtualNodesPerWeight(0))
         .hasMessage("virtualNodesPerWeight must be in 1..65536 but was 0");
     assertThatThrownBy(() -> b.maxRingSize(0)).hasMessageContaining("maxRingSize must be in 1..");
-    assertThatThrownBy(() -> b.fallback(null)).hasMessage("fallback must not be null");
+    assertThatThrownBy(() -> b.fallback(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("fallback must not be null");
     assertThat(b.maglevTableSize(655_373).epsilon(0.1).maglev().toString()).contains("655373");
   }
 

@@ -166,8 +166,10 @@ class StickTableTest {
     assertThatThrownBy(() -> StickTable.bounded(10, Duration.ZERO, ticker))
         .hasMessage("idleTimeout must be positive but was PT0S");
     assertThatThrownBy(() -> StickTable.bounded(10, null, ticker))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("idleTimeout must not be null");
     assertThatThrownBy(() -> StickTable.bounded(10, Duration.ofMinutes(1), null))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("ticker must not be null");
     assertThat(StickTable.bounded(10, Duration.ofSeconds(Long.MAX_VALUE / 2), ticker)).isNotNull();
   }

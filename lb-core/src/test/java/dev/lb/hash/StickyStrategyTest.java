@@ -144,9 +144,10 @@ class StickyStrategyTest {
   @Test
   void sticky_rejectsNulls() {
     assertThatThrownBy(() -> HashStrategies.sticky(null, table))
-        .isInstanceOf(IllegalArgumentException.class)
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("placement must not be null");
     assertThatThrownBy(() -> HashStrategies.sticky(Strategies.random(), null))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("table must not be null");
     assertThat(HashStrategies.sticky(table).name()).isEqualTo("sticky");
   }

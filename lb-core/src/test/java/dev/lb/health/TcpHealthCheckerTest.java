@@ -41,7 +41,7 @@ class TcpHealthCheckerTest {
   @Test
   void result_rejectsBlankReasons() {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> HealthCheckResult.unhealthy(" "))
-        .hasMessage("reason must not be null or blank but was ' '");
+        .hasMessage("reason must not be blank but was ' '");
     assertThat(HealthCheckResult.healthy()).hasToString("healthy");
     assertThat(HealthCheckResult.unhealthy("x")).hasToString("unhealthy(x)");
   }

@@ -95,7 +95,9 @@ class RateLimitersTest {
     assertThat(limiter.rejectedCount()).isEqualTo(rejected + 2);
     assertThatThrownBy(() -> limiter.tryAcquire(1, Duration.ofMillis(-1)))
         .hasMessage("timeout must not be negative but was PT-0.001S");
-    assertThatThrownBy(() -> limiter.tryAcquire(1, null)).hasMessage("timeout must not be null");
+    assertThatThrownBy(() -> limiter.tryAcquire(1, null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("timeout must not be null");
     assertThat(limiter.tryAcquire(1, Duration.ofSeconds(Long.MAX_VALUE))).isTrue();
   }
 
@@ -255,14 +257,17 @@ class RateLimitersTest {
     assertThatThrownBy(() -> RateLimiters.slidingWindow(1, Duration.ofDays(2)))
         .hasMessage("period must be from 1ms to 1d but was PT48H");
     assertThatThrownBy(() -> RateLimiters.leakyBucket(1, null))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("period must not be null");
     assertThatThrownBy(() -> RateLimiters.fixedWindow(1, SECOND).burst(2))
         .hasMessage("burst applies to the token and leaky buckets, not to FIXED_WINDOW");
     assertThatThrownBy(() -> RateLimiters.tokenBucket(1, SECOND).burst(0))
         .hasMessage("burst must be in 1..16777215 but was 0");
     assertThatThrownBy(() -> RateLimiters.tokenBucket(1, SECOND).ticker(null))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("ticker must not be null");
     assertThatThrownBy(() -> RateLimiters.tokenBucket(1, SECOND).sleeper(null))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("sleeper must not be null");
     assertThatThrownBy(
             () -> RateLimiters.tokenBucket(1, Duration.ofDays(1)).burst(16_000_000).build())

@@ -86,9 +86,12 @@ class BackoffTest {
     assertThatThrownBy(() -> Backoff.exponential(BASE, Duration.ofMillis(10)))
         .hasMessage("max must be at least base PT0.025S but was PT0.01S");
     assertThatThrownBy(() -> Backoff.fullJitter(BASE, MAX, null))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("random must not be null");
     assertThatThrownBy(() -> Backoff.fixed(Duration.ofMillis(-1)))
         .hasMessage("delay must not be negative but was PT-0.001S");
-    assertThatThrownBy(() -> Backoff.exponential(null, MAX)).hasMessage("base must not be null");
+    assertThatThrownBy(() -> Backoff.exponential(null, MAX))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("base must not be null");
   }
 }

@@ -202,7 +202,9 @@ class RetryBudgetTest {
     assertThat(b.toString())
         .isEqualTo(
             "RetryBudget{percentCanRetry=0.0, minRetriesPerSecond=0, ttl=PT10S, remaining=0}");
-    assertThatThrownBy(() -> b.addListener(null)).hasMessage("listener must not be null");
+    assertThatThrownBy(() -> b.addListener(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("listener must not be null");
   }
 
   @Test
@@ -217,7 +219,11 @@ class RetryBudgetTest {
         .hasMessage("ttl must be whole seconds from 1s to 60s but was PT0.5S");
     assertThatThrownBy(() -> b.ttl(Duration.ofSeconds(61)))
         .hasMessage("ttl must be whole seconds from 1s to 60s but was PT1M1S");
-    assertThatThrownBy(() -> b.ttl(null)).hasMessage("ttl must not be null");
-    assertThatThrownBy(() -> b.ticker(null)).hasMessage("ticker must not be null");
+    assertThatThrownBy(() -> b.ttl(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("ttl must not be null");
+    assertThatThrownBy(() -> b.ticker(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("ticker must not be null");
   }
 }

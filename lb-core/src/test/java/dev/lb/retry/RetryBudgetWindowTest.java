@@ -65,20 +65,12 @@ class RetryBudgetWindowTest {
 
   /** Requests and retries sent in each millisecond of a run. */
   private static final class Traffic {
-    private final int[] requests;
-    private final int[] retries;
+    final int[] requests;
+    final int[] retries;
 
     Traffic(int[] requests, int[] retries) {
       this.requests = requests;
       this.retries = retries;
-    }
-
-    int[] requests() {
-      return requests;
-    }
-
-    int[] retries() {
-      return retries;
     }
   }
 

@@ -143,12 +143,18 @@ class RetryPolicyTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("maxAttempts must be in 1..100 but was 0");
     assertThatThrownBy(() -> RetryPolicy.builder().backoff(null))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("backoff must not be null");
     assertThatThrownBy(() -> RetryPolicy.builder().budget(null))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("budget must not be null");
     RetryCall call = policy().build().newCall(true);
-    assertThatThrownBy(() -> call.onAttempt(null)).hasMessage("endpointId must not be null");
-    assertThatThrownBy(() -> call.onFailure(null)).hasMessage("kind must not be null");
+    assertThatThrownBy(() -> call.onAttempt(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("endpointId must not be null");
+    assertThatThrownBy(() -> call.onFailure(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("kind must not be null");
     assertThatThrownBy(() -> RetryDecision.giveUp(Outcome.RETRY))
         .hasMessage("not a reason to give up: RETRY");
     assertThat(FailureKind.CONNECT_FAILED.provesNothingProcessed()).isTrue();

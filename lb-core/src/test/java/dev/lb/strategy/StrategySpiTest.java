@@ -80,6 +80,16 @@ class StrategySpiTest {
   }
 
   @Test
+  void strategyContext_nullComponents_throwNullPointerExceptionNamingThem() {
+    assertThatThrownBy(() -> new StrategyContext(null, new FakeTicker()))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("random must not be null");
+    assertThatThrownBy(() -> new StrategyContext(new SplittableRandom(1), null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("ticker must not be null");
+  }
+
+  @Test
   void newPicker_nullArguments_throwNullPointerExceptionNamingTheParameter() {
     for (String name : StrategyRegistry.names()) {
       Strategy strategy = StrategyRegistry.byName(name);

@@ -4,6 +4,7 @@ import dev.lb.breaker.CircuitBreaker;
 import dev.lb.breaker.CircuitBreakerListener;
 import dev.lb.breaker.CircuitBreakerMetrics;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -134,9 +135,7 @@ final class Resilience4jCircuitBreaker implements CircuitBreaker {
 
   @Override
   public void addListener(CircuitBreakerListener listener) {
-    if (listener == null) {
-      throw new IllegalArgumentException("listener must not be null");
-    }
+    Objects.requireNonNull(listener, "listener must not be null");
     listeners.add(listener);
   }
 

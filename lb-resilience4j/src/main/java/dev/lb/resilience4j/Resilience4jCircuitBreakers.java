@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -43,14 +44,12 @@ public final class Resilience4jCircuitBreakers {
    * @param breaker the breaker to adapt; its state, metrics and events are shared with every other
    *     user of it
    * @return an lb breaker that delegates to {@code breaker}
-   * @throws IllegalArgumentException if {@code breaker} is null
+   * @throws NullPointerException if {@code breaker} is null
    */
   public static CircuitBreaker wrap(
       io.github.resilience4j.circuitbreaker.@Nullable CircuitBreaker breaker) {
-    if (breaker == null) {
-      throw new IllegalArgumentException("breaker must not be null");
-    }
-    return new Resilience4jCircuitBreaker(breaker);
+    return new Resilience4jCircuitBreaker(
+        Objects.requireNonNull(breaker, "breaker must not be null"));
   }
 
   /**
@@ -60,12 +59,10 @@ public final class Resilience4jCircuitBreakers {
    *
    * @param registry the registry to take breakers from
    * @return a factory of adapted breakers
-   * @throws IllegalArgumentException if {@code registry} is null
+   * @throws NullPointerException if {@code registry} is null
    */
   public static CircuitBreakerFactory factory(@Nullable CircuitBreakerRegistry registry) {
-    if (registry == null) {
-      throw new IllegalArgumentException("registry must not be null");
-    }
+    Objects.requireNonNull(registry, "registry must not be null");
     return (endpoint, ticker) -> wrap(registry.circuitBreaker(endpoint.id()));
   }
 
@@ -76,16 +73,16 @@ public final class Resilience4jCircuitBreakers {
    * @param registry the registry to take breakers from
    * @param configName the name of a configuration added to the registry
    * @return a factory of adapted breakers
-   * @throws IllegalArgumentException if an argument is null, or {@code configName} is blank
+   * @throws NullPointerException if {@code registry} or {@code configName} is null
+   * @throws IllegalArgumentException if {@code configName} is blank
    */
   public static CircuitBreakerFactory factory(
       @Nullable CircuitBreakerRegistry registry, @Nullable String configName) {
-    if (registry == null) {
-      throw new IllegalArgumentException("registry must not be null");
-    }
-    if (configName == null || configName.isBlank()) {
+    Objects.requireNonNull(registry, "registry must not be null");
+    Objects.requireNonNull(configName, "configName must not be null");
+    if (configName.isBlank()) {
       throw new IllegalArgumentException(
-          "configName must not be null or blank but was '" + configName + "'");
+          "configName must not be blank but was '" + configName + "'");
     }
     return (endpoint, ticker) -> wrap(registry.circuitBreaker(endpoint.id(), configName));
   }
@@ -97,13 +94,11 @@ public final class Resilience4jCircuitBreakers {
    *
    * @param ticker the ticker to read
    * @return a clock in UTC over the ticker
-   * @throws IllegalArgumentException if {@code ticker} is null
+   * @throws NullPointerException if {@code ticker} is null
    */
   public static Clock clockOf(@Nullable Ticker ticker) {
-    if (ticker == null) {
-      throw new IllegalArgumentException("ticker must not be null");
-    }
-    return new TickerClock(ticker, ZoneOffset.UTC);
+    return new TickerClock(
+        Objects.requireNonNull(ticker, "ticker must not be null"), ZoneOffset.UTC);
   }
 
   /** A clock over a ticker. */
@@ -123,7 +118,7 @@ public final class Resilience4jCircuitBreakers {
 
     @Override
     public Clock withZone(ZoneId zone) {
-      return new TickerClock(ticker, zone);
+      return new TickerClock(ticker, Objects.requireNonNull(zone, "zone must not be null"));
     }
 
     @Override

@@ -106,7 +106,9 @@ class Resilience4jCircuitBreakersTest {
     breaker.reset();
     assertThat(events)
         .containsExactly("CLOSED->OPEN", "refused", "OPEN->FORCED_OPEN", "FORCED_OPEN->DISABLED");
-    assertThatThrownBy(() -> breaker.addListener(null)).hasMessage("listener must not be null");
+    assertThatThrownBy(() -> breaker.addListener(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("listener must not be null");
   }
 
   @Test
@@ -140,16 +142,27 @@ class Resilience4jCircuitBreakersTest {
   @Test
   void badArguments_areRejected() {
     assertThatThrownBy(() -> Resilience4jCircuitBreakers.wrap(null))
-        .isInstanceOf(IllegalArgumentException.class)
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("breaker must not be null");
     assertThatThrownBy(() -> Resilience4jCircuitBreakers.factory(null))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("registry must not be null");
     assertThatThrownBy(() -> Resilience4jCircuitBreakers.factory(null, "x"))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("registry must not be null");
     assertThatThrownBy(
+            () -> Resilience4jCircuitBreakers.factory(CircuitBreakerRegistry.ofDefaults(), null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("configName must not be null");
+    assertThatThrownBy(
             () -> Resilience4jCircuitBreakers.factory(CircuitBreakerRegistry.ofDefaults(), " "))
-        .hasMessage("configName must not be null or blank but was ' '");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("configName must not be blank but was ' '");
     assertThatThrownBy(() -> Resilience4jCircuitBreakers.clockOf(null))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("ticker must not be null");
+    assertThatThrownBy(() -> Resilience4jCircuitBreakers.clockOf(() -> 0L).withZone(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("zone must not be null");
   }
 }

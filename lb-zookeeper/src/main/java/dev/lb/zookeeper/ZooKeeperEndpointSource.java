@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -100,8 +101,9 @@ public final class ZooKeeperEndpointSource implements EndpointSource {
    *     /services}
    * @param serviceName the service's name, as in {@code ServiceInstance.getName()}
    * @return a new builder
-   * @throws IllegalArgumentException if an argument is null, or a name is blank or {@code basePath}
-   *     does not start with {@code /}
+   * @throws NullPointerException if {@code client}, {@code basePath} or {@code serviceName} is null
+   * @throws IllegalArgumentException if {@code basePath} does not start with {@code /}, or {@code
+   *     serviceName} is blank
    */
   public static Builder builder(CuratorFramework client, String basePath, String serviceName) {
     return new Builder(client, basePath, serviceName);
@@ -114,9 +116,7 @@ public final class ZooKeeperEndpointSource implements EndpointSource {
 
   @Override
   public void start(EndpointSink sink) {
-    if (sink == null) {
-      throw new IllegalArgumentException("sink must not be null");
-    }
+    Objects.requireNonNull(sink, "sink must not be null");
     synchronized (lock) {
       if (closed) {
         throw new IllegalStateException("source " + name() + " is closed");
@@ -356,16 +356,16 @@ public final class ZooKeeperEndpointSource implements EndpointSource {
         @Nullable CuratorFramework client,
         @Nullable String basePath,
         @Nullable String serviceName) {
-      if (client == null) {
-        throw new IllegalArgumentException("client must not be null");
-      }
-      if (basePath == null || !basePath.startsWith("/")) {
+      Objects.requireNonNull(client, "client must not be null");
+      Objects.requireNonNull(basePath, "basePath must not be null");
+      Objects.requireNonNull(serviceName, "serviceName must not be null");
+      if (!basePath.startsWith("/")) {
         throw new IllegalArgumentException(
             "basePath must start with '/' but was '" + basePath + "'");
       }
-      if (serviceName == null || serviceName.isBlank()) {
+      if (serviceName.isBlank()) {
         throw new IllegalArgumentException(
-            "serviceName must not be null or blank but was '" + serviceName + "'");
+            "serviceName must not be blank but was '" + serviceName + "'");
       }
       this.client = client;
       this.basePath = basePath;

@@ -125,14 +125,25 @@ class ZooKeeperEndpointSourceTest {
     CuratorFramework client = CuratorFrameworkFactory.newClient("127.0.0.1:1", new RetryOneTime(1));
     try {
       assertThatThrownBy(() -> ZooKeeperEndpointSource.builder(null, "/s", "users"))
-          .isInstanceOf(IllegalArgumentException.class)
+          .isInstanceOf(NullPointerException.class)
           .hasMessage("client must not be null");
+      assertThatThrownBy(() -> ZooKeeperEndpointSource.builder(client, null, "users"))
+          .isInstanceOf(NullPointerException.class)
+          .hasMessage("basePath must not be null");
+      assertThatThrownBy(() -> ZooKeeperEndpointSource.builder(client, "/s", null))
+          .isInstanceOf(NullPointerException.class)
+          .hasMessage("serviceName must not be null");
       assertThatThrownBy(() -> ZooKeeperEndpointSource.builder(client, "services", "users"))
+          .isInstanceOf(IllegalArgumentException.class)
           .hasMessage("basePath must start with '/' but was 'services'");
       assertThatThrownBy(() -> ZooKeeperEndpointSource.builder(client, "/s", " "))
-          .hasMessage("serviceName must not be null or blank but was ' '");
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("serviceName must not be blank but was ' '");
       ZooKeeperEndpointSource source =
           ZooKeeperEndpointSource.builder(client, "/services", "users").build();
+      assertThatThrownBy(() -> source.start(null))
+          .isInstanceOf(NullPointerException.class)
+          .hasMessage("sink must not be null");
       assertThat(source.name()).isEqualTo("zookeeper:/services/users");
       assertThat(source.toString()).contains("zookeeper:/services/users");
       source.close();
