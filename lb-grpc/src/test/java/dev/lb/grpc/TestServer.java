@@ -18,6 +18,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Iterator;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -240,8 +241,9 @@ final class TestServer implements AutoCloseable {
 
   /** Ends every open watch stream with OK. */
   void endWatches() {
-    for (StreamObserver<String> w : watches) {
-      watches.remove(w);
+    for (Iterator<StreamObserver<String>> it = watches.iterator(); it.hasNext(); ) {
+      StreamObserver<String> w = it.next();
+      it.remove();
       w.onCompleted();
     }
   }
