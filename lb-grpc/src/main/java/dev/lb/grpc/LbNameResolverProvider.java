@@ -26,7 +26,8 @@ import org.jspecify.annotations.Nullable;
  *       error naming it.
  *   <li>{@code lb:///10.0.0.1:8080,10.0.0.2:8080;weight=3;zone=eu-west-1a} is a static list:
  *       comma-separated {@code host:port} entries, each optionally followed by {@code ;weight=N},
- *       {@code ;zone=Z} and {@code ;priority=N}.
+ *       {@code ;zone=Z}, {@code ;priority=N} (failover levels, 0 preferred) and {@code ;backup}
+ *       (takes calls only when no primary endpoint is available).
  * </ul>
  *
  * <p>The no-argument constructor, which {@code META-INF/services} registers with gRPC's default
@@ -111,7 +112,9 @@ public final class LbNameResolverProvider extends NameResolverProvider {
     return new LbNameResolver(authority, registry, null, endpoints, addresses, args);
   }
 
-  /** Parses {@code host:port[;weight=N][;zone=Z][;priority=N]} entries separated by commas. */
+  /**
+   * Parses {@code host:port[;weight=N][;zone=Z][;priority=N][;backup]} entries separated by commas.
+   */
   static List<Endpoint> parseStaticList(String list) {
     List<Endpoint> endpoints = new ArrayList<>();
     for (String entry : list.split(",", -1)) {
@@ -139,9 +142,10 @@ public final class LbNameResolverProvider extends NameResolverProvider {
           case "weight" -> builder.weight(parseInt("weight", value, entry));
           case "priority" -> builder.priority(parseInt("priority", value, entry));
           case "zone" -> builder.zone(value);
+          case "backup" -> builder.backup(parseBackup(value, eq >= 0, entry));
           default ->
               throw new IllegalArgumentException(
-                  "static target options must be weight, zone or priority but entry '"
+                  "static target options must be weight, zone, priority or backup but entry '"
                       + entry
                       + "' has '"
                       + option
@@ -151,6 +155,18 @@ public final class LbNameResolverProvider extends NameResolverProvider {
       endpoints.add(builder.build());
     }
     return List.copyOf(endpoints);
+  }
+
+  /** {@code ;backup} alone, or {@code ;backup=true|false}. */
+  private static boolean parseBackup(String value, boolean hasValue, String entry) {
+    if (!hasValue || value.equalsIgnoreCase("true")) {
+      return true;
+    }
+    if (value.equalsIgnoreCase("false")) {
+      return false;
+    }
+    throw new IllegalArgumentException(
+        "backup must be true or false but was '" + value + "' in entry '" + entry + "'");
   }
 
   private static int parseInt(String what, String value, String entry) {

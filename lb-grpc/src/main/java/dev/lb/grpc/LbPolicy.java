@@ -6,6 +6,7 @@ import dev.lb.LoadBalancer;
 import dev.lb.LoadBalancerListener;
 import dev.lb.Scheduler;
 import dev.lb.Ticker;
+import dev.lb.health.DrainResult;
 import dev.lb.health.HealthCheckConfig;
 import dev.lb.health.HealthCheckResult;
 import dev.lb.health.HealthChecker;
@@ -15,6 +16,7 @@ import io.grpc.ConnectivityState;
 import io.grpc.ConnectivityStateInfo;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.Status;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +24,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
@@ -48,7 +52,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Not thread-safe by design: gRPC calls every method on the channel's synchronization context.
  * Only {@link #stats()} may be called from any thread.
  */
-final class LbPolicy extends io.grpc.LoadBalancer {
+final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
   private static final SubchannelPicker BUFFER_PICKER =
       new SubchannelPicker() {
         @Override
@@ -86,6 +90,11 @@ final class LbPolicy extends io.grpc.LoadBalancer {
   private Status lastConnectionError =
       Status.UNAVAILABLE.withDescription("no subchannel has failed to connect yet");
   private boolean shutdown;
+  // Endpoints LbControl took out of rotation (disabled or drained), by id: applied again to a
+  // rebuilt balancer and to a member the resolver re-adds. Written by control calls on any thread
+  // before they read the balancer; the balancer is replaced before this set is read (see
+  // applyOutOfRotation), so one of the two sides always sees the other's write.
+  private final Set<String> outOfRotation = ConcurrentHashMap.newKeySet();
 
   LbPolicy(Helper helper, PolicyConfig defaultConfig, Ticker ticker) {
     this(helper, defaultConfig, ticker, Scheduler.of(helper.getScheduledExecutorService()));
@@ -99,7 +108,7 @@ final class LbPolicy extends io.grpc.LoadBalancer {
     this.scheduler = scheduler;
     this.authority = helper.getAuthority();
     this.target = channelTarget(helper);
-    this.unregister = LbChannels.register(target, this::stats);
+    this.unregister = LbChannels.register(target, this);
   }
 
   private static String channelTarget(Helper helper) {
@@ -318,11 +327,21 @@ final class LbPolicy extends io.grpc.LoadBalancer {
       for (Entry e : entries.values()) {
         applyAvailability(b, e);
       }
+      applyOutOfRotation(b);
     } catch (RuntimeException e) {
       publishBalancerFailure(e);
       return;
     }
     publishPicker();
+  }
+
+  /** Disables the members LbControl took out of rotation; idempotent. */
+  private void applyOutOfRotation(LoadBalancer b) {
+    for (String id : outOfRotation) {
+      if (b.health(id) != null) {
+        b.disable(id);
+      }
+    }
   }
 
   /**
@@ -499,9 +518,43 @@ final class LbPolicy extends io.grpc.LoadBalancer {
   }
 
   /** A copy of the balancer's statistics, or null before the first addresses; any thread. */
-  @Nullable BalancerStats stats() {
+  @Override
+  public @Nullable BalancerStats stats() {
     LoadBalancer b = balancer;
     return b == null ? null : b.stats();
+  }
+
+  @Override
+  public boolean hasEndpoint(String endpointId) {
+    LoadBalancer b = balancer;
+    return b != null && b.health(endpointId) != null;
+  }
+
+  @Override
+  public CompletionStage<DrainResult> drain(String endpointId, Duration timeout) {
+    outOfRotation.add(endpointId);
+    return controlled().drain(endpointId, timeout);
+  }
+
+  @Override
+  public boolean disable(String endpointId) {
+    outOfRotation.add(endpointId);
+    return controlled().disable(endpointId);
+  }
+
+  @Override
+  public boolean enable(String endpointId) {
+    outOfRotation.remove(endpointId);
+    return controlled().enable(endpointId);
+  }
+
+  /** The balancer a control call acts on, read after the call wrote {@link #outOfRotation}. */
+  private LoadBalancer controlled() {
+    LoadBalancer b = balancer;
+    if (b == null) {
+      throw new IllegalStateException("the lb policy of '" + target + "' has no balancer yet");
+    }
+    return b;
   }
 
   @Override

@@ -95,6 +95,15 @@ class LbNameResolverProviderTest {
   }
 
   @Test
+  void staticList_backupOption() {
+    List<Endpoint> endpoints =
+        LbNameResolverProvider.parseStaticList("a:1,b:2;backup,c:3;backup=false,d:4;BACKUP=TRUE");
+    assertThat(endpoints).extracting(Endpoint::backup).containsExactly(false, true, false, true);
+    assertThatThrownBy(() -> LbNameResolverProvider.parseStaticList("a:1;backup=maybe"))
+        .hasMessage("backup must be true or false but was 'maybe' in entry 'a:1;backup=maybe'");
+  }
+
+  @Test
   void staticList_badEntries_areRejected_quotingThem() {
     assertThatThrownBy(() -> LbNameResolverProvider.parseStaticList("10.0.0.1"))
         .hasMessage(
@@ -110,7 +119,7 @@ class LbNameResolverProviderTest {
         .hasMessage("weight must be positive but was 0");
     assertThatThrownBy(() -> LbNameResolverProvider.parseStaticList("a:1;color=red"))
         .hasMessage(
-            "static target options must be weight, zone or priority but entry 'a:1;color=red' has"
+            "static target options must be weight, zone, priority or backup but entry 'a:1;color=red' has"
                 + " 'color=red'");
   }
 
