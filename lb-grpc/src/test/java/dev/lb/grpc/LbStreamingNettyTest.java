@@ -133,8 +133,6 @@ class LbStreamingNettyTest {
       counts.merge(Channels.who(channel), 1, Integer::sum);
     }
     assertThat(counts.getOrDefault("fast", 0)).as("%s", counts).isGreaterThan(80);
-    assertThat(stats(target, fast).peakEwmaNanos())
-        .isLessThan((double) Duration.ofMillis(40).toNanos());
   }
 
   @Test
