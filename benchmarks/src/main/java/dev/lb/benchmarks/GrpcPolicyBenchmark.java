@@ -35,8 +35,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * The per-RPC cost of an lb policy against grpc-java's own {@code round_robin}, on the same channel
  * setup: one blocking unary call with a 2-byte payload over Netty loopback to two servers on
  * 127.0.0.1, resolved by the same {@code lb:///} static target; only the channel's load-balancing
- * policy differs. Sample time, so that medians (p0.50) of the policies, measured in one run, can
- * be compared.
+ * policy differs. Sample time, so that medians (p0.50) of the policies, measured in one run, can be
+ * compared.
  *
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar GrpcPolicyBenchmark
