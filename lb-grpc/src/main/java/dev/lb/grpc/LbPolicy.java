@@ -27,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -533,28 +534,40 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
   @Override
   public CompletionStage<DrainResult> drain(String endpointId, Duration timeout) {
     outOfRotation.add(endpointId);
-    return controlled().drain(endpointId, timeout);
+    return onBalancer(b -> b.drain(endpointId, timeout));
   }
 
   @Override
   public boolean disable(String endpointId) {
     outOfRotation.add(endpointId);
-    return controlled().disable(endpointId);
+    return onBalancer(b -> b.disable(endpointId));
   }
 
   @Override
   public boolean enable(String endpointId) {
     outOfRotation.remove(endpointId);
-    return controlled().enable(endpointId);
+    return onBalancer(b -> b.enable(endpointId));
   }
 
-  /** The balancer a control call acts on, read after the call wrote {@link #outOfRotation}. */
-  private LoadBalancer controlled() {
+  /**
+   * Runs a control call on the current balancer, read after the call wrote {@link #outOfRotation}.
+   * Should a rebuild close that balancer meanwhile, the call runs again on its successor (which the
+   * rebuild has given the same out-of-rotation set).
+   */
+  private <T> T onBalancer(Function<LoadBalancer, T> call) {
     LoadBalancer b = balancer;
     if (b == null) {
       throw new IllegalStateException("the lb policy of '" + target + "' has no balancer yet");
     }
-    return b;
+    try {
+      return call.apply(b);
+    } catch (IllegalStateException closed) {
+      LoadBalancer next = balancer;
+      if (next == null || next == b) {
+        throw closed;
+      }
+      return call.apply(next);
+    }
   }
 
   @Override

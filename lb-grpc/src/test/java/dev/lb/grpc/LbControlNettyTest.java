@@ -170,6 +170,15 @@ class LbControlNettyTest {
             Channels.builder(target)
                 .defaultServiceConfig(Channels.serviceConfigWithRetry("lb_round_robin"))
                 .build());
+    // The first call may go to the backup while the primary is still connecting: wait until
+    // both are READY (healthy in the balancer).
+    Channels.who(channel);
+    Channels.await(
+        () ->
+            LbChannels.stats(target).get(0).endpoints().stream()
+                .allMatch(e -> e.health() == dev.lb.health.HealthStatus.HEALTHY),
+        Duration.ofSeconds(10),
+        "both endpoints connected");
     assertThat(Channels.distribution(channel, 20)).isEqualTo(Map.of("primary", 20));
 
     s.get(0).stop();
