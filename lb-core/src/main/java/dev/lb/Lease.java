@@ -140,6 +140,41 @@ public final class Lease {
   }
 
   /**
+   * Reports that the call succeeded without giving a latency sample: it counts as a success and
+   * leaves the latency estimates alone. For calls whose duration says nothing about the endpoint's
+   * speed, such as long-lived streams or long polls.
+   *
+   * @param responseBytes the size of the response received, in bytes; must not be negative
+   * @return true if this was the lease's first report, false if it was ignored
+   * @throws IllegalArgumentException if {@code responseBytes} is negative (after the outcome has
+   *     been recorded, with the bad value left out, so counters stay right)
+   */
+  public boolean onSuccessUntimed(long responseBytes) {
+    if (!claim()) {
+      return false;
+    }
+    // A negative latency is EndpointState's "no sample".
+    state.onSuccess(-1L, Math.max(0L, responseBytes));
+    checkNotNegative(responseBytes, "responseBytes");
+    return true;
+  }
+
+  /**
+   * Reports that the call failed without giving a latency sample: it counts as a failure (failure
+   * streak, penalty, outlier detection, breaker) and leaves the latency estimates alone.
+   *
+   * @param cause what went wrong, kept as the endpoint's last failure for diagnostics; may be null
+   * @return true if this was the lease's first report, false if it was ignored
+   */
+  public boolean onFailureUntimed(@Nullable Throwable cause) {
+    if (!claim()) {
+      return false;
+    }
+    state.onFailure(-1L, cause);
+    return true;
+  }
+
+  /**
    * Reports that the call was abandoned before it had an outcome (cancelled by the caller, or never
    * sent). It stops counting as in flight and leaves latency statistics alone.
    *
