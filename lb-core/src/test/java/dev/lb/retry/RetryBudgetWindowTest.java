@@ -72,14 +72,6 @@ class RetryBudgetWindowTest {
       this.requests = requests;
       this.retries = retries;
     }
-
-    int[] requests() {
-      return requests;
-    }
-
-    int[] retries() {
-      return retries;
-    }
   }
 
   /**
