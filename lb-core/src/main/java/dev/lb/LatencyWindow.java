@@ -2,7 +2,6 @@ package dev.lb;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * One endpoint's recent latencies: a log-linear histogram per time slice, in a ring of slices, from
@@ -19,16 +18,17 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * ({@code RING × BUCKETS × 4} bytes, 4.8 KB per endpoint). A percentile reads the current slice and
  * the three before it, so it covers between three quarters of the window and the whole of it.
  *
- * <p><b>Recording</b> (a lease's completion, any thread) is one atomic increment and, when the
- * bucket's count was a multiple of {@value #CHECK_EVERY}, one clock read to see whether the slice
- * is over. The clock is read on that sample, on every failure (its reading is there already) and by
- * every {@link #percentiles} read, so a slice ends late only on an endpoint that takes few calls
- * while nobody reads its statistics: its samples then count in the slice where the clock was next
- * read. Nothing allocates, and nothing locks: the thread that wins a compare-and-set on {@code
- * rotating} clears the slices that are becoming current (nobody writes them) and then publishes the
- * new slice, so recorders never wait. A sample that races with a rotation may be counted in the
- * slice that just ended, or, after a silence of a whole window, lost; like the EWMAs, this is a
- * statistic, not an exact count.
+ * <p><b>Recording</b> (a lease's completion, any thread) is one increment of a counter (a plain
+ * read and write, not an atomic one: two completions racing on one endpoint's bucket may count as
+ * one, as two racing samples of an EWMA keep one) and, when the bucket's count was a multiple of
+ * {@value #CHECK_EVERY}, one clock read to see whether the slice is over. The clock is read on that
+ * sample, on every failure (its reading is there already) and by every {@link #percentiles} read,
+ * so a slice ends late only on an endpoint that takes few calls while nobody reads its statistics:
+ * its samples then count in the slice where the clock was next read. Nothing allocates, and nothing
+ * locks: the thread that wins a compare-and-set on {@code rotating} clears the slices that are
+ * becoming current (nobody writes them) and then publishes the new slice, so recorders never wait.
+ * A sample that races with a rotation may be counted in the slice that just ended, or, after a
+ * silence of a whole window, lost; like the EWMAs, this is a statistic, not an exact count.
  *
  * <p>Thread-safe.
  */
@@ -61,6 +61,7 @@ final class LatencyWindow {
 
   private static final VarHandle SLICE;
   private static final VarHandle ROTATING;
+  private static final VarHandle COUNT = MethodHandles.arrayElementVarHandle(int[].class);
 
   static {
     try {
@@ -75,7 +76,9 @@ final class LatencyWindow {
   private final MetricsClock clock;
   private final long origin;
   private final long sliceNanos;
-  private final AtomicIntegerArray counts = new AtomicIntegerArray(RING * BUCKETS);
+
+  /** Read and written with opaque accesses through {@link #COUNT}. */
+  private final int[] counts = new int[RING * BUCKETS];
 
   /** The number of the current slice, counted from {@code origin}. */
   @SuppressWarnings("unused") // accessed through SLICE
@@ -133,22 +136,33 @@ final class LatencyWindow {
     int bucket = bucket(latencyNanos);
     if (nowOrMinValue != Long.MIN_VALUE) {
       advance(nowOrMinValue);
-      counts.getAndIncrement(base + bucket);
+      increment(base + bucket);
       return;
     }
     int index = base + bucket;
-    int previous = counts.getAndIncrement(index);
+    int previous = increment(index);
     if ((previous & (CHECK_EVERY - 1)) == 0) {
       int rotated = advance(clock.now());
       if (rotated != NOT_ROTATED) {
         // This sample belongs to the slice that just began: move it there (unless the old
         // slice was cleared, and the sample with it).
         if (rotated == ROTATED_KEPT) {
-          counts.getAndDecrement(index);
+          COUNT.setOpaque(counts, index, (int) COUNT.getOpaque(counts, index) - 1);
         }
-        counts.getAndIncrement(base + bucket);
+        increment(base + bucket);
       }
     }
+  }
+
+  /**
+   * Adds one to a counter and returns its previous value: a plain read and write, not an atomic
+   * increment, since a lock-prefixed instruction would cost more than the rest of a lease's report
+   * (see the class comment on racing samples).
+   */
+  private int increment(int index) {
+    int previous = (int) COUNT.getOpaque(counts, index);
+    COUNT.setOpaque(counts, index, previous + 1);
+    return previous;
   }
 
   private long sliceOf(long now) {
@@ -202,7 +216,7 @@ final class LatencyWindow {
   private void clear(int slot) {
     int from = slot * BUCKETS;
     for (int i = from; i < from + BUCKETS; i++) {
-      counts.setPlain(i, 0);
+      COUNT.setOpaque(counts, i, 0);
     }
   }
 
@@ -223,7 +237,7 @@ final class LatencyWindow {
       }
       int from = slot * BUCKETS;
       for (int i = 0; i < BUCKETS; i++) {
-        int c = counts.get(from + i);
+        int c = (int) COUNT.getOpaque(counts, from + i);
         merged[i] += c;
         total += c;
       }

@@ -798,7 +798,7 @@ public final class LoadBalancer implements AutoCloseable {
      * Sets the window of each endpoint's recent latency percentiles in {@link EndpointStats} (p50,
      * p90, p99 of the calls reported with a latency, successes and failures alike). The window is
      * kept in four slices, so the percentiles cover between three quarters of it and the whole of
-     * it; each endpoint keeps 4.8 KB of counters for it, and recording is one atomic increment per
+     * it; each endpoint keeps 4.8 KB of counters for it, and recording is one plain increment per
      * report (see docs/ARCHITECTURE.md). Defaults to 60 seconds; {@link Duration#ZERO} keeps no
      * percentiles.
      *
