@@ -177,13 +177,14 @@ class LoadBalancerMetricsTest {
     RetryBudget budget = balancer.retryBudget();
     assertThat(budget).isNotNull();
     double before = gauge("lb.retry.budget.remaining");
-    assertThat(before).isEqualTo(budget.remaining());
+    assertThat(before).isEqualTo((double) budget.remaining());
     while (budget.tryWithdraw()) {
       // drain the budget
     }
     assertThat(budget.tryWithdraw()).isFalse();
     assertThat(gauge("lb.retry.budget.remaining")).isZero();
-    assertThat(functionCounter("lb.retry.budget.refused")).isEqualTo(budget.refusedCount());
+    assertThat(functionCounter("lb.retry.budget.refused"))
+        .isEqualTo((double) budget.refusedCount());
     assertThat(functionCounter("lb.retry.budget.refused")).isPositive();
   }
 

@@ -36,7 +36,7 @@ class PrometheusScrapeTest {
 
   static List<Sample> parse(String text) {
     List<Sample> samples = new ArrayList<>();
-    for (String line : text.split("\n")) {
+    for (String line : text.lines().toList()) {
       if (line.isBlank() || line.startsWith("#")) {
         continue;
       }
