@@ -198,7 +198,8 @@ public final class LoadBalancerTelemetry implements AutoCloseable {
         meter.batchCallback(
             () -> {
               BalancerStats s = balancer.stats();
-              int[] byState = new int[HealthStatus.values().length];
+              java.util.EnumMap<HealthStatus, Integer> byState =
+                  new java.util.EnumMap<>(HealthStatus.class);
               for (EndpointStats e : s.endpoints()) {
                 Attributes a = endpointAttributes(e.endpoint()).observed;
                 callsByOutcome.record(e.successes(), outcome(a, "success"));
@@ -208,7 +209,7 @@ public final class LoadBalancerTelemetry implements AutoCloseable {
                 for (HealthStatus st : HealthStatus.values()) {
                   endpointState.record(e.health() == st ? 1 : 0, state(a, st));
                 }
-                byState[e.health().ordinal()]++;
+                byState.merge(e.health(), 1, Integer::sum);
                 endpointEjections.record(e.ejections(), a);
                 CircuitBreaker.State breaker = e.breakerState();
                 if (breaker != null) {
@@ -219,7 +220,7 @@ public final class LoadBalancerTelemetry implements AutoCloseable {
                 rateLimited.record(e.limiterRejections(), a);
               }
               for (HealthStatus st : HealthStatus.values()) {
-                endpointsByState.record(byState[st.ordinal()], state(base, st));
+                endpointsByState.record(byState.getOrDefault(st, 0), state(base, st));
               }
               healthyPercent.record(s.healthyPercent(), base);
               panic.record(s.panic() ? 1 : 0, base);

@@ -19,6 +19,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -168,7 +169,8 @@ class StatsPageTest {
   void handler_mountsOnAServerOfYourOwn() throws Exception {
     StatsPage pages = StatsPage.builder().balancer(balancer).buildHandler();
     assertThatThrownBy(pages::uri).isInstanceOf(IllegalStateException.class);
-    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/lb", pages.handler());
     server.start();
     try {
