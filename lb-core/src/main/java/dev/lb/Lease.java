@@ -113,6 +113,10 @@ public final class Lease {
       return false;
     }
     state.onSuccess(latencyNanos, Math.max(0L, responseBytes));
+    CallListener[] listeners = state.callListeners().current();
+    if (listeners.length != 0) {
+      CallListeners.success(listeners, endpoint, latencyNanos, Math.max(0L, responseBytes));
+    }
     checkNotNegative(latencyNanos, "latencyNanos");
     checkNotNegative(responseBytes, "responseBytes");
     return true;
@@ -135,6 +139,10 @@ public final class Lease {
       return false;
     }
     state.onFailure(latencyNanos, cause);
+    CallListener[] listeners = state.callListeners().current();
+    if (listeners.length != 0) {
+      CallListeners.failure(listeners, endpoint, latencyNanos, cause);
+    }
     checkNotNegative(latencyNanos, "latencyNanos");
     return true;
   }
@@ -185,6 +193,10 @@ public final class Lease {
       return false;
     }
     state.onCancel(permitEpoch);
+    CallListener[] listeners = state.callListeners().current();
+    if (listeners.length != 0) {
+      CallListeners.cancel(listeners, endpoint);
+    }
     return true;
   }
 

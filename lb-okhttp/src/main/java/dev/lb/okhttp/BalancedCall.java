@@ -385,7 +385,8 @@ final class BalancedCall {
             .newBuilder()
             .url(url.build())
             .tag(Endpoint.class, endpoint)
-            .tag(Attempt.class, attempt);
+            .tag(Attempt.class, attempt)
+            .tag(AttemptInfo.class, new AttemptInfo(service.host(), endpoint, attempt.number()));
     String host = service.hostHeaderFor(original);
     if (host != null && original.header("Host") == null) {
       rewritten.header("Host", host);

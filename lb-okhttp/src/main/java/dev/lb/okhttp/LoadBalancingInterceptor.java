@@ -86,8 +86,9 @@ import org.jspecify.annotations.Nullable;
  * never as a network interceptor: it must see each call once, before OkHttp resolves the host, and
  * call {@code proceed} several times for retries, which only application interceptors may do. Its
  * {@link #networkInterceptor() network half} goes among the network interceptors. Each attempt's
- * request is tagged with its {@link dev.lb.Endpoint} ({@code request.tag(Endpoint.class)}), for
- * network interceptors and {@link okhttp3.EventListener}s that want to know the backend.
+ * request is tagged with its {@link dev.lb.Endpoint} ({@code request.tag(Endpoint.class)}) and with
+ * an {@link AttemptInfo} (the endpoint and the attempt number), for network interceptors, {@link
+ * okhttp3.EventListener}s and tracing that want to know the backend and the attempt.
  *
  * <p>Thread-safe; one instance serves every call of a client.
  */

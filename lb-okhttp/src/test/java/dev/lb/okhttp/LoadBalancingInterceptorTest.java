@@ -404,6 +404,40 @@ class LoadBalancingInterceptorTest {
   }
 
   @Test
+  void eachAttemptsRequest_isTaggedWithItsEndpointAndNumber_forTracing() throws IOException {
+    List<Backend> servers = backends("a", "b");
+    servers.get(0).answer(r -> Backend.status(503));
+    List<String> seen = new CopyOnWriteArrayList<>();
+    OkHttpClient c =
+        client(Service.of("users", balancer("users", Strategies.roundRobin(), servers)))
+            .newBuilder()
+            .addNetworkInterceptor(
+                chain -> {
+                  AttemptInfo info = chain.request().tag(AttemptInfo.class);
+                  seen.add(info == null ? "none" : info.toString());
+                  return chain.proceed(chain.request());
+                })
+            .build();
+    client = c;
+
+    String a = servers.get(0).endpoint().id();
+    String b = servers.get(1).endpoint().id();
+    List<List<String>> calls = new ArrayList<>();
+    for (int i = 0; i < 4; i++) { // round robin starts anywhere; some calls start on a
+      seen.clear();
+      assertThat(get(c, "http://users/")).startsWith("200");
+      calls.add(List.copyOf(seen));
+    }
+
+    assertThat(calls)
+        .allSatisfy(attempts -> assertThat(attempts.get(0)).contains("users attempt 1 on "))
+        .contains(
+            List.of(
+                "AttemptInfo{users attempt 1 on " + a + "}",
+                "AttemptInfo{users attempt 2 on " + b + "}"));
+  }
+
+  @Test
   void get_retries_waitTheBackoffBetweenAttempts_andNotBeforeTheFirst() throws IOException {
     List<Backend> servers = backends("a", "b", "c");
     servers.forEach(b -> b.answer(r -> Backend.status(503)));
