@@ -40,6 +40,7 @@ final class BalancerEngine {
   private final Strategy strategy;
   private final StrategyContext strategyContext;
   private final MetricsClock metricsClock;
+  private final CallListeners callListeners;
   private final UpdatePath updates;
   private final Membership membership = new Membership();
   private final SlowStartRamps ramps;
@@ -68,6 +69,7 @@ final class BalancerEngine {
       Strategy strategy,
       StrategyContext strategyContext,
       MetricsClock metricsClock,
+      CallListeners callListeners,
       UpdatePath updates,
       @Nullable HealthCheckConfig healthCheck,
       OutlierDetection outlier,
@@ -84,6 +86,7 @@ final class BalancerEngine {
     this.strategy = strategy;
     this.strategyContext = strategyContext;
     this.metricsClock = metricsClock;
+    this.callListeners = callListeners;
     this.updates = updates;
     this.ramps = new SlowStartRamps(balancer, slowStart, strategyContext.ticker(), updates);
     this.status = new StatusTransitions(balancer, updates, ramps);
@@ -337,6 +340,8 @@ final class BalancerEngine {
     EndpointState e = m.state;
     CircuitBreaker breaker = e.breaker();
     RateLimiter limiter = e.limiter();
+    double[] percentiles = new double[3];
+    long samples = e.latencyPercentiles(percentiles);
     return EndpointStats.builder(e.endpoint())
         .inFlight(e.inFlight())
         .successes(e.successes())
@@ -353,6 +358,7 @@ final class BalancerEngine {
         .lastCheck(m.lastCheck)
         .breakerState(breaker == null ? null : breaker.state())
         .limiterRejections(limiter == null ? 0 : limiter.rejectedCount())
+        .latencyPercentiles(samples, percentiles[0], percentiles[1], percentiles[2])
         .build();
   }
 
@@ -371,7 +377,8 @@ final class BalancerEngine {
         limiterMaker == null
             ? null
             : checkNotNull(limiterMaker.create(e, ticker), "rate limiter created for " + e.id());
-    EndpointState state = new EndpointState(e, metricsClock, observer, breaker, limiter);
+    EndpointState state =
+        new EndpointState(e, metricsClock, observer, breaker, limiter, callListeners);
     state.failureStreakLimit(outlierConfig.consecutiveFailures());
     if (breaker != null) {
       breaker.addListener(new BreakerSignals(state));

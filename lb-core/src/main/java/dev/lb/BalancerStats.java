@@ -206,7 +206,8 @@ public final class BalancerStats {
     for (EndpointStats e : endpoints) {
       idWidth = Math.max(idWidth, e.endpoint().id().length());
     }
-    String row = "%-" + idWidth + "s %-9s %6s %9s %9s %9s %8s %7s %6s %12s %12s %5s %-9s %s%n";
+    String row =
+        "%-" + idWidth + "s %-9s %6s %9s %9s %9s %8s %7s %6s %9s %9s %12s %12s %5s %-9s %s%n";
     StringBuilder sb = new StringBuilder();
     sb.append(
         String.format(
@@ -234,6 +235,8 @@ public final class BalancerStats {
             "failure",
             "cancel",
             "share",
+            "p50",
+            "p99",
             "latency-ewma",
             "throughput",
             "eject",
@@ -256,6 +259,8 @@ public final class BalancerStats {
               e.failures(),
               e.cancellations(),
               String.format(Locale.ROOT, "%.1f%%", 100.0 * e.picks() / total),
+              formatNanos(e.latencyP50Nanos()),
+              formatNanos(e.latencyP99Nanos()),
               formatNanos(e.latencyEwmaNanos()),
               formatBytesPerSecond(e.throughputBytesPerSecond()),
               e.ejections(),

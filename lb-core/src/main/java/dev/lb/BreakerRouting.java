@@ -33,6 +33,10 @@ final class BreakerRouting {
     updates.emit(l -> l.onBreakerStateChanged(balancer, e, from, to));
     UpdatePath.cancel(m.breakerTask);
     m.breakerTask = null;
+    // Every transition changes what a pick may be admitted to, even one that flips no status bit
+    // (half-open to closed ends the probe limit): publish, so that adapters holding picks back
+    // until the routing changes (gRPC's buffered wait-for-ready calls) hear onRoutingChanged.
+    updates.markDirty();
     if (to.admitsCalls()) {
       status.clear(
           m, EndpointState.BREAKER_OPEN, HealthChangeCause.BREAKER_CLOSED, "circuit breaker " + to);

@@ -146,7 +146,36 @@ final class EndpointState extends EndpointStateLayout.Counters implements LiveEn
       Observer observer,
       @Nullable CircuitBreaker breaker,
       @Nullable RateLimiter limiter) {
-    super(endpoint, clock, observer, breaker, limiter);
+    this(endpoint, clock, observer, breaker, limiter, new CallListeners());
+  }
+
+  public EndpointState(
+      Endpoint endpoint,
+      MetricsClock clock,
+      Observer observer,
+      @Nullable CircuitBreaker breaker,
+      @Nullable RateLimiter limiter,
+      CallListeners calls) {
+    super(endpoint, clock, observer, breaker, limiter, calls);
+  }
+
+  /** The balancer's call listeners, told of each outcome by the lease that reports it. */
+  public CallListeners callListeners() {
+    return calls;
+  }
+
+  /**
+   * Reads the recent latency percentiles (p50, p90, p99) into {@code into}, NaN without samples.
+   *
+   * @return the samples in the window, 0 if none or if the balancer keeps no latency window
+   */
+  public long latencyPercentiles(double[] into) {
+    LatencyWindow w = latencies;
+    if (w == null) {
+      into[0] = into[1] = into[2] = Double.NaN;
+      return 0;
+    }
+    return w.percentiles(into);
   }
 
   /** The endpoint's circuit breaker, or null if the balancer has none. */
@@ -333,6 +362,10 @@ final class EndpointState extends EndpointStateLayout.Counters implements LiveEn
     if (latencyNanos >= 0 || bytes > 0) {
       observe(latencyNanos, bytes, false, Long.MIN_VALUE);
     }
+    LatencyWindow w = latencies;
+    if (w != null && latencyNanos >= 0) {
+      w.record(latencyNanos, Long.MIN_VALUE);
+    }
   }
 
   /** Records a failure; its latency can raise the latency estimates but never lower them. */
@@ -355,6 +388,10 @@ final class EndpointState extends EndpointStateLayout.Counters implements LiveEn
     release();
     if (latencyNanos >= 0) {
       observe(latencyNanos, 0, true, now);
+      LatencyWindow w = latencies;
+      if (w != null) {
+        w.record(latencyNanos, now);
+      }
     }
   }
 

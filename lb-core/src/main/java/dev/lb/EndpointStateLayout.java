@@ -32,6 +32,8 @@ final class EndpointStateLayout {
     final EndpointState.Observer observer;
     final @Nullable CircuitBreaker breaker;
     final @Nullable RateLimiter limiter;
+    final CallListeners calls;
+    final @Nullable LatencyWindow latencies;
     volatile Endpoint endpoint;
     volatile int status;
     volatile int effectiveWeight;
@@ -43,8 +45,11 @@ final class EndpointStateLayout {
         MetricsClock clock,
         EndpointState.Observer observer,
         @Nullable CircuitBreaker breaker,
-        @Nullable RateLimiter limiter) {
+        @Nullable RateLimiter limiter,
+        CallListeners calls) {
       this.endpoint = endpoint;
+      this.calls = calls;
+      this.latencies = clock.latencyWindowNanos == 0 ? null : new LatencyWindow(clock);
       this.clock = clock;
       this.observer = observer;
       this.breaker = breaker;
@@ -71,8 +76,9 @@ final class EndpointStateLayout {
         MetricsClock clock,
         EndpointState.Observer observer,
         @Nullable CircuitBreaker breaker,
-        @Nullable RateLimiter limiter) {
-      super(endpoint, clock, observer, breaker, limiter);
+        @Nullable RateLimiter limiter,
+        CallListeners calls) {
+      super(endpoint, clock, observer, breaker, limiter, calls);
     }
   }
 
@@ -93,8 +99,9 @@ final class EndpointStateLayout {
         MetricsClock clock,
         EndpointState.Observer observer,
         @Nullable CircuitBreaker breaker,
-        @Nullable RateLimiter limiter) {
-      super(endpoint, clock, observer, breaker, limiter);
+        @Nullable RateLimiter limiter,
+        CallListeners calls) {
+      super(endpoint, clock, observer, breaker, limiter, calls);
     }
   }
 
@@ -120,8 +127,9 @@ final class EndpointStateLayout {
         MetricsClock clock,
         EndpointState.Observer observer,
         @Nullable CircuitBreaker breaker,
-        @Nullable RateLimiter limiter) {
-      super(endpoint, clock, observer, breaker, limiter);
+        @Nullable RateLimiter limiter,
+        CallListeners calls) {
+      super(endpoint, clock, observer, breaker, limiter, calls);
     }
   }
 }

@@ -31,6 +31,10 @@ public final class EndpointStats {
   private final @Nullable HealthCheckResult lastCheck;
   private final CircuitBreaker.@Nullable State breakerState;
   private final long limiterRejections;
+  private final long latencySamples;
+  private final double latencyP50Nanos;
+  private final double latencyP90Nanos;
+  private final double latencyP99Nanos;
 
   private EndpointStats(Builder b) {
     this.endpoint = b.endpoint;
@@ -49,6 +53,10 @@ public final class EndpointStats {
     this.lastCheck = b.lastCheck;
     this.breakerState = b.breakerState;
     this.limiterRejections = b.limiterRejections;
+    this.latencySamples = b.latencySamples;
+    this.latencyP50Nanos = b.latencyP50Nanos;
+    this.latencyP90Nanos = b.latencyP90Nanos;
+    this.latencyP99Nanos = b.latencyP99Nanos;
   }
 
   /**
@@ -212,6 +220,44 @@ public final class EndpointStats {
   }
 
   /**
+   * Calls reported with a latency in the recent window ({@link LoadBalancer.Builder#latencyWindow},
+   * 60 seconds by default), successes and failures alike: the samples the percentiles come from.
+   *
+   * @return the number of samples, 0 if none or if the balancer keeps no latency window
+   */
+  public long latencySamples() {
+    return latencySamples;
+  }
+
+  /**
+   * The median latency of the recent window, in nanoseconds, within 6.25% (the precision of the
+   * histogram it is read from).
+   *
+   * @return the 50th percentile, or {@code NaN} without samples
+   */
+  public double latencyP50Nanos() {
+    return latencyP50Nanos;
+  }
+
+  /**
+   * The 90th percentile latency of the recent window, in nanoseconds, within 6.25%.
+   *
+   * @return the 90th percentile, or {@code NaN} without samples
+   */
+  public double latencyP90Nanos() {
+    return latencyP90Nanos;
+  }
+
+  /**
+   * The 99th percentile latency of the recent window, in nanoseconds, within 6.25%.
+   *
+   * @return the 99th percentile, or {@code NaN} without samples
+   */
+  public double latencyP99Nanos() {
+    return latencyP99Nanos;
+  }
+
+  /**
    * Every call ever picked onto this endpoint: the reported ones plus those in flight.
    *
    * @return {@code successes + failures + cancellations + inFlight}
@@ -253,7 +299,11 @@ public final class EndpointStats {
         && ejections == other.ejections
         && java.util.Objects.equals(lastCheck, other.lastCheck)
         && java.util.Objects.equals(breakerState, other.breakerState)
-        && limiterRejections == other.limiterRejections;
+        && limiterRejections == other.limiterRejections
+        && latencySamples == other.latencySamples
+        && Double.compare(latencyP50Nanos, other.latencyP50Nanos) == 0
+        && Double.compare(latencyP90Nanos, other.latencyP90Nanos) == 0
+        && Double.compare(latencyP99Nanos, other.latencyP99Nanos) == 0;
   }
 
   @Override
@@ -274,7 +324,11 @@ public final class EndpointStats {
         ejections,
         lastCheck,
         breakerState,
-        limiterRejections);
+        limiterRejections,
+        latencySamples,
+        latencyP50Nanos,
+        latencyP90Nanos,
+        latencyP99Nanos);
   }
 
   @Override
@@ -312,6 +366,14 @@ public final class EndpointStats {
         + breakerState
         + ", limiterRejections="
         + limiterRejections
+        + ", latencySamples="
+        + latencySamples
+        + ", latencyP50Nanos="
+        + latencyP50Nanos
+        + ", latencyP90Nanos="
+        + latencyP90Nanos
+        + ", latencyP99Nanos="
+        + latencyP99Nanos
         + "}";
   }
 
@@ -333,6 +395,10 @@ public final class EndpointStats {
     private @Nullable HealthCheckResult lastCheck;
     private CircuitBreaker.@Nullable State breakerState;
     private long limiterRejections = 0;
+    private long latencySamples = 0;
+    private double latencyP50Nanos = Double.NaN;
+    private double latencyP90Nanos = Double.NaN;
+    private double latencyP99Nanos = Double.NaN;
 
     private Builder(Endpoint endpoint) {
       this.endpoint = dev.lb.internal.Checks.checkNotNull(endpoint, "endpoint");
@@ -504,6 +570,24 @@ public final class EndpointStats {
      */
     public Builder limiterRejections(long limiterRejections) {
       this.limiterRejections = limiterRejections;
+      return this;
+    }
+
+    /**
+     * Sets the recent latency percentiles.
+     *
+     * @param samples calls reported with a latency in the recent window
+     * @param p50Nanos the median, in nanoseconds; {@code NaN} without samples
+     * @param p90Nanos the 90th percentile, in nanoseconds; {@code NaN} without samples
+     * @param p99Nanos the 99th percentile, in nanoseconds; {@code NaN} without samples
+     * @return this builder
+     */
+    public Builder latencyPercentiles(
+        long samples, double p50Nanos, double p90Nanos, double p99Nanos) {
+      this.latencySamples = samples;
+      this.latencyP50Nanos = p50Nanos;
+      this.latencyP90Nanos = p90Nanos;
+      this.latencyP99Nanos = p99Nanos;
       return this;
     }
 

@@ -113,6 +113,10 @@ public final class Lease {
       return false;
     }
     state.onSuccess(latencyNanos, Math.max(0L, responseBytes));
+    CallListener[] listeners = state.callListeners().current();
+    if (listeners.length != 0) {
+      CallListeners.success(listeners, endpoint, latencyNanos, Math.max(0L, responseBytes));
+    }
     checkNotNegative(latencyNanos, "latencyNanos");
     checkNotNegative(responseBytes, "responseBytes");
     return true;
@@ -135,7 +139,46 @@ public final class Lease {
       return false;
     }
     state.onFailure(latencyNanos, cause);
+    CallListener[] listeners = state.callListeners().current();
+    if (listeners.length != 0) {
+      CallListeners.failure(listeners, endpoint, latencyNanos, cause);
+    }
     checkNotNegative(latencyNanos, "latencyNanos");
+    return true;
+  }
+
+  /**
+   * Reports that the call succeeded without giving a latency sample: it counts as a success and
+   * leaves the latency estimates alone. For calls whose duration says nothing about the endpoint's
+   * speed, such as long-lived streams or long polls.
+   *
+   * @param responseBytes the size of the response received, in bytes; must not be negative
+   * @return true if this was the lease's first report, false if it was ignored
+   * @throws IllegalArgumentException if {@code responseBytes} is negative (after the outcome has
+   *     been recorded, with the bad value left out, so counters stay right)
+   */
+  public boolean onSuccessUntimed(long responseBytes) {
+    if (!claim()) {
+      return false;
+    }
+    // A negative latency is EndpointState's "no sample".
+    state.onSuccess(-1L, Math.max(0L, responseBytes));
+    checkNotNegative(responseBytes, "responseBytes");
+    return true;
+  }
+
+  /**
+   * Reports that the call failed without giving a latency sample: it counts as a failure (failure
+   * streak, penalty, outlier detection, breaker) and leaves the latency estimates alone.
+   *
+   * @param cause what went wrong, kept as the endpoint's last failure for diagnostics; may be null
+   * @return true if this was the lease's first report, false if it was ignored
+   */
+  public boolean onFailureUntimed(@Nullable Throwable cause) {
+    if (!claim()) {
+      return false;
+    }
+    state.onFailure(-1L, cause);
     return true;
   }
 
@@ -150,6 +193,10 @@ public final class Lease {
       return false;
     }
     state.onCancel(permitEpoch);
+    CallListener[] listeners = state.callListeners().current();
+    if (listeners.length != 0) {
+      CallListeners.cancel(listeners, endpoint);
+    }
     return true;
   }
 

@@ -106,6 +106,7 @@ public final class LoadBalancer implements AutoCloseable {
   private final @Nullable RetryBudget retryBudget;
   private final UpdatePath updates;
   private final BalancerEngine engine;
+  private final CallListeners callListeners = new CallListeners();
 
   /** What picks read: replaced, never changed, on the serialized path. */
   private volatile Snapshot snapshot = Snapshot.EMPTY;
@@ -121,7 +122,11 @@ public final class LoadBalancer implements AutoCloseable {
         new UpdatePath(builder.name, builder.listeners, builder.scheduler, builder.stateExecutor);
     this.scheduler = updates.timers();
     MetricsClock metricsClock =
-        MetricsClock.forStrategy(builder.ticker, builder.decayWindow.toNanos(), strategy);
+        MetricsClock.forStrategy(
+            builder.ticker,
+            builder.decayWindow.toNanos(),
+            strategy,
+            builder.latencyWindow.toNanos());
     this.engine =
         new BalancerEngine(
             this,
@@ -129,6 +134,7 @@ public final class LoadBalancer implements AutoCloseable {
             strategy,
             strategyContext,
             metricsClock,
+            callListeners,
             updates,
             builder.healthCheck,
             builder.outlierDetection,
@@ -141,7 +147,7 @@ public final class LoadBalancer implements AutoCloseable {
             builder.limiterFactory,
             builder.retryBudget);
     RetryBudget budget = builder.retryBudget;
-    if (budget != null && updates.hasListeners()) {
+    if (budget != null) {
       budget.addListener(new BudgetSignals());
     }
     engine.start(builder.endpoints.values());
@@ -338,10 +344,17 @@ public final class LoadBalancer implements AutoCloseable {
     if (s.closed) {
       throw new IllegalStateException("balancer '" + name + "' is closed");
     }
+    if (!fail && !updates.hasListeners()) {
+      return null;
+    }
+    NoEndpointAvailableException e =
+        Diagnosis.noEndpoint(name, strategy.name(), s, context, maxInFlight, panicThreshold);
+    NoEndpointAvailableException.Reason reason = e.reason();
+    updates.deliverNow(l -> l.onNoEndpointAvailable(this, reason));
     if (!fail) {
       return null;
     }
-    throw Diagnosis.noEndpoint(name, strategy.name(), s, context, maxInFlight, panicThreshold);
+    throw e;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -574,6 +587,55 @@ public final class LoadBalancer implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Listeners added after building
+
+  /**
+   * Adds a listener for membership and health events after the balancer was built, as metrics
+   * binders do; it hears the events of changes made from now on (read {@link #stats()} for the
+   * state so far). Listeners set with {@link Builder#listener} come first.
+   *
+   * @param listener the listener; must not be null
+   * @throws NullPointerException if {@code listener} is null
+   */
+  public void addListener(LoadBalancerListener listener) {
+    updates.addListener(checkNotNull(listener, "listener"));
+  }
+
+  /**
+   * Removes a listener added with {@link #addListener} or {@link Builder#listener}; events of a
+   * change already under way may still reach it.
+   *
+   * @param listener the listener; must not be null
+   * @return true if it was registered
+   * @throws NullPointerException if {@code listener} is null
+   */
+  public boolean removeListener(LoadBalancerListener listener) {
+    return updates.removeListener(checkNotNull(listener, "listener"));
+  }
+
+  /**
+   * Adds a listener told of every call's outcome, on the reporting thread (see {@link
+   * CallListener}); leases already taken report to it too.
+   *
+   * @param listener the listener; must not be null
+   * @throws NullPointerException if {@code listener} is null
+   */
+  public void addCallListener(CallListener listener) {
+    callListeners.add(checkNotNull(listener, "listener"));
+  }
+
+  /**
+   * Removes a call listener; reports already under way may still reach it.
+   *
+   * @param listener the listener; must not be null
+   * @return true if it was registered
+   * @throws NullPointerException if {@code listener} is null
+   */
+  public boolean removeCallListener(CallListener listener) {
+    return callListeners.remove(checkNotNull(listener, "listener"));
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Errors
 
   private static Map<String, Endpoint> indexById(Collection<Endpoint> endpoints) {
@@ -608,6 +670,7 @@ public final class LoadBalancer implements AutoCloseable {
     private Ticker ticker = Ticker.systemTicker();
     private RandomGenerator random = ThreadLocalRandomGenerator.INSTANCE;
     private Duration decayWindow = Duration.ofSeconds(10);
+    private Duration latencyWindow = Duration.ofSeconds(60);
     private final Map<String, Endpoint> endpoints = new LinkedHashMap<>();
     private Scheduler scheduler = Scheduler.systemScheduler();
     private @Nullable Executor stateExecutor;
@@ -728,6 +791,29 @@ public final class LoadBalancer implements AutoCloseable {
           "decayWindow must be positive but was %s",
           decayWindow);
       this.decayWindow = decayWindow;
+      return this;
+    }
+
+    /**
+     * Sets the window of each endpoint's recent latency percentiles in {@link EndpointStats} (p50,
+     * p90, p99 of the calls reported with a latency, successes and failures alike). The window is
+     * kept in four slices, so the percentiles cover between three quarters of it and the whole of
+     * it; each endpoint keeps 4.8 KB of counters for it, and recording is one plain increment per
+     * report (see docs/ARCHITECTURE.md). Defaults to 60 seconds; {@link Duration#ZERO} keeps no
+     * percentiles.
+     *
+     * @param latencyWindow the window, zero or at least one millisecond; must not be null
+     * @return this builder
+     * @throws NullPointerException if {@code latencyWindow} is null
+     * @throws IllegalArgumentException if negative or positive but under a millisecond
+     */
+    public Builder latencyWindow(Duration latencyWindow) {
+      checkNotNull(latencyWindow, "latencyWindow");
+      checkArgument(
+          latencyWindow.isZero() || latencyWindow.compareTo(Duration.ofMillis(1)) >= 0,
+          "latencyWindow must be zero or at least 1 ms but was %s",
+          latencyWindow);
+      this.latencyWindow = latencyWindow;
       return this;
     }
 

@@ -200,4 +200,15 @@ public abstract class LoadBalancerListener {
    * @param budget its retry budget
    */
   public void onRetryBudgetReplenished(LoadBalancer balancer, RetryBudget budget) {}
+
+  /**
+   * A pick or {@link LoadBalancer#choose choice} found no endpoint: {@link LoadBalancer#pick} is
+   * about to throw {@link NoEndpointAvailableException}, or {@link LoadBalancer#tryPick} to return
+   * null. Told on the picking thread, once per refused call, so it may come often under overload.
+   *
+   * @param balancer the balancer
+   * @param reason why, as the exception would say
+   */
+  public void onNoEndpointAvailable(
+      LoadBalancer balancer, NoEndpointAvailableException.Reason reason) {}
 }

@@ -20,6 +20,9 @@ final class MetricsClock {
   final boolean trackResponseTime;
   final boolean trackThroughput;
 
+  /** The window of the per-endpoint latency percentiles ({@link LatencyWindow}); 0 for none. */
+  final long latencyWindowNanos;
+
   /**
    * The clock for a balancer using {@code strategy}: tracks exactly the estimators the strategy
    * declares it ranks by ({@link Strategy#usesPeakEwma()}, {@link Strategy#usesResponseTime()},
@@ -28,12 +31,23 @@ final class MetricsClock {
    * @param decayWindowNanos the time constant of exponential decay, positive
    */
   public static MetricsClock forStrategy(Ticker ticker, long decayWindowNanos, Strategy strategy) {
+    return forStrategy(ticker, decayWindowNanos, strategy, 0);
+  }
+
+  /**
+   * Like {@link #forStrategy(Ticker, long, Strategy)}, with latency percentiles over a window.
+   *
+   * @param latencyWindowNanos the window of each endpoint's latency percentiles; 0 for none
+   */
+  public static MetricsClock forStrategy(
+      Ticker ticker, long decayWindowNanos, Strategy strategy, long latencyWindowNanos) {
     return new MetricsClock(
         ticker,
         decayWindowNanos,
         strategy.usesPeakEwma(),
         strategy.usesResponseTime(),
-        strategy.usesThroughput());
+        strategy.usesThroughput(),
+        latencyWindowNanos);
   }
 
   /**
@@ -61,6 +75,16 @@ final class MetricsClock {
       boolean trackPeakEwma,
       boolean trackResponseTime,
       boolean trackThroughput) {
+    this(ticker, decayWindowNanos, trackPeakEwma, trackResponseTime, trackThroughput, 0);
+  }
+
+  private MetricsClock(
+      Ticker ticker,
+      long decayWindowNanos,
+      boolean trackPeakEwma,
+      boolean trackResponseTime,
+      boolean trackThroughput,
+      long latencyWindowNanos) {
     checkArgument(
         decayWindowNanos > 0, "decayWindow must be positive but was %sns", decayWindowNanos);
     this.ticker = ticker;
@@ -69,6 +93,7 @@ final class MetricsClock {
     this.trackPeakEwma = trackPeakEwma;
     this.trackResponseTime = trackResponseTime;
     this.trackThroughput = trackThroughput;
+    this.latencyWindowNanos = latencyWindowNanos;
   }
 
   long now() {

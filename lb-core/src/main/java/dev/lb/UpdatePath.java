@@ -25,7 +25,10 @@ final class UpdatePath {
   private static final System.Logger LOGGER = System.getLogger(LoadBalancer.class.getName());
 
   private final String name;
-  private final List<LoadBalancerListener> listeners;
+
+  /** Copied on write: read without the lock by {@link #deliverNow}, changed under it. */
+  private volatile List<LoadBalancerListener> listeners;
+
   private final @Nullable Executor stateExecutor;
   private final Scheduler timers;
   private final ReentrantLock lock = new ReentrantLock();
@@ -59,6 +62,33 @@ final class UpdatePath {
 
   boolean hasListeners() {
     return !listeners.isEmpty();
+  }
+
+  /** Adds a listener; it hears the events of changes that start after this returns. */
+  void addListener(LoadBalancerListener listener) {
+    lock.lock();
+    try {
+      List<LoadBalancerListener> next = new ArrayList<>(listeners);
+      next.add(listener);
+      listeners = List.copyOf(next);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Removes the first registration of a listener. */
+  boolean removeListener(LoadBalancerListener listener) {
+    lock.lock();
+    try {
+      List<LoadBalancerListener> next = new ArrayList<>(listeners);
+      if (!next.remove(listener)) {
+        return false;
+      }
+      listeners = List.copyOf(next);
+      return true;
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Marks the routing as changed: a new snapshot is published before the lock is released. */

@@ -10,10 +10,14 @@ import dev.lb.health.HealthCheckConfig;
 import dev.lb.health.HealthStatus;
 import dev.lb.health.OutlierDetection;
 import dev.lb.health.SlowStart;
+import dev.lb.micrometer.LoadBalancerMetrics;
 import dev.lb.okhttp.HttpHealthChecker;
 import dev.lb.okhttp.KeyExtractor;
 import dev.lb.okhttp.LoadBalancingInterceptor;
 import dev.lb.okhttp.Service;
+import dev.lb.statspage.StatsPage;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.Console;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -21,6 +25,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -185,6 +192,8 @@ public final class Demo {
     OkHttpClient base = null;
     LoadBalancer balancer = null;
     DemoScreen screen = null;
+    LoadBalancerMetrics metrics = null;
+    StatsPage page = null;
     try {
       for (int i = 1; i <= options.backends(); i++) {
         String id = "b" + i;
@@ -213,7 +222,28 @@ public final class Demo {
               .build()
               .newClient(base);
 
-      screen = new DemoScreen(out, ansi, color, duration, intro(options, backends));
+      List<String> intro = new ArrayList<>(intro(options, backends));
+      if (options.metricsPort() >= 0) {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        metrics = LoadBalancerMetrics.builder(balancer).percentiles(0.5, 0.99).build();
+        metrics.bindTo(registry);
+        page =
+            StatsPage.builder()
+                .balancer(balancer)
+                .port(options.metricsPort())
+                .prometheus(registry::scrape)
+                .start();
+        intro.add(
+            "stats page: "
+                + page.uri()
+                + "  (JSON: "
+                + page.uri().resolve("stats.json")
+                + ", Prometheus: "
+                + page.uri().resolve("metrics")
+                + ")");
+      }
+      StringBuilder csv = new StringBuilder(MetricsCsv.HEADER);
+      screen = new DemoScreen(out, ansi, color, duration, intro);
       screen.begin();
       Traffic traffic = new Traffic(client, ticker, start + duration, seeds.nextLong());
       traffic.start();
@@ -250,6 +280,7 @@ public final class Demo {
           events.scenario(DYING_ID, DYING_ID + " restarted on the same port " + dying.port());
         }
         DemoScreen.Frame frame = frame(elapsed, balancer, backends, traffic);
+        MetricsCsv.append(csv, elapsed, frame.stats());
         if (restarted) {
           lowestRamp = Math.min(lowestRamp, weightPercent(frame.stats(), DYING_ID));
         }
@@ -275,8 +306,19 @@ public final class Demo {
               restarted ? dying.served() - servedBeforeRestart : 0,
               lowestRamp);
       summary(out, options, report);
+      Path csvFile = options.metricsCsv();
+      if (csvFile != null) {
+        Files.writeString(csvFile, csv, StandardCharsets.UTF_8);
+        out.println("metrics written to " + csvFile);
+      }
       return report;
     } finally {
+      if (page != null) {
+        page.close();
+      }
+      if (metrics != null) {
+        metrics.close();
+      }
       if (screen != null) {
         screen.restoreTerminal();
       }

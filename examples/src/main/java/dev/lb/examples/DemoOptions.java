@@ -1,6 +1,7 @@
 package dev.lb.examples;
 
 import dev.lb.StrategyRegistry;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
@@ -15,9 +16,19 @@ import org.jspecify.annotations.Nullable;
  * @param plain true for plain lines without terminal control codes, whatever stdout is
  * @param seed seeds the backends' latency and failure draws and the callers' user keys
  * @param help true if {@code --help} was given
+ * @param metricsPort the port of the stats page on 127.0.0.1 (0 for an ephemeral one), or -1 for
+ *     none
+ * @param metricsCsv a file to write the balancer's metrics to, sampled every frame, or null
  */
 record DemoOptions(
-    String strategy, Duration duration, int backends, boolean plain, long seed, boolean help) {
+    String strategy,
+    Duration duration,
+    int backends,
+    boolean plain,
+    long seed,
+    boolean help,
+    int metricsPort,
+    @Nullable Path metricsCsv) {
 
   /** One backend per role (steady, slow, flaky, dying); more backends are steady. */
   static final int MIN_BACKENDS = 4;
@@ -27,7 +38,8 @@ record DemoOptions(
   static final Duration MAX_DURATION = Duration.ofHours(1);
 
   static final String USAGE =
-      "usage: Demo [--strategy NAME] [--duration 25s] [--backends N] [--plain] [--seed N]\n"
+      "usage: Demo [--strategy NAME] [--duration 25s] [--backends N] [--plain] [--seed N]"
+          + " [--metrics-port N] [--metrics-csv FILE]\n"
           + "  --strategy  how to pick (default peak_ewma): "
           + String.join(", ", StrategyRegistry.names())
           + "\n"
@@ -40,11 +52,14 @@ record DemoOptions(
           + ")\n"
           + "  --plain     plain lines, no terminal control codes (the default when stdout is not"
           + " a terminal)\n"
-          + "  --seed      seeds latencies, injected failures and user keys (default 1)";
+          + "  --seed      seeds latencies, injected failures and user keys (default 1)\n"
+          + "  --metrics-port  serve the stats page (HTML, JSON, Prometheus) on 127.0.0.1:N"
+          + " (0: any free port; default none)\n"
+          + "  --metrics-csv   write the balancer's metrics, sampled every 200 ms, to FILE";
 
   /** The defaults: peak EWMA, 25 seconds, 5 backends, seed 1. */
   static DemoOptions defaults() {
-    return new DemoOptions("peak_ewma", Duration.ofSeconds(25), 5, false, 1, false);
+    return new DemoOptions("peak_ewma", Duration.ofSeconds(25), 5, false, 1, false, -1, null);
   }
 
   /**
@@ -60,6 +75,8 @@ record DemoOptions(
     boolean plain = false;
     long seed = o.seed;
     boolean help = false;
+    int metricsPort = -1;
+    Path metricsCsv = null;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("--plain")) {
@@ -73,7 +90,9 @@ record DemoOptions(
       if (!flag.equals("--strategy")
           && !flag.equals("--duration")
           && !flag.equals("--backends")
-          && !flag.equals("--seed")) {
+          && !flag.equals("--seed")
+          && !flag.equals("--metrics-port")
+          && !flag.equals("--metrics-csv")) {
         throw new IllegalArgumentException("unknown option '" + flag + "'");
       }
       if (i + 1 >= args.length) {
@@ -84,10 +103,13 @@ record DemoOptions(
         case "--strategy" -> strategy = StrategyRegistry.byName(value).name();
         case "--duration" -> duration = duration(value);
         case "--backends" -> backends = backends(value);
+        case "--metrics-port" -> metricsPort = port(value);
+        case "--metrics-csv" -> metricsCsv = Path.of(value);
         default -> seed = seed(value);
       }
     }
-    return new DemoOptions(strategy, duration, backends, plain, seed, help);
+    return new DemoOptions(
+        strategy, duration, backends, plain, seed, help, metricsPort, metricsCsv);
   }
 
   private static Duration duration(String value) {
@@ -130,6 +152,19 @@ record DemoOptions(
             + " but was '"
             + value
             + "'");
+  }
+
+  private static int port(String value) {
+    try {
+      int port = Integer.parseInt(value.trim());
+      if (port >= 0 && port <= 65535) {
+        return port;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(
+        "--metrics-port must be a port from 0 to 65535 but was '" + value + "'");
   }
 
   private static long seed(String value) {

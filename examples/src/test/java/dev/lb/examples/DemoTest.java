@@ -8,11 +8,14 @@ import dev.lb.health.HealthStatus;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The CI smoke test of the demo: a short plain run over real local servers shows the faults handled
@@ -54,6 +57,47 @@ class DemoTest {
         .isLessThan(successes(report, "b1"));
 
     assertThat(text).doesNotContain("\033").contains("summary: peak_ewma", "PASS:");
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void metricsPort_printsTheStatsPageUrl_andMetricsCsvHasARowPerEndpointPerFrame(@TempDir Path dir)
+      throws Exception {
+    Path csv = dir.resolve("metrics.csv");
+    DemoOptions options =
+        DemoOptions.parse(
+            "--plain",
+            "--duration",
+            "3s",
+            "--backends",
+            "4",
+            "--metrics-port",
+            "0",
+            "--metrics-csv",
+            csv.toString());
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(captured, true, StandardCharsets.UTF_8);
+
+    Demo.run(options, out, false, false);
+    String text = captured.toString(StandardCharsets.UTF_8);
+
+    assertThat(text).containsPattern("stats page: http://127\\.0\\.0\\.1:\\d+/");
+    List<String> rows = Files.readAllLines(csv);
+    assertThat(rows.get(0)).startsWith("seconds,endpoint,health,");
+    assertThat(rows.subList(1, rows.size()))
+        .hasSizeGreaterThan(4 * 5)
+        .allSatisfy(r -> assertThat(r.split(",", -1)).hasSize(9));
+    assertThat(rows).anySatisfy(r -> assertThat(r).contains(",b1,HEALTHY,"));
+  }
+
+  @Test
+  void options_metricsFlags() {
+    assertThat(DemoOptions.parse().metricsPort()).isEqualTo(-1);
+    assertThat(DemoOptions.parse().metricsCsv()).isNull();
+    assertThat(DemoOptions.parse("--metrics-port", "9464").metricsPort()).isEqualTo(9464);
+    assertThatThrownBy(() -> DemoOptions.parse("--metrics-port", "x"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("--metrics-port must be a port from 0 to 65535 but was 'x'");
   }
 
   @Test

@@ -4,6 +4,7 @@ import static dev.lb.internal.Checks.checkNotNull;
 
 import dev.lb.Endpoint;
 import dev.lb.Scheduler;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -86,7 +87,9 @@ public final class DnsEndpointSource implements EndpointSource {
   /**
    * Returns a builder for the A/AAAA records of {@code hostname}, every address on {@code port}.
    *
-   * @param hostname the name to resolve, such as {@code api.internal}; a trailing dot is ignored
+   * @param hostname the name to resolve, such as {@code api.internal} or the short {@code users}; a
+   *     trailing dot makes it absolute, so no {@linkplain Builder#searchDomains search domain} is
+   *     appended
    * @param port the port every address serves on, in 1..65535
    * @return a new builder with the defaults
    * @throws NullPointerException if {@code hostname} is null
@@ -97,7 +100,7 @@ public final class DnsEndpointSource implements EndpointSource {
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("port must be in 1..65535 but was " + port);
     }
-    return new Builder(normalize(hostname, "hostname"), port);
+    return new Builder(normalize(hostname, "hostname"), isAbsolute(hostname), port);
   }
 
   /**
@@ -105,13 +108,13 @@ public final class DnsEndpointSource implements EndpointSource {
    *
    * @param serviceName the full SRV name, such as {@code
    *     _http._tcp.users.default.svc.cluster.local} or {@code users.service.consul}; a trailing dot
-   *     is ignored
+   *     makes it absolute, so no {@linkplain Builder#searchDomains search domain} is appended
    * @return a new builder with the defaults
    * @throws NullPointerException if {@code serviceName} is null
    * @throws IllegalArgumentException if {@code serviceName} is blank or not a DNS name
    */
   public static Builder forSrv(String serviceName) {
-    return new Builder(normalize(serviceName, "serviceName"), 0);
+    return new Builder(normalize(serviceName, "serviceName"), isAbsolute(serviceName), 0);
   }
 
   @Override
@@ -134,6 +137,10 @@ public final class DnsEndpointSource implements EndpointSource {
     return "DnsEndpointSource{" + name + '}';
   }
 
+  private static boolean isAbsolute(String name) {
+    return name.strip().endsWith(".");
+  }
+
   private static String normalize(@Nullable String name, String option) {
     String n = checkNotNull(name, option).strip();
     if (n.endsWith(".")) {
@@ -149,6 +156,7 @@ public final class DnsEndpointSource implements EndpointSource {
   static final class Lookups {
     private final DnsResolver resolver;
     private final String queryName;
+    private final List<String> candidates;
     private final int port;
     private final boolean srv;
     private final boolean ipv4;
@@ -158,6 +166,7 @@ public final class DnsEndpointSource implements EndpointSource {
     Lookups(
         DnsResolver resolver,
         String queryName,
+        List<String> candidates,
         int port,
         boolean srv,
         boolean ipv4,
@@ -165,6 +174,7 @@ public final class DnsEndpointSource implements EndpointSource {
         boolean resolveTargets) {
       this.resolver = resolver;
       this.queryName = queryName;
+      this.candidates = List.copyOf(candidates);
       this.port = port;
       this.srv = srv;
       this.ipv4 = ipv4;
@@ -178,13 +188,27 @@ public final class DnsEndpointSource implements EndpointSource {
 
     private List<Endpoint> lookupAddresses() throws NamingException {
       List<Endpoint> found = new ArrayList<>();
-      for (String ip : addresses(queryName)) {
-        found.add(Endpoint.builder(ip, port).metadata("dns.name", queryName).build());
+      String name = null;
+      for (String candidate : candidates) {
+        List<String> ips = addressesOrNull(candidate);
+        if (ips != null) {
+          name = candidate;
+          if (!ips.isEmpty()) {
+            for (String ip : ips) {
+              found.add(Endpoint.builder(ip, port).metadata("dns.name", candidate).build());
+            }
+            return sorted(found);
+          }
+        }
       }
-      return sorted(found);
+      if (name == null) {
+        throw noSuchName();
+      }
+      return found; // the name exists but has no address records: an empty set
     }
 
-    private List<String> addresses(String host) throws NamingException {
+    /** The addresses of {@code host}, or null if it does not exist (NXDOMAIN). */
+    private @Nullable List<String> addressesOrNull(String host) throws NamingException {
       List<String> ips = new ArrayList<>();
       try {
         if (ipv4) {
@@ -194,21 +218,43 @@ public final class DnsEndpointSource implements EndpointSource {
           ips.addAll(resolver.query(host, "AAAA"));
         }
       } catch (NameNotFoundException e) {
-        NameNotFoundException clear = new NameNotFoundException("no such DNS name: " + host);
-        clear.setRootCause(e);
-        throw clear;
+        return null;
       }
       return ips;
     }
 
+    /** The addresses of an SRV target, an absolute name. */
+    private List<String> addresses(String host) throws NamingException {
+      List<String> ips = addressesOrNull(host);
+      if (ips == null) {
+        throw new NameNotFoundException("no such DNS name: " + host);
+      }
+      return ips;
+    }
+
+    private NameNotFoundException noSuchName() {
+      return new NameNotFoundException(
+          "no such DNS name: "
+              + queryName
+              + (candidates.size() == 1 && candidates.get(0).equals(queryName)
+                  ? ""
+                  : " (tried " + String.join(", ", candidates) + ")"));
+    }
+
     private List<Endpoint> lookupSrv() throws NamingException {
-      List<String> records;
-      try {
-        records = resolver.query(queryName, "SRV");
-      } catch (NameNotFoundException e) {
-        NameNotFoundException clear = new NameNotFoundException("no such DNS name: " + queryName);
-        clear.setRootCause(e);
-        throw clear;
+      List<String> records = null;
+      for (String candidate : candidates) {
+        try {
+          records = resolver.query(candidate, "SRV");
+        } catch (NameNotFoundException e) {
+          continue;
+        }
+        if (!records.isEmpty()) {
+          break;
+        }
+      }
+      if (records == null) {
+        throw noSuchName();
       }
       // Two records may name the same target and port; the first in sorted order (the most
       // preferred priority) wins, so an endpoint id is never delivered twice.
@@ -294,11 +340,76 @@ public final class DnsEndpointSource implements EndpointSource {
     private @Nullable Executor executor;
     private @Nullable RandomGenerator random;
     private @Nullable DnsResolver resolver;
+    private final boolean absolute;
+    private @Nullable List<String> searchDomains;
+    private int ndots = -1;
+    private Path resolvConf = ResolvConf.SYSTEM;
 
-    private Builder(String queryName, int port) {
+    private Builder(String queryName, boolean absolute, int port) {
       this.queryName = queryName;
+      this.absolute = absolute;
       this.port = port;
       this.srv = port == 0;
+    }
+
+    /**
+     * Sets the search domains a relative name is tried with, as a resolver does: a name with fewer
+     * dots than {@link #ndots} (such as the Kubernetes short names {@code users} or {@code
+     * users.default}) is tried with each domain appended first and then as it is; a name with at
+     * least that many dots as it is first; a name given with a trailing dot only as it is. The
+     * first name that exists gives the endpoints. Defaults to the {@code search} (or {@code
+     * domain}) line of the {@linkplain #resolvConf resolv.conf}; an empty list turns the search
+     * off.
+     *
+     * @param domains the domains, such as {@code default.svc.cluster.local}, in the order to try
+     * @return this builder
+     * @throws NullPointerException if {@code domains} or one of them is null
+     * @throws IllegalArgumentException if a domain is blank or not a DNS name
+     */
+    public Builder searchDomains(List<String> domains) {
+      List<String> list = new ArrayList<>();
+      for (String d : checkNotNull(domains, "domains")) {
+        String n = ResolvConf.DnsNames.normalizeDomain(checkNotNull(d, "search domain"));
+        if (n == null || n.contains(" ")) {
+          throw new IllegalArgumentException(
+              "search domain must be a DNS name but was '" + d + "'");
+        }
+        list.add(n);
+      }
+      this.searchDomains = List.copyOf(list);
+      return this;
+    }
+
+    /**
+     * Sets how many dots make a name be tried as it is before the {@linkplain #searchDomains search
+     * domains}. Defaults to the {@code options ndots:N} of the {@linkplain #resolvConf
+     * resolv.conf}, else 1 (Kubernetes pods have 5).
+     *
+     * @param ndots 0 to 15
+     * @return this builder
+     * @throws IllegalArgumentException if {@code ndots} is not in 0..15
+     */
+    public Builder ndots(int ndots) {
+      if (ndots < 0 || ndots > ResolvConf.MAX_NDOTS) {
+        throw new IllegalArgumentException("ndots must be in 0..15 but was " + ndots);
+      }
+      this.ndots = ndots;
+      return this;
+    }
+
+    /**
+     * Sets the resolv.conf file the defaults of {@link #searchDomains} and {@link #ndots} are read
+     * from, when the source is built. Defaults to {@code /etc/resolv.conf}; a missing file means no
+     * search domains and ndots 1. Its {@code nameserver} lines are not read here: the system's
+     * servers are used when no {@link #dnsServer} is given.
+     *
+     * @param file the file
+     * @return this builder
+     * @throws NullPointerException if {@code file} is null
+     */
+    public Builder resolvConf(Path file) {
+      this.resolvConf = checkNotNull(file, "file");
+      return this;
     }
 
     /**
@@ -450,7 +561,16 @@ public final class DnsEndpointSource implements EndpointSource {
       }
       DnsResolver r =
           resolver != null ? resolver : new JndiDnsResolver(dnsServers, queryTimeout, retries);
-      Lookups lookups = new Lookups(r, queryName, port, srv, ipv4, ipv6, resolveTargets);
+      List<String> search = searchDomains;
+      int dots = ndots;
+      if (search == null || dots < 0) {
+        ResolvConf conf = ResolvConf.read(resolvConf);
+        search = search != null ? search : conf.search;
+        dots = dots >= 0 ? dots : conf.ndots;
+      }
+      List<String> candidates = ResolvConf.DnsNames.candidates(queryName, absolute, search, dots);
+      Lookups lookups =
+          new Lookups(r, queryName, candidates, port, srv, ipv4, ipv6, resolveTargets);
       String name =
           (srv ? "dns-srv:" + queryName : "dns:" + queryName + ":" + port)
               + (dnsServers.isEmpty() ? "" : "@" + String.join(",", dnsServers));

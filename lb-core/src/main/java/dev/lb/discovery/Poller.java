@@ -12,9 +12,11 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Runs a polling source's lookups: the first at once, each later one a {@link RefreshPolicy} delay
- * after the previous one ended. The scheduler only keeps time; lookups (which may block on the
- * network or the disk) run on the executor, so they never hold up the shared scheduler thread. One
- * lookup at a time, so the sink is never called concurrently.
+ * after the previous one ended; after a failed lookup the delay is the policy's {@linkplain
+ * RefreshPolicy#retryDelayNanos backoff} instead (the floor, doubling per failure, up to the
+ * interval). The scheduler only keeps time; lookups (which may block on the network or the disk)
+ * run on the executor, so they never hold up the shared scheduler thread. One lookup at a time, so
+ * the sink is never called concurrently.
  */
 final class Poller {
   /** One lookup. */
@@ -39,6 +41,7 @@ final class Poller {
   private @Nullable EndpointSink sink;
   private Scheduler.@Nullable Cancellable next;
   private boolean closed;
+  private int consecutiveFailures; // guarded by lock
 
   Poller(
       RefreshPolicy policy,
@@ -88,6 +91,9 @@ final class Poller {
       if (s != null) {
         s.fail(e);
       }
+      synchronized (lock) {
+        consecutiveFailures++;
+      }
       scheduleNext();
     }
   }
@@ -102,10 +108,16 @@ final class Poller {
       try {
         found = lookup.lookup();
       } catch (Exception | LinkageError e) {
+        synchronized (lock) {
+          consecutiveFailures++;
+        }
         if (sinkIfOpen() != null) {
           s.fail(e);
         }
         return;
+      }
+      synchronized (lock) {
+        consecutiveFailures = 0;
       }
       if (found != null && sinkIfOpen() != null) {
         s.update(found);
@@ -124,7 +136,11 @@ final class Poller {
   private void scheduleNext() {
     synchronized (lock) {
       if (!closed) {
-        next = scheduler.schedule(this::dispatch, policy.nextDelayNanos(random));
+        long delay =
+            consecutiveFailures == 0
+                ? policy.nextDelayNanos(random)
+                : policy.retryDelayNanos(consecutiveFailures, random);
+        next = scheduler.schedule(this::dispatch, delay);
       }
     }
   }

@@ -90,6 +90,28 @@ public final class RefreshPolicy {
     return Math.max(floorNanos, (long) (intervalNanos * factor));
   }
 
+  /**
+   * Draws the delay before retrying after {@code consecutiveFailures} failed lookups in a row: the
+   * floor, doubled per further failure, never more than the interval (with the same jitter), so a
+   * lookup that failed once is retried soon rather than a whole interval later, and a source that
+   * stays down is not hammered.
+   *
+   * @param consecutiveFailures 1 or more
+   * @param random the source of the jitter
+   * @return the delay in nanoseconds, from the floor to the interval's jittered value
+   */
+  long retryDelayNanos(int consecutiveFailures, RandomGenerator random) {
+    int doublings = Math.min(62, Math.max(0, consecutiveFailures - 1));
+    long backoff =
+        floorNanos > (Long.MAX_VALUE >> doublings) ? Long.MAX_VALUE : floorNanos << doublings;
+    long next = nextDelayNanos(random);
+    if (backoff >= intervalNanos) {
+      return next;
+    }
+    double factor = jitter == 0 ? 1 : 1 + jitter * (2 * random.nextDouble() - 1);
+    return Math.max(floorNanos, Math.min(next, (long) (backoff * factor)));
+  }
+
   @Override
   public String toString() {
     return "RefreshPolicy{interval="

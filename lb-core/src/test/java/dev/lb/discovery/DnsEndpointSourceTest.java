@@ -114,28 +114,49 @@ class DnsEndpointSourceTest {
   }
 
   @Test
-  void serverUnreachable_keepsLastGoodSet_thenRecovers() {
+  void serverUnreachable_keepsLastGoodSet_retriesWithBackoff_thenRecovers() {
     dns.records.put("api.test/A", List.of("10.0.0.1"));
-    DiscoveryBinding binding = bind(addresses().build());
-    scheduler.runDue();
+    RefreshPolicy exact =
+        RefreshPolicy.builder()
+            .interval(Duration.ofSeconds(10))
+            .floor(Duration.ofSeconds(1))
+            .jitter(0)
+            .build();
+    DiscoveryBinding binding = bind(addresses().refresh(exact).build());
+    scheduler.runDue(); // t = 0: found
 
     dns.errors.put("api.test/A", new CommunicationException("DNS error"));
-    scheduler.advance(Duration.ofSeconds(24));
+    // Failures at 10 s, then after 1, 2, 4 and 8 s (11, 13, 17, 25 s), then every interval (35 s).
+    int[] failuresAt = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 2, 3, 3, 3, 3, 4};
+    for (int t = 1; t < failuresAt.length; t++) {
+      scheduler.advance(Duration.ofSeconds(1));
+      assertThat(binding.status().consecutiveFailures())
+          .as("failures at %d s", t)
+          .isEqualTo(failuresAt[t]);
+    }
+    scheduler.advance(Duration.ofSeconds(7));
+    assertThat(binding.status().consecutiveFailures()).as("at 24 s").isEqualTo(4);
+    scheduler.advance(Duration.ofSeconds(1));
+    assertThat(binding.status().consecutiveFailures()).as("at 25 s").isEqualTo(5);
+    scheduler.advance(Duration.ofSeconds(9));
+    assertThat(binding.status().consecutiveFailures())
+        .as("at 34 s: capped at the interval")
+        .isEqualTo(5);
+    scheduler.advance(Duration.ofSeconds(1));
+    assertThat(binding.status().consecutiveFailures()).as("at 35 s").isEqualTo(6);
     assertThat(ids(balancer)).containsExactly("10.0.0.1:8080");
-    assertThat(binding.status().consecutiveFailures()).isEqualTo(2);
     assertThat(binding.status().lastError()).isInstanceOf(CommunicationException.class);
 
     dns.errors.clear();
     dns.records.put("api.test/A", List.of("10.0.0.5"));
-    scheduler.advance(Duration.ofSeconds(12));
+    scheduler.advance(Duration.ofSeconds(10)); // 45 s: recovered
     assertThat(ids(balancer)).containsExactly("10.0.0.5:8080");
-    assertThat(listener.events.subList(0, 5))
-        .containsExactly(
-            "updated 1 changed",
-            "failed#1 kept 1",
-            "failed#2 kept 1",
-            "recovered after 2",
-            "updated 1 changed");
+    int queries = dns.queries.get();
+    scheduler.advance(Duration.ofSeconds(9));
+    assertThat(dns.queries.get()).as("after a success, the full interval again").isEqualTo(queries);
+    assertThat(listener.events.subList(0, 3))
+        .containsExactly("updated 1 changed", "failed#1 kept 1", "failed#2 kept 1");
+    assertThat(listener.events).contains("recovered after 6");
   }
 
   @Test

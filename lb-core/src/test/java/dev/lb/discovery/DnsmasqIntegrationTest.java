@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lb.Endpoint;
 import dev.lb.LoadBalancer;
 import dev.lb.strategy.Strategies;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -95,6 +96,34 @@ class DnsmasqIntegrationTest {
             "dnsmasq A/AAAA: first set %d ms, hosts change followed %d ms, outage noticed %d ms,"
                 + " recovered %d ms after restart%n",
             first.toMillis(), followed.toMillis(), noticed.toMillis(), recovered.toMillis());
+      }
+    }
+  }
+
+  @Test
+  void shortName_resolvesThroughASearchDomain_fromAResolvConf() throws Exception {
+    try (Dnsmasq dns = Dnsmasq.in(dir)) {
+      dns.hosts("127.0.0.30 users.default.svc.test\n127.0.0.31 users.default.svc.test\n");
+      dns.start();
+      Path resolvConf = dir.resolve("resolv.conf");
+      Files.writeString(
+          resolvConf, "search default.svc.test svc.test\noptions ndots:5\nnameserver 10.0.0.1\n");
+      DnsEndpointSource source =
+          DnsEndpointSource.forAddresses("users", 8080)
+              .dnsServer(dns.address())
+              .resolvConf(resolvConf)
+              .ipv6(false)
+              .queryTimeout(Duration.ofMillis(200))
+              .retries(0)
+              .refresh(FAST)
+              .build();
+      try (DiscoveryBinding binding = DiscoveryBinding.bind(source, balancer)) {
+        Await.until(
+            WAIT,
+            () -> ids(balancer).equals(List.of("127.0.0.30:8080", "127.0.0.31:8080")),
+            () -> ids(balancer) + " " + binding.status());
+        assertThat(balancer.endpoints().get(0).metadata())
+            .containsEntry("dns.name", "users.default.svc.test");
       }
     }
   }

@@ -113,6 +113,12 @@ final class ChannelEvents extends LoadBalancerListener {
     forward(l -> l.onDrainFinished(balancer, endpoint, result));
   }
 
+  /** Not logged (it follows every other change, and each slow-start step): only forwarded. */
+  @Override
+  public void onRoutingChanged(LoadBalancer balancer) {
+    forward(l -> l.onRoutingChanged(balancer));
+  }
+
   @Override
   public void onPanicEntered(LoadBalancer balancer, int healthyPercent) {
     logger.log(

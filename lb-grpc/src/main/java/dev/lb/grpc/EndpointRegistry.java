@@ -61,8 +61,9 @@ public final class EndpointRegistry {
    * @param group the group's name, the path of {@code lb:///NAME}; must not be null or blank
    * @param endpoints the group's complete membership, in order; may be empty; ids must be distinct
    * @return true if the membership changed
-   * @throws IllegalArgumentException if {@code group} is blank, {@code endpoints} is null or holds
-   *     null, or two endpoints share an id
+   * @throws NullPointerException if {@code group} or {@code endpoints} is null or {@code endpoints}
+   *     holds null
+   * @throws IllegalArgumentException if {@code group} is blank or two endpoints share an id
    */
   public boolean set(String group, Collection<Endpoint> endpoints) {
     checkName(group);
@@ -84,7 +85,8 @@ public final class EndpointRegistry {
    *
    * @param group the group's name; must not be null or blank
    * @return a thread-safe consumer that replaces the group's membership with each list
-   * @throws IllegalArgumentException if {@code group} is null or blank
+   * @throws NullPointerException if {@code group} is null
+   * @throws IllegalArgumentException if {@code group} is blank
    */
   public Consumer<List<Endpoint>> updater(String group) {
     checkName(group);
@@ -104,13 +106,12 @@ public final class EndpointRegistry {
    * @param source the endpoint source, not yet started; the binding starts it
    * @return the running binding, whose {@link DiscoveryBinding#status()} tells how the source is
    *     doing and whose {@link DiscoveryBinding#close()} stops it (the group keeps its last set)
-   * @throws IllegalArgumentException if {@code group} is blank or {@code source} is null
+   * @throws NullPointerException if {@code group} or {@code source} is null
+   * @throws IllegalArgumentException if {@code group} is blank
    */
   public DiscoveryBinding bind(String group, EndpointSource source) {
     Consumer<List<Endpoint>> updater = updater(group);
-    if (source == null) {
-      throw new IllegalArgumentException("source must not be null");
-    }
+    Objects.requireNonNull(source, "source must not be null");
     return DiscoveryBinding.builder(source).bind(updater);
   }
 
@@ -122,7 +123,8 @@ public final class EndpointRegistry {
    *     booleans), such as {@code {"loadBalancingConfig": [{"lb_peak_ewma": {}}]}}; null to publish
    *     none, so that channels fall back to their default service config
    * @return true if the service config changed
-   * @throws IllegalArgumentException if {@code group} is null or blank
+   * @throws NullPointerException if {@code group} is null
+   * @throws IllegalArgumentException if {@code group} is blank
    */
   public boolean serviceConfig(String group, @Nullable Map<String, ?> serviceConfig) {
     checkName(group);
@@ -222,23 +224,18 @@ public final class EndpointRegistry {
     }
   }
 
-  private static void checkName(@Nullable String group) {
-    if (group == null || group.isBlank()) {
-      throw new IllegalArgumentException(
-          "group must not be null or blank but was "
-              + (group == null ? "null" : "'" + group + "'"));
+  private static void checkName(String group) {
+    Objects.requireNonNull(group, "group must not be null");
+    if (group.isBlank()) {
+      throw new IllegalArgumentException("group must not be blank but was '" + group + "'");
     }
   }
 
-  private static List<Endpoint> distinct(@Nullable Collection<Endpoint> endpoints) {
-    if (endpoints == null) {
-      throw new IllegalArgumentException("endpoints must not be null");
-    }
+  private static List<Endpoint> distinct(Collection<Endpoint> endpoints) {
+    Objects.requireNonNull(endpoints, "endpoints must not be null");
     Map<String, Endpoint> byId = new LinkedHashMap<>();
     for (Endpoint e : endpoints) {
-      if (e == null) {
-        throw new IllegalArgumentException("endpoints must not contain null");
-      }
+      Objects.requireNonNull(e, "endpoints must not contain null");
       if (byId.put(e.id(), e) != null) {
         throw new IllegalArgumentException(
             "endpoints must have distinct ids but '" + e.id() + "' repeats");

@@ -15,11 +15,11 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import org.jspecify.annotations.Nullable;
 
 /**
  * An lb-core {@link HealthChecker} that asks the standard gRPC health service ({@code
@@ -73,13 +73,10 @@ public final class GrpcHealthChecker implements HealthChecker {
    *     endpoint, which the application owns and shuts down); called on the probing thread, must be
    *     fast and must not block
    * @return a new builder for the overall health of the server (service name {@code ""})
-   * @throws IllegalArgumentException if {@code channels} is null
+   * @throws NullPointerException if {@code channels} is null
    */
   public static Builder builder(Function<Endpoint, ? extends Channel> channels) {
-    if (channels == null) {
-      throw new IllegalArgumentException("channels must not be null");
-    }
-    return new Builder(channels);
+    return new Builder(Objects.requireNonNull(channels, "channels must not be null"));
   }
 
   /**
@@ -280,13 +277,11 @@ public final class GrpcHealthChecker implements HealthChecker {
      * @param service the fully qualified service name the server registered its status under, such
      *     as {@code users.v1.Users}; {@code ""} for the whole server
      * @return this builder
-     * @throws IllegalArgumentException if {@code service} is null
+     * @throws NullPointerException if {@code service} is null
      */
-    public Builder service(@Nullable String service) {
-      if (service == null) {
-        throw new IllegalArgumentException("service must not be null (use \"\" for the server)");
-      }
-      this.service = service;
+    public Builder service(String service) {
+      this.service =
+          Objects.requireNonNull(service, "service must not be null (use \"\" for the server)");
       return this;
     }
 

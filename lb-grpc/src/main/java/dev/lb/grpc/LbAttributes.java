@@ -5,6 +5,7 @@ import io.grpc.Attributes;
 import io.grpc.EquivalentAddressGroup;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -47,8 +48,11 @@ public final class LbAttributes {
    * @param address where to connect to it
    * @return a new address group with {@link #ENDPOINT}, {@link #WEIGHT}, {@link #PRIORITY} and, if
    *     the endpoint has one, {@link #ZONE}
+   * @throws NullPointerException if either argument is null
    */
   public static EquivalentAddressGroup addressGroup(Endpoint endpoint, SocketAddress address) {
+    Objects.requireNonNull(endpoint, "endpoint must not be null");
+    Objects.requireNonNull(address, "address must not be null");
     Attributes.Builder attributes =
         Attributes.newBuilder()
             .set(ENDPOINT, endpoint)
@@ -68,9 +72,11 @@ public final class LbAttributes {
    *
    * @param group an address group from any name resolver; must have at least one address
    * @return the endpoint to balance over for this group
+   * @throws NullPointerException if {@code group} is null
    * @throws IllegalArgumentException if the group's weight or priority attribute is out of range
    */
   public static Endpoint endpointOf(EquivalentAddressGroup group) {
+    Objects.requireNonNull(group, "group must not be null");
     Attributes attributes = group.getAttributes();
     Endpoint endpoint = attributes.get(ENDPOINT);
     if (endpoint != null) {

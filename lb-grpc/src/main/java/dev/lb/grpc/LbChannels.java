@@ -6,12 +6,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Supplier;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The live lb policies of this process's channels, by channel target: where to read a channel's
@@ -28,13 +27,15 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>A policy registers when the channel creates it and unregisters when the channel shuts it down
- * (on shutdown, or when the channel goes idle); its stats are null until it first receives
- * addresses. Its balancer's members are every resolved endpoint; those whose subchannel is not
+ * (on shutdown, or when the channel goes idle). gRPC creates a channel's policy only when the
+ * channel first connects, at its first call or {@code channel.getState(true)}: until then {@link
+ * #stats} has nothing to report for it and returns an empty list, as it does once the channel is
+ * idle again. Its balancer's members are every resolved endpoint; those whose subchannel is not
  * READY show as UNHEALTHY. Thread-safe.
  */
 public final class LbChannels {
-  private static final Map<String, CopyOnWriteArrayList<Supplier<@Nullable BalancerStats>>>
-      BY_TARGET = new ConcurrentHashMap<>();
+  private static final Map<String, CopyOnWriteArrayList<ControlledPolicy>> BY_TARGET =
+      new ConcurrentHashMap<>();
 
   private static final Map<String, CopyOnWriteArrayList<LoadBalancerListener>> LISTENERS =
       new ConcurrentHashMap<>();
@@ -64,17 +65,12 @@ public final class LbChannels {
    * @param target the channel's target exactly as given to {@code forTarget}, such as {@code
    *     lb:///users}
    * @param listener the listener; registering it twice delivers each event twice
-   * @throws IllegalArgumentException if {@code target} is blank or either argument is null
+   * @throws NullPointerException if either argument is null
+   * @throws IllegalArgumentException if {@code target} is blank
    */
   public static void addListener(String target, LoadBalancerListener listener) {
-    if (target == null || target.isBlank()) {
-      throw new IllegalArgumentException(
-          "target must not be null or blank but was "
-              + (target == null ? "null" : "'" + target + "'"));
-    }
-    if (listener == null) {
-      throw new IllegalArgumentException("listener must not be null");
-    }
+    checkTarget(target);
+    Objects.requireNonNull(listener, "listener must not be null");
     LISTENERS.compute(
         target,
         (t, list) -> {
@@ -92,12 +88,12 @@ public final class LbChannels {
    * @param target the target it was registered for
    * @param listener the listener
    * @return true if it was registered for {@code target}
+   * @throws NullPointerException if either argument is null
    */
   public static boolean removeListener(String target, LoadBalancerListener listener) {
+    Objects.requireNonNull(target, "target must not be null");
+    Objects.requireNonNull(listener, "listener must not be null");
     boolean[] removed = new boolean[1];
-    if (target == null || listener == null) {
-      return false;
-    }
     LISTENERS.computeIfPresent(
         target,
         (t, list) -> {
@@ -105,6 +101,13 @@ public final class LbChannels {
           return list.isEmpty() ? null : list;
         });
     return removed[0];
+  }
+
+  private static void checkTarget(String target) {
+    Objects.requireNonNull(target, "target must not be null");
+    if (target.isBlank()) {
+      throw new IllegalArgumentException("target must not be blank but was '" + target + "'");
+    }
   }
 
   /** The listeners registered for {@code target}, for a policy's events; any thread. */
@@ -120,13 +123,15 @@ public final class LbChannels {
    *     lb:///users}
    * @return one statistics snapshot per live policy (usually one per channel), empty if there is
    *     none
+   * @throws NullPointerException if {@code target} is null
    */
   public static List<BalancerStats> stats(String target) {
+    Objects.requireNonNull(target, "target must not be null");
     List<BalancerStats> result = new ArrayList<>();
-    List<Supplier<@Nullable BalancerStats>> list = BY_TARGET.get(target);
+    List<ControlledPolicy> list = BY_TARGET.get(target);
     if (list != null) {
-      for (Supplier<@Nullable BalancerStats> s : list) {
-        BalancerStats stats = s.get();
+      for (ControlledPolicy p : list) {
+        BalancerStats stats = p.stats();
         if (stats != null) {
           result.add(stats);
         }
@@ -151,21 +156,42 @@ public final class LbChannels {
     return Collections.unmodifiableSortedSet(targets);
   }
 
-  /** Registers a policy's statistics under {@code target}; run the result to unregister. */
-  static Runnable register(String target, Supplier<@Nullable BalancerStats> stats) {
+  /**
+   * Returns the runtime-control handle of the channels built for {@code target}: drain, disable and
+   * enable their endpoints, read their statistics.
+   *
+   * @param target the channel's target exactly as given to {@code forTarget}, such as {@code
+   *     lb:///users}
+   * @return a handle for the target; its operations reach the policies live when they run
+   * @throws NullPointerException if {@code target} is null
+   * @throws IllegalArgumentException if {@code target} is blank
+   */
+  public static LbControl control(String target) {
+    checkTarget(target);
+    return new LbControl(target);
+  }
+
+  /** The live policies of {@code target}; any thread. */
+  static List<ControlledPolicy> policies(String target) {
+    List<ControlledPolicy> list = BY_TARGET.get(target);
+    return list == null ? List.of() : List.copyOf(list);
+  }
+
+  /** Registers a policy under {@code target}; run the result to unregister. */
+  static Runnable register(String target, ControlledPolicy policy) {
     BY_TARGET.compute(
         target,
         (t, list) -> {
-          CopyOnWriteArrayList<Supplier<@Nullable BalancerStats>> l =
+          CopyOnWriteArrayList<ControlledPolicy> l =
               list == null ? new CopyOnWriteArrayList<>() : list;
-          l.add(stats);
+          l.add(policy);
           return l;
         });
     return () ->
         BY_TARGET.computeIfPresent(
             target,
             (t, list) -> {
-              list.remove(stats);
+              list.remove(policy);
               return list.isEmpty() ? null : list;
             });
   }

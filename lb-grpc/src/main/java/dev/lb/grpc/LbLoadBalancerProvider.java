@@ -9,6 +9,7 @@ import io.grpc.LoadBalancer;
 import io.grpc.LoadBalancerProvider;
 import io.grpc.NameResolver.ConfigOrError;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -89,17 +90,16 @@ public class LbLoadBalancerProvider extends LoadBalancerProvider {
    *
    * @param policyName the name service configs select the policy by, such as {@code lb_custom}
    * @param strategy the strategy every channel of this policy picks with
-   * @throws IllegalArgumentException if {@code policyName} is blank or {@code strategy} is null
+   * @throws NullPointerException if either argument is null
+   * @throws IllegalArgumentException if {@code policyName} is blank
    */
   public LbLoadBalancerProvider(String policyName, Strategy strategy) {
-    if (policyName == null || policyName.isBlank()) {
+    Objects.requireNonNull(policyName, "policyName must not be null");
+    if (policyName.isBlank()) {
       throw new IllegalArgumentException(
-          "policyName must not be null or blank but was "
-              + (policyName == null ? "null" : "'" + policyName + "'"));
+          "policyName must not be blank but was '" + policyName + "'");
     }
-    if (strategy == null) {
-      throw new IllegalArgumentException("strategy must not be null");
-    }
+    Objects.requireNonNull(strategy, "strategy must not be null");
     this.policyName = policyName;
     this.strategy = strategy;
   }

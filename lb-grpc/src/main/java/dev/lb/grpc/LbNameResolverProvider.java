@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -25,7 +26,8 @@ import org.jspecify.annotations.Nullable;
  *       error naming it.
  *   <li>{@code lb:///10.0.0.1:8080,10.0.0.2:8080;weight=3;zone=eu-west-1a} is a static list:
  *       comma-separated {@code host:port} entries, each optionally followed by {@code ;weight=N},
- *       {@code ;zone=Z} and {@code ;priority=N}.
+ *       {@code ;zone=Z}, {@code ;priority=N} (failover levels, 0 preferred) and {@code ;backup}
+ *       (takes calls only when no primary endpoint is available).
  * </ul>
  *
  * <p>The no-argument constructor, which {@code META-INF/services} registers with gRPC's default
@@ -110,7 +112,9 @@ public final class LbNameResolverProvider extends NameResolverProvider {
     return new LbNameResolver(authority, registry, null, endpoints, addresses, args);
   }
 
-  /** Parses {@code host:port[;weight=N][;zone=Z][;priority=N]} entries separated by commas. */
+  /**
+   * Parses {@code host:port[;weight=N][;zone=Z][;priority=N][;backup]} entries separated by commas.
+   */
   static List<Endpoint> parseStaticList(String list) {
     List<Endpoint> endpoints = new ArrayList<>();
     for (String entry : list.split(",", -1)) {
@@ -138,9 +142,10 @@ public final class LbNameResolverProvider extends NameResolverProvider {
           case "weight" -> builder.weight(parseInt("weight", value, entry));
           case "priority" -> builder.priority(parseInt("priority", value, entry));
           case "zone" -> builder.zone(value);
+          case "backup" -> builder.backup(parseBackup(value, eq >= 0, entry));
           default ->
               throw new IllegalArgumentException(
-                  "static target options must be weight, zone or priority but entry '"
+                  "static target options must be weight, zone, priority or backup but entry '"
                       + entry
                       + "' has '"
                       + option
@@ -150,6 +155,18 @@ public final class LbNameResolverProvider extends NameResolverProvider {
       endpoints.add(builder.build());
     }
     return List.copyOf(endpoints);
+  }
+
+  /** {@code ;backup} alone, or {@code ;backup=true|false}. */
+  private static boolean parseBackup(String value, boolean hasValue, String entry) {
+    if (!hasValue || value.equalsIgnoreCase("true")) {
+      return true;
+    }
+    if (value.equalsIgnoreCase("false")) {
+      return false;
+    }
+    throw new IllegalArgumentException(
+        "backup must be true or false but was '" + value + "' in entry '" + entry + "'");
   }
 
   private static int parseInt(String what, String value, String entry) {
@@ -216,13 +233,14 @@ public final class LbNameResolverProvider extends NameResolverProvider {
      *
      * @param scheme the URI scheme of the targets to resolve, such as {@code lb-inprocess}
      * @return this builder
-     * @throws IllegalArgumentException if {@code scheme} is null or not a valid URI scheme
+     * @throws NullPointerException if {@code scheme} is null
+     * @throws IllegalArgumentException if {@code scheme} is not a valid URI scheme
      */
     public Builder scheme(String scheme) {
-      if (scheme == null || !scheme.matches("[A-Za-z][A-Za-z0-9+.-]*")) {
+      Objects.requireNonNull(scheme, "scheme must not be null");
+      if (!scheme.matches("[A-Za-z][A-Za-z0-9+.-]*")) {
         throw new IllegalArgumentException(
-            "scheme must be a URI scheme such as 'lb' but was "
-                + (scheme == null ? "null" : "'" + scheme + "'"));
+            "scheme must be a URI scheme such as 'lb' but was '" + scheme + "'");
       }
       this.scheme = scheme.toLowerCase(Locale.ROOT);
       return this;
@@ -233,13 +251,10 @@ public final class LbNameResolverProvider extends NameResolverProvider {
      *
      * @param registry the registry whose groups {@code SCHEME:///GROUP} targets name
      * @return this builder
-     * @throws IllegalArgumentException if {@code registry} is null
+     * @throws NullPointerException if {@code registry} is null
      */
     public Builder registry(EndpointRegistry registry) {
-      if (registry == null) {
-        throw new IllegalArgumentException("registry must not be null");
-      }
-      this.registry = registry;
+      this.registry = Objects.requireNonNull(registry, "registry must not be null");
       return this;
     }
 
@@ -253,13 +268,12 @@ public final class LbNameResolverProvider extends NameResolverProvider {
      * @param addresses returns the address to connect to for an endpoint; called on the channel's
      *     offload executor, may block (for a DNS lookup, say), must not return null
      * @return this builder
-     * @throws IllegalArgumentException if either argument is null
+     * @throws NullPointerException if either argument is null
      */
     public <A extends SocketAddress> Builder addresses(
         Class<A> type, Function<Endpoint, ? extends A> addresses) {
-      if (type == null || addresses == null) {
-        throw new IllegalArgumentException("type and addresses must not be null");
-      }
+      Objects.requireNonNull(type, "type must not be null");
+      Objects.requireNonNull(addresses, "addresses must not be null");
       this.addressType = type;
       this.addresses = addresses::apply;
       return this;

@@ -5,11 +5,13 @@ import dev.lb.LoadBalancer;
 import dev.lb.NoEndpointAvailableException;
 import dev.lb.PickContext;
 import dev.lb.Ticker;
+import io.grpc.CallOptions;
 import io.grpc.LoadBalancer.PickResult;
 import io.grpc.LoadBalancer.PickSubchannelArgs;
 import io.grpc.LoadBalancer.Subchannel;
 import io.grpc.LoadBalancer.SubchannelPicker;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +32,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * next endpoint; up to twice the member count, after which the call goes to a random READY
  * subchannel without a lease. A choice whose READY period has just ended (its registry is closed)
  * is cancelled and asked again, without exclusion: the same endpoint may be READY again.
+ *
+ * <p>A retry or hedged attempt of a call made with {@link LbCallOptions#avoidPreviousEndpoints()}
+ * is picked with the endpoints of the call's earlier attempts excluded; if that leaves nothing to
+ * pick, it is picked again without them.
  */
 final class LbPicker extends SubchannelPicker {
   private final LoadBalancer balancer;
@@ -52,7 +58,13 @@ final class LbPicker extends SubchannelPicker {
 
   @Override
   public PickResult pickSubchannel(PickSubchannelArgs args) {
-    PickContext context = pickContext(args);
+    PickContext base = pickContext(args);
+    CallOptions options = args.getCallOptions();
+    AttemptHistory history = options.getOption(LbCallOptions.ATTEMPTS);
+    // Earlier attempts of this call (gRPC retries and hedges) used these endpoints: go elsewhere.
+    PickContext context = history != null && !history.isEmpty() ? history.exclude(base) : base;
+    boolean avoiding = context != base;
+    LeaseTracerFactory.Latency latency = latency(args.getMethodDescriptor(), options);
     // The balancer may choose an endpoint whose subchannel is not READY: in panic mode, or in the
     // moment between a state change and the next picker. Ask again a few times, then fall back.
     for (int attempt = 0; attempt < maxAttempts; attempt++) {
@@ -60,11 +72,22 @@ final class LbPicker extends SubchannelPicker {
       try {
         lease = balancer.pick(context);
       } catch (NoEndpointAvailableException e) {
+        if (avoiding) {
+          // Only endpoints earlier attempts used could take it: another try there beats failing.
+          avoiding = false;
+          context = base;
+          continue;
+        }
         // Rare (every READY endpoint at maxInFlightPerEndpoint, behind an open breaker, ...): the
         // exception's message says how many endpoints there are and in which states.
         Status status =
-            Status.UNAVAILABLE.withDescription(
-                "strategy " + balancer.strategy().name() + ": " + e.getMessage());
+            Status.UNAVAILABLE
+                .withDescription(
+                    "strategy "
+                        + balancer.strategy().name()
+                        + ": "
+                        + StatusText.firstLine(String.valueOf(e.getMessage())))
+                .withCause(e);
         // Over the concurrency cap or a rate limit the call is shed at once, as gRPC's xDS
         // cluster_impl policy sheds calls over max_requests: a drop fails wait-for-ready calls too
         // and is not retried, where an error would buffer them until the next picker, which a
@@ -83,7 +106,8 @@ final class LbPicker extends SubchannelPicker {
         continue;
       }
       LeaseTracerFactory factory =
-          new LeaseTracerFactory(lease, config.classifier, ticker, ready.pending());
+          new LeaseTracerFactory(
+              lease, config.classifier, ticker, ready.pending(), latency, history);
       if (ready.pending().register(factory)) {
         return PickResult.withSubchannel(ready.subchannel(), factory);
       }
@@ -92,6 +116,20 @@ final class LbPicker extends SubchannelPicker {
     // Uncounted: no lease can be had on a chosen endpoint here. Rare (panic with a hash key).
     return PickResult.withSubchannel(
         readyList.get(ThreadLocalRandom.current().nextInt(readyList.size())));
+  }
+
+  /**
+   * What the call's latency sample is: none if the call option or the configured methods exclude
+   * it, else time to close for unary calls and time to the first response for streams.
+   */
+  private LeaseTracerFactory.Latency latency(MethodDescriptor<?, ?> method, CallOptions options) {
+    Boolean excluded = options.getOption(LbCallOptions.EXCLUDE_FROM_LATENCY);
+    if (excluded != null ? excluded : config.latencyExcluded.contains(method.getFullMethodName())) {
+      return LeaseTracerFactory.Latency.NONE;
+    }
+    return method.getType() == MethodDescriptor.MethodType.UNARY
+        ? LeaseTracerFactory.Latency.TO_CLOSE
+        : LeaseTracerFactory.Latency.TO_FIRST_RESPONSE;
   }
 
   /** The call's pick context: its call option, else the configured header, else none. */

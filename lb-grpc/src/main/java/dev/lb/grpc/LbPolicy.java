@@ -6,18 +6,17 @@ import dev.lb.LoadBalancer;
 import dev.lb.LoadBalancerListener;
 import dev.lb.Scheduler;
 import dev.lb.Ticker;
-import dev.lb.breaker.CircuitBreaker;
-import dev.lb.health.HealthChangeCause;
+import dev.lb.health.DrainResult;
 import dev.lb.health.HealthCheckConfig;
 import dev.lb.health.HealthCheckResult;
 import dev.lb.health.HealthChecker;
-import dev.lb.health.HealthStatus;
 import io.grpc.Channel;
 import io.grpc.ChannelLogger.ChannelLogLevel;
 import io.grpc.ConnectivityState;
 import io.grpc.ConnectivityStateInfo;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.Status;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,7 +24,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -51,7 +53,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Not thread-safe by design: gRPC calls every method on the channel's synchronization context.
  * Only {@link #stats()} may be called from any thread.
  */
-final class LbPolicy extends io.grpc.LoadBalancer {
+final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
   private static final SubchannelPicker BUFFER_PICKER =
       new SubchannelPicker() {
         @Override
@@ -89,6 +91,11 @@ final class LbPolicy extends io.grpc.LoadBalancer {
   private Status lastConnectionError =
       Status.UNAVAILABLE.withDescription("no subchannel has failed to connect yet");
   private boolean shutdown;
+  // Endpoints LbControl took out of rotation (disabled or drained), by id: applied again to a
+  // rebuilt balancer and to a member the resolver re-adds. Written by control calls on any thread
+  // before they read the balancer; the balancer is replaced before this set is read (see
+  // applyOutOfRotation), so one of the two sides always sees the other's write.
+  private final Set<String> outOfRotation = ConcurrentHashMap.newKeySet();
 
   LbPolicy(Helper helper, PolicyConfig defaultConfig, Ticker ticker) {
     this(helper, defaultConfig, ticker, Scheduler.of(helper.getScheduledExecutorService()));
@@ -102,7 +109,7 @@ final class LbPolicy extends io.grpc.LoadBalancer {
     this.scheduler = scheduler;
     this.authority = helper.getAuthority();
     this.target = channelTarget(helper);
-    this.unregister = LbChannels.register(target, this::stats);
+    this.unregister = LbChannels.register(target, this);
   }
 
   private static String channelTarget(Helper helper) {
@@ -168,7 +175,7 @@ final class LbPolicy extends io.grpc.LoadBalancer {
     Map<String, Subchannel> byId = new LinkedHashMap<>();
     updated.forEach((id, e) -> byId.put(id, e.subchannel));
     subchannelsById = Map.copyOf(byId);
-    updateBalancingState();
+    syncMembership();
     return Status.OK;
   }
 
@@ -273,7 +280,13 @@ final class LbPolicy extends io.grpc.LoadBalancer {
       return; // sticky: failed until READY again
     }
     entry.state = state;
-    updateBalancingState();
+    try {
+      applyAvailability(Objects.requireNonNull(balancer), entry);
+    } catch (RuntimeException e) {
+      publishBalancerFailure(e);
+      return;
+    }
+    publishPicker();
   }
 
   /**
@@ -299,47 +312,87 @@ final class LbPolicy extends io.grpc.LoadBalancer {
   }
 
   /**
-   * Sets the balancer's membership to every endpoint, marks those whose subchannel is not READY
-   * down (and READY ones up), and publishes the channel's state.
+   * Sets the balancer's membership to every resolved endpoint and tells it the availability of
+   * those it has not been told about (all of them after a new balancer), then publishes. Runs on
+   * resolver updates only: a subchannel's state change goes through {@link #applyAvailability} for
+   * that subchannel alone.
    */
-  private void updateBalancingState() {
+  private void syncMembership() {
+    LoadBalancer b = Objects.requireNonNull(balancer);
+    List<Endpoint> all = new ArrayList<>(entries.size());
+    for (Entry e : entries.values()) {
+      all.add(e.endpoint);
+    }
+    try {
+      b.setEndpoints(all);
+      for (Entry e : entries.values()) {
+        applyAvailability(b, e);
+      }
+      applyOutOfRotation(b);
+    } catch (RuntimeException e) {
+      publishBalancerFailure(e);
+      return;
+    }
+    publishPicker();
+  }
+
+  /** Disables the members LbControl took out of rotation; idempotent. */
+  private void applyOutOfRotation(LoadBalancer b) {
+    for (String id : outOfRotation) {
+      if (b.health(id) != null) {
+        b.disable(id);
+      }
+    }
+  }
+
+  /**
+   * The one path from gRPC's connectivity to lb-core's health: a subchannel that is READY is marked
+   * up, any other state marked down (with the state as the reason), each only when it changes.
+   */
+  private static void applyAvailability(LoadBalancer b, Entry e) {
+    boolean up = e.state == ConnectivityState.READY;
+    if (Boolean.valueOf(up).equals(e.markedUp)) {
+      return;
+    }
+    if (up) {
+      b.markUp(e.endpoint.id());
+    } else {
+      b.markDown(e.endpoint.id(), ChannelEvents.CONNECTIVITY_REASON_PREFIX + e.state);
+    }
+    e.markedUp = up;
+  }
+
+  private void publishBalancerFailure(RuntimeException e) {
+    PolicyConfig c = Objects.requireNonNull(config);
+    publish(
+        ConnectivityState.TRANSIENT_FAILURE,
+        new ErrorPicker(
+            Status.INTERNAL
+                .withDescription(
+                    "strategy "
+                        + c.strategy.name()
+                        + " failed to build a picker: "
+                        + StatusText.oneLine(e))
+                .withCause(e)),
+        null);
+  }
+
+  /**
+   * Publishes the channel's state from its subchannels': READY with a picker over the READY ones,
+   * CONNECTING while some may still connect, else TRANSIENT_FAILURE.
+   */
+  private void publishPicker() {
     LoadBalancer b = Objects.requireNonNull(balancer);
     PolicyConfig c = Objects.requireNonNull(config);
-    List<Endpoint> all = new ArrayList<>(entries.size());
     Map<String, LbPicker.Ready> readySubchannels = new LinkedHashMap<>();
     boolean connecting = false;
     for (Entry e : entries.values()) {
-      all.add(e.endpoint);
       PendingPicks pending = e.pending;
       if (e.state == ConnectivityState.READY && pending != null) {
         readySubchannels.put(e.endpoint.id(), new LbPicker.Ready(e.subchannel, pending));
       } else if (e.state != ConnectivityState.TRANSIENT_FAILURE) {
         connecting = true;
       }
-    }
-    try {
-      b.setEndpoints(all);
-      for (Entry e : entries.values()) {
-        boolean up = e.state == ConnectivityState.READY;
-        if (!Boolean.valueOf(up).equals(e.markedUp)) {
-          if (up) {
-            b.markUp(e.endpoint.id());
-          } else {
-            b.markDown(e.endpoint.id(), ChannelEvents.CONNECTIVITY_REASON_PREFIX + e.state);
-          }
-          e.markedUp = up;
-        }
-      }
-    } catch (RuntimeException e) {
-      publish(
-          ConnectivityState.TRANSIENT_FAILURE,
-          new ErrorPicker(
-              Status.INTERNAL
-                  .withDescription(
-                      "strategy " + c.strategy.name() + " failed to build a picker: " + e)
-                  .withCause(e)),
-          null);
-      return;
     }
     readyIds = Set.copyOf(readySubchannels.keySet());
     if (!readySubchannels.isEmpty()) {
@@ -359,7 +412,7 @@ final class LbPolicy extends io.grpc.LoadBalancer {
                           + " endpoints of '"
                           + authority
                           + "' is reachable; last connection error: "
-                          + lastConnectionError)
+                          + StatusText.describe(lastConnectionError))
                   .withCause(lastConnectionError.getCause())),
           null);
     }
@@ -378,45 +431,22 @@ final class LbPolicy extends io.grpc.LoadBalancer {
   }
 
   /**
-   * Publishes the READY picker again when the balancer's routing changes without a subchannel state
-   * change: an ejection ends, a breaker half-opens or closes, health or panic changes. gRPC retries
-   * the picks it buffered (wait-for-ready calls that found no endpoint, say) only when a picker is
-   * published; without this they would wait for the next connectivity change or their deadline.
-   * Events arrive on whichever thread made the change; the republish runs on the synchronization
-   * context, at most one queued at a time, and is skipped if a newer picker went out meanwhile.
+   * Publishes the READY picker again when the balancer says its routing changed ({@link
+   * LoadBalancerListener#onRoutingChanged}, the one event lb-core sends for every new routing
+   * snapshot: an ejection or its end, a breaker opening or closing, health, panic, a drain, an
+   * administrative change, a slow-start step), so no list of the events that matter is kept here. A
+   * change this policy made itself, from a subchannel state, is published by that path and the
+   * queued republish is skipped. gRPC retries the picks it buffered (wait-for-ready calls that
+   * found no endpoint, say) only when a picker is published; without this they would wait for the
+   * next connectivity change or their deadline. Events arrive on whichever thread made the change;
+   * the republish runs on the synchronization context, at most one queued at a time, and is skipped
+   * if a newer picker went out meanwhile.
    */
   private final class Republisher extends LoadBalancerListener {
     private final AtomicBoolean queued = new AtomicBoolean();
 
     @Override
-    public void onHealthChanged(
-        LoadBalancer lb,
-        Endpoint endpoint,
-        HealthStatus from,
-        HealthStatus to,
-        HealthChangeCause cause,
-        String reason) {
-      request(lb);
-    }
-
-    @Override
-    public void onRestored(LoadBalancer lb, Endpoint endpoint) {
-      request(lb);
-    }
-
-    @Override
-    public void onPanicEntered(LoadBalancer lb, int healthyPercent) {
-      request(lb);
-    }
-
-    @Override
-    public void onPanicLeft(LoadBalancer lb, int healthyPercent) {
-      request(lb);
-    }
-
-    @Override
-    public void onBreakerStateChanged(
-        LoadBalancer lb, Endpoint endpoint, CircuitBreaker.State from, CircuitBreaker.State to) {
+    public void onRoutingChanged(LoadBalancer lb) {
       request(lb);
     }
 
@@ -489,9 +519,55 @@ final class LbPolicy extends io.grpc.LoadBalancer {
   }
 
   /** A copy of the balancer's statistics, or null before the first addresses; any thread. */
-  @Nullable BalancerStats stats() {
+  @Override
+  public @Nullable BalancerStats stats() {
     LoadBalancer b = balancer;
     return b == null ? null : b.stats();
+  }
+
+  @Override
+  public boolean hasEndpoint(String endpointId) {
+    LoadBalancer b = balancer;
+    return b != null && b.health(endpointId) != null;
+  }
+
+  @Override
+  public CompletionStage<DrainResult> drain(String endpointId, Duration timeout) {
+    outOfRotation.add(endpointId);
+    return onBalancer(b -> b.drain(endpointId, timeout));
+  }
+
+  @Override
+  public boolean disable(String endpointId) {
+    outOfRotation.add(endpointId);
+    return onBalancer(b -> b.disable(endpointId));
+  }
+
+  @Override
+  public boolean enable(String endpointId) {
+    outOfRotation.remove(endpointId);
+    return onBalancer(b -> b.enable(endpointId));
+  }
+
+  /**
+   * Runs a control call on the current balancer, read after the call wrote {@link #outOfRotation}.
+   * Should a rebuild close that balancer meanwhile, the call runs again on its successor (which the
+   * rebuild has given the same out-of-rotation set).
+   */
+  private <T> T onBalancer(Function<LoadBalancer, T> call) {
+    LoadBalancer b = balancer;
+    if (b == null) {
+      throw new IllegalStateException("the lb policy of '" + target + "' has no balancer yet");
+    }
+    try {
+      return call.apply(b);
+    } catch (IllegalStateException closed) {
+      LoadBalancer next = balancer;
+      if (next == null || next == b) {
+        throw closed;
+      }
+      return call.apply(next);
+    }
   }
 
   @Override

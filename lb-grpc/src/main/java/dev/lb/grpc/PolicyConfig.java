@@ -32,6 +32,11 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code failureStatuses} (array of status code names): the final statuses that count as the
  *       endpoint's failure; {@code CANCELLED} always counts as a cancellation and every other code
  *       as a success (the server answered);
+ *   <li>{@code latencyExcludedMethods} (array of {@code methodConfig}-style names such as {@code
+ *       {"service": "pkg.Watcher", "method": "Watch"}}; without {@code method}, every method of the
+ *       service): methods whose calls give no latency sample (long polls, watches, any call whose
+ *       duration is the caller's choice); they still count in flight and as successes or failures.
+ *       Streaming calls of other methods are measured to their first response message;
  *   <li>{@code healthCheck} (object): active checks with the gRPC health protocol over each
  *       endpoint's subchannel: {@code service} (string, default {@code ""}), {@code interval}
  *       (default {@code "5s"}), {@code timeout} (default {@code "1s"}), {@code healthyThreshold}
@@ -63,6 +68,7 @@ final class PolicyConfig {
   final Metadata.@Nullable Key<String> hashHeader;
   final Metadata.@Nullable Key<byte[]> hashBinaryHeader;
   final OutcomeClassifier classifier;
+  final MethodNames latencyExcluded;
   final @Nullable HealthCheckSpec healthCheck;
   final BalancerOptions balancerOptions;
 
@@ -71,9 +77,11 @@ final class PolicyConfig {
       Duration decayWindow,
       @Nullable String hashHeader,
       Set<Status.Code> failureStatuses,
+      MethodNames latencyExcluded,
       @Nullable HealthCheckSpec healthCheck,
       BalancerOptions balancerOptions) {
     this.strategy = strategy;
+    this.latencyExcluded = latencyExcluded;
     this.decayWindow = decayWindow;
     this.healthCheck = healthCheck;
     this.balancerOptions = balancerOptions;
@@ -97,6 +105,7 @@ final class PolicyConfig {
         DEFAULT_DECAY_WINDOW,
         null,
         DEFAULT_FAILURE_STATUSES,
+        MethodNames.NONE,
         null,
         BalancerOptions.DEFAULTS);
   }
@@ -104,7 +113,13 @@ final class PolicyConfig {
   private static List<String> fields() {
     List<String> fields =
         new ArrayList<>(
-            List.of("strategy", "decayWindow", "hashHeader", "failureStatuses", "healthCheck"));
+            List.of(
+                "strategy",
+                "decayWindow",
+                "hashHeader",
+                "failureStatuses",
+                "latencyExcludedMethods",
+                "healthCheck"));
     fields.addAll(BalancerOptions.FIELDS);
     return List.copyOf(fields);
   }
@@ -170,6 +185,7 @@ final class PolicyConfig {
         decayWindow,
         header,
         failureStatuses(raw),
+        MethodNames.parse("latencyExcludedMethods", raw.get("latencyExcludedMethods")),
         healthCheck(raw.get("healthCheck")),
         BalancerOptions.parse(raw));
   }
@@ -314,7 +330,8 @@ final class PolicyConfig {
         && sameBalancer(that)
         && Objects.equals(hashHeader, that.hashHeader)
         && Objects.equals(hashBinaryHeader, that.hashBinaryHeader)
-        && classifier.equals(that.classifier);
+        && classifier.equals(that.classifier)
+        && latencyExcluded.equals(that.latencyExcluded);
   }
 
   @Override
@@ -325,6 +342,7 @@ final class PolicyConfig {
         hashHeader,
         hashBinaryHeader,
         classifier,
+        latencyExcluded,
         healthCheck,
         balancerOptions);
   }
@@ -341,6 +359,7 @@ final class PolicyConfig {
             : hashBinaryHeader != null ? hashBinaryHeader.name() : "none")
         + ", "
         + classifier
+        + (latencyExcluded.isEmpty() ? "" : ", latencyExcludedMethods=" + latencyExcluded)
         + (healthCheck == null ? "" : ", " + healthCheck)
         + (balancerOptions.equals(BalancerOptions.DEFAULTS) ? "" : ", " + balancerOptions)
         + "}";

@@ -243,11 +243,19 @@ class ChannelEventsTest {
   void addListener_rejectsBadArguments() {
     assertThatThrownBy(() -> LbChannels.addListener(" ", new RecordingListener()))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("target must not be null or blank but was ' '");
+        .hasMessage("target must not be blank but was ' '");
+    assertThatThrownBy(() -> LbChannels.addListener(null, new RecordingListener()))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("target must not be null");
     assertThatThrownBy(() -> LbChannels.addListener(TARGET, null))
-        .isInstanceOf(IllegalArgumentException.class)
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("listener must not be null");
-    assertThat(LbChannels.removeListener(TARGET, null)).isFalse();
+    assertThatThrownBy(() -> LbChannels.removeListener(TARGET, null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("listener must not be null");
+    assertThatThrownBy(() -> LbChannels.stats(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("target must not be null");
   }
 
   private static final class Args extends PickSubchannelArgs {

@@ -7,6 +7,8 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import java.time.Duration;
 import java.util.HashSet;
@@ -15,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /** Channel helpers for the tests: building lb channels and counting which server answered. */
 final class Channels {
@@ -34,6 +37,16 @@ final class Channels {
 
   static String call(Channel channel, MethodDescriptor<String, String> method, CallOptions opts) {
     return ClientCalls.blockingUnaryCall(channel, method, opts, "hi");
+  }
+
+  /** Calls {@code Who} and returns its final status: OK, or the status it failed with. */
+  static Status callStatus(Channel channel, CallOptions opts) {
+    try {
+      call(channel, TestServer.WHO, opts);
+      return Status.OK;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus();
+    }
   }
 
   static String who(Channel channel) {
@@ -63,6 +76,22 @@ final class Channels {
             "only " + seen + " of " + expected + " answered within " + timeout);
       }
       seen.add(who(channel));
+    }
+  }
+
+  /**
+   * Waits until {@code condition} holds, polling every few milliseconds; fails after {@code
+   * timeout}. For conditions of real networks (a connection lost, an event delivered), which have
+   * no completion to wait on.
+   */
+  static void await(BooleanSupplier condition, Duration timeout, String what)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not within " + timeout + ": " + what);
+      }
+      TimeUnit.MILLISECONDS.sleep(5);
     }
   }
 

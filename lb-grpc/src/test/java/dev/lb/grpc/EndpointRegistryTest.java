@@ -78,15 +78,18 @@ class EndpointRegistryTest {
   void badArguments_areRejected_withTheValue() {
     assertThatThrownBy(() -> registry.set(" ", List.of(a)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("group must not be null or blank but was ' '");
+        .hasMessage("group must not be blank but was ' '");
     assertThatThrownBy(() -> registry.updater(null))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("group must not be null or blank but was null");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("group must not be null");
     assertThatThrownBy(() -> registry.set("g", null))
-        .isInstanceOf(IllegalArgumentException.class)
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("endpoints must not be null");
+    assertThatThrownBy(() -> registry.bind("g", null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("source must not be null");
     assertThatThrownBy(() -> registry.set("g", Arrays.asList(a, null)))
-        .isInstanceOf(IllegalArgumentException.class)
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("endpoints must not contain null");
     assertThatThrownBy(() -> registry.set("g", List.of(a, Endpoint.of("10.0.0.1", 80))))
         .isInstanceOf(IllegalArgumentException.class)

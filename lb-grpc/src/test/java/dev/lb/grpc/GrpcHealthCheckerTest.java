@@ -119,10 +119,10 @@ class GrpcHealthCheckerTest {
   @Test
   void builder_rejectsNulls() {
     assertThatThrownBy(() -> GrpcHealthChecker.builder(null))
-        .isInstanceOf(IllegalArgumentException.class)
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("channels must not be null");
     assertThatThrownBy(() -> GrpcHealthChecker.builder(e -> null).service(null))
-        .isInstanceOf(IllegalArgumentException.class)
+        .isInstanceOf(NullPointerException.class)
         .hasMessageContaining("service must not be null");
   }
 

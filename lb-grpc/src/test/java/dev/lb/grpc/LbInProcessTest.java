@@ -221,7 +221,7 @@ class LbInProcessTest {
   }
 
   /**
-   * A wait-for-ready call, retried at most twice if it began on the old server's transport just as
+   * A wait-for-ready call, retried at most five times if it began on the old server's transport just as
    * that transport's shutdown arrived (gRPC fails such a stream even when waiting for ready).
    */
   private static String whoAfterRestart(ManagedChannel ch) {
@@ -230,7 +230,7 @@ class LbInProcessTest {
         return Channels.who(ch);
       } catch (StatusRuntimeException e) {
         String description = e.getStatus().getDescription();
-        if (attempt == 2
+        if (attempt == 5
             || e.getStatus().getCode() != Status.Code.UNAVAILABLE
             || description == null
             || !description.contains("shutdown by the server-side")) {

@@ -95,6 +95,15 @@ class LbNameResolverProviderTest {
   }
 
   @Test
+  void staticList_backupOption() {
+    List<Endpoint> endpoints =
+        LbNameResolverProvider.parseStaticList("a:1,b:2;backup,c:3;backup=false,d:4;BACKUP=TRUE");
+    assertThat(endpoints).extracting(Endpoint::backup).containsExactly(false, true, false, true);
+    assertThatThrownBy(() -> LbNameResolverProvider.parseStaticList("a:1;backup=maybe"))
+        .hasMessage("backup must be true or false but was 'maybe' in entry 'a:1;backup=maybe'");
+  }
+
+  @Test
   void staticList_badEntries_areRejected_quotingThem() {
     assertThatThrownBy(() -> LbNameResolverProvider.parseStaticList("10.0.0.1"))
         .hasMessage(
@@ -110,7 +119,7 @@ class LbNameResolverProviderTest {
         .hasMessage("weight must be positive but was 0");
     assertThatThrownBy(() -> LbNameResolverProvider.parseStaticList("a:1;color=red"))
         .hasMessage(
-            "static target options must be weight, zone or priority but entry 'a:1;color=red' has"
+            "static target options must be weight, zone, priority or backup but entry 'a:1;color=red' has"
                 + " 'color=red'");
   }
 
@@ -120,12 +129,18 @@ class LbNameResolverProviderTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("scheme must be a URI scheme such as 'lb' but was '1lb'");
     assertThatThrownBy(() -> LbNameResolverProvider.builder().scheme(null))
-        .hasMessage("scheme must be a URI scheme such as 'lb' but was null");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("scheme must not be null");
     assertThatThrownBy(() -> LbNameResolverProvider.builder().registry(null))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("registry must not be null");
+    assertThatThrownBy(() -> LbNameResolverProvider.builder().addresses(null, e -> null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("type must not be null");
     assertThatThrownBy(
             () -> LbNameResolverProvider.builder().addresses(InetSocketAddress.class, null))
-        .hasMessage("type and addresses must not be null");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("addresses must not be null");
     LbNameResolverProvider custom =
         LbNameResolverProvider.builder()
             .scheme("LB-Test")

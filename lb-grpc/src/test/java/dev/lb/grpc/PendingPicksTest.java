@@ -43,7 +43,8 @@ class PendingPicksTest {
   }
 
   private LeaseTracerFactory factory(PendingPicks pending) {
-    return new LeaseTracerFactory(balancer.pick(), classifier, () -> 0L, pending);
+    return new LeaseTracerFactory(
+        balancer.pick(), classifier, () -> 0L, pending, LeaseTracerFactory.Latency.TO_CLOSE, null);
   }
 
   private static ClientStreamTracer start(LeaseTracerFactory factory) {

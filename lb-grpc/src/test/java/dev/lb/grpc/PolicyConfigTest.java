@@ -145,7 +145,8 @@ class PolicyConfigTest {
     assertThat(error("lb_round_robin", Map.of("strategy", "p2c")))
         .contains(
             "unknown field 'strategy'; lb_round_robin accepts [decayWindow, hashHeader,"
-                + " failureStatuses, healthCheck, outlierDetection, slowStart, panicThreshold,"
+                + " failureStatuses, latencyExcludedMethods, healthCheck, outlierDetection,"
+                + " slowStart, panicThreshold,"
                 + " localZone, overprovisioningFactor, maxInFlightPerEndpoint, circuitBreaker]");
     assertThat(error("lb", Map.of("hashHeadr", "x"))).contains("unknown field 'hashHeadr'");
     assertThat(error("lb", Map.of("hashHeader", "grpc-timeout")))
@@ -307,6 +308,36 @@ class PolicyConfigTest {
   }
 
   @Test
+  void latencyExcludedMethods_methodConfigNames() {
+    MethodNames names =
+        MethodNames.parse(
+            "latencyExcludedMethods",
+            List.of(
+                Map.of("service", "pkg.Watcher"),
+                Map.of("service", "pkg.Users", "method", "Poll")));
+    assertThat(names.contains("pkg.Watcher/Watch")).isTrue();
+    assertThat(names.contains("pkg.Users/Poll")).isTrue();
+    assertThat(names.contains("pkg.Users/Get")).isFalse();
+    assertThat(names.toString()).isEqualTo("[pkg.Watcher/*, pkg.Users/Poll]");
+    assertThat(MethodNames.NONE.contains("pkg.Users/Get")).isFalse();
+    assertThat(error("lb", Map.of("latencyExcludedMethods", "pkg.Users")))
+        .contains("latencyExcludedMethods must be an array of names");
+    assertThat(error("lb", Map.of("latencyExcludedMethods", List.of(Map.of("method", "Get")))))
+        .contains("latencyExcludedMethods entries must be objects with a non-blank \"service\"");
+    PolicyConfig parsed =
+        PolicyConfig.parseOrThrow(
+            "lb",
+            null,
+            Map.of("latencyExcludedMethods", List.of(Map.of("service", "pkg.Watcher"))));
+    assertThat(parsed.latencyExcluded.contains("pkg.Watcher/Watch")).isTrue();
+    assertThat(parsed.toString()).contains("latencyExcludedMethods=[pkg.Watcher/*]");
+    assertThat(parsed.sameBalancer(PolicyConfig.parseOrThrow("lb", null, Map.of())))
+        .as("applies to the next picker, without a new balancer")
+        .isTrue();
+    assertThat(parsed).isNotEqualTo(PolicyConfig.parseOrThrow("lb", null, Map.of()));
+  }
+
+  @Test
   void duration_acceptsProtobufJsonDurations() {
     assertThat(PolicyConfig.duration("d", "30s")).isEqualTo(Duration.ofSeconds(30));
     assertThat(PolicyConfig.duration("d", "0.000000001s")).isEqualTo(Duration.ofNanos(1));
@@ -322,9 +353,12 @@ class PolicyConfigTest {
   void customProvider_rejectsBadArguments() {
     assertThatThrownBy(() -> new LbLoadBalancerProvider(" ", Strategies.random()))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("policyName must not be null or blank but was ' '");
+        .hasMessage("policyName must not be blank but was ' '");
+    assertThatThrownBy(() -> new LbLoadBalancerProvider(null, Strategies.random()))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("policyName must not be null");
     assertThatThrownBy(() -> new LbLoadBalancerProvider("x", null))
-        .isInstanceOf(IllegalArgumentException.class)
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("strategy must not be null");
     LbLoadBalancerProvider custom = new LbLoadBalancerProvider("x", Strategies.random());
     assertThat(custom.getPolicyName()).isEqualTo("x");

@@ -7,7 +7,9 @@ import io.grpc.Status;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,6 +18,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Iterator;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
@@ -26,9 +31,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A real gRPC server for tests, on 127.0.0.1 (Netty, ephemeral port) or in-process, with a
  * hand-written echo service: {@code test.Echo/Who} answers the server's name (after an optional
- * delay), {@code test.Echo/Fail} fails with UNAVAILABLE, {@code test.Echo/Missing} with NOT_FOUND.
- * It also serves {@code grpc.health.v1} through a {@link HealthStatusManager}. Counts the calls it
- * receives; {@link #awaitCalls} waits for them without sleeping.
+ * delay), {@code test.Echo/Fail} fails with UNAVAILABLE, {@code test.Echo/Missing} with NOT_FOUND,
+ * and the server-streaming {@code test.Echo/Watch} sends the server's name at once, then holds the
+ * stream open until {@link #endWatches} (or the client cancels). It also serves {@code
+ * grpc.health.v1} through a {@link HealthStatusManager}. Counts the calls it receives; {@link
+ * #awaitCalls} waits for them without sleeping.
  */
 final class TestServer implements AutoCloseable {
   static final MethodDescriptor.Marshaller<String> STRING =
@@ -51,6 +58,11 @@ final class TestServer implements AutoCloseable {
   static final MethodDescriptor<String, String> WHO = method("Who");
   static final MethodDescriptor<String, String> FAIL = method("Fail");
   static final MethodDescriptor<String, String> MISSING = method("Missing");
+  static final MethodDescriptor<String, String> WATCH =
+      WHO.toBuilder()
+          .setType(MethodDescriptor.MethodType.SERVER_STREAMING)
+          .setFullMethodName(MethodDescriptor.generateFullMethodName("test.Echo", "Watch"))
+          .build();
 
   private static final ScheduledExecutorService DELAYS =
       Executors.newSingleThreadScheduledExecutor(
@@ -67,7 +79,9 @@ final class TestServer implements AutoCloseable {
   private final AtomicInteger calls = new AtomicInteger();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Semaphore callPermits = new Semaphore(0);
+  private final Set<StreamObserver<String>> watches = ConcurrentHashMap.newKeySet();
   private volatile long delayMillis;
+  private volatile boolean unavailable;
   private int port;
   private Server server;
 
@@ -110,6 +124,14 @@ final class TestServer implements AutoCloseable {
                 WHO,
                 ServerCalls.asyncUnaryCall(
                     (request, response) -> {
+                      if (unavailable) {
+                        received();
+                        response.onError(
+                            Status.UNAVAILABLE
+                                .withDescription(name + " is unavailable")
+                                .asRuntimeException());
+                        return;
+                      }
                       // In flight before counted: whoever awaits the call then sees it in flight.
                       inFlight.incrementAndGet();
                       received();
@@ -125,6 +147,17 @@ final class TestServer implements AutoCloseable {
                       } else {
                         answer.run();
                       }
+                    }))
+            .addMethod(
+                WATCH,
+                ServerCalls.asyncServerStreamingCall(
+                    (request, response) -> {
+                      received();
+                      ServerCallStreamObserver<String> call =
+                          (ServerCallStreamObserver<String>) response;
+                      call.setOnCancelHandler(() -> watches.remove(response));
+                      watches.add(response);
+                      response.onNext(name);
                     }))
             .addMethod(
                 FAIL,
@@ -199,6 +232,25 @@ final class TestServer implements AutoCloseable {
   /** Waits until {@code n} more calls than already awaited have arrived; false on timeout. */
   boolean awaitCalls(int n, Duration timeout) throws InterruptedException {
     return callPermits.tryAcquire(n, timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /** Watch streams open now. */
+  int openWatches() {
+    return watches.size();
+  }
+
+  /** Ends every open watch stream with OK. */
+  void endWatches() {
+    for (Iterator<StreamObserver<String>> it = watches.iterator(); it.hasNext(); ) {
+      StreamObserver<String> w = it.next();
+      it.remove();
+      w.onCompleted();
+    }
+  }
+
+  /** Makes {@code Who} answer UNAVAILABLE (true) or its name (false). */
+  void unavailable(boolean unavailable) {
+    this.unavailable = unavailable;
   }
 
   void delay(Duration delay) {

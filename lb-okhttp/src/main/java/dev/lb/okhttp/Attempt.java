@@ -50,6 +50,7 @@ final class Attempt {
   private final AtomicBoolean ended = new AtomicBoolean();
   private long headersNanos = -1;
   private volatile @Nullable String strippedRetryAfter;
+  private volatile boolean reusedConnection;
 
   Attempt(Lease lease, Ticker ticker, int number, long timeoutNanos) {
     this.lease = lease;
@@ -78,6 +79,28 @@ final class Attempt {
   /** Nanoseconds since the attempt started, on the balancer's ticker. */
   long elapsedNanos() {
     return ticker.read() - startNanos;
+  }
+
+  /**
+   * Records whether the exchange runs on a pooled connection an earlier exchange already used (set
+   * by the network half; false when it is not installed).
+   */
+  void connectionReused(boolean reused) {
+    this.reusedConnection = reused;
+  }
+
+  /**
+   * Whether the exchange ran on a connection an earlier exchange used: a failure before any
+   * response byte on such a connection is most likely the server having closed it while it sat
+   * idle.
+   */
+  boolean reusedConnection() {
+    return reusedConnection;
+  }
+
+  /** Whether the response headers arrived. */
+  boolean hasHeaders() {
+    return headersNanos >= 0;
   }
 
   /** Records that the response headers arrived: the latency every report of this attempt uses. */

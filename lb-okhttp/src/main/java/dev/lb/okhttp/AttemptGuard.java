@@ -1,5 +1,7 @@
 package dev.lb.okhttp;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.io.IOException;
 import okhttp3.Connection;
 import okhttp3.Interceptor;
@@ -13,6 +15,9 @@ import okhttp3.Response;
  * <ul>
  *   <li>It binds the attempt to the connection its exchange runs on, so that the attempt's deadline
  *       can close an HTTP/1 socket that is still writing the request or waiting for headers.
+ *   <li>It tells the attempt whether its connection was reused from the pool, so that a request lb
+ *       may send again is retried once on the same endpoint when a stale pooled connection fails
+ *       before any response byte, instead of counting as that endpoint's failure.
  *   <li>It hides a {@code Retry-After} header of a 503 from OkHttp's own follow-up logic, which
  *       would otherwise send a bodiless request (GET, HEAD) again to the same endpoint on {@code
  *       Retry-After: 0}, behind lb's back. The attempt keeps the value and puts it back on the
@@ -25,6 +30,13 @@ import okhttp3.Response;
 final class AttemptGuard implements Interceptor {
   static final AttemptGuard INSTANCE = new AttemptGuard();
 
+  /**
+   * The connections an exchange has run on, by identity, held weakly: OkHttp says nothing of
+   * whether a connection came from the pool, and a failure on a reused one is treated apart (see
+   * {@code BalancedCall}).
+   */
+  private static final Cache<Connection, Boolean> SEEN = Caffeine.newBuilder().weakKeys().build();
+
   private AttemptGuard() {}
 
   @Override
@@ -35,6 +47,7 @@ final class AttemptGuard implements Interceptor {
     }
     Connection connection = chain.connection();
     if (connection != null) {
+      attempt.connectionReused(SEEN.asMap().putIfAbsent(connection, Boolean.TRUE) != null);
       attempt.bind(connection);
     }
     Response response;

@@ -95,11 +95,16 @@ final class BalancedCall {
 
   Response execute() throws IOException {
     Lease lease = firstLease();
+    boolean staleRetried = false;
+    boolean countAttempt = true;
     while (true) {
-      retry.onAttempt(lease.endpoint().id());
+      if (countAttempt) {
+        retry.onAttempt(lease.endpoint().id());
+      }
+      countAttempt = true;
       Attempt attempt =
           new Attempt(lease, balancer.ticker(), retry.attempts(), service.attemptTimeoutNanos());
-      Response response;
+      Response response = null;
       try {
         response = attemptChain(attempt).proceed(request(attempt));
         attempt.headersReceived();
@@ -110,6 +115,20 @@ final class BalancedCall {
         }
       } catch (IOException raw) {
         IOException e = attempt.explain(raw);
+        if (!staleRetried && isStaleConnection(attempt, e)) {
+          // The server closed the pooled connection while it sat idle (its keep-alive timeout is
+          // shorter than the pool's): OkHttp would have retried this itself. Once, on the same
+          // endpoint, on a fresh connection, not counted as an attempt nor as a failure.
+          Lease same = sameEndpoint(attempt.endpoint());
+          if (same != null) {
+            attempt.end(Attempt.Report.CANCEL, 0, e);
+            log(attempt, describe(e) + " on a reused connection, retried once on a new one");
+            staleRetried = true;
+            countAttempt = false;
+            lease = same;
+            continue;
+          }
+        }
         attempt.endWith(e, call, service.failureClassifier());
         Verdict verdict = call.isCanceled() ? Verdict.giveUp("cancelled") : recover(e);
         Lease next = nextLease(verdict);
@@ -121,6 +140,9 @@ final class BalancedCall {
         lease = next;
         continue;
       } catch (RuntimeException | Error e) {
+        if (response != null) {
+          response.close(); // one owner: the response never leaves this attempt
+        }
         attempt.end(Attempt.Report.FAILURE, 0, e);
         throw e;
       }
@@ -135,7 +157,21 @@ final class BalancedCall {
         log(attempt, "HTTP " + code);
         return deliver(attempt, response);
       }
-      Lease next = nextLease(verdict);
+      Lease next;
+      try {
+        next = nextLease(verdict);
+      } catch (IOException | RuntimeException | Error e) {
+        // Interrupted in the backoff (or the pick failed): the response is not delivered, so this
+        // attempt still owns it and its lease; both end here, before the exception leaves.
+        response.close();
+        attempt.end(
+            e instanceof java.io.InterruptedIOException
+                ? Attempt.Report.CANCEL
+                : Attempt.Report.FAILURE,
+            0,
+            e);
+        throw e;
+      }
       log(attempt, "HTTP " + code + ", " + verdict.text(next));
       if (next == null) {
         if (call.isCanceled()) {
@@ -250,6 +286,9 @@ final class BalancedCall {
     if (!bufferable || service.responseBufferBytes() <= 0 || !response.isSuccessful()) {
       return false;
     }
+    if (service.failureClassifier().isFailure(response)) {
+      return false; // a 2xx the classifier counts as a failure is reported as one, unbuffered
+    }
     long length = response.body().contentLength();
     return length > 0 && length <= service.responseBufferBytes();
   }
@@ -291,6 +330,33 @@ final class BalancedCall {
   }
 
   /**
+   * Whether {@code e} is a pooled connection that went stale: the exchange ran on a reused
+   * connection, nothing of the response arrived, it was neither a timeout nor a cancel, and lb's
+   * rules allow this request to be sent again (so a request that may not be re-sent is never
+   * repeated, even here).
+   */
+  private boolean isStaleConnection(Attempt attempt, IOException e) {
+    return attempt.reusedConnection()
+        && !attempt.hasHeaders()
+        && bufferable
+        && (body == null || !body.oneShotBodyWritten())
+        && !(e instanceof java.io.InterruptedIOException)
+        && !attempt.timedOut()
+        && !call.isCanceled();
+  }
+
+  /** A lease on {@code endpoint} itself, if it can take one now; null otherwise. */
+  private @Nullable Lease sameEndpoint(Endpoint endpoint) {
+    PickContext.Builder only = context.toBuilder();
+    for (Endpoint e : balancer.endpoints()) {
+      if (!e.id().equals(endpoint.id())) {
+        only.exclude(e.id());
+      }
+    }
+    return balancer.tryPick(only.build());
+  }
+
+  /**
    * Picks the first attempt's endpoint; no endpoint is an {@link IOException}, as OkHttp expects.
    */
   private Lease firstLease() throws IOException {
@@ -319,7 +385,8 @@ final class BalancedCall {
             .newBuilder()
             .url(url.build())
             .tag(Endpoint.class, endpoint)
-            .tag(Attempt.class, attempt);
+            .tag(Attempt.class, attempt)
+            .tag(AttemptInfo.class, new AttemptInfo(service.host(), endpoint, attempt.number()));
     String host = service.hostHeaderFor(original);
     if (host != null && original.header("Host") == null) {
       rewritten.header("Host", host);

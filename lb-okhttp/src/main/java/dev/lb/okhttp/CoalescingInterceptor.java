@@ -125,20 +125,26 @@ public final class CoalescingInterceptor implements Interceptor {
 
   private Response lead(Chain chain, Request request, Key key, CompletableFuture<Shared> mine)
       throws IOException {
+    // Every outcome leaves the table before it completes the future: a waiter woken by a hand-over
+    // must find the key free (or a new leader), never this completed future again, or it would
+    // spin on it.
     try {
       Response response = chain.proceed(request);
       ResponseBody body = response.body();
       BufferedSource source = body.source();
       if (body.contentLength() > maxBodyBytes || source.request(maxBodyBytes + 1)) {
+        inFlight.remove(key, mine);
         mine.complete(TOO_LARGE);
         return response;
       }
       byte[] bytes = source.readByteArray();
       response.close();
       Shared shared = new Shared(response, bytes, body.contentType());
+      inFlight.remove(key, mine);
       mine.complete(shared);
       return shared.toResponse(request);
     } catch (IOException e) {
+      inFlight.remove(key, mine);
       if (chain.call().isCanceled()) {
         mine.complete(HANDOVER); // the leader's own cancel or timeout is not the waiters' failure
       } else {
@@ -146,10 +152,9 @@ public final class CoalescingInterceptor implements Interceptor {
       }
       throw e;
     } catch (RuntimeException | Error e) {
+      inFlight.remove(key, mine);
       mine.completeExceptionally(e);
       throw e;
-    } finally {
-      inFlight.remove(key, mine);
     }
   }
 

@@ -25,6 +25,7 @@ import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An OkHttp application interceptor that balances requests for logical service hosts over lb-core
@@ -85,8 +86,9 @@ import okhttp3.Response;
  * never as a network interceptor: it must see each call once, before OkHttp resolves the host, and
  * call {@code proceed} several times for retries, which only application interceptors may do. Its
  * {@link #networkInterceptor() network half} goes among the network interceptors. Each attempt's
- * request is tagged with its {@link dev.lb.Endpoint} ({@code request.tag(Endpoint.class)}), for
- * network interceptors and {@link okhttp3.EventListener}s that want to know the backend.
+ * request is tagged with its {@link dev.lb.Endpoint} ({@code request.tag(Endpoint.class)}) and with
+ * an {@link AttemptInfo} (the endpoint and the attempt number), for network interceptors, {@link
+ * okhttp3.EventListener}s and tracing that want to know the backend and the attempt.
  *
  * <p>Thread-safe; one instance serves every call of a client.
  */
@@ -308,7 +310,10 @@ public final class LoadBalancingInterceptor implements Interceptor {
   }
 
   private Response balance(Service service, Chain chain, Request original) throws IOException {
-    String key = service.keyExtractor().extract(withJarCookies(original, chain.getCookieJar()));
+    String key =
+        service
+            .keyExtractor()
+            .extract(withJarCookies(original, chain.getCookieJar(), service.scheme()));
     LoadBalancer balancer = service.targetFor(original).choose(key, random);
     return new BalancedCall(service, configure(chain, service), original, balancer, key).execute();
   }
@@ -319,11 +324,14 @@ public final class LoadBalancingInterceptor implements Interceptor {
    * is not changed: OkHttp adds the same cookies itself.
    */
   @SuppressWarnings("ReferenceEquality") // CookieJar.NO_COOKIES is a singleton sentinel
-  static Request withJarCookies(Request request, CookieJar jar) {
+  static Request withJarCookies(Request request, CookieJar jar, @Nullable String wireScheme) {
     if (jar == CookieJar.NO_COOKIES) {
       return request;
     }
-    List<Cookie> cookies = jar.loadForRequest(request.url());
+    // Asked with the scheme the attempts use, so that Secure cookies of an https service count.
+    okhttp3.HttpUrl url =
+        wireScheme == null ? request.url() : request.url().newBuilder().scheme(wireScheme).build();
+    List<Cookie> cookies = jar.loadForRequest(url);
     if (cookies.isEmpty()) {
       return request;
     }

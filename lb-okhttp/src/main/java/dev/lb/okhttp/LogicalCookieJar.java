@@ -38,14 +38,13 @@ final class LogicalCookieJar implements CookieJar {
     delegate.saveFromResponse(logicalUrl(url), moved);
   }
 
-  /** The attempt's URL with the call's logical scheme, host and port (the path is the same). */
+  /**
+   * The attempt's URL with the call's logical host and port (the path is the same) and the scheme
+   * the attempt used on the wire: a service written as {@code http://shop} but sent over https gets
+   * and keeps its {@code Secure} cookies, which a jar never returns for an http URL.
+   */
   private HttpUrl logicalUrl(HttpUrl attempt) {
-    return attempt
-        .newBuilder()
-        .scheme(logical.scheme())
-        .host(logical.host())
-        .port(logical.port())
-        .build();
+    return attempt.newBuilder().host(logical.host()).port(logical.port()).build();
   }
 
   private static Cookie rehost(Cookie c, String host) {

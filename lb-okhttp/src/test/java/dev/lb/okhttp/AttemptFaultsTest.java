@@ -88,6 +88,44 @@ class AttemptFaultsTest {
         .orElseThrow();
   }
 
+  @Test
+  void get_onAPooledConnectionTheServerClosedWhileIdle_isRetriedOnceOnTheSameEndpoint_noFailure()
+      throws IOException {
+    // One endpoint: before, the GET failed to the caller (OkHttp's own retry is off for balanced
+    // calls, and there was no other endpoint to fail over to).
+    FaultServer only = server("only", FaultServer.Fault.OK_THEN_CLOSE);
+    LoadBalancer lb = balancer(only);
+    OkHttpClient c = client(Service.builder("users").defaultTarget(lb).build());
+
+    for (int i = 0; i < 5; i++) {
+      assertThat(get(c)).isEqualTo("200 only");
+    }
+
+    assertThat(stats(lb, "only").failures()).isZero();
+    assertThat(lb.stats().inFlight()).isZero();
+    assertThat(only.requests("GET")).as("each stale send reached no server").isEqualTo(5);
+    assertThat(only.connections()).isEqualTo(5);
+  }
+
+  @Test
+  void post_onAPooledConnectionTheServerClosedWhileIdle_isNeverSentAgain() throws IOException {
+    FaultServer only = server("only", FaultServer.Fault.OK_THEN_CLOSE);
+    LoadBalancer lb = balancer(only);
+    OkHttpClient c = client(Service.builder("users").defaultTarget(lb).build());
+    Request post =
+        new Request.Builder()
+            .url("http://users/orders")
+            .post(okhttp3.RequestBody.create("{}", okhttp3.MediaType.get("application/json")))
+            .build();
+    try (Response r = c.newCall(post).execute()) {
+      assertThat(r.code()).isEqualTo(200);
+    }
+
+    assertThatThrownBy(() -> c.newCall(post).execute().close()).isInstanceOf(IOException.class);
+    assertThat(only.requests("POST")).isEqualTo(1);
+    assertThat(lb.stats().inFlight()).isZero();
+  }
+
   @ParameterizedTest(name = "{0}")
   @EnumSource(
       value = FaultServer.Fault.class,

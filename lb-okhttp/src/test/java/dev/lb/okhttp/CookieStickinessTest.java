@@ -65,6 +65,11 @@ class CookieStickinessTest {
 
   /** Servers that give a request without a session cookie a session of their own. */
   private List<Backend> sessionServers(String cookie, String... names) throws IOException {
+    return sessionServersWith(cookie, "", names);
+  }
+
+  private List<Backend> sessionServersWith(String cookie, String attributes, String... names)
+      throws IOException {
     List<Backend> list = new ArrayList<>();
     for (String name : names) {
       Backend b = Backend.start(name);
@@ -81,7 +86,7 @@ class CookieStickinessTest {
             }
             return new MockResponse.Builder()
                 .code(200)
-                .addHeader("Set-Cookie", cookie + "=" + id + "; Path=/")
+                .addHeader("Set-Cookie", cookie + "=" + id + "; Path=/" + attributes)
                 .body(name + " new")
                 .build();
           });
@@ -133,6 +138,50 @@ class CookieStickinessTest {
     assertThat(afterFailover)
         .as("the session cookie goes to the other server after failover")
         .isEqualTo(other.name() + " session=" + owner + "-1");
+  }
+
+  @Test
+  void secureSessionCookie_ofAnHttpsServiceAddressedAsHttp_isSentBackAndSurvivesFailover()
+      throws IOException {
+    okhttp3.tls.HeldCertificate cert =
+        new okhttp3.tls.HeldCertificate.Builder().addSubjectAlternativeName("127.0.0.1").build();
+    List<Backend> servers = sessionServersWith("session", "; Secure; HttpOnly", "a", "b");
+    for (Backend b : servers) {
+      b.useHttps(
+          new okhttp3.tls.HandshakeCertificates.Builder()
+              .heldCertificate(cert)
+              .build()
+              .sslSocketFactory());
+    }
+    okhttp3.tls.HandshakeCertificates trust =
+        new okhttp3.tls.HandshakeCertificates.Builder()
+            .addTrustedCertificate(cert.certificate())
+            .build();
+    RecordingJar jar = new RecordingJar();
+    LoadBalancer lb =
+        LoadBalancer.builder()
+            .name("users")
+            .strategy(Strategies.roundRobin())
+            .outlierDetection(OutlierDetection.disabled())
+            .endpoints(servers.stream().map(Backend::endpoint).toList())
+            .build();
+    OkHttpClient c =
+        LoadBalancingInterceptor.builder()
+            .service(Service.builder("users").defaultTarget(lb).scheme("https").build())
+            .build()
+            .newClient(
+                new OkHttpClient.Builder()
+                    .cookieJar(jar)
+                    .sslSocketFactory(trust.sslSocketFactory(), trust.trustManager())
+                    .build());
+    clients.add(c);
+
+    String first = get(c);
+    String owner = first.substring(0, 1);
+    assertThat(jar.cookies).singleElement().satisfies(k -> assertThat(k.secure()).isTrue());
+    assertThat(get(c)).as("sent back to a server").endsWith(" session=" + owner + "-1");
+    servers.get(owner.equals("a") ? 0 : 1).kill();
+    assertThat(get(c)).as("and after failover").endsWith(" session=" + owner + "-1");
   }
 
   @Test

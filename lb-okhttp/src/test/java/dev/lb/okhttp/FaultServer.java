@@ -31,6 +31,11 @@ final class FaultServer implements AutoCloseable {
   enum Fault {
     /** 200 with the server's name as body, connection kept alive. */
     OK,
+    /**
+     * 200 without {@code Connection: close}, then closes the connection at once, as a server whose
+     * keep-alive timeout ran out does: the client's pool still holds it.
+     */
+    OK_THEN_CLOSE,
     /** Closes the connection without answering: the request was received, the answer is lost. */
     DROP,
     /** 408 Request Timeout with {@code Connection: close}, as HAProxy sends. */
@@ -173,6 +178,11 @@ final class FaultServer implements AutoCloseable {
       case OK -> {
         write(out, "HTTP/1.1 200 OK\r\nContent-Length: " + name.length() + "\r\n\r\n" + name);
         return true;
+      }
+      case OK_THEN_CLOSE -> {
+        write(out, "HTTP/1.1 200 OK\r\nContent-Length: " + name.length() + "\r\n\r\n" + name);
+        out.flush();
+        return false;
       }
       case DROP -> {
         return false;

@@ -305,6 +305,31 @@ class LoadBalancingInterceptorTest {
   }
 
   @Test
+  void interruptedDuringTheBackoffAfterA503_endsTheLeaseAndClosesTheResponse() throws IOException {
+    List<Backend> servers = backends("a", "b");
+    servers.forEach(b -> b.answer(r -> Backend.status(503)));
+    LoadBalancer lb = balancer("users", Strategies.roundRobin(), servers);
+    Service service =
+        Service.builder("users")
+            .defaultTarget(lb)
+            .sleeper(
+                (nanos, call) -> {
+                  throw new java.io.InterruptedIOException("interrupted during the retry backoff");
+                })
+            .build();
+    OkHttpClient c = client(service);
+
+    assertThatThrownBy(() -> get(c, "http://users/"))
+        .isInstanceOf(java.io.InterruptedIOException.class);
+
+    assertThat(lb.stats().inFlight()).as("the 503's lease ended").isZero();
+    assertThat(servers.get(0).requests() + servers.get(1).requests()).isEqualTo(1);
+    assertThat(c.connectionPool().connectionCount())
+        .as("the 503's connection went back to the pool or was closed, not leaked in use")
+        .isEqualTo(c.connectionPool().idleConnectionCount());
+  }
+
+  @Test
   void get_503StormFromOneServer_retriedElsewhereButRetriesCappedByTheBudget() throws IOException {
     List<Backend> servers = backends("a", "b", "c");
     servers.get(0).answer(r -> Backend.status(503));
@@ -376,6 +401,40 @@ class LoadBalancingInterceptorTest {
     assertThat(received - 40).as("retries of both services").isEqualTo(20);
     assertThat(users.retryBudget()).isSameAs(orders.retryBudget()).isSameAs(shared);
     assertThat(shared.refusedCount()).isEqualTo(20);
+  }
+
+  @Test
+  void eachAttemptsRequest_isTaggedWithItsEndpointAndNumber_forTracing() throws IOException {
+    List<Backend> servers = backends("a", "b");
+    servers.get(0).answer(r -> Backend.status(503));
+    List<String> seen = new CopyOnWriteArrayList<>();
+    OkHttpClient c =
+        client(Service.of("users", balancer("users", Strategies.roundRobin(), servers)))
+            .newBuilder()
+            .addNetworkInterceptor(
+                chain -> {
+                  AttemptInfo info = chain.request().tag(AttemptInfo.class);
+                  seen.add(info == null ? "none" : info.toString());
+                  return chain.proceed(chain.request());
+                })
+            .build();
+    client = c;
+
+    String a = servers.get(0).endpoint().id();
+    String b = servers.get(1).endpoint().id();
+    List<List<String>> calls = new ArrayList<>();
+    for (int i = 0; i < 4; i++) { // round robin starts anywhere; some calls start on a
+      seen.clear();
+      assertThat(get(c, "http://users/")).startsWith("200");
+      calls.add(List.copyOf(seen));
+    }
+
+    assertThat(calls)
+        .allSatisfy(attempts -> assertThat(attempts.get(0)).contains("users attempt 1 on "))
+        .contains(
+            List.of(
+                "AttemptInfo{users attempt 1 on " + a + "}",
+                "AttemptInfo{users attempt 2 on " + b + "}"));
   }
 
   @Test
