@@ -221,8 +221,9 @@ class LbInProcessTest {
   }
 
   /**
-   * A wait-for-ready call, retried at most five times if it began on the old server's transport just as
-   * that transport's shutdown arrived (gRPC fails such a stream even when waiting for ready).
+   * A wait-for-ready call, retried at most five times if it began on the old server's transport
+   * just as that transport's shutdown arrived (gRPC fails such a stream even when waiting for
+   * ready).
    */
   private static String whoAfterRestart(ManagedChannel ch) {
     for (int attempt = 0; ; attempt++) {
