@@ -221,17 +221,17 @@ class LbInProcessTest {
   }
 
   /**
-   * A wait-for-ready call, retried at most five times if it began on the old server's transport
-   * just as that transport's shutdown arrived (gRPC fails such a stream even when waiting for
-   * ready).
+   * A wait-for-ready call, retried for up to 5 s while it began on the old server's transport just
+   * as that transport's shutdown arrived (gRPC fails such a stream even when waiting for ready).
    */
   private static String whoAfterRestart(ManagedChannel ch) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     for (int attempt = 0; ; attempt++) {
       try {
         return Channels.who(ch);
       } catch (StatusRuntimeException e) {
         String description = e.getStatus().getDescription();
-        if (attempt == 5
+        if (System.nanoTime() - deadline > 0
             || e.getStatus().getCode() != Status.Code.UNAVAILABLE
             || description == null
             || !description.contains("shutdown by the server-side")) {
