@@ -14,12 +14,14 @@ import org.junit.jupiter.api.Test;
 
 /** The builder's checks and the source's lifecycle, without a server. */
 class KubernetesEndpointSourceTest {
-  // Never connects: no test here starts a source against it.
+  // Nothing listens there. fabric8 retries a failed request up to 10 times with backoff (some 20 s
+  // in all) before the informer hears of it; no retries here, so the failure shows at once.
   private final KubernetesClient client =
       new KubernetesClientBuilder()
           .withConfig(
               new io.fabric8.kubernetes.client.ConfigBuilder()
                   .withMasterUrl("http://127.0.0.1:1")
+                  .withRequestRetryBackoffLimit(0)
                   .build())
           .build();
 
@@ -92,6 +94,35 @@ class KubernetesEndpointSourceTest {
     assertThat(
             KubernetesEndpointSource.builder(client, "shop", "users").portName("").build().name())
         .isEqualTo("kubernetes:shop/users:''");
+  }
+
+  @Test
+  void unreachableApiServer_atStart_isReportedAsAFailure() throws Exception {
+    java.util.concurrent.BlockingQueue<Throwable> failures =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    java.util.concurrent.atomic.AtomicInteger updates =
+        new java.util.concurrent.atomic.AtomicInteger();
+    KubernetesEndpointSource source =
+        KubernetesEndpointSource.builder(client, "shop", "users").build();
+    source.start(
+        new EndpointSink() {
+          @Override
+          public void update(List<Endpoint> endpoints) {
+            updates.incrementAndGet();
+          }
+
+          @Override
+          public void fail(Throwable error) {
+            failures.add(error);
+          }
+        });
+    try {
+      Throwable first = failures.poll(20, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(first).as("a failure reported while the list cannot be made").isNotNull();
+      assertThat(updates.get()).isZero();
+    } finally {
+      source.close();
+    }
   }
 
   @Test
