@@ -77,7 +77,10 @@ import org.slf4j.LoggerFactory;
  * reports the failure (the binding keeps the last good set, and so does the informer's cache), and
  * once the watch runs again it delivers the set afresh, ending the failure streak even if nothing
  * changed. The informer's {@link Builder#resyncPeriod resync} re-delivers the cached set
- * periodically.
+ * periodically. Failures reach the source once the client gives up on a request: fabric8 retries
+ * each one (its {@code Config.requestRetryBackoffLimit}, 10 by default, some 20 s with the default
+ * backoff), so an API server that is down when the source starts is reported that late; a watch
+ * that stops while running is noticed within two {@link Builder#watchCheckInterval checks}.
  *
  * <p>Deliveries run on one thread of the source's own ({@code lb-kubernetes-<namespace>/<service>})
  * and bursts of events are coalesced into one delivery. The client is the caller's: the source
