@@ -20,6 +20,7 @@ import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -208,8 +209,10 @@ public final class KubernetesEndpointSource implements EndpointSource {
               }
             });
     try {
-      executor.scheduleWithFixedDelay(
-          this::checkWatch, watchCheckMillis, watchCheckMillis, TimeUnit.MILLISECONDS);
+      // Ends with the executor, in close().
+      ScheduledFuture<?> unused =
+          executor.scheduleWithFixedDelay(
+              this::checkWatch, watchCheckMillis, watchCheckMillis, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
       // closed meanwhile
     }

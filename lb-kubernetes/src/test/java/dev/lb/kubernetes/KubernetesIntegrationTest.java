@@ -93,10 +93,15 @@ class KubernetesIntegrationTest {
   @BeforeEach
   void startServer() throws Exception {
     server = newServer();
-    server.init(InetAddress.getByName("127.0.0.1"), 0);
+    server.init(loopback(), 0);
     port = server.getPort();
     client = server.createClient();
     balancer = LoadBalancer.builder().name("users").build();
+  }
+
+  /** 127.0.0.1 itself, whatever the resolver or IPv6 preference says about "localhost". */
+  private static InetAddress loopback() throws java.net.UnknownHostException {
+    return InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
   }
 
   private KubernetesMockServer newServer() {
@@ -386,7 +391,7 @@ class KubernetesIntegrationTest {
     // at once, racing the informer's reconnection: whether the resumed watch or a relist brings
     // it, it must arrive, and nothing may be dropped on the way.
     server = newServer();
-    server.init(InetAddress.getByName("127.0.0.1"), port);
+    server.init(loopback(), port);
     long start = System.nanoTime();
     try (KubernetesClient writer = server.createClient()) {
       writer
