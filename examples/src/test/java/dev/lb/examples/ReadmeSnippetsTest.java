@@ -45,6 +45,7 @@ class ReadmeSnippetsTest {
       import dev.lb.grpc.*;
       import dev.lb.hash.*;
       import dev.lb.health.*;
+      import dev.lb.kubernetes.*;
       import dev.lb.limit.*;
       import dev.lb.micrometer.*;
       import dev.lb.okhttp.*;
@@ -54,6 +55,8 @@ class ReadmeSnippetsTest {
       import dev.lb.strategy.*;
       import dev.lb.testing.*;
       import dev.lb.zookeeper.*;
+      import io.fabric8.kubernetes.client.KubernetesClient;
+      import io.fabric8.kubernetes.client.KubernetesClientBuilder;
       import io.grpc.Grpc;
       import io.grpc.InsecureChannelCredentials;
       import io.grpc.ManagedChannel;
