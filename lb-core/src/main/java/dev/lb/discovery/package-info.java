@@ -12,7 +12,8 @@
  * records, queried through JNDI so that every refresh is a real lookup) and {@link
  * dev.lb.discovery.FileEndpointSource} (a JSON or properties file, polled). Polling sources refresh
  * on a {@link dev.lb.Scheduler} according to a {@link dev.lb.discovery.RefreshPolicy}. The {@code
- * lb-zookeeper} module adds Apache Curator service discovery.
+ * lb-zookeeper} module adds Apache Curator service discovery, and {@code lb-kubernetes} Kubernetes
+ * EndpointSlices.
  */
 @NullMarked
 package dev.lb.discovery;

@@ -226,7 +226,7 @@ class LbInProcessTest {
    */
   private static String whoAfterRestart(ManagedChannel ch) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    for (int attempt = 0; ; attempt++) {
+    while (true) {
       try {
         return Channels.who(ch);
       } catch (StatusRuntimeException e) {
