@@ -29,14 +29,12 @@ public enum DiscoverySource {
    */
   static DiscoverySource parse(String path, Object value) {
     String text = String.valueOf(value).trim().toLowerCase(Locale.ROOT).replace('_', '-');
-    switch (text) {
-      case "static":
-        return STATIC;
-      case "spring-cloud":
-        return SPRING_CLOUD;
-      default:
-        throw new IllegalArgumentException(
-            path + " must be \"static\" or \"spring-cloud\" but was \"" + value + "\"");
-    }
+    return switch (text) {
+      case "static" -> STATIC;
+      case "spring-cloud" -> SPRING_CLOUD;
+      default ->
+          throw new IllegalArgumentException(
+              path + " must be \"static\" or \"spring-cloud\" but was \"" + value + "\"");
+    };
   }
 }

@@ -68,19 +68,16 @@ public final class LbServiceInstance implements ServiceInstance {
   public boolean complete(CompletionContext<?, ?, ?> context) {
     requireNonNull(context, "context");
     long latency = Math.max(0, balancer.ticker().read() - startNanos);
-    switch (context.status()) {
-      case DISCARD:
-        return lease.onCancel();
-      case FAILED:
-        return lease.onFailure(latency, context.getThrowable());
-      case SUCCESS:
-      default:
+    return switch (context.status()) {
+      case DISCARD -> lease.onCancel();
+      case FAILED -> lease.onFailure(latency, context.getThrowable());
+      case SUCCESS -> {
         HttpStatusCode status = status(context.getClientResponse());
-        if (status != null && status.is5xxServerError()) {
-          return lease.onFailure(latency, new ServerErrorStatus(serviceId, status.value()));
-        }
-        return lease.onSuccess(latency);
-    }
+        yield status != null && status.is5xxServerError()
+            ? lease.onFailure(latency, new ServerErrorStatus(serviceId, status.value()))
+            : lease.onSuccess(latency);
+      }
+    };
   }
 
   private static @Nullable HttpStatusCode status(@Nullable Object clientResponse) {

@@ -8,6 +8,7 @@ import dev.lb.LoadBalancer;
 import dev.lb.PickContext;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -113,8 +114,11 @@ public final class LbServiceInstanceLoadBalancer
   private void updateMembership(List<ServiceInstance> instances) {
     List<Endpoint> endpoints = new ArrayList<>(instances.size());
     for (ServiceInstance instance : instances) {
-      Endpoint.Builder endpoint =
-          Endpoint.builder(instance.getHost(), instance.getPort()).metadata(instance.getMetadata());
+      Endpoint.Builder endpoint = Endpoint.builder(instance.getHost(), instance.getPort());
+      Map<String, String> metadata = instance.getMetadata();
+      if (metadata != null) {
+        endpoint.metadata(metadata);
+      }
       String id = instance.getInstanceId();
       if (id != null) {
         endpoint.id(id);
