@@ -73,7 +73,7 @@ public final class LbServiceInstance implements ServiceInstance {
       case FAILED -> lease.onFailure(latency, context.getThrowable());
       case SUCCESS -> {
         HttpStatusCode status = status(context.getClientResponse());
-        yield status != null && status.is5xxServerError()
+        yield (status != null && status.is5xxServerError())
             ? lease.onFailure(latency, new ServerErrorStatus(serviceId, status.value()))
             : lease.onSuccess(latency);
       }
