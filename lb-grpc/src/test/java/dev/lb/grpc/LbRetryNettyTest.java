@@ -198,7 +198,14 @@ class LbRetryNettyTest {
             List.of(
                 Map.of("name", List.of(Map.of("service", "test.Echo")), "hedgingPolicy", hedging)));
     ManagedChannel channel = channel(target(s), config, true);
-    warmUp(channel, s, Duration.ofSeconds(10));
+    // Both servers have received an attempt (so both subchannels are ready). Not warmUp(), which
+    // waits for each server to win a call: under hedging the earlier attempt usually wins, and
+    // without a key the ring may send every first attempt to the same server.
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (s.get(0).calls() == 0 || s.get(1).calls() == 0) {
+      assertThat(System.nanoTime()).as("both servers reached within 10 s").isLessThan(deadline);
+      Channels.who(channel);
+    }
     for (TestServer server : s) {
       server.resetCalls();
     }
