@@ -258,13 +258,13 @@ class LoadBalancerConfigTest {
     "pt1m, PT1M",
   })
   void durations_numberAndUnit_orIso8601(String text, String expected) {
-    assertThat(LoadBalancerConfig.parseDuration(text)).isEqualTo(Duration.parse(expected));
+    assertThat(ConfigNode.parseDuration(text)).isEqualTo(Duration.parse(expected));
   }
 
   @ParameterizedTest
   @CsvSource({"10", "s", "1.s", "-1s", "P", "1w", "99999999999999999d"})
   void durations_withoutAUnitOrOutOfRange_areNotDurations(String text) {
-    assertThat(LoadBalancerConfig.parseDuration(text.strip())).isNull();
+    assertThat(ConfigNode.parseDuration(text.strip())).isNull();
   }
 
   @Test

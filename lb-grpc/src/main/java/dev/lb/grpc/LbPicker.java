@@ -71,6 +71,11 @@ final class LbPicker extends SubchannelPicker {
       Lease lease;
       try {
         lease = balancer.pick(context);
+      } catch (IllegalStateException closed) {
+        // This picker's balancer was closed: an option change built a new one, whose picker is
+        // published (or about to be). No result makes gRPC pick again with the newest picker,
+        // instead of failing a call that the new balancer can serve.
+        return PickResult.withNoResult();
       } catch (NoEndpointAvailableException e) {
         if (avoiding) {
           // Only endpoints earlier attempts used could take it: another try there beats failing.

@@ -62,6 +62,20 @@ class LbPickerTest {
   }
 
   @Test
+  void pick_balancerClosedByAnOptionChange_isNoResult_soGrpcPicksAgainWithTheNewPicker() {
+    // The race: an option change closes the old balancer before the policy publishes the new
+    // picker; a call that picks with the old picker in between must wait for the new one, not fail.
+    LbPicker picker = picker(new PendingPicks(), new PendingPicks());
+    balancer.close();
+
+    PickResult result = picker.pickSubchannel(new Args());
+
+    assertThat(result.getSubchannel()).isNull();
+    assertThat(result.getStatus().isOk()).isTrue();
+    assertThat(result.isDrop()).isFalse();
+  }
+
+  @Test
   void pick_choiceWhoseReadyPeriodEnded_isCancelledAndAnotherReadyOneIsPicked() {
     // The race: a left READY (its registry is closed) but the balancer has not marked it down yet,
     // so round robin still offers it every other pick.
