@@ -4,6 +4,7 @@ import dev.lb.breaker.CircuitBreaker;
 import dev.lb.health.HealthCheckResult;
 import dev.lb.health.HealthStatus;
 import java.time.Duration;
+import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -276,105 +277,78 @@ public final class EndpointStats {
     return Double.isNaN(latencyEwmaNanos) ? null : Duration.ofNanos(Math.round(latencyEwmaNanos));
   }
 
+  /** The field names, in the order of {@link #values()}: equality, hash and text in one place. */
+  private static final String[] NAMES = {
+    "endpoint",
+    "inFlight",
+    "successes",
+    "failures",
+    "cancellations",
+    "latencyEwmaNanos",
+    "peakEwmaNanos",
+    "responseBytes",
+    "throughputBytesPerSecond",
+    "lastFailure",
+    "health",
+    "effectiveWeightPercent",
+    "ejections",
+    "lastCheck",
+    "breakerState",
+    "limiterRejections",
+    "latencySamples",
+    "latencyP50Nanos",
+    "latencyP90Nanos",
+    "latencyP99Nanos"
+  };
+
+  private Object[] values() {
+    return new Object[] {
+      endpoint,
+      inFlight,
+      successes,
+      failures,
+      cancellations,
+      latencyEwmaNanos,
+      peakEwmaNanos,
+      responseBytes,
+      throughputBytesPerSecond,
+      lastFailure,
+      health,
+      effectiveWeightPercent,
+      ejections,
+      lastCheck,
+      breakerState,
+      limiterRejections,
+      latencySamples,
+      latencyP50Nanos,
+      latencyP90Nanos,
+      latencyP99Nanos
+    };
+  }
+
+  /**
+   * Equal when every field is; doubles compare as {@link Double#equals} does (two {@code NaN}s are
+   * equal).
+   */
   @Override
   public boolean equals(@Nullable Object o) {
-    if (this == o) {
-      return true;
-    }
-    if (!(o instanceof EndpointStats other)) {
-      return false;
-    }
-    return java.util.Objects.equals(endpoint, other.endpoint)
-        && inFlight == other.inFlight
-        && successes == other.successes
-        && failures == other.failures
-        && cancellations == other.cancellations
-        && Double.compare(latencyEwmaNanos, other.latencyEwmaNanos) == 0
-        && Double.compare(peakEwmaNanos, other.peakEwmaNanos) == 0
-        && responseBytes == other.responseBytes
-        && Double.compare(throughputBytesPerSecond, other.throughputBytesPerSecond) == 0
-        && java.util.Objects.equals(lastFailure, other.lastFailure)
-        && java.util.Objects.equals(health, other.health)
-        && effectiveWeightPercent == other.effectiveWeightPercent
-        && ejections == other.ejections
-        && java.util.Objects.equals(lastCheck, other.lastCheck)
-        && java.util.Objects.equals(breakerState, other.breakerState)
-        && limiterRejections == other.limiterRejections
-        && latencySamples == other.latencySamples
-        && Double.compare(latencyP50Nanos, other.latencyP50Nanos) == 0
-        && Double.compare(latencyP90Nanos, other.latencyP90Nanos) == 0
-        && Double.compare(latencyP99Nanos, other.latencyP99Nanos) == 0;
+    return this == o
+        || (o instanceof EndpointStats other && Arrays.equals(values(), other.values()));
   }
 
   @Override
   public int hashCode() {
-    return java.util.Objects.hash(
-        endpoint,
-        inFlight,
-        successes,
-        failures,
-        cancellations,
-        latencyEwmaNanos,
-        peakEwmaNanos,
-        responseBytes,
-        throughputBytesPerSecond,
-        lastFailure,
-        health,
-        effectiveWeightPercent,
-        ejections,
-        lastCheck,
-        breakerState,
-        limiterRejections,
-        latencySamples,
-        latencyP50Nanos,
-        latencyP90Nanos,
-        latencyP99Nanos);
+    return Arrays.hashCode(values());
   }
 
   @Override
   public String toString() {
-    return "EndpointStats{"
-        + "endpoint="
-        + endpoint
-        + ", inFlight="
-        + inFlight
-        + ", successes="
-        + successes
-        + ", failures="
-        + failures
-        + ", cancellations="
-        + cancellations
-        + ", latencyEwmaNanos="
-        + latencyEwmaNanos
-        + ", peakEwmaNanos="
-        + peakEwmaNanos
-        + ", responseBytes="
-        + responseBytes
-        + ", throughputBytesPerSecond="
-        + throughputBytesPerSecond
-        + ", lastFailure="
-        + lastFailure
-        + ", health="
-        + health
-        + ", effectiveWeightPercent="
-        + effectiveWeightPercent
-        + ", ejections="
-        + ejections
-        + ", lastCheck="
-        + lastCheck
-        + ", breakerState="
-        + breakerState
-        + ", limiterRejections="
-        + limiterRejections
-        + ", latencySamples="
-        + latencySamples
-        + ", latencyP50Nanos="
-        + latencyP50Nanos
-        + ", latencyP90Nanos="
-        + latencyP90Nanos
-        + ", latencyP99Nanos="
-        + latencyP99Nanos
-        + "}";
+    Object[] values = values();
+    StringBuilder s = new StringBuilder("EndpointStats{");
+    for (int i = 0; i < NAMES.length; i++) {
+      s.append(i == 0 ? "" : ", ").append(NAMES[i]).append('=').append(values[i]);
+    }
+    return s.append('}').toString();
   }
 
   /** Builds an {@link EndpointStats}; not thread-safe. */
