@@ -164,9 +164,11 @@ final class ConfigNode {
     if (value == null) {
       return;
     }
+    // The message quotes what the user wrote ("0s"), not the parsed value (PT0S).
+    Object written = values.get(key);
     attempt(
         key,
-        value,
+        written != null ? written : value,
         () -> {
           set.accept(value);
           return value;

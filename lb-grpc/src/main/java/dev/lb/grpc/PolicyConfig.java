@@ -41,9 +41,10 @@ import org.jspecify.annotations.Nullable;
  *       endpoint's subchannel: {@code service} (string, default {@code ""}), {@code interval}
  *       (default {@code "5s"}), {@code timeout} (default {@code "1s"}), {@code healthyThreshold}
  *       (rise, default 2) and {@code unhealthyThreshold} (fall, default 3);
- *   <li>the lb-core balancer options {@link BalancerOptions} parses: {@code outlierDetection},
- *       {@code slowStart}, {@code panicThreshold}, {@code localZone}, {@code
- *       overprovisioningFactor}, {@code maxInFlightPerEndpoint} and {@code circuitBreaker}.
+ *   <li>the lb-core balancer options, read by {@link dev.lb.LoadBalancerConfig} (through {@link
+ *       BalancerOptions}): {@code outlierDetection}, {@code slowStart}, {@code panicThreshold},
+ *       {@code localZone}, {@code overprovisioningFactor}, {@code maxInFlightPerEndpoint} and
+ *       {@code circuitBreaker}.
  * </ul>
  *
  * Unknown fields are rejected, so that a misspelt option is an error rather than silently ignored.

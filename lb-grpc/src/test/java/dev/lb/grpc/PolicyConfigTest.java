@@ -221,81 +221,90 @@ class PolicyConfigTest {
     Map<Map<String, ?>, String> cases = new java.util.LinkedHashMap<>();
     cases.put(
         Map.of("outlierDetection", "off"),
-        "outlierDetection must be an object such as {\"interval\": \"10s\"} but was \"off\"");
+        "outlierDetection must be an object of options but was \"off\"");
     cases.put(
         Map.of("outlierDetection", Map.of("intervall", "1s")),
-        "unknown field 'outlierDetection.intervall'");
+        "unknown option 'outlierDetection.intervall'; outlierDetection accepts [interval,");
     cases.put(
         Map.of("outlierDetection", Map.of("interval", "-1s")),
-        "outlierDetection.interval must be a positive duration such as \"10s\" or \"0.5s\" but"
+        "outlierDetection.interval must be a duration such as \"500ms\", \"30s\" or \"PT1M\" but"
             + " was \"-1s\"");
     cases.put(
         Map.of("outlierDetection", Map.of("baseEjectionTime", 30.0)),
-        "outlierDetection.baseEjectionTime must be a duration string such as \"10s\" or"
-            + " \"0.5s\" but was 30");
+        "outlierDetection.baseEjectionTime must be a duration such as \"500ms\", \"30s\" or"
+            + " \"PT1M\" but was 30");
     cases.put(
         Map.of("outlierDetection", Map.of("maxEjectionPercent", 101.0)),
-        "outlierDetection.maxEjectionPercent must be a whole number in 0..100 but was 101");
+        "outlierDetection.maxEjectionPercent = 101 is invalid: maxEjectionPercent must be in"
+            + " 0..100 but was 101");
     cases.put(
         Map.of("outlierDetection", Map.of("consecutiveFailures", -1.0)),
-        "outlierDetection.consecutiveFailures must be a whole number in 0..2147483647 but was -1");
+        "outlierDetection.consecutiveFailures = -1 is invalid: consecutiveFailures must be 0 or"
+            + " more but was -1");
     cases.put(
         Map.of("outlierDetection", Map.of("successRate", Map.of("stdevFactor", 0.0))),
-        "outlierDetection.successRate.stdevFactor must be a number above 0 but was 0");
+        "outlierDetection.successRate = {stdevFactor=0.0} is invalid: successRateStdevFactor must"
+            + " be positive but was 0.0");
     cases.put(
         Map.of("outlierDetection", Map.of("failurePercentage", Map.of("minimumHosts", 0.5))),
-        "outlierDetection.failurePercentage.minimumHosts must be a whole number in 1..2147483647"
-            + " but was 0.5");
-    cases.put(Map.of("slowStart", Map.of()), "slowStart.window is required");
+        "outlierDetection.failurePercentage.minimumHosts must be a whole number but was 0.5");
+    cases.put(
+        Map.of("slowStart", Map.of()),
+        "slowStart.window is required: a positive duration such as \"30s\"");
     cases.put(
         Map.of("slowStart", Map.of("window", "10s", "minWeightPercent", 0.0)),
-        "slowStart.minWeightPercent must be a whole number in 1..100 but was 0");
+        "slowStart.minWeightPercent = 0 is invalid: minWeightPercent must be in 1..100 but was 0");
     cases.put(
         Map.of("slowStart", Map.of("window", "10s", "aggression", -2.0)),
-        "slowStart.aggression must be a number above 0 but was -2");
+        "slowStart.aggression = -2 is invalid: aggression must be positive but was -2.0");
     cases.put(
         Map.of("panicThreshold", 150.0),
-        "panicThreshold must be a whole number in 0..100 but was 150");
+        "panicThreshold = 150 is invalid: panicThreshold must be in 0..100 but was 150");
     cases.put(
         Map.of("maxInFlightPerEndpoint", 1e20),
-        "maxInFlightPerEndpoint must be a whole number in 1..2147483647 but was 1.0E20");
-    cases.put(
-        Map.of("panicThreshold", "50"),
-        "panicThreshold must be a whole number in 0..100 but was \"50\"");
-    cases.put(Map.of("localZone", " "), "localZone must be a non-blank string but was \" \"");
+        "maxInFlightPerEndpoint must be a whole number but was 1.0E20");
+    cases.put(Map.of("localZone", " "), "localZone must be non-blank text but was \" \"");
     cases.put(
         Map.of("overprovisioningFactor", 0.9),
-        "overprovisioningFactor must be a number of at least 1 but was 0.9");
+        "overprovisioningFactor = 0.9 is invalid: overprovisioningFactor must be 1 or more but was"
+            + " 0.9");
     cases.put(
         Map.of("maxInFlightPerEndpoint", 0.0),
-        "maxInFlightPerEndpoint must be a whole number in 1..2147483647 but was 0");
+        "maxInFlightPerEndpoint = 0 is invalid: maxInFlightPerEndpoint must be 1 or more but was"
+            + " 0");
     cases.put(
         Map.of("circuitBreaker", Map.of("failureRateThreshold", 0.0)),
-        "circuitBreaker.failureRateThreshold must be a percentage in (0, 100] but was 0");
+        "circuitBreaker.failureRateThreshold = 0 is invalid: failureRateThreshold must be in (0,"
+            + " 100] but was 0.0");
     cases.put(
         Map.of("circuitBreaker", Map.of("slidingWindowType", "SESSION")),
-        "circuitBreaker.slidingWindowType must be \"COUNT_BASED\" or \"TIME_BASED\" but was"
+        "circuitBreaker.slidingWindowType must be one of [count_based, time_based] but was"
             + " \"SESSION\"");
     cases.put(
         Map.of(
             "circuitBreaker",
             Map.of("slidingWindowType", "TIME_BASED", "slidingWindowSize", 7200.0)),
-        "circuitBreaker.slidingWindowSize must be a whole number in 1..3600 but was 7200");
+        "circuitBreaker.slidingWindowSize = 7200 is invalid: slidingWindowSize must be in 1..3600"
+            + " for TIME_BASED but was 7200");
     cases.put(
         Map.of("circuitBreaker", Map.of("maxWaitDurationInHalfOpenState", "-1s")),
-        "circuitBreaker.maxWaitDurationInHalfOpenState must be \"0s\" or a positive duration such as"
-            + " \"10s\" but was \"-1s\"");
+        "circuitBreaker.maxWaitDurationInHalfOpenState must be a duration such as \"500ms\","
+            + " \"30s\" or \"PT1M\" but was \"-1s\"");
     cases.put(
         Map.of("circuitBreaker", Map.of("waitDurationInOpenState", "0s")),
-        "circuitBreaker.waitDurationInOpenState must be a positive duration such as \"10s\" or"
-            + " \"0.5s\" but was \"0s\"");
+        "circuitBreaker.waitDurationInOpenState = \"0s\" is invalid: waitDurationInOpenState must"
+            + " be positive but was PT0S");
     cases.put(
         Map.of("circuitBreaker", Map.of("resetTimeout", "1s")),
-        "unknown field 'circuitBreaker.resetTimeout'");
+        "unknown option 'circuitBreaker.resetTimeout'; circuitBreaker accepts"
+            + " [failureRateThreshold,");
 
     cases.forEach(
         (raw, expected) ->
             assertThat(error("lb_round_robin", raw)).as("%s", raw).contains(expected));
+    // The same reader as configuration files and properties: numbers written as text are numbers.
+    assertThat(parse(Map.of("panicThreshold", "50")).balancerOptions)
+        .isEqualTo(parse(Map.of("panicThreshold", 50.0)).balancerOptions);
   }
 
   @Test
