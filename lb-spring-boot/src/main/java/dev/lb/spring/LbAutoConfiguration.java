@@ -50,12 +50,13 @@ import org.springframework.core.type.AnnotationMetadata;
  *       call's outcome.
  *   <li>With Spring Boot's health module (Actuator): {@link LoadBalancersHealthIndicator}, the
  *       {@code lb} health component.
+ *   <li>With lb-micrometer (and so Micrometer): {@link LoadBalancersMeterBinder}, a {@code
+ *       MeterBinder} bean ({@code lbMeterBinder}) that Spring Boot binds to the application's meter
+ *       registries: the {@code lb.*} meters of every service.
  * </ul>
  *
  * <p>A bad property fails the application's start with an {@link IllegalArgumentException} that
- * names the property and quotes the value. Metrics are not wired here: a Micrometer binder plugs in
- * as a {@link LoadBalancerCustomizer} (a listener per balancer) or reads the {@link LoadBalancers}
- * bean.
+ * names the property and quotes the value.
  */
 @AutoConfiguration(
     beforeName = "org.springframework.cloud.loadbalancer.config.LoadBalancerAutoConfiguration")
@@ -155,6 +156,33 @@ public class LbAutoConfiguration {
     @ConditionalOnMissingBean(name = "lbHealthIndicator")
     public LoadBalancersHealthIndicator lbHealthIndicator(LoadBalancers balancers) {
       return new LoadBalancersHealthIndicator(balancers);
+    }
+  }
+
+  /**
+   * The Micrometer meters, when lb-micrometer and Micrometer are on the class path: Spring Boot
+   * binds every {@code MeterBinder} bean to the application's meter registries.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(
+      name = {
+        "io.micrometer.core.instrument.MeterRegistry",
+        "dev.lb.micrometer.LoadBalancerMetrics"
+      })
+  public static class MetricsConfiguration {
+    /** Created by Spring. */
+    public MetricsConfiguration() {}
+
+    /**
+     * The {@code lb.*} meters of every service.
+     *
+     * @param balancers the balancers
+     * @return the binder, closed with the context
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    public LoadBalancersMeterBinder lbMeterBinder(LoadBalancers balancers) {
+      return new LoadBalancersMeterBinder(balancers);
     }
   }
 

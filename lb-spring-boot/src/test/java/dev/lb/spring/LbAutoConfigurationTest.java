@@ -72,6 +72,47 @@ class LbAutoConfigurationTest {
   }
 
   @Test
+  void micrometer_everyServicesMeters_boundToTheRegistry_andRemovedWithTheContext() {
+    io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    runner
+        .withPropertyValues(
+            "lb.services.users.endpoints=127.0.0.1:8081,127.0.0.1:8082",
+            "lb.services.orders.endpoints=127.0.0.1:9090")
+        .run(
+            context -> {
+              LoadBalancersMeterBinder binder = context.getBean(LoadBalancersMeterBinder.class);
+              // What Spring Boot's metrics auto-configuration does with every MeterBinder bean.
+              binder.bindTo(registry);
+              assertThat(
+                      registry.get("lb.endpoints.healthy").tag("balancer", "users").gauge().value())
+                  .isEqualTo(2.0);
+              assertThat(
+                      registry
+                          .get("lb.endpoints.healthy")
+                          .tag("balancer", "orders")
+                          .gauge()
+                          .value())
+                  .isEqualTo(1.0);
+              LoadBalancer users = context.getBean(LoadBalancers.class).get("users");
+              users.pick().onSuccess(1_000_000, 0);
+              assertThat(registry.find("lb.calls").tag("balancer", "users").functionCounters())
+                  .isNotEmpty();
+            });
+    // The context closed the binder: no lb meter is left behind in the registry.
+    assertThat(registry.getMeters())
+        .noneSatisfy(m -> assertThat(m.getId().getName()).startsWith("lb."));
+  }
+
+  @Test
+  void micrometer_absent_noBinder() {
+    runner
+        .withPropertyValues("lb.services.users.endpoints=127.0.0.1:8081")
+        .withClassLoader(new FilteredClassLoader("dev.lb.micrometer"))
+        .run(context -> assertThat(context).doesNotHaveBean("lbMeterBinder"));
+  }
+
+  @Test
   void badOption_failsTheStart_namingThePropertyAndQuotingTheValue() {
     runner
         .withPropertyValues(

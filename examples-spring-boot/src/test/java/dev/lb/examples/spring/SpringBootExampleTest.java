@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.lb.LoadBalancer;
 import dev.lb.health.HealthStatus;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
@@ -54,6 +56,14 @@ class SpringBootExampleTest {
     LoadBalancer balancer = app.getBean("usersLoadBalancer", LoadBalancer.class);
     assertThat(balancer.health(broken.address())).isEqualTo(HealthStatus.EJECTED);
     assertThat(balancer.stats().inFlight()).isZero();
+
+    // Spring Boot's metrics auto-configuration bound lb's meters to the application's registry.
+    MeterRegistry registry = app.getBean(MeterRegistry.class);
+    double calls =
+        registry.find("lb.calls").tag("balancer", "users").functionCounters().stream()
+            .mapToDouble(FunctionCounter::count)
+            .sum();
+    assertThat(calls).isEqualTo(60.0);
   }
 
   @Test
