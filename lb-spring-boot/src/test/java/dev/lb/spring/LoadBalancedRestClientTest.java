@@ -7,7 +7,9 @@ import dev.lb.EndpointStats;
 import dev.lb.LoadBalancer;
 import dev.lb.health.HealthStatus;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Map;
+import java.util.function.Supplier;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -19,18 +21,22 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.cloud.client.loadbalancer.LoadBalanced;
 import org.springframework.context.annotation.Bean;
+import org.springframework.http.client.reactive.JdkClientHttpConnector;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.web.client.HttpServerErrorException;
 import org.springframework.web.client.RestClient;
+import org.springframework.web.client.RestTemplate;
+import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.reactive.function.client.WebClientResponseException;
 
 /**
- * A whole Spring Boot application: a {@code @LoadBalanced} {@link RestClient} calls {@code
- * http://users/} and Spring Cloud LoadBalancer picks through lb's weighted round robin over three
- * real servers, one of which answers 500. Its failures reach lb through Spring's lifecycle
- * callbacks, lb ejects it, and the healthy two share the calls by weight (3:1); every lease is
- * released, once.
+ * A whole Spring Boot application: a {@code @LoadBalanced} {@link RestClient}, {@link RestTemplate}
+ * or {@link WebClient} calls {@code http://users/} and Spring Cloud LoadBalancer picks through lb's
+ * weighted round robin over three real servers, one of which answers 500. Its failures reach lb
+ * through Spring's lifecycle callbacks, lb ejects it, and the healthy two share the calls by weight
+ * (3:1); every lease is released, once.
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.NONE,
@@ -42,13 +48,26 @@ class LoadBalancedRestClientTest {
   private static Backends.Backend light;
   private static Backends.Backend failing;
 
-  /** The application under test: nothing but a load-balanced RestClient builder. */
+  /** The application under test: nothing but Spring's three load-balanced clients. */
   @SpringBootApplication
   static class App {
     @Bean
     @LoadBalanced
     RestClient.Builder restClientBuilder() {
       return RestClient.builder();
+    }
+
+    @Bean
+    @LoadBalanced
+    RestTemplate restTemplate() {
+      return new RestTemplate();
+    }
+
+    @Bean
+    @LoadBalanced
+    WebClient.Builder webClientBuilder() {
+      // The JDK's HTTP client: no Netty needed.
+      return WebClient.builder().clientConnector(new JdkClientHttpConnector());
     }
   }
 
@@ -75,6 +94,10 @@ class LoadBalancedRestClientTest {
 
   @Autowired RestClient.Builder builder;
 
+  @Autowired RestTemplate restTemplate;
+
+  @Autowired WebClient.Builder webClientBuilder;
+
   @Autowired OkHttpClient lbOkHttpClient;
 
   @Autowired
@@ -88,16 +111,42 @@ class LoadBalancedRestClientTest {
   @Test
   void loadBalancedRestClient_failingServerEjected_restSplitByWeight_everyLeaseReleased() {
     RestClient client = builder.build();
+    eightyCalls(
+        () -> client.get().uri("http://users/hello").retrieve().body(String.class),
+        HttpServerErrorException.class);
+  }
+
+  @Test
+  void loadBalancedRestTemplate_failingServerEjected_restSplitByWeight_everyLeaseReleased() {
+    eightyCalls(
+        () -> restTemplate.getForObject("http://users/hello", String.class),
+        HttpServerErrorException.class);
+  }
+
+  @Test
+  void loadBalancedWebClient_failingServerEjected_restSplitByWeight_everyLeaseReleased() {
+    WebClient client = webClientBuilder.build();
+    eightyCalls(
+        () ->
+            client
+                .get()
+                .uri("http://users/hello")
+                .retrieve()
+                .bodyToMono(String.class)
+                .block(Duration.ofSeconds(10)),
+        WebClientResponseException.class);
+  }
+
+  /** 80 calls through a Spring client, and what lb must have seen of them. */
+  private void eightyCalls(Supplier<String> call, Class<? extends Throwable> serverError) {
     int ok = 0;
     int errors = 0;
     for (int i = 0; i < 80; i++) {
-      Throwable thrown =
-          catchThrowable(
-              () -> client.get().uri("http://users/hello").retrieve().body(String.class));
+      Throwable thrown = catchThrowable(call::get);
       if (thrown == null) {
         ok++;
       } else {
-        assertThat(thrown).isInstanceOf(HttpServerErrorException.class);
+        assertThat(thrown).isInstanceOf(serverError);
         errors++;
       }
     }
