@@ -271,6 +271,10 @@ final class BalancedCall {
     if (retry.triedEndpointIds().size() >= balancer.endpoints().size()) {
       return Verdict.giveUp("every endpoint tried");
     }
+    if (!untriedCanTakeIt()) {
+      // Checked before the budget is asked, so that a retry with nowhere to go spends nothing.
+      return Verdict.giveUp("no untried endpoint can take it");
+    }
     RetryDecision decision = retry.onFailure(kind);
     return decision.shouldRetry()
         ? new Verdict(null, decision.delayNanos())
@@ -322,11 +326,29 @@ final class BalancedCall {
     if (call.isCanceled()) {
       return null;
     }
+    return balancer.tryPick(excludingTried());
+  }
+
+  /**
+   * Whether an endpoint this call has not tried could take a retry now ({@link
+   * LoadBalancer#choose}: nothing is taken or counted). Only if the state changes during the
+   * backoff does a granted retry find no endpoint after all.
+   */
+  private boolean untriedCanTakeIt() {
+    try {
+      balancer.choose(excludingTried());
+      return true;
+    } catch (NoEndpointAvailableException e) {
+      return false;
+    }
+  }
+
+  private PickContext excludingTried() {
     PickContext.Builder excluding = context.toBuilder();
     for (String id : retry.triedEndpointIds()) {
       excluding.exclude(id);
     }
-    return balancer.tryPick(excluding.build());
+    return excluding.build();
   }
 
   /**

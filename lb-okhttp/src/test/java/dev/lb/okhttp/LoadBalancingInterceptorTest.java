@@ -330,6 +330,39 @@ class LoadBalancingInterceptorTest {
   }
 
   @Test
+  void get_503_noOtherEndpointCanTakeTheRetry_isReturnedWithoutSpendingTheBudget()
+      throws IOException {
+    List<Backend> servers = backends("a", "b");
+    servers.get(0).answer(r -> Backend.status(503));
+    LoadBalancer lb = balancer("users", Strategies.roundRobin(), servers);
+    assertThat(lb.disable("b")).isTrue();
+    RetryBudget budget =
+        RetryBudget.builder()
+            .percentCanRetry(1.0)
+            .minRetriesPerSecond(0)
+            .ttl(Duration.ofMinutes(1))
+            .build();
+    Service service =
+        Service.builder("users")
+            .defaultTarget(lb)
+            .retryBudget(budget)
+            .backoff(Backoff.none())
+            .build();
+    OkHttpClient c = client(service);
+
+    for (int i = 0; i < 5; i++) {
+      assertThat(get(c, "http://users/")).startsWith("503");
+    }
+
+    // Each call deposited one retry; none was withdrawn, since no untried endpoint could take it.
+    assertThat(budget.remaining()).isEqualTo(5);
+    assertThat(budget.refusedCount()).isZero();
+    assertThat(servers.get(0).requests()).isEqualTo(5);
+    assertThat(servers.get(1).requests()).isZero();
+    assertThat(lb.stats().inFlight()).isZero();
+  }
+
+  @Test
   void get_503StormFromOneServer_retriedElsewhereButRetriesCappedByTheBudget() throws IOException {
     List<Backend> servers = backends("a", "b", "c");
     servers.get(0).answer(r -> Backend.status(503));
