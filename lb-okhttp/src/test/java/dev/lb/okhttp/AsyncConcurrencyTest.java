@@ -129,4 +129,30 @@ class AsyncConcurrencyTest {
         .as("40 per endpoint, 3 endpoints")
         .isEqualTo(120);
   }
+
+  @Test
+  void newClient_connectionPool_keepsIdleConnectionsPerEndpoint_notFiveInAll() throws Exception {
+    CountDownLatch arrived = new CountDownLatch(30);
+    LoadBalancingInterceptor lb =
+        LoadBalancingInterceptor.builder()
+            .service(Service.of("users", held(arrived)))
+            .idleConnectionsPerEndpoint(4)
+            .build();
+    client = lb.newClient();
+
+    CountDownLatch done = enqueue(client, 30);
+    assertThat(arrived.await(20, TimeUnit.SECONDS)).isTrue();
+    // 30 calls at once over HTTP/1: a connection each, 10 per endpoint.
+    assertThat(client.connectionPool().connectionCount()).isEqualTo(30);
+    release.countDown();
+    assertThat(done.await(20, TimeUnit.SECONDS)).isTrue();
+
+    // The pool's cleanup (OkHttp's own task) closes idle connections beyond 4 per endpoint x 3;
+    // OkHttp's default pool would keep 5 in all.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (client.connectionPool().idleConnectionCount() > 12 && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertThat(client.connectionPool().idleConnectionCount()).isEqualTo(12);
+  }
 }

@@ -165,6 +165,35 @@ class AttemptFaultsTest {
   }
 
   @Test
+  void get_serverStalls_readIdleTimeoutAlone_abandonsTheAttemptAndFailsOver() throws IOException {
+    FaultServer slow = server("slow", FaultServer.Fault.STALL);
+    FaultServer ok = server("ok", FaultServer.Fault.OK);
+    LoadBalancer lb = balancer(slow, ok);
+    // No attempt deadline: the service's read idle timeout (proxy_read_timeout) alone ends it.
+    OkHttpClient c =
+        client(
+            Service.builder("users")
+                .defaultTarget(lb)
+                .readTimeout(Duration.ofMillis(300))
+                .backoff(Backoff.none())
+                .build());
+
+    for (int i = 0; i < 2; i++) {
+      assertThat(get(c)).isEqualTo("200 ok");
+    }
+
+    EndpointStats s = stats(lb, "slow");
+    // Round robin from a random start sends one or both calls to the stalling server first.
+    assertThat(s.failures()).isBetween(1L, 2L).isEqualTo(slow.requests());
+    assertThat(s.inFlight()).isZero();
+    assertThat(s.lastFailure())
+        .isInstanceOf(SocketTimeoutException.class)
+        .message()
+        .doesNotContain("attempt timeout");
+    assertThat(ok.requests()).isEqualTo(2);
+  }
+
+  @Test
   void get_streamedBodyTrickles_theCallersReadEndsAtTheDeadline() throws IOException {
     FaultServer slow = server("slow", FaultServer.Fault.DRIP);
     LoadBalancer lb = balancer(slow);

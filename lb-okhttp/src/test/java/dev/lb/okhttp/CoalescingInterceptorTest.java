@@ -217,6 +217,31 @@ class CoalescingInterceptorTest {
   }
 
   @Test
+  void leaderTimesOut_handsTheCallOverToAWaiter_insteadOfFailingIt() throws Exception {
+    CoalescingInterceptor coalescer =
+        start(CoalescingInterceptor.builder().build(), Backend.ok("fresh"));
+    Request request = same(1, "x").get(0);
+    List<Object> leaderOutcome = new CopyOnWriteArrayList<>();
+    List<Object> waiterOutcome = new CopyOnWriteArrayList<>();
+    okhttp3.Call leaderCall = client.newCall(request);
+    // The leader's own call timeout (OkHttp's callTimeout, per call); the server holds it longer.
+    leaderCall.timeout().timeout(300, java.util.concurrent.TimeUnit.MILLISECONDS);
+    Thread leader = callInThread(leaderCall, leaderOutcome);
+    spinUntil(() -> server.requests() == 1);
+    Thread waiter = callInThread(client.newCall(request), waiterOutcome);
+    spinUntil(() -> coalescer.waiting() == 1);
+
+    // No cancel from the test: the timeout fires, and the waiter becomes the leader.
+    spinUntil(() -> server.requests() == 2);
+    release.countDown();
+    leader.join(20_000);
+    waiter.join(20_000);
+
+    assertThat(leaderOutcome).singleElement().isInstanceOf(java.io.InterruptedIOException.class);
+    assertThat(waiterOutcome).containsExactly("200 fresh");
+  }
+
+  @Test
   void waiterCancelled_stopsWaitingAtOnce_whileTheLeaderGoesOn() throws Exception {
     CoalescingInterceptor coalescer =
         start(CoalescingInterceptor.builder().build(), Backend.ok("v"));
