@@ -45,6 +45,25 @@ public abstract class CallListener {
   public void onFailure(Endpoint endpoint, long latencyNanos, @Nullable Throwable cause) {}
 
   /**
+   * A call succeeded without a latency sample ({@link Lease#onSuccessUntimed}: a long-lived stream,
+   * a long poll, a method excluded from latency). Does nothing unless overridden: a listener that
+   * counts outcomes overrides it, a latency timer has nothing to record.
+   *
+   * @param endpoint the endpoint the call went to
+   * @param responseBytes the response's size, 0 if not reported
+   */
+  public void onSuccessUntimed(Endpoint endpoint, long responseBytes) {}
+
+  /**
+   * A call failed without a latency sample ({@link Lease#onFailureUntimed}). Does nothing unless
+   * overridden.
+   *
+   * @param endpoint the endpoint the call went to
+   * @param cause what went wrong, or null if the caller did not say
+   */
+  public void onFailureUntimed(Endpoint endpoint, @Nullable Throwable cause) {}
+
+  /**
    * A call was abandoned before it had an outcome.
    *
    * @param endpoint the endpoint the call was picked for

@@ -62,6 +62,26 @@ final class CallListeners {
     }
   }
 
+  static void successUntimed(CallListener[] ls, Endpoint endpoint, long bytes) {
+    for (CallListener l : ls) {
+      try {
+        l.onSuccessUntimed(endpoint, bytes);
+      } catch (RuntimeException e) {
+        log(e);
+      }
+    }
+  }
+
+  static void failureUntimed(CallListener[] ls, Endpoint endpoint, @Nullable Throwable cause) {
+    for (CallListener l : ls) {
+      try {
+        l.onFailureUntimed(endpoint, cause);
+      } catch (RuntimeException e) {
+        log(e);
+      }
+    }
+  }
+
   static void cancel(CallListener[] ls, Endpoint endpoint) {
     for (CallListener l : ls) {
       try {

@@ -163,6 +163,10 @@ public final class Lease {
     }
     // A negative latency is EndpointState's "no sample".
     state.onSuccess(-1L, Math.max(0L, responseBytes));
+    CallListener[] listeners = state.callListeners().current();
+    if (listeners.length != 0) {
+      CallListeners.successUntimed(listeners, endpoint, Math.max(0L, responseBytes));
+    }
     checkNotNegative(responseBytes, "responseBytes");
     return true;
   }
@@ -179,6 +183,10 @@ public final class Lease {
       return false;
     }
     state.onFailure(-1L, cause);
+    CallListener[] listeners = state.callListeners().current();
+    if (listeners.length != 0) {
+      CallListeners.failureUntimed(listeners, endpoint, cause);
+    }
     return true;
   }
 

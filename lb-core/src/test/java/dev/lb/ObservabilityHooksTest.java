@@ -87,6 +87,16 @@ class ObservabilityHooksTest {
           }
 
           @Override
+          public void onSuccessUntimed(Endpoint endpoint, long responseBytes) {
+            heard.add("untimed success " + endpoint.id() + " " + responseBytes);
+          }
+
+          @Override
+          public void onFailureUntimed(Endpoint endpoint, @Nullable Throwable cause) {
+            heard.add("untimed failure " + endpoint.id() + " " + cause);
+          }
+
+          @Override
           public void onCancel(Endpoint endpoint) {
             heard.add("cancel " + endpoint.id());
           }
@@ -97,6 +107,10 @@ class ObservabilityHooksTest {
     Lease failing = lb.pick();
     failing.onFailure(9, new java.io.IOException("reset"));
     failing.onSuccess(1); // ignored: the lease was reported
+    Lease stream = lb.pick();
+    stream.onSuccessUntimed(30);
+    Lease brokenStream = lb.pick();
+    brokenStream.onFailureUntimed(null);
     Lease cancelled = lb.pick();
     cancelled.onCancel();
     assertThat(lb.removeCallListener(listener)).isTrue();
@@ -106,6 +120,8 @@ class ObservabilityHooksTest {
         .containsExactly(
             "success " + taken.endpoint().id() + " 7 100",
             "failure " + failing.endpoint().id() + " 9 java.io.IOException: reset",
+            "untimed success " + stream.endpoint().id() + " 30",
+            "untimed failure " + brokenStream.endpoint().id() + " null",
             "cancel " + cancelled.endpoint().id());
   }
 

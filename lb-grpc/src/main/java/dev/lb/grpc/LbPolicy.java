@@ -15,6 +15,7 @@ import io.grpc.ChannelLogger.ChannelLogLevel;
 import io.grpc.ConnectivityState;
 import io.grpc.ConnectivityStateInfo;
 import io.grpc.EquivalentAddressGroup;
+import io.grpc.MetricRecorder;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -82,6 +83,10 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
   private volatile Set<String> readyIds = Set.of();
   private @Nullable PolicyConfig config;
   private volatile @Nullable LoadBalancer balancer;
+
+  // lb's metrics through the channel's MetricRecorder (grpc-opentelemetry, any MetricSink).
+  private final PolicyMetrics metrics;
+  private final MetricRecorder.Registration gauges;
   private @Nullable ConnectivityState publishedState;
   private @Nullable Object publishedKey;
   // Counts publications, so that a queued republish sees whether a newer picker went out since.
@@ -109,6 +114,8 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
     this.scheduler = scheduler;
     this.authority = helper.getAuthority();
     this.target = channelTarget(helper);
+    this.metrics = new PolicyMetrics(helper.getMetricRecorder(), target);
+    this.gauges = metrics.registerGauges(() -> balancer);
     this.unregister = LbChannels.register(target, this);
   }
 
@@ -191,6 +198,7 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
             // breaker moves) and every event then happen on the channel's synchronization context.
             .stateExecutor(helper.getSynchronizationContext())
             .listener(new ChannelEvents(helper.getChannelLogger(), target))
+            .listener(metrics.events())
             .listener(new Republisher());
     c.balancerOptions.applyTo(builder);
     PolicyConfig.HealthCheckSpec spec = c.healthCheck;
@@ -212,7 +220,9 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
               .unhealthyThreshold(spec.fall())
               .build());
     }
-    return builder.build();
+    LoadBalancer built = builder.build();
+    built.addCallListener(metrics.calls());
+    return built;
   }
 
   /** The channel over an endpoint's own subchannel, for its health checks; any thread. */
@@ -515,6 +525,7 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
     if (b != null) {
       b.close();
     }
+    gauges.close();
     unregister.run();
   }
 
