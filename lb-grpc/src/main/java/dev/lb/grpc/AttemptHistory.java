@@ -3,6 +3,7 @@ package dev.lb.grpc;
 import dev.lb.PickContext;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The endpoints the attempts of one gRPC call have used, so that a retry or a hedged attempt is
@@ -17,10 +18,16 @@ import java.util.concurrent.ConcurrentHashMap;
 final class AttemptHistory {
   // A call makes a handful of attempts at most (gRPC caps maxAttempts at 5).
   private final Set<String> used = ConcurrentHashMap.newKeySet(4);
+  private final AtomicInteger attempts = new AtomicInteger();
 
-  /** An attempt's stream started on this endpoint. */
-  void add(String endpointId) {
+  /**
+   * An attempt's stream started on this endpoint.
+   *
+   * @return the attempt's number in its call, from 1
+   */
+  int add(String endpointId) {
     used.add(endpointId);
+    return attempts.incrementAndGet();
   }
 
   boolean isEmpty() {

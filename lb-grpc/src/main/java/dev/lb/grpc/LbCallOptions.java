@@ -9,9 +9,9 @@ import io.grpc.MethodDescriptor;
 
 /**
  * Per-call options the lb policies read when they pick: the call's {@link PickContext}, whose key
- * is the affinity key of hash-based strategies, and whether the call's latency is a sample of its
- * endpoint's speed; and the interceptor that lets gRPC's retries and hedges avoid the endpoints a
- * call already tried.
+ * is the affinity key of hash-based strategies, whether the call's latency is a sample of its
+ * endpoint's speed, and who is told each attempt's endpoint ({@link #ATTEMPT_OBSERVER}); and the
+ * interceptor that lets gRPC's retries and hedges avoid the endpoints a call already tried.
  *
  * <pre>{@code
  * ManagedChannel channel = ManagedChannelBuilder.forTarget("lb:///users")
@@ -39,6 +39,13 @@ public final class LbCallOptions {
    */
   public static final CallOptions.Key<Boolean> EXCLUDE_FROM_LATENCY =
       CallOptions.Key.create("dev.lb.excludeFromLatency");
+
+  /**
+   * Told the endpoint and number of each of the call's attempts, for tracing; absent means nobody
+   * is told. See {@link AttemptObserver}.
+   */
+  public static final CallOptions.Key<AttemptObserver> ATTEMPT_OBSERVER =
+      CallOptions.Key.create("dev.lb.attemptObserver");
 
   /** Where {@link #avoidPreviousEndpoints()} keeps the endpoints a call's attempts used. */
   static final CallOptions.Key<AttemptHistory> ATTEMPTS = CallOptions.Key.create("dev.lb.attempts");

@@ -112,7 +112,13 @@ final class LbPicker extends SubchannelPicker {
       }
       LeaseTracerFactory factory =
           new LeaseTracerFactory(
-              lease, config.classifier, ticker, ready.pending(), latency, history);
+              lease,
+              config.classifier,
+              ticker,
+              ready.pending(),
+              latency,
+              history,
+              options.getOption(LbCallOptions.ATTEMPT_OBSERVER));
       if (ready.pending().register(factory)) {
         return PickResult.withSubchannel(ready.subchannel(), factory);
       }

@@ -41,6 +41,7 @@ final class LeaseTracerFactory extends ClientStreamTracer.Factory {
   }
 
   private static final ClientStreamTracer NOOP = new ClientStreamTracer() {};
+  private static final System.Logger LOGGER = System.getLogger(LeaseTracerFactory.class.getName());
 
   private final Lease lease;
   private final OutcomeClassifier classifier;
@@ -48,6 +49,7 @@ final class LeaseTracerFactory extends ClientStreamTracer.Factory {
   private final PendingPicks pending;
   private final Latency latency;
   private final @Nullable AttemptHistory history;
+  private final @Nullable AttemptObserver observer;
 
   @SuppressWarnings("unused") // accessed through USED
   private volatile boolean used;
@@ -68,13 +70,15 @@ final class LeaseTracerFactory extends ClientStreamTracer.Factory {
       Ticker ticker,
       PendingPicks pending,
       Latency latency,
-      @Nullable AttemptHistory history) {
+      @Nullable AttemptHistory history,
+      @Nullable AttemptObserver observer) {
     this.lease = lease;
     this.classifier = classifier;
     this.ticker = ticker;
     this.pending = pending;
     this.latency = latency;
     this.history = history;
+    this.observer = observer;
   }
 
   Lease lease() {
@@ -94,8 +98,19 @@ final class LeaseTracerFactory extends ClientStreamTracer.Factory {
     }
     pending.started(this);
     AttemptHistory h = history;
+    // gRPC's stream info does not count a call's attempts for a balancer's tracer; the call's
+    // history (avoidPreviousEndpoints) does.
+    int attempt = info.getPreviousAttempts() + 1;
     if (h != null) {
-      h.add(lease.endpoint().id()); // the call's later attempts go elsewhere
+      attempt = h.add(lease.endpoint().id()); // the call's later attempts go elsewhere
+    }
+    AttemptObserver o = observer;
+    if (o != null) {
+      try {
+        o.onAttempt(lease.endpoint(), attempt, info.isTransparentRetry());
+      } catch (RuntimeException e) {
+        LOGGER.log(System.Logger.Level.WARNING, "attempt observer " + o + " threw", e);
+      }
     }
     return new LeaseTracer(lease, classifier, ticker, latency);
   }

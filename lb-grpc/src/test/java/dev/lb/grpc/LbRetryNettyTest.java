@@ -81,6 +81,31 @@ class LbRetryNettyTest {
   }
 
   @Test
+  void attemptObserver_isToldEachAttemptsEndpointAndNumber_forTracing() throws Exception {
+    List<TestServer> s = start("refusing", "good");
+    TestServer refusing = s.get(0);
+    TestServer good = s.get(1);
+    ManagedChannel channel = channel(target(s), retryConfig("lb_round_robin"), true);
+    warmUp(channel, s, Duration.ofSeconds(10));
+    refusing.unavailable(true);
+
+    List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+    AttemptObserver observer =
+        (endpoint, attempt, transparent) ->
+            told.add(endpoint.port() + "#" + attempt + (transparent ? " transparent" : ""));
+    CallOptions observed =
+        Channels.waitForReady().withOption(LbCallOptions.ATTEMPT_OBSERVER, observer);
+    for (int i = 0; i < 4; i++) {
+      told.clear();
+      assertThat(Channels.call(channel, TestServer.WHO, observed)).isEqualTo("good");
+      // Round robin alternates: a call that started on the refusing server was retried (attempt
+      // 2) on the good one; one that started on the good one had a single attempt.
+      assertThat(told)
+          .isIn(List.of(refusing.port() + "#1", good.port() + "#2"), List.of(good.port() + "#1"));
+    }
+  }
+
+  @Test
   void retry_oneServerKilled_oneUnavailable_landsElsewhereEveryTime() throws Exception {
     List<TestServer> s = start("killed", "refusing", "good");
     TestServer killed = s.get(0);

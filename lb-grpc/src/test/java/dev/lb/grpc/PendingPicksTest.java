@@ -44,7 +44,13 @@ class PendingPicksTest {
 
   private LeaseTracerFactory factory(PendingPicks pending) {
     return new LeaseTracerFactory(
-        balancer.pick(), classifier, () -> 0L, pending, LeaseTracerFactory.Latency.TO_CLOSE, null);
+        balancer.pick(),
+        classifier,
+        () -> 0L,
+        pending,
+        LeaseTracerFactory.Latency.TO_CLOSE,
+        null,
+        null);
   }
 
   private static ClientStreamTracer start(LeaseTracerFactory factory) {
