@@ -4,6 +4,7 @@ import static dev.lb.internal.Checks.checkNotNull;
 
 import dev.lb.Endpoint;
 import dev.lb.Scheduler;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,9 +15,10 @@ import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Endpoints from DNS, re-resolved on a {@link RefreshPolicy}: the A/AAAA records of a name (every
- * address on one port), or the SRV records of a service (each its own host, port, priority and
- * weight). JDK only: queries go through the JNDI DNS provider.
+ * Endpoints from DNS, re-resolved when the answers' TTLs expire (within {@link Builder#ttlBounds})
+ * or on a {@link RefreshPolicy}: the A/AAAA records of a name (every address on one port), or the
+ * SRV records of a service (each its own host, port, priority and weight). JDK only: queries go
+ * through lb's own DNS stub resolver ({@link DnsResolver#wire}) or any {@link DnsResolver}.
  *
  * <pre>{@code
  * // every address of api.internal, port 8080, re-resolved about every 10 s
@@ -38,10 +40,20 @@ import org.jspecify.annotations.Nullable;
  * installed) and every failure for {@code networkaddress.cache.negative.ttl} (10 seconds), whatever
  * the records' own TTLs. Re-resolving through it every few seconds would return the same stale
  * answer, which is why a client that resolves once, or through that cache, never sees pods added by
- * a scale-up. This source does not use it: it sends its own query each time, through the JNDI DNS
- * provider ({@code jdk.naming.dns}), which caches nothing, to the {@link Builder#dnsServer
- * configured servers} or, if none, to the system's nameservers ({@code /etc/resolv.conf} on Unix).
- * The one cache left is the DNS server's own, which honours the records' TTLs.
+ * a scale-up. This source does not use it: it sends its own query each time, over the DNS protocol
+ * ({@link DnsResolver#wire}: UDP, TCP for truncated answers), which caches nothing, to the {@link
+ * Builder#dnsServer configured servers} or, if none, to the {@code nameserver}s of {@code
+ * /etc/resolv.conf}. The one cache left is the DNS server's own, which honours the records' TTLs.
+ *
+ * <h2>When it looks again</h2>
+ *
+ * <p>After a successful lookup, when the least TTL of the answers it used expires (the CNAMEs on
+ * the way and the negative answers of search-list names tried first included), but not sooner than
+ * the {@link Builder#ttlBounds minimum} (the policy's floor, 1 s, by default: servers answer local
+ * records with TTL 0) nor later than the maximum (the policy's interval): a record with a 5 s TTL
+ * is looked up again after 5 s even under a 30 s interval. A resolver that reports no TTLs ({@link
+ * DnsResolver#jndi}) or {@link Builder#honourTtl honourTtl(false)} leaves it to the policy. A
+ * failed lookup is retried on the policy's backoff (its floor, doubling up to the interval).
  *
  * <h2>How records become endpoints</h2>
  *
@@ -163,6 +175,9 @@ public final class DnsEndpointSource implements EndpointSource {
     private @Nullable Executor executor;
     private @Nullable RandomGenerator random;
     private @Nullable DnsResolver resolver;
+    private @Nullable Duration minTtl;
+    private @Nullable Duration maxTtl;
+    private boolean honourTtl = true;
     private final boolean absolute;
     private @Nullable List<String> searchDomains;
     private int ndots = -1;
@@ -366,9 +381,61 @@ public final class DnsEndpointSource implements EndpointSource {
       return this;
     }
 
-    /** Test seam: answers queries instead of JNDI. */
-    Builder resolver(DnsResolver resolver) {
-      this.resolver = resolver;
+    /**
+     * Sets the resolver that asks DNS. Defaults to {@link DnsResolver#wire} over the {@link
+     * #dnsServer servers} given (else resolv.conf's), with the {@link #queryTimeout} and {@link
+     * #retries} set here, which configure only that default. {@link DnsResolver#jndi} is the JDK's
+     * JNDI provider (no TTLs); any other implementation plugs in the same way.
+     *
+     * @param resolver the resolver
+     * @return this builder
+     * @throws NullPointerException if {@code resolver} is null
+     */
+    public Builder resolver(DnsResolver resolver) {
+      this.resolver = checkNotNull(resolver, "resolver");
+      return this;
+    }
+
+    /**
+     * Sets the bounds of the TTL-driven refresh: after a successful lookup the source looks again
+     * when the least TTL of the answers it used expires, but never sooner than {@code min} nor
+     * later than {@code max}. A resolver that reports no TTL ({@link DnsResolver#jndi}) leaves the
+     * refresh to the {@link #refresh RefreshPolicy}; a failed lookup is always retried on the
+     * policy's backoff. Defaults to the refresh policy's {@linkplain RefreshPolicy#floor floor} (1
+     * second by default) and its interval: TTLs make refreshes sooner, never later.
+     *
+     * @param min the shortest delay, at least 100 ms (a TTL of 0 is common: DNS servers for local
+     *     records answer with it)
+     * @param max the longest delay, at least {@code min}
+     * @return this builder
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code min} is under 100 ms or {@code max} under {@code
+     *     min}
+     */
+    public Builder ttlBounds(Duration min, Duration max) {
+      checkNotNull(min, "min");
+      checkNotNull(max, "max");
+      if (min.compareTo(Duration.ofMillis(100)) < 0) {
+        throw new IllegalArgumentException("ttlBounds min must be at least 100 ms but was " + min);
+      }
+      if (max.compareTo(min) < 0) {
+        throw new IllegalArgumentException(
+            "ttlBounds max must be at least min (" + min + ") but was " + max);
+      }
+      this.minTtl = min;
+      this.maxTtl = max;
+      return this;
+    }
+
+    /**
+     * Whether the refresh follows the answers' TTLs (within {@link #ttlBounds}). Defaults to true;
+     * false refreshes on the {@link #refresh RefreshPolicy} alone.
+     *
+     * @param honour whether to follow TTLs
+     * @return this builder
+     */
+    public Builder honourTtl(boolean honour) {
+      this.honourTtl = honour;
       return this;
     }
 
@@ -383,7 +450,7 @@ public final class DnsEndpointSource implements EndpointSource {
         throw new IllegalArgumentException("ipv4 and ipv6 must not both be false");
       }
       DnsResolver r =
-          resolver != null ? resolver : new JndiDnsResolver(dnsServers, queryTimeout, retries);
+          resolver != null ? resolver : DnsResolver.wire(dnsServers, queryTimeout, retries);
       List<String> search = searchDomains;
       int dots = ndots;
       if (search == null || dots < 0) {
@@ -397,13 +464,29 @@ public final class DnsEndpointSource implements EndpointSource {
       String name =
           (srv ? "dns-srv:" + queryName : "dns:" + queryName + ":" + port)
               + (dnsServers.isEmpty() ? "" : "@" + String.join(",", dnsServers));
+      long min = (minTtl != null ? minTtl : refresh.floor()).toNanos();
+      long max = Math.max(min, maxTtl != null ? maxTtl.toNanos() : refresh.interval().toNanos());
+      boolean ttls = honourTtl;
+      Poller.Lookup lookup =
+          new Poller.Lookup() {
+            @Override
+            public List<Endpoint> lookup() throws IOException {
+              return lookups.lookup();
+            }
+
+            @Override
+            public long nextDelayNanos() {
+              long ttl = lookups.ttlNanos();
+              return !ttls || ttl < 0 ? -1 : Math.min(max, Math.max(min, ttl));
+            }
+          };
       Poller poller =
           new Poller(
               refresh,
               scheduler,
               executor != null ? executor : DiscoveryExecutor.shared(),
               random != null ? random : RandomGenerator.of("L64X128MixRandom"),
-              lookups::lookup);
+              lookup);
       return new DnsEndpointSource(name, poller);
     }
 

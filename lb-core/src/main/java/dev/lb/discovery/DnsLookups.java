@@ -1,20 +1,22 @@
 package dev.lb.discovery;
 
 import dev.lb.Endpoint;
+import java.io.IOException;
+import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import javax.naming.NameNotFoundException;
-import javax.naming.NamingException;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The lookups of a {@link DnsEndpointSource}: the query names tried in order (the search list and
  * ndots rule), SRV or address records, and the endpoints they make, sorted so that an unchanged
- * answer is an unchanged list. Separate from the source so tests can drive them with a fake
+ * answer is an unchanged list; and the least TTL of the answers a lookup used, from which the
+ * source's next refresh is timed. Separate from the source so tests can drive them with a fake
  * resolver. Not thread-safe: the source's poller runs one lookup at a time.
  */
 final class DnsLookups {
@@ -26,6 +28,9 @@ final class DnsLookups {
   private final boolean ipv4;
   private final boolean ipv6;
   private final boolean resolveTargets;
+
+  /** The least TTL of the answers the last lookup used, in nanoseconds; -1 if none had one. */
+  private long ttlNanos = -1;
 
   DnsLookups(
       DnsResolver resolver,
@@ -46,11 +51,30 @@ final class DnsLookups {
     this.resolveTargets = resolveTargets;
   }
 
-  List<Endpoint> lookup() throws NamingException {
+  List<Endpoint> lookup() throws IOException {
+    ttlNanos = -1;
     return srv ? lookupSrv() : lookupAddresses();
   }
 
-  private List<Endpoint> lookupAddresses() throws NamingException {
+  /**
+   * The least TTL of the answers the last lookup used (the negative answers of the names it tried
+   * first included); -1 if no answer had one (or the lookup failed).
+   */
+  long ttlNanos() {
+    return ttlNanos;
+  }
+
+  private DnsAnswer query(String name, String type) throws IOException {
+    DnsAnswer answer = resolver.query(name, type);
+    Duration ttl = answer.ttl();
+    if (ttl != null) {
+      long nanos = ttl.toNanos();
+      ttlNanos = ttlNanos < 0 ? nanos : Math.min(ttlNanos, nanos);
+    }
+    return answer;
+  }
+
+  private List<Endpoint> lookupAddresses() throws IOException {
     List<Endpoint> found = new ArrayList<>();
     String name = null;
     for (String candidate : candidates) {
@@ -72,32 +96,36 @@ final class DnsLookups {
   }
 
   /** The addresses of {@code host}, or null if it does not exist (NXDOMAIN). */
-  private @Nullable List<String> addressesOrNull(String host) throws NamingException {
+  private @Nullable List<String> addressesOrNull(String host) throws IOException {
     List<String> ips = new ArrayList<>();
-    try {
-      if (ipv4) {
-        ips.addAll(resolver.query(host, "A"));
+    if (ipv4) {
+      DnsAnswer a = query(host, "A");
+      if (!a.nameExists()) {
+        return null;
       }
-      if (ipv6) {
-        ips.addAll(resolver.query(host, "AAAA"));
+      ips.addAll(a.records());
+    }
+    if (ipv6) {
+      DnsAnswer aaaa = query(host, "AAAA");
+      if (!aaaa.nameExists()) {
+        return null;
       }
-    } catch (NameNotFoundException e) {
-      return null;
+      ips.addAll(aaaa.records());
     }
     return ips;
   }
 
   /** The addresses of an SRV target, an absolute name. */
-  private List<String> addresses(String host) throws NamingException {
+  private List<String> addresses(String host) throws IOException {
     List<String> ips = addressesOrNull(host);
     if (ips == null) {
-      throw new NameNotFoundException("no such DNS name: " + host);
+      throw new UnknownHostException("no such DNS name: " + host);
     }
     return ips;
   }
 
-  private NameNotFoundException noSuchName() {
-    return new NameNotFoundException(
+  private UnknownHostException noSuchName() {
+    return new UnknownHostException(
         "no such DNS name: "
             + queryName
             + (candidates.size() == 1 && candidates.get(0).equals(queryName)
@@ -105,14 +133,14 @@ final class DnsLookups {
                 : " (tried " + String.join(", ", candidates) + ")"));
   }
 
-  private List<Endpoint> lookupSrv() throws NamingException {
+  private List<Endpoint> lookupSrv() throws IOException {
     List<String> records = null;
     for (String candidate : candidates) {
-      try {
-        records = resolver.query(candidate, "SRV");
-      } catch (NameNotFoundException e) {
+      DnsAnswer answer = query(candidate, "SRV");
+      if (!answer.nameExists()) {
         continue;
       }
+      records = answer.records();
       if (!records.isEmpty()) {
         break;
       }
@@ -142,12 +170,12 @@ final class DnsLookups {
     return sorted(new ArrayList<>(byId.values()));
   }
 
-  private List<Endpoint> parseSrv(List<String> records) throws NamingException {
+  private List<Endpoint> parseSrv(List<String> records) throws IOException {
     List<Endpoint> found = new ArrayList<>();
     for (String record : records) {
       String[] f = record.strip().split("\\s+", -1);
       if (f.length != 4) {
-        throw new NamingException("malformed SRV record for " + queryName + ": '" + record + "'");
+        throw new IOException("malformed SRV record for " + queryName + ": '" + record + "'");
       }
       String target = f[3].endsWith(".") ? f[3].substring(0, f[3].length() - 1) : f[3];
       if (target.isEmpty()) {
@@ -161,10 +189,10 @@ final class DnsLookups {
         weight = Integer.parseInt(f[1]);
         srvPort = Integer.parseInt(f[2]);
       } catch (NumberFormatException e) {
-        throw new NamingException("malformed SRV record for " + queryName + ": '" + record + "'");
+        throw new IOException("malformed SRV record for " + queryName + ": '" + record + "'");
       }
       if (srvPort < 1 || srvPort > 65535 || priority < 0 || weight < 0) {
-        throw new NamingException("malformed SRV record for " + queryName + ": '" + record + "'");
+        throw new IOException("malformed SRV record for " + queryName + ": '" + record + "'");
       }
       found.add(
           Endpoint.builder(target.toLowerCase(Locale.ROOT), srvPort)

@@ -1,10 +1,12 @@
 package dev.lb.discovery;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Hashtable;
 import java.util.List;
 import javax.naming.Context;
+import javax.naming.NameNotFoundException;
 import javax.naming.NamingEnumeration;
 import javax.naming.NamingException;
 import javax.naming.directory.Attribute;
@@ -13,7 +15,8 @@ import javax.naming.directory.DirContext;
 import javax.naming.directory.InitialDirContext;
 
 /**
- * Queries DNS servers directly through the JDK's JNDI DNS provider ({@code jdk.naming.dns}).
+ * Queries DNS servers directly through the JDK's JNDI DNS provider ({@code jdk.naming.dns}); it
+ * reports no TTLs.
  *
  * <p>Why not {@link java.net.InetAddress#getAllByName}: the JDK resolver caches answers for {@code
  * networkaddress.cache.ttl} seconds (30 by default, forever under a security manager) and failures
@@ -61,9 +64,20 @@ final class JndiDnsResolver implements DnsResolver {
   // getAttributes returns record data as strings: nothing is ever deserialized.
   // JdkObsolete: InitialDirContext takes a Hashtable; there is no other way to pass its
   // environment.
-  @SuppressWarnings({"BanJNDI", "JdkObsolete"})
   @Override
-  public List<String> query(String name, String type) throws NamingException {
+  public DnsAnswer query(String name, String type) throws IOException {
+    try {
+      return DnsAnswer.of(records(name, type), null);
+    } catch (NameNotFoundException e) {
+      return DnsAnswer.noSuchName(null);
+    } catch (NamingException e) {
+      throw new IOException("DNS query " + type + " " + name + " failed: " + e.getExplanation(), e);
+    }
+  }
+
+  /** The JNDI query itself; also the dnsmasq fixture's readiness probe. */
+  @SuppressWarnings({"BanJNDI", "JdkObsolete"}) // see above
+  List<String> records(String name, String type) throws NamingException {
     Hashtable<String, Object> env = new Hashtable<>();
     env.put(Context.INITIAL_CONTEXT_FACTORY, "com.sun.jndi.dns.DnsContextFactory");
     env.put(Context.PROVIDER_URL, providerUrl);

@@ -12,11 +12,12 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Runs a polling source's lookups: the first at once, each later one a {@link RefreshPolicy} delay
- * after the previous one ended; after a failed lookup the delay is the policy's {@linkplain
- * RefreshPolicy#retryDelayNanos backoff} instead (the floor, doubling per failure, up to the
- * interval). The scheduler only keeps time; lookups (which may block on the network or the disk)
- * run on the executor, so they never hold up the shared scheduler thread. One lookup at a time, so
- * the sink is never called concurrently.
+ * (or the delay the lookup asks for, such as a DNS answer's TTL) after the previous one ended;
+ * after a failed lookup the delay is the policy's {@linkplain RefreshPolicy#retryDelayNanos
+ * backoff} instead (the floor, doubling per failure, up to the interval). The scheduler only keeps
+ * time; lookups (which may block on the network or the disk) run on the executor, so they never
+ * hold up the shared scheduler thread. One lookup at a time, so the sink is never called
+ * concurrently.
  */
 final class Poller {
   /** One lookup. */
@@ -30,6 +31,14 @@ final class Poller {
      * @throws Exception if the lookup failed; delivered to the sink as a failure
      */
     @Nullable List<Endpoint> lookup() throws Exception;
+
+    /**
+     * When to look again after a successful lookup, if the lookup itself knows (a DNS answer's
+     * TTL), in nanoseconds; negative for the refresh policy's interval.
+     */
+    default long nextDelayNanos() {
+      return -1;
+    }
   }
 
   private final RefreshPolicy policy;
@@ -136,10 +145,11 @@ final class Poller {
   private void scheduleNext() {
     synchronized (lock) {
       if (!closed) {
+        long hinted = consecutiveFailures == 0 ? lookup.nextDelayNanos() : -1;
         long delay =
-            consecutiveFailures == 0
-                ? policy.nextDelayNanos(random)
-                : policy.retryDelayNanos(consecutiveFailures, random);
+            consecutiveFailures != 0
+                ? policy.retryDelayNanos(consecutiveFailures, random)
+                : hinted >= 0 ? hinted : policy.nextDelayNanos(random);
         next = scheduler.schedule(this::dispatch, delay);
       }
     }

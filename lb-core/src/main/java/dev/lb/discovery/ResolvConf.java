@@ -10,23 +10,32 @@ import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The two settings of a resolv.conf(5) file that decide which names a lookup tries: the search list
- * ({@code search}, or the older {@code domain}; the last of the two wins, as in glibc) and {@code
- * options ndots:N} (default 1, at most 15). Kubernetes writes both into every pod ({@code search
- * default.svc.cluster.local svc.cluster.local cluster.local}, {@code ndots:5}), which is what makes
- * the short names {@code users} and {@code users.default} resolve.
+ * The settings of a resolv.conf(5) file a lookup needs: the servers to ask ({@code nameserver}, at
+ * most three as in glibc; 127.0.0.1 without one) and the two settings that decide which names are
+ * tried, the search list ({@code search}, or the older {@code domain}; the last of the two wins, as
+ * in glibc) and {@code options ndots:N} (default 1, at most 15). Kubernetes writes both into every
+ * pod ({@code search default.svc.cluster.local svc.cluster.local cluster.local}, {@code ndots:5}),
+ * which is what makes the short names {@code users} and {@code users.default} resolve.
  */
 final class ResolvConf {
   static final Path SYSTEM = Path.of("/etc/resolv.conf");
   static final int DEFAULT_NDOTS = 1;
   static final int MAX_NDOTS = 15;
+  static final int MAX_NAMESERVERS = 3;
+  static final List<String> DEFAULT_NAMESERVERS = List.of("127.0.0.1:53");
 
   final List<String> search;
   final int ndots;
+  final List<String> nameservers;
 
   ResolvConf(List<String> search, int ndots) {
+    this(search, ndots, DEFAULT_NAMESERVERS);
+  }
+
+  ResolvConf(List<String> search, int ndots, List<String> nameservers) {
     this.search = List.copyOf(search);
     this.ndots = ndots;
+    this.nameservers = nameservers.isEmpty() ? DEFAULT_NAMESERVERS : List.copyOf(nameservers);
   }
 
   /** Reads {@code file}; a missing or unreadable file is no search list and ndots 1. */
@@ -41,6 +50,7 @@ final class ResolvConf {
   static ResolvConf parse(String content) {
     List<String> search = List.of();
     int ndots = DEFAULT_NDOTS;
+    List<String> nameservers = new ArrayList<>();
     for (String raw : content.split("\n", -1)) {
       String line = raw.strip();
       int comment = indexOfComment(line);
@@ -73,12 +83,27 @@ final class ResolvConf {
             }
           }
         }
+        case "nameserver" -> {
+          String server = words[1];
+          int zone = server.indexOf('%');
+          if (zone >= 0) {
+            server = server.substring(0, zone);
+          }
+          if (nameservers.size() < MAX_NAMESERVERS && isIpLiteral(server)) {
+            nameservers.add((server.indexOf(':') >= 0 ? "[" + server + "]" : server) + ":53");
+          }
+        }
         default -> {
-          // nameserver, sortlist and the rest do not change which names are tried
+          // sortlist and the rest do not change which names are tried or asked
         }
       }
     }
-    return new ResolvConf(search, ndots);
+    return new ResolvConf(search, ndots, nameservers);
+  }
+
+  /** An IPv4 or IPv6 literal (a nameserver line holds nothing else; a zone index is dropped). */
+  private static boolean isIpLiteral(String s) {
+    return s.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}") || s.matches("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
   }
 
   private static int indexOfComment(String line) {

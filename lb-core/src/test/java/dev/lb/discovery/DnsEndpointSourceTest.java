@@ -9,15 +9,13 @@ import dev.lb.strategy.Strategies;
 import dev.lb.testing.FakeScheduler;
 import dev.lb.testing.FakeTicker;
 import dev.lb.testing.Fixtures;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.naming.CommunicationException;
-import javax.naming.NameNotFoundException;
-import javax.naming.NamingException;
 import org.junit.jupiter.api.Test;
 
 class DnsEndpointSourceTest {
@@ -30,20 +28,29 @@ class DnsEndpointSourceTest {
   private final RefreshPolicy every10s =
       RefreshPolicy.builder().interval(Duration.ofSeconds(10)).jitter(0.2).build();
 
-  /** Answers from a table the test edits; a missing entry is an empty answer. */
+  /**
+   * Answers from tables the test edits: a missing entry is an empty answer, a name in {@code
+   * nxdomain} does not exist, an entry in {@code ttls} is the answer's TTL (none otherwise).
+   */
   static final class FakeDns implements DnsResolver {
     final Map<String, List<String>> records = new ConcurrentHashMap<>();
-    final Map<String, NamingException> errors = new ConcurrentHashMap<>();
+    final Map<String, IOException> errors = new ConcurrentHashMap<>();
+    final Map<String, Duration> ttls = new ConcurrentHashMap<>();
+    final java.util.Set<String> nxdomain = ConcurrentHashMap.newKeySet();
     final AtomicInteger queries = new AtomicInteger();
 
     @Override
-    public List<String> query(String name, String type) throws NamingException {
+    public DnsAnswer query(String name, String type) throws IOException {
       queries.incrementAndGet();
-      NamingException e = errors.get(name + "/" + type);
+      String key = name + "/" + type;
+      IOException e = errors.get(key);
       if (e != null) {
         throw e;
       }
-      return records.getOrDefault(name + "/" + type, List.of());
+      if (nxdomain.contains(key)) {
+        return DnsAnswer.noSuchName(ttls.get(key));
+      }
+      return DnsAnswer.of(records.getOrDefault(key, List.of()), ttls.get(key));
     }
   }
 
@@ -104,6 +111,90 @@ class DnsEndpointSourceTest {
   }
 
   @Test
+  void ttl_refreshesWhenTheLeastTtlExpires_notOnTheInterval() {
+    dns.records.put("api.test/A", List.of("10.0.0.1"));
+    dns.ttls.put("api.test/A", Duration.ofSeconds(3));
+    dns.ttls.put("api.test/AAAA", Duration.ofSeconds(5)); // empty answer, SOA TTL 5 s
+    bind(addresses().build());
+    scheduler.runDue();
+    int first = dns.queries.get();
+
+    dns.records.put("api.test/A", List.of("10.0.0.1", "10.0.0.3"));
+    scheduler.advance(Duration.ofMillis(2_999));
+    assertThat(dns.queries.get()).as("before the least TTL (3 s)").isEqualTo(first);
+    scheduler.advance(Duration.ofMillis(1));
+    assertThat(ids(balancer)).containsExactly("10.0.0.1:8080", "10.0.0.3:8080");
+  }
+
+  @Test
+  void ttl_boundedByTtlBounds_zeroIsTheMinimum_hoursTheMaximum() {
+    dns.records.put("api.test/A", List.of("10.0.0.1"));
+    dns.ttls.put("api.test/A", Duration.ZERO);
+    bind(addresses().ipv6(false).build());
+    scheduler.runDue();
+    int first = dns.queries.get();
+    scheduler.advance(Duration.ofMillis(999));
+    assertThat(dns.queries.get()).as("TTL 0: not before the policy's 1 s floor").isEqualTo(first);
+    scheduler.advance(Duration.ofMillis(1));
+    assertThat(dns.queries.get()).isEqualTo(first + 1);
+
+    dns.ttls.put("api.test/A", Duration.ofHours(1));
+    scheduler.advance(Duration.ofSeconds(1)); // the lookup that learns the hour-long TTL
+    int afterHour = dns.queries.get();
+    scheduler.advance(Duration.ofMillis(9_999));
+    assertThat(dns.queries.get()).as("capped at the refresh interval, 10 s").isEqualTo(afterHour);
+    scheduler.advance(Duration.ofMillis(1));
+    assertThat(dns.queries.get()).isEqualTo(afterHour + 1);
+  }
+
+  @Test
+  void ttl_configuredBounds_andHonourTtlFalse_fallBackToThePolicy() {
+    dns.records.put("api.test/A", List.of("10.0.0.1"));
+    dns.ttls.put("api.test/A", Duration.ofSeconds(1));
+    bind(addresses().ipv6(false).ttlBounds(Duration.ofSeconds(2), Duration.ofSeconds(4)).build());
+    scheduler.runDue();
+    int first = dns.queries.get();
+    scheduler.advance(Duration.ofMillis(1_999));
+    assertThat(dns.queries.get()).as("TTL 1 s, raised to the 2 s minimum").isEqualTo(first);
+    scheduler.advance(Duration.ofMillis(1));
+    assertThat(dns.queries.get()).isEqualTo(first + 1);
+
+    FakeDns other = new FakeDns();
+    other.records.put("api.test/A", List.of("10.0.0.1"));
+    other.ttls.put("api.test/A", Duration.ofSeconds(1));
+    LoadBalancer second = LoadBalancer.builder().strategy(Strategies.roundRobin()).build();
+    DiscoveryBinding.builder(
+            DnsEndpointSource.forAddresses("api.test", 8080)
+                .resolver(other)
+                .ipv6(false)
+                .honourTtl(false)
+                .scheduler(scheduler)
+                .executor(Runnable::run)
+                .random(new SplittableRandom(3))
+                .refresh(every10s)
+                .build())
+        .bind(second);
+    scheduler.runDue();
+    int otherFirst = other.queries.get();
+    scheduler.advance(Duration.ofMillis(7_999));
+    assertThat(other.queries.get()).as("TTLs ignored: the 8-12 s interval").isEqualTo(otherFirst);
+    second.close();
+  }
+
+  @Test
+  void ttlBounds_validated() {
+    assertThatThrownBy(() -> addresses().ttlBounds(Duration.ofMillis(50), Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("ttlBounds min must be at least 100 ms but was PT0.05S");
+    assertThatThrownBy(() -> addresses().ttlBounds(Duration.ofSeconds(2), Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("ttlBounds max must be at least min (PT2S) but was PT1S");
+    assertThatThrownBy(() -> addresses().resolver(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("resolver");
+  }
+
+  @Test
   void rotatedAnswer_isTheSameSet_noMembershipChange() {
     dns.records.put("api.test/A", List.of("10.0.0.1", "10.0.0.2"));
     bind(addresses().build());
@@ -125,7 +216,7 @@ class DnsEndpointSourceTest {
     DiscoveryBinding binding = bind(addresses().refresh(exact).build());
     scheduler.runDue(); // t = 0: found
 
-    dns.errors.put("api.test/A", new CommunicationException("DNS error"));
+    dns.errors.put("api.test/A", new IOException("DNS error"));
     // Failures at 10 s, then after 1, 2, 4 and 8 s (11, 13, 17, 25 s), then every interval (35 s).
     int[] failuresAt = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 2, 3, 3, 3, 3, 4};
     for (int t = 1; t < failuresAt.length; t++) {
@@ -145,7 +236,9 @@ class DnsEndpointSourceTest {
     scheduler.advance(Duration.ofSeconds(1));
     assertThat(binding.status().consecutiveFailures()).as("at 35 s").isEqualTo(6);
     assertThat(ids(balancer)).containsExactly("10.0.0.1:8080");
-    assertThat(binding.status().lastError()).isInstanceOf(CommunicationException.class);
+    assertThat(binding.status().lastError())
+        .isInstanceOf(IOException.class)
+        .hasMessage("DNS error");
 
     dns.errors.clear();
     dns.records.put("api.test/A", List.of("10.0.0.5"));
@@ -161,11 +254,11 @@ class DnsEndpointSourceTest {
 
   @Test
   void nxdomain_isAFailureNamingTheName() {
-    dns.errors.put("api.test/A", new NameNotFoundException("NXDOMAIN"));
+    dns.nxdomain.add("api.test/A");
     DiscoveryBinding binding = bind(addresses().build());
     scheduler.runDue();
     assertThat(binding.status().lastError())
-        .isInstanceOf(NameNotFoundException.class)
+        .isInstanceOf(java.net.UnknownHostException.class)
         .hasMessageContaining("no such DNS name: api.test");
   }
 

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
-import javax.naming.NameNotFoundException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,11 +47,11 @@ class DnsSearchDomainsTest {
         List<String> records = zone.get(name + "/" + type);
         if (records == null) {
           if (zone.keySet().stream().anyMatch(k -> k.startsWith(name + "/"))) {
-            return List.of(); // the name exists, without records of this type
+            return DnsAnswer.of(List.of(), null); // the name exists, without such records
           }
-          throw new NameNotFoundException("NXDOMAIN " + name);
+          return DnsAnswer.noSuchName(null);
         }
-        return records;
+        return DnsAnswer.of(records, null);
       };
 
   private DnsEndpointSource.Builder forAddresses(String name) {
@@ -113,7 +112,7 @@ class DnsSearchDomainsTest {
         bind(forAddresses("users.").searchDomains(KUBERNETES_SEARCH).ndots(5).build());
     assertThat(asked).containsExactly("users/A");
     assertThat(binding.status().lastError())
-        .isInstanceOf(NameNotFoundException.class)
+        .isInstanceOf(java.net.UnknownHostException.class)
         .hasMessage("no such DNS name: users");
   }
 
@@ -127,7 +126,7 @@ class DnsSearchDomainsTest {
 
     assertThat(ids()).containsExactly("10.1.0.7:8080");
     assertThat(binding.status().lastError())
-        .isInstanceOf(NameNotFoundException.class)
+        .isInstanceOf(java.net.UnknownHostException.class)
         .hasMessage(
             "no such DNS name: users (tried users.default.svc.cluster.local,"
                 + " users.svc.cluster.local, users.cluster.local, users)");

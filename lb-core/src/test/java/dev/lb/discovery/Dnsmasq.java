@@ -33,6 +33,7 @@ final class Dnsmasq implements AutoCloseable {
   private final Path executable;
   private final int port;
   private List<String> srvLines = List.of();
+  private int localTtl = 0;
   private Process process;
 
   private Dnsmasq(Path executable, Path dir) throws IOException {
@@ -98,6 +99,11 @@ final class Dnsmasq implements AutoCloseable {
     this.srvLines = List.copyOf(lines);
   }
 
+  /** The TTL of its answers, in seconds (dnsmasq's own default is 0); applied at start. */
+  void localTtl(int seconds) {
+    this.localTtl = seconds;
+  }
+
   void start() throws IOException {
     List<String> conf = new ArrayList<>();
     conf.add("port=" + port);
@@ -109,6 +115,7 @@ final class Dnsmasq implements AutoCloseable {
     conf.add("local=/test/");
     conf.add("user=" + System.getProperty("user.name"));
     conf.add("log-queries");
+    conf.add("local-ttl=" + localTtl);
     for (String s : srvLines) {
       conf.add("srv-host=" + s);
     }
@@ -132,7 +139,7 @@ final class Dnsmasq implements AutoCloseable {
         throw new IOException("dnsmasq exited at start: " + log());
       }
       try {
-        if (!probe.query("ready.test", "A").isEmpty()) {
+        if (!probe.records("ready.test", "A").isEmpty()) {
           return;
         }
       } catch (javax.naming.NamingException e) {

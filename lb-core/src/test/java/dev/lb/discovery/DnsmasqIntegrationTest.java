@@ -101,6 +101,45 @@ class DnsmasqIntegrationTest {
   }
 
   @Test
+  void recordTtl_drivesTheRefresh_wellBeforeALongInterval() throws Exception {
+    try (Dnsmasq dns = Dnsmasq.in(dir)) {
+      dns.localTtl(1);
+      dns.hosts("127.0.0.40 api.test\n");
+      dns.start();
+      DnsEndpointSource source =
+          DnsEndpointSource.forAddresses("api.test", 8080)
+              .dnsServer(dns.address())
+              .ipv6(false)
+              .queryTimeout(Duration.ofMillis(200))
+              .retries(0)
+              // A minute between refreshes: only the 1 s TTL can bring a change in sooner.
+              .refresh(
+                  RefreshPolicy.builder()
+                      .interval(Duration.ofMinutes(1))
+                      .floor(Duration.ofMillis(200))
+                      .jitter(0)
+                      .build())
+              .build();
+      try (DiscoveryBinding binding = DiscoveryBinding.bind(source, balancer)) {
+        Await.until(
+            WAIT,
+            () -> ids(balancer).equals(List.of("127.0.0.40:8080")),
+            () -> ids(balancer) + " " + binding.status());
+
+        dns.hosts("127.0.0.40 api.test\n127.0.0.41 api.test\n");
+        dns.reload();
+        Duration followed =
+            Await.until(
+                WAIT,
+                () -> ids(balancer).equals(List.of("127.0.0.40:8080", "127.0.0.41:8080")),
+                () -> ids(balancer) + " " + binding.status());
+        // At the TTL (1 s) after the previous lookup, with room for a loaded machine.
+        assertThat(followed).isLessThan(Duration.ofSeconds(5));
+      }
+    }
+  }
+
+  @Test
   void shortName_resolvesThroughASearchDomain_fromAResolvConf() throws Exception {
     try (Dnsmasq dns = Dnsmasq.in(dir)) {
       dns.hosts("127.0.0.30 users.default.svc.test\n127.0.0.31 users.default.svc.test\n");
