@@ -15,6 +15,10 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.Response;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.HashMap;
@@ -36,7 +40,50 @@ class KubernetesIntegrationTest {
   private static final Duration PROPAGATION_BOUND = Duration.ofSeconds(1);
   private static final Duration WAIT = Duration.ofSeconds(20);
 
-  private final KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher();
+  private final GoneDispatcher dispatcher = new GoneDispatcher();
+
+  /**
+   * The CRUD dispatcher, able to answer the next watches with 410 Gone ("too old resource
+   * version"), as an API server does once the version a watch resumes from has been compacted.
+   */
+  static final class GoneDispatcher extends KubernetesCrudDispatcher {
+    final AtomicInteger goneToServe = new AtomicInteger();
+    final AtomicInteger goneServed = new AtomicInteger();
+    final AtomicInteger listsAfterGone = new AtomicInteger();
+
+    @Override
+    public MockResponse handleWatch(String path) {
+      if (goneToServe.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        goneServed.incrementAndGet();
+        // What an API server does for a watch from a compacted resource version: it accepts the
+        // watch and sends one ERROR event with a 410 Status, then ends the stream.
+        return new MockResponse()
+            .withWebSocketUpgrade(
+                new WebSocketListener() {
+                  @Override
+                  public void onOpen(WebSocket socket, Response response) {
+                    socket.send(
+                        "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\","
+                            + "\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                            + "\"message\":\"too old resource version: 1 (5)\","
+                            + "\"reason\":\"Expired\",\"code\":410}}");
+                    socket.close(1000, "");
+                  }
+                });
+      }
+      return super.handleWatch(path);
+    }
+
+    @Override
+    public MockResponse handleGet(String path) {
+      // A list of the service's slices (not a get of one slice by name, as writers do).
+      if (goneServed.get() > 0 && path.contains("/endpointslices?")) {
+        listsAfterGone.incrementAndGet();
+      }
+      return super.handleGet(path);
+    }
+  }
+
   private KubernetesMockServer server;
   private int port;
   private KubernetesClient client;
@@ -414,5 +461,66 @@ class KubernetesIntegrationTest {
         .containsExactlyInAnyOrder("10.0.0.1:8080", "10.0.0.2:8080", "10.0.0.3:8080");
     assertThat(smallestSetAfterFirst.get()).isEqualTo(2); // nothing was dropped on the way
     report("a scale-up after a restart", System.nanoTime() - start);
+  }
+
+  @Test
+  void watchAnswered410Gone_relists_withoutDroppingEndpoints() throws Exception {
+    put(
+        Slices.slice("users-a", "users")
+            .port("http", 8080)
+            .ready("10.0.0.1", "z1")
+            .ready("10.0.0.2", "z1")
+            .build());
+    binding =
+        DiscoveryBinding.builder(
+                KubernetesEndpointSource.builder(client, "shop", "users")
+                    .portName("http")
+                    .watchCheckInterval(Duration.ofMillis(100))
+                    .build())
+            .listener(listener)
+            .bind(balancer);
+    await("the initial set", () -> idsOf(balancer).size() == 2);
+    smallestSetAfterFirst.set(Integer.MAX_VALUE);
+
+    // The watch ends (the API server restarts); when the informer resumes it from its resource
+    // version, the server says 410 Gone, as it does after compaction: only a relist can catch up,
+    // and a scale-up made meanwhile must arrive through it.
+    server.destroy();
+    await("the outage to be reported", () -> binding.status().consecutiveFailures() > 0);
+    dispatcher.goneToServe.set(2);
+    server = newServer();
+    server.init(loopback(), port);
+    try (KubernetesClient writer = server.createClient()) {
+      writer
+          .discovery()
+          .v1()
+          .endpointSlices()
+          .inNamespace("shop")
+          .resource(
+              Slices.slice("users-a", "users")
+                  .port("http", 8080)
+                  .ready("10.0.0.1", "z1")
+                  .ready("10.0.0.2", "z1")
+                  .ready("10.0.0.3", "z2")
+                  .build())
+          .update();
+    }
+    await("the relisted set", () -> binding.status().isHealthy() && idsOf(balancer).size() == 3);
+    assertThat(dispatcher.goneServed.get()).isPositive();
+    assertThat(dispatcher.listsAfterGone.get()).isPositive();
+    assertThat(smallestSetAfterFirst.get()).isGreaterThanOrEqualTo(2); // nothing dropped meanwhile
+
+    // The watch started after the relist runs: a later change arrives without another relist.
+    int lists = dispatcher.listsAfterGone.get();
+    put(
+        Slices.slice("users-a", "users")
+            .port("http", 8080)
+            .ready("10.0.0.1", "z1")
+            .ready("10.0.0.2", "z1")
+            .ready("10.0.0.3", "z2")
+            .ready("10.0.0.4", "z2")
+            .build());
+    await("a change after the relist", () -> idsOf(balancer).size() == 4);
+    assertThat(dispatcher.listsAfterGone.get()).isEqualTo(lists);
   }
 }

@@ -1,0 +1,121 @@
+package dev.lb.xds;
+
+import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What the control plane says about how to balance one cluster, beyond its endpoints: the CDS
+ * cluster's load-balancing policy and the EDS assignment's overprovisioning factor and drops.
+ *
+ * <p>An {@link XdsEndpointSource} delivers endpoints; these settings belong to the balancer, which
+ * is configured when it is built, so the source reports them (see {@link
+ * XdsEndpointSource#clusterPolicy()}) for the application to apply: the overprovisioning factor to
+ * {@link dev.lb.LoadBalancer.Builder#overprovisioningFactor}, the policy name to the choice of
+ * strategy. The source does not apply them itself, and lb does not drop calls: a drop category is
+ * reported for the caller to honour (reject that fraction of calls before picking), not enforced.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class XdsClusterPolicy {
+  private final String cluster;
+  private final String lbPolicy;
+  private final int choiceCount;
+  private final double overprovisioningFactor;
+  private final Map<String, Double> drops;
+
+  XdsClusterPolicy(
+      String cluster,
+      String lbPolicy,
+      int choiceCount,
+      double overprovisioningFactor,
+      Map<String, Double> drops) {
+    this.cluster = cluster;
+    this.lbPolicy = lbPolicy;
+    this.choiceCount = choiceCount;
+    this.overprovisioningFactor = overprovisioningFactor;
+    this.drops = Map.copyOf(drops);
+  }
+
+  /**
+   * The cluster's name, as subscribed to.
+   *
+   * @return the CDS cluster (or, without CDS, the EDS service) name
+   */
+  public String cluster() {
+    return cluster;
+  }
+
+  /**
+   * The cluster's load-balancing policy: the name of Envoy's {@code lb_policy} ({@code
+   * ROUND_ROBIN}, {@code LEAST_REQUEST}, {@code RING_HASH}, {@code MAGLEV}, {@code RANDOM}...), or,
+   * when the cluster sets the typed {@code load_balancing_policy}, the type URL of its first policy
+   * (such as {@code
+   * type.googleapis.com/envoy.extensions.load_balancing_policies.client_side_weighted_round_robin.v3.ClientSideWeightedRoundRobin}).
+   * {@code ROUND_ROBIN} when the source runs without CDS.
+   *
+   * @return the policy's name, never blank
+   */
+  public String lbPolicy() {
+    return lbPolicy;
+  }
+
+  /**
+   * For {@code LEAST_REQUEST}, how many endpoints each pick compares ({@code
+   * least_request_lb_config.choice_count}, 2 when unset); 0 for the other policies.
+   *
+   * @return the choice count, or 0
+   */
+  public int choiceCount() {
+    return choiceCount;
+  }
+
+  /**
+   * The EDS assignment's overprovisioning factor ({@code policy.overprovisioning_factor} / 100;
+   * 1.4, Envoy's default, when unset), for {@link
+   * dev.lb.LoadBalancer.Builder#overprovisioningFactor}.
+   *
+   * @return the factor, 1 or more
+   */
+  public double overprovisioningFactor() {
+    return overprovisioningFactor;
+  }
+
+  /**
+   * The assignment's {@code drop_overloads}: category to the fraction of calls to drop, in [0, 1].
+   * lb does not drop calls by itself; the caller applies these.
+   *
+   * @return an immutable map, empty when nothing is to be dropped
+   */
+  public Map<String, Double> drops() {
+    return drops;
+  }
+
+  @Override
+  public boolean equals(@Nullable Object o) {
+    return o instanceof XdsClusterPolicy p
+        && cluster.equals(p.cluster)
+        && lbPolicy.equals(p.lbPolicy)
+        && choiceCount == p.choiceCount
+        && Double.compare(overprovisioningFactor, p.overprovisioningFactor) == 0
+        && drops.equals(p.drops);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(cluster, lbPolicy, choiceCount, overprovisioningFactor, drops);
+  }
+
+  @Override
+  public String toString() {
+    return "XdsClusterPolicy{cluster="
+        + cluster
+        + ", lbPolicy="
+        + lbPolicy
+        + (choiceCount > 0 ? ", choiceCount=" + choiceCount : "")
+        + ", overprovisioningFactor="
+        + overprovisioningFactor
+        + (drops.isEmpty() ? "" : ", drops=" + drops)
+        + '}';
+  }
+}

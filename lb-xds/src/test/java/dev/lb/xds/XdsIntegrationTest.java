@@ -1,0 +1,415 @@
+package dev.lb.xds;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lb.Endpoint;
+import dev.lb.Lease;
+import dev.lb.LoadBalancer;
+import dev.lb.discovery.DiscoveryBinding;
+import dev.lb.discovery.DiscoveryListener;
+import dev.lb.discovery.DiscoveryStatus;
+import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
+import io.envoyproxy.controlplane.server.V3DiscoveryServer;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.core.v3.HealthStatus;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The source against Envoy's java-control-plane (its {@code V3DiscoveryServer} over a {@code
+ * SimpleCache}) serving ADS on 127.0.0.1: snapshots set on the cache reach a real balancer's
+ * picker. Waits are on conditions signalled by the binding's listener, bounded; nothing sleeps.
+ */
+class XdsIntegrationTest {
+  private static final Duration PROPAGATION_BOUND = Duration.ofMillis(500);
+  private static final Duration WAIT = Duration.ofSeconds(10);
+  private static final String GROUP = "lb-test";
+
+  private final SimpleCache<String> cache = new SimpleCache<>(node -> GROUP);
+  private final List<DiscoveryRequest> requests = new CopyOnWriteArrayList<>();
+  private final AtomicInteger smallestSet = new AtomicInteger(Integer.MAX_VALUE);
+  private final AtomicInteger recoveries = new AtomicInteger();
+  private final Object signal = new Object();
+  private Server server;
+  private int port;
+  private ManagedChannel channel;
+  private LoadBalancer balancer;
+  private DiscoveryBinding binding;
+  private XdsEndpointSource source;
+
+  private final DiscoveryListener listener =
+      new DiscoveryListener() {
+        @Override
+        public void onUpdated(DiscoveryStatus status, List<Endpoint> endpoints, boolean changed) {
+          smallestSet.accumulateAndGet(endpoints.size(), Math::min);
+          wake();
+        }
+
+        @Override
+        public void onFailed(DiscoveryStatus status, Throwable error, List<Endpoint> kept) {
+          wake();
+        }
+
+        @Override
+        public void onRecovered(DiscoveryStatus status, int failedAttempts) {
+          recoveries.incrementAndGet();
+        }
+      };
+
+  @BeforeEach
+  void start() throws Exception {
+    startServer(0);
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    balancer = LoadBalancer.builder().name("users").build();
+  }
+
+  private void startServer(int onPort) throws Exception {
+    DiscoveryServerCallbacks callbacks =
+        new DiscoveryServerCallbacks() {
+          @Override
+          public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
+            requests.add(request);
+            wake();
+          }
+
+          @Override
+          public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {}
+        };
+    V3DiscoveryServer xds = new V3DiscoveryServer(callbacks, cache);
+    server =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", onPort))
+            .addService(xds.getAggregatedDiscoveryServiceImpl())
+            .build()
+            .start();
+    port = server.getPort();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (binding != null) {
+      binding.close();
+    }
+    balancer.close();
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  private DiscoveryBinding bind(XdsEndpointSource.Builder builder) {
+    source =
+        builder
+            .node(Node.newBuilder().setId("checkout-1").setCluster("checkout").build())
+            .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(200))
+            .build();
+    return DiscoveryBinding.builder(source).listener(listener).bind(balancer);
+  }
+
+  private DiscoveryBinding bind() {
+    return bind(XdsEndpointSource.builder(channel, "users"));
+  }
+
+  static Cluster edsCluster(String name, String service) {
+    return Cluster.newBuilder()
+        .setName(name)
+        .setType(Cluster.DiscoveryType.EDS)
+        .setLbPolicy(Cluster.LbPolicy.LEAST_REQUEST)
+        .setEdsClusterConfig(
+            Cluster.EdsClusterConfig.newBuilder()
+                .setServiceName(service)
+                .setEdsConfig(
+                    ConfigSource.newBuilder().setAds(AggregatedConfigSource.getDefaultInstance())))
+        .build();
+  }
+
+  private void snapshot(String version, List<Cluster> clusters, ClusterLoadAssignment... cla) {
+    cache.setSnapshot(
+        GROUP, Snapshot.create(clusters, List.of(cla), List.of(), List.of(), List.of(), version));
+  }
+
+  private static Set<String> idsOf(LoadBalancer b) {
+    return b.endpoints().stream().map(Endpoint::id).collect(Collectors.toSet());
+  }
+
+  private void wake() {
+    synchronized (signal) {
+      signal.notifyAll();
+    }
+  }
+
+  private long await(String what, BooleanSupplier condition) throws InterruptedException {
+    long start = System.nanoTime();
+    long deadline = start + WAIT.toNanos();
+    synchronized (signal) {
+      while (!condition.getAsBoolean()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new AssertionError(
+              "timed out waiting for "
+                  + what
+                  + "; balancer has "
+                  + idsOf(balancer)
+                  + ", "
+                  + binding);
+        }
+        signal.wait(Math.max(1, Math.min(50, left / 1_000_000)));
+      }
+    }
+    return System.nanoTime() - start;
+  }
+
+  private static void report(String what, long nanos) {
+    System.out.printf("lb-xds: %s reached the picker in %.1f ms%n", what, nanos / 1e6);
+  }
+
+  private static ClusterLoadAssignment users(int... lastOctets) {
+    Assignments.Builder b = Assignments.cluster("users-eds");
+    for (int octet : lastOctets) {
+      b.endpoint("z1", 0, "10.0.0." + octet, 8080, 1, HealthStatus.HEALTHY);
+    }
+    return b.build();
+  }
+
+  @Test
+  void snapshot_reachesPicker_andUpdatesPropagate() throws Exception {
+    snapshot("1", List.of(edsCluster("users", "users-eds")), users(1, 2));
+    long start = System.nanoTime();
+    binding = bind();
+    await("the first set", () -> idsOf(balancer).size() == 2);
+    report("the initial set (connect, CDS, EDS)", System.nanoTime() - start);
+    assertThat(idsOf(balancer)).containsExactlyInAnyOrder("10.0.0.1:8080", "10.0.0.2:8080");
+    Lease lease = balancer.pick();
+    assertThat(lease.endpoint().zone()).isEqualTo("z1");
+    lease.onSuccess(1);
+    assertThat(source.clusterPolicy().lbPolicy()).isEqualTo("LEAST_REQUEST");
+    assertThat(source.clusterPolicy().choiceCount()).isEqualTo(2);
+
+    // Warm: the stream is open; a new snapshot is one push away. Measure several and keep the
+    // worst.
+    long worst = 0;
+    for (int round = 0; round < 5; round++) {
+      int[] octets = {1, 2, 3 + round};
+      long t0 = System.nanoTime();
+      snapshot("2." + round, List.of(edsCluster("users", "users-eds")), users(octets));
+      String expected = "10.0.0." + (3 + round) + ":8080";
+      await("update " + round, () -> idsOf(balancer).contains(expected));
+      worst = Math.max(worst, System.nanoTime() - t0);
+    }
+    report("a snapshot change (worst of 5)", worst);
+    assertThat(Duration.ofNanos(worst)).isLessThan(PROPAGATION_BOUND);
+
+    // Every response was ACKed with its version and nonce.
+    await(
+        "the last ACK",
+        () ->
+            requests.stream()
+                .anyMatch(
+                    r ->
+                        r.getTypeUrl().equals(XdsEndpointSource.ASSIGNMENT_TYPE)
+                            && r.getVersionInfo().equals("2.4")));
+    DiscoveryRequest lastEds =
+        requests.stream()
+            .filter(r -> r.getTypeUrl().equals(XdsEndpointSource.ASSIGNMENT_TYPE))
+            .reduce((a, b) -> b)
+            .orElseThrow();
+    assertThat(lastEds.getVersionInfo()).isEqualTo("2.4");
+    assertThat(lastEds.getResponseNonce()).isNotEmpty();
+    assertThat(lastEds.hasErrorDetail()).isFalse();
+    assertThat(lastEds.getNode().getId()).isEqualTo("checkout-1");
+  }
+
+  @Test
+  void invalidAssignment_isNacked_andPreviousEndpointsStay() throws Exception {
+    snapshot("1", List.of(edsCluster("users", "users-eds")), users(1, 2));
+    binding = bind();
+    await("the first set", () -> idsOf(balancer).size() == 2);
+
+    ClusterLoadAssignment bad =
+        Assignments.cluster("users-eds")
+            .endpoint("z1", 0, "10.0.0.1", 8080, 1, HealthStatus.HEALTHY)
+            .endpoint("z1", 0, "10.0.0.9", 70000, 1, HealthStatus.HEALTHY)
+            .build();
+    snapshot("2", List.of(edsCluster("users", "users-eds")), bad);
+    await(
+        "a NACK",
+        () ->
+            requests.stream()
+                .anyMatch(
+                    r ->
+                        r.hasErrorDetail()
+                            && r.getTypeUrl().equals(XdsEndpointSource.ASSIGNMENT_TYPE)));
+    DiscoveryRequest nack =
+        requests.stream().filter(DiscoveryRequest::hasErrorDetail).findFirst().orElseThrow();
+    assertThat(nack.getVersionInfo()).isEqualTo("1"); // the last accepted version
+    assertThat(nack.getResponseNonce()).isNotEmpty();
+    assertThat(nack.getErrorDetail().getMessage())
+        .contains("port must be in 1..65535 but was 70000");
+    await("the failure status", () -> binding.status().consecutiveFailures() > 0);
+    assertThat(binding.status().lastError()).hasMessageContaining("70000");
+    assertThat(idsOf(balancer)).containsExactlyInAnyOrder("10.0.0.1:8080", "10.0.0.2:8080");
+
+    // A good version after the bad one is applied and ends the failure streak.
+    snapshot("3", List.of(edsCluster("users", "users-eds")), users(1, 2, 3));
+    await("the fixed set", () -> idsOf(balancer).size() == 3);
+    assertThat(binding.status().isHealthy()).isTrue();
+  }
+
+  @Test
+  void controlPlaneRestart_reconnectsAndResyncs_keepingEndpointsMeanwhile() throws Exception {
+    snapshot("1", List.of(edsCluster("users", "users-eds")), users(1, 2));
+    binding = bind();
+    await("the first set", () -> idsOf(balancer).size() == 2);
+    smallestSet.set(Integer.MAX_VALUE);
+
+    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    await("the outage to be noticed", () -> binding.status().consecutiveFailures() > 0);
+    assertThat(idsOf(balancer)).containsExactlyInAnyOrder("10.0.0.1:8080", "10.0.0.2:8080");
+
+    // The control plane comes back on the same port with newer state.
+    snapshot("2", List.of(edsCluster("users", "users-eds")), users(1, 2, 3));
+    long t0 = System.nanoTime();
+    startServer(port);
+    await("the resync", () -> idsOf(balancer).size() == 3 && binding.status().isHealthy());
+    report("the resync after a control-plane restart", System.nanoTime() - t0);
+    assertThat(recoveries.get()).isPositive();
+    assertThat(smallestSet.get()).isGreaterThanOrEqualTo(2); // never emptied in between
+  }
+
+  @Test
+  void clusterRemovedFromCds_deliversEmptySet_whichTheBindingRefuses() throws Exception {
+    snapshot("1", List.of(edsCluster("users", "users-eds")), users(1, 2));
+    binding = bind(XdsEndpointSource.builder(channel, "users").wildcardCds(true));
+    await("the first set", () -> idsOf(balancer).size() == 2);
+
+    snapshot("2", List.of(edsCluster("orders", "orders-eds")), users(1, 2));
+    await(
+        "the removal",
+        () ->
+            binding.status().lastError() != null
+                && binding.status().lastError().getMessage().contains("removed cluster 'users'"));
+    // allowEmpty is off: the binding keeps the last set and reports the removal.
+    assertThat(idsOf(balancer)).hasSize(2);
+
+    // The cluster comes back: its endpoints are delivered again.
+    snapshot("3", List.of(edsCluster("users", "users-eds")), users(1, 2, 4));
+    await("the cluster back", () -> idsOf(balancer).size() == 3 && binding.status().isHealthy());
+  }
+
+  @Test
+  void clusterRemoved_withAllowEmpty_emptiesTheBalancer() throws Exception {
+    snapshot("1", List.of(edsCluster("users", "users-eds")), users(1, 2));
+    source =
+        XdsEndpointSource.builder(channel, "users")
+            .wildcardCds(true)
+            .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(200))
+            .build();
+    binding = DiscoveryBinding.builder(source).listener(listener).allowEmpty(true).bind(balancer);
+    await("the first set", () -> idsOf(balancer).size() == 2);
+    snapshot("2", List.of(), users(1, 2));
+    await("the empty set", () -> idsOf(balancer).isEmpty());
+  }
+
+  @Test
+  void clusterRemoved_withIgnoreResourceDeletion_keepsEndpoints() throws Exception {
+    snapshot("1", List.of(edsCluster("users", "users-eds")), users(1, 2));
+    source =
+        XdsEndpointSource.builder(channel, "users")
+            .ignoreResourceDeletion(true)
+            .wildcardCds(true)
+            .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(200))
+            .build();
+    binding = DiscoveryBinding.builder(source).listener(listener).allowEmpty(true).bind(balancer);
+    await("the first set", () -> idsOf(balancer).size() == 2);
+    snapshot("2", List.of(), users(1, 2));
+    await("the removal report", () -> binding.status().consecutiveFailures() > 0);
+    assertThat(binding.status().lastError()).hasMessageContaining("ignoreResourceDeletion");
+    assertThat(idsOf(balancer)).hasSize(2);
+  }
+
+  @Test
+  void edsOnly_withoutCds() throws Exception {
+    snapshot("1", List.of(), users(5, 6));
+    binding = bind(XdsEndpointSource.builder(channel, "users-eds").cds(false));
+    await("the set", () -> idsOf(balancer).size() == 2);
+    assertThat(idsOf(balancer)).containsExactlyInAnyOrder("10.0.0.5:8080", "10.0.0.6:8080");
+    assertThat(source.clusterPolicy().lbPolicy()).isEqualTo("ROUND_ROBIN");
+  }
+
+  @Test
+  void unhealthyAndDrainingEndpoints_leave_degradedStay() throws Exception {
+    ClusterLoadAssignment cla =
+        Assignments.cluster("users-eds")
+            .endpoint("z1", 0, "10.0.0.1", 8080, 3, HealthStatus.HEALTHY)
+            .endpoint("z1", 0, "10.0.0.2", 8080, 1, HealthStatus.DRAINING)
+            .endpoint("z2", 1, "10.0.0.3", 8080, 1, HealthStatus.DEGRADED)
+            .endpoint("z2", 1, "10.0.0.4", 8080, 1, HealthStatus.UNHEALTHY)
+            .build();
+    snapshot("1", List.of(edsCluster("users", "users-eds")), cla);
+    binding = bind();
+    await("the set", () -> idsOf(balancer).size() == 2);
+    Endpoint healthy =
+        balancer.endpoints().stream()
+            .filter(e -> e.host().equals("10.0.0.1"))
+            .findFirst()
+            .orElseThrow();
+    Endpoint degraded =
+        balancer.endpoints().stream()
+            .filter(e -> e.host().equals("10.0.0.3"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(healthy.weight()).isEqualTo(3);
+    assertThat(healthy.priority()).isZero();
+    assertThat(degraded.priority()).isEqualTo(1);
+    assertThat(degraded.zone()).isEqualTo("z2");
+    assertThat(degraded.metadata()).containsEntry(AssignmentMapping.HEALTH, "DEGRADED");
+  }
+
+  @Test
+  void invalidCluster_isNacked_andStaticClusterCarriesItsEndpoints() throws Exception {
+    Cluster inline =
+        Cluster.newBuilder()
+            .setName("users")
+            .setType(Cluster.DiscoveryType.STATIC)
+            .setLoadAssignment(users(7, 8))
+            .build();
+    snapshot("1", List.of(inline));
+    binding = bind();
+    await("the inline set", () -> idsOf(balancer).size() == 2);
+    assertThat(idsOf(balancer)).containsExactlyInAnyOrder("10.0.0.7:8080", "10.0.0.8:8080");
+
+    Cluster dns = inline.toBuilder().setType(Cluster.DiscoveryType.LOGICAL_DNS).build();
+    snapshot("2", List.of(dns));
+    await(
+        "a CDS NACK",
+        () ->
+            requests.stream()
+                .anyMatch(
+                    r ->
+                        r.hasErrorDetail()
+                            && r.getTypeUrl().equals(XdsEndpointSource.CLUSTER_TYPE)
+                            && r.getVersionInfo().equals("1")));
+    await("the failure status", () -> binding.status().consecutiveFailures() > 0);
+    assertThat(binding.status().lastError()).hasMessageContaining("LOGICAL_DNS is not supported");
+    assertThat(idsOf(balancer)).hasSize(2);
+  }
+}
