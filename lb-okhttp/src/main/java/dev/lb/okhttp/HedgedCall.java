@@ -269,14 +269,14 @@ final class HedgedCall {
         return;
       }
       hedged = true;
-      if (!hedging.budget().tryWithdraw()) {
-        LOG.debug("{}: hedge not sent, hedging budget exhausted", service.host());
-        return;
-      }
       Lease lease = pickLocked();
       if (lease == null) {
-        hedging.budget().refund();
         LOG.debug("{}: hedge not sent, no other endpoint can take it", service.host());
+        return;
+      }
+      if (!hedging.budget().tryWithdraw()) {
+        lease.onCancel(); // picked first so that a hedge with nowhere to go spends no budget
+        LOG.debug("{}: hedge not sent, hedging budget exhausted", service.host());
         return;
       }
       next = newSlotLocked(lease);

@@ -1,5 +1,6 @@
 package dev.lb.okhttp;
 
+import dev.lb.retry.RetryBudget;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import org.jspecify.annotations.Nullable;
@@ -10,12 +11,18 @@ import org.jspecify.annotations.Nullable;
  */
 final class Hedging {
   private final HedgingPolicy policy;
-  private final HedgeBudget budget;
+  private final RetryBudget budget;
   private final @Nullable LatencyEstimator estimator;
 
   Hedging(HedgingPolicy policy) {
     this.policy = policy;
-    this.budget = new HedgeBudget(policy.budgetPercent(), policy.budgetBurst());
+    this.budget =
+        RetryBudget.builder()
+            .percentCanRetry(policy.budgetPercent())
+            .minRetriesPerSecond(policy.budgetMinPerSecond())
+            .ttl(policy.budgetWindow())
+            .ticker(policy.ticker())
+            .build();
     this.estimator =
         policy.isAdaptive()
             ? new LatencyEstimator(policy.ticker(), policy.percentile(), policy.windowNanos())
@@ -26,7 +33,7 @@ final class Hedging {
     return policy;
   }
 
-  HedgeBudget budget() {
+  RetryBudget budget() {
     return budget;
   }
 

@@ -17,13 +17,15 @@ import java.util.Locale;
  * tail that stragglers cause. The delay is either {@linkplain Builder#delay fixed} or {@linkplain
  * Builder#adaptiveDelay adaptive}: a percentile of the service's recent attempt latencies, kept by
  * a lock-free log-bucketed histogram over two rotating windows. A hedging budget bounds the extra
- * load whatever the delay: a token bucket that every call answered before its hedge delay fills by
- * {@link Builder#budgetPercent} of a hedge, up to {@link Builder#budgetBurst} hedges, and every
- * hedge empties by one. So hedges are at most {@code budgetPercent} of the calls that did not need
- * one, plus the burst; and when every endpoint is slow (no call answers within the delay) the
- * bucket is not filled and hedging switches itself off after at most the burst, until calls are
- * fast again. Failover attempts inside a hedged call (an attempt failed) spend the service's {@link
- * dev.lb.retry.RetryBudget}, as retries do.
+ * load whatever the delay: a {@link dev.lb.retry.RetryBudget} of its own (Finagle's windowed
+ * budget) into which only the calls answered before their hedge delay deposit, and from which every
+ * hedge must withdraw. So over every {@link Builder#budgetWindow window} the hedges are at most
+ * {@link Builder#budgetPercent} of the calls that did not need one, plus {@link
+ * Builder#budgetMinPerSecond} per second; and when every endpoint is slow (no call answers within
+ * the delay) nothing is deposited and, once the window has passed, hedging is off but for that
+ * floor (none by default) until calls are fast again: a hedge to another slow endpoint would only
+ * add load. Failover attempts inside a hedged call (after an attempt failed) spend the service's
+ * retry budget, as retries do.
  *
  * <pre>{@code
  * Service users = Service.builder("users")
@@ -48,8 +50,28 @@ public final class HedgingPolicy {
   /** The default {@link Builder#budgetPercent}: hedges add at most 5 % of the calls. */
   public static final double DEFAULT_BUDGET_PERCENT = 0.05;
 
-  /** The default {@link Builder#budgetBurst}. */
-  public static final int DEFAULT_BUDGET_BURST = 10;
+  /** The default {@link Builder#budgetWindow}, in seconds. */
+  public static final int DEFAULT_BUDGET_WINDOW_SECONDS = 10;
+
+  /**
+   * The default hedge timer: one daemon thread, {@code lb-okhttp-hedge-timer}, started on first
+   * use. Most timers are cancelled (the call answered in time), so cancelled timers are removed at
+   * once rather than left in the queue until they are due, as lb-core's shared scheduler would.
+   */
+  private static final Scheduler DEFAULT_SCHEDULER = newDefaultScheduler();
+
+  private static Scheduler newDefaultScheduler() {
+    java.util.concurrent.ScheduledThreadPoolExecutor timer =
+        new java.util.concurrent.ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "lb-okhttp-hedge-timer");
+              t.setDaemon(true);
+              return t;
+            });
+    timer.setRemoveOnCancelPolicy(true);
+    return Scheduler.of(timer);
+  }
 
   private final long fixedDelayNanos;
   private final double percentile;
@@ -58,7 +80,8 @@ public final class HedgingPolicy {
   private final long windowNanos;
   private final int maxAttempts;
   private final double budgetPercent;
-  private final int budgetBurst;
+  private final int budgetMinPerSecond;
+  private final Duration budgetWindow;
   private final Scheduler scheduler;
   private final Ticker ticker;
 
@@ -70,7 +93,8 @@ public final class HedgingPolicy {
     this.windowNanos = b.windowNanos;
     this.maxAttempts = b.maxAttempts;
     this.budgetPercent = b.budgetPercent;
-    this.budgetBurst = b.budgetBurst;
+    this.budgetMinPerSecond = b.budgetMinPerSecond;
+    this.budgetWindow = b.budgetWindow;
     this.scheduler = b.scheduler;
     this.ticker = b.ticker;
   }
@@ -89,7 +113,7 @@ public final class HedgingPolicy {
 
   /**
    * Returns a builder: a fixed delay of 100 ms, {@value #DEFAULT_MAX_ATTEMPTS} attempts at most, a
-   * budget of 5 % with a burst of {@value #DEFAULT_BUDGET_BURST}, lb-core's shared scheduler and
+   * budget of 5 % of the calls of the last 10 s with no floor, a shared hedge-timer thread and
    * the system ticker.
    *
    * @return a new builder
@@ -162,7 +186,7 @@ public final class HedgingPolicy {
   }
 
   /**
-   * The share of a hedge each call answered within its delay adds to the budget.
+   * The most hedges as a share of the calls answered within their delay.
    *
    * @return the fraction, 0 to 1
    */
@@ -171,12 +195,21 @@ public final class HedgingPolicy {
   }
 
   /**
-   * The most hedges the budget holds (and the budget it starts with).
+   * The hedges per second the budget allows whatever the traffic.
    *
    * @return 0 or more
    */
-  public int budgetBurst() {
-    return budgetBurst;
+  public int budgetMinPerSecond() {
+    return budgetMinPerSecond;
+  }
+
+  /**
+   * How long the budget's deposits and hedges count.
+   *
+   * @return whole seconds, 1 to 60
+   */
+  public Duration budgetWindow() {
+    return budgetWindow;
   }
 
   Scheduler scheduler() {
@@ -220,8 +253,9 @@ public final class HedgingPolicy {
         + maxAttempts
         + ", budget="
         + budgetPercent
-        + "/"
-        + budgetBurst
+        + " of "
+        + budgetWindow
+        + (budgetMinPerSecond > 0 ? " + " + budgetMinPerSecond + "/s" : "")
         + "}";
   }
 
@@ -234,8 +268,9 @@ public final class HedgingPolicy {
     private long windowNanos = Duration.ofSeconds(10).toNanos();
     private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
     private double budgetPercent = DEFAULT_BUDGET_PERCENT;
-    private int budgetBurst = DEFAULT_BUDGET_BURST;
-    private Scheduler scheduler = Scheduler.systemScheduler();
+    private int budgetMinPerSecond;
+    private Duration budgetWindow = Duration.ofSeconds(DEFAULT_BUDGET_WINDOW_SECONDS);
+    private Scheduler scheduler = DEFAULT_SCHEDULER;
     private Ticker ticker = Ticker.systemTicker();
 
     private Builder() {}
@@ -329,8 +364,8 @@ public final class HedgingPolicy {
     }
 
     /**
-     * The share of a hedge that each call answered within its hedge delay adds to the budget: the
-     * bound on hedges as a share of calls. Default 0.05 (5 %).
+     * The bound on hedges as a share of the calls answered within their hedge delay, over the
+     * budget's window. Default 0.05 (5 %).
      *
      * @param fraction 0 to 1
      * @return this builder
@@ -346,26 +381,46 @@ public final class HedgingPolicy {
     }
 
     /**
-     * The most hedges the budget holds, and holds at the start. Default {@value
-     * HedgingPolicy#DEFAULT_BUDGET_BURST}.
+     * Hedges per second the budget allows whatever the traffic, so that a quiet client can still
+     * hedge; they are allowed even when every endpoint is slow. Default 0.
      *
-     * @param hedges 0 or more
+     * @param hedges 0 to 1,000,000
      * @return this builder
-     * @throws IllegalArgumentException if {@code hedges} is negative
+     * @throws IllegalArgumentException if {@code hedges} is out of range
      */
-    public Builder budgetBurst(int hedges) {
-      if (hedges < 0) {
+    public Builder budgetMinPerSecond(int hedges) {
+      if (hedges < 0 || hedges > 1_000_000) {
         throw new IllegalArgumentException(
-            "hedging budget burst must be 0 or more but was " + hedges);
+            "hedging budget min per second must be 0 to 1000000 but was " + hedges);
       }
-      this.budgetBurst = hedges;
+      this.budgetMinPerSecond = hedges;
+      return this;
+    }
+
+    /**
+     * How long the budget's deposits and hedges count. Default {@value
+     * HedgingPolicy#DEFAULT_BUDGET_WINDOW_SECONDS} s.
+     *
+     * @param window whole seconds, 1 to 60
+     * @return this builder
+     * @throws NullPointerException if {@code window} is null
+     * @throws IllegalArgumentException if {@code window} is out of range or not whole seconds
+     */
+    public Builder budgetWindow(Duration window) {
+      Duration w = Options.notNull(window, "hedging budget window");
+      if (w.toSeconds() < 1 || w.toSeconds() > 60 || w.toNanosPart() != 0) {
+        throw new IllegalArgumentException(
+            "hedging budget window must be whole seconds from 1s to 60s but was " + w);
+      }
+      this.budgetWindow = w;
       return this;
     }
 
     /**
      * The scheduler whose timer sends hedges; its task only picks an endpoint and hands the hedge
-     * to the client's dispatcher executor. Default {@link Scheduler#systemScheduler()}; tests pass
-     * a fake one.
+     * to the client's dispatcher executor. Every hedged call schedules one timer and nearly always
+     * cancels it, so the scheduler should drop cancelled tasks at once. Default: a shared daemon
+     * thread, {@code lb-okhttp-hedge-timer}, that does; tests pass a fake one.
      *
      * @param scheduler must not be null
      * @return this builder

@@ -14,54 +14,60 @@ import org.junit.jupiter.api.Test;
  */
 class HedgingPolicyTest {
   @Test
-  void budget_hedgesNeverExceedTheShareOfFastCallsPlusTheBurst_overManySeeds() {
-    for (long seed = 0; seed < 50; seed++) {
+  void budget_hedgesNeverExceedTheShareOfFastCalls_overEveryWindow_overManySeeds() {
+    for (long seed = 0; seed < 20; seed++) {
       SplittableRandom random = new SplittableRandom(seed);
-      HedgeBudget budget = new HedgeBudget(0.05, 10);
+      FakeTicker ticker = new FakeTicker();
+      Hedging hedging = new Hedging(HedgingPolicy.builder().ticker(ticker).build());
       int fast = 0;
       int hedges = 0;
-      for (int call = 0; call < 10_000; call++) {
+      for (int call = 0; call < 20_000; call++) {
+        ticker.advance(Duration.ofMillis(1)); // 20 s: two budget windows
         if (random.nextDouble() < 0.9) {
-          budget.deposit();
+          hedging.budget().deposit();
           fast++;
-        } else if (budget.tryWithdraw()) {
+        } else if (hedging.budget().tryWithdraw()) {
           hedges++;
-          if (random.nextInt(10) == 0) {
-            budget.refund(); // no endpoint left: the hedge was not sent
-            hedges--;
-          }
         }
       }
-      assertThat(hedges).as("seed %s", seed).isLessThanOrEqualTo((int) (0.05 * fast) + 10);
+      assertThat(hedges).as("seed %s", seed).isLessThanOrEqualTo((int) (0.05 * fast));
       assertThat(hedges).as("seed %s: the budget is used", seed).isGreaterThan((int) (0.04 * fast));
     }
   }
 
   @Test
-  void budget_startsFull_isCappedAtTheBurst_andNeverOverdrawn() {
-    HedgeBudget budget = new HedgeBudget(0.5, 2);
-    for (int i = 0; i < 100; i++) {
-      budget.deposit();
+  void budget_everyEndpointSlow_nothingIsDeposited_soHedgingSwitchesOffOnceTheWindowPassed() {
+    FakeTicker ticker = new FakeTicker();
+    Hedging hedging =
+        new Hedging(
+            HedgingPolicy.builder().ticker(ticker).budgetWindow(Duration.ofSeconds(1)).build());
+    for (int i = 0; i < 1000; i++) {
+      hedging.budget().deposit(); // fast calls: 50 hedges' worth
     }
-    assertThat(budget.remaining()).isEqualTo(2);
-    assertThat(budget.tryWithdraw()).isTrue();
-    assertThat(budget.tryWithdraw()).isTrue();
-    assertThat(budget.tryWithdraw()).isFalse();
-    budget.deposit();
-    assertThat(budget.tryWithdraw()).isFalse(); // half a hedge is not a hedge
-    budget.deposit();
-    assertThat(budget.tryWithdraw()).isTrue();
-    budget.refund();
-    budget.refund();
-    budget.refund();
-    assertThat(budget.remaining()).isEqualTo(2);
+    int hedges = 0;
+    for (int i = 0; i < 1000; i++) {
+      ticker.advance(Duration.ofMillis(5)); // then every call is slow for 5 s: no deposit
+      if (hedging.budget().tryWithdraw()) {
+        hedges++;
+      }
+    }
+    assertThat(hedges).isEqualTo(50);
+    assertThat(hedging.budget().remaining()).isZero();
   }
 
   @Test
-  void budget_zeroBurst_neverHedges() {
-    HedgeBudget budget = new HedgeBudget(0.05, 0);
-    budget.deposit();
-    assertThat(budget.tryWithdraw()).isFalse();
+  void budget_aFloorPerSecond_letsAQuietClientHedge() {
+    FakeTicker ticker = new FakeTicker();
+    Hedging hedging =
+        new Hedging(
+            HedgingPolicy.builder()
+                .ticker(ticker)
+                .budgetMinPerSecond(2)
+                .budgetWindow(Duration.ofSeconds(1))
+                .build());
+    assertThat(hedging.budget().tryWithdraw()).isTrue();
+    assertThat(hedging.budget().tryWithdraw()).isTrue();
+    assertThat(hedging.budget().tryWithdraw()).isFalse();
   }
 
   @Test
@@ -166,8 +172,9 @@ class HedgingPolicyTest {
     assertThat(p.delay()).isEqualTo(Duration.ofMillis(20));
     assertThat(p.maxAttempts()).isEqualTo(2);
     assertThat(p.budgetPercent()).isEqualTo(0.05);
-    assertThat(p.budgetBurst()).isEqualTo(10);
-    assertThat(p.toString()).contains("PT0.02S", "maxAttempts=2");
+    assertThat(p.budgetMinPerSecond()).isZero();
+    assertThat(p.budgetWindow()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(p.toString()).contains("PT0.02S", "maxAttempts=2", "0.05 of PT10S");
     HedgingPolicy a = HedgingPolicy.builder().adaptiveDelay(0.9).build();
     assertThat(a.isAdaptive()).isTrue();
     assertThat(a.percentile()).isEqualTo(0.9);
@@ -188,7 +195,10 @@ class HedgingPolicyTest {
         .hasMessageContaining("PT0.001S");
     assertThatThrownBy(() -> b.delay(Duration.ZERO)).hasMessageContaining("hedge delay");
     assertThatThrownBy(() -> b.budgetPercent(1.5)).hasMessageContaining("1.5");
-    assertThatThrownBy(() -> b.budgetBurst(-1)).hasMessageContaining("-1");
+    assertThatThrownBy(() -> b.budgetMinPerSecond(-1)).hasMessageContaining("-1");
+    assertThatThrownBy(() -> b.budgetWindow(Duration.ofMillis(1500)))
+        .hasMessageContaining("hedging budget window")
+        .hasMessageContaining("PT1.5S");
     assertThatThrownBy(() -> b.window(Duration.ofSeconds(-1)))
         .hasMessageContaining("hedge latency window");
     assertThatThrownBy(() -> b.scheduler(null)).isInstanceOf(NullPointerException.class);

@@ -1,5 +1,6 @@
 package dev.lb.benchmarks.sim;
 
+import dev.lb.retry.RetryBudget;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,7 +20,7 @@ import java.util.SplittableRandom;
  * replicas chosen at random and completes when the last one does (Dean and Barroso, "The Tail at
  * Scale", CACM 2013). Each of the {@value #REPLICAS} replicas has {@value #WORKERS} workers and a
  * FIFO queue. A sub-request's service time is lognormal (median 1 ms, sigma 0.25), and with
- * probability 1.5 % it is a straggler, stretched by a factor log-uniform in [4, 80] (a pause, a
+ * probability 1.5 % it is a straggler, stretched by a factor log-uniform in [3, 60] (a pause, a
  * cold cache, a noisy neighbour): per replica, p99 is about 10x p50, as the scenario asks.
  * Straggling is per request, not per replica, so no balancing choice can avoid it; only a second
  * attempt can.
@@ -27,8 +28,8 @@ import java.util.SplittableRandom;
  * <p>The hedging modelled is lb-okhttp's {@code HedgingPolicy}: the delay is a percentile of the
  * sub-request latencies of the last window (1 s of simulated time; until the first window ends, 2
  * ms), a hedge goes to a replica no sibling attempt used, the first answer wins and the others are
- * cancelled. The budget is the same token bucket: every sub-request answered before its hedge delay
- * adds 5 % of a hedge, a hedge takes one, the bucket holds at most 10. A cancelled attempt still in
+ * cancelled. The budget is the same {@link RetryBudget} (5 % over 10 s, no floor), into which only
+ * the sub-requests answered before their hedge delay deposit. A cancelled attempt still in
  * a queue is dropped there; one already being served runs to its end (servers rarely stop work on a
  * cancel), so its work counts in the load.
  *
@@ -43,8 +44,8 @@ public final class HedgingSimulation {
   static final int FAN_OUT = 10;
   private static final long MS = 1_000_000L;
   private static final double STRAGGLER_P = 0.015;
-  private static final double STRAGGLER_MIN = 4;
-  private static final double STRAGGLER_MAX = 80;
+  private static final double STRAGGLER_MIN = 3;
+  private static final double STRAGGLER_MAX = 60;
   private static final long WINDOW = 1_000 * MS;
 
   /**
@@ -53,7 +54,7 @@ public final class HedgingSimulation {
    * @param name the row's label
    * @param percentile the hedge delay's percentile; 0 for no hedging
    * @param maxAttempts attempts per sub-request, the original included
-   * @param budgetPercent the budget's share (1 for effectively unlimited)
+   * @param budgetPercent the budget's share (1 or more for no budget)
    */
   public record Config(String name, double percentile, int maxAttempts, double budgetPercent) {}
 
@@ -104,7 +105,7 @@ public final class HedgingSimulation {
   private LongList window = new LongList();
   private long delayNanos = 2 * MS;
   private long windowEnd = WINDOW;
-  private double budget = 10;
+  private final RetryBudget budget;
   private long originals;
   private long hedges;
   private long hedgesServed;
@@ -125,6 +126,15 @@ public final class HedgingSimulation {
     for (int i = 0; i < REPLICAS; i++) {
       queues.add(new ArrayDeque<>());
     }
+    this.budget =
+        config.budgetPercent() >= 1
+            ? RetryBudget.unlimited()
+            : RetryBudget.builder()
+                .percentCanRetry(config.budgetPercent())
+                .minRetriesPerSecond(0)
+                .ttl(java.time.Duration.ofSeconds(10))
+                .ticker(clock)
+                .build();
   }
 
   private final class UserRequest {
@@ -185,7 +195,7 @@ public final class HedgingSimulation {
         hedges / (double) originals,
         hedgesServed / (double) originals,
         delayCount == 0 ? 0 : delaySum / delayCount / MS,
-        busyNanos / ((double) clock.read() * REPLICAS * WORKERS));
+        busyNanos / ((double) durationNanos * REPLICAS * WORKERS));
   }
 
   private long gap() {
@@ -222,9 +232,6 @@ public final class HedgingSimulation {
       return;
     }
     s.hedged = true;
-    if (budget < 1) {
-      return;
-    }
     int free = 0;
     for (boolean b : s.used) {
       free += b ? 0 : 1;
@@ -232,7 +239,9 @@ public final class HedgingSimulation {
     if (free == 0) {
       return;
     }
-    budget -= 1;
+    if (!budget.tryWithdraw()) {
+      return;
+    }
     int r;
     do {
       r = choice.nextInt(REPLICAS);
@@ -301,7 +310,7 @@ public final class HedgingSimulation {
     sub.add(latency);
     observe(latency);
     if (!s.hedged) {
-      budget = Math.min(10, budget + config.budgetPercent());
+      budget.deposit();
     }
     if (--s.parent.left == 0) {
       user.add(now - s.parent.arrival);
@@ -368,9 +377,11 @@ public final class HedgingSimulation {
     return List.of(
         new Config("no hedging", 0, 1, 0),
         new Config("hedge at p95, 2 attempts, budget 5%", 0.95, 2, 0.05),
-        new Config("hedge at p95, 3 attempts, budget 5%", 0.95, 3, 0.05),
-        new Config("hedge at p90, 2 attempts, budget 5%", 0.90, 2, 0.05),
-        new Config("hedge at p95, 2 attempts, no budget", 0.95, 2, 1.0));
+        new Config("hedge at p97, 2 attempts, budget 5%", 0.97, 2, 0.05),
+        new Config("hedge at p98, 2 attempts, budget 5%", 0.98, 2, 0.05),
+        new Config("hedge at p98, 3 attempts, budget 5%", 0.98, 3, 0.05),
+        new Config("hedge at p95, 2 attempts, no budget", 0.95, 2, 1.0),
+        new Config("hedge at p95, 3 attempts, no budget", 0.95, 3, 1.0));
   }
 
   /**
@@ -437,7 +448,7 @@ public final class HedgingSimulation {
         String.format(
             Locale.ROOT,
             "%d replicas, %d workers, fan-out %d; lognormal 1 ms (sigma 0.25), 1.5%% stragglers"
-                + " x[4, 80]; %.0f user requests/s for %.0f s, seed %d.%n%n",
+                + " x[3, 60]; %.0f user requests/s for %.0f s, seed %d.%n%n",
             REPLICAS,
             WORKERS,
             FAN_OUT,
