@@ -30,9 +30,14 @@ import java.util.Locale;
  * <pre>{@code
  * Service users = Service.builder("users")
  *     .defaultTarget(balancer)
- *     .hedging(HedgingPolicy.builder().adaptiveDelay(0.95).build())
+ *     .hedging(HedgingPolicy.builder().adaptiveDelay(0.98).maxAttempts(3).build())
  *     .build();
  * }</pre>
+ *
+ * <p>Choosing the percentile: put it above 1 minus the budget (p97 to p98 for the default 5 %). At
+ * p95 about 5 % of the calls want a hedge, more than a 5 % budget fed by the calls answered in time
+ * can pay for, and the hedges it refuses include the stragglers that hedging is for (the
+ * simulator's {@code hedging_fan_out} scenario, in {@code benchmarks/results/simulation.md}).
  *
  * <p>What is hedged: requests with an idempotent method (GET, HEAD, PUT, DELETE, OPTIONS, TRACE),
  * and other requests only when they carry the service's {@link Service.Builder#idempotencyKeyHeader
