@@ -114,8 +114,8 @@ public final class HedgingPolicy {
 
   /**
    * Returns a builder: a fixed delay of 100 ms, {@value #DEFAULT_MAX_ATTEMPTS} attempts at most, a
-   * budget of 5 % of the calls of the last 10 s with no floor, a shared hedge-timer thread and
-   * the system ticker.
+   * budget of 5 % of the calls of the last 10 s with no floor, a shared hedge-timer thread and the
+   * system ticker.
    *
    * @return a new builder
    */
@@ -420,8 +420,8 @@ public final class HedgingPolicy {
     /**
      * The scheduler whose timer sends hedges; its task only picks an endpoint and hands the hedge
      * to the client's dispatcher executor. Every hedged call schedules one timer and nearly always
-     * cancels it. Default: a shared daemon thread, {@code lb-okhttp-hedge-timer}; tests pass a
-     * fake one.
+     * cancels it. Default: a shared daemon thread, {@code lb-okhttp-hedge-timer}; tests pass a fake
+     * one.
      *
      * @param scheduler must not be null
      * @return this builder

@@ -75,11 +75,12 @@ import org.jspecify.annotations.Nullable;
  * <h2>Hedged requests</h2>
  *
  * <p>A service with a {@link Service.Builder#hedging hedging policy} sends an idempotent request
- * again to an endpoint no sibling attempt uses when it has not answered within the hedge delay;
- * the first response wins and the others are cancelled (see {@link HedgingPolicy}). Hedging needs a
+ * again to an endpoint no sibling attempt uses when it has not answered within the hedge delay; the
+ * first response wins and the others are cancelled (see {@link HedgingPolicy}). Hedging needs a
  * client made by {@link #newClient}: each attempt of a hedged call runs as a call of a hedge client
  * that {@code newClient} makes beside it, so that attempts can run at once and a losing one can be
- * cancelled alone. On a client assembled by hand, calls are not hedged and a warning is logged once.
+ * cancelled alone. On a client assembled by hand, calls are not hedged and a warning is logged
+ * once.
  *
  * <h2>What a lease is told</h2>
  *

@@ -580,6 +580,67 @@ class HedgingTest {
     release.countDown();
   }
 
+  @Test
+  void callerInterruptedWhileWaitingForAFailover_theCallFails_andTheAttemptIsCancelled()
+      throws Exception {
+    Plan plan =
+        n -> {
+          if (n == 0) {
+            return FaultServer.Fault.STATUS_503_RETRY_AFTER_0;
+          }
+          release.await(20, TimeUnit.SECONDS);
+          return FaultServer.Fault.OK;
+        };
+    LoadBalancer lb = balancer(server("a", plan), server("b", plan));
+    OkHttpClient client = client(service(lb, policy().build()).build());
+
+    CompletableFuture<Throwable> failure = new CompletableFuture<>();
+    Thread caller =
+        new Thread(
+            () -> {
+              try (Response r = client.newCall(get()).execute()) {
+                failure.complete(new AssertionError("answered " + r.code()));
+              } catch (Throwable t) {
+                failure.complete(t);
+              }
+            });
+    caller.start();
+    awaitArrivals(2); // the 503, then the failover, held
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (caller.getState() != Thread.State.WAITING) {
+      assertThat(System.nanoTime()).as("the caller waits for the failover").isLessThan(end);
+      Thread.sleep(1);
+    }
+    caller.interrupt();
+
+    assertThat(failure.get(10, TimeUnit.SECONDS))
+        .isInstanceOf(java.io.InterruptedIOException.class);
+    assertLeasesSettled(lb);
+    assertThat(stats(lb, arrivals.get(1)).cancellations()).isEqualTo(1);
+  }
+
+  @Test
+  void clientAssembledByHand_callsAreNotHedged() throws Exception {
+    Plan plan = firstHeld(FaultServer.Fault.OK, FaultServer.Fault.OK);
+    LoadBalancer lb = balancer(server("a", plan), server("b", plan));
+    LoadBalancingInterceptor interceptor =
+        LoadBalancingInterceptor.builder().service(service(lb, policy().build()).build()).build();
+    OkHttpClient client =
+        new OkHttpClient.Builder()
+            .addInterceptor(interceptor)
+            .addNetworkInterceptor(interceptor.networkInterceptor())
+            .build();
+    clients.add(client);
+
+    Future<String> body = async(client, get());
+    awaitArrivals(1);
+    assertThat(scheduler.pending()).isZero();
+    release.countDown();
+    assertThat(body.get(10, TimeUnit.SECONDS)).isEqualTo(arrivals.get(0));
+    assertThat(arrivals).hasSize(1);
+    assertLeasesSettled(lb);
+  }
+
   /**
    * The wire test: one backend stalls every request for 2 s, on real time and lb-core's real
    * scheduler. Hedged GETs finish within the hedge delay plus a fast response; the bound asserted

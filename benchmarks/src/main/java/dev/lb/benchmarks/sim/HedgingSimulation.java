@@ -29,8 +29,8 @@ import java.util.SplittableRandom;
  * sub-request latencies of the last window (1 s of simulated time; until the first window ends, 2
  * ms), a hedge goes to a replica no sibling attempt used, the first answer wins and the others are
  * cancelled. The budget is the same {@link RetryBudget} (5 % over 10 s, no floor), into which only
- * the sub-requests answered before their hedge delay deposit. A cancelled attempt still in
- * a queue is dropped there; one already being served runs to its end (servers rarely stop work on a
+ * the sub-requests answered before their hedge delay deposit. A cancelled attempt still in a queue
+ * is dropped there; one already being served runs to its end (servers rarely stop work on a
  * cancel), so its work counts in the load.
  *
  * <p>Run it with {@code java -cp benchmarks/target/benchmarks.jar
