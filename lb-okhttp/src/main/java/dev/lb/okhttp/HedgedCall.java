@@ -48,8 +48,9 @@ import org.slf4j.LoggerFactory;
  * attempt through an {@link EventListener} added to the caller's call; each attempt's call timeout
  * is the time the caller's has left, so it bounds the winner's body too.
  *
- * <p>Thread-safety: the state below is guarded by this object's lock, held only for bookkeeping,
- * never across I/O or a user callback.
+ * <p>Thread-safety: the state below is guarded by this object's lock, held only for bookkeeping:
+ * never across I/O, a lease's report or a call's cancel. The balancer's pick and the scheduler are
+ * called under it; both are non-blocking by their contracts.
  */
 final class HedgedCall {
   private static final Logger LOG = LoggerFactory.getLogger(LoadBalancingInterceptor.class);
@@ -76,6 +77,7 @@ final class HedgedCall {
   private @Nullable IOException failure;
   private final List<IOException> earlier = new ArrayList<>(2);
   private Scheduler.@Nullable Cancellable timer;
+  private @Nullable Lease unusedLease;
 
   HedgedCall(
       Service service,
@@ -119,6 +121,7 @@ final class HedgedCall {
             cancelAll();
           }
         });
+    attach(slot);
     if (call.isCanceled()) {
       cancelAll(); // cancelled before the listener was added
     }
@@ -157,9 +160,7 @@ final class HedgedCall {
     IOException last = e != null ? e : new IOException("Canceled");
     synchronized (this) {
       for (IOException x : earlier) {
-        if (x != last) {
-          last.addSuppressed(x);
-        }
+        last.addSuppressed(x); // never last itself: a final failure is taken out of earlier
       }
     }
     throw last;
@@ -208,6 +209,7 @@ final class HedgedCall {
         losers = inFlightCallsLocked();
       }
     }
+    cancelUnusedLease();
     if (discard) {
       discard(response);
       log(s, "HTTP " + response.code() + ", lost the race");
@@ -251,6 +253,7 @@ final class HedgedCall {
         others = inFlightCallsLocked();
       }
     }
+    cancelUnusedLease();
     log(s, e.getClass().getSimpleName() + ": " + e.getMessage());
     if (others != null) {
       cancelInFlight(others);
@@ -274,12 +277,18 @@ final class HedgedCall {
         LOG.debug("{}: hedge not sent, no other endpoint can take it", service.host());
         return;
       }
-      if (!hedging.budget().tryWithdraw()) {
-        lease.onCancel(); // picked first so that a hedge with nowhere to go spends no budget
-        LOG.debug("{}: hedge not sent, hedging budget exhausted", service.host());
-        return;
+      if (hedging.budget().tryWithdraw()) {
+        next = newSlotLocked(lease);
+      } else {
+        // Picked first, so that a hedge with nowhere to go spends no budget.
+        unusedLease = lease;
+        next = null;
       }
-      next = newSlotLocked(lease);
+    }
+    if (next == null) {
+      cancelUnusedLease();
+      LOG.debug("{}: hedge not sent, hedging budget exhausted", service.host());
+      return;
     }
     launch(next);
   }
@@ -299,6 +308,7 @@ final class HedgedCall {
 
   /** Starts a hedge or failover attempt on the dispatcher's executor. */
   private void launch(Slot s) {
+    attach(s);
     try {
       client.dispatcher().executorService().execute(() -> run(s));
     } catch (RejectedExecutionException e) {
@@ -310,11 +320,6 @@ final class HedgedCall {
   /** A new attempt on {@code lease}; the next hedge is due a delay after it starts. */
   private Slot newSlotLocked(Lease lease) {
     Slot s = new Slot(slots.size() + 1, lease, ticker.read());
-    Call c = client.newCall(original.newBuilder().tag(Slot.class, s).build());
-    if (hasDeadline) {
-      c.timeout().timeout(Math.max(1, deadlineNanoTime - System.nanoTime()), TimeUnit.NANOSECONDS);
-    }
-    s.call = c;
     slots.add(s);
     inFlight++;
     Scheduler.Cancellable t = timer;
@@ -326,6 +331,26 @@ final class HedgedCall {
       timer = hedging.policy().scheduler().schedule(this::hedge, hedging.delayNanos());
     }
     return s;
+  }
+
+  /**
+   * Makes the slot's call, outside the lock: OkHttp asks the client's {@code
+   * EventListener.Factory}, user code, for each new call. A call made after the hedged call
+   * finished is cancelled at once.
+   */
+  private void attach(Slot s) {
+    Call c = client.newCall(original.newBuilder().tag(Slot.class, s).build());
+    if (hasDeadline) {
+      c.timeout().timeout(Math.max(1, deadlineNanoTime - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+    boolean late;
+    synchronized (this) {
+      s.call = c;
+      late = finished;
+    }
+    if (late) {
+      c.cancel();
+    }
   }
 
   /**
@@ -344,10 +369,22 @@ final class HedgedCall {
       return null;
     }
     if (!service.retryPolicy().budget().tryWithdraw()) {
-      lease.onCancel();
+      unusedLease = lease; // cancelled by the caller once out of the lock
       return null;
     }
     return newSlotLocked(lease);
+  }
+
+  /** Cancels, outside the lock (a lease tells user listeners), a lease picked but not used. */
+  private void cancelUnusedLease() {
+    Lease l;
+    synchronized (this) {
+      l = unusedLease;
+      unusedLease = null;
+    }
+    if (l != null) {
+      l.onCancel();
+    }
   }
 
   private @Nullable Lease pickLocked() {
@@ -374,8 +411,9 @@ final class HedgedCall {
   private List<Call> inFlightCallsLocked() {
     List<Call> calls = new ArrayList<>(slots.size());
     for (Slot s : slots) {
-      if (!s.done) {
-        calls.add(s.call()); // never the winner's: cancelling it would break its body
+      Call c = s.call;
+      if (!s.done && c != null) {
+        calls.add(c); // never the winner's: cancelling it would break its body
       }
     }
     return calls;
@@ -434,7 +472,7 @@ final class HedgedCall {
     final Lease lease;
     final long startNanos;
     private final AtomicBoolean taken = new AtomicBoolean();
-    private @Nullable Call call;
+    private @Nullable Call call; // set once, under HedgedCall.this, before the call runs
     private boolean done; // guarded by HedgedCall.this
 
     Slot(int number, Lease lease, long startNanos) {
