@@ -137,7 +137,7 @@ public final class HedgingSimulation {
                 .build();
   }
 
-  private final class UserRequest {
+  private static final class UserRequest {
     final long arrival;
     int left = FAN_OUT;
 
@@ -146,7 +146,7 @@ public final class HedgingSimulation {
     }
   }
 
-  private final class SubRequest {
+  private static final class SubRequest {
     final UserRequest parent;
     final long start;
     final List<Attempt> attempts = new ArrayList<>(2);
