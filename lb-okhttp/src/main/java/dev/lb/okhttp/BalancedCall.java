@@ -46,11 +46,27 @@ final class BalancedCall {
   private final @Nullable TrackingRequestBody body;
   private final boolean bufferable;
   private @Nullable List<IOException> failures; // made on the first retry: most calls have none
+  private final @Nullable Lease given; // one attempt of a HedgedCall: on this lease, no retry
 
-  @SuppressWarnings("ReferenceEquality") // CookieJar.NO_COOKIES is a singleton sentinel
   BalancedCall(
       Service service, Chain chain, Request original, LoadBalancer balancer, @Nullable String key) {
+    this(service, chain, original, balancer, key, null);
+  }
+
+  /**
+   * A call whose one attempt runs on {@code given}, for {@link HedgedCall}: the stale-connection
+   * rule still applies, but no other retry is made here; the hedged call decides those.
+   */
+  @SuppressWarnings("ReferenceEquality") // CookieJar.NO_COOKIES is a singleton sentinel
+  BalancedCall(
+      Service service,
+      Chain chain,
+      Request original,
+      LoadBalancer balancer,
+      @Nullable String key,
+      @Nullable Lease given) {
     this.service = service;
+    this.given = given;
     CookieJar jar = chain.getCookieJar();
     // Copying the chain costs an allocation per call; a client built without it needs none.
     Chain c =
@@ -265,6 +281,9 @@ final class BalancedCall {
   }
 
   private Verdict decide(FailureKind kind) {
+    if (given != null) {
+      return Verdict.giveUp("one attempt of a hedged call");
+    }
     if (body != null && body.oneShotBodyWritten()) {
       return Verdict.giveUp("one-shot body already sent");
     }
@@ -382,6 +401,9 @@ final class BalancedCall {
    * Picks the first attempt's endpoint; no endpoint is an {@link IOException}, as OkHttp expects.
    */
   private Lease firstLease() throws IOException {
+    if (given != null) {
+      return given;
+    }
     Lease lease = balancer.tryPick(context);
     if (lease != null) {
       return lease;

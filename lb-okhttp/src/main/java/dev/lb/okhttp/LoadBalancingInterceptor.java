@@ -1,5 +1,7 @@
 package dev.lb.okhttp;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.lb.LoadBalancer;
 import java.io.IOException;
 import java.net.UnknownServiceException;
@@ -70,6 +72,16 @@ import org.jspecify.annotations.Nullable;
  * of unknown length, or any body of a request lb may not re-send is streamed to the caller, and an
  * error while reading it reaches the caller unretried.
  *
+ * <h2>Hedged requests</h2>
+ *
+ * <p>A service with a {@link Service.Builder#hedging hedging policy} sends an idempotent request
+ * again to an endpoint no sibling attempt uses when it has not answered within the hedge delay; the
+ * first response wins and the others are cancelled (see {@link HedgingPolicy}). Hedging needs a
+ * client made by {@link #newClient}: each attempt of a hedged call runs as a call of a hedge client
+ * that {@code newClient} makes beside it, so that attempts can run at once and a losing one can be
+ * cancelled alone. On a client assembled by hand, calls are not hedged and a warning is logged
+ * once.
+ *
  * <h2>What a lease is told</h2>
  *
  * <p>Each attempt owns its lease and reports it exactly once. Latency is the time from sending the
@@ -110,6 +122,15 @@ public final class LoadBalancingInterceptor implements Interceptor {
   private final int idleConnectionsPerEndpoint;
   private final boolean passThroughUnknownHosts;
   private final Set<String> passThroughHosts;
+
+  /**
+   * The hedge clients of the clients {@link #newClient} made, by their connection pool, the one
+   * thing of a client an interceptor's chain shows; both sides weak, see {@link HedgeClientAnchor}.
+   */
+  private final Cache<ConnectionPool, OkHttpClient> hedgeClients =
+      Caffeine.newBuilder().weakKeys().weakValues().build();
+
+  private volatile boolean warnedNoHedgeClient;
 
   private LoadBalancingInterceptor(Builder builder) {
     this.services = Map.copyOf(builder.services);
@@ -216,11 +237,24 @@ public final class LoadBalancingInterceptor implements Interceptor {
         Math.max(perService, base.dispatcher().getMaxRequestsPerHost()));
     long total = base.dispatcher().getMaxRequests() + (long) perService * services.size();
     dispatcher.setMaxRequests((int) Math.min(Integer.MAX_VALUE, total));
-    return base.newBuilder()
-        .dispatcher(dispatcher)
-        .addInterceptor(this)
-        .addNetworkInterceptor(networkInterceptor())
-        .build();
+    OkHttpClient.Builder b =
+        base.newBuilder()
+            .dispatcher(dispatcher)
+            .addInterceptor(this)
+            .addNetworkInterceptor(networkInterceptor());
+    HedgeClientAnchor anchor = null;
+    for (Service s : services.values()) {
+      if (s.hedging() != null) {
+        anchor = new HedgeClientAnchor();
+        b.addNetworkInterceptor(anchor);
+        break;
+      }
+    }
+    OkHttpClient built = b.build();
+    if (anchor != null) {
+      registerHedgeClient(built, anchor);
+    }
+    return built;
   }
 
   /**
@@ -253,6 +287,10 @@ public final class LoadBalancingInterceptor implements Interceptor {
   @Override
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
+    HedgedCall.Slot slot = request.tag(HedgedCall.Slot.class);
+    if (slot != null) {
+      return slot.proceed(chain); // one attempt of a hedged call, on the hedge client
+    }
     String host = request.url().host();
     Service service = services.get(host);
     if (service == null) {
@@ -315,7 +353,65 @@ public final class LoadBalancingInterceptor implements Interceptor {
             .keyExtractor()
             .extract(withJarCookies(original, chain.getCookieJar(), service.scheme()));
     LoadBalancer balancer = service.targetFor(original).choose(key, random);
+    Hedging hedging = service.hedging();
+    if (hedging != null
+        && balancer.endpoints().size() > 1
+        && Hedging.hedgeable(service, original)) {
+      OkHttpClient hedgeClient = hedgeClients.getIfPresent(chain.getConnectionPool());
+      if (hedgeClient != null) {
+        return new HedgedCall(service, hedging, chain, original, balancer, key, hedgeClient)
+            .execute();
+      }
+      warnNoHedgeClient();
+    }
     return new BalancedCall(service, configure(chain, service), original, balancer, key).execute();
+  }
+
+  private void warnNoHedgeClient() {
+    if (!warnedNoHedgeClient) {
+      warnedNoHedgeClient = true;
+      org.slf4j.LoggerFactory.getLogger(LoadBalancingInterceptor.class)
+          .warn(
+              "a service has hedging, but this call's client was not made by"
+                  + " LoadBalancingInterceptor.newClient(...): its calls are not hedged");
+    }
+  }
+
+  /**
+   * Makes the client that runs a hedged call's attempts beside {@code built}: the same settings,
+   * pool, dispatcher and network interceptors, with this interceptor as its only application
+   * interceptor, no OkHttp re-sends, and no call timeout of its own (each attempt gets the time its
+   * caller's call has left). {@code anchor}, among {@code built}'s network interceptors, keeps it
+   * reachable exactly as long as {@code built}.
+   */
+  private void registerHedgeClient(OkHttpClient built, HedgeClientAnchor anchor) {
+    OkHttpClient.Builder b = built.newBuilder();
+    b.interceptors().clear();
+    OkHttpClient hedgeClient =
+        b.addInterceptor(this)
+            .retryOnConnectionFailure(false)
+            .callTimeout(java.time.Duration.ZERO)
+            .build();
+    anchor.client = hedgeClient;
+    hedgeClients.put(built.connectionPool(), hedgeClient);
+  }
+
+  /**
+   * A network interceptor that does nothing but hold the hedge client of the client it sits in, so
+   * that the weakly held entry of {@link #hedgeClients} lives as long as that client.
+   */
+  private static final class HedgeClientAnchor implements Interceptor {
+    volatile @Nullable OkHttpClient client;
+
+    @Override
+    public Response intercept(Chain chain) throws IOException {
+      return chain.proceed(chain.request());
+    }
+
+    @Override
+    public String toString() {
+      return "LoadBalancingInterceptor.hedgeClientAnchor";
+    }
   }
 
   /**
@@ -351,7 +447,7 @@ public final class LoadBalancingInterceptor implements Interceptor {
   }
 
   /** The chain every attempt of the service starts from: TLS name checks and SNI. */
-  private static Chain configure(Chain chain, Service service) {
+  static Chain configure(Chain chain, Service service) {
     Chain c = chain;
     String tlsName = service.tlsHostname();
     if (tlsName != null) {

@@ -104,6 +104,7 @@ public final class Service {
   private final int writeTimeoutMillis;
   private final long responseBufferBytes;
   private final Sleeper sleeper;
+  private final @Nullable Hedging hedging;
 
   private Service(
       Builder b,
@@ -129,6 +130,8 @@ public final class Service {
     this.writeTimeoutMillis = b.writeTimeoutMillis;
     this.responseBufferBytes = b.responseBufferBytes;
     this.sleeper = b.sleeper;
+    HedgingPolicy h = b.hedgingPolicy;
+    this.hedging = h == null ? null : new Hedging(h);
   }
 
   /**
@@ -367,6 +370,20 @@ public final class Service {
     return code >= 0 && code < retryStatuses.length && retryStatuses[code];
   }
 
+  /**
+   * How this service hedges its idempotent requests, if it does.
+   *
+   * @return the policy, or null if calls are not hedged (the default)
+   */
+  public @Nullable HedgingPolicy hedgingPolicy() {
+    Hedging h = hedging;
+    return h == null ? null : h.policy();
+  }
+
+  @Nullable Hedging hedging() {
+    return hedging;
+  }
+
   Sleeper sleeper() {
     return sleeper;
   }
@@ -407,6 +424,7 @@ public final class Service {
     private long stickTableIdleNanos;
     private Ticker ticker = Ticker.systemTicker();
     private Sleeper sleeper = Sleeper.REAL;
+    private @Nullable HedgingPolicy hedgingPolicy;
 
     private Builder(String host) {
       this.host = host;
@@ -841,6 +859,22 @@ public final class Service {
      */
     public Builder ticker(Ticker ticker) {
       this.ticker = Options.notNull(ticker, "ticker");
+      return this;
+    }
+
+    /**
+     * Hedges idempotent requests (and requests carrying the {@link #idempotencyKeyHeader
+     * idempotency key}) as {@code policy} says: a second attempt on another endpoint when the first
+     * has not answered within the hedge delay; the first response wins, the others are cancelled.
+     * Off by default. Needs a client made by {@link LoadBalancingInterceptor#newClient}; see {@link
+     * HedgingPolicy} for what is hedged and the budget that bounds the extra load.
+     *
+     * @param policy the hedging policy; must not be null
+     * @return this builder
+     * @throws NullPointerException if {@code policy} is null
+     */
+    public Builder hedging(HedgingPolicy policy) {
+      this.hedgingPolicy = Options.notNull(policy, "hedging policy");
       return this;
     }
 

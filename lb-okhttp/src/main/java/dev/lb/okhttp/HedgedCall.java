@@ -1,0 +1,521 @@
+package dev.lb.okhttp;
+
+import dev.lb.Lease;
+import dev.lb.LoadBalancer;
+import dev.lb.NoEndpointAvailableException;
+import dev.lb.PickContext;
+import dev.lb.Scheduler;
+import dev.lb.Ticker;
+import dev.lb.retry.FailureKind;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import okhttp3.Call;
+import okhttp3.EventListener;
+import okhttp3.Interceptor.Chain;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One hedged call: up to {@link HedgingPolicy#maxAttempts()} concurrent attempts, each on an
+ * endpoint no sibling attempt uses, the first response to arrive winning and the others cancelled.
+ *
+ * <p>How attempts run concurrently inside one application interceptor. OkHttp lets an interceptor's
+ * chain proceed only once at a time, and cancelling the caller's call would also cancel the
+ * response it is to return; so each attempt is a call of its own, on the hedge client that {@link
+ * LoadBalancingInterceptor#newClient} made beside the caller's (the same connection pool,
+ * dispatcher executor, network interceptors and event listeners; this interceptor as its only
+ * application interceptor). Each such call carries its {@link Slot} as a tag; the interceptor hands
+ * it to {@link Slot#proceed}, which runs one {@link BalancedCall} attempt on the slot's lease. The
+ * first attempt runs on the caller's thread; hedges run on the dispatcher's executor, by {@link
+ * Call#execute()}, so they count against no dispatcher limit and never wait behind the caller's own
+ * asynchronous calls (which could deadlock a saturated dispatcher). The hedge timer is the policy's
+ * {@link Scheduler}: its task only picks an endpoint and hands the attempt to the executor.
+ *
+ * <p>Ownership. Each attempt's lease belongs to its {@link Attempt} once the attempt's call reaches
+ * the interceptor ({@link Slot#proceed} takes it with a compare-and-set); a lease never taken (the
+ * call never ran) is cancelled by the slot's runner. A response belongs to the runner that received
+ * it until {@link #onResponse} either makes it the winner (then the caller's) or discards it
+ * (cancelled and closed by that runner). The caller's cancel and its call timeout reach every
+ * attempt through an {@link EventListener} added to the caller's call; each attempt's call timeout
+ * is the time the caller's has left, so it bounds the winner's body too.
+ *
+ * <p>Thread-safety: the state below is guarded by this object's lock, held only for bookkeeping:
+ * never across I/O, a lease's report or a call's cancel. The balancer's pick and the scheduler are
+ * called under it; both are non-blocking by their contracts.
+ */
+final class HedgedCall {
+  private static final Logger LOG = LoggerFactory.getLogger(LoadBalancingInterceptor.class);
+
+  private final Service service;
+  private final Hedging hedging;
+  private final Chain chain;
+  private final Call call;
+  private final Request original;
+  private final LoadBalancer balancer;
+  private final @Nullable String key;
+  private final PickContext context;
+  private final OkHttpClient client;
+  private final Ticker ticker;
+  private final long deadlineNanoTime;
+  private final boolean hasDeadline;
+
+  // Guarded by this.
+  private final List<Slot> slots = new ArrayList<>(HedgingPolicy.MAX_ATTEMPTS);
+  private int inFlight;
+  private boolean hedged;
+  private boolean finished;
+  private @Nullable Response winner;
+  private @Nullable IOException failure;
+  private final List<IOException> earlier = new ArrayList<>(2);
+  private Scheduler.@Nullable Cancellable timer;
+  private @Nullable Lease unusedLease;
+
+  HedgedCall(
+      Service service,
+      Hedging hedging,
+      Chain chain,
+      Request original,
+      LoadBalancer balancer,
+      @Nullable String key,
+      OkHttpClient client) {
+    this.service = service;
+    this.hedging = hedging;
+    this.chain = chain;
+    this.call = chain.call();
+    this.original = original;
+    this.balancer = balancer;
+    this.key = key;
+    this.context = key == null ? PickContext.none() : PickContext.ofKey(key);
+    this.client = client;
+    this.ticker = hedging.policy().ticker();
+    long timeout = call.timeout().timeoutNanos();
+    // The caller's call timeout started when its call did, a moment before this interceptor ran:
+    // the attempts' timeouts are measured from now, so they end at most that moment late.
+    this.hasDeadline = timeout > 0 || call.timeout().hasDeadline();
+    long deadline = timeout > 0 ? System.nanoTime() + timeout : Long.MAX_VALUE;
+    if (call.timeout().hasDeadline()) {
+      deadline = Math.min(deadline, call.timeout().deadlineNanoTime());
+    }
+    this.deadlineNanoTime = deadline;
+  }
+
+  Response execute() throws IOException {
+    Lease first = firstLease();
+    Slot slot;
+    synchronized (this) {
+      slot = newSlotLocked(first);
+    }
+    call.addEventListener(
+        new EventListener() {
+          @Override
+          public void canceled(Call c) {
+            cancelAll();
+          }
+        });
+    attach(slot);
+    if (call.isCanceled()) {
+      cancelAll(); // cancelled before the listener was added
+    }
+    run(slot);
+    Response r;
+    IOException e;
+    boolean deposit;
+    List<Call> abandoned = null;
+    InterruptedIOException interrupted = null;
+    synchronized (this) {
+      while (!finished) {
+        try {
+          wait();
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          interrupted = new InterruptedIOException("interrupted in a hedged call");
+          interrupted.initCause(ie);
+          finishLocked(interrupted);
+          abandoned = inFlightCallsLocked();
+        }
+      }
+      r = winner;
+      e = failure;
+      deposit = !hedged;
+    }
+    if (interrupted != null) {
+      cancelInFlight(abandoned);
+      throw interrupted;
+    }
+    if (deposit) {
+      hedging.budget().deposit(); // answered (or failed) before any hedge was due
+    }
+    if (r != null) {
+      return r;
+    }
+    IOException last = e != null ? e : new IOException("Canceled");
+    synchronized (this) {
+      for (IOException x : earlier) {
+        last.addSuppressed(x); // never last itself: a final failure is taken out of earlier
+      }
+    }
+    throw last;
+  }
+
+  /** Runs one attempt's call to its end and hands the outcome on; the slot's only runner. */
+  private void run(Slot s) {
+    Response response = null;
+    IOException error = null;
+    boolean fatal = false;
+    try {
+      response = s.call().execute();
+    } catch (IOException e) {
+      error = e;
+    } catch (RuntimeException | Error e) {
+      fatal = true;
+      error = new IOException("attempt " + s.number + " on " + s.lease.endpoint().id(), e);
+    }
+    s.cancelUntakenLease();
+    if (response != null) {
+      onResponse(s, response);
+    } else {
+      onFailure(
+          s, error != null ? error : new IOException("attempt ended without a response"), fatal);
+    }
+  }
+
+  private void onResponse(Slot s, Response response) {
+    hedging.record(ticker.read() - s.startNanos);
+    Slot next = null;
+    List<Call> losers = null;
+    boolean discard = false;
+    boolean retried = false;
+    synchronized (this) {
+      s.done = true;
+      inFlight--;
+      if (finished) {
+        discard = true;
+      } else if (service.isRetryableStatus(response.code())
+          && (inFlight > 0 || (next = nextLocked(FailureKind.UNAVAILABLE)) != null)) {
+        retried = true;
+        earlier.add(new StatusFailure(response.code(), s.lease.endpoint().address()));
+      } else {
+        winner = response;
+        finishLocked(null);
+        losers = inFlightCallsLocked();
+      }
+    }
+    cancelUnusedLease();
+    if (discard) {
+      discard(response);
+      log(s, "HTTP " + response.code() + ", lost the race");
+      return;
+    }
+    if (retried) {
+      response.close(); // its attempt already reported the status; the others go on
+      log(
+          s,
+          "HTTP "
+              + response.code()
+              + ", "
+              + (next == null ? "waiting for the others" : "failing over"));
+    } else {
+      log(s, "HTTP " + response.code() + ", won");
+    }
+    if (losers != null) {
+      cancelInFlight(losers);
+    }
+    if (next != null) {
+      launch(next);
+    }
+  }
+
+  private void onFailure(Slot s, IOException e, boolean fatal) {
+    Slot next = null;
+    List<Call> others = null;
+    synchronized (this) {
+      s.done = true;
+      inFlight--;
+      if (finished) {
+        return; // a loser's cancel, or an attempt that ended after the call gave up
+      }
+      earlier.add(e);
+      if (!fatal) {
+        next = nextLocked(IoErrors.retryKind(e));
+      }
+      if (next == null && (inFlight == 0 || fatal)) {
+        earlier.remove(e);
+        finishLocked(e);
+        others = inFlightCallsLocked();
+      }
+    }
+    cancelUnusedLease();
+    log(s, e.getClass().getSimpleName() + ": " + e.getMessage());
+    if (others != null) {
+      cancelInFlight(others);
+    }
+    if (next != null) {
+      launch(next);
+    }
+  }
+
+  /** The hedge timer's task: sends the next attempt if the call is still waiting and may. */
+  private void hedge() {
+    Slot next;
+    synchronized (this) {
+      timer = null;
+      if (finished || slots.size() >= hedging.policy().maxAttempts()) {
+        return;
+      }
+      hedged = true;
+      Lease lease = pickLocked();
+      if (lease == null) {
+        LOG.debug("{}: hedge not sent, no other endpoint can take it", service.host());
+        return;
+      }
+      if (hedging.budget().tryWithdraw()) {
+        next = newSlotLocked(lease);
+      } else {
+        // Picked first, so that a hedge with nowhere to go spends no budget.
+        unusedLease = lease;
+        next = null;
+      }
+    }
+    if (next == null) {
+      cancelUnusedLease();
+      LOG.debug("{}: hedge not sent, hedging budget exhausted", service.host());
+      return;
+    }
+    launch(next);
+  }
+
+  /** Cancels every attempt in flight: the caller cancelled its call, or its timeout fired. */
+  private void cancelAll() {
+    List<Call> calls;
+    synchronized (this) {
+      if (finished) {
+        return;
+      }
+      finishLocked(new IOException("Canceled"));
+      calls = inFlightCallsLocked();
+    }
+    cancelInFlight(calls);
+  }
+
+  /** Starts a hedge or failover attempt on the dispatcher's executor. */
+  private void launch(Slot s) {
+    attach(s);
+    try {
+      client.dispatcher().executorService().execute(() -> run(s));
+    } catch (RejectedExecutionException e) {
+      s.cancelUntakenLease();
+      onFailure(s, new IOException("the dispatcher's executor refused a hedged attempt", e), false);
+    }
+  }
+
+  /** A new attempt on {@code lease}; the next hedge is due a delay after it starts. */
+  private Slot newSlotLocked(Lease lease) {
+    Slot s = new Slot(slots.size() + 1, lease, ticker.read());
+    slots.add(s);
+    inFlight++;
+    Scheduler.Cancellable t = timer;
+    if (t != null) {
+      t.cancel();
+      timer = null;
+    }
+    if (slots.size() < hedging.policy().maxAttempts()) {
+      timer = hedging.policy().scheduler().schedule(this::hedge, hedging.delayNanos());
+    }
+    return s;
+  }
+
+  /**
+   * Makes the slot's call, outside the lock: OkHttp asks the client's {@code
+   * EventListener.Factory}, user code, for each new call. A call made after the hedged call
+   * finished is cancelled at once.
+   */
+  private void attach(Slot s) {
+    Call c = client.newCall(original.newBuilder().tag(Slot.class, s).build());
+    if (hasDeadline) {
+      c.timeout().timeout(Math.max(1, deadlineNanoTime - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+    boolean late;
+    synchronized (this) {
+      s.call = c;
+      late = finished;
+    }
+    if (late) {
+      c.cancel();
+    }
+  }
+
+  /**
+   * A failover attempt after a failure, if one may start now: attempts left, the failure retryable
+   * under the service's retry rules, an endpoint no attempt used, and the retry budget.
+   */
+  private @Nullable Slot nextLocked(FailureKind kind) {
+    if (finished
+        || call.isCanceled()
+        || slots.size() >= hedging.policy().maxAttempts()
+        || !service.retryPolicy().isRetryable(kind, true)) {
+      return null;
+    }
+    Lease lease = pickLocked();
+    if (lease == null) {
+      return null;
+    }
+    if (!service.retryPolicy().budget().tryWithdraw()) {
+      unusedLease = lease; // cancelled by the caller once out of the lock
+      return null;
+    }
+    return newSlotLocked(lease);
+  }
+
+  /** Cancels, outside the lock (a lease tells user listeners), a lease picked but not used. */
+  private void cancelUnusedLease() {
+    Lease l;
+    synchronized (this) {
+      l = unusedLease;
+      unusedLease = null;
+    }
+    if (l != null) {
+      l.onCancel();
+    }
+  }
+
+  private @Nullable Lease pickLocked() {
+    PickContext.Builder excluding = context.toBuilder();
+    for (Slot s : slots) {
+      excluding.exclude(s.lease.endpoint().id());
+    }
+    return balancer.tryPick(excluding.build());
+  }
+
+  private void finishLocked(@Nullable IOException e) {
+    finished = true;
+    if (e != null) {
+      failure = e;
+    }
+    Scheduler.Cancellable t = timer;
+    if (t != null) {
+      t.cancel();
+      timer = null;
+    }
+    notifyAll();
+  }
+
+  private List<Call> inFlightCallsLocked() {
+    List<Call> calls = new ArrayList<>(slots.size());
+    for (Slot s : slots) {
+      Call c = s.call;
+      if (!s.done && c != null) {
+        calls.add(c); // never the winner's: cancelling it would break its body
+      }
+    }
+    return calls;
+  }
+
+  private static void cancelInFlight(@Nullable List<Call> calls) {
+    if (calls == null) {
+      return;
+    }
+    for (Call c : calls) {
+      c.cancel(); // a call that already ended ignores it
+    }
+  }
+
+  /** A response that lost the race: its lease is told it was cancelled, then it is closed. */
+  private static void discard(Response response) {
+    Attempt attempt = response.request().tag(Attempt.class);
+    if (attempt != null) {
+      attempt.end(Attempt.Report.CANCEL, 0, null);
+    }
+    response.close();
+  }
+
+  private Lease firstLease() throws IOException {
+    Lease lease = balancer.tryPick(context);
+    if (lease != null) {
+      return lease;
+    }
+    try {
+      return balancer.pick(context);
+    } catch (NoEndpointAvailableException e) {
+      throw new IOException(e.getMessage() + " (service '" + service.host() + "')", e);
+    }
+  }
+
+  private void log(Slot s, String outcome) {
+    if (LOG.isDebugEnabled()) {
+      LOG.debug(
+          "{} hedged attempt {}: {} {} -> {}: {} in {} ms",
+          service.host(),
+          s.number,
+          original.method(),
+          original.url().encodedPath(),
+          s.lease.endpoint().id(),
+          outcome,
+          String.format("%.1f", (ticker.read() - s.startNanos) / 1e6));
+    }
+  }
+
+  /**
+   * One attempt of a hedged call, carried as its call's tag: its number, its lease until the
+   * attempt takes it, and its call.
+   */
+  final class Slot {
+    final int number;
+    final Lease lease;
+    final long startNanos;
+    private final AtomicBoolean taken = new AtomicBoolean();
+    private @Nullable Call call; // set once, under HedgedCall.this, before the call runs
+    private boolean done; // guarded by HedgedCall.this
+
+    Slot(int number, Lease lease, long startNanos) {
+      this.number = number;
+      this.lease = lease;
+      this.startNanos = startNanos;
+    }
+
+    Call call() {
+      Call c = call;
+      if (c == null) {
+        throw new IllegalStateException("slot " + number + " has no call");
+      }
+      return c;
+    }
+
+    /**
+     * Runs this attempt inside its own call's interceptor chain: one {@link BalancedCall} attempt
+     * on this slot's lease, with the caller's chain's timeouts.
+     */
+    Response proceed(Chain attemptChain) throws IOException {
+      if (!taken.compareAndSet(false, true)) {
+        throw new IOException("Canceled");
+      }
+      Chain c =
+          attemptChain
+              .withConnectTimeout(chain.connectTimeoutMillis(), TimeUnit.MILLISECONDS)
+              .withReadTimeout(chain.readTimeoutMillis(), TimeUnit.MILLISECONDS)
+              .withWriteTimeout(chain.writeTimeoutMillis(), TimeUnit.MILLISECONDS);
+      c = LoadBalancingInterceptor.configure(c, service);
+      return new BalancedCall(service, c, original, balancer, key, lease).execute();
+    }
+
+    /** Cancels the lease if no attempt took it (its call never reached the interceptor). */
+    void cancelUntakenLease() {
+      if (taken.compareAndSet(false, true)) {
+        lease.onCancel();
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "HedgedCall.Slot{" + number + " on " + lease.endpoint().id() + "}";
+    }
+  }
+}
