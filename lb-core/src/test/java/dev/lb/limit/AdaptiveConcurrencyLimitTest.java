@@ -119,9 +119,11 @@ class AdaptiveConcurrencyLimitTest {
     m.run(100_000);
     int mid = m.limit.limit();
     double midLatency = m.run(5_000);
+    assertThat(mid).isLessThanOrEqualTo(40);
+    assertThat(midLatency).isLessThan(2.0);
     m.run(1_000_000);
-    assertThat(m.limit.limit()).isLessThanOrEqualTo(Math.max(40, mid + 5));
-    assertThat(m.run(5_000)).isLessThan(Math.max(2.0, midLatency * 1.1));
+    assertThat(m.limit.limit()).isLessThanOrEqualTo(Math.min(40, mid + 5));
+    assertThat(m.run(5_000)).isLessThan(Math.min(2.0, midLatency * 1.1));
   }
 
   @ParameterizedTest
