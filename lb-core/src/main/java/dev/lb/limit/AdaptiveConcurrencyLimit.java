@@ -26,8 +26,8 @@ import java.lang.invoke.VarHandle;
  * flight are down to it; their minimum and mean are measured at the lowest concurrency, after the
  * queue the full limit built has drained (the idea of BBR's ProbeRTT and of Envoy's
  * adaptive-concurrency min-RTT window, which pins to {@code min_concurrency}). The measurement is
- * free of queueing as long as the minimum limit fits the backend's capacity. A probe ends after
- * one probe interval at the latest, with whatever it measured. Its cost is a short dip: for about
+ * free of queueing as long as the minimum limit fits the backend's capacity. A probe ends after one
+ * probe interval at the latest, with whatever it measured. Its cost is a short dip: for about
  * {@code probeSamples / minLimit} round trips, calls beyond the minimum are refused.
  *
  * <p><b>Idle.</b> Nothing decays with time: with no samples the limit stays where it was, however

@@ -180,10 +180,7 @@ public final class ConcurrencyLimits {
 
     void checkRange() {
       checkArgument(
-          minLimit <= maxLimit,
-          "minLimit (%s) must not exceed maxLimit (%s)",
-          minLimit,
-          maxLimit);
+          minLimit <= maxLimit, "minLimit (%s) must not exceed maxLimit (%s)", minLimit, maxLimit);
     }
   }
 
@@ -199,8 +196,8 @@ public final class ConcurrencyLimits {
     }
 
     /**
-     * How much of each new estimate is taken: {@code L ← (1 − s)·L + s·L'}. Defaults to 1 (all),
-     * as in Netflix's VegasLimit.
+     * How much of each new estimate is taken: {@code L ← (1 − s)·L + s·L'}. Defaults to 1 (all), as
+     * in Netflix's VegasLimit.
      *
      * @param smoothing in (0, 1]
      * @return this builder

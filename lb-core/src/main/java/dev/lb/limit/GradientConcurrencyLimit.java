@@ -19,14 +19,14 @@ import dev.lb.Ticker;
  * </ul>
  *
  * <p>A gradient of 1 (no queueing seen) grows the limit by {@code queueSize} (times the smoothing)
- * per sample; a sample twice the average halves it at most. Drops are not read, as in Gradient2:
- * a timeout's latency is what lowers the limit.
+ * per sample; a sample twice the average halves it at most. Drops are not read, as in Gradient2: a
+ * timeout's latency is what lowers the limit.
  *
  * <p>What differs: the long average is bounded by {@code tolerance} times the mean latency of the
  * last low-load probe ({@link AdaptiveConcurrencyLimit}). Without the bound, a load that keeps
- * latency rising slowly drags the average along, the gradient stays near 1 and the limit climbs
- * for as long as the load lasts; with it, the latency the limit tolerates is at most {@code
- * tolerance} times the probed one. The idle rule restarts the warm-up.
+ * latency rising slowly drags the average along, the gradient stays near 1 and the limit climbs for
+ * as long as the load lasts; with it, the latency the limit tolerates is at most {@code tolerance}
+ * times the probed one. The idle rule restarts the warm-up.
  */
 final class GradientConcurrencyLimit extends AdaptiveConcurrencyLimit {
   private static final int WARMUP = 10;

@@ -22,9 +22,9 @@ import dev.lb.Ticker;
  *       beta decreases it by {@code lg}; between alpha and beta leaves it.
  * </ul>
  *
- * <p>The result is clamped to the minimum and maximum, then smoothed: {@code L ← (1 − s)·L +
- * s·L'}. {@code rtt_noload} is the smallest latency seen since the baseline was last learned; what
- * differs from Netflix's is how it is refreshed: by the low-load probe and the idle rule of {@link
+ * <p>The result is clamped to the minimum and maximum, then smoothed: {@code L ← (1 − s)·L + s·L'}.
+ * {@code rtt_noload} is the smallest latency seen since the baseline was last learned; what differs
+ * from Netflix's is how it is refreshed: by the low-load probe and the idle rule of {@link
  * AdaptiveConcurrencyLimit} (the probe's minimum becomes the new {@code rtt_noload}) rather than by
  * taking one sample as it comes.
  */
