@@ -135,7 +135,7 @@ class ConcurrencyLimitTest {
     assertThat(limit).isNotNull();
     assertThat(limit.limit()).isEqualTo(10);
     // Fill the endpoint and report fast calls with no queueing: Vegas grows the limit.
-    for (int round = 0; round < 5; round++) {
+    for (int round = 0; round < 20; round++) {
       List<Lease> leases = new ArrayList<>();
       Lease l;
       while ((l = lb.tryPick(PickContext.none())) != null) {
@@ -146,8 +146,8 @@ class ConcurrencyLimitTest {
     }
     int grown = limit.limit();
     assertThat(grown).isGreaterThan(10);
-    // Failures are drops: each one lowers it.
-    for (int i = 0; i < 5; i++) {
+    // Failures are drops: the window they end in lowers it (one window: max(10, limit) reports).
+    for (int i = 0; i < grown; i++) {
       lb.pick().onFailure(10 * MS, new RuntimeException("timeout"));
     }
     assertThat(limit.limit()).isLessThan(grown);

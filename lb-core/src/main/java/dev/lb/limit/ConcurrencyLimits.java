@@ -19,11 +19,14 @@ import java.time.Duration;
  * }</pre>
  *
  * <p>Which to choose. A fixed limit is exact and costs nothing, but is right for one capacity only.
- * Vegas reacts to queueing relative to the lowest latency seen and to failures; it suits backends
- * whose latency varies little when idle. Gradient compares with a long-term average and ignores
- * failures; it tolerates noisy latencies better. Both adaptive limits share the options of {@link
- * Settings} and their defaults (initial 20, between 4 and 1,000, a probe every 30 s of 20 samples,
- * an idle timeout of 60 s). Builders are not thread-safe; the factories and limits they make are.
+ * Vegas estimates the queue once per round trip from the mean latency against the no-load latency
+ * its probe measured, and backs off on failures: it keeps latency lowest, at the price of refusing
+ * more calls when latency is noisy. Gradient compares every latency with a long-term average and
+ * ignores failures (a timeout's latency is what lowers it): it keeps more throughput and tolerates
+ * noisy latencies. See benchmarks/results/simulation.md ("capacity_halving"). Both adaptive limits
+ * share the options of {@link Settings} and their defaults (initial 20, between 4 and 1,000, a
+ * probe every 30 s of 20 samples, an idle timeout of 60 s). Builders are not thread-safe; the
+ * factories and limits they make are.
  */
 public final class ConcurrencyLimits {
   private ConcurrencyLimits() {}
