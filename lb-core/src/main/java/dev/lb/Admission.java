@@ -127,6 +127,19 @@ final class Admission {
     return w.future;
   }
 
+  /** The balancer closed: every waiter fails now rather than at its deadline. */
+  void close(String name) {
+    for (Waiter w : waiters) {
+      if (remove(w)) {
+        Scheduler.Cancellable t = w.timer;
+        if (t != null) {
+          t.cancel();
+        }
+        w.future.completeExceptionally(new IllegalStateException("balancer '" + name + "' is closed"));
+      }
+    }
+  }
+
   /** Calls waiting now; for stats and tests. */
   int waiting() {
     return (int) WAITING.getVolatile(this);

@@ -72,7 +72,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe. Picking and reporting are lock-free: {@link #pick} reads one volatile reference
  * to the current immutable snapshot (endpoints plus the strategy's {@link Picker}), asks the
  * picker, checks the choice is still available and under its concurrency limit, and counts the call
- * in flight. Selection allocates nothing; the returned lease is one small object.
+ * in flight. Selection allocates nothing; the returned lease is one small object. A balancer-wide
+ * {@link Builder#concurrencyLimit concurrency limit} adds one compare-and-set on a shared counter
+ * before the picker is asked; {@link #pickAsync} waits for capacity without holding a thread.
  *
  * <p>Every change (membership, health, ejection, drain, slow-start step) is applied on one
  * serialized path, under a lock that picking never takes, and publishes a new snapshot before the
@@ -712,6 +714,7 @@ public final class LoadBalancer implements AutoCloseable {
           engine.close();
           return null;
         });
+    admission.close(name); // outside the lock: failing a waiter runs its dependent stages
   }
 
   // ---------------------------------------------------------------------------------------------

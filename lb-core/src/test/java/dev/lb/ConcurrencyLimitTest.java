@@ -230,6 +230,20 @@ class ConcurrencyLimitTest {
   }
 
   @Test
+  void close_failsEveryWaiterAtOnce() {
+    LoadBalancer lb = builder(1).concurrencyLimit(ConcurrencyLimits.fixed(1)).build();
+    Lease held = lb.pick();
+    CompletableFuture<Lease> waiting = lb.pickAsync(PickContext.none(), Duration.ofMinutes(1));
+    lb.close();
+    assertThat(waiting).isCompletedExceptionally();
+    assertThatThrownBy(waiting::get).cause().isInstanceOf(IllegalStateException.class);
+    assertThat(lb.admission().waiting()).isZero();
+    assertThat(scheduler.pending()).isZero();
+    held.onSuccess(MS); // a lease taken before close can still be reported
+    assertThat(lb.admission().inFlight()).isZero();
+  }
+
+  @Test
   void pickAsync_cancelledByTheCaller_leaksNoSlot() {
     LoadBalancer lb = builder(1).concurrencyLimit(ConcurrencyLimits.fixed(1)).build();
     Lease held = lb.pick();

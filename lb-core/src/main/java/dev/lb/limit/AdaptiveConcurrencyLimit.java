@@ -152,7 +152,14 @@ abstract class AdaptiveConcurrencyLimit implements ConcurrencyLimit {
       return;
     }
     estimate = clamp(update(latency, inFlight, drop));
-    published = (int) estimate;
+    publish((int) estimate);
+  }
+
+  /** A volatile write only when the value changes: most samples leave the limit where it was. */
+  private void publish(int limit) {
+    if (published != limit) {
+      published = limit;
+    }
   }
 
   private void endProbe(long now) {
@@ -161,7 +168,7 @@ abstract class AdaptiveConcurrencyLimit implements ConcurrencyLimit {
       onProbe(probeMin, probeSum / probeCount);
     }
     nextProbeAt = now + jitteredInterval();
-    published = (int) estimate;
+    publish((int) estimate);
   }
 
   /** 75..100% of the probe interval, from a per-instance SplitMix64 sequence. */

@@ -92,11 +92,6 @@ final class GradientConcurrencyLimit extends AdaptiveConcurrencyLimit {
     probedMean = Double.NaN;
   }
 
-  /** The long-term latency average in use, 0 before the first sample; for tests. */
-  double longRttNanos() {
-    return longRtt;
-  }
-
   @Override
   public ConcurrencyLimits.Algorithm algorithm() {
     return ConcurrencyLimits.Algorithm.GRADIENT;
