@@ -135,7 +135,8 @@ final class Admission {
         if (t != null) {
           t.cancel();
         }
-        w.future.completeExceptionally(new IllegalStateException("balancer '" + name + "' is closed"));
+        w.future.completeExceptionally(
+            new IllegalStateException("balancer '" + name + "' is closed"));
       }
     }
   }
