@@ -69,7 +69,7 @@ public class PickBenchmark {
    * never to refuse: what is measured is their cost on admission and on the report.
    */
   @Param({"none"})
-  public String limit;
+  public String limit = "none";
 
   private PickTarget target;
 
