@@ -11,6 +11,7 @@ import dev.lb.health.HealthCheckConfig;
 import dev.lb.health.HealthStatus;
 import dev.lb.health.OutlierDetection;
 import dev.lb.health.SlowStart;
+import dev.lb.limit.ConcurrencyLimitFactory;
 import dev.lb.limit.RateLimiter;
 import dev.lb.limit.RateLimiterFactory;
 import dev.lb.retry.RetryBudget;
@@ -56,6 +57,10 @@ final class BalancerEngine {
   private final @Nullable RetryBudget retryBudget;
   private final long removalDrainNanos;
   private final EndpointState.Observer observer = new LeaseSignals();
+
+  // Set once before start(), by the facade's constructor.
+  private @Nullable ConcurrencyLimitFactory endpointLimits;
+  private @Nullable Admission admission;
 
   // Guarded by the update lock.
   private boolean closed;
@@ -110,6 +115,12 @@ final class BalancerEngine {
     this.limiterFactory = limiterFactory;
     this.retryBudget = retryBudget;
     updates.publisher(this::publish);
+  }
+
+  /** Sets the per-endpoint limit factory and the balancer's admission; before {@link #start}. */
+  void concurrencyLimits(@Nullable ConcurrencyLimitFactory perEndpoint, Admission admission) {
+    this.endpointLimits = perEndpoint;
+    this.admission = admission;
   }
 
   /** Registers the initial members (no slow start: nobody else can take their share). */
@@ -380,6 +391,12 @@ final class BalancerEngine {
     EndpointState state =
         new EndpointState(e, metricsClock, observer, breaker, limiter, callListeners);
     state.failureStreakLimit(outlierConfig.consecutiveFailures());
+    ConcurrencyLimitFactory limits = endpointLimits;
+    state.limits(
+        limits == null
+            ? null
+            : checkNotNull(limits.create(ticker), "concurrency limit created for " + e.id()),
+        admission);
     if (breaker != null) {
       breaker.addListener(new BreakerSignals(state));
     }

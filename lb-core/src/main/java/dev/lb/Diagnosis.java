@@ -2,6 +2,8 @@ package dev.lb;
 
 import dev.lb.breaker.CircuitBreaker;
 import dev.lb.health.HealthStatus;
+import dev.lb.limit.ConcurrencyLimit;
+import dev.lb.limit.ConcurrencyLimits;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
@@ -38,6 +40,9 @@ final class Diagnosis {
     int full = 0;
     int limited = 0;
     int probing = 0;
+    int lowestFull = Integer.MAX_VALUE;
+    int highestFull = 0;
+    boolean adaptive = false;
     for (EndpointState e : s.pool) {
       if (context.isExcluded(e.endpoint().id())) {
         excluded++;
@@ -46,8 +51,13 @@ final class Diagnosis {
       CircuitBreaker b = e.breaker();
       if ((e.status() & s.admitMask) != 0 || (b != null && !b.state().admitsCalls())) {
         unavailable++;
-      } else if (e.inFlight() >= maxInFlight) {
+      } else if (e.inFlight() >= e.capacity(maxInFlight)) {
         full++;
+        int capacity = e.capacity(maxInFlight);
+        lowestFull = Math.min(lowestFull, capacity);
+        highestFull = Math.max(highestFull, capacity);
+        ConcurrencyLimit l = e.concurrencyLimit();
+        adaptive |= l != null && l.algorithm() != ConcurrencyLimits.Algorithm.FIXED;
       } else if (b != null && b.state() == CircuitBreaker.State.HALF_OPEN) {
         probing++;
       } else if (e.limiter() != null) {
@@ -73,7 +83,14 @@ final class Diagnosis {
       why =
           "every available endpoint refused the call: "
               + (full > 0
-                  ? full + " at the concurrency limit of " + maxInFlight + " calls in flight"
+                  ? full
+                      + " at "
+                      + (adaptive ? "their adaptive " : "the ")
+                      + "concurrency limit of "
+                      + (lowestFull == highestFull
+                          ? String.valueOf(lowestFull)
+                          : lowestFull + " to " + highestFull)
+                      + " calls in flight"
                   : "")
               + (full > 0 && limited > 0 ? ", " : "")
               + (limited > 0 ? limited + " over their rate limit" : "");
@@ -102,6 +119,27 @@ final class Diagnosis {
         name,
         count,
         reason);
+  }
+
+  /** The balancer-wide cap refused the call before any endpoint was asked. */
+  static NoEndpointAvailableException atBalancerLimit(
+      String name, Snapshot s, ConcurrencyLimit limit, int inFlight) {
+    int count = s.states.size();
+    return new NoEndpointAvailableException(
+        "no endpoint available in balancer '"
+            + name
+            + "': "
+            + count
+            + " endpoints; the balancer-wide "
+            + (limit.algorithm() == ConcurrencyLimits.Algorithm.FIXED ? "" : "adaptive ")
+            + "concurrency limit of "
+            + limit.limit()
+            + " calls in flight is reached ("
+            + inFlight
+            + " in flight)",
+        name,
+        count,
+        NoEndpointAvailableException.Reason.AT_CAPACITY);
   }
 
   private static String states(Snapshot s) {

@@ -2,6 +2,7 @@ package dev.lb;
 
 import dev.lb.breaker.CircuitBreaker;
 import dev.lb.internal.Checks;
+import dev.lb.limit.ConcurrencyLimit;
 import dev.lb.limit.RateLimiter;
 import dev.lb.strategy.LiveEndpoint;
 import java.lang.invoke.MethodHandles;
@@ -194,7 +195,7 @@ final class EndpointState extends EndpointStateLayout.Counters implements LiveEn
    * a later step refuses, except a rate limiter's permit, which is why the limiter is asked last.
    */
   public boolean tryAdmit(int maxInFlight) {
-    if (!tryAcquire(maxInFlight)) {
+    if (!tryAcquire(capacity(maxInFlight))) {
       return false;
     }
     CircuitBreaker b = breaker;
@@ -211,6 +212,49 @@ final class EndpointState extends EndpointStateLayout.Counters implements LiveEn
       return false;
     }
     return true;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Concurrency limits (dev.lb.limit.ConcurrencyLimit): kept apart from the counters' code on
+  // purpose; the completion methods below call afterRelease once, after release().
+
+  /**
+   * Gives this endpoint its own concurrency limit (null for none) and the balancer's admission
+   * (null in tests of the state alone). Called once by the engine before the state is published, so
+   * plain fields suffice: the snapshot's volatile write publishes them.
+   */
+  void limits(@Nullable ConcurrencyLimit limit, @Nullable Admission admission) {
+    this.concurrencyLimit = limit;
+    this.admission = admission;
+  }
+
+  /** The endpoint's own concurrency limit, or null if it has none. */
+  public @Nullable ConcurrencyLimit concurrencyLimit() {
+    return concurrencyLimit;
+  }
+
+  /**
+   * The calls this endpoint takes now: the smaller of the balancer's fixed {@code maxInFlight} and
+   * its own limit's current value.
+   */
+  public int capacity(int maxInFlight) {
+    ConcurrencyLimit l = concurrencyLimit;
+    return l == null ? maxInFlight : Math.min(maxInFlight, l.limit());
+  }
+
+  /**
+   * Feeds the call that just ended to the endpoint's limit and to the balancer's admission (its cap
+   * and its waiters). {@code inFlight} counts the call itself.
+   */
+  private void afterRelease(int inFlight, long latencyNanos, boolean dropped, boolean sample) {
+    ConcurrencyLimit l = concurrencyLimit;
+    if (l != null && sample) {
+      l.onSample(latencyNanos, inFlight, dropped);
+    }
+    Admission a = admission;
+    if (a != null) {
+      a.onRelease(latencyNanos, dropped, sample);
+    }
   }
 
   /** The status bits; 0 means healthy and active. */
@@ -338,11 +382,13 @@ final class EndpointState extends EndpointStateLayout.Counters implements LiveEn
     return false;
   }
 
-  private void release() {
+  /** Returns the calls still in flight. */
+  private int release() {
     int left = (int) IN_FLIGHT.getAndAdd(this, -1) - 1;
     if (left == 0 && (status & DRAINING) != 0) {
       observer.onDrained(this);
     }
+    return left;
   }
 
   /**
@@ -358,7 +404,7 @@ final class EndpointState extends EndpointStateLayout.Counters implements LiveEn
     if ((int) FAILURE_STREAK.getOpaque(this) != 0) {
       FAILURE_STREAK.setOpaque(this, 0);
     }
-    release();
+    afterRelease(release() + 1, latencyNanos, false, latencyNanos >= 0);
     if (latencyNanos >= 0 || bytes > 0) {
       observe(latencyNanos, bytes, false, Long.MIN_VALUE);
     }
@@ -385,7 +431,7 @@ final class EndpointState extends EndpointStateLayout.Counters implements LiveEn
     // The penalty before release: the call stops counting in flight only once its failure does.
     long now = clock.now();
     PENALTY_KEY.setRelease(this, clock.logKey(failurePenalty(now) + 1.0, now));
-    release();
+    afterRelease(release() + 1, latencyNanos, true, true);
     if (latencyNanos >= 0) {
       observe(latencyNanos, 0, true, now);
       LatencyWindow w = latencies;
@@ -416,7 +462,7 @@ final class EndpointState extends EndpointStateLayout.Counters implements LiveEn
     if (b != null) {
       b.releasePermission(permitEpoch);
     }
-    release();
+    afterRelease(release() + 1, -1L, false, false);
   }
 
   /**

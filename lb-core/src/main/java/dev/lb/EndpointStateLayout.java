@@ -1,6 +1,7 @@
 package dev.lb;
 
 import dev.lb.breaker.CircuitBreaker;
+import dev.lb.limit.ConcurrencyLimit;
 import dev.lb.limit.RateLimiter;
 import org.jspecify.annotations.Nullable;
 
@@ -39,6 +40,11 @@ final class EndpointStateLayout {
     volatile int effectiveWeight;
     volatile int failureStreakLimit;
     volatile double rampFactor = 1.0;
+
+    /** Set once by the engine before the state is published; see {@link EndpointState#limits}. */
+    @Nullable ConcurrencyLimit concurrencyLimit;
+
+    @Nullable Admission admission;
 
     Head(
         Endpoint endpoint,

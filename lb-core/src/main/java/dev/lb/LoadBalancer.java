@@ -12,6 +12,8 @@ import dev.lb.health.HealthStatus;
 import dev.lb.health.OutlierDetection;
 import dev.lb.health.SlowStart;
 import dev.lb.internal.ThreadLocalRandomGenerator;
+import dev.lb.limit.ConcurrencyLimit;
+import dev.lb.limit.ConcurrencyLimitFactory;
 import dev.lb.limit.RateLimiterFactory;
 import dev.lb.retry.RetryBudget;
 import dev.lb.retry.RetryBudgetListener;
@@ -25,7 +27,10 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
@@ -67,7 +72,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe. Picking and reporting are lock-free: {@link #pick} reads one volatile reference
  * to the current immutable snapshot (endpoints plus the strategy's {@link Picker}), asks the
  * picker, checks the choice is still available and under its concurrency limit, and counts the call
- * in flight. Selection allocates nothing; the returned lease is one small object.
+ * in flight. Selection allocates nothing; the returned lease is one small object. A balancer-wide
+ * {@link Builder#concurrencyLimit concurrency limit} adds one compare-and-set on a shared counter
+ * before the picker is asked; {@link #pickAsync} waits for capacity without holding a thread.
  *
  * <p>Every change (membership, health, ejection, drain, slow-start step) is applied on one
  * serialized path, under a lock that picking never takes, and publishes a new snapshot before the
@@ -107,6 +114,7 @@ public final class LoadBalancer implements AutoCloseable {
   private final UpdatePath updates;
   private final BalancerEngine engine;
   private final CallListeners callListeners = new CallListeners();
+  private final Admission admission;
 
   /** What picks read: replaced, never changed, on the serialized path. */
   private volatile Snapshot snapshot = Snapshot.EMPTY;
@@ -146,11 +154,25 @@ public final class LoadBalancer implements AutoCloseable {
             builder.breakerFactory,
             builder.limiterFactory,
             builder.retryBudget);
+    ConcurrencyLimitFactory balancerLimit = builder.balancerLimit;
+    this.admission =
+        new Admission(
+            this,
+            scheduler,
+            balancerLimit == null
+                ? null
+                : checkNotNull(balancerLimit.create(builder.ticker), "balancer concurrency limit"));
+    engine.concurrencyLimits(builder.endpointLimit, admission);
     RetryBudget budget = builder.retryBudget;
     if (budget != null) {
       budget.addListener(new BudgetSignals());
     }
     engine.start(builder.endpoints.values());
+  }
+
+  /** The balancer-wide admission (cap and waiters). */
+  Admission admission() {
+    return admission;
   }
 
   /** The routing snapshot picks read now. */
@@ -260,11 +282,7 @@ public final class LoadBalancer implements AutoCloseable {
    */
   public Lease pick(PickContext context) {
     checkNotNull(context, "context");
-    EndpointState chosen = snapshot.choose(context, maxInFlight, strategyContext.random(), true);
-    if (chosen == null) {
-      chosen = retry(context, true, true);
-    }
-    return new Lease(requireNonNull(chosen));
+    return requireNonNull(admit(context, true, true));
   }
 
   /**
@@ -280,11 +298,133 @@ public final class LoadBalancer implements AutoCloseable {
    */
   public @Nullable Lease tryPick(PickContext context) {
     checkNotNull(context, "context");
+    return admit(context, false, true);
+  }
+
+  /** A pick for a waiter: null without a word when there is no capacity. */
+  @Nullable Lease tryPickQuietly(PickContext context) {
+    return admit(context, false, false);
+  }
+
+  /**
+   * Picks an endpoint for a call, waiting up to {@code maxWait} for capacity when the balancer-wide
+   * or every endpoint's concurrency limit refuses it ({@link
+   * NoEndpointAvailableException.Reason#AT_CAPACITY}); any other reason fails at once.
+   *
+   * <p>The wait holds no thread: the caller queues (first come, first served) and is served by the
+   * thread whose lease report frees capacity, which picks for it and completes the returned stage
+   * with the lease (dependent stages not made {@code async} run on that thread, so keep them
+   * short); at the deadline, measured by the balancer's {@link Builder#scheduler scheduler}, it is
+   * completed by a last pick, or with the {@link NoEndpointAvailableException} that pick throws.
+   * Only lease reports wake waiters: capacity that comes back otherwise (a rate limiter refilling,
+   * an endpoint added or recovering) is seen by the next report or at the deadline. If the caller
+   * cancels the stage, a lease completed at the same moment is given back ({@link Lease#onCancel}).
+   *
+   * @param context what the strategy may know about the call; {@link PickContext#none()} if nothing
+   * @param maxWait how long to wait at most; zero does not wait
+   * @return a stage completed with a lease (report its outcome exactly once), or exceptionally with
+   *     {@link NoEndpointAvailableException} or, if the balancer is closed, {@link
+   *     IllegalStateException}
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code maxWait} is negative
+   */
+  public CompletableFuture<Lease> pickAsync(PickContext context, Duration maxWait) {
+    checkNotNull(context, "context");
+    checkNotNull(maxWait, "maxWait");
+    checkArgument(!maxWait.isNegative(), "maxWait must not be negative but was %s", maxWait);
+    try {
+      return CompletableFuture.completedFuture(requireNonNull(admit(context, true, false)));
+    } catch (NoEndpointAvailableException e) {
+      if (e.reason() != NoEndpointAvailableException.Reason.AT_CAPACITY || maxWait.isZero()) {
+        updates.deliverNow(l -> l.onNoEndpointAvailable(this, e.reason()));
+        return CompletableFuture.failedFuture(e);
+      }
+      return admission.await(context, maxWait.toNanos());
+    } catch (IllegalStateException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * Like {@link #pickAsync}, blocking the calling thread until the lease or the refusal. The
+   * deadline is the balancer's scheduler's, as for {@code pickAsync}; the thread parks meanwhile
+   * (no spinning).
+   *
+   * @param context what the strategy may know about the call; {@link PickContext#none()} if nothing
+   * @param maxWait how long to wait at most; zero does not wait
+   * @return a new lease on the chosen endpoint, on which the caller must report the outcome once
+   * @throws NoEndpointAvailableException if no endpoint took the call within {@code maxWait}
+   * @throws InterruptedException if the thread is interrupted while waiting (it then holds no
+   *     lease)
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code maxWait} is negative
+   * @throws IllegalStateException if the balancer is closed
+   */
+  public Lease pick(PickContext context, Duration maxWait) throws InterruptedException {
+    CompletableFuture<Lease> future = pickAsync(context, maxWait);
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      if (!future.cancel(false)) {
+        Lease lease = future.getNow(null);
+        if (lease != null) {
+          lease.onCancel();
+        }
+      }
+      throw e;
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(cause);
+    } catch (CancellationException e) {
+      throw new IllegalStateException("pick cancelled", e);
+    }
+  }
+
+  /**
+   * Admission: a balancer-wide slot, then an endpoint. Returns null (or throws, if {@code fail})
+   * when nothing takes the call; {@code emit} tells listeners of a refusal.
+   */
+  private @Nullable Lease admit(PickContext context, boolean fail, boolean emit) {
+    if (!admission.tryEnter()) {
+      return atBalancerLimit(fail, emit);
+    }
     EndpointState chosen = snapshot.choose(context, maxInFlight, strategyContext.random(), true);
     if (chosen == null) {
-      chosen = retry(context, true, false);
+      try {
+        chosen = retry(context, true, fail, emit);
+      } finally {
+        if (chosen == null) {
+          admission.leave();
+        }
+      }
+      if (chosen == null) {
+        return null;
+      }
     }
-    return chosen == null ? null : new Lease(chosen);
+    return new Lease(chosen);
+  }
+
+  private @Nullable Lease atBalancerLimit(boolean fail, boolean emit) {
+    Snapshot s = snapshot;
+    if (s.closed) {
+      throw new IllegalStateException("balancer '" + name + "' is closed");
+    }
+    boolean tell = emit && updates.hasListeners();
+    if (!fail && !tell) {
+      return null;
+    }
+    ConcurrencyLimit l = requireNonNull(admission.limit());
+    NoEndpointAvailableException e = Diagnosis.atBalancerLimit(name, s, l, admission.inFlight());
+    if (tell) {
+      updates.deliverNow(x -> x.onNoEndpointAvailable(this, e.reason()));
+    }
+    if (!fail) {
+      return null;
+    }
+    throw e;
   }
 
   /**
@@ -314,7 +454,7 @@ public final class LoadBalancer implements AutoCloseable {
     checkNotNull(context, "context");
     EndpointState chosen = snapshot.choose(context, maxInFlight, strategyContext.random(), false);
     if (chosen == null) {
-      chosen = retry(context, false, true);
+      chosen = retry(context, false, true, true);
     }
     return requireNonNull(chosen).endpoint();
   }
@@ -326,7 +466,8 @@ public final class LoadBalancer implements AutoCloseable {
    *
    * @return the chosen endpoint, or null if there is none and {@code fail} is false
    */
-  private @Nullable EndpointState retry(PickContext context, boolean admit, boolean fail) {
+  private @Nullable EndpointState retry(
+      PickContext context, boolean admit, boolean fail, boolean emit) {
     Snapshot s = snapshot;
     // Each retry follows a change that was published meanwhile; a few suffice, and the bound
     // keeps a pick from chasing a balancer that changes without pause.
@@ -344,13 +485,16 @@ public final class LoadBalancer implements AutoCloseable {
     if (s.closed) {
       throw new IllegalStateException("balancer '" + name + "' is closed");
     }
-    if (!fail && !updates.hasListeners()) {
+    boolean tell = emit && updates.hasListeners();
+    if (!fail && !tell) {
       return null;
     }
     NoEndpointAvailableException e =
         Diagnosis.noEndpoint(name, strategy.name(), s, context, maxInFlight, panicThreshold);
     NoEndpointAvailableException.Reason reason = e.reason();
-    updates.deliverNow(l -> l.onNoEndpointAvailable(this, reason));
+    if (tell) {
+      updates.deliverNow(l -> l.onNoEndpointAvailable(this, reason));
+    }
     if (!fail) {
       return null;
     }
@@ -570,6 +714,7 @@ public final class LoadBalancer implements AutoCloseable {
           engine.close();
           return null;
         });
+    admission.close(name); // outside the lock: failing a waiter runs its dependent stages
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -682,6 +827,8 @@ public final class LoadBalancer implements AutoCloseable {
     private @Nullable String localZone;
     private double overprovisioning = 1.4;
     private int maxInFlightPerEndpoint = Integer.MAX_VALUE;
+    private @Nullable ConcurrencyLimitFactory endpointLimit;
+    private @Nullable ConcurrencyLimitFactory balancerLimit;
     private Duration removalDrainTimeout = Duration.ofSeconds(30);
     private @Nullable CircuitBreakerFactory breakerFactory;
     private @Nullable RateLimiterFactory limiterFactory;
@@ -965,7 +1112,8 @@ public final class LoadBalancer implements AutoCloseable {
     /**
      * Caps the calls in flight on each endpoint, as Envoy's {@code max_requests}: an endpoint at
      * its limit is skipped, and if every available endpoint is, the pick fails with {@link
-     * NoEndpointAvailableException.Reason#AT_CAPACITY}. Unlimited by default.
+     * NoEndpointAvailableException.Reason#AT_CAPACITY}. Unlimited by default. The fixed variant of
+     * {@link #concurrencyLimitPerEndpoint}; with both set, this is the ceiling of the other.
      *
      * @param max 1 or more
      * @return this builder
@@ -974,6 +1122,43 @@ public final class LoadBalancer implements AutoCloseable {
     public Builder maxInFlightPerEndpoint(int max) {
       checkArgument(max >= 1, "maxInFlightPerEndpoint must be 1 or more but was %s", max);
       this.maxInFlightPerEndpoint = max;
+      return this;
+    }
+
+    /**
+     * Gives every endpoint its own concurrency limit, fixed or adaptive ({@link
+     * dev.lb.limit.ConcurrencyLimits}): an endpoint at its limit is skipped like one at {@link
+     * #maxInFlightPerEndpoint}, and if every available endpoint is, the pick fails with {@link
+     * NoEndpointAvailableException.Reason#AT_CAPACITY} (or waits, with {@link #pickAsync}). An
+     * adaptive limit learns from every lease report with a latency (failures count as drops);
+     * cancellations and untimed successes teach it nothing. With {@link #maxInFlightPerEndpoint}
+     * also set, both apply: the fixed cap is a ceiling the adaptive limit never exceeds. None by
+     * default.
+     *
+     * @param limits makes one limit per endpoint, such as {@code
+     *     ConcurrencyLimits.gradient().build()}; must not be null
+     * @return this builder
+     * @throws NullPointerException if {@code limits} is null
+     */
+    public Builder concurrencyLimitPerEndpoint(ConcurrencyLimitFactory limits) {
+      this.endpointLimit = checkNotNull(limits, "concurrencyLimitPerEndpoint");
+      return this;
+    }
+
+    /**
+     * Caps the calls in flight through the whole balancer, as HAProxy's {@code maxconn} or Envoy's
+     * cluster {@code max_requests}: with the cap reached, a pick fails with {@link
+     * NoEndpointAvailableException.Reason#AT_CAPACITY} before any endpoint is asked (or waits, with
+     * {@link #pickAsync}). The limit is fixed ({@code ConcurrencyLimits.fixed(n)}) or adapts to the
+     * latency of all calls together. It adds one shared counter, updated by a compare-and-set on
+     * every pick and one atomic decrement on every report. None by default.
+     *
+     * @param limit makes the balancer's one limit; must not be null
+     * @return this builder
+     * @throws NullPointerException if {@code limit} is null
+     */
+    public Builder concurrencyLimit(ConcurrencyLimitFactory limit) {
+      this.balancerLimit = checkNotNull(limit, "concurrencyLimit");
       return this;
     }
 

@@ -23,8 +23,10 @@ public final class NoEndpointAvailableException extends RuntimeException {
      */
     NONE_AVAILABLE,
     /**
-     * Endpoints are available, but every one refused the call: at its concurrency limit (max in
-     * flight) or its rate limiter out of permits. Load to shed.
+     * Endpoints are available, but every one refused the call: at its concurrency limit (fixed max
+     * in flight, or its adaptive limit) or its rate limiter out of permits; or the balancer-wide
+     * concurrency limit is reached. Load to shed (or wait for, with {@link
+     * LoadBalancer#pickAsync}).
      */
     AT_CAPACITY,
     /**

@@ -104,7 +104,7 @@ final class Snapshot {
   }
 
   private static boolean takes(EndpointState state, int maxInFlight, boolean admit) {
-    return admit ? state.tryAdmit(maxInFlight) : state.inFlight() < maxInFlight;
+    return admit ? state.tryAdmit(maxInFlight) : state.inFlight() < state.capacity(maxInFlight);
   }
 
   boolean admits(EndpointState state, PickContext context) {

@@ -1,7 +1,12 @@
 package dev.lb.benchmarks;
 
+import dev.lb.Lease;
+import dev.lb.LoadBalancer;
+import dev.lb.PickContext;
+import dev.lb.StrategyRegistry;
 import dev.lb.benchmarks.peers.BalancerType;
 import dev.lb.benchmarks.peers.PickTarget;
+import dev.lb.limit.ConcurrencyLimits;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -28,6 +33,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * java -jar benchmarks/target/benchmarks.jar PickBenchmark -prof gc
  * java -jar benchmarks/target/benchmarks.jar PickBenchmark -p type=LB_ROUND_ROBIN,GRPC_ROUND_ROBIN
  * java -jar benchmarks/target/benchmarks.jar PickBenchmark.pick -p type=LB_P2C -p weights=equal
+ * java -jar benchmarks/target/benchmarks.jar PickBenchmark.pickAndRelease -p type=LB_P2C \
+ *     -p endpoints=100 -p limit=none,maxInFlight,endpoint-vegas,endpoint-gradient,balancer-gradient
  * </pre>
  *
  * <p>One instance is shared by the benchmark's threads ({@link Scope#Benchmark}), as one balancer
@@ -54,11 +61,25 @@ public class PickBenchmark {
   @Param({"mixed"})
   public String weights;
 
+  /**
+   * The concurrency limit of an lb balancer ({@code none} for the others): {@code none}; {@code
+   * maxInFlight}, the fixed cap of {@code maxInFlightPerEndpoint(1000)}; {@code endpoint-fixed},
+   * {@code endpoint-vegas}, {@code endpoint-gradient}, a per-endpoint {@code ConcurrencyLimit};
+   * {@code balancer-fixed}, {@code balancer-gradient}, a balancer-wide one. Limits high enough
+   * never to refuse: what is measured is their cost on admission and on the report.
+   */
+  @Param({"none"})
+  public String limit = "none";
+
   private PickTarget target;
 
   /** Builds the balancer (not measured). */
   @Setup
   public void setUp() {
+    if (!"none".equals(limit)) {
+      target = limited(type.strategyName(), "equal".equals(weights));
+      return;
+    }
     target =
         switch (weights) {
           case "mixed" -> type.create(endpoints, false);
@@ -67,6 +88,37 @@ public class PickBenchmark {
               throw new IllegalArgumentException(
                   "weights must be mixed or equal but was '" + weights + "'");
         };
+  }
+
+  private PickTarget limited(String strategy, boolean equalWeights) {
+    LoadBalancer.Builder b =
+        LoadBalancer.builder()
+            .name("bench")
+            .strategy(StrategyRegistry.byName(strategy))
+            .endpoints(Backends.endpoints(endpoints, equalWeights));
+    switch (limit) {
+      case "maxInFlight" -> b.maxInFlightPerEndpoint(1_000);
+      case "endpoint-fixed" -> b.concurrencyLimitPerEndpoint(ConcurrencyLimits.fixed(1_000));
+      case "endpoint-vegas" ->
+          b.concurrencyLimitPerEndpoint(
+              ConcurrencyLimits.vegas().initialLimit(1_000).minLimit(1_000).build());
+      case "endpoint-gradient" ->
+          b.concurrencyLimitPerEndpoint(
+              ConcurrencyLimits.gradient().initialLimit(1_000).minLimit(1_000).build());
+      case "balancer-fixed" -> b.concurrencyLimit(ConcurrencyLimits.fixed(1_000_000));
+      case "balancer-gradient" ->
+          b.concurrencyLimit(
+              ConcurrencyLimits.gradient().initialLimit(1_000).minLimit(1_000).build());
+      default -> throw new IllegalArgumentException("unknown limit '" + limit + "'");
+    }
+    LoadBalancer balancer = b.build();
+    return PickTarget.of(
+        () -> balancer.choose(PickContext.none()),
+        () -> {
+          Lease lease = balancer.pick();
+          lease.onSuccess(1_000_000L, 512);
+          return lease;
+        });
   }
 
   /**

@@ -6,6 +6,7 @@ import dev.lb.Endpoint;
 import dev.lb.EndpointStats;
 import dev.lb.LoadBalancer;
 import dev.lb.health.OutlierDetection;
+import dev.lb.limit.ConcurrencyLimits;
 import dev.lb.strategy.Strategies;
 import io.grpc.Attributes;
 import io.grpc.CallOptions;
@@ -137,6 +138,33 @@ class LbPickerTest {
     assertThat(result.getSubchannel()).isIn(subchannelA, subchannelB);
     assertThat(result.getStreamTracerFactory()).isNull();
     assertThat(balancer.stats().inFlight()).isZero();
+  }
+
+  @Test
+  void pick_balancerWideConcurrencyLimitReached_dropsTheCallAsUnavailableNamingTheLimit() {
+    LoadBalancer capped =
+        LoadBalancer.builder()
+            .strategy(Strategies.roundRobin())
+            .outlierDetection(OutlierDetection.disabled())
+            .endpoints(List.of(a, b))
+            .concurrencyLimit(ConcurrencyLimits.fixed(1))
+            .build();
+    Map<String, LbPicker.Ready> ready = new LinkedHashMap<>();
+    ready.put(a.id(), new LbPicker.Ready(subchannelA, new PendingPicks()));
+    ready.put(b.id(), new LbPicker.Ready(subchannelB, new PendingPicks()));
+    LbPicker picker = new LbPicker(capped, ready, PolicyConfig.defaults(Strategies.roundRobin()));
+
+    PickResult first = picker.pickSubchannel(new Args());
+    assertThat(first.getSubchannel()).isNotNull();
+    PickResult second = picker.pickSubchannel(new Args());
+    // Shed at once, as over max_requests: a drop, which wait-for-ready calls do not wait out.
+    assertThat(second.isDrop()).isTrue();
+    assertThat(second.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(second.getStatus().getDescription())
+        .contains("the balancer-wide concurrency limit of 1 calls in flight is reached");
+
+    start(first).streamClosed(Status.OK);
+    assertThat(picker.pickSubchannel(new Args()).getSubchannel()).isNotNull();
   }
 
   private static final class Args extends PickSubchannelArgs {
