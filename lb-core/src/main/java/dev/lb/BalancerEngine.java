@@ -50,6 +50,7 @@ final class BalancerEngine {
   private final OutlierEjection outliers;
   private final Drains drains;
   private final BreakerRouting breakers;
+  private final PickerRefresh refresh;
   private final OutlierDetection outlierConfig;
   private final @Nullable CircuitBreakerFactory breakerFactory;
   private final @Nullable RateLimiterFactory limiterFactory;
@@ -104,6 +105,7 @@ final class BalancerEngine {
             membership::members);
     this.drains = new Drains(balancer, updates, status, membership::forget);
     this.breakers = new BreakerRouting(balancer, updates, status);
+    this.refresh = new PickerRefresh(balancer, updates, strategyContext.ticker(), strategy);
     this.outlierConfig = outlier;
     this.removalDrainNanos = removalDrainNanos;
     this.breakerFactory = breakerFactory;
@@ -122,6 +124,7 @@ final class BalancerEngine {
             checks.start(m);
           }
           outliers.start();
+          refresh.start();
           updates.markDirty();
         });
   }
@@ -252,6 +255,7 @@ final class BalancerEngine {
     outliers.close();
     breakers.close();
     ramps.close();
+    refresh.close();
     balancer.publish(Snapshot.closed(balancer.snapshot()));
     updates.emitLast(l -> l.onRoutingChanged(balancer));
   }
@@ -342,6 +346,7 @@ final class BalancerEngine {
     RateLimiter limiter = e.limiter();
     double[] percentiles = new double[3];
     long samples = e.latencyPercentiles(percentiles);
+    LoadReport report = e.loadReport();
     return EndpointStats.builder(e.endpoint())
         .inFlight(e.inFlight())
         .successes(e.successes())
@@ -359,6 +364,7 @@ final class BalancerEngine {
         .breakerState(breaker == null ? null : breaker.state())
         .limiterRejections(limiter == null ? 0 : limiter.rejectedCount())
         .latencyPercentiles(samples, percentiles[0], percentiles[1], percentiles[2])
+        .loadReport(report, report == null ? -1 : now - report.receivedAtNanos())
         .build();
   }
 

@@ -198,7 +198,8 @@ class DuplicateSendTest {
     }
 
     // Each POST ended on b. On a it was received at most twice: a DROP on a reused connection looks
-    // like a stale pooled connection, and a keyed POST may be sent again, so it is retried once on a
+    // like a stale pooled connection, and a keyed POST may be sent again, so it is retried once on
+    // a
     // fresh connection to a before failing over; a POST is never sent to a after b.
     assertThat(servers.get(0).requests("POST")).isBetween(1, 4);
     assertThat(servers.get(0).headers())
