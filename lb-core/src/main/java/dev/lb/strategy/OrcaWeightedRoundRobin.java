@@ -50,15 +50,15 @@ import org.jspecify.annotations.Nullable;
  * so rebuilding the picker on a membership change does not restart anyone's blackout.
  *
  * <p><b>Scheduler.</b> A58's static stride scheduler, O(1) expected per pick, lock-free and
- * allocation-free: weights are scaled so the largest is {@code M} (65,535 here), and a cyclic
- * sequence over {@code (generation, endpoint)} picks endpoint {@code i} in generation {@code g}
- * when {@code (w_i x g + offset_i) mod M >= M - w_i}, so each endpoint takes {@code w_i / M} of the
- * generations, spread evenly ({@code offset_i} staggers the endpoints' phases). A pick skips the
- * endpoints a generation leaves out; the heaviest endpoint is never left out, which bounds a pick
- * to one generation. As in gRPC's implementations, weights are clamped to between 1% and 10 times
- * the mean before scaling, which keeps the expected skips per pick at most about 10 whatever the
- * weights. The sequence is the {@link StripedSequence} round robin uses, so two threads picking
- * never share a counter's cache line.
+ * allocation-free: weights are scaled so the largest is {@code M} (65,536 here; A58 says 65,535, a
+ * power of two is cheaper), and a cyclic sequence over {@code (generation, endpoint)} picks
+ * endpoint {@code i} in generation {@code g} when {@code (w_i x g + offset_i) mod M >= M - w_i}, so
+ * each endpoint takes {@code w_i / M} of the generations, spread evenly ({@code offset_i} staggers
+ * the endpoints' phases). A pick skips the endpoints a generation leaves out; the heaviest endpoint
+ * is never left out, which bounds a pick to one generation. As in gRPC's implementations, weights
+ * are clamped to between 1% and 10 times the mean before scaling, which keeps the expected skips
+ * per pick at most about 10 whatever the weights. The sequence is the {@link StripedSequence} round
+ * robin uses, so two threads picking never share a counter's cache line.
  *
  * <p><b>Out-of-band reports.</b> {@link Builder#enableOobLoadReport enableOobLoadReport} and {@link
  * Builder#oobReportingPeriod oobReportingPeriod} are A58's switches for asking backends to stream

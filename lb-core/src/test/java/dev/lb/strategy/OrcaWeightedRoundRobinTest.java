@@ -379,7 +379,7 @@ class OrcaWeightedRoundRobinTest {
     assertThat(w[0]).isGreaterThanOrEqualTo(1);
     StrideSchedule capped =
         StrideSchedule.of(new double[] {1, 1, 1, 1, 1, 1, 1, 1, 1, 1000}, new SplittableRandom(1));
-    // mean 100.9: the cap (1009) does not bind; 1 scales to 65535 / 1000 = 65.5 -> 66, which is
+    // mean 100.9: the cap (1009) does not bind; 1 scales to 65536 / 1000 = 65.5 -> 66, which is
     // also the floor, 1% of the mean's scaled weight.
     assertThat(capped.scaledWeights()[0]).isEqualTo(66);
     StrideSchedule hot =
@@ -387,7 +387,7 @@ class OrcaWeightedRoundRobinTest {
             new double[] {1, 1, 1, 1, 1, 1, 1, 1, 1, 100_000}, new SplittableRandom(1));
     // mean 10,000.9: 100,000 is capped at 10x the mean, 100,009, which takes the whole scale.
     assertThat(hot.scaledWeights()[9]).isEqualTo(StrideSchedule.MAX_SCALE);
-    assertThat(hot.scaledWeights()[0]).isEqualTo(Math.round(0.01 * 10_000.9 * 65535 / 100_009.0));
+    assertThat(hot.scaledWeights()[0]).isEqualTo(Math.round(0.01 * 10_000.9 * 65536 / 100_009.0));
   }
 
   @Test
