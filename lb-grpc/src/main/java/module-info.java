@@ -13,6 +13,10 @@ module dev.lb.grpc {
   requires transitive dev.lb.core;
   requires transitive io.grpc;
   requires static org.jspecify;
+  // Optional: gRPC's ORCA API, which reads the endpoint-load-metrics-bin trailer for
+  // orca_weighted_round_robin. On the module path, add it with --add-modules io.grpc.xds.
+  requires static io.grpc.xds;
+  requires static io.grpc.services;
 
   exports dev.lb.grpc;
 
@@ -28,6 +32,7 @@ module dev.lb.grpc {
       dev.lb.grpc.LbLoadBalancerProvider.LeastBandwidth,
       dev.lb.grpc.LbLoadBalancerProvider.PowerOfTwoChoices,
       dev.lb.grpc.LbLoadBalancerProvider.PeakEwma,
+      dev.lb.grpc.LbLoadBalancerProvider.OrcaWeightedRoundRobin,
       dev.lb.grpc.LbLoadBalancerProvider.RingHash,
       dev.lb.grpc.LbLoadBalancerProvider.Maglev,
       dev.lb.grpc.LbLoadBalancerProvider.RendezvousHash,

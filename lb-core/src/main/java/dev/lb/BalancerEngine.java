@@ -51,6 +51,7 @@ final class BalancerEngine {
   private final OutlierEjection outliers;
   private final Drains drains;
   private final BreakerRouting breakers;
+  private final PickerRefresh refresh;
   private final OutlierDetection outlierConfig;
   private final @Nullable CircuitBreakerFactory breakerFactory;
   private final @Nullable RateLimiterFactory limiterFactory;
@@ -109,6 +110,7 @@ final class BalancerEngine {
             membership::members);
     this.drains = new Drains(balancer, updates, status, membership::forget);
     this.breakers = new BreakerRouting(balancer, updates, status);
+    this.refresh = new PickerRefresh(balancer, updates, strategyContext.ticker(), strategy);
     this.outlierConfig = outlier;
     this.removalDrainNanos = removalDrainNanos;
     this.breakerFactory = breakerFactory;
@@ -133,6 +135,7 @@ final class BalancerEngine {
             checks.start(m);
           }
           outliers.start();
+          refresh.start();
           updates.markDirty();
         });
   }
@@ -263,6 +266,7 @@ final class BalancerEngine {
     outliers.close();
     breakers.close();
     ramps.close();
+    refresh.close();
     balancer.publish(Snapshot.closed(balancer.snapshot()));
     updates.emitLast(l -> l.onRoutingChanged(balancer));
   }
@@ -353,6 +357,7 @@ final class BalancerEngine {
     RateLimiter limiter = e.limiter();
     double[] percentiles = new double[3];
     long samples = e.latencyPercentiles(percentiles);
+    LoadReport report = e.loadReport();
     return EndpointStats.builder(e.endpoint())
         .inFlight(e.inFlight())
         .successes(e.successes())
@@ -370,6 +375,7 @@ final class BalancerEngine {
         .breakerState(breaker == null ? null : breaker.state())
         .limiterRejections(limiter == null ? 0 : limiter.rejectedCount())
         .latencyPercentiles(samples, percentiles[0], percentiles[1], percentiles[2])
+        .loadReport(report, report == null ? -1 : now - report.receivedAtNanos())
         .build();
   }
 

@@ -160,6 +160,20 @@ final class EndpointState extends EndpointStateLayout.Counters implements LiveEn
     super(endpoint, clock, observer, breaker, limiter, calls);
   }
 
+  /**
+   * Keeps {@code report} as the endpoint's latest, stamped with the balancer's clock. Any thread,
+   * at any time (with a call's outcome, before it, or from an out-of-band stream); lock-free, one
+   * clock read and one small copy.
+   */
+  public void onLoadReport(LoadReport report) {
+    loadReport = report.receivedAt(clock.now());
+  }
+
+  @Override
+  public @Nullable LoadReport loadReport() {
+    return loadReport;
+  }
+
   /** The balancer's call listeners, told of each outcome by the lease that reports it. */
   public CallListeners callListeners() {
     return calls;

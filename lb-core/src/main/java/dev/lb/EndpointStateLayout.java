@@ -128,6 +128,16 @@ final class EndpointStateLayout {
     double bytesDecayed;
     long bytesStamp;
 
+    /**
+     * The latest load report, stamped on receipt. Here, among what calls write, and not in {@link
+     * Head}: a backend that reports per call (ORCA's trailer, its HTTP header) writes it as often
+     * as the counters, while pickers never read it on a pick (the weighted round robin that uses it
+     * reads it once per weight update, on the scheduler's thread). In {@code Head} each report
+     * would evict the line every pick reads; here it costs nothing the counters do not already. A
+     * plain reference store: an immutable value, so a reader sees it whole or not at all.
+     */
+    volatile @Nullable LoadReport loadReport;
+
     Counters(
         Endpoint endpoint,
         MetricsClock clock,

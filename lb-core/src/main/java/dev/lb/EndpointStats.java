@@ -36,6 +36,8 @@ public final class EndpointStats {
   private final double latencyP50Nanos;
   private final double latencyP90Nanos;
   private final double latencyP99Nanos;
+  private final @Nullable LoadReport loadReport;
+  private final long loadReportAgeNanos;
 
   private EndpointStats(Builder b) {
     this.endpoint = b.endpoint;
@@ -58,6 +60,8 @@ public final class EndpointStats {
     this.latencyP50Nanos = b.latencyP50Nanos;
     this.latencyP90Nanos = b.latencyP90Nanos;
     this.latencyP99Nanos = b.latencyP99Nanos;
+    this.loadReport = b.loadReport;
+    this.loadReportAgeNanos = b.loadReport == null ? -1 : b.loadReportAgeNanos;
   }
 
   /**
@@ -259,6 +263,26 @@ public final class EndpointStats {
   }
 
   /**
+   * The latest load report the endpoint's backend sent ({@link Lease#onLoadReport}, {@link
+   * LoadBalancer#reportLoad}), or null if none arrived.
+   *
+   * @return the latest report, stamped on receipt, or null
+   */
+  public @Nullable LoadReport loadReport() {
+    return loadReport;
+  }
+
+  /**
+   * How long ago the {@linkplain #loadReport() latest load report} arrived, when the statistics
+   * were taken, in nanoseconds of the balancer's ticker.
+   *
+   * @return 0 or more, or -1 if no report arrived
+   */
+  public long loadReportAgeNanos() {
+    return loadReportAgeNanos;
+  }
+
+  /**
    * Every call ever picked onto this endpoint: the reported ones plus those in flight.
    *
    * @return {@code successes + failures + cancellations + inFlight}
@@ -298,7 +322,9 @@ public final class EndpointStats {
     "latencySamples",
     "latencyP50Nanos",
     "latencyP90Nanos",
-    "latencyP99Nanos"
+    "latencyP99Nanos",
+    "loadReport",
+    "loadReportAgeNanos"
   };
 
   private Object[] values() {
@@ -322,7 +348,9 @@ public final class EndpointStats {
       latencySamples,
       latencyP50Nanos,
       latencyP90Nanos,
-      latencyP99Nanos
+      latencyP99Nanos,
+      loadReport,
+      loadReportAgeNanos
     };
   }
 
@@ -373,6 +401,8 @@ public final class EndpointStats {
     private double latencyP50Nanos = Double.NaN;
     private double latencyP90Nanos = Double.NaN;
     private double latencyP99Nanos = Double.NaN;
+    private @Nullable LoadReport loadReport;
+    private long loadReportAgeNanos = -1;
 
     private Builder(Endpoint endpoint) {
       this.endpoint = dev.lb.internal.Checks.checkNotNull(endpoint, "endpoint");
@@ -562,6 +592,19 @@ public final class EndpointStats {
       this.latencyP50Nanos = p50Nanos;
       this.latencyP90Nanos = p90Nanos;
       this.latencyP99Nanos = p99Nanos;
+      return this;
+    }
+
+    /**
+     * Sets the latest load report and its age.
+     *
+     * @param report the latest report, or null if none arrived
+     * @param ageNanos how long ago it arrived, in nanoseconds, 0 or more; ignored without a report
+     * @return this builder
+     */
+    public Builder loadReport(@Nullable LoadReport report, long ageNanos) {
+      this.loadReport = report;
+      this.loadReportAgeNanos = report == null ? -1 : Math.max(0, ageNanos);
       return this;
     }
 

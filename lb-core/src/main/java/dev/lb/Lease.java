@@ -208,6 +208,21 @@ public final class Lease {
     return true;
   }
 
+  /**
+   * Hands the balancer the load report the backend sent with this call (an ORCA header or trailer):
+   * it becomes the endpoint's {@linkplain dev.lb.strategy.LiveEndpoint#loadReport() latest report},
+   * stamped with the balancer's clock, for strategies that weight by reported load and for {@link
+   * EndpointStats#loadReport()}. May be called before the outcome is reported or after it, any
+   * number of times (each report replaces the previous one); it does not report the outcome.
+   * Lock-free: one clock read and one small copy.
+   *
+   * @param report the backend's report; must not be null
+   * @throws NullPointerException if {@code report} is null
+   */
+  public void onLoadReport(LoadReport report) {
+    state.onLoadReport(dev.lb.internal.Checks.checkNotNull(report, "report"));
+  }
+
   private boolean claim() {
     return !reported && REPORTED.compareAndSet(this, false, true);
   }

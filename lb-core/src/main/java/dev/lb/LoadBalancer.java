@@ -701,6 +701,31 @@ public final class LoadBalancer implements AutoCloseable {
   }
 
   /**
+   * Hands the balancer a load report the backend of endpoint {@code id} sent outside any call (an
+   * out-of-band stream, a metrics poll): it becomes the endpoint's latest report, as with {@link
+   * Lease#onLoadReport}. Lock-free and safe from any thread; it finds the endpoint by a scan of the
+   * current members, so it suits reports every few seconds per endpoint rather than per call (per
+   * call, report on the lease).
+   *
+   * @param id an {@link Endpoint#id() endpoint id}
+   * @param report the backend's report
+   * @return true if the balancer has a member with that id, which now holds the report; false if
+   *     not (the report is dropped)
+   * @throws NullPointerException if an argument is null
+   */
+  public boolean reportLoad(String id, LoadReport report) {
+    checkNotNull(id, "id");
+    checkNotNull(report, "report");
+    for (EndpointState state : snapshot.states) {
+      if (state.endpoint().id().equals(id)) {
+        state.onLoadReport(report);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * Closes the balancer: stops health checks, outlier detection and every timer (ejections, breaker
    * waits, slow-start steps, drain timeouts), and ends pending drains with {@link
    * DrainResult#CANCELLED}. Afterwards {@link #pick}, {@link #tryPick}, {@link #choose} and every

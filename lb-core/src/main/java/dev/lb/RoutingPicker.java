@@ -54,4 +54,15 @@ final class RoutingPicker implements Picker {
     double v = width > 0 ? (u - start) / width : 0;
     return v < localShare[i] ? local[i].pick(context, attempt) : r.pick(context, attempt);
   }
+
+  @Override
+  public void refresh(long nowNanos) {
+    for (int i = 0; i < local.length; i++) {
+      local[i].refresh(nowNanos);
+      Picker r = remote[i];
+      if (r != null) {
+        r.refresh(nowNanos);
+      }
+    }
+  }
 }

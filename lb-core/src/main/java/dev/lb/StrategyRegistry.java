@@ -37,6 +37,7 @@ public final class StrategyRegistry {
           Strategies.leastBandwidth(),
           Strategies.powerOfTwoChoices(),
           Strategies.peakEwma(),
+          Strategies.orcaWeightedRoundRobin(),
           HashStrategies.ringHash(),
           HashStrategies.maglev(),
           HashStrategies.rendezvousHash(),

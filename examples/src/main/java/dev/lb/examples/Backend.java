@@ -44,6 +44,13 @@ final class Backend {
   private final AtomicLong served = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private volatile double failureRate;
+
+  /**
+   * The backend's own meter of its load, sent with every {@code /work} response in ORCA's {@code
+   * endpoint-load-metrics} header: {@code orca_weighted_round_robin} weights by it. Capacity 8:
+   * requests in progress at once at full utilization, an assumption of the demo.
+   */
+  private final LoadReporter load = new LoadReporter(8);
   private @Nullable HttpServer server; // guarded by this
 
   private Backend(String id, Executor executor, long meanLatencyNanos, long seed, HttpServer s) {
@@ -135,6 +142,7 @@ final class Backend {
   }
 
   private void work(HttpExchange exchange) throws IOException {
+    long start = load.begin();
     double gaussian;
     double draw;
     synchronized (random) {
@@ -146,11 +154,15 @@ final class Backend {
     try {
       TimeUnit.NANOSECONDS.sleep(delay); // a backend doing its work; the demo runs in real time
     } catch (InterruptedException e) {
+      load.end(start, true);
       Thread.currentThread().interrupt();
       exchange.close();
       return;
     }
-    if (draw < failureRate) {
+    boolean fail = draw < failureRate;
+    load.end(start, fail);
+    exchange.getResponseHeaders().set(LoadReporter.HEADER, load.httpHeader());
+    if (fail) {
       failed.incrementAndGet();
       respond(exchange, 503, "injected failure\n");
     } else {

@@ -1,6 +1,8 @@
 package dev.lb.strategy;
 
 import dev.lb.Endpoint;
+import dev.lb.LoadReport;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An endpoint together with the live statistics a strategy ranks it by: calls in flight, latency,
@@ -159,5 +161,18 @@ public interface LiveEndpoint {
    */
   default double throughputKey() {
     return Double.NEGATIVE_INFINITY;
+  }
+
+  /**
+   * The latest load report the endpoint's backend sent ({@link dev.lb.Lease#onLoadReport}, {@link
+   * dev.lb.LoadBalancer#reportLoad}), stamped with the balancer's clock on receipt ({@link
+   * LoadReport#receivedAtNanos()}), or null if none arrived yet. A lock-free read of an immutable
+   * value; a report is replaced whole. Pickers that weight by reports read it when they {@linkplain
+   * Picker#refresh refresh}, not on every pick.
+   *
+   * @return the latest report, or null (the default) if the backend has sent none
+   */
+  default @Nullable LoadReport loadReport() {
+    return null;
   }
 }

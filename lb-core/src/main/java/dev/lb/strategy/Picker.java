@@ -45,4 +45,15 @@ public interface Picker {
   default @Nullable LiveEndpoint pick(PickContext context, int attempt) {
     return pick(context);
   }
+
+  /**
+   * Recomputes what the picker derives from its endpoints' live state (weights from load reports,
+   * say) and publishes the result for later picks, which must keep running meanwhile without
+   * waiting. The balancer calls it every {@link Strategy#refreshPeriodNanos()} on its scheduler,
+   * serialized with the building of pickers and never concurrently with itself; never on a picking
+   * thread. The default does nothing. Must not throw and must not block.
+   *
+   * @param nowNanos a reading of the balancer's {@link dev.lb.Ticker}
+   */
+  default void refresh(long nowNanos) {}
 }

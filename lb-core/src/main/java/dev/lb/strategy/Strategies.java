@@ -25,6 +25,9 @@ package dev.lb.strategy;
  *       <td>O(1)</td></tr>
  *   <tr><td>{@code peak_ewma}</td><td>cheaper (peak latency x load) of two random endpoints</td>
  *       <td>yes</td><td>O(1)</td></tr>
+ *   <tr><td>{@code orca_weighted_round_robin}</td><td>in turn, by weights from the load backends
+ *       report (gRFC A58; see {@link OrcaWeightedRoundRobin})</td><td>while reports are missing</td>
+ *       <td>O(1) expected</td></tr>
  *   <tr><td>{@code ring_hash}, {@code maglev}, {@code rendezvous_hash}, {@code jump_hash},
  *       {@code bounded_load_hash}, {@code modulo_hash}</td><td>by the call's key: the same key to the
  *       same endpoint (consistent hashing, see {@code dev.lb.hash.HashStrategies})</td><td>yes (jump: no)</td>
@@ -158,5 +161,17 @@ public final class Strategies {
    */
   public static Strategy peakEwma() {
     return PowerOfTwoChoicesStrategy.PEAK_EWMA;
+  }
+
+  /**
+   * Weighted round robin with weights from the load the backends report (gRFC A58, gRPC's {@code
+   * weighted_round_robin}): {@code qps / (utilization + 1.0 x eps / qps)} per endpoint, after a 10
+   * s blackout, expiring after 3 min, recomputed every second; the static weights while fewer than
+   * two endpoints report. {@link OrcaWeightedRoundRobin#builder()} sets other options.
+   *
+   * @return the {@code orca_weighted_round_robin} strategy with A58's defaults
+   */
+  public static OrcaWeightedRoundRobin orcaWeightedRoundRobin() {
+    return OrcaWeightedRoundRobin.DEFAULT;
   }
 }

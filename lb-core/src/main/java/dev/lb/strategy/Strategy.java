@@ -100,4 +100,29 @@ public interface Strategy {
   default boolean usesThroughput() {
     return false;
   }
+
+  /**
+   * Returns true if this strategy ranks endpoints by the load their backends report ({@link
+   * LiveEndpoint#loadReport()}). Transports read reports whenever a response carries one; those for
+   * which reading costs something on every call (lb-grpc's ORCA trailer parsing) do so only when
+   * the balancer's strategy asks.
+   *
+   * @return true if transports should hand backends' load reports to the balancer; false by default
+   */
+  default boolean usesLoadReports() {
+    return false;
+  }
+
+  /**
+   * How often the balancer asks this strategy's current picker to {@linkplain Picker#refresh
+   * refresh} what it derives from its endpoints' live state, in nanoseconds; 0 (the default) for
+   * never. A strategy whose weights follow the endpoints' load reports answers its weight update
+   * period. The balancer runs the refresh on its scheduler, serialized with its membership changes,
+   * never on a picking thread.
+   *
+   * @return the refresh period in nanoseconds, or 0 if pickers never refresh
+   */
+  default long refreshPeriodNanos() {
+    return 0L;
+  }
 }

@@ -244,6 +244,20 @@ public class LbLoadBalancerProvider extends LoadBalancerProvider {
   }
 
   /**
+   * {@code lb_orca_weighted_round_robin}: {@link Strategies#orcaWeightedRoundRobin()}, gRPC's
+   * {@code weighted_round_robin} (gRFC A58): weights from the ORCA load reports the servers send in
+   * the {@code endpoint-load-metrics-bin} trailer, which needs {@code io.grpc:grpc-xds} on the
+   * class path (gRPC's ORCA API reads it). The A58 options are set in the service config (see
+   * {@link PolicyConfig}).
+   */
+  public static final class OrcaWeightedRoundRobin extends LbLoadBalancerProvider {
+    /** The {@code lb_orca_weighted_round_robin} policy. */
+    public OrcaWeightedRoundRobin() {
+      super(policyName(Strategies.orcaWeightedRoundRobin()), Strategies.orcaWeightedRoundRobin());
+    }
+  }
+
+  /**
    * {@code lb_ring_hash}: {@link HashStrategies#ringHash()}, ring hash (Ketama-style consistent
    * hashing); the key comes from {@code hashHeader} or {@link LbCallOptions#PICK_CONTEXT}.
    */

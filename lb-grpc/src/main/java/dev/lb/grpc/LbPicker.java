@@ -44,6 +44,7 @@ final class LbPicker extends SubchannelPicker {
   private final int maxAttempts;
   private final PolicyConfig config;
   private final Ticker ticker;
+  private final boolean readsReports;
 
   LbPicker(LoadBalancer balancer, Map<String, Ready> subchannels, PolicyConfig config) {
     this.balancer = balancer;
@@ -54,6 +55,8 @@ final class LbPicker extends SubchannelPicker {
     this.maxAttempts = 2 * Math.max(1, balancer.endpoints().size());
     this.config = config;
     this.ticker = balancer.ticker();
+    // Reading a call's ORCA trailer costs a few objects per call: only for strategies that ask.
+    this.readsReports = balancer.strategy().usesLoadReports();
   }
 
   @Override
@@ -120,7 +123,9 @@ final class LbPicker extends SubchannelPicker {
               history,
               options.getOption(LbCallOptions.ATTEMPT_OBSERVER));
       if (ready.pending().register(factory)) {
-        return PickResult.withSubchannel(ready.subchannel(), factory);
+        return PickResult.withSubchannel(
+            ready.subchannel(),
+            readsReports ? OrcaSupport.readingReports(factory, lease) : factory);
       }
       // Its READY period ended while we picked: the lease is cancelled; choose again.
     }

@@ -1,6 +1,7 @@
 package dev.lb.grpc;
 
 import dev.lb.StrategyRegistry;
+import dev.lb.strategy.OrcaWeightedRoundRobin;
 import dev.lb.strategy.Strategies;
 import dev.lb.strategy.Strategy;
 import io.grpc.Metadata;
@@ -41,6 +42,12 @@ import org.jspecify.annotations.Nullable;
  *       endpoint's subchannel: {@code service} (string, default {@code ""}), {@code interval}
  *       (default {@code "5s"}), {@code timeout} (default {@code "1s"}), {@code healthyThreshold}
  *       (rise, default 2) and {@code unhealthyThreshold} (fall, default 3);
+ *   <li>for {@code orca_weighted_round_robin} only, gRFC A58's options: {@code blackoutPeriod}
+ *       (default {@code "10s"}, {@code "0s"} allowed), {@code weightExpirationPeriod} ({@code
+ *       "180s"}), {@code weightUpdatePeriod} ({@code "1s"}, at least 100 ms), {@code
+ *       errorUtilizationPenalty} (number, 1.0), {@code enableOobLoadReport} (only {@code false} for
+ *       now: out-of-band reporting is not implemented) and {@code oobReportingPeriod} ({@code
+ *       "10s"});
  *   <li>the lb-core balancer options, read by {@link dev.lb.LoadBalancerConfig} (through {@link
  *       BalancerOptions}): {@code outlierDetection}, {@code slowStart}, {@code panicThreshold},
  *       {@code localZone}, {@code overprovisioningFactor}, {@code maxInFlightPerEndpoint} and
@@ -60,6 +67,17 @@ final class PolicyConfig {
               Status.Code.UNKNOWN));
 
   private static final Duration DEFAULT_DECAY_WINDOW = Duration.ofSeconds(10);
+
+  /** gRFC A58's options, for {@code orca_weighted_round_robin} only; their JSON names. */
+  static final List<String> ORCA_FIELDS =
+      List.of(
+          "blackoutPeriod",
+          "weightExpirationPeriod",
+          "weightUpdatePeriod",
+          "errorUtilizationPenalty",
+          "enableOobLoadReport",
+          "oobReportingPeriod");
+
   private static final List<String> FIELDS = fields();
   private static final List<String> HEALTH_FIELDS =
       List.of("service", "interval", "timeout", "healthyThreshold", "unhealthyThreshold");
@@ -121,6 +139,7 @@ final class PolicyConfig {
                 "failureStatuses",
                 "latencyExcludedMethods",
                 "healthCheck"));
+    fields.addAll(ORCA_FIELDS);
     fields.addAll(BalancerOptions.FIELDS);
     return List.copyOf(fields);
   }
@@ -145,11 +164,17 @@ final class PolicyConfig {
 
   static PolicyConfig parseOrThrow(
       String policyName, @Nullable Strategy fixedStrategy, Map<String, ?> raw) {
+    boolean orcaFields = fixedStrategy == null || fixedStrategy instanceof OrcaWeightedRoundRobin;
     for (String field : raw.keySet()) {
-      if (!FIELDS.contains(field) || (fixedStrategy != null && field.equals("strategy"))) {
+      if (!FIELDS.contains(field)
+          || (fixedStrategy != null && field.equals("strategy"))
+          || (!orcaFields && ORCA_FIELDS.contains(field))) {
         List<String> accepted = new ArrayList<>(FIELDS);
         if (fixedStrategy != null) {
           accepted.remove("strategy");
+        }
+        if (!orcaFields) {
+          accepted.removeAll(ORCA_FIELDS);
         }
         throw new IllegalArgumentException(
             "unknown field '" + field + "'; " + policyName + " accepts " + accepted);
@@ -160,6 +185,7 @@ final class PolicyConfig {
       String name = string(raw, "strategy");
       strategy = name == null ? Strategies.roundRobin() : StrategyRegistry.byName(name);
     }
+    strategy = orcaOptions(strategy, raw);
     String window = string(raw, "decayWindow");
     Duration decayWindow = window == null ? DEFAULT_DECAY_WINDOW : duration("decayWindow", window);
     String header = string(raw, "hashHeader");
@@ -189,6 +215,70 @@ final class PolicyConfig {
         MethodNames.parse("latencyExcludedMethods", raw.get("latencyExcludedMethods")),
         healthCheck(raw.get("healthCheck")),
         BalancerOptions.parse(raw));
+  }
+
+  /**
+   * Applies A58's options to {@code orca_weighted_round_robin}; rejects them for other strategies.
+   * Durations are strings such as {@code "10s"}; {@code blackoutPeriod} may be {@code "0s"}.
+   */
+  private static Strategy orcaOptions(Strategy strategy, Map<String, ?> raw) {
+    List<String> given = new ArrayList<>();
+    for (String f : ORCA_FIELDS) {
+      if (raw.containsKey(f)) {
+        given.add(f);
+      }
+    }
+    if (given.isEmpty()) {
+      return strategy;
+    }
+    if (!(strategy instanceof OrcaWeightedRoundRobin orca)) {
+      throw new IllegalArgumentException(
+          given.get(0)
+              + " is an option of "
+              + OrcaWeightedRoundRobin.NAME
+              + " only, but the strategy is "
+              + strategy.name());
+    }
+    OrcaWeightedRoundRobin.Builder b = orca.toBuilder();
+    String blackout = string(raw, "blackoutPeriod");
+    if (blackout != null) {
+      b.blackoutPeriod(
+          isZeroDuration(blackout) ? Duration.ZERO : duration("blackoutPeriod", blackout));
+    }
+    String expiration = string(raw, "weightExpirationPeriod");
+    if (expiration != null) {
+      b.weightExpirationPeriod(duration("weightExpirationPeriod", expiration));
+    }
+    String update = string(raw, "weightUpdatePeriod");
+    if (update != null) {
+      b.weightUpdatePeriod(duration("weightUpdatePeriod", update));
+    }
+    String oobPeriod = string(raw, "oobReportingPeriod");
+    if (oobPeriod != null) {
+      b.oobReportingPeriod(duration("oobReportingPeriod", oobPeriod));
+    }
+    Object penalty = raw.get("errorUtilizationPenalty");
+    if (penalty != null) {
+      if (!(penalty instanceof Number n)) {
+        throw new IllegalArgumentException(
+            "errorUtilizationPenalty must be a number, 0 or more, but was " + describe(penalty));
+      }
+      b.errorUtilizationPenalty(n.doubleValue());
+    }
+    Object oob = raw.get("enableOobLoadReport");
+    if (oob != null) {
+      if (!(oob instanceof Boolean enabled)) {
+        throw new IllegalArgumentException(
+            "enableOobLoadReport must be true or false but was " + describe(oob));
+      }
+      if (enabled) {
+        // Not silently ignored: the out-of-band stream (OpenRcaService) is not implemented yet.
+        throw new IllegalArgumentException(
+            "enableOobLoadReport true is not supported yet: lb-grpc reads per-call reports (the"
+                + " endpoint-load-metrics-bin trailer) only");
+      }
+    }
+    return b.build();
   }
 
   private static @Nullable HealthCheckSpec healthCheck(@Nullable Object value) {

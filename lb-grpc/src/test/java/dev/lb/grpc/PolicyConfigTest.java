@@ -374,4 +374,52 @@ class PolicyConfigTest {
     assertThat(custom.isAvailable()).isTrue();
     assertThat(custom.getPriority()).isEqualTo(5);
   }
+
+  @Test
+  void orcaOptions_setTheA58Options_andOnlyForThatStrategy() {
+    LoadBalancerProvider provider =
+        LoadBalancerRegistry.getDefaultRegistry().getProvider("lb_orca_weighted_round_robin");
+    PolicyConfig config =
+        (PolicyConfig)
+            provider
+                .parseLoadBalancingPolicyConfig(
+                    Map.of(
+                        "blackoutPeriod", "0s",
+                        "weightExpirationPeriod", "60s",
+                        "weightUpdatePeriod", "0.5s",
+                        "errorUtilizationPenalty", 2.0,
+                        "enableOobLoadReport", false,
+                        "oobReportingPeriod", "5s"))
+                .getConfig();
+    dev.lb.strategy.OrcaWeightedRoundRobin s =
+        (dev.lb.strategy.OrcaWeightedRoundRobin) config.strategy;
+    assertThat(s.blackoutPeriod()).isZero();
+    assertThat(s.weightExpirationPeriod()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(s.weightUpdatePeriod()).isEqualTo(Duration.ofMillis(500));
+    assertThat(s.errorUtilizationPenalty()).isEqualTo(2.0);
+    assertThat(s.oobReportingPeriod()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(
+            ((PolicyConfig) provider.parseLoadBalancingPolicyConfig(Map.of()).getConfig()).strategy)
+        .isEqualTo(Strategies.orcaWeightedRoundRobin());
+
+    PolicyConfig generic =
+        parse(Map.of("strategy", "orca_weighted_round_robin", "blackoutPeriod", "5s"));
+    assertThat(((dev.lb.strategy.OrcaWeightedRoundRobin) generic.strategy).blackoutPeriod())
+        .isEqualTo(Duration.ofSeconds(5));
+
+    assertThat(error("lb_orca_weighted_round_robin", Map.of("errorUtilizationPenalty", -1.0)))
+        .contains("errorUtilizationPenalty")
+        .contains("-1.0");
+    assertThat(error("lb_orca_weighted_round_robin", Map.of("weightUpdatePeriod", "soon")))
+        .contains("weightUpdatePeriod")
+        .contains("\"soon\"");
+    assertThat(error("lb_orca_weighted_round_robin", Map.of("enableOobLoadReport", true)))
+        .contains("enableOobLoadReport true is not supported yet");
+    assertThat(error("lb_orca_weighted_round_robin", Map.of("enableOobLoadReport", "yes")))
+        .contains("enableOobLoadReport must be true or false but was \"yes\"");
+    assertThat(error("lb_round_robin", Map.of("blackoutPeriod", "1s")))
+        .contains("unknown field 'blackoutPeriod'");
+    assertThat(error("lb", Map.of("blackoutPeriod", "1s")))
+        .contains("blackoutPeriod is an option of orca_weighted_round_robin only");
+  }
 }

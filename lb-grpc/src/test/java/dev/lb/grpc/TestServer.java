@@ -1,15 +1,22 @@
 package dev.lb.grpc;
 
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.services.MetricRecorder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import io.grpc.xds.orca.OrcaMetricReportingServerInterceptor;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -84,6 +91,14 @@ final class TestServer implements AutoCloseable {
   private volatile boolean unavailable;
   private int port;
   private Server server;
+
+  /**
+   * The server-wide ORCA metrics sent in every response's {@code endpoint-load-metrics-bin}
+   * trailer, through gRPC's own ORCA server interceptor; empty (no trailer) until a test sets them.
+   */
+  final MetricRecorder orca = MetricRecorder.newInstance();
+
+  private volatile boolean reportsLoad;
 
   private TestServer(String name, boolean inProcess, boolean withHealth) throws IOException {
     this.name = name;
@@ -176,9 +191,22 @@ final class TestServer implements AutoCloseable {
                           Status.NOT_FOUND.withDescription("no such thing").asRuntimeException());
                     }))
             .build();
+    ServerServiceDefinition service =
+        ServerInterceptors.intercept(
+            echo,
+            new ServerInterceptor() {
+              @Override
+              public <Q, R> ServerCall.Listener<Q> interceptCall(
+                  ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+                return reportsLoad
+                    ? OrcaMetricReportingServerInterceptor.create(orca)
+                        .interceptCall(call, headers, next)
+                    : next.startCall(call, headers);
+              }
+            });
     Server s;
     if (inProcess) {
-      InProcessServerBuilder b = InProcessServerBuilder.forName(name).addService(echo);
+      InProcessServerBuilder b = InProcessServerBuilder.forName(name).addService(service);
       if (withHealth) {
         b.addService(health.getHealthService());
       }
@@ -187,7 +215,7 @@ final class TestServer implements AutoCloseable {
       NettyServerBuilder b =
           NettyServerBuilder.forAddress(
                   new InetSocketAddress(InetAddress.getLoopbackAddress(), bindPort))
-              .addService(echo);
+              .addService(service);
       if (withHealth) {
         b.addService(health.getHealthService());
       }
@@ -198,6 +226,14 @@ final class TestServer implements AutoCloseable {
       port = s.getPort();
     }
     return s;
+  }
+
+  /** Sends these ORCA metrics with every response from now on. */
+  TestServer reportLoad(double cpuUtilization, double qps) {
+    orca.setCpuUtilizationMetric(cpuUtilization);
+    orca.setQpsMetric(qps);
+    reportsLoad = true;
+    return this;
   }
 
   private void received() {

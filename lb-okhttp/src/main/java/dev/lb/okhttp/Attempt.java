@@ -2,6 +2,7 @@ package dev.lb.okhttp;
 
 import dev.lb.Endpoint;
 import dev.lb.Lease;
+import dev.lb.LoadReport;
 import dev.lb.Ticker;
 import java.io.IOException;
 import java.net.Socket;
@@ -106,6 +107,17 @@ final class Attempt {
   /** Records that the response headers arrived: the latency every report of this attempt uses. */
   void headersReceived() {
     headersNanos = elapsedNanos();
+  }
+
+  /**
+   * Hands the balancer the load report {@code response} carries ({@link OrcaHeader}), if any; a
+   * header that does not parse is ignored and never fails the attempt.
+   */
+  void loadReport(Response response) {
+    LoadReport report = OrcaHeader.read(response);
+    if (report != null) {
+      lease.onLoadReport(report);
+    }
   }
 
   private long latencyNanos() {

@@ -124,6 +124,7 @@ final class BalancedCall {
       try {
         response = attemptChain(attempt).proceed(request(attempt));
         attempt.headersReceived();
+        attempt.loadReport(response);
         response = attempt.restore(response);
         service.learnStickyCookie(response, attempt.endpoint());
         if (shouldBuffer(response)) {

@@ -1,10 +1,15 @@
 package dev.lb.benchmarks.peers;
 
+import dev.lb.Endpoint;
 import dev.lb.Lease;
 import dev.lb.LoadBalancer;
+import dev.lb.LoadReport;
 import dev.lb.PickContext;
 import dev.lb.StrategyRegistry;
 import dev.lb.benchmarks.Backends;
+import dev.lb.strategy.OrcaWeightedRoundRobin;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.apache.dubbo.rpc.cluster.loadbalance.LeastActiveLoadBalance;
 import org.apache.dubbo.rpc.cluster.loadbalance.RandomLoadBalance;
@@ -36,6 +41,11 @@ public enum BalancerType {
   LB_P2C,
   /** lb {@code peak_ewma}. */
   LB_PEAK_EWMA,
+  /**
+   * lb {@code orca_weighted_round_robin} (gRFC A58 static stride scheduler), its weights from load
+   * reports that differ per endpoint (no blackout, so they apply at once).
+   */
+  LB_ORCA_WEIGHTED_ROUND_ROBIN,
   /** grpc-java {@code round_robin} (grpc-util). */
   GRPC_ROUND_ROBIN,
   /** grpc-java {@code least_request_experimental} (grpc-xds), choice count 2. */
@@ -126,12 +136,19 @@ public enum BalancerType {
   }
 
   private static PickTarget lb(String strategy, int n, boolean equalWeights) {
+    boolean orca = strategy.equals(OrcaWeightedRoundRobin.NAME);
     LoadBalancer balancer =
         LoadBalancer.builder()
             .name("bench")
-            .strategy(StrategyRegistry.byName(strategy))
+            .strategy(
+                orca
+                    ? OrcaWeightedRoundRobin.builder().blackoutPeriod(Duration.ZERO).build()
+                    : StrategyRegistry.byName(strategy))
             .endpoints(Backends.endpoints(n, equalWeights))
             .build();
+    if (orca) {
+      reportVariedLoad(balancer);
+    }
     return PickTarget.of(
         () -> balancer.choose(PickContext.none()),
         () -> {
@@ -139,5 +156,21 @@ public enum BalancerType {
           lease.onSuccess(1_000_000L, 512);
           return lease;
         });
+  }
+
+  /**
+   * Gives every endpoint a load report (utilization 0.2 to 0.9, equal qps), then rebuilds the
+   * picker, which takes in the reports at once (its timer would within a second).
+   */
+  private static void reportVariedLoad(LoadBalancer balancer) {
+    List<Endpoint> endpoints = balancer.endpoints();
+    for (int i = 0; i < endpoints.size(); i++) {
+      balancer.reportLoad(
+          endpoints.get(i).id(),
+          LoadReport.builder().requestsPerSecond(100).cpuUtilization(0.2 + 0.1 * (i % 8)).build());
+    }
+    Endpoint first = endpoints.get(0);
+    balancer.reweight(first.id(), first.weight() + 1);
+    balancer.reweight(first.id(), first.weight());
   }
 }

@@ -2,6 +2,7 @@ package dev.lb.benchmarks.sim;
 
 import java.util.ArrayDeque;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The live state of a scenario's backends during one run: each backend's busy workers and FIFO
@@ -14,11 +15,16 @@ public final class Cluster {
   private final List<BackendSpec> specs;
   private final int[] busy;
   private final ArrayDeque<?>[] queues;
+  private final LoadMeter[] meters;
 
   Cluster(List<BackendSpec> specs) {
     this.specs = List.copyOf(specs);
     this.busy = new int[specs.size()];
     this.queues = new ArrayDeque<?>[specs.size()];
+    this.meters = new LoadMeter[specs.size()];
+    for (int i = 0; i < meters.length; i++) {
+      meters[i] = new LoadMeter();
+    }
     for (int i = 0; i < queues.length; i++) {
       queues[i] = new ArrayDeque<Object>();
     }
@@ -57,8 +63,63 @@ public final class Cluster {
     return busy[backend];
   }
 
-  void setBusy(int backend, int value) {
+  /**
+   * Records a change of backend {@code backend}'s busy workers at {@code now}, and a completed call
+   * if {@code completed}: what its load meter reports.
+   */
+  void setBusy(int backend, int value, long now, boolean completed) {
+    meters[backend].advance(now, busy[backend], specs.get(backend).workers());
+    if (completed) {
+      meters[backend].completions++;
+    }
     busy[backend] = value;
+  }
+
+  /**
+   * What backend {@code backend} would report about itself at {@code now}, as a server reports its
+   * own load in an ORCA trailer: its CPU utilization (busy workers over workers, averaged over the
+   * last whole second) and the calls per second it completed in that second; null during the first
+   * second, before there is a whole one. A backend with unbounded workers reports no utilization.
+   */
+  dev.lb.@Nullable LoadReport loadReport(int backend, long now) {
+    LoadMeter m = meters[backend];
+    m.advance(now, busy[backend], specs.get(backend).workers());
+    if (m.lastUtilization < 0) {
+      return null;
+    }
+    return dev.lb.LoadReport.builder()
+        .cpuUtilization(m.lastUtilization)
+        .requestsPerSecond(m.lastQps)
+        .build();
+  }
+
+  /** A backend's one-second windows of busy-worker time and completions. */
+  private static final class LoadMeter {
+    static final long WINDOW = 1_000_000_000L;
+
+    long windowStart;
+    long lastChange;
+    double busyNanos;
+    long completions;
+    double lastUtilization = -1;
+    double lastQps;
+
+    /** Accounts the time since the last change at {@code busy} workers, rolling windows over. */
+    void advance(long now, int busy, int workers) {
+      while (now >= windowStart + WINDOW) {
+        long end = windowStart + WINDOW;
+        busyNanos += (double) busy * (end - lastChange);
+        lastUtilization =
+            workers == Integer.MAX_VALUE ? 0 : busyNanos / ((double) workers * WINDOW);
+        lastQps = completions * 1e9 / WINDOW;
+        busyNanos = 0;
+        completions = 0;
+        lastChange = end;
+        windowStart = end;
+      }
+      busyNanos += (double) busy * (now - lastChange);
+      lastChange = now;
+    }
   }
 
   @SuppressWarnings("unchecked")

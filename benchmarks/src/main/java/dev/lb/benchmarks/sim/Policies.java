@@ -3,9 +3,13 @@ package dev.lb.benchmarks.sim;
 import dev.lb.Endpoint;
 import dev.lb.Lease;
 import dev.lb.LoadBalancer;
+import dev.lb.LoadReport;
 import dev.lb.PickContext;
 import dev.lb.StrategyRegistry;
 import dev.lb.health.OutlierDetection;
+import dev.lb.strategy.OrcaWeightedRoundRobin;
+import dev.lb.strategy.Strategy;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -32,7 +36,19 @@ public final class Policies {
 
   private static final List<String> STRATEGIES =
       List.of(
-          "round_robin", "random", "least_connections", "least_response_time", "p2c", "peak_ewma");
+          "round_robin",
+          "random",
+          "least_connections",
+          "least_response_time",
+          "p2c",
+          "peak_ewma",
+          "orca_weighted_round_robin");
+
+  /**
+   * The suffix of {@code orca_weighted_round_robin} with no blackout period (A58's default is 10
+   * s), to show what the blackout costs in a short run.
+   */
+  public static final String NO_BLACKOUT_SUFFIX = "/no-blackout";
 
   private Policies() {}
 
@@ -66,19 +82,33 @@ public final class Policies {
     if (ORACLE.equals(name)) {
       return OraclePolicy::new;
     }
+    if (name.equals(OrcaWeightedRoundRobin.NAME + NO_BLACKOUT_SUFFIX)) {
+      Strategy noBlackout = OrcaWeightedRoundRobin.builder().blackoutPeriod(Duration.ZERO).build();
+      return (cluster, clock, seed) -> new LbPolicy(noBlackout, true, cluster, clock, seed);
+    }
     boolean outlier = !name.endsWith(NO_OUTLIER_SUFFIX);
     String strategy =
         outlier ? name : name.substring(0, name.length() - NO_OUTLIER_SUFFIX.length());
-    StrategyRegistry.byName(strategy); // fails early, naming the valid strategies
-    return (cluster, clock, seed) -> new LbPolicy(strategy, outlier, cluster, clock, seed);
+    Strategy s = StrategyRegistry.byName(strategy); // fails early, naming the valid strategies
+    return (cluster, clock, seed) -> new LbPolicy(s, outlier, cluster, clock, seed);
   }
 
-  /** A real lb-core balancer on simulated time. */
+  /**
+   * A real lb-core balancer on simulated time. For a strategy that {@linkplain
+   * Strategy#usesLoadReports() uses load reports}, every successful call brings back the backend's
+   * report of its own load ({@link Cluster#loadReport}), as a server's ORCA trailer would.
+   */
   static final class LbPolicy implements Policy {
     private final LoadBalancer balancer;
     private final Map<String, Integer> index = new HashMap<>();
+    private final Cluster cluster;
+    private final SimClock clock;
+    private final boolean reports;
 
-    LbPolicy(String strategy, boolean outlier, Cluster cluster, SimClock clock, long seed) {
+    LbPolicy(Strategy strategy, boolean outlier, Cluster cluster, SimClock clock, long seed) {
+      this.cluster = cluster;
+      this.clock = clock;
+      this.reports = strategy.usesLoadReports();
       List<Endpoint> endpoints = new ArrayList<>();
       for (int i = 0; i < cluster.size(); i++) {
         Endpoint e = Endpoint.of("10.0.0." + (i + 1), 8080);
@@ -88,7 +118,7 @@ public final class Policies {
       balancer =
           LoadBalancer.builder()
               .name("sim")
-              .strategy(StrategyRegistry.byName(strategy))
+              .strategy(strategy)
               .endpoints(endpoints)
               .ticker(clock)
               .scheduler(clock)
@@ -117,6 +147,10 @@ public final class Policies {
         @Override
         public void complete(long latencyNanos, boolean success) {
           if (success) {
+            LoadReport report = reports ? cluster.loadReport(b, clock.read()) : null;
+            if (report != null) {
+              lease.onLoadReport(report);
+            }
             lease.onSuccess(latencyNanos);
           } else {
             lease.onFailure(latencyNanos, null);

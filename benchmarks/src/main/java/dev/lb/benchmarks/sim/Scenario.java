@@ -15,6 +15,8 @@ import java.util.Map;
  * @param arrivalsPerSecond the mean rate of calls, arriving as a Poisson process
  * @param durationNanos how long calls keep arriving
  * @param timeoutNanos the client gives up on a call after this long and counts it failed
+ * @param warmupNanos calls that arrive before this time run but are left out of the results, for
+ *     scenarios about the steady state; 0 for every call counted
  */
 public record Scenario(
     String name,
@@ -22,13 +24,29 @@ public record Scenario(
     List<BackendSpec> backends,
     double arrivalsPerSecond,
     long durationNanos,
-    long timeoutNanos) {
+    long timeoutNanos,
+    long warmupNanos) {
 
   private static final long MS = 1_000_000L;
   private static final long S = 1_000_000_000L;
 
+  /** A scenario whose every call counts. */
+  public Scenario(
+      String name,
+      String description,
+      List<BackendSpec> backends,
+      double arrivalsPerSecond,
+      long durationNanos,
+      long timeoutNanos) {
+    this(name, description, backends, arrivalsPerSecond, durationNanos, timeoutNanos, 0);
+  }
+
   /** Copies and validates the components. */
   public Scenario {
+    if (warmupNanos < 0 || warmupNanos >= durationNanos) {
+      throw new IllegalArgumentException(
+          "warmupNanos must be in [0, durationNanos) but was " + warmupNanos);
+    }
     backends = List.copyOf(backends);
     if (backends.isEmpty()) {
       throw new IllegalArgumentException("backends must not be empty");
@@ -64,7 +82,9 @@ public record Scenario(
             gcPauses(timeScale),
             failingBackend(timeScale),
             downAndBack(timeScale),
-            linkerd(timeScale))) {
+            linkerd(timeScale),
+            serverReportedLoad(timeScale),
+            serverReportedLoadSteady(timeScale))) {
       all.put(s.name(), s);
     }
     return all;
@@ -172,6 +192,51 @@ public record Scenario(
         1000,
         duration,
         S);
+  }
+
+  /**
+   * Hidden CPU skew, the case for server-reported load: ten backends with the same service time
+   * (log-normal, 10 ms mean, sigma 0.5), three of them (0 to 2) with 4 workers and seven with 10,
+   * at 75% of the total capacity. For the same traffic the small ones run 2.5 times as hot, yet
+   * their latency is the same as the others' until they saturate, so a client that ranks by latency
+   * or calls in flight cannot tell them apart before they queue. A backend's report (utilization
+   * and calls per second over the last second) shows the difference at once.
+   *
+   * @param timeScale see {@link #all}
+   * @return the scenario
+   */
+  public static Scenario serverReportedLoad(double timeScale) {
+    List<BackendSpec> list = cluster(10, BackendSpec.healthy(ServiceTime.lognormal(10, 0.5), 10));
+    for (int i = 0; i < 3; i++) {
+      list.set(i, BackendSpec.healthy(ServiceTime.lognormal(10, 0.5), 4));
+    }
+    return atUtilization(
+        "server_reported_load",
+        "10 backends, lognormal 10 ms (sigma 0.5); backends 0-2 have 4 workers, the rest 10"
+            + " (2.5x CPU skew, equal latency until saturation); 75% utilization",
+        list,
+        0.75,
+        scaled(60 * S, timeScale),
+        S);
+  }
+
+  /**
+   * {@link #serverReportedLoad} in its steady state: the same backends and load for 80 s, the calls
+   * of the first 20 s left out (a client's cold start: A58's 10 s blackout, the first reports).
+   *
+   * @param timeScale see {@link #all}
+   * @return the scenario
+   */
+  public static Scenario serverReportedLoadSteady(double timeScale) {
+    Scenario cold = serverReportedLoad(timeScale);
+    return new Scenario(
+        "server_reported_load_steady",
+        cold.description() + "; steady state: the first 20 s not counted",
+        cold.backends(),
+        cold.arrivalsPerSecond(),
+        scaled(80 * S, timeScale),
+        cold.timeoutNanos(),
+        scaled(20 * S, timeScale));
   }
 
   private static Scenario atUtilization(

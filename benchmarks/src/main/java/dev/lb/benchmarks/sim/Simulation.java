@@ -75,12 +75,16 @@ public final class Simulation {
     }
     Policy.Pick pick = policy.pick();
     if (pick == null) {
-      recorder.record(-1, 0, false);
+      if (now >= scenario.warmupNanos()) {
+        recorder.record(-1, 0, false);
+      }
       return;
     }
     Call call = new Call(pick, now);
     int backend = pick.backend();
-    recorder.dispatched(backend);
+    if (now >= scenario.warmupNanos()) {
+      recorder.dispatched(backend);
+    }
     clock.schedule(() -> finish(call, false, scenario.timeoutNanos()), scenario.timeoutNanos());
     BackendSpec spec = cluster.spec(backend);
     if (spec.isDown(now)
@@ -97,7 +101,7 @@ public final class Simulation {
 
   private void start(int backend, Call call) {
     BackendSpec spec = cluster.spec(backend);
-    cluster.setBusy(backend, cluster.busy(backend) + 1);
+    cluster.setBusy(backend, cluster.busy(backend) + 1, clock.read(), false);
     long now = clock.read();
     long done;
     if (spec.isFixed(now)) {
@@ -108,7 +112,7 @@ public final class Simulation {
     }
     clock.schedule(
         () -> {
-          cluster.setBusy(backend, cluster.busy(backend) - 1);
+          cluster.setBusy(backend, cluster.busy(backend) - 1, clock.read(), true);
           ArrayDeque<Call> queue = cluster.queue(backend);
           if (!queue.isEmpty()) {
             start(backend, queue.poll());
@@ -124,7 +128,9 @@ public final class Simulation {
     }
     call.done = true;
     call.pick.complete(latency, success);
-    recorder.record(call.pick.backend(), latency, success);
+    if (call.arrival >= scenario.warmupNanos()) {
+      recorder.record(call.pick.backend(), latency, success);
+    }
   }
 
   private static final class Call {

@@ -1,0 +1,84 @@
+package dev.lb.grpc;
+
+import static dev.lb.grpc.Channels.distribution;
+import static dev.lb.grpc.Channels.warmUp;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.ManagedChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code lb_orca_weighted_round_robin} in a real channel against real Netty servers on 127.0.0.1
+ * that send ORCA's {@code endpoint-load-metrics-bin} trailer with gRPC's own server interceptor:
+ * traffic follows the reported utilization.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class LbOrcaNettyTest {
+  private final List<TestServer> servers = new ArrayList<>();
+  private final List<ManagedChannel> channels = new ArrayList<>();
+
+  @AfterEach
+  void tearDown() throws InterruptedException {
+    for (ManagedChannel c : channels) {
+      c.shutdownNow();
+      c.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    for (TestServer s : servers) {
+      s.close();
+    }
+  }
+
+  private TestServer start(String name) throws Exception {
+    TestServer s = TestServer.netty(name);
+    servers.add(s);
+    return s;
+  }
+
+  @Test
+  void trafficShiftsToTheServerReportingLowerUtilization() throws Exception {
+    TestServer cool = start("cool").reportLoad(0.2, 100);
+    TestServer hot = start("hot").reportLoad(0.8, 100);
+    // No blackout and a short update period: real time, so the test does not wait 10 s.
+    ManagedChannel channel =
+        Channels.builder("lb:///" + cool.address() + "," + hot.address())
+            .defaultServiceConfig(
+                Channels.serviceConfig(
+                    "lb_orca_weighted_round_robin",
+                    Map.of("blackoutPeriod", "0s", "weightUpdatePeriod", "0.1s")))
+            .build();
+    channels.add(channel);
+    warmUp(channel, List.of(cool, hot), Duration.ofSeconds(10));
+
+    // Until weights are computed the split is even; once they are, four to one.
+    Channels.await(
+        () -> distribution(channel, 100).getOrDefault("cool", 0) >= 75,
+        Duration.ofSeconds(20),
+        "the cool server takes most calls");
+    Map<String, Integer> counts = distribution(channel, 1000);
+    assertThat(counts.get("cool")).as("%s", counts).isBetween(750, 850);
+  }
+
+  @Test
+  void serversThatReportNothing_keepTheStaticWeights() throws Exception {
+    TestServer a = start("a");
+    TestServer b = start("b");
+    ManagedChannel channel =
+        Channels.builder("lb:///" + a.address() + ";weight=3," + b.address())
+            .defaultServiceConfig(
+                Channels.serviceConfig(
+                    "lb_orca_weighted_round_robin",
+                    Map.of("blackoutPeriod", "0s", "weightUpdatePeriod", "0.1s")))
+            .build();
+    channels.add(channel);
+    warmUp(channel, List.of(a, b), Duration.ofSeconds(10));
+    Map<String, Integer> counts = distribution(channel, 800);
+    assertThat(counts.get("a")).as("%s", counts).isBetween(560, 640);
+  }
+}
