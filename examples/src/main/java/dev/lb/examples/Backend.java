@@ -51,6 +51,7 @@ final class Backend {
    * requests in progress at once at full utilization, an assumption of the demo.
    */
   private final LoadReporter load = new LoadReporter(8);
+
   private @Nullable HttpServer server; // guarded by this
 
   private Backend(String id, Executor executor, long meanLatencyNanos, long seed, HttpServer s) {
