@@ -12,6 +12,8 @@ import dev.lb.health.HealthCheckConfig;
 import dev.lb.health.HealthChecker;
 import dev.lb.health.OutlierDetection;
 import dev.lb.health.SlowStart;
+import dev.lb.limit.ConcurrencyLimitFactory;
+import dev.lb.limit.ConcurrencyLimits;
 import dev.lb.limit.RateLimiters;
 import dev.lb.retry.RetryBudget;
 import java.time.Duration;
@@ -19,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -424,6 +427,88 @@ final class ConfigSections {
       b.burst(burst);
     }
     return ticker == null ? b : b.ticker(ticker);
+  }
+
+  /**
+   * {@code concurrencyLimitPerEndpoint} or {@code concurrencyLimit}: {@code algorithm} ({@code
+   * fixed} with {@code limit}, {@code vegas}, {@code gradient}) and the algorithm's options.
+   */
+  static @Nullable ConcurrencyLimitFactory concurrencyLimit(
+      ConfigNode root, String key, Map<String, Object> parsed) {
+    if (root.raw(key) == null) {
+      return null;
+    }
+    ConfigNode n = root.node(key);
+    String algorithm = n.text("algorithm");
+    if (algorithm == null) {
+      throw new IllegalArgumentException(
+          n.at("algorithm") + " is required: one of [fixed, vegas, gradient]");
+    }
+    Map<String, Object> p = new LinkedHashMap<>();
+    String a = algorithm.toLowerCase(Locale.ROOT);
+    p.put("algorithm", a);
+    ConcurrencyLimitFactory factory;
+    switch (a) {
+      case "fixed" -> {
+        n.only(List.of("algorithm", "limit"));
+        Integer limit = n.whole("limit");
+        if (limit == null) {
+          throw new IllegalArgumentException(n.at("limit") + " is required for the fixed limit");
+        }
+        factory = n.attempt("limit", limit, () -> ConcurrencyLimits.fixed(limit));
+        p.put("limit", limit);
+      }
+      case "vegas" -> {
+        n.only(keysWith("smoothing"));
+        ConcurrencyLimits.VegasBuilder b = ConcurrencyLimits.vegas();
+        settings(n, p, b);
+        n.set(p, "smoothing", n.number("smoothing"), b::smoothing);
+        factory = n.attempt("", n.values, b::build);
+      }
+      case "gradient" -> {
+        n.only(keysWith("smoothing", "queueSize", "longWindow", "tolerance"));
+        ConcurrencyLimits.GradientBuilder b = ConcurrencyLimits.gradient();
+        settings(n, p, b);
+        n.set(p, "smoothing", n.number("smoothing"), b::smoothing);
+        n.set(p, "queueSize", n.whole("queueSize"), b::queueSize);
+        n.set(p, "longWindow", n.whole("longWindow"), b::longWindow);
+        n.set(p, "tolerance", n.number("tolerance"), b::tolerance);
+        factory = n.attempt("", n.values, b::build);
+      }
+      default ->
+          throw new IllegalArgumentException(
+              n.at("algorithm")
+                  + " must be one of [fixed, vegas, gradient] but was \""
+                  + algorithm
+                  + "\"");
+    }
+    parsed.put(key, Collections.unmodifiableMap(p));
+    return factory;
+  }
+
+  private static List<String> keysWith(String... more) {
+    List<String> keys =
+        new ArrayList<>(
+            List.of(
+                "algorithm",
+                "initialLimit",
+                "minLimit",
+                "maxLimit",
+                "probeInterval",
+                "probeSamples",
+                "idleTimeout"));
+    keys.addAll(List.of(more));
+    return keys;
+  }
+
+  private static void settings(
+      ConfigNode n, Map<String, Object> p, ConcurrencyLimits.Settings<?> b) {
+    n.set(p, "initialLimit", n.whole("initialLimit"), b::initialLimit);
+    n.set(p, "minLimit", n.whole("minLimit"), b::minLimit);
+    n.set(p, "maxLimit", n.whole("maxLimit"), b::maxLimit);
+    n.set(p, "probeInterval", n.duration("probeInterval"), b::probeInterval);
+    n.set(p, "probeSamples", n.whole("probeSamples"), b::probeSamples);
+    n.set(p, "idleTimeout", n.duration("idleTimeout"), b::idleTimeout);
   }
 
   static @Nullable Consumer<LoadBalancer.Builder> retryBudget(

@@ -2,6 +2,7 @@ package dev.lb;
 
 import static dev.lb.ConfigNode.normalize;
 import static dev.lb.ConfigSections.circuitBreaker;
+import static dev.lb.ConfigSections.concurrencyLimit;
 import static dev.lb.ConfigSections.endpoints;
 import static dev.lb.ConfigSections.healthCheck;
 import static dev.lb.ConfigSections.outlierDetection;
@@ -94,6 +95,13 @@ import org.jspecify.annotations.Nullable;
  *       <td>{@link LoadBalancer.Builder#rateLimiters}, one limiter per endpoint</td></tr>
  *   <tr><td>{@code retryBudget}</td><td>{@code percentCanRetry}, {@code minRetriesPerSecond},
  *       {@code ttl}</td><td>{@link LoadBalancer.Builder#retryBudget}</td></tr>
+ *   <tr><td>{@code concurrencyLimitPerEndpoint}, {@code concurrencyLimit}</td><td>{@code
+ *       algorithm} (required: {@code fixed} with {@code limit}, {@code vegas}, {@code gradient});
+ *       for the adaptive ones {@code initialLimit}, {@code minLimit}, {@code maxLimit}, {@code
+ *       probeInterval}, {@code probeSamples}, {@code idleTimeout}, {@code smoothing}, and for
+ *       {@code gradient} also {@code queueSize}, {@code longWindow}, {@code tolerance}</td>
+ *       <td>{@link LoadBalancer.Builder#concurrencyLimitPerEndpoint}, {@link
+ *       LoadBalancer.Builder#concurrencyLimit}</td></tr>
  * </table>
  *
  * <p>Keys may be written in camelCase or kebab-case ({@code base-ejection-time}), nested or as
@@ -131,7 +139,9 @@ public final class LoadBalancerConfig {
           "healthCheck",
           "circuitBreaker",
           "rateLimiter",
-          "retryBudget");
+          "retryBudget",
+          "concurrencyLimitPerEndpoint",
+          "concurrencyLimit");
 
   private final Map<String, Object> options;
   private final List<Consumer<LoadBalancer.Builder>> steps;
@@ -374,6 +384,17 @@ public final class LoadBalancerConfig {
     Consumer<LoadBalancer.Builder> budget = retryBudget(root, parsed);
     if (budget != null) {
       steps.add(budget);
+    }
+    // A factory makes each endpoint's (or the balancer's) live limit: sharing it is safe.
+    dev.lb.limit.ConcurrencyLimitFactory perEndpoint =
+        concurrencyLimit(root, "concurrencyLimitPerEndpoint", parsed);
+    if (perEndpoint != null) {
+      steps.add(b -> b.concurrencyLimitPerEndpoint(perEndpoint));
+    }
+    dev.lb.limit.ConcurrencyLimitFactory balancerWide =
+        concurrencyLimit(root, "concurrencyLimit", parsed);
+    if (balancerWide != null) {
+      steps.add(b -> b.concurrencyLimit(balancerWide));
     }
     return new LoadBalancerConfig(
         Collections.unmodifiableMap(parsed), List.copyOf(steps), healthCheck, null);

@@ -316,4 +316,68 @@ class LoadBalancerConfigTest {
         .isInstanceOf(NullPointerException.class)
         .hasMessageContaining("checker");
   }
+
+  @Test
+  void concurrencyLimits_fromConfig_refuseOverTheLimit_andAdaptiveOptionsAreChecked() {
+    LoadBalancer lb =
+        LoadBalancerConfig.parse(
+                "endpoints=10.0.0.1:80 10.0.0.2:80,concurrencyLimit.algorithm=fixed,"
+                    + "concurrencyLimit.limit=2")
+            .toBuilder()
+            .build();
+    Lease first = lb.pick();
+    Lease second = lb.pick();
+    assertThatThrownBy(lb::pick)
+        .isInstanceOf(NoEndpointAvailableException.class)
+        .extracting(e -> ((NoEndpointAvailableException) e).reason())
+        .isEqualTo(NoEndpointAvailableException.Reason.AT_CAPACITY);
+    first.onSuccess(1);
+    lb.pick().onSuccess(1);
+    second.onSuccess(1);
+    lb.close();
+
+    LoadBalancerConfig adaptive =
+        LoadBalancerConfig.fromMap(
+            Map.of(
+                "concurrency-limit-per-endpoint",
+                Map.of(
+                    "algorithm", "gradient",
+                    "min-limit", "2",
+                    "max-limit", 50,
+                    "probe-interval", "20s",
+                    "tolerance", 2.0)));
+    assertThat(adaptive.options().get("concurrencyLimitPerEndpoint"))
+        .isEqualTo(
+            Map.of(
+                "algorithm",
+                "gradient",
+                "minLimit",
+                2,
+                "maxLimit",
+                50,
+                "probeInterval",
+                Duration.ofSeconds(20),
+                "tolerance",
+                2.0));
+    adaptive.toBuilder().endpoints(List.of(Endpoint.of("10.0.0.1", 80))).build().close();
+
+    assertThatThrownBy(() -> LoadBalancerConfig.parse("concurrencyLimit.algorithm=aimd"))
+        .hasMessage(
+            "concurrencyLimit.algorithm must be one of [fixed, vegas, gradient] but was \"aimd\"");
+    assertThatThrownBy(() -> LoadBalancerConfig.parse("concurrencyLimit.limit=5"))
+        .hasMessage("concurrencyLimit.algorithm is required: one of [fixed, vegas, gradient]");
+    assertThatThrownBy(() -> LoadBalancerConfig.parse("concurrencyLimit.algorithm=fixed"))
+        .hasMessage("concurrencyLimit.limit is required for the fixed limit");
+    assertThatThrownBy(
+            () ->
+                LoadBalancerConfig.parse(
+                    "concurrencyLimit.algorithm=vegas,concurrencyLimit.queueSize=3"))
+        .hasMessageStartingWith("unknown option 'concurrencyLimit.queueSize'");
+    assertThatThrownBy(
+            () ->
+                LoadBalancerConfig.parse(
+                    "concurrencyLimitPerEndpoint.algorithm=vegas,"
+                        + "concurrencyLimitPerEndpoint.minLimit=0"))
+        .hasMessageStartingWith("concurrencyLimitPerEndpoint.minLimit = \"0\" is invalid: ");
+  }
 }
