@@ -151,7 +151,7 @@ abstract class AdaptiveConcurrencyLimit extends AdaptiveLimitLayout.PublishedPad
       if (latency >= 0 && inFlight <= published) {
         probeCount++;
         probeSum += latency;
-        probeMin = Math.min(probeMin, latency);
+        probeMin = Math.min(probeMin, (double) latency);
       }
       if (probeCount >= probeSamples || now - probeStartedAt >= probeIntervalNanos) {
         endProbe(now);

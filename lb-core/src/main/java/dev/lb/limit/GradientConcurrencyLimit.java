@@ -54,7 +54,7 @@ final class GradientConcurrencyLimit extends AdaptiveConcurrencyLimit {
     if (latencyNanos < 0) {
       return limit;
     }
-    double rtt = Math.max(1.0, latencyNanos);
+    double rtt = Math.max(1.0, (double) latencyNanos);
     if (warmup < WARMUP) {
       warmup++;
       longRtt += (rtt - longRtt) / warmup;

@@ -57,7 +57,7 @@ final class VegasConcurrencyLimit extends AdaptiveConcurrencyLimit {
     windowReports++;
     if (latencyNanos >= 0) {
       windowTimed++;
-      windowSum += Math.max(1.0, latencyNanos);
+      windowSum += Math.max(1.0, (double) latencyNanos);
     }
     windowMaxInFlight = Math.max(windowMaxInFlight, inFlight);
     windowDropped |= dropped;

@@ -83,8 +83,8 @@ final class StrideSchedule {
   int next() {
     int[] w = scaled;
     int n = w.length;
-    long mask = scale - 1;
-    long half = scale >>> 1;
+    long mask = scale - 1L;
+    long half = (long) scale >>> 1;
     while (true) {
       int position = sequence.next();
       int generation = position / n;

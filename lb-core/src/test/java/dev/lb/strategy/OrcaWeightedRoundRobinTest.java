@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -112,7 +111,7 @@ class OrcaWeightedRoundRobinTest {
   }
 
   private static double[] shares(Picker picker, List<? extends LiveEndpoint> endpoints, int n) {
-    Map<LiveEndpoint, Integer> index = new IdentityHashMap<>();
+    IdentityHashMap<LiveEndpoint, Integer> index = new IdentityHashMap<>();
     for (int i = 0; i < endpoints.size(); i++) {
       index.put(endpoints.get(i), i);
     }
