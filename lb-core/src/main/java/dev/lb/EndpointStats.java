@@ -302,30 +302,12 @@ public final class EndpointStats {
   }
 
   /** The field names, in the order of {@link #values()}: equality, hash and text in one place. */
-  private static final String[] NAMES = {
-    "endpoint",
-    "inFlight",
-    "successes",
-    "failures",
-    "cancellations",
-    "latencyEwmaNanos",
-    "peakEwmaNanos",
-    "responseBytes",
-    "throughputBytesPerSecond",
-    "lastFailure",
-    "health",
-    "effectiveWeightPercent",
-    "ejections",
-    "lastCheck",
-    "breakerState",
-    "limiterRejections",
-    "latencySamples",
-    "latencyP50Nanos",
-    "latencyP90Nanos",
-    "latencyP99Nanos",
-    "loadReport",
-    "loadReportAgeNanos"
-  };
+  private static final String[] NAMES =
+      ("endpoint inFlight successes failures cancellations latencyEwmaNanos peakEwmaNanos "
+              + "responseBytes throughputBytesPerSecond lastFailure health effectiveWeightPercent "
+              + "ejections lastCheck breakerState limiterRejections latencySamples latencyP50Nanos "
+              + "latencyP90Nanos latencyP99Nanos loadReport loadReportAgeNanos")
+          .split(" ", -1);
 
   private Object[] values() {
     return new Object[] {
@@ -354,10 +336,7 @@ public final class EndpointStats {
     };
   }
 
-  /**
-   * Equal when every field is; doubles compare as {@link Double#equals} does (two {@code NaN}s are
-   * equal).
-   */
+  /** Equal when every field is; doubles as {@link Double#equals} has it (NaN equals NaN). */
   @Override
   public boolean equals(@Nullable Object o) {
     return this == o
