@@ -154,7 +154,7 @@ final class AssignmentMapping {
         try {
           endpoint = endpoint(host, port, (int) weight, locality, lbEndpoint);
         } catch (IllegalArgumentException ex) {
-          throw invalid(cluster, place, ex.getMessage());
+          throw invalid(cluster, place, String.valueOf(ex.getMessage()));
         }
         if (!ids.add(endpoint.id())) {
           throw invalid(cluster, place, "address " + endpoint.id() + " is listed twice");
@@ -185,7 +185,8 @@ final class AssignmentMapping {
   private static Endpoint endpoint(
       String host, int port, int weight, LocalityLbEndpoints locality, LbEndpoint lbEndpoint) {
     Endpoint.Builder b = Endpoint.builder(host, port).weight(weight);
-    if (locality.getPriority() > Integer.MAX_VALUE || locality.getPriority() < 0) {
+    // A uint32 in the proto: Java sees values above 2^31 - 1 as negative.
+    if (locality.getPriority() < 0) {
       throw new IllegalArgumentException(
           "priority " + Integer.toUnsignedString(locality.getPriority()) + " is too large");
     }

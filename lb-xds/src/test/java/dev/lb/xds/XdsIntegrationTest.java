@@ -24,6 +24,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -99,7 +100,8 @@ class XdsIntegrationTest {
         };
     V3DiscoveryServer xds = new V3DiscoveryServer(callbacks, cache);
     server =
-        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", onPort))
+        NettyServerBuilder.forAddress(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), onPort))
             .addService(xds.getAggregatedDiscoveryServiceImpl())
             .build()
             .start();
