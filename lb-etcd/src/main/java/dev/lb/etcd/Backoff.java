@@ -17,8 +17,9 @@ record Backoff(long initialNanos, long maxNanos) {
    * @return nanoseconds, within ±20% of {@code min(max, initial × 1.6^(attempt − 1))}
    */
   long delayNanos(int attempt, RandomGenerator random) {
-    double base = initialNanos * Math.pow(MULTIPLIER, Math.max(0, Math.min(attempt, 64) - 1));
-    double capped = Math.min(base, maxNanos);
+    double base =
+        (double) initialNanos * Math.pow(MULTIPLIER, Math.max(0, Math.min(attempt, 64) - 1));
+    double capped = Math.min(base, (double) maxNanos);
     double factor = 1 + JITTER * (2 * random.nextDouble() - 1);
     return Math.max(1, (long) (capped * factor));
   }

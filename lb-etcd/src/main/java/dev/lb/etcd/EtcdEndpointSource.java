@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -184,25 +185,28 @@ public final class EtcdEndpointSource implements EndpointSource {
     }
     int gen = ++generation;
     closeWatcher();
-    client
-        .getKVClient()
-        .get(prefixBytes, GetOption.builder().isPrefix(true).build())
-        .orTimeout(timeoutNanos, TimeUnit.NANOSECONDS)
-        .whenComplete(
-            (response, error) ->
-                submit(
-                    () -> {
-                      if (gen != generation) {
-                        return;
-                      }
-                      if (error != null) {
-                        onFailure(unwrap(error), "listing " + prefix);
-                      } else {
-                        onListed(gen, response);
-                      }
-                    }));
+    // The outcome is handled in whenComplete; the future it returns has nothing more to say.
+    CompletableFuture<?> unused =
+        client
+            .getKVClient()
+            .get(prefixBytes, GetOption.builder().isPrefix(true).build())
+            .orTimeout(timeoutNanos, TimeUnit.NANOSECONDS)
+            .whenComplete(
+                (response, error) ->
+                    submit(
+                        () -> {
+                          if (gen != generation) {
+                            return;
+                          }
+                          if (error != null) {
+                            onFailure(unwrap(error), "listing " + prefix);
+                          } else {
+                            onListed(gen, response);
+                          }
+                        }));
   }
 
+  @SuppressWarnings("NonAtomicVolatileUpdate") // one writer: the source's serial executor
   private void onListed(int gen, GetResponse response) {
     relists++;
     long listedAt = response.getHeader().getRevision();
@@ -340,21 +344,23 @@ public final class EtcdEndpointSource implements EndpointSource {
       return;
     }
     int gen = generation;
-    client
-        .getKVClient()
-        .get(prefixBytes, GetOption.builder().isPrefix(true).withCountOnly(true).build())
-        .orTimeout(timeoutNanos, TimeUnit.NANOSECONDS)
-        .whenComplete(
-            (response, error) -> {
-              if (error != null) {
-                submit(
-                    () -> {
-                      if (gen == generation && !down) {
-                        onFailure(unwrap(error), "checking " + prefix);
-                      }
-                    });
-              }
-            });
+    // The outcome is handled in whenComplete; the future it returns has nothing more to say.
+    CompletableFuture<?> unused =
+        client
+            .getKVClient()
+            .get(prefixBytes, GetOption.builder().isPrefix(true).withCountOnly(true).build())
+            .orTimeout(timeoutNanos, TimeUnit.NANOSECONDS)
+            .whenComplete(
+                (response, error) -> {
+                  if (error != null) {
+                    submit(
+                        () -> {
+                          if (gen == generation && !down) {
+                            onFailure(unwrap(error), "checking " + prefix);
+                          }
+                        });
+                  }
+                });
   }
 
   private void onFailure(Throwable error, String what) {

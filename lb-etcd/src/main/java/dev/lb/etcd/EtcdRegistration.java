@@ -10,6 +10,7 @@ import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -108,11 +109,10 @@ public final class EtcdRegistration implements AutoCloseable {
     if (prefix.isEmpty()) {
       throw new IllegalArgumentException("prefix must not be empty but was ''");
     }
-    if (ttl.getSeconds() < 1) {
+    if (ttl.toSeconds() < 1) {
       throw new IllegalArgumentException("ttl must be at least 1 second but was " + ttl);
     }
-    EtcdRegistration registration =
-        new EtcdRegistration(client, prefix, endpoint, ttl.getSeconds());
+    EtcdRegistration registration = new EtcdRegistration(client, prefix, endpoint, ttl.toSeconds());
     registration.submit(registration::grant);
     return registration;
   }
@@ -141,29 +141,32 @@ public final class EtcdRegistration implements AutoCloseable {
       return;
     }
     int gen = ++generation;
-    client
-        .getLeaseClient()
-        .grant(ttlSeconds)
-        .thenCompose(
-            lease ->
-                client
-                    .getKVClient()
-                    .put(keyBytes, value, PutOption.builder().withLeaseId(lease.getID()).build())
-                    .thenApply(put -> lease.getID()))
-        .orTimeout(Math.max(5, ttlSeconds), TimeUnit.SECONDS)
-        .whenComplete(
-            (id, error) ->
-                submit(
-                    () -> {
-                      if (gen != generation) {
-                        return;
-                      }
-                      if (error != null) {
-                        retry(error);
-                      } else {
-                        onWritten(gen, id);
-                      }
-                    }));
+    // The outcome is handled in whenComplete; the future it returns has nothing more to say.
+    CompletableFuture<?> unused =
+        client
+            .getLeaseClient()
+            .grant(ttlSeconds)
+            .thenCompose(
+                lease ->
+                    client
+                        .getKVClient()
+                        .put(
+                            keyBytes, value, PutOption.builder().withLeaseId(lease.getID()).build())
+                        .thenApply(put -> lease.getID()))
+            .orTimeout(Math.max(5, ttlSeconds), TimeUnit.SECONDS)
+            .whenComplete(
+                (id, error) ->
+                    submit(
+                        () -> {
+                          if (gen != generation) {
+                            return;
+                          }
+                          if (error != null) {
+                            retry(error);
+                          } else {
+                            onWritten(gen, id);
+                          }
+                        }));
   }
 
   private void onWritten(int gen, long id) {

@@ -65,7 +65,7 @@ final class InstanceRecords {
       throw invalid(key, "port must be in 1..65535 but was " + port);
     }
     try {
-      Endpoint.Builder b = Endpoint.builder(host, port);
+      Endpoint.Builder b = Endpoint.builder(java.util.Objects.requireNonNull(host, "host"), port);
       String id = text(key, root, "id", false);
       if (id != null) {
         b.id(id);

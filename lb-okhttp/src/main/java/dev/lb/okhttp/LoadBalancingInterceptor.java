@@ -401,6 +401,8 @@ public final class LoadBalancingInterceptor implements Interceptor {
    * that the weakly held entry of {@link #hedgeClients} lives as long as that client.
    */
   private static final class HedgeClientAnchor implements Interceptor {
+    // Never read: holding it is the point (a strong reference from the user's client).
+    @SuppressWarnings("UnusedVariable")
     volatile @Nullable OkHttpClient client;
 
     @Override
