@@ -1,6 +1,7 @@
 package dev.lb;
 
 import dev.lb.breaker.CircuitBreaker;
+import dev.lb.internal.LoadWatcher;
 import dev.lb.limit.RateLimiter;
 import org.jspecify.annotations.Nullable;
 
@@ -39,6 +40,12 @@ final class EndpointStateLayout {
     volatile int effectiveWeight;
     volatile int failureStreakLimit;
     volatile double rampFactor = 1.0;
+
+    /**
+     * The index told of every load change (see {@link EndpointState#watchLoad}), or null: read by
+     * every call, written once per picker build, so it belongs with the read-mostly fields.
+     */
+    volatile @Nullable LoadWatcher loadWatcher;
 
     Head(
         Endpoint endpoint,
