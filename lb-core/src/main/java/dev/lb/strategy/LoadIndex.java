@@ -23,16 +23,17 @@ import org.jspecify.annotations.Nullable;
  * single random number, O(log n). So a pick costs what a scan's tie-break costs, exactly: on one
  * thread, each pick returns the endpoint the scan would, ties drawn with the same probabilities.
  *
- * <p><b>Concurrency.</b> Leaves are written with release stores; inner nodes are packed into one
- * {@code long} (leaf index, tied weight and an 11-bit version) and replaced by compare-and-set,
- * after Jayanti's f-arrays (PODC 2002): a repair recomputes a node from its children and CASes it
- * in, and if the CAS fails it recomputes once more, which is enough for the node to include this
- * change (the thread whose CAS won read the children after ours were written). Once changes stop,
- * every node is exact. While they race, a pick may see a node computed just before some change; it
- * never returns an endpoint without checking its leaf against the endpoint's live score (repairing
- * and retrying if they differ), and every 16th pick on average repairs one more inner node in a
- * sweep from the leaves up, so a node left behind by a version wrap-around (2,048 changes of one
- * node while a thread sleeps between its read and its CAS) is mended within {@code 16 x n} picks.
+ * <p><b>Concurrency.</b> Leaves and inner nodes (leaf index and tied weight packed in one {@code
+ * long}) are written with release stores; a repair writes its path, issues one full fence and
+ * re-reads the path, starting again from the first node that no longer matches its children (see
+ * {@link #update}). Of two repairs racing on a node, at least one sees the other's child after its
+ * fence and repairs the node, so once changes stop every node is exact again; while they race, a
+ * pick may read a node computed a moment before some change. A pick never returns an endpoint
+ * without checking its leaf against the endpoint's live score (repairing and retrying, twice at
+ * most, if they differ), so it never sends a call to an endpoint whose added load the tree has not
+ * yet seen. Under contention heavy enough to exhaust a repair's rounds (8), a node can stay behind
+ * until a later change under it; every 16th pick on average also recomputes one inner node in a
+ * sweep from the leaves up, which bounds that to {@code 16 x n} picks.
  *
  * <p><b>Failure penalties</b> decay with time, so the score of an endpoint that failed recently
  * changes with no event to tell the tree. Such leaves are marked, and a pick reads the clock and
@@ -51,13 +52,12 @@ final class LoadIndex {
   static final int MAX_ENDPOINTS = 1 << 20;
 
   /** The smallest group indexed: below it a scan is cheaper than the repairs. */
-  static final int MIN_ENDPOINTS = 8;
+  static final int MIN_ENDPOINTS = 16;
 
   private static final int WINNER_BITS = 21;
   private static final long WINNER_MASK = (1L << WINNER_BITS) - 1;
-  private static final long VERSION_ONE = 1L << WINNER_BITS;
-  private static final long VERSION_MASK = ((1L << 32) - 1) & ~WINNER_MASK;
   private static final VarHandle NODE = MethodHandles.arrayElementVarHandle(long[].class);
+  // Winner index in the low 21 bits, tied weight in the high 32.
   private static final VarHandle SCORE = MethodHandles.arrayElementVarHandle(double[].class);
   private static final VarHandle WORD = MethodHandles.arrayElementVarHandle(long[].class);
   private static final VarHandle PENALIZED;
@@ -160,7 +160,7 @@ final class LoadIndex {
       score[i] = liveScore(i);
     }
     for (int p = size - 1; p >= 1; p--) {
-      node[p] = combine(entry(2 * p), entry(2 * p + 1), 0L);
+      node[p] = combine(entry(2 * p), entry(2 * p + 1));
     }
     VarHandle.releaseFence();
     ready = true;
@@ -201,7 +201,7 @@ final class LoadIndex {
       int i = choose(r >>> 4);
       // Never an endpoint whose leaf lags behind it: a change racing with this pick is applied
       // first. Two retries at most; the third answer stands, being at most one change behind.
-      if (attempt == 2 || liveScore(i) == (double) SCORE.getVolatile(score, i)) {
+      if (attempt == 2 || liveScore(i) == (double) SCORE.getAcquire(score, i)) {
         return states[i];
       }
       update(i);
@@ -231,7 +231,7 @@ final class LoadIndex {
       if (t == 0) {
         continue; // padding only
       }
-      double s = (double) SCORE.getVolatile(score, w);
+      double s = (double) SCORE.getAcquire(score, w);
       if (best < 0 || s < bestScore) {
         best = w;
         bestScore = s;
@@ -248,7 +248,7 @@ final class LoadIndex {
 
   /** A leaf at the lowest score, drawn by weight among ties with {@code bits} (non-negative). */
   private int choose(long bits) {
-    long root = (long) NODE.getVolatile(node, 1);
+    long root = (long) NODE.getAcquire(node, 1);
     int w = winner(root);
     long tied = tied(root);
     if (tied == weights[w]) {
@@ -264,8 +264,8 @@ final class LoadIndex {
     while (p < size) {
       long left = entry(2 * p);
       long right = entry(2 * p + 1);
-      double sl = (double) SCORE.getVolatile(score, winner(left));
-      double sr = (double) SCORE.getVolatile(score, winner(right));
+      double sl = (double) SCORE.getAcquire(score, winner(left));
+      double sr = (double) SCORE.getAcquire(score, winner(right));
       if (sl < sr) {
         p = 2 * p;
       } else if (sr < sl) {
@@ -285,69 +285,109 @@ final class LoadIndex {
     return leaf < n ? leaf : w;
   }
 
-  /** Rescores leaf {@code i} and repairs the path above it. */
+  /**
+   * Rescores leaf {@code i} and repairs the path above it, in rounds: a pass up the path with
+   * release stores (stopping where a node comes out unchanged and does not name leaf {@code i},
+   * since nothing above it depends on this change), one full fence, then a pass that re-reads what
+   * the first pass wrote and recomputes it; a difference, left by a racing repair that read a child
+   * before this one wrote it, starts another round from there. The fence is what makes that work:
+   * of two repairs racing on one node, at least one reads the other's child (Dekker's argument), so
+   * the one that reads last repairs it. Rounds are bounded; what a round limit leaves behind, the
+   * sweep mends.
+   */
   void update(int i) {
-    // Rescore until the stored score is one the endpoint had after it was stored: when two
-    // changes of one endpoint race, the later writer of the leaf may hold the older score, and
-    // reading again after the write (a volatile store, then loads) sees the newer one. Bounded:
-    // a leaf still behind after four rounds is caught by the pick's check.
-    double s = liveScore(i);
-    for (int round = 0; round < 4; round++) {
-      SCORE.setVolatile(score, i, s);
-      double again = liveScore(i);
-      if (again == s) {
-        break;
-      }
-      s = again;
-    }
-    for (int p = (i + size) >>> 1; p >= 1; p >>>= 1) {
-      if (!refresh(p)) {
-        refresh(p); // the CAS lost: once more, and the node then includes this change
+    int leaf = i + size;
+    int from = leaf; // the lowest position the round must recompute; the leaf itself first
+    for (int round = 0; round < 8; round++) {
+      int stop = repairFrom(from, i);
+      VarHandle.fullFence();
+      from = firstStale(leaf, stop, i);
+      if (from == 0) {
+        return;
       }
     }
   }
 
-  /** Recomputes inner node {@code p} from its children; false if another thread replaced it. */
-  private boolean refresh(int p) {
-    long old = (long) NODE.getVolatile(node, p);
-    long next = combine(entry(2 * p), entry(2 * p + 1), old);
-    return NODE.compareAndSet(node, p, old, next);
+  /**
+   * Writes the path from position {@code from} (the leaf, or an inner node) up; returns the last
+   * position written or checked, where the pass stopped.
+   */
+  private int repairFrom(int from, int i) {
+    int p = from;
+    if (p >= size) {
+      SCORE.setRelease(score, i, liveScore(i));
+      p >>>= 1;
+    }
+    for (; p >= 1; p >>>= 1) {
+      long old = (long) NODE.getAcquire(node, p);
+      long next = combine(entry(2 * p), entry(2 * p + 1));
+      if (next != old) {
+        NODE.setRelease(node, p, next);
+      } else if (winner(next) != i) {
+        return p; // unchanged and not naming the changed leaf: nothing above depends on it
+      }
+    }
+    return 1;
   }
 
-  /** One step of the repair sweep: refreshes the next inner node, from the leaves' parents up. */
+  /**
+   * Re-reads the path from the leaf up to {@code stop}; returns the first position whose stored
+   * value differs from its recomputation, or 0 if none does.
+   */
+  private int firstStale(int leaf, int stop, int i) {
+    if (liveScore(i) != (double) SCORE.getAcquire(score, i)) {
+      return leaf;
+    }
+    for (int p = leaf >>> 1; p >= stop && p >= 1; p >>>= 1) {
+      if (combine(entry(2 * p), entry(2 * p + 1)) != (long) NODE.getAcquire(node, p)) {
+        return p;
+      }
+    }
+    return 0;
+  }
+
+  /** One step of the repair sweep: recomputes the next inner node, from the leaves' parents up. */
   private void sweepOne() {
     int k = (int) SWEEP.getOpaque(this);
     SWEEP.setOpaque(this, k + 1);
     int p = size - 1 - Math.floorMod(k, size - 1);
-    refresh(p);
+    long next = combine(entry(2 * p), entry(2 * p + 1));
+    if (next != (long) NODE.getAcquire(node, p)) {
+      // Stale: a repair left it behind. Mend it and the path above, as a change would.
+      NODE.setRelease(node, p, next);
+      int parent = p >>> 1;
+      if (parent >= 1) {
+        repairFrom(parent, -1);
+      }
+      VarHandle.fullFence();
+    }
   }
 
   /**
    * The node over two children: the lower-scoring child's leaf with its tied weight, or on a tie
-   * the sum of both tied weights; the version is one more than {@code old}'s.
+   * the sum of both tied weights.
    */
-  private long combine(long left, long right, long old) {
+  private long combine(long left, long right) {
     int wl = winner(left);
     int wr = winner(right);
-    double sl = (double) SCORE.getVolatile(score, wl);
-    double sr = (double) SCORE.getVolatile(score, wr);
-    long version = (old + VERSION_ONE) & VERSION_MASK;
+    double sl = (double) SCORE.getAcquire(score, wl);
+    double sr = (double) SCORE.getAcquire(score, wr);
     if (sl < sr) {
-      return (left & ~VERSION_MASK) | version;
+      return left;
     }
     if (sr < sl) {
-      return (right & ~VERSION_MASK) | version;
+      return right;
     }
     long tl = tied(left);
     long tr = tied(right);
     // Name a real endpoint whenever one is tied, so the root's winner is never padding.
     int w = tl > 0 || tr == 0 ? wl : wr;
-    return ((tl + tr) << 32) | version | w;
+    return ((tl + tr) << 32) | w;
   }
 
   /** The node at tree position {@code p}: an inner node, or a leaf's constant entry. */
   private long entry(int p) {
-    return p >= size ? leafEntry[p - size] : (long) NODE.getVolatile(node, p);
+    return p >= size ? leafEntry[p - size] : (long) NODE.getAcquire(node, p);
   }
 
   private static int winner(long entry) {
@@ -439,8 +479,7 @@ final class LoadIndex {
   /** Checks that every inner node is its children's combination; for tests. */
   boolean consistent() {
     for (int p = size - 1; p >= 1; p--) {
-      long expected = combine(entry(2 * p), entry(2 * p + 1), 0L) & ~VERSION_MASK;
-      if ((((long) NODE.getVolatile(node, p)) & ~VERSION_MASK) != expected) {
+      if (combine(entry(2 * p), entry(2 * p + 1)) != (long) NODE.getVolatile(node, p)) {
         return false;
       }
     }

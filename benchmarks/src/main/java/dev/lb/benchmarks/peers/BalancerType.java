@@ -134,9 +134,9 @@ public enum BalancerType {
             .build();
     return PickTarget.of(
         () -> balancer.choose(PickContext.none()),
-        () -> {
+        latencyNanos -> {
           Lease lease = balancer.pick();
-          lease.onSuccess(1_000_000L, 512);
+          lease.onSuccess(latencyNanos, 512);
           return lease;
         });
   }

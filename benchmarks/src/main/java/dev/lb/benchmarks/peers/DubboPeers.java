@@ -42,11 +42,11 @@ final class DubboPeers {
     }
     return PickTarget.of(
         () -> balance.select(invokers, CONSUMER, invocation),
-        () -> {
+        latencyNanos -> {
           Invoker<Object> chosen = balance.select(invokers, CONSUMER, invocation);
           URL url = chosen.getUrl();
           RpcStatus.beginCount(url, METHOD);
-          RpcStatus.endCount(url, METHOD, 1L, true);
+          RpcStatus.endCount(url, METHOD, latencyNanos / 1_000_000L, true);
           return chosen;
         });
   }

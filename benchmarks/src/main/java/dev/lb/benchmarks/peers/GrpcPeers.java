@@ -85,7 +85,7 @@ final class GrpcPeers {
     Metadata headers = args.getHeaders();
     return PickTarget.of(
         () -> picker.pickSubchannel(args),
-        () -> {
+        latencyNanos -> {
           LoadBalancer.PickResult result = picker.pickSubchannel(args);
           ClientStreamTracer.Factory factory = result.getStreamTracerFactory();
           if (factory != null) {

@@ -31,7 +31,7 @@ final class VertxPeers {
     ServerSelector selector = balancer.selector(servers);
     return PickTarget.of(
         () -> servers.get(selector.select()),
-        () -> {
+        latencyNanos -> {
           Server chosen = servers.get(selector.select());
           chosen.complete();
           return chosen;
