@@ -28,12 +28,13 @@ import org.jspecify.annotations.Nullable;
  * re-reads the path, starting again from the first node that no longer matches its children (see
  * {@link #update}). Of two repairs racing on a node, at least one sees the other's child after its
  * fence and repairs the node, so once changes stop every node is exact again; while they race, a
- * pick may read a node computed a moment before some change. A pick never returns an endpoint
- * without checking its leaf against the endpoint's live score (repairing and retrying, twice at
- * most, if they differ), so it never sends a call to an endpoint whose added load the tree has not
- * yet seen. Under contention heavy enough to exhaust a repair's rounds (8), a node can stay behind
- * until a later change under it; every 16th pick on average also recomputes one inner node in a
- * sweep from the leaves up, which bounds that to {@code 16 x n} picks.
+ * pick may read a node computed a moment before some change. A pick checks the leaf it chose
+ * against the endpoint's live score and, if they differ, repairs it and picks again (twice at most;
+ * the third choice stands), so a call goes to an endpoint whose added load the tree has not yet
+ * seen only when that load changes again during each of its pick's three tries. Under contention
+ * heavy enough to exhaust a repair's rounds (8), a node can stay behind until a later change under
+ * it; every 16th pick on average also recomputes one inner node in a sweep from the leaves up,
+ * which bounds that to about {@code 16 x 2n} picks.
  *
  * <p><b>Failure penalties</b> decay with time, so the score of an endpoint that failed recently
  * changes with no event to tell the tree. Such leaves are marked, and a pick reads the clock and
