@@ -89,6 +89,7 @@ class BenchmarkSmokeTest {
     HashBenchmark bench = new HashBenchmark();
     bench.type = type;
     bench.endpoints = 100;
+    bench.keys = Backends.KEY_COUNT;
     bench.setUp();
     HashBenchmark.KeyCursor cursor = new HashBenchmark.KeyCursor();
     Object[] first = new Object[Backends.KEY_COUNT];
