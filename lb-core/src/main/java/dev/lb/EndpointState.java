@@ -34,6 +34,11 @@ import org.jspecify.annotations.Nullable;
  * orders them the same way at every instant. Each update therefore also stores that log-domain key,
  * and pickers compare keys, so picking never reads the clock nor calls {@code exp} per endpoint.
  *
+ * <p><b>Load watcher.</b> Every change of what a least-loaded score reads (calls in flight, an
+ * outcome with its keys and penalty) ends with one call to the registered {@link LoadWatcher}, the
+ * index of the picker built over this endpoint (see {@code dev.lb.strategy.LoadIndex}); without
+ * one it costs a volatile read.
+ *
  * <p><b>Layout.</b> The fields live in {@link EndpointStateLayout}'s superclasses, which keep what
  * picks read apart from what calls write, on separate cache lines.
  */
