@@ -93,7 +93,8 @@ final class LoadIndex {
   private volatile boolean ready;
   private volatile boolean superseded;
   private volatile int penalized;
-  private int sweep; // racy cursor of the repair sweep; a lost step only delays it
+  @SuppressWarnings("unused") // accessed through SWEEP: the racy cursor of the repair sweep
+  private int sweep;
 
   /**
    * Whether {@code states} can be indexed: enough of them, all the balancer's, and a total weight
