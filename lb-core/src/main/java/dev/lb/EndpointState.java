@@ -36,8 +36,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Load watcher.</b> Every change of what a least-loaded score reads (calls in flight, an
  * outcome with its keys and penalty) ends with one call to the registered {@link LoadWatcher}, the
- * index of the picker built over this endpoint (see {@code dev.lb.strategy.LoadIndex}); without
- * one it costs a volatile read.
+ * index of the picker built over this endpoint (see {@code dev.lb.strategy.LoadIndex}); without one
+ * it costs a volatile read.
  *
  * <p><b>Layout.</b> The fields live in {@link EndpointStateLayout}'s superclasses, which keep what
  * picks read apart from what calls write, on separate cache lines.

@@ -93,6 +93,7 @@ final class LoadIndex {
   private volatile boolean ready;
   private volatile boolean superseded;
   private volatile int penalized;
+
   @SuppressWarnings("unused") // accessed through SWEEP: the racy cursor of the repair sweep
   private int sweep;
 
