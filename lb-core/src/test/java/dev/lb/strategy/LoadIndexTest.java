@@ -65,9 +65,9 @@ class LoadIndexTest {
         // Few distinct key values, so that measured endpoints tie too.
         SignallingEndpoint e = endpoints.get(random.nextInt(n));
         double key = random.nextInt(4);
-        if (strategy == Strategies.leastResponseTime()) {
+        if (strategy.name().equals(Strategies.leastResponseTime().name())) {
           e.responseTimeKey(key);
-        } else if (strategy == Strategies.leastBandwidth()) {
+        } else if (strategy.name().equals(Strategies.leastBandwidth().name())) {
           e.throughputKey(key);
         }
       } else if (op < 93) {
@@ -313,15 +313,18 @@ class LoadIndexTest {
 
   private static double score(
       Strategy strategy, List<SignallingEndpoint> all, LiveEndpoint e, FakeTicker ticker) {
-    if (strategy == Strategies.leastConnections()) {
+    if (strategy.name().equals(Strategies.leastConnections().name())) {
       boolean anyRamp = all.stream().anyMatch(x -> x.rampFactor() < 1.0);
       double share = anyRamp ? Math.max(1L, Math.round(e.rampFactor() * Weights.RAMP_SCALE)) : 1.0;
       return Load.IN_FLIGHT.score(e, share, ticker);
     }
-    if (strategy == Strategies.weightedLeastConnections()) {
+    if (strategy.name().equals(Strategies.weightedLeastConnections().name())) {
       return Load.IN_FLIGHT.score(e, e.weight(), ticker);
     }
-    Load load = strategy == Strategies.leastResponseTime() ? Load.RESPONSE_TIME : Load.BANDWIDTH;
+    Load load =
+        strategy.name().equals(Strategies.leastResponseTime().name())
+            ? Load.RESPONSE_TIME
+            : Load.BANDWIDTH;
     return load.score(e, Math.log(e.weight()), ticker);
   }
 }
