@@ -2,6 +2,8 @@ package dev.lb;
 
 import dev.lb.breaker.CircuitBreaker;
 import dev.lb.internal.Checks;
+import dev.lb.internal.LoadSignal;
+import dev.lb.internal.LoadWatcher;
 import dev.lb.limit.ConcurrencyLimit;
 import dev.lb.limit.RateLimiter;
 import dev.lb.strategy.LiveEndpoint;
@@ -33,10 +35,15 @@ import org.jspecify.annotations.Nullable;
  * orders them the same way at every instant. Each update therefore also stores that log-domain key,
  * and pickers compare keys, so picking never reads the clock nor calls {@code exp} per endpoint.
  *
+ * <p><b>Load watcher.</b> Every change of what a least-loaded score reads (calls in flight, an
+ * outcome with its keys and penalty) ends with one call to the registered {@link LoadWatcher}, the
+ * index of the picker built over this endpoint (see {@code dev.lb.strategy.LoadIndex}); without one
+ * it costs a volatile read.
+ *
  * <p><b>Layout.</b> The fields live in {@link EndpointStateLayout}'s superclasses, which keep what
  * picks read apart from what calls write, on separate cache lines.
  */
-final class EndpointState extends EndpointStateLayout.Counters implements LiveEndpoint {
+final class EndpointState extends EndpointStateLayout.Counters implements LiveEndpoint, LoadSignal {
   /**
    * Weight of the newest sample in the latency EWMA. 0.1 follows a change within about 20 calls
    * while smoothing single outliers.
@@ -91,6 +98,7 @@ final class EndpointState extends EndpointStateLayout.Counters implements LiveEn
   private static final VarHandle BYTES_KEY;
   private static final VarHandle LATENCY_KEY;
   private static final VarHandle PENALTY_KEY;
+  private static final VarHandle LOAD_WATCHER;
 
   /**
    * A failure penalty below this many calls in flight is dropped, so that pickers stop reading the
@@ -120,6 +128,8 @@ final class EndpointState extends EndpointStateLayout.Counters implements LiveEn
       BYTES_KEY = l.findVarHandle(EndpointStateLayout.Keys.class, "bytesKey", double.class);
       LATENCY_KEY = l.findVarHandle(EndpointStateLayout.Keys.class, "latencyKey", double.class);
       PENALTY_KEY = l.findVarHandle(EndpointStateLayout.Keys.class, "penaltyKey", double.class);
+      LOAD_WATCHER =
+          l.findVarHandle(EndpointStateLayout.Head.class, "loadWatcher", LoadWatcher.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -215,6 +225,7 @@ final class EndpointState extends EndpointStateLayout.Counters implements LiveEn
     CircuitBreaker b = breaker;
     if (b != null && !b.tryAcquirePermission()) {
       release();
+      loadChanged();
       return false;
     }
     RateLimiter l = limiter;
@@ -223,6 +234,7 @@ final class EndpointState extends EndpointStateLayout.Counters implements LiveEn
         b.releasePermission(b.permissionEpoch()); // taken just now, by this thread
       }
       release();
+      loadChanged();
       return false;
     }
     return true;
@@ -371,9 +383,33 @@ final class EndpointState extends EndpointStateLayout.Counters implements LiveEn
     return (long) RESPONSE_BYTES.getVolatile(this);
   }
 
+  /**
+   * Makes {@code watcher} the one told of this endpoint's load changes: every change of calls in
+   * flight, of a ranking key or of the failure penalty calls it once, after the change, on the
+   * thread that made it. A load-aware picker's index registers here when it is built.
+   */
+  @Override
+  public @Nullable LoadWatcher watchLoad(LoadWatcher watcher) {
+    return (LoadWatcher) LOAD_WATCHER.getAndSet(this, watcher);
+  }
+
+  @Override
+  public void unwatchLoad(LoadWatcher watcher) {
+    LOAD_WATCHER.compareAndSet(this, watcher, null);
+  }
+
+  /** Tells the load watcher, if any, that the load just changed: one volatile read without one. */
+  private void loadChanged() {
+    LoadWatcher w = loadWatcher;
+    if (w != null) {
+      w.loadChanged();
+    }
+  }
+
   /** Counts one call picked onto this endpoint. */
   public void acquire() {
     IN_FLIGHT.getAndAdd(this, 1);
+    loadChanged();
   }
 
   /**
@@ -383,12 +419,14 @@ final class EndpointState extends EndpointStateLayout.Counters implements LiveEn
   public boolean tryAcquire(int maxInFlight) {
     if (maxInFlight == Integer.MAX_VALUE) {
       IN_FLIGHT.getAndAdd(this, 1);
+      loadChanged();
       return true;
     }
     int current = (int) IN_FLIGHT.getVolatile(this);
     while (current < maxInFlight) {
       int witness = (int) IN_FLIGHT.compareAndExchange(this, current, current + 1);
       if (witness == current) {
+        loadChanged();
         return true;
       }
       current = witness;
@@ -426,6 +464,8 @@ final class EndpointState extends EndpointStateLayout.Counters implements LiveEn
     if (w != null && latencyNanos >= 0) {
       w.record(latencyNanos, Long.MIN_VALUE);
     }
+    // Once, after the call left the count and its latency and bytes entered the keys.
+    loadChanged();
   }
 
   /** Records a failure; its latency can raise the latency estimates but never lower them. */
@@ -453,6 +493,7 @@ final class EndpointState extends EndpointStateLayout.Counters implements LiveEn
         w.record(latencyNanos, now);
       }
     }
+    loadChanged();
   }
 
   /**
@@ -477,6 +518,7 @@ final class EndpointState extends EndpointStateLayout.Counters implements LiveEn
       b.releasePermission(permitEpoch);
     }
     afterRelease(release() + 1, -1L, false, false);
+    loadChanged();
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.lb;
 
 import dev.lb.breaker.CircuitBreaker;
+import dev.lb.internal.LoadWatcher;
 import dev.lb.limit.ConcurrencyLimit;
 import dev.lb.limit.RateLimiter;
 import org.jspecify.annotations.Nullable;
@@ -45,6 +46,12 @@ final class EndpointStateLayout {
     @Nullable ConcurrencyLimit concurrencyLimit;
 
     @Nullable Admission admission;
+
+    /**
+     * The index told of every load change (see {@link EndpointState#watchLoad}), or null: read by
+     * every call, written once per picker build, so it belongs with the read-mostly fields.
+     */
+    volatile @Nullable LoadWatcher loadWatcher;
 
     Head(
         Endpoint endpoint,

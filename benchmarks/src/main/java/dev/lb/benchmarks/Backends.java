@@ -14,8 +14,19 @@ import java.util.SplittableRandom;
  * <p>Immutable and thread-safe.
  */
 public final class Backends {
-  /** Number of precomputed keys; a power of two, so that a call index is masked into the table. */
+  /**
+   * Number of precomputed keys by default; a power of two, so that a call index is masked into the
+   * table. Small enough that a ring's touched entries stay in the CPU caches: see {@link
+   * #LARGE_KEY_COUNT} for a stream that does not.
+   */
   public static final int KEY_COUNT = 1 << 12;
+
+  /**
+   * A key stream larger than the caches (2^20 keys: their contexts alone take tens of MiB, beyond
+   * any L2), so that a lookup pays for the ring or table entries it touches, as under real traffic
+   * with many distinct keys.
+   */
+  public static final int LARGE_KEY_COUNT = 1 << 20;
 
   private Backends() {}
 
@@ -82,8 +93,18 @@ public final class Backends {
    * @return a new array of {@link #KEY_COUNT} random longs, the same on every call
    */
   public static long[] longKeys() {
+    return longKeys(KEY_COUNT);
+  }
+
+  /**
+   * Request keys as 64-bit values, seeded: the first {@link #KEY_COUNT} are {@link #longKeys()}.
+   *
+   * @param count how many, a power of two
+   * @return a new array of {@code count} random longs, the same on every call
+   */
+  public static long[] longKeys(int count) {
     SplittableRandom random = new SplittableRandom(42);
-    long[] keys = new long[KEY_COUNT];
+    long[] keys = new long[count];
     for (int i = 0; i < keys.length; i++) {
       keys[i] = random.nextLong();
     }
@@ -97,7 +118,17 @@ public final class Backends {
    * @return a new array of {@link #KEY_COUNT} strings, the same on every call
    */
   public static String[] stringKeys() {
-    long[] longs = longKeys();
+    return stringKeys(KEY_COUNT);
+  }
+
+  /**
+   * Request keys as strings: {@code user-} and the {@link #longKeys(int)} in hexadecimal.
+   *
+   * @param count how many, a power of two
+   * @return a new array of {@code count} strings, the same on every call
+   */
+  public static String[] stringKeys(int count) {
+    long[] longs = longKeys(count);
     String[] keys = new String[longs.length];
     for (int i = 0; i < keys.length; i++) {
       keys[i] = "user-" + Long.toHexString(longs[i]);

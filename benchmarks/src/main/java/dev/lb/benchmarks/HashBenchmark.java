@@ -17,8 +17,16 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The cost of finding the endpoint that owns a request key, consistent-hash lookups side by side
- * over the same endpoints and the same {@link Backends#KEY_COUNT} precomputed keys, read in turn by
- * each thread.
+ * over the same endpoints and the same precomputed keys, read in turn by each thread.
+ *
+ * <p>Two things decide what such a figure means, and both are parameters here. The <b>layer</b>:
+ * grpc-java's lookup is its whole channel picker, so lb is measured both through {@code
+ * LoadBalancer.choose} (the same layer: snapshot, routing, admission check) and at its inner
+ * strategy picker, labelled. The <b>key stream</b>: {@code keys=4096} cycles through 4,096 keys,
+ * whose ring entries stay in the CPU caches; {@code keys=1048576} streams 2^20 keys, larger than
+ * the caches, as traffic with many distinct keys does. Ring sizes are compared both at each
+ * library's default (lb 2^21 points at most, grpc-java 4,096 at most: its {@code RingHashOptions}
+ * cap) and at the same size (see {@link dev.lb.benchmarks.peers.HashType}).
  *
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar HashBenchmark -p endpoints=100 -prof gc
@@ -38,7 +46,12 @@ public class HashBenchmark {
   @Param({"10", "100", "1000"})
   public int endpoints;
 
+  /** How many distinct keys are cycled through: a power of two. */
+  @Param({"4096", "1048576"})
+  public int keys;
+
   private KeyedTarget target;
+  private int mask;
 
   /** Each thread's position in the key table. */
   @State(Scope.Thread)
@@ -46,19 +59,24 @@ public class HashBenchmark {
     private int index;
 
     /**
-     * The next key's index, wrapping around the table.
+     * The next key's index, wrapping around a table of {@code mask + 1} keys.
      *
-     * @return 0 to {@link Backends#KEY_COUNT} - 1
+     * @param mask the table size minus one
+     * @return 0 to {@code mask}
      */
-    public int next() {
-      return index++ & (Backends.KEY_COUNT - 1);
+    public int next(int mask) {
+      return index++ & mask;
     }
   }
 
   /** Builds the ring or table (not measured). */
   @Setup
   public void setUp() {
-    target = type.create(endpoints);
+    if (Integer.bitCount(keys) != 1) {
+      throw new IllegalArgumentException("keys must be a power of two but was " + keys);
+    }
+    target = type.create(endpoints, keys);
+    mask = keys - 1;
   }
 
   /**
@@ -69,6 +87,6 @@ public class HashBenchmark {
    */
   @Benchmark
   public Object lookup(KeyCursor cursor) {
-    return target.lookup(cursor.next());
+    return target.lookup(cursor.next(mask));
   }
 }

@@ -102,8 +102,10 @@ public final class JmhReport {
     }
     md.append(
             release
-                ? "### Pick + release (ns per call; B/op = bytes allocated per call)"
-                : "### Pick alone, nothing counted (ns per pick; B/op = bytes allocated per pick)")
+                ? "### Pick + release (ns per call ± JMH's 99.9% error over all forks; B/op ="
+                    + " bytes allocated per call)"
+                : "### Pick alone, nothing counted (ns per pick ± JMH's 99.9% error over all forks;"
+                    + " B/op = bytes allocated per pick)")
         .append("\n\n| balancer |");
     StringBuilder align = new StringBuilder("|---|");
     for (int n : sizes) {
@@ -117,7 +119,7 @@ public final class JmhReport {
       for (int n : sizes) {
         for (int threads = 1; threads <= 2; threads++) {
           Row r = find(pick, type, n, threads);
-          md.append(r == null ? " – |" : String.format(Locale.ROOT, " %s |", fmt(r.score)));
+          md.append(r == null ? " – |" : " " + withError(r) + " |");
           if (r != null && threads == 1 && Double.isNaN(alloc)) {
             alloc = r.alloc;
           }
@@ -301,7 +303,7 @@ public final class JmhReport {
     int height = top + types.size() * row + 40;
     double max = 10;
     for (Row r : pick) {
-      max = Math.max(max, r.score);
+      max = Math.max(max, r.score + (Double.isNaN(r.error) ? 0 : r.error));
     }
     double decades = Math.ceil(Math.log10(max));
     StringBuilder svg = new StringBuilder();
@@ -311,7 +313,7 @@ public final class JmhReport {
             "<svg xmlns='http://www.w3.org/2000/svg' width='%d' height='%d' font-family='sans-serif'>%n"
                 + "<rect width='100%%' height='100%%' fill='white'/>%n"
                 + "<text x='10' y='22' font-size='15' font-weight='bold'>Pick + release, %d endpoints"
-                + " (ns per call, log scale; lower is better)</text>%n"
+                + " (ns per call, log scale, bars ± 99.9%% error; lower is better)</text>%n"
                 + "<rect x='%d' y='30' width='10' height='10' fill='#3182bd'/><text x='%d' y='39'"
                 + " font-size='11'>1 thread</text>%n"
                 + "<rect x='%d' y='30' width='10' height='10' fill='#fd8d3c'/><text x='%d' y='39'"
@@ -368,13 +370,29 @@ public final class JmhReport {
                 type,
                 threads,
                 r.score));
+        double textX = left + Math.max(1, w) + 3;
+        if (!Double.isNaN(r.error) && r.error > 0) {
+          // The error bar: score ± error, on the same log scale, clipped at 1 ns.
+          double lo = left + width * Math.log10(Math.max(1, r.score - r.error)) / decades;
+          double hi = left + width * Math.log10(Math.max(1, r.score + r.error)) / decades;
+          int mid = y + 6 + (threads - 1) * 10;
+          svg.append(
+              String.format(
+                  Locale.ROOT,
+                  "<line x1='%.1f' y1='%d' x2='%.1f' y2='%d' stroke='#000' stroke-width='1'/>%n",
+                  lo,
+                  mid,
+                  hi,
+                  mid));
+          textX = Math.max(textX, hi + 3);
+        }
         svg.append(
             String.format(
                 Locale.ROOT,
                 "<text x='%.1f' y='%d' font-size='9'>%s</text>%n",
-                left + Math.max(1, w) + 3,
+                textX,
                 y + 10 + (threads - 1) * 10,
-                fmt(r.score)));
+                withError(r)));
       }
     }
     return svg.append("</svg>\n").toString();
@@ -399,6 +417,11 @@ public final class JmhReport {
       }
     }
     return null;
+  }
+
+  /** The score with its error, when JMH computed one (it needs more than one iteration). */
+  private static String withError(Row r) {
+    return Double.isNaN(r.error) ? fmt(r.score) : fmt(r.score) + " ± " + fmt(r.error);
   }
 
   private static String fmt(double v) {

@@ -29,10 +29,11 @@ class BenchmarkSmokeTest {
     bench.endpoints = 10;
     bench.weights = "mixed";
     bench.setUp();
+    PickBenchmark.Calls calls = new PickBenchmark.Calls();
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < CALLS; i++) {
-      seen.add(String.valueOf(bench.pickAndRelease()));
-      assertThat(bench.pickAndRelease2Threads()).isNotNull();
+      seen.add(String.valueOf(bench.pickAndRelease(calls)));
+      assertThat(bench.pickAndRelease2Threads(calls)).isNotNull();
       assertThat(bench.pick()).isNotNull();
       assertThat(bench.pick2Threads()).isNotNull();
     }
@@ -54,7 +55,8 @@ class BenchmarkSmokeTest {
     bench.endpoints = 1000;
     bench.weights = "mixed";
     bench.setUp();
-    assertThat(bench.pickAndRelease()).isNotNull();
+    PickBenchmark.Calls calls = new PickBenchmark.Calls();
+    assertThat(bench.pickAndRelease(calls)).isNotNull();
   }
 
   @ParameterizedTest
@@ -65,8 +67,9 @@ class BenchmarkSmokeTest {
     bench.endpoints = 10;
     bench.weights = "equal";
     bench.setUp();
+    PickBenchmark.Calls calls = new PickBenchmark.Calls();
     assertThat(bench.pick()).isNotNull();
-    assertThat(bench.pickAndRelease()).isNotNull();
+    assertThat(bench.pickAndRelease(calls)).isNotNull();
   }
 
   @Test
@@ -86,6 +89,7 @@ class BenchmarkSmokeTest {
     HashBenchmark bench = new HashBenchmark();
     bench.type = type;
     bench.endpoints = 100;
+    bench.keys = Backends.KEY_COUNT;
     bench.setUp();
     HashBenchmark.KeyCursor cursor = new HashBenchmark.KeyCursor();
     Object[] first = new Object[Backends.KEY_COUNT];

@@ -6,9 +6,17 @@ import java.util.List;
 import java.util.random.RandomGenerator;
 
 /**
- * Scans every endpoint and picks the one with the lowest {@link Load} score: least connections,
- * least response time, least bandwidth. O(n) per pick; for large groups {@link
- * PowerOfTwoChoicesStrategy} gives nearly the same balance in O(1).
+ * Picks the endpoint with the lowest {@link Load} score: least connections, least response time,
+ * least bandwidth. Groups of {@value LoadIndex#MIN_ENDPOINTS} endpoints or more are kept in a
+ * {@link LoadIndex}, a tournament tree the endpoints repair on every change of their load, so a
+ * pick costs O(1) (O(log n) when some but not all endpoints tie) and each call's two changes
+ * (acquire, release) O(log n); smaller groups, and endpoints that are not the balancer's, are
+ * scanned, O(n) per pick. Both give the same answer on one thread: the index is exact once its
+ * repairs are done (see {@link LoadIndex} for what concurrent changes can delay).
+ *
+ * <p>When the balancer's first choice cannot take the call (at its concurrency limit, excluded,
+ * behind a breaker), its second attempt gets the runner-up (the best endpoint among those the first
+ * choice beat in the tree), later ones the better of two random endpoints.
  *
  * <p>Ties are broken at random in proportion to weight (weighted reservoir sampling over the tied
  * endpoints), never in favour of the first endpoint: with sequential calls every endpoint is idle
@@ -61,7 +69,79 @@ final class LeastLoadedStrategy implements Strategy {
     }
     RandomGenerator random = context.random();
     Ticker ticker = context.ticker();
-    return (PickContext ignored) -> {
+    Scan scan = new Scan(states, weights, weightTerms, load, random, ticker);
+    if (!LoadIndex.supports(states, weights)) {
+      return scan;
+    }
+    return new Indexed(new LoadIndex(states, weights, weightTerms, load, ticker, random), scan);
+  }
+
+  /**
+   * The picker over an index: the index's answer, or the scan's while the index cannot give one
+   * (superseded by a newer picker, or too many failure penalties decaying). For the balancer's
+   * second attempt, the runner-up; for later ones, the better of two random endpoints.
+   */
+  static final class Indexed implements Picker {
+    private final LoadIndex index;
+    private final Scan scan;
+
+    Indexed(LoadIndex index, Scan scan) {
+      this.index = index;
+      this.scan = scan;
+    }
+
+    /** The index; for tests. */
+    LoadIndex index() {
+      return index;
+    }
+
+    @Override
+    public LiveEndpoint pick(PickContext context) {
+      LiveEndpoint e = index.pick();
+      return e != null ? e : scan.pick(context);
+    }
+
+    @Override
+    public LiveEndpoint pick(PickContext context, int attempt) {
+      if (attempt <= 0) {
+        return pick(context);
+      }
+      if (attempt == 1) {
+        LiveEndpoint e = index.runnerUp();
+        if (e != null) {
+          return e;
+        }
+      }
+      return scan.pickOfTwo();
+    }
+  }
+
+  /** Scores every endpoint per pick: O(n), and the rule the index answers exactly. */
+  static final class Scan implements Picker {
+    private final LiveEndpoint[] states;
+    private final int[] weights;
+    private final double[] weightTerms;
+    private final Load load;
+    private final RandomGenerator random;
+    private final Ticker ticker;
+
+    Scan(
+        LiveEndpoint[] states,
+        int[] weights,
+        double[] weightTerms,
+        Load load,
+        RandomGenerator random,
+        Ticker ticker) {
+      this.states = states;
+      this.weights = weights;
+      this.weightTerms = weightTerms;
+      this.load = load;
+      this.random = random;
+      this.ticker = ticker;
+    }
+
+    @Override
+    public LiveEndpoint pick(PickContext ignored) {
       int best = 0;
       double bestScore = load.score(states[0], weightTerms[0], ticker);
       long tiedWeight = weights[0];
@@ -79,7 +159,22 @@ final class LeastLoadedStrategy implements Strategy {
         }
       }
       return states[best];
-    };
+    }
+
+    /** The lower-scoring of two distinct endpoints drawn uniformly; an alternative in O(1). */
+    LiveEndpoint pickOfTwo() {
+      int n = states.length;
+      if (n == 1) {
+        return states[0];
+      }
+      long r = random.nextLong();
+      int a = PowerOfTwoChoicesStrategy.index((int) (r >>> 32), n);
+      int b = PowerOfTwoChoicesStrategy.other((int) r, n, a);
+      return load.score(states[b], weightTerms[b], ticker)
+              < load.score(states[a], weightTerms[a], ticker)
+          ? states[b]
+          : states[a];
+    }
   }
 
   @Override

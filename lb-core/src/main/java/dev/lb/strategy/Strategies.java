@@ -14,13 +14,13 @@ package dev.lb.strategy;
  *   <tr><td>{@code weighted_random}</td><td>at random, in proportion to weight</td><td>yes</td>
  *       <td>O(1)</td></tr>
  *   <tr><td>{@code least_connections}</td><td>fewest calls in flight</td><td>ignored</td>
- *       <td>O(n)</td></tr>
+ *       <td>O(1) (O(log n) on partial ties; O(n) below 16 endpoints)</td></tr>
  *   <tr><td>{@code weighted_least_connections}</td><td>fewest calls in flight per unit of weight</td>
- *       <td>yes</td><td>O(n)</td></tr>
+ *       <td>yes</td><td>O(1) (as above)</td></tr>
  *   <tr><td>{@code least_response_time}</td><td>lowest latency EWMA x (in flight + 1)</td>
- *       <td>yes</td><td>O(n)</td></tr>
+ *       <td>yes</td><td>O(1) (as above)</td></tr>
  *   <tr><td>{@code least_bandwidth}</td><td>lowest recent response throughput x (in flight + 1)</td><td>yes</td>
- *       <td>O(n)</td></tr>
+ *       <td>O(1) (as above)</td></tr>
  *   <tr><td>{@code p2c}</td><td>less loaded (in flight) of two random endpoints</td><td>yes</td>
  *       <td>O(1)</td></tr>
  *   <tr><td>{@code peak_ewma}</td><td>cheaper (peak latency x load) of two random endpoints</td>

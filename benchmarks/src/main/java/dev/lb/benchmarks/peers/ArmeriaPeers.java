@@ -36,9 +36,9 @@ final class ArmeriaPeers {
   }
 
   /** Sticky (consistent) selection by a precomputed 64-bit key hash. */
-  static KeyedTarget sticky(int n) {
+  static KeyedTarget sticky(int n, int keyCount) {
     List<Endpoint> endpoints = Backends.endpoints(n);
-    long[] keys = Backends.longKeys();
+    long[] keys = Backends.longKeys(keyCount);
     LoadBalancer<Endpoint, Integer> balancer =
         LoadBalancer.ofSticky(endpoints, keyIndex -> keys[keyIndex]);
     Integer[] boxed = new Integer[keys.length];

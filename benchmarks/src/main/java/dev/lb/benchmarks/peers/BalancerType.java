@@ -151,9 +151,9 @@ public enum BalancerType {
     }
     return PickTarget.of(
         () -> balancer.choose(PickContext.none()),
-        () -> {
+        latencyNanos -> {
           Lease lease = balancer.pick();
-          lease.onSuccess(1_000_000L, 512);
+          lease.onSuccess(latencyNanos, 512);
           return lease;
         });
   }

@@ -42,11 +42,11 @@ final class DubboPeers {
     }
     return PickTarget.of(
         () -> balance.select(invokers, CONSUMER, invocation),
-        () -> {
+        latencyNanos -> {
           Invoker<Object> chosen = balance.select(invokers, CONSUMER, invocation);
           URL url = chosen.getUrl();
           RpcStatus.beginCount(url, METHOD);
-          RpcStatus.endCount(url, METHOD, 1L, true);
+          RpcStatus.endCount(url, METHOD, latencyNanos / 1_000_000L, true);
           return chosen;
         });
   }
@@ -57,10 +57,10 @@ final class DubboPeers {
    *
    * @param n the number of providers
    */
-  static KeyedTarget consistentHash(int n) {
+  static KeyedTarget consistentHash(int n, int keyCount) {
     LoadBalance balance = new ConsistentHashLoadBalance();
     List<Invoker<Object>> invokers = invokers(n, false);
-    String[] keys = Backends.stringKeys();
+    String[] keys = Backends.stringKeys(keyCount);
     Invocation[] invocations = new Invocation[keys.length];
     for (int i = 0; i < keys.length; i++) {
       invocations[i] = invocation(keys[i]);

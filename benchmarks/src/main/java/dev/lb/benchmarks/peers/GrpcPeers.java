@@ -18,6 +18,7 @@ import io.grpc.NameResolver;
 import io.grpc.Status;
 import io.grpc.SynchronizationContext;
 import io.grpc.xds.RingHashKeys;
+import io.grpc.xds.RingHashOptions;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -85,7 +86,7 @@ final class GrpcPeers {
     Metadata headers = args.getHeaders();
     return PickTarget.of(
         () -> picker.pickSubchannel(args),
-        () -> {
+        latencyNanos -> {
           LoadBalancer.PickResult result = picker.pickSubchannel(args);
           ClientStreamTracer.Factory factory = result.getStreamTracerFactory();
           if (factory != null) {
@@ -100,11 +101,22 @@ final class GrpcPeers {
    * there; one precomputed {@link LoadBalancer.PickSubchannelArgs} per key.
    *
    * @param n the number of endpoints
+   * @param keyCount how many precomputed keys
+   * @param ringSize 0 for grpc-java's defaults (minRingSize 1,024, maxRingSize 4,096, under its
+   *     4,096 cap); otherwise the exact ring size, with the cap raised to allow it
    */
-  static KeyedTarget ringHash(int n) {
-    LoadBalancer.SubchannelPicker picker =
-        build("ring_hash_experimental", Map.of("minRingSize", 1024.0, "maxRingSize", 8192.0), n);
-    long[] keys = Backends.longKeys();
+  static KeyedTarget ringHash(int n, int keyCount, long ringSize) {
+    Map<String, ?> config;
+    if (ringSize == 0) {
+      RingHashOptions.setRingSizeCap(4096);
+      config = Map.of();
+    } else {
+      // The cap is global: each JMH fork builds one target, so it holds for this one only.
+      RingHashOptions.setRingSizeCap(ringSize);
+      config = Map.of("minRingSize", (double) ringSize, "maxRingSize", (double) ringSize);
+    }
+    LoadBalancer.SubchannelPicker picker = build("ring_hash_experimental", config, n);
+    long[] keys = Backends.longKeys(keyCount);
     Args[] args = new Args[keys.length];
     for (int i = 0; i < keys.length; i++) {
       args[i] = new Args(RingHashKeys.withHash(keys[i]));

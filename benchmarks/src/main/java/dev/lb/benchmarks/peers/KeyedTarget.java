@@ -13,8 +13,8 @@ public interface KeyedTarget {
   /**
    * Looks up the owner of the {@code keyIndex}-th precomputed key.
    *
-   * @param keyIndex index into the precomputed key tables, 0 to {@link
-   *     dev.lb.benchmarks.Backends#KEY_COUNT} - 1
+   * @param keyIndex index into the precomputed key tables, 0 to the key count it was built with,
+   *     minus one
    * @return the owning endpoint in the library's own type
    */
   Object lookup(int keyIndex);

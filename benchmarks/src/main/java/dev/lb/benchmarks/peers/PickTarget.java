@@ -1,5 +1,6 @@
 package dev.lb.benchmarks.peers;
 
+import java.util.function.LongFunction;
 import java.util.function.Supplier;
 
 /**
@@ -9,9 +10,10 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>{@link #pick()}: the selection alone, with nothing counted (lb's {@code choose},
  *       grpc-java's picker without its stream tracer, Dubbo's {@code select});
- *   <li>{@link #pickAndRelease()}: one call's whole trip, pick and then report the call done where
- *       the library keeps a count of calls in flight (lb's lease, grpc-java's stream tracer,
- *       Dubbo's {@code RpcStatus}, Vert.x's interaction metrics).
+ *   <li>{@link #pickAndRelease(long)}: one call's whole trip, pick and then report the call done,
+ *       with the call's latency, where the library keeps a count of calls in flight or learns from
+ *       latencies (lb's lease, grpc-java's stream tracer, Dubbo's {@code RpcStatus}, Vert.x's
+ *       interaction metrics).
  * </ul>
  *
  * <p>Libraries that count nothing do the same in both. Implementations are thread-safe: JMH calls
@@ -26,11 +28,13 @@ public interface PickTarget {
   Object pick();
 
   /**
-   * Runs one call's trip through the balancer: pick, then release with a success.
+   * Runs one call's trip through the balancer: pick, then release with a success that took {@code
+   * latencyNanos} (libraries that take no latency ignore it).
    *
+   * @param latencyNanos the call's latency to report
    * @return the chosen endpoint in the library's own type, for the benchmark to consume
    */
-  Object pickAndRelease();
+  Object pickAndRelease(long latencyNanos);
 
   /**
    * A target from its two operations.
@@ -39,7 +43,7 @@ public interface PickTarget {
    * @param pickAndRelease the pick and the release of one call
    * @return the target
    */
-  static PickTarget of(Supplier<Object> pick, Supplier<Object> pickAndRelease) {
+  static PickTarget of(Supplier<Object> pick, LongFunction<Object> pickAndRelease) {
     return new PickTarget() {
       @Override
       public Object pick() {
@@ -47,8 +51,8 @@ public interface PickTarget {
       }
 
       @Override
-      public Object pickAndRelease() {
-        return pickAndRelease.get();
+      public Object pickAndRelease(long latencyNanos) {
+        return pickAndRelease.apply(latencyNanos);
       }
     };
   }
@@ -60,6 +64,6 @@ public interface PickTarget {
    * @return the target
    */
   static PickTarget pickOnly(Supplier<Object> pick) {
-    return of(pick, pick);
+    return of(pick, latencyNanos -> pick.get());
   }
 }

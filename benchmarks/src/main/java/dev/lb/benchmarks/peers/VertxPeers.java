@@ -31,7 +31,7 @@ final class VertxPeers {
     ServerSelector selector = balancer.selector(servers);
     return PickTarget.of(
         () -> servers.get(selector.select()),
-        () -> {
+        latencyNanos -> {
           Server chosen = servers.get(selector.select());
           chosen.complete();
           return chosen;
@@ -43,10 +43,10 @@ final class VertxPeers {
    *
    * @param n the number of servers
    */
-  static KeyedTarget consistentHash(int n) {
+  static KeyedTarget consistentHash(int n, int keyCount) {
     List<Server> servers = servers(LoadBalancer.CONSISTENT_HASHING, n);
     ServerSelector selector = LoadBalancer.CONSISTENT_HASHING.selector(servers);
-    String[] keys = Backends.stringKeys();
+    String[] keys = Backends.stringKeys(keyCount);
     return keyIndex -> servers.get(selector.select(keys[keyIndex]));
   }
 
