@@ -27,6 +27,7 @@ public final class EndpointStats {
   private final @Nullable Throwable lastFailure;
   private final HealthStatus health;
   private final int effectiveWeightPercent;
+  private final boolean inSubset;
   private final long ejections;
   private final @Nullable HealthCheckResult lastCheck;
   private final CircuitBreaker.@Nullable State breakerState;
@@ -49,6 +50,7 @@ public final class EndpointStats {
     this.lastFailure = b.lastFailure;
     this.health = b.health;
     this.effectiveWeightPercent = b.effectiveWeightPercent;
+    this.inSubset = b.inSubset;
     this.ejections = b.ejections;
     this.lastCheck = b.lastCheck;
     this.breakerState = b.breakerState;
@@ -174,13 +176,25 @@ public final class EndpointStats {
 
   /**
    * Its effective weight as a percentage of its configured weight: below 100 while it ramps up
-   * under slow start.
+   * under slow start, or at the edge of a deterministic aperture (its share of the window); 0
+   * outside this client's subset.
    *
    * @return its effective weight as a percentage of its configured weight: below 100 while it ramps
-   *     up under slow start
+   *     up under slow start or for a partial subset member, 0 outside the subset
    */
   public int effectiveWeightPercent() {
     return effectiveWeightPercent;
+  }
+
+  /**
+   * Whether this client routes to it: true without {@linkplain dev.lb.subset.Subsetting
+   * subsetting}; under subsetting, false for a member outside this client's subset (it takes no
+   * calls, whatever its health) and for a removed endpoint still draining.
+   *
+   * @return true if it is in this client's subset
+   */
+  public boolean inSubset() {
+    return inSubset;
   }
 
   /**
@@ -296,6 +310,7 @@ public final class EndpointStats {
         && java.util.Objects.equals(lastFailure, other.lastFailure)
         && java.util.Objects.equals(health, other.health)
         && effectiveWeightPercent == other.effectiveWeightPercent
+        && inSubset == other.inSubset
         && ejections == other.ejections
         && java.util.Objects.equals(lastCheck, other.lastCheck)
         && java.util.Objects.equals(breakerState, other.breakerState)
@@ -321,6 +336,7 @@ public final class EndpointStats {
         lastFailure,
         health,
         effectiveWeightPercent,
+        inSubset,
         ejections,
         lastCheck,
         breakerState,
@@ -358,6 +374,8 @@ public final class EndpointStats {
         + health
         + ", effectiveWeightPercent="
         + effectiveWeightPercent
+        + ", inSubset="
+        + inSubset
         + ", ejections="
         + ejections
         + ", lastCheck="
@@ -391,6 +409,7 @@ public final class EndpointStats {
     private @Nullable Throwable lastFailure;
     private HealthStatus health = HealthStatus.HEALTHY;
     private int effectiveWeightPercent = 100;
+    private boolean inSubset = true;
     private long ejections = 0;
     private @Nullable HealthCheckResult lastCheck;
     private CircuitBreaker.@Nullable State breakerState;
@@ -525,6 +544,17 @@ public final class EndpointStats {
      */
     public Builder effectiveWeightPercent(int effectiveWeightPercent) {
       this.effectiveWeightPercent = effectiveWeightPercent;
+      return this;
+    }
+
+    /**
+     * Sets inSubset; true by default.
+     *
+     * @param inSubset whether this client routes to it (false outside its subset)
+     * @return this builder
+     */
+    public Builder inSubset(boolean inSubset) {
+      this.inSubset = inSubset;
       return this;
     }
 
