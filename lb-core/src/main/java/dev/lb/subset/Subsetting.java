@@ -31,7 +31,7 @@ import java.util.concurrent.ThreadLocalRandom;
  *       and the client count</td><td>even: max/mean 1.00 at 1,000 clients x 1,000 backends, size
  *       20</td><td>at most one member leaves and one enters, for every client (while backends are
  *       at least 2.5 x size)</td></tr>
- *   <tr><td>{@link #random(int) random}</td><td>nothing</td><td>binomial: max/mean 1.8 at the same
+ *   <tr><td>{@link #random(int) random}</td><td>nothing</td><td>binomial: max/mean 2.0 at the same
  *       scale</td><td>at most one member leaves and one enters, for every client</td></tr>
  * </table>
  *
