@@ -2,6 +2,7 @@ package dev.lb.benchmarks;
 
 import dev.lb.benchmarks.peers.BalancerType;
 import dev.lb.benchmarks.peers.PickTarget;
+import dev.lb.subset.Subsetting;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -54,11 +55,33 @@ public class PickBenchmark {
   @Param({"mixed"})
   public String weights;
 
+  /**
+   * lb balancers only: {@code none} (the default), or a subsetting of 20 in front of the strategy
+   * ({@code deterministic_aperture}, {@code random}), to show that the filter costs nothing per
+   * pick.
+   */
+  @Param({"none"})
+  public String subsetting;
+
   private PickTarget target;
 
   /** Builds the balancer (not measured). */
   @Setup
   public void setUp() {
+    if (!subsetting.equals("none")) {
+      Subsetting s =
+          switch (subsetting) {
+            case "deterministic_aperture" -> Subsetting.deterministicAperture(20);
+            case "random" -> Subsetting.random(20, 1);
+            default ->
+                throw new IllegalArgumentException(
+                    "subsetting must be none, deterministic_aperture or random but was '"
+                        + subsetting
+                        + "'");
+          };
+      target = type.createWithSubsetting(endpoints, weights.equals("equal"), s);
+      return;
+    }
     target =
         switch (weights) {
           case "mixed" -> type.create(endpoints, false);

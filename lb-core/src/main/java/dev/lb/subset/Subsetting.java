@@ -175,9 +175,10 @@ public interface Subsetting {
    * when one is added or removed, so each client's subset changes by at most one member leaving and
    * one entering, and not at all when the change falls outside it. Clients need no coordinate and
    * no coordination; the price is load that is only even on average: a backend's number of clients
-   * is binomial ({@code C x size / N} on average), and its load varies with it (max/mean 1.8 at
-   * 1,000 clients x 1,000 backends, size 20, in {@code benchmarks/results/simulation.md}). Weights
-   * are ignored when choosing the subset and scale the member's share within it.
+   * is binomial ({@code C x size / N} on average), and its load varies with it (max/mean 2.0,
+   * min/mean 0.4, at 1,000 clients x 1,000 backends, size 20, in {@code
+   * benchmarks/results/simulation.md}). Weights are ignored when choosing the subset and scale the
+   * member's share within it.
    *
    * @param size the number of members per client, at least 1
    * @param seed this client's seed; clients must not share one (they would share their subset)
