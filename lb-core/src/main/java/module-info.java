@@ -23,4 +23,5 @@ module dev.lb.core {
   exports dev.lb.breaker;
   exports dev.lb.limit;
   exports dev.lb.retry;
+  exports dev.lb.subset;
 }

@@ -17,6 +17,7 @@ import dev.lb.limit.RateLimiterFactory;
 import dev.lb.retry.RetryBudget;
 import dev.lb.strategy.Strategy;
 import dev.lb.strategy.StrategyContext;
+import dev.lb.subset.ClientCoordinate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -29,9 +30,9 @@ import org.jspecify.annotations.Nullable;
  * The engine behind a {@link LoadBalancer}: orchestrates its collaborators on the serialized {@link
  * UpdatePath}. {@link Membership} diffs the members; {@link StatusTransitions} is the one writer of
  * status bits; {@link ActiveHealthChecks}, {@link OutlierEjection}, {@link Drains} and {@link
- * BreakerRouting} each own one health rule; {@link SlowStartRamps} sets effective weights; {@link
- * Routing} turns it all into the {@link Snapshot} that picks read, which this class publishes to
- * the facade.
+ * BreakerRouting} each own one health rule; {@link SubsetFilter}, under subsetting, sets each
+ * member's share; {@link SlowStartRamps} sets effective weights; {@link Routing} turns it all into
+ * the {@link Snapshot} that picks read, which this class publishes to the facade.
  */
 final class BalancerEngine {
   private static final System.Logger LOGGER = System.getLogger(LoadBalancer.class.getName());
@@ -65,6 +66,9 @@ final class BalancerEngine {
 
   // Guarded by the update lock.
   private boolean closed;
+
+  /** The membership filter before routing, if subsetting is on; set before {@link #start}. */
+  private @Nullable SubsetFilter subsets;
 
   /** Whether the panic now in force was announced (so its end is announced too). */
   private boolean panicAnnounced;
@@ -123,6 +127,27 @@ final class BalancerEngine {
   void concurrencyLimits(@Nullable ConcurrencyLimitFactory perEndpoint, Admission admission) {
     this.endpointLimits = perEndpoint;
     this.admission = admission;
+  }
+
+  /** Turns subsetting on; called once, before {@link #start}. */
+  void subsetting(SubsetFilter filter) {
+    this.subsets = filter;
+    ramps.scaleForShares();
+  }
+
+  @Nullable SubsetFilter subsets() {
+    return subsets;
+  }
+
+  /** Moves this client to {@code next}; must run under the lock. True if it changed. */
+  boolean clientCoordinate(ClientCoordinate next) {
+    checkOpen();
+    SubsetFilter filter = subsets;
+    if (filter == null || !filter.coordinate(next)) {
+      return false;
+    }
+    updates.markDirty();
+    return true;
   }
 
   /** Registers the initial members (no slow start: nobody else can take their share). */
@@ -285,6 +310,10 @@ final class BalancerEngine {
       return; // a closed balancer keeps its closed snapshot
     }
     List<Member> members = membership.members();
+    SubsetFilter filter = subsets;
+    if (filter != null) {
+      filter.apply(members);
+    }
     ramps.applyWeights(members);
     Snapshot previous = balancer.snapshot();
     Snapshot next = routing.route(members);
@@ -369,7 +398,8 @@ final class BalancerEngine {
         .throughputBytesPerSecond(e.throughputBytesPerSecond(now))
         .lastFailure(e.lastFailure())
         .health(m.health())
-        .effectiveWeightPercent(ramps.percent(m))
+        .effectiveWeightPercent(m.subsetShare > 0 ? ramps.percent(m) : 0)
+        .inSubset(m.subsetShare > 0 && !m.removed)
         .ejections(m.ejections)
         .lastCheck(m.lastCheck)
         .breakerState(breaker == null ? null : breaker.state())

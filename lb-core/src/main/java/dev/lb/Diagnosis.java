@@ -112,7 +112,9 @@ final class Diagnosis {
             + name
             + "': "
             + count
-            + " endpoints ("
+            + (s.endpoints.size() > count
+                ? " endpoints in this client's subset of " + s.endpoints.size() + " ("
+                : " endpoints (")
             + states(s)
             + "); "
             + why,

@@ -28,6 +28,7 @@ public final class EndpointStats {
   private final @Nullable Throwable lastFailure;
   private final HealthStatus health;
   private final int effectiveWeightPercent;
+  private final boolean inSubset;
   private final long ejections;
   private final @Nullable HealthCheckResult lastCheck;
   private final CircuitBreaker.@Nullable State breakerState;
@@ -52,6 +53,7 @@ public final class EndpointStats {
     this.lastFailure = b.lastFailure;
     this.health = b.health;
     this.effectiveWeightPercent = b.effectiveWeightPercent;
+    this.inSubset = b.inSubset;
     this.ejections = b.ejections;
     this.lastCheck = b.lastCheck;
     this.breakerState = b.breakerState;
@@ -179,13 +181,25 @@ public final class EndpointStats {
 
   /**
    * Its effective weight as a percentage of its configured weight: below 100 while it ramps up
-   * under slow start.
+   * under slow start, or at the edge of a deterministic aperture (its share of the window); 0
+   * outside this client's subset.
    *
    * @return its effective weight as a percentage of its configured weight: below 100 while it ramps
-   *     up under slow start
+   *     up under slow start or for a partial subset member, 0 outside the subset
    */
   public int effectiveWeightPercent() {
     return effectiveWeightPercent;
+  }
+
+  /**
+   * Whether this client routes to it: true without {@linkplain dev.lb.subset.Subsetting
+   * subsetting}; under subsetting, false for a member outside this client's subset (it takes no
+   * calls, whatever its health) and for a removed endpoint still draining.
+   *
+   * @return true if it is in this client's subset
+   */
+  public boolean inSubset() {
+    return inSubset;
   }
 
   /**
@@ -306,7 +320,7 @@ public final class EndpointStats {
       ("endpoint inFlight successes failures cancellations latencyEwmaNanos peakEwmaNanos "
               + "responseBytes throughputBytesPerSecond lastFailure health effectiveWeightPercent "
               + "ejections lastCheck breakerState limiterRejections latencySamples latencyP50Nanos "
-              + "latencyP90Nanos latencyP99Nanos loadReport loadReportAgeNanos")
+              + "latencyP90Nanos latencyP99Nanos loadReport loadReportAgeNanos inSubset")
           .split(" ", -1);
 
   private Object[] values() {
@@ -332,7 +346,8 @@ public final class EndpointStats {
       latencyP90Nanos,
       latencyP99Nanos,
       loadReport,
-      loadReportAgeNanos
+      loadReportAgeNanos,
+      inSubset
     };
   }
 
@@ -372,6 +387,7 @@ public final class EndpointStats {
     private @Nullable Throwable lastFailure;
     private HealthStatus health = HealthStatus.HEALTHY;
     private int effectiveWeightPercent = 100;
+    private boolean inSubset = true;
     private long ejections = 0;
     private @Nullable HealthCheckResult lastCheck;
     private CircuitBreaker.@Nullable State breakerState;
@@ -508,6 +524,17 @@ public final class EndpointStats {
      */
     public Builder effectiveWeightPercent(int effectiveWeightPercent) {
       this.effectiveWeightPercent = effectiveWeightPercent;
+      return this;
+    }
+
+    /**
+     * Sets inSubset; true by default.
+     *
+     * @param inSubset whether this client routes to it (false outside its subset)
+     * @return this builder
+     */
+    public Builder inSubset(boolean inSubset) {
+      this.inSubset = inSubset;
       return this;
     }
 

@@ -21,6 +21,8 @@ import dev.lb.strategy.Picker;
 import dev.lb.strategy.Strategies;
 import dev.lb.strategy.Strategy;
 import dev.lb.strategy.StrategyContext;
+import dev.lb.subset.ClientCoordinate;
+import dev.lb.subset.Subsetting;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -166,6 +168,12 @@ public final class LoadBalancer implements AutoCloseable {
     RetryBudget budget = builder.retryBudget;
     if (budget != null) {
       budget.addListener(new BudgetSignals());
+    }
+    Subsetting subsetting = builder.subsetting;
+    if (subsetting != null) {
+      ClientCoordinate coordinate = builder.clientCoordinate;
+      engine.subsetting(
+          SubsetFilter.of(subsetting, coordinate != null ? coordinate : ClientCoordinate.of(0, 1)));
     }
     engine.start(builder.endpoints.values());
   }
@@ -636,6 +644,43 @@ public final class LoadBalancer implements AutoCloseable {
   }
 
   /**
+   * Moves this client to a new coordinate among the clients of the same backends (a client joined
+   * or left, or this one was renumbered) and recomputes its subset on the update path, before the
+   * call returns. Under deterministic aperture, each client moved by one index moves its window by
+   * {@code backends/clients} slices, so few members change; random subsetting ignores the
+   * coordinate. Without subsetting it only records nothing and returns false.
+   *
+   * @param coordinate the new coordinate; must not be null
+   * @return true if the coordinate changed (and the subset was recomputed)
+   * @throws IllegalStateException if the balancer is closed
+   */
+  public boolean updateClientCoordinate(ClientCoordinate coordinate) {
+    checkNotNull(coordinate, "clientCoordinate");
+    return engine.locked(() -> engine.clientCoordinate(coordinate));
+  }
+
+  /**
+   * This client's coordinate under subsetting.
+   *
+   * @return the coordinate set on the builder or by {@link #updateClientCoordinate}; null without
+   *     subsetting; client 0 of 1 when the subsetting ignores coordinates and none was set
+   */
+  public @Nullable ClientCoordinate clientCoordinate() {
+    SubsetFilter filter = engine.subsets();
+    return filter == null ? null : engine.locked(filter::coordinate);
+  }
+
+  /**
+   * The subsetting this balancer filters its members with.
+   *
+   * @return the subsetting set with {@link Builder#subsetting}, or null if every member is routed
+   */
+  public @Nullable Subsetting subsetting() {
+    SubsetFilter filter = engine.subsets();
+    return filter == null ? null : filter.subsetting();
+  }
+
+  /**
    * Takes the member with this id out of rotation for maintenance: it takes no calls, not even in
    * panic mode, until {@link #enable enabled}. Calls in flight finish normally.
    *
@@ -858,6 +903,8 @@ public final class LoadBalancer implements AutoCloseable {
     private @Nullable CircuitBreakerFactory breakerFactory;
     private @Nullable RateLimiterFactory limiterFactory;
     private @Nullable RetryBudget retryBudget;
+    private @Nullable Subsetting subsetting;
+    private @Nullable ClientCoordinate clientCoordinate;
 
     private Builder() {}
 
@@ -1080,6 +1127,36 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /**
+     * Routes to a subset of the members only (see {@link Subsetting}): {@link
+     * Subsetting#deterministicAperture(int)} for even load per backend when each client knows its
+     * {@link #clientCoordinate coordinate}, {@link Subsetting#random(int)} when clients cannot be
+     * numbered. The subset is recomputed on the update path whenever the membership or the
+     * coordinate changes, never per pick; members outside it stay members (in {@link
+     * LoadBalancer#endpoints()} and {@link LoadBalancer#stats()}) but take no calls. Off by
+     * default.
+     *
+     * @param subsetting the subsetting; must not be null
+     * @return this builder
+     */
+    public Builder subsetting(Subsetting subsetting) {
+      this.subsetting = checkNotNull(subsetting, "subsetting");
+      return this;
+    }
+
+    /**
+     * Sets this client's coordinate among the clients of the same backends, which deterministic
+     * aperture requires; {@link LoadBalancer#updateClientCoordinate} changes it later.
+     *
+     * @param coordinate this client's index and the client count; must not be null
+     * @return this builder
+     * @see ClientCoordinate#fromPeers
+     */
+    public Builder clientCoordinate(ClientCoordinate coordinate) {
+      this.clientCoordinate = checkNotNull(coordinate, "clientCoordinate");
+      return this;
+    }
+
+    /**
      * Sets the panic threshold, per priority level as in Envoy: when the levels together lack
      * healthy endpoints (their availabilities, {@code min(1, overprovisioningFactor x healthy
      * share)} each, add up to less than 100%), a level whose healthy share is below this percentage
@@ -1251,9 +1328,17 @@ public final class LoadBalancer implements AutoCloseable {
      * Returns the balancer.
      *
      * @return a new balancer with the options and initial endpoints set on this builder
-     * @throws IllegalArgumentException if slow start is set with a hash strategy
+     * @throws IllegalArgumentException if slow start is set with a hash strategy, or a subsetting
+     *     that places clients by coordinate (deterministic aperture) is set without {@link
+     *     #clientCoordinate}
      */
     public LoadBalancer build() {
+      Subsetting subset = subsetting;
+      checkArgument(
+          subset == null || !subset.usesCoordinate() || clientCoordinate != null,
+          "subsetting %s needs this client's coordinate: set clientCoordinate(ClientCoordinate.of("
+              + "index, count))",
+          subset == null ? "" : subset.name());
       SlowStart ramp = slowStart;
       checkArgument(
           ramp == null || !strategy.stableMembership(),

@@ -46,6 +46,13 @@ final class Member {
   /** Removed from the membership; kept only while it drains. */
   boolean removed;
 
+  /**
+   * This client's share of the member under subsetting ({@link SubsetFilter}): 1 for a full member
+   * of the subset (and always without subsetting), a fraction at an aperture's edge, 0 outside the
+   * subset (a member routing never sees). Volatile for stats.
+   */
+  volatile double subsetShare = 1.0;
+
   @SuppressWarnings("NonAtomicVolatileUpdate") // written under the balancer's lock only
   void countEjection() {
     ejections++;

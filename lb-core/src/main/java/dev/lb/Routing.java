@@ -17,7 +17,8 @@ import org.jspecify.annotations.Nullable;
  * read: the group (primaries, or backups when no primary is healthy), the priority split and panic
  * per level ({@link PriorityLoad}), the zone split within a level, and the strategy's pickers. Runs
  * on the serialized path; keeps the last stable-membership picker so that hash tables are rebuilt
- * only when the members or their weights change.
+ * only when the members or their weights change. Members outside this client's subset ({@link
+ * SubsetFilter}) stay in the snapshot's membership but in no group, level or picker.
  */
 final class Routing {
   private final Strategy strategy;
@@ -28,7 +29,7 @@ final class Routing {
 
   // Guarded by the update lock.
   private @Nullable Picker stablePicker;
-  private @Nullable List<Endpoint> stablePickerKey;
+  private @Nullable List<Object> stablePickerKey;
 
   Routing(
       Strategy strategy,
@@ -46,12 +47,17 @@ final class Routing {
   /** Builds the routing snapshot for {@code members}, in membership order. */
   Snapshot route(Collection<Member> members) {
     List<EndpointState> all = new ArrayList<>(members.size());
+    List<Endpoint> everyone = new ArrayList<>(members.size());
     List<EndpointState> primaries = new ArrayList<>();
     List<EndpointState> backups = new ArrayList<>();
     int healthyPrimaries = 0;
     int healthyBackups = 0;
     for (Member m : members) {
       EndpointState e = m.state;
+      everyone.add(e.endpoint());
+      if (m.subsetShare == 0) {
+        continue; // outside this client's subset: a member, but not routed to (SubsetFilter)
+      }
       all.add(e);
       if ((e.status() & EndpointState.ADMINISTRATIVE) != 0) {
         continue;
@@ -79,7 +85,7 @@ final class Routing {
     int healthyPercent = group.isEmpty() ? 100 : (int) (100L * healthy / group.size());
     if (group.isEmpty()) {
       return new Snapshot(
-          all, List.of(), Snapshot.EMPTY_PICKER, 0, ~0, false, healthyPercent, false);
+          all, everyone, List.of(), Snapshot.EMPTY_PICKER, 0, ~0, false, healthyPercent, false);
     }
     List<List<EndpointState>> levels = levels(group);
     PriorityLoad load = load(levels);
@@ -107,20 +113,38 @@ final class Routing {
     if (strategy.stableMembership()) {
       boolean backupGroup = group.get(0).endpoint().backup();
       List<EndpointState> over = new ArrayList<>();
+      List<Double> subsetShares = new ArrayList<>();
       for (Member m : members) {
-        if (m.endpoint().backup() == backupGroup) {
+        if (m.endpoint().backup() == backupGroup && m.subsetShare > 0) {
           over.add(m.state);
+          subsetShares.add(m.subsetShare);
         }
       }
       return new Snapshot(
-          all, pool, stablePicker(over), over.size(), admitMask, panic, healthyPercent, false);
+          all,
+          everyone,
+          pool,
+          stablePicker(over, subsetShares),
+          over.size(),
+          admitMask,
+          panic,
+          healthyPercent,
+          false);
     }
     Picker picker =
         parts.isEmpty()
             ? Snapshot.EMPTY_PICKER
             : splitPicker(parts, shares, partLevels, load, levels);
     return new Snapshot(
-        all, pool, picker, Math.min(pool.size(), 3), admitMask, panic, healthyPercent, false);
+        all,
+        everyone,
+        pool,
+        picker,
+        Math.min(pool.size(), 3),
+        admitMask,
+        panic,
+        healthyPercent,
+        false);
   }
 
   /** The group's endpoints by priority level, most preferred first. */
@@ -145,12 +169,16 @@ final class Routing {
     return PriorityLoad.compute(healthy, total, overprovisioning, panicThreshold);
   }
 
-  /** Hash-style pickers are rebuilt only when the endpoints or their weights change. */
-  private Picker stablePicker(List<EndpointState> over) {
-    List<Endpoint> key = new ArrayList<>(over.size());
+  /**
+   * Hash-style pickers are rebuilt only when the endpoints, their weights or their subset shares
+   * change.
+   */
+  private Picker stablePicker(List<EndpointState> over, List<Double> shares) {
+    List<Object> key = new ArrayList<>(over.size() + shares.size());
     for (EndpointState e : over) {
       key.add(e.endpoint());
     }
+    key.addAll(shares);
     Picker cached = stablePicker;
     if (cached != null && key.equals(stablePickerKey)) {
       return cached;

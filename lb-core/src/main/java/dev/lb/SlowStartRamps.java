@@ -9,7 +9,8 @@ import org.jspecify.annotations.Nullable;
  * climbs over the {@link SlowStart} window in {@link #STEPS} steps, each step republishing the
  * routing. Weighted strategies see the ramp in {@link dev.lb.strategy.LiveEndpoint#weight()} (the
  * configured weight times {@link #WEIGHT_SCALE}, times the ramp factor); strategies that ignore
- * weights see it in {@link dev.lb.strategy.LiveEndpoint#rampFactor()}. Runs on the serialized path.
+ * weights see it in {@link dev.lb.strategy.LiveEndpoint#rampFactor()}. A member's subset share
+ * ({@link SubsetFilter}) multiplies both in the same way. Runs on the serialized path.
  */
 final class SlowStartRamps {
   /** Ramps are recomputed this many times over their window. */
@@ -30,6 +31,7 @@ final class SlowStartRamps {
   // Guarded by the update lock.
   private Scheduler.@Nullable Cancellable step;
   private boolean closed;
+  private boolean scaleForShares;
 
   SlowStartRamps(
       LoadBalancer balancer, @Nullable SlowStart slowStart, Ticker ticker, UpdatePath updates) {
@@ -60,11 +62,11 @@ final class SlowStartRamps {
     SlowStart ramp = slowStart;
     long now = ticker.read();
     boolean ramping = false;
+    int scale = scale();
     for (Member m : members) {
-      long weight = m.endpoint().weight();
+      long weight = (long) m.endpoint().weight() * scale;
       double factor = 1.0;
       if (ramp != null) {
-        weight *= WEIGHT_SCALE;
         if (m.slowStartBegin >= 0) {
           double f = ramp.factor(now - m.slowStartBegin);
           if (f >= 1.0) {
@@ -77,6 +79,13 @@ final class SlowStartRamps {
             ramping = true;
           }
         }
+      }
+      // A subset member's share (an aperture's edge) scales both, after the ramp: 0 is a member
+      // outside the subset, which routing never sees, so its weights stay as they are.
+      double share = m.subsetShare;
+      if (share > 0 && share < 1.0) {
+        weight = Math.max(1, Math.round(weight * share));
+        factor *= share;
       }
       m.state.effectiveWeight((int) Math.min(Integer.MAX_VALUE, weight));
       m.state.rampFactor(factor);
@@ -98,9 +107,21 @@ final class SlowStartRamps {
 
   /** The effective weight as a percentage of the configured weight (100 when not ramping). */
   int percent(Member m) {
-    int scale = slowStart == null ? 1 : WEIGHT_SCALE;
+    int scale = scale();
     long full = (long) m.endpoint().weight() * scale;
     return (int) Math.round(100.0 * Math.min(full, m.state.weight()) / full);
+  }
+
+  /**
+   * Weights are scaled by {@link #WEIGHT_SCALE} from now on, so that subset shares (fractions at an
+   * aperture's edge) are resolved to 1% of a weight; called once, before the first publish.
+   */
+  void scaleForShares() {
+    scaleForShares = true;
+  }
+
+  private int scale() {
+    return slowStart != null || scaleForShares ? WEIGHT_SCALE : 1;
   }
 
   void close() {

@@ -29,11 +29,31 @@ final class Snapshot {
    */
   static Snapshot closed(Snapshot last) {
     return new Snapshot(
-        last.states, List.of(), EMPTY_PICKER, 0, ~0, false, last.healthyPercent, true);
+        last.states,
+        last.endpoints,
+        List.of(),
+        EMPTY_PICKER,
+        0,
+        ~0,
+        false,
+        last.healthyPercent,
+        true);
   }
 
+  private static List<Endpoint> configs(List<EndpointState> states) {
+    List<Endpoint> config = new ArrayList<>(states.size());
+    for (EndpointState s : states) {
+      config.add(s.endpoint());
+    }
+    return config;
+  }
+
+  /** The endpoints routing considers: the members, or under subsetting those in the subset. */
   final List<EndpointState> states;
+
+  /** Every member's configuration, in membership order, subset or not. */
   final List<Endpoint> endpoints;
+
   final EndpointState[] pool;
   final Picker picker;
   final int attempts;
@@ -51,12 +71,25 @@ final class Snapshot {
       boolean panic,
       int healthyPercent,
       boolean closed) {
+    this(states, configs(states), pool, picker, attempts, admitMask, panic, healthyPercent, closed);
+  }
+
+  /**
+   * A snapshot whose routed {@code states} may be fewer than its {@code members}: under subsetting,
+   * the members outside this client's subset.
+   */
+  Snapshot(
+      List<EndpointState> states,
+      List<Endpoint> members,
+      List<EndpointState> pool,
+      Picker picker,
+      int attempts,
+      int admitMask,
+      boolean panic,
+      int healthyPercent,
+      boolean closed) {
     this.states = List.copyOf(states);
-    List<Endpoint> config = new ArrayList<>(states.size());
-    for (EndpointState s : states) {
-      config.add(s.endpoint());
-    }
-    this.endpoints = List.copyOf(config);
+    this.endpoints = List.copyOf(members);
     this.pool = pool.toArray(new EndpointState[0]);
     this.picker = picker;
     this.attempts = Math.max(1, attempts);

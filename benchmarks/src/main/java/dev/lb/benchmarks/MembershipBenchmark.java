@@ -4,6 +4,8 @@ import dev.lb.Endpoint;
 import dev.lb.LoadBalancer;
 import dev.lb.StrategyRegistry;
 import dev.lb.health.OutlierDetection;
+import dev.lb.subset.ClientCoordinate;
+import dev.lb.subset.Subsetting;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -51,6 +53,13 @@ public class MembershipBenchmark {
   @Param({"1000"})
   public int endpoints;
 
+  /**
+   * {@code none} (the default), or a subsetting of 20 in front of the strategy ({@code
+   * deterministic_aperture}, {@code random}): what the filter adds to each change.
+   */
+  @Param({"none"})
+  public String subsetting;
+
   private List<Endpoint> even;
   private List<Endpoint> odd;
   private LoadBalancer balancer;
@@ -74,12 +83,26 @@ public class MembershipBenchmark {
   }
 
   private LoadBalancer newBalancer() {
-    return LoadBalancer.builder()
-        .name("bench")
-        .strategy(StrategyRegistry.byName(strategy))
-        .outlierDetection(OutlierDetection.disabled())
-        .endpoints(even)
-        .build();
+    LoadBalancer.Builder builder =
+        LoadBalancer.builder()
+            .name("bench")
+            .strategy(StrategyRegistry.byName(strategy))
+            .outlierDetection(OutlierDetection.disabled())
+            .endpoints(even);
+    switch (subsetting) {
+      case "none" -> {}
+      case "deterministic_aperture" ->
+          builder
+              .subsetting(Subsetting.deterministicAperture(20))
+              .clientCoordinate(ClientCoordinate.of(7, endpoints / 20));
+      case "random" -> builder.subsetting(Subsetting.random(20, 1));
+      default ->
+          throw new IllegalArgumentException(
+              "subsetting must be none, deterministic_aperture or random but was '"
+                  + subsetting
+                  + "'");
+    }
+    return builder.build();
   }
 
   /**

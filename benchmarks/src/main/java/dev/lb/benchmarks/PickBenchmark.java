@@ -7,6 +7,7 @@ import dev.lb.StrategyRegistry;
 import dev.lb.benchmarks.peers.BalancerType;
 import dev.lb.benchmarks.peers.PickTarget;
 import dev.lb.limit.ConcurrencyLimits;
+import dev.lb.subset.Subsetting;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -85,6 +86,14 @@ public class PickBenchmark {
   @Param({"none"})
   public String limit = "none";
 
+  /**
+   * lb balancers only: {@code none} (the default), or a subsetting of 20 in front of the strategy
+   * ({@code deterministic_aperture}, {@code random}), to show that the filter costs nothing per
+   * pick.
+   */
+  @Param({"none"})
+  public String subsetting = "none";
+
   private PickTarget target;
 
   /** Builds the balancer (not measured). */
@@ -92,6 +101,18 @@ public class PickBenchmark {
   public void setUp() {
     if (!"none".equals(limit)) {
       target = limited(type.strategyName(), "equal".equals(weights));
+    } else if (!"none".equals(subsetting)) {
+      Subsetting s =
+          switch (subsetting) {
+            case "deterministic_aperture" -> Subsetting.deterministicAperture(20);
+            case "random" -> Subsetting.random(20, 1);
+            default ->
+                throw new IllegalArgumentException(
+                    "subsetting must be none, deterministic_aperture or random but was '"
+                        + subsetting
+                        + "'");
+          };
+      target = type.createWithSubsetting(endpoints, weights.equals("equal"), s);
       return;
     }
     target =

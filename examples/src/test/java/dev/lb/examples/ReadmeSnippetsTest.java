@@ -53,6 +53,7 @@ class ReadmeSnippetsTest {
       import dev.lb.retry.*;
       import dev.lb.statspage.*;
       import dev.lb.strategy.*;
+      import dev.lb.subset.*;
       import dev.lb.testing.*;
       import dev.lb.zookeeper.*;
       import io.fabric8.kubernetes.client.KubernetesClient;

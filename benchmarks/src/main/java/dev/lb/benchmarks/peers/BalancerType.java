@@ -8,12 +8,15 @@ import dev.lb.PickContext;
 import dev.lb.StrategyRegistry;
 import dev.lb.benchmarks.Backends;
 import dev.lb.strategy.OrcaWeightedRoundRobin;
+import dev.lb.subset.ClientCoordinate;
+import dev.lb.subset.Subsetting;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.dubbo.rpc.cluster.loadbalance.LeastActiveLoadBalance;
 import org.apache.dubbo.rpc.cluster.loadbalance.RandomLoadBalance;
 import org.apache.dubbo.rpc.cluster.loadbalance.RoundRobinLoadBalance;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Every balancer the pick benchmarks run side by side: lb's strategies and the peers', each built
@@ -135,17 +138,41 @@ public enum BalancerType {
     return name().substring(3).toLowerCase(java.util.Locale.ROOT);
   }
 
+  /**
+   * This lb strategy over {@code n} backends, behind a subsetting: client 7 of {@code n / size}
+   * under deterministic aperture, so that the subset is {@code size} of the {@code n}.
+   *
+   * @param n how many endpoints
+   * @param equalWeights all weights 1 if true, 1 to 5 otherwise
+   * @param subsetting the subsetting
+   * @return the adapter
+   * @throws IllegalStateException if this is a peer
+   */
+  public PickTarget createWithSubsetting(int n, boolean equalWeights, Subsetting subsetting) {
+    return lb(strategyName(), n, equalWeights, subsetting);
+  }
+
   private static PickTarget lb(String strategy, int n, boolean equalWeights) {
+    return lb(strategy, n, equalWeights, null);
+  }
+
+  private static PickTarget lb(
+      String strategy, int n, boolean equalWeights, @Nullable Subsetting subsetting) {
     boolean orca = strategy.equals(OrcaWeightedRoundRobin.NAME);
-    LoadBalancer balancer =
+    LoadBalancer.Builder builder =
         LoadBalancer.builder()
             .name("bench")
             .strategy(
                 orca
                     ? OrcaWeightedRoundRobin.builder().blackoutPeriod(Duration.ZERO).build()
                     : StrategyRegistry.byName(strategy))
-            .endpoints(Backends.endpoints(n, equalWeights))
-            .build();
+            .endpoints(Backends.endpoints(n, equalWeights));
+    if (subsetting != null) {
+      builder
+          .subsetting(subsetting)
+          .clientCoordinate(ClientCoordinate.of(7, Math.max(8, n / subsetting.size())));
+    }
+    LoadBalancer balancer = builder.build();
     if (orca) {
       reportVariedLoad(balancer);
     }

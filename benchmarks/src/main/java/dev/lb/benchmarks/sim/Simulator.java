@@ -111,7 +111,14 @@ public final class Simulator {
   public String write(Path dir, Map<String, List<Result>> results) throws IOException {
     Files.createDirectories(dir);
     String md = markdown(results);
-    Files.writeString(dir.resolve("simulation.md"), md, StandardCharsets.UTF_8);
+    Path file = dir.resolve("simulation.md");
+    // FleetSimulation's section (subsetting) is written by its own run: keep it.
+    String fleet =
+        Files.exists(file)
+            ? FleetSimulation.section(Files.readString(file, StandardCharsets.UTF_8))
+            : "";
+    Files.writeString(
+        file, fleet.isEmpty() ? md : FleetSimulation.splice(md, fleet), StandardCharsets.UTF_8);
     StringBuilder csv = new StringBuilder(Report.csvHeader()).append('\n');
     for (List<Result> list : results.values()) {
       for (Result r : list) {
