@@ -130,7 +130,7 @@ final class DeterministicAperture implements Subsetting {
     start -= Math.floor(start / n) * n;
     double end = start + width;
     for (long r = (long) Math.floor(start); r < end; r++) {
-      double overlap = Math.min(r + 1, end) - Math.max(r, start);
+      double overlap = Math.min((double) (r + 1), end) - Math.max((double) r, start);
       if (overlap > EPSILON) {
         int i = ring.order[(int) (r % n)];
         shares[i] = Math.min(1.0, shares[i] + overlap);

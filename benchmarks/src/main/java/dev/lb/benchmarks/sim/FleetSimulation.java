@@ -58,6 +58,7 @@ public final class FleetSimulation {
   }
 
   /** One algorithm's figures. */
+  @SuppressWarnings("ArrayRecordComponent") // a report's rows, built once and only read
   record Outcome(
       String algorithm,
       long[] callsPerBackend,
