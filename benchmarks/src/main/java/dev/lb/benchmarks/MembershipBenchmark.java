@@ -58,7 +58,7 @@ public class MembershipBenchmark {
    * deterministic_aperture}, {@code random}): what the filter adds to each change.
    */
   @Param({"none"})
-  public String subsetting;
+  public String subsetting = "none";
 
   private List<Endpoint> even;
   private List<Endpoint> odd;
