@@ -402,7 +402,8 @@ public final class DnsEndpointSource implements EndpointSource {
      * later than {@code max}. A resolver that reports no TTL ({@link DnsResolver#jndi}) leaves the
      * refresh to the {@link #refresh RefreshPolicy}; a failed lookup is always retried on the
      * policy's backoff. Defaults to the refresh policy's {@linkplain RefreshPolicy#floor floor} (1
-     * second by default) and its interval: TTLs make refreshes sooner, never later.
+     * second by default) and its interval: with these defaults TTLs make refreshes sooner, never
+     * later; a {@code max} above the interval lets a long TTL delay one.
      *
      * @param min the shortest delay, at least 100 ms (a TTL of 0 is common: DNS servers for local
      *     records answer with it)
