@@ -64,75 +64,87 @@ final class PolicyMetrics {
   static {
     MetricInstrumentRegistry registry = MetricInstrumentRegistry.getDefaultRegistry();
     CALLS =
-        existing(registry, "lb.grpc.calls", LongCounterMetricInstrument.class)
-            .orElse(
-                () ->
-                    registry.registerLongCounter(
-                        "lb.grpc.calls",
-                        "RPC attempts through an lb policy, by outcome",
-                        "{attempt}",
-                        List.of(TARGET, "lb.outcome"),
-                        List.of(),
-                        true));
+        instrument(
+            registry,
+            "lb.grpc.calls",
+            LongCounterMetricInstrument.class,
+            () ->
+                registry.registerLongCounter(
+                    "lb.grpc.calls",
+                    "RPC attempts through an lb policy, by outcome",
+                    "{attempt}",
+                    List.of(TARGET, "lb.outcome"),
+                    List.of(),
+                    true));
     // Seconds, on the bucket bounds gRPC's OpenTelemetry module uses for call latencies.
     CALL_DURATION =
-        existing(registry, "lb.grpc.call.duration", DoubleHistogramMetricInstrument.class)
-            .orElse(
-                () ->
-                    registry.registerDoubleHistogram(
-                        "lb.grpc.call.duration",
-                        "Latency of RPC attempts as lb's strategies see it",
-                        "s",
-                        List.of(
-                            0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0,
-                            5.0, 10.0, 30.0, 100.0),
-                        List.of(TARGET, "lb.outcome"),
-                        List.of(),
-                        true));
+        instrument(
+            registry,
+            "lb.grpc.call.duration",
+            DoubleHistogramMetricInstrument.class,
+            () ->
+                registry.registerDoubleHistogram(
+                    "lb.grpc.call.duration",
+                    "Latency of RPC attempts as lb's strategies see it",
+                    "s",
+                    List.of(
+                        0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0,
+                        10.0, 30.0, 100.0),
+                    List.of(TARGET, "lb.outcome"),
+                    List.of(),
+                    true));
     EJECTIONS =
-        existing(registry, "lb.grpc.ejections", LongCounterMetricInstrument.class)
-            .orElse(
-                () ->
-                    registry.registerLongCounter(
-                        "lb.grpc.ejections",
-                        "Endpoints ejected by outlier detection",
-                        "{ejection}",
-                        List.of(TARGET),
-                        List.of(),
-                        true));
+        instrument(
+            registry,
+            "lb.grpc.ejections",
+            LongCounterMetricInstrument.class,
+            () ->
+                registry.registerLongCounter(
+                    "lb.grpc.ejections",
+                    "Endpoints ejected by outlier detection",
+                    "{ejection}",
+                    List.of(TARGET),
+                    List.of(),
+                    true));
     NO_ENDPOINT =
-        existing(registry, "lb.grpc.no_endpoint", LongCounterMetricInstrument.class)
-            .orElse(
-                () ->
-                    registry.registerLongCounter(
-                        "lb.grpc.no_endpoint",
-                        "Picks that found no endpoint, by reason",
-                        "{pick}",
-                        List.of(TARGET, "lb.reason"),
-                        List.of(),
-                        true));
+        instrument(
+            registry,
+            "lb.grpc.no_endpoint",
+            LongCounterMetricInstrument.class,
+            () ->
+                registry.registerLongCounter(
+                    "lb.grpc.no_endpoint",
+                    "Picks that found no endpoint, by reason",
+                    "{pick}",
+                    List.of(TARGET, "lb.reason"),
+                    List.of(),
+                    true));
     ENDPOINTS =
-        existing(registry, "lb.grpc.endpoints", LongGaugeMetricInstrument.class)
-            .orElse(
-                () ->
-                    registry.registerLongGauge(
-                        "lb.grpc.endpoints",
-                        "Endpoints per health state",
-                        "{endpoint}",
-                        List.of(TARGET, "lb.state"),
-                        List.of(),
-                        true));
+        instrument(
+            registry,
+            "lb.grpc.endpoints",
+            LongGaugeMetricInstrument.class,
+            () ->
+                registry.registerLongGauge(
+                    "lb.grpc.endpoints",
+                    "Endpoints per health state",
+                    "{endpoint}",
+                    List.of(TARGET, "lb.state"),
+                    List.of(),
+                    true));
     PANIC =
-        existing(registry, "lb.grpc.panic", LongGaugeMetricInstrument.class)
-            .orElse(
-                () ->
-                    registry.registerLongGauge(
-                        "lb.grpc.panic",
-                        "1 while the balancer is in panic mode",
-                        "1",
-                        List.of(TARGET),
-                        List.of(),
-                        true));
+        instrument(
+            registry,
+            "lb.grpc.panic",
+            LongGaugeMetricInstrument.class,
+            () ->
+                registry.registerLongGauge(
+                    "lb.grpc.panic",
+                    "1 while the balancer is in panic mode",
+                    "1",
+                    List.of(TARGET),
+                    List.of(),
+                    true));
   }
 
   private final MetricRecorder recorder;
@@ -248,23 +260,15 @@ final class PolicyMetrics {
 
   /**
    * The instrument of this name that an earlier copy of this class registered (a second class
-   * loader over the same gRPC), since the registry refuses a name twice.
+   * loader over the same gRPC), since the registry refuses a name twice; else a new one.
    */
-  private static <T extends MetricInstrument> Found<T> existing(
-      MetricInstrumentRegistry registry, String name, Class<T> type) {
-    List<MetricInstrument> all = new ArrayList<>(registry.getMetricInstruments());
-    for (MetricInstrument m : all) {
+  private static <T extends MetricInstrument> T instrument(
+      MetricInstrumentRegistry registry, String name, Class<T> type, Supplier<T> register) {
+    for (MetricInstrument m : new ArrayList<>(registry.getMetricInstruments())) {
       if (m != null && m.getName().equals(name) && type.isInstance(m)) {
-        return new Found<>(type.cast(m));
+        return type.cast(m);
       }
     }
-    return new Found<>(null);
-  }
-
-  private record Found<T>(@Nullable T instrument) {
-    T orElse(Supplier<T> register) {
-      T t = instrument;
-      return t != null ? t : register.get();
-    }
+    return register.get();
   }
 }
