@@ -19,21 +19,8 @@ import org.jspecify.annotations.Nullable;
  * report on a lease removes it. Total picks are derived ({@code inFlight + successes + failures +
  * cancels}), never counted separately.
  *
- * <p><b>Estimators</b> (latency EWMA, peak EWMA, throughput) are updated with plain release stores
- * after reading the previous value: two completions racing on the same endpoint may lose one
- * sample. That is the usual trade for statistics (Finagle guards them with a lock instead) and
- * keeps completion free of contention beyond the counters.
- *
- * <p><b>Failure penalty.</b> Every failure adds 1 to a penalty that decays over the decay window
- * and that strategies count as extra calls in flight ({@link LiveEndpoint#failurePenalty}). It is
- * stored as a log-domain key (below) and costs a clock read per failure, whatever the strategy;
- * successes read no clock for it. A failure's latency never sets the first latency estimate.
- *
- * <p><b>Decay without a clock on the pick path.</b> Peak EWMA and throughput decay exponentially
- * with time: a value {@code v} stored at time {@code s} is worth {@code v * exp(-(now - s) / tau)}
- * at {@code now}. Comparing two such values does not need {@code now}: {@code ln(v) + s / tau}
- * orders them the same way at every instant. Each update therefore also stores that log-domain key,
- * and pickers compare keys, so picking never reads the clock nor calls {@code exp} per endpoint.
+ * <p><b>Estimators</b> (latency EWMA, peak EWMA, throughput, failure penalty) live in the
+ * superclass {@link EndpointEstimators}.
  *
  * <p><b>Load watcher.</b> Every change of what a least-loaded score reads (calls in flight, an
  * outcome with its keys and penalty) ends with one call to the registered {@link LoadWatcher}, the
@@ -43,12 +30,7 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Layout.</b> The fields live in {@link EndpointStateLayout}'s superclasses, which keep what
  * picks read apart from what calls write, on separate cache lines.
  */
-final class EndpointState extends EndpointStateLayout.Counters implements LiveEndpoint, LoadSignal {
-  /**
-   * Weight of the newest sample in the latency EWMA. 0.1 follows a change within about 20 calls
-   * while smoothing single outliers.
-   */
-  static final double LATENCY_ALPHA = 0.1;
+final class EndpointState extends EndpointEstimators implements LiveEndpoint, LoadSignal {
 
   /** Status bit: failed its active health checks. */
   public static final int UNHEALTHY = 1;
@@ -88,23 +70,7 @@ final class EndpointState extends EndpointStateLayout.Counters implements LiveEn
   private static final VarHandle SUCCESSES;
   private static final VarHandle FAILURES;
   private static final VarHandle CANCELS;
-  private static final VarHandle RESPONSE_BYTES;
-  private static final VarHandle LATENCY_EWMA;
-  private static final VarHandle PEAK_COST;
-  private static final VarHandle PEAK_STAMP;
-  private static final VarHandle PEAK_KEY;
-  private static final VarHandle BYTES_DECAYED;
-  private static final VarHandle BYTES_STAMP;
-  private static final VarHandle BYTES_KEY;
-  private static final VarHandle LATENCY_KEY;
-  private static final VarHandle PENALTY_KEY;
   private static final VarHandle LOAD_WATCHER;
-
-  /**
-   * A failure penalty below this many calls in flight is dropped, so that pickers stop reading the
-   * clock for it: after one failure, {@code ln(100) = 4.6} decay windows.
-   */
-  static final double PENALTY_FLOOR = 0.01;
 
   static {
     try {
@@ -115,19 +81,6 @@ final class EndpointState extends EndpointStateLayout.Counters implements LiveEn
       SUCCESSES = l.findVarHandle(EndpointStateLayout.Counters.class, "successes", long.class);
       FAILURES = l.findVarHandle(EndpointStateLayout.Counters.class, "failures", long.class);
       CANCELS = l.findVarHandle(EndpointStateLayout.Counters.class, "cancels", long.class);
-      RESPONSE_BYTES =
-          l.findVarHandle(EndpointStateLayout.Counters.class, "responseBytes", long.class);
-      LATENCY_EWMA =
-          l.findVarHandle(EndpointStateLayout.Counters.class, "latencyEwma", double.class);
-      PEAK_COST = l.findVarHandle(EndpointStateLayout.Counters.class, "peakCost", double.class);
-      PEAK_STAMP = l.findVarHandle(EndpointStateLayout.Counters.class, "peakStamp", long.class);
-      PEAK_KEY = l.findVarHandle(EndpointStateLayout.Keys.class, "peakKey", double.class);
-      BYTES_DECAYED =
-          l.findVarHandle(EndpointStateLayout.Counters.class, "bytesDecayed", double.class);
-      BYTES_STAMP = l.findVarHandle(EndpointStateLayout.Counters.class, "bytesStamp", long.class);
-      BYTES_KEY = l.findVarHandle(EndpointStateLayout.Keys.class, "bytesKey", double.class);
-      LATENCY_KEY = l.findVarHandle(EndpointStateLayout.Keys.class, "latencyKey", double.class);
-      PENALTY_KEY = l.findVarHandle(EndpointStateLayout.Keys.class, "penaltyKey", double.class);
       LOAD_WATCHER =
           l.findVarHandle(EndpointStateLayout.Head.class, "loadWatcher", LoadWatcher.class);
     } catch (ReflectiveOperationException e) {
@@ -379,10 +332,6 @@ final class EndpointState extends EndpointStateLayout.Counters implements LiveEn
     return lastFailure;
   }
 
-  public long responseBytes() {
-    return (long) RESPONSE_BYTES.getVolatile(this);
-  }
-
   /**
    * Makes {@code watcher} the one told of this endpoint's load changes: every change of calls in
    * flight, of a ranking key or of the failure penalty calls it once, after the change, on the
@@ -484,7 +433,7 @@ final class EndpointState extends EndpointStateLayout.Counters implements LiveEn
     }
     // The penalty before release: the call stops counting in flight only once its failure does.
     long now = clock.now();
-    PENALTY_KEY.setRelease(this, clock.logKey(failurePenalty(now) + 1.0, now));
+    addFailurePenalty(now);
     afterRelease(release() + 1, latencyNanos, true, true);
     if (latencyNanos >= 0) {
       observe(latencyNanos, 0, true, now);
@@ -527,168 +476,6 @@ final class EndpointState extends EndpointStateLayout.Counters implements LiveEn
    */
   public void onCancel() {
     onCancel(0L);
-  }
-
-  /** {@code clockRead} is a reading of the clock already taken, or {@code Long.MIN_VALUE}. */
-  private void observe(long latencyNanos, long bytes, boolean failed, long clockRead) {
-    boolean trackBytes = bytes > 0 && clock.trackThroughput;
-    boolean timedLatency = latencyNanos >= 0 && (clock.trackPeakEwma || clock.trackResponseTime);
-    long now = clockRead;
-    if (now == Long.MIN_VALUE && (trackBytes || timedLatency)) {
-      now = clock.now();
-    }
-    if (latencyNanos >= 0) {
-      double sample = Math.max(1.0, (double) latencyNanos);
-      double old = (double) LATENCY_EWMA.getAcquire(this);
-      if (failed && Double.isNaN(old)) {
-        // A failure never sets the first estimate: failing fast must not look fast. The endpoint
-        // stays unmeasured, and its failure penalty makes it count as busy meanwhile.
-        return;
-      }
-      double alpha = LATENCY_ALPHA;
-      if (clock.trackResponseTime && !Double.isNaN(old)) {
-        // Time-aware: after a long silence the old estimate is stale and a new sample mostly
-        // replaces it (its weight is 1 - (1 - alpha) x the old key's decay since its stamp).
-        alpha =
-            1.0
-                - (1.0 - LATENCY_ALPHA)
-                    * decayOfKey((double) LATENCY_KEY.getAcquire(this), old, now);
-      }
-      double next;
-      if (Double.isNaN(old)) {
-        next = sample;
-      } else if (failed) {
-        next = Math.max(old, old + alpha * (sample - old));
-      } else {
-        next = old + alpha * (sample - old);
-      }
-      LATENCY_EWMA.setRelease(this, next);
-      if (clock.trackResponseTime) {
-        // Only for the strategy that ranks by it: a logarithm per outcome is not free.
-        LATENCY_KEY.setRelease(this, clock.logKey(next, now));
-      }
-      if (clock.trackPeakEwma) {
-        observePeak(sample, now, failed);
-      }
-    }
-    if (bytes > 0) {
-      RESPONSE_BYTES.getAndAdd(this, bytes);
-    }
-    if (trackBytes) {
-      double decayed =
-          clock.decay(
-              (double) BYTES_DECAYED.getAcquire(this), (long) BYTES_STAMP.getAcquire(this), now);
-      double next = decayed + bytes;
-      BYTES_DECAYED.setRelease(this, next);
-      BYTES_STAMP.setRelease(this, now);
-      BYTES_KEY.setRelease(this, clock.logKey(next, now));
-    }
-  }
-
-  /**
-   * Finagle's peak EWMA: a sample above the current estimate replaces it at once (so latency spikes
-   * are seen immediately), a sample below it is blended in with a weight that grows with the time
-   * since the last sample (so recovery is gradual).
-   */
-  private void observePeak(double sample, long now, boolean failed) {
-    double cost = (double) PEAK_COST.getAcquire(this);
-    long stamp = (long) PEAK_STAMP.getAcquire(this);
-    double next;
-    if (Double.isNaN(cost) || sample > cost) {
-      next = sample;
-    } else if (failed) {
-      next = cost;
-    } else {
-      double w = clock.decayFactor(stamp, now);
-      next = cost * w + sample * (1.0 - w);
-    }
-    PEAK_COST.setRelease(this, next);
-    PEAK_STAMP.setRelease(this, now);
-    PEAK_KEY.setRelease(this, clock.logKey(next, now));
-  }
-
-  /**
-   * How much {@code value}, stored with {@code key}, has decayed by {@code now}: {@code exp(-(now -
-   * stamp) / tau)}, in [0, 1].
-   */
-  private double decayOfKey(double key, double value, long now) {
-    return Math.min(1.0, clock.valueOfKey(key, now) / value);
-  }
-
-  @Override
-  public boolean hasFailurePenalty() {
-    return (double) PENALTY_KEY.getOpaque(this) != Double.NEGATIVE_INFINITY;
-  }
-
-  @Override
-  public double failurePenalty(long nowNanos) {
-    double key = (double) PENALTY_KEY.getAcquire(this);
-    if (key == Double.NEGATIVE_INFINITY) {
-      return 0.0;
-    }
-    double penalty = clock.valueOfKey(key, nowNanos);
-    if (penalty < PENALTY_FLOOR) {
-      // Dropped, unless a failure replaced the key since it was read.
-      PENALTY_KEY.compareAndSet(this, key, Double.NEGATIVE_INFINITY);
-      return 0.0;
-    }
-    return penalty;
-  }
-
-  /**
-   * {@code ln(latency EWMA) + stamp / tau} when the clock time-stamps latency samples; otherwise
-   * {@code ln(latency EWMA)}, which orders endpoints the same way but does not decay. NaN before
-   * the first latency report.
-   */
-  @Override
-  public double responseTimeKey() {
-    if (clock.trackResponseTime) {
-      return (double) LATENCY_KEY.getAcquire(this);
-    }
-    return Math.log((double) LATENCY_EWMA.getAcquire(this));
-  }
-
-  @Override
-  public double latencyEwmaNanos() {
-    return (double) LATENCY_EWMA.getAcquire(this);
-  }
-
-  @Override
-  public double peakEwmaNanos(long nowNanos) {
-    double cost = (double) PEAK_COST.getAcquire(this);
-    if (Double.isNaN(cost)) {
-      return Double.NaN;
-    }
-    return clock.decay(cost, (long) PEAK_STAMP.getAcquire(this), nowNanos);
-  }
-
-  /**
-   * {@code ln(peak cost) + stamp / tau}: orders endpoints by decayed peak cost at any instant (see
-   * class comment). NaN before the first sample.
-   */
-  @Override
-  public double peakEwmaKey() {
-    return (double) PEAK_KEY.getAcquire(this);
-  }
-
-  @Override
-  public double throughputBytesPerSecond(long nowNanos) {
-    if (!clock.trackThroughput) {
-      return Double.NaN;
-    }
-    double decayed =
-        clock.decay(
-            (double) BYTES_DECAYED.getAcquire(this), (long) BYTES_STAMP.getAcquire(this), nowNanos);
-    return decayed / clock.tauSeconds();
-  }
-
-  /**
-   * {@code ln(decayed recent bytes) + stamp / tau}: orders endpoints by recent throughput at any
-   * instant. Negative infinity before any bytes were reported.
-   */
-  @Override
-  public double throughputKey() {
-    return (double) BYTES_KEY.getAcquire(this);
   }
 
   @Override

@@ -78,103 +78,63 @@ public final class EndpointStats {
     return new Builder(endpoint);
   }
 
-  /**
-   * The endpoint as configured.
-   *
-   * @return the endpoint as configured
-   */
+  /** {@return the endpoint as configured} */
   public Endpoint endpoint() {
     return endpoint;
   }
 
-  /**
-   * Calls picked and not yet reported.
-   *
-   * @return calls picked and not yet reported
-   */
+  /** {@return calls picked and not yet reported} */
   public int inFlight() {
     return inFlight;
   }
 
-  /**
-   * Calls reported as successes.
-   *
-   * @return calls reported as successes
-   */
+  /** {@return calls reported as successes} */
   public long successes() {
     return successes;
   }
 
-  /**
-   * Calls reported as failures.
-   *
-   * @return calls reported as failures
-   */
+  /** {@return calls reported as failures} */
   public long failures() {
     return failures;
   }
 
-  /**
-   * Calls reported as cancelled.
-   *
-   * @return calls reported as cancelled
-   */
+  /** {@return calls reported as cancelled} */
   public long cancellations() {
     return cancellations;
   }
 
-  /**
-   * Latency EWMA in nanoseconds; {@code NaN} before the first report.
-   *
-   * @return latency EWMA in nanoseconds; {@code NaN} before the first report
-   */
+  /** {@return latency EWMA in nanoseconds; {@code NaN} before the first report} */
   public double latencyEwmaNanos() {
     return latencyEwmaNanos;
   }
 
   /**
-   * Peak-EWMA latency decayed to now, in nanoseconds; {@code NaN} if not tracked by the strategy or
-   * not yet measured.
-   *
-   * @return peak-EWMA latency decayed to now, in nanoseconds; {@code NaN} if not tracked by the
-   *     strategy or not yet measured
+   * {@return peak-EWMA latency decayed to now, in nanoseconds; {@code NaN} if not tracked by the
+   * strategy or not yet measured}
    */
   public double peakEwmaNanos() {
     return peakEwmaNanos;
   }
 
-  /**
-   * Total response bytes reported.
-   *
-   * @return total response bytes reported
-   */
+  /** {@return total response bytes reported} */
   public long responseBytes() {
     return responseBytes;
   }
 
   /**
-   * Recent response throughput, decayed to now; {@code NaN} if not tracked by the strategy.
-   *
-   * @return recent response throughput, decayed to now; {@code NaN} if not tracked by the strategy
+   * {@return recent response throughput, decayed to now; {@code NaN} if not tracked by the
+   * strategy}
    */
   public double throughputBytesPerSecond() {
     return throughputBytesPerSecond;
   }
 
-  /**
-   * The most recent failure cause reported, or null.
-   *
-   * @return the most recent failure cause reported, or null
-   */
+  /** {@return the most recent failure cause reported, or null} */
   public @Nullable Throwable lastFailure() {
     return lastFailure;
   }
 
-  /**
-   * Where the endpoint stands in its health lifecycle.
-   *
-   * @return where the endpoint stands in its health lifecycle
-   */
+  /** {@return where the endpoint stands in its health lifecycle} */
   public HealthStatus health() {
     return health;
   }
@@ -202,38 +162,22 @@ public final class EndpointStats {
     return inSubset;
   }
 
-  /**
-   * How many times outlier detection ejected it.
-   *
-   * @return how many times outlier detection ejected it
-   */
+  /** {@return how many times outlier detection ejected it} */
   public long ejections() {
     return ejections;
   }
 
-  /**
-   * The result of its latest active health check, or null if none ran.
-   *
-   * @return the result of its latest active health check, or null if none ran
-   */
+  /** {@return the result of its latest active health check, or null if none ran} */
   public @Nullable HealthCheckResult lastCheck() {
     return lastCheck;
   }
 
-  /**
-   * Its circuit breaker's state, or null if the balancer has no breakers.
-   *
-   * @return its circuit breaker's state, or null if the balancer has no breakers
-   */
+  /** {@return its circuit breaker's state, or null if the balancer has no breakers} */
   public CircuitBreaker.@Nullable State breakerState() {
     return breakerState;
   }
 
-  /**
-   * Calls its rate limiter refused (the pick moved on to another endpoint).
-   *
-   * @return calls its rate limiter refused (the pick moved on to another endpoint)
-   */
+  /** {@return calls its rate limiter refused (the pick moved on to another endpoint)} */
   public long limiterRejections() {
     return limiterRejections;
   }

@@ -12,7 +12,6 @@ import dev.lb.health.HealthStatus;
 import dev.lb.health.OutlierDetection;
 import dev.lb.health.SlowStart;
 import dev.lb.internal.ThreadLocalRandomGenerator;
-import dev.lb.limit.ConcurrencyLimit;
 import dev.lb.limit.ConcurrencyLimitFactory;
 import dev.lb.limit.RateLimiterFactory;
 import dev.lb.retry.RetryBudget;
@@ -29,10 +28,8 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
@@ -117,6 +114,7 @@ public final class LoadBalancer implements AutoCloseable {
   private final BalancerEngine engine;
   private final CallListeners callListeners = new CallListeners();
   private final Admission admission;
+  private final PickFallback fallback;
 
   /** What picks read: replaced, never changed, on the serialized path. */
   private volatile Snapshot snapshot = Snapshot.EMPTY;
@@ -165,6 +163,8 @@ public final class LoadBalancer implements AutoCloseable {
                 ? null
                 : checkNotNull(balancerLimit.create(builder.ticker), "balancer concurrency limit"));
     engine.concurrencyLimits(builder.endpointLimit, admission);
+    this.fallback =
+        new PickFallback(this, updates, strategyContext.random(), maxInFlight, panicThreshold);
     RetryBudget budget = builder.retryBudget;
     if (budget != null) {
       budget.addListener(new BudgetSignals());
@@ -369,26 +369,7 @@ public final class LoadBalancer implements AutoCloseable {
    * @throws IllegalStateException if the balancer is closed
    */
   public Lease pick(PickContext context, Duration maxWait) throws InterruptedException {
-    CompletableFuture<Lease> future = pickAsync(context, maxWait);
-    try {
-      return future.get();
-    } catch (InterruptedException e) {
-      if (!future.cancel(false)) {
-        Lease lease = future.getNow(null);
-        if (lease != null) {
-          lease.onCancel();
-        }
-      }
-      throw e;
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof RuntimeException r) {
-        throw r;
-      }
-      throw new IllegalStateException(cause);
-    } catch (CancellationException e) {
-      throw new IllegalStateException("pick cancelled", e);
-    }
+    return PickFallback.await(pickAsync(context, maxWait));
   }
 
   /**
@@ -397,12 +378,12 @@ public final class LoadBalancer implements AutoCloseable {
    */
   private @Nullable Lease admit(PickContext context, boolean fail, boolean emit) {
     if (!admission.tryEnter()) {
-      return atBalancerLimit(fail, emit);
+      return fallback.atBalancerLimit(fail, emit);
     }
     EndpointState chosen = snapshot.choose(context, maxInFlight, strategyContext.random(), true);
     if (chosen == null) {
       try {
-        chosen = retry(context, true, fail, emit);
+        chosen = fallback.retry(context, true, fail, emit);
       } finally {
         if (chosen == null) {
           admission.leave();
@@ -413,26 +394,6 @@ public final class LoadBalancer implements AutoCloseable {
       }
     }
     return new Lease(chosen);
-  }
-
-  private @Nullable Lease atBalancerLimit(boolean fail, boolean emit) {
-    Snapshot s = snapshot;
-    if (s.closed) {
-      throw new IllegalStateException("balancer '" + name + "' is closed");
-    }
-    boolean tell = emit && updates.hasListeners();
-    if (!fail && !tell) {
-      return null;
-    }
-    ConcurrencyLimit l = requireNonNull(admission.limit());
-    NoEndpointAvailableException e = Diagnosis.atBalancerLimit(name, s, l, admission.inFlight());
-    if (tell) {
-      updates.deliverNow(x -> x.onNoEndpointAvailable(this, e.reason()));
-    }
-    if (!fail) {
-      return null;
-    }
-    throw e;
   }
 
   /**
@@ -462,51 +423,9 @@ public final class LoadBalancer implements AutoCloseable {
     checkNotNull(context, "context");
     EndpointState chosen = snapshot.choose(context, maxInFlight, strategyContext.random(), false);
     if (chosen == null) {
-      chosen = retry(context, false, true, true);
+      chosen = fallback.retry(context, false, true, true);
     }
     return requireNonNull(chosen).endpoint();
-  }
-
-  /**
-   * The slow path of a pick that found nothing: a change may have published a newer snapshot while
-   * this pick read the old one (it tested live status against the old pool), so try the newer ones;
-   * then fail as closed, or explain from the state that refused the call.
-   *
-   * @return the chosen endpoint, or null if there is none and {@code fail} is false
-   */
-  private @Nullable EndpointState retry(
-      PickContext context, boolean admit, boolean fail, boolean emit) {
-    Snapshot s = snapshot;
-    // Each retry follows a change that was published meanwhile; a few suffice, and the bound
-    // keeps a pick from chasing a balancer that changes without pause.
-    for (int i = 0; i < 4; i++) {
-      EndpointState chosen = s.choose(context, maxInFlight, strategyContext.random(), admit);
-      if (chosen != null) {
-        return chosen;
-      }
-      Snapshot now = snapshot;
-      if (now == s) {
-        break;
-      }
-      s = now;
-    }
-    if (s.closed) {
-      throw new IllegalStateException("balancer '" + name + "' is closed");
-    }
-    boolean tell = emit && updates.hasListeners();
-    if (!fail && !tell) {
-      return null;
-    }
-    NoEndpointAvailableException e =
-        Diagnosis.noEndpoint(name, strategy.name(), s, context, maxInFlight, panicThreshold);
-    NoEndpointAvailableException.Reason reason = e.reason();
-    if (tell) {
-      updates.deliverNow(l -> l.onNoEndpointAvailable(this, reason));
-    }
-    if (!fail) {
-      return null;
-    }
-    throw e;
   }
 
   // ---------------------------------------------------------------------------------------------
