@@ -59,15 +59,15 @@ abstract class EndpointEstimators extends EndpointStateLayout.Counters implement
       MethodHandles.Lookup l = MethodHandles.lookup();
       Class<?> counters = EndpointStateLayout.Counters.class;
       Class<?> keys = EndpointStateLayout.Keys.class;
-      RESPONSE_BYTES = l.findVarHandle(counters, "responseBytes", long.class);
-      LATENCY_EWMA = l.findVarHandle(counters, "latencyEwma", double.class);
-      PEAK_COST = l.findVarHandle(counters, "peakCost", double.class);
-      PEAK_STAMP = l.findVarHandle(counters, "peakStamp", long.class);
+      RESPONSE_BYTES = l.findVarHandle(keys, "responseBytes", long.class);
+      LATENCY_EWMA = l.findVarHandle(keys, "latencyEwma", double.class);
+      PEAK_COST = l.findVarHandle(keys, "peakCost", double.class);
+      PEAK_STAMP = l.findVarHandle(keys, "peakStamp", long.class);
       BYTES_DECAYED = l.findVarHandle(counters, "bytesDecayed", double.class);
       BYTES_STAMP = l.findVarHandle(counters, "bytesStamp", long.class);
       PEAK_KEY = l.findVarHandle(keys, "peakKey", double.class);
-      BYTES_KEY = l.findVarHandle(keys, "bytesKey", double.class);
-      LATENCY_KEY = l.findVarHandle(keys, "latencyKey", double.class);
+      BYTES_KEY = l.findVarHandle(counters, "bytesKey", double.class);
+      LATENCY_KEY = l.findVarHandle(counters, "latencyKey", double.class);
       PENALTY_KEY = l.findVarHandle(keys, "penaltyKey", double.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);

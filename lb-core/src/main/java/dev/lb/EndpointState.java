@@ -76,9 +76,8 @@ final class EndpointState extends EndpointEstimators implements LiveEndpoint, Lo
     try {
       MethodHandles.Lookup l = MethodHandles.lookup();
       IN_FLIGHT = l.findVarHandle(EndpointStateLayout.Keys.class, "inFlight", int.class);
-      FAILURE_STREAK =
-          l.findVarHandle(EndpointStateLayout.Counters.class, "failureStreak", int.class);
-      SUCCESSES = l.findVarHandle(EndpointStateLayout.Counters.class, "successes", long.class);
+      FAILURE_STREAK = l.findVarHandle(EndpointStateLayout.Keys.class, "failureStreak", int.class);
+      SUCCESSES = l.findVarHandle(EndpointStateLayout.Keys.class, "successes", long.class);
       FAILURES = l.findVarHandle(EndpointStateLayout.Counters.class, "failures", long.class);
       CANCELS = l.findVarHandle(EndpointStateLayout.Counters.class, "cancels", long.class);
       LOAD_WATCHER =
