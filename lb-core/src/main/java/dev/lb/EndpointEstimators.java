@@ -205,7 +205,7 @@ abstract class EndpointEstimators extends EndpointStateLayout.Counters implement
     if (clock.trackResponseTime) {
       return (double) LATENCY_KEY.getAcquire(this);
     }
-    return MetricsClock.ln((double) LATENCY_EWMA.getAcquire(this));
+    return Math.log((double) LATENCY_EWMA.getAcquire(this));
   }
 
   @Override

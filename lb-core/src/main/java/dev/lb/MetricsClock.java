@@ -136,50 +136,6 @@ final class MetricsClock {
     return Math.exp(-x);
   }
 
-  /** Mantissa bits that index {@link #TABLE}. */
-  private static final int LN_BITS = 8;
-
-  /**
-   * For {@link #ln}, interleaved so that one logarithm reads one cache line: {@code TABLE[2i] =
-   * ln(1 + i / 256)} and {@code TABLE[2i + 1] = 1 / (1 + i / 256)}, 4 KB in all.
-   */
-  private static final double[] TABLE = new double[2 << LN_BITS];
-
-  static {
-    for (int i = 0; i < 1 << LN_BITS; i++) {
-      double c = 1.0 + (double) i / (1 << LN_BITS);
-      TABLE[2 * i] = Math.log(c);
-      TABLE[2 * i + 1] = 1.0 / c;
-    }
-  }
-
-  private static final double LN2 = Math.log(2.0);
-
-  /**
-   * {@code ln(x)}, within {@code 1e-10} (absolute) of {@code Math.log(x)} for every positive normal
-   * {@code x}; {@code Math.log(x)} itself for anything else (zero, subnormals, infinities, NaN).
-   *
-   * <p>How: {@code x = 2^e * m} with {@code m} in [1, 2) read from its bits; {@code m = c * (1 +
-   * u)} where {@code c} is {@code m} cut to 8 bits after the point, so {@code 0 <= u < 2^-8}; then
-   * {@code ln(x) = e ln 2 + ln(c) + ln(1 + u)}, with {@code ln(c)} and {@code 1 / c} from tables
-   * and {@code ln(1 + u) = u - u^2/2 + u^3/3}, whose first omitted term is below {@code 2^-32 / 4 =
-   * 6e-11}. Keys compared by pickers differ by far more than that whenever the loads they stand for
-   * differ by more than one part in ten billion.
-   */
-  static double ln(double x) {
-    if (!(x >= Double.MIN_NORMAL && x <= Double.MAX_VALUE)) {
-      return Math.log(x);
-    }
-    long bits = Double.doubleToRawLongBits(x);
-    int exponent = (int) (bits >>> 52) - 1023;
-    long mantissa = bits & 0x000F_FFFF_FFFF_FFFFL;
-    int index = (int) (mantissa >>> (52 - LN_BITS));
-    double m = Double.longBitsToDouble(mantissa | 0x3FF0_0000_0000_0000L); // in [1, 2)
-    double c = 1.0 + (double) index / (1 << LN_BITS);
-    double u = (m - c) * TABLE[2 * index + 1]; // exact difference, times 1 / c
-    return exponent * LN2 + TABLE[2 * index] + u * (1.0 - u * (0.5 - u * (1.0 / 3)));
-  }
-
   /** {@code value} stored at {@code stamp}, decayed to {@code now}. */
   double decay(double value, long stamp, long now) {
     return value == 0.0 ? 0.0 : value * decayFactor(stamp, now);
@@ -192,7 +148,7 @@ final class MetricsClock {
    * exact one.
    */
   double logKey(double value, long stamp) {
-    return ln(value) + (stamp - epoch) / tauNanos;
+    return Math.log(value) + (stamp - epoch) / tauNanos;
   }
 
   /** The inverse of {@link #logKey}: the value whose key is {@code key}, decayed to {@code now}. */

@@ -8,55 +8,11 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The cheap logarithm and decay that completions use instead of {@code Math.log} and {@code
- * Math.exp}, bounded against the exact functions over seeded sweeps, and the peak EWMA they feed
- * bounded against Finagle's formula computed exactly.
+ * The cheap decay that completions use instead of {@code Math.exp}, bounded against it over a
+ * seeded sweep, and the peak EWMA it feeds bounded against Finagle's formula computed exactly.
  */
 class MetricsClockTest {
   private static final long TAU = 10_000_000_000L; // the default decay window, 10 s
-
-  @Test
-  void ln_withinOneTenBillionthOfMathLog_overEveryBinade() {
-    SplittableRandom random = new SplittableRandom(0x1a7e);
-    double worst = 0;
-    for (int i = 0; i < 2_000_000; i++) {
-      // Uniform in the exponent (every binade from 2^-1022 to 2^1023) and in the mantissa.
-      double x = Math.scalb(1.0 + random.nextDouble(), random.nextInt(-1022, 1023));
-      worst = Math.max(worst, Math.abs(MetricsClock.ln(x) - Math.log(x)));
-    }
-    assertThat(worst).isLessThan(1e-10);
-  }
-
-  @Test
-  void ln_withinOneTenBillionthOfMathLog_whereKeysLive() {
-    // Latencies (1 ns to an hour), penalties (1 to 1e6 calls), decayed byte counts: 1 to 1e13.
-    SplittableRandom random = new SplittableRandom(7);
-    double worst = 0;
-    for (int i = 0; i < 2_000_000; i++) {
-      double x = Math.pow(10, random.nextDouble(0, 13));
-      worst = Math.max(worst, Math.abs(MetricsClock.ln(x) - Math.log(x)));
-    }
-    assertThat(worst).isLessThan(1e-10);
-  }
-
-  @Test
-  void ln_atTableBoundariesAndEdges_matchesMathLog() {
-    for (int i = 0; i <= 256; i++) {
-      // On a table entry the series has nothing to do; just below one it does the most.
-      double entry = 1.0 + i / 256.0;
-      assertThat(MetricsClock.ln(entry)).isCloseTo(Math.log(entry), within(1e-15));
-      double below = Math.nextDown(entry);
-      assertThat(MetricsClock.ln(below)).isCloseTo(Math.log(below), within(1e-10));
-    }
-    assertThat(MetricsClock.ln(1.0)).isEqualTo(0.0);
-    assertThat(MetricsClock.ln(0.0)).isEqualTo(Double.NEGATIVE_INFINITY);
-    assertThat(MetricsClock.ln(Double.MIN_VALUE)).isEqualTo(Math.log(Double.MIN_VALUE));
-    assertThat(MetricsClock.ln(Double.POSITIVE_INFINITY)).isEqualTo(Double.POSITIVE_INFINITY);
-    assertThat(MetricsClock.ln(Double.NaN)).isNaN();
-    assertThat(MetricsClock.ln(-1.0)).isNaN();
-    assertThat(MetricsClock.ln(Double.MAX_VALUE))
-        .isCloseTo(Math.log(Double.MAX_VALUE), within(1e-10));
-  }
 
   @Test
   void expNegative_withinOneHundredBillionthOfMathExp_relative() {
