@@ -16,6 +16,14 @@ final class MetricsClock {
   private final Ticker ticker;
   final long epoch;
   private final double tauNanos;
+
+  /**
+   * {@code 1 / tau}: completions multiply by it rather than divide by {@code tau}, a division
+   * costing several times a multiplication on the completion's critical path (the two differ by at
+   * most one ulp).
+   */
+  private final double perTauNanos;
+
   final boolean trackPeakEwma;
   final boolean trackResponseTime;
   final boolean trackThroughput;
@@ -90,6 +98,7 @@ final class MetricsClock {
     this.ticker = ticker;
     this.epoch = ticker.read();
     this.tauNanos = decayWindowNanos;
+    this.perTauNanos = 1.0 / decayWindowNanos;
     this.trackPeakEwma = trackPeakEwma;
     this.trackResponseTime = trackResponseTime;
     this.trackThroughput = trackThroughput;
@@ -110,7 +119,7 @@ final class MetricsClock {
    */
   double decayFactor(long stamp, long now) {
     long elapsed = now - stamp;
-    return elapsed <= 0 ? 1.0 : expNegative(elapsed / tauNanos);
+    return elapsed <= 0 ? 1.0 : expNegative(elapsed * perTauNanos);
   }
 
   /**
@@ -148,11 +157,11 @@ final class MetricsClock {
    * exact one.
    */
   double logKey(double value, long stamp) {
-    return Math.log(value) + (stamp - epoch) / tauNanos;
+    return Math.log(value) + (stamp - epoch) * perTauNanos;
   }
 
   /** The inverse of {@link #logKey}: the value whose key is {@code key}, decayed to {@code now}. */
   double valueOfKey(double key, long now) {
-    return Math.exp(key - (now - epoch) / tauNanos);
+    return Math.exp(key - (now - epoch) * perTauNanos);
   }
 }
