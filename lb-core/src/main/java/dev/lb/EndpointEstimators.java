@@ -27,6 +27,11 @@ import org.jspecify.annotations.Nullable;
  * orders them the same way at every instant. Each update therefore also stores that log-domain key,
  * and pickers compare keys, so picking never reads the clock nor calls {@code exp} per endpoint.
  *
+ * <p><b>Cost of a completion.</b> A timed completion reads the clock once; its decay factor is
+ * {@link MetricsClock#decayFactor}'s short series (within 1e-11 of {@code exp}) unless the endpoint
+ * was idle for more than 1/64 of the decay window, and its key takes one {@code Math.log}. All it
+ * writes of this object lies in one 64-byte block ({@link EndpointStateLayout.Keys}).
+ *
  * <p>{@link EndpointState} feeds this class from its completion methods ({@link #observe}, {@link
  * #addFailurePenalty}); the exact counters and the status live there.
  */

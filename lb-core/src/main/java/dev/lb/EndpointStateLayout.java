@@ -96,30 +96,37 @@ final class EndpointStateLayout {
   }
 
   /**
-   * Everything a successful call writes and everything a load-aware pick reads, in 64 bytes: calls
-   * in flight, the failure streak (read on every success), successes, response bytes, the latency
-   * EWMA, the failure-penalty key, and the peak EWMA (cost, stamp, key). A p2c or peak-EWMA call
-   * touches nothing else of this object. Objects are only 8-byte aligned, so the block starts
-   * anywhere in a line: what every strategy touches (the last 40 bytes) lies in one line for half
-   * of the alignments and in two otherwise, peak EWMA's 64 bytes in two lines but for one alignment
-   * in eight; spread over 96 bytes before, they took two or three lines. Each line a call writes is
-   * one more line that two threads balancing over the same endpoints pass between their cores. The
-   * latency window, when kept, adds one line of its own. HotSpot lays out 8-byte fields before
-   * 4-byte ones, in declaration order within a size, so the block is 56 bytes of longs and doubles,
-   * then the two ints. What only failures, cancellations and the scanning strategies write is in
-   * {@link Counters}, after it.
+   * Everything a successful call writes and everything a load-aware pick reads, in 60 bytes: calls
+   * in flight and successes (one word), the failure streak (read on every success), response bytes,
+   * the latency EWMA, the failure-penalty key, and the peak EWMA (cost, stamp, key). A p2c or
+   * peak-EWMA call touches nothing else of this object. Objects are only 8-byte aligned, so the
+   * block starts anywhere in a line: what every strategy touches (the last 36 bytes) lies in one
+   * line for half of the alignments and in two otherwise, peak EWMA's 60 bytes in two lines but for
+   * one alignment in eight; spread over 96 bytes before, they took two or three lines. Each line a
+   * call writes is one more line that two threads balancing over the same endpoints pass between
+   * their cores. The latency window, when kept, adds one line of its own. HotSpot lays out 8-byte
+   * fields before 4-byte ones, in declaration order within a size, so the block is 56 bytes of
+   * longs and doubles, then the int. What only failures, cancellations and the scanning strategies
+   * write is in {@link Counters}, after it.
    */
   abstract static class Keys extends HeadPadding {
-    // Peak EWMA's first, so that what every strategy touches is the last 40 bytes: within one line
+    // Peak EWMA's first, so that what every strategy touches is the last 36 bytes: within one line
     // for half of all alignments.
     double peakKey = Double.NaN;
     double peakCost = Double.NaN;
     long peakStamp;
     double penaltyKey = Double.NEGATIVE_INFINITY;
-    volatile long successes;
+
+    /**
+     * Calls in flight (the low 32 bits, as an {@code int}) and successes (the high 32 bits,
+     * unsigned, less what {@link Counters#successesFolded} holds): one word, so that a success
+     * counts itself and leaves the in-flight count in one atomic add (see {@link
+     * EndpointState#successes()}).
+     */
+    volatile long inFlightAndSuccesses;
+
     volatile long responseBytes;
     double latencyEwma = Double.NaN;
-    volatile int inFlight;
     volatile int failureStreak;
 
     Keys(
@@ -140,6 +147,15 @@ final class EndpointStateLayout {
    * estimators. NaN means "no sample yet".
    */
   abstract static class Counters extends Keys {
+    /**
+     * Successes moved out of {@link Keys#inFlightAndSuccesses}' high half, 2^31 at a time, before
+     * it can wrap; written once per 2^31 successes, inside {@link #foldVersion}'s odd phase.
+     */
+    volatile long successesFolded;
+
+    /** Odd while a fold of successes is under way: readers of the successes retry (a seqlock). */
+    volatile int foldVersion;
+
     volatile long failures;
     volatile long cancels;
     double latencyKey = Double.NaN;
