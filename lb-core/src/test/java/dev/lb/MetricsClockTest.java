@@ -90,7 +90,7 @@ class MetricsClockTest {
         long latency = (long) Math.pow(10, random.nextDouble(4, 10));
         state.acquire();
         state.onSuccess(latency, 0);
-        exact.observe(latency, ticker.read());
+        exact.observe((double) latency, ticker.read());
         double cost = state.peakEwmaNanos(ticker.read());
         double exactCost = exact.cost; // no time has passed since the sample: no decay
         worstCost = Math.max(worstCost, Math.abs(cost - exactCost) / exactCost);
@@ -114,18 +114,18 @@ class MetricsClockTest {
       ticker.advanceMillis(1);
       state.acquire();
       state.onSuccess(1_000_000L, 0);
-      exact.observe(1_000_000L, ticker.read());
+      exact.observe(1e6, ticker.read());
     }
     ticker.advanceMillis(1);
     state.acquire();
     state.onSuccess(500_000_000L, 0); // a 500 ms spike
-    exact.observe(500_000_000L, ticker.read());
+    exact.observe(5e8, ticker.read());
     assertThat(state.peakEwmaNanos(ticker.read())).isEqualTo(5e8);
     for (int i = 0; i < 5_000; i++) {
       ticker.advanceMillis(2);
       state.acquire();
       state.onSuccess(1_000_000L, 0);
-      exact.observe(1_000_000L, ticker.read());
+      exact.observe(1e6, ticker.read());
       assertThat(state.peakEwmaNanos(ticker.read()) / exact.cost).isCloseTo(1.0, within(1e-9));
     }
     // Ten seconds of 2 ms calls: one window, so the spike's excess has decayed by about e.
