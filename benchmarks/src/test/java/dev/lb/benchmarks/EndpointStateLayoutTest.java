@@ -11,9 +11,10 @@ import org.openjdk.jol.info.FieldLayout;
 
 /**
  * The cache-line claims of lb-core's {@code EndpointStateLayout}, checked against the field offsets
- * this JVM actually uses (printed with JOL, so a failure shows the whole layout): what a call writes
- * and a load-aware pick reads fits in 64 bytes, what every strategy touches in 36, and padding of at
- * least 128 bytes before and 64 after keeps it off the read-mostly head and off the next object.
+ * this JVM actually uses (printed with JOL, so a failure shows the whole layout): what a call
+ * writes and a load-aware pick reads fits in 64 bytes, what every strategy touches in 36, and
+ * padding of at least 128 bytes before and 64 after keeps it off the read-mostly head and off the
+ * next object.
  */
 class EndpointStateLayoutTest {
   private static final List<String> BLOCK =
