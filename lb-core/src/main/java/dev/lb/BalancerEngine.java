@@ -11,6 +11,7 @@ import dev.lb.health.HealthCheckConfig;
 import dev.lb.health.HealthStatus;
 import dev.lb.health.OutlierDetection;
 import dev.lb.health.SlowStart;
+import dev.lb.limit.ConcurrencyLimit;
 import dev.lb.limit.ConcurrencyLimitFactory;
 import dev.lb.limit.RateLimiter;
 import dev.lb.limit.RateLimiterFactory;
@@ -63,6 +64,7 @@ final class BalancerEngine {
   // Set once before start(), by the facade's constructor.
   private @Nullable ConcurrencyLimitFactory endpointLimits;
   private @Nullable Admission admission;
+  private int maxInFlight = Integer.MAX_VALUE;
 
   // Guarded by the update lock.
   private boolean closed;
@@ -123,8 +125,13 @@ final class BalancerEngine {
     updates.publisher(this::publish);
   }
 
-  /** Sets the per-endpoint limit factory and the balancer's admission; before {@link #start}. */
-  void concurrencyLimits(@Nullable ConcurrencyLimitFactory perEndpoint, Admission admission) {
+  /**
+   * Sets the fixed per-endpoint cap, the per-endpoint limit factory and the balancer's admission;
+   * before {@link #start}.
+   */
+  void concurrencyLimits(
+      int maxInFlight, @Nullable ConcurrencyLimitFactory perEndpoint, Admission admission) {
+    this.maxInFlight = maxInFlight;
     this.endpointLimits = perEndpoint;
     this.admission = admission;
   }
@@ -370,14 +377,17 @@ final class BalancerEngine {
       list.add(statsOf(m, now));
     }
     RetryBudget budget = retryBudget;
-    return BalancerStats.of(
-        name,
-        strategy.name(),
-        membership.version(),
-        s.panic,
-        s.healthyPercent,
-        budget == null ? -1 : budget.remaining(),
-        list);
+    Admission a = admission;
+    ConcurrencyLimit cap = a == null ? null : a.limit();
+    return BalancerStats.builder(name, strategy.name())
+        .membershipVersion(membership.version())
+        .panic(s.panic)
+        .healthyPercent(s.healthyPercent)
+        .retryBudgetRemaining(budget == null ? -1 : budget.remaining())
+        .concurrencyLimit(cap == null ? Integer.MAX_VALUE : Math.max(1, cap.limit()))
+        .waiting(a == null ? 0 : a.waiting())
+        .endpoints(list)
+        .build();
   }
 
   private EndpointStats statsOf(Member m, long now) {
@@ -406,6 +416,7 @@ final class BalancerEngine {
         .limiterRejections(limiter == null ? 0 : limiter.rejectedCount())
         .latencyPercentiles(samples, percentiles[0], percentiles[1], percentiles[2])
         .loadReport(report, report == null ? -1 : now - report.receivedAtNanos())
+        .concurrencyLimit(Math.max(1, e.capacity(maxInFlight)))
         .build();
   }
 

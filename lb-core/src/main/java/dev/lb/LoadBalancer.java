@@ -162,7 +162,7 @@ public final class LoadBalancer implements AutoCloseable {
             balancerLimit == null
                 ? null
                 : checkNotNull(balancerLimit.create(builder.ticker), "balancer concurrency limit"));
-    engine.concurrencyLimits(builder.endpointLimit, admission);
+    engine.concurrencyLimits(maxInFlight, builder.endpointLimit, admission);
     this.fallback =
         new PickFallback(this, updates, strategyContext.random(), maxInFlight, panicThreshold);
     RetryBudget budget = builder.retryBudget;
