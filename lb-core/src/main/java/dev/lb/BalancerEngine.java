@@ -157,19 +157,33 @@ final class BalancerEngine {
     return true;
   }
 
-  /** Registers the initial members (no slow start: nobody else can take their share). */
-  void start(Collection<Endpoint> initial) {
+  /**
+   * Registers the initial members (no slow start: nobody else can take their share), each with the
+   * history {@code inherited} carries for it.
+   */
+  void start(Collection<Endpoint> initial, Inheritance inherited) {
     updates.run(
         () -> {
+          long now = strategyContext.ticker().read();
           for (Endpoint e : initial) {
-            Member m = new Member(newState(e));
-            membership.register(m);
+            EndpointState state = newState(e);
+            inherited.intoState(state);
+            membership.register(new Member(state));
+          }
+          // Once all are members: an inherited ejection counts against the cap of the whole group.
+          for (Member m : membership.members()) {
+            inherited.intoMember(m, status, checks, outliers, now);
             checks.start(m);
           }
           outliers.start();
           refresh.start();
           updates.markDirty();
         });
+  }
+
+  /** What a successor balancer inherits from this one; under the lock. */
+  Inheritance inheritance() {
+    return Inheritance.capture(membership.everyone(), strategyContext.ticker().read());
   }
 
   <T> T locked(Supplier<T> change) {
