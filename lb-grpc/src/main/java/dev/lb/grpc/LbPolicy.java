@@ -149,7 +149,7 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
     PolicyConfig current = config;
     LoadBalancer previous = balancer;
     if (previous == null || current == null || !current.sameBalancer(next)) {
-      balancer = newBalancer(next);
+      balancer = newBalancer(next, previous);
       if (previous != null) {
         previous.close();
       }
@@ -186,7 +186,13 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
     return Status.OK;
   }
 
-  private LoadBalancer newBalancer(PolicyConfig c) {
+  /**
+   * A balancer for {@code c}. Replacing {@code previous} (an option changed), it starts with the
+   * current members and inherits their statistics and health ({@link
+   * LoadBalancer.Builder#inheritFrom}); connectivity and {@link LbControl}'s changes are applied to
+   * it again by {@link #syncMembership}.
+   */
+  private LoadBalancer newBalancer(PolicyConfig c, @Nullable LoadBalancer previous) {
     LoadBalancer.Builder builder =
         LoadBalancer.builder()
             .name(authority)
@@ -219,6 +225,13 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
               .healthyThreshold(spec.rise())
               .unhealthyThreshold(spec.fall())
               .build());
+    }
+    if (previous != null) {
+      List<Endpoint> members = new ArrayList<>(entries.size());
+      for (Entry e : entries.values()) {
+        members.add(e.endpoint);
+      }
+      builder.endpoints(members).inheritFrom(previous);
     }
     LoadBalancer built = builder.build();
     built.addCallListener(metrics.calls());
@@ -527,6 +540,11 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
     }
     gauges.close();
     unregister.run();
+  }
+
+  /** The current balancer, or null before the first resolution; for tests. */
+  @Nullable LoadBalancer balancer() {
+    return balancer;
   }
 
   /** A copy of the balancer's statistics, or null before the first addresses; any thread. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lb.BalancerStats;
 import dev.lb.Endpoint;
 import dev.lb.EndpointStats;
+import dev.lb.LoadBalancer;
 import dev.lb.StrategyRegistry;
 import dev.lb.breaker.CircuitBreaker;
 import dev.lb.grpc.LbPolicyTest.FakeHelper;
@@ -337,15 +338,21 @@ class LbPolicyOptionsTest {
     ready(helper.subchannels.get(0));
     complete(pick(), Status.OK);
 
+    LoadBalancer first = policy.balancer();
     configure("lb_round_robin", Map.of("panicThreshold", 10.0));
     accept(group(1001, "z"));
-    BalancerStats kept = policy.stats();
+    assertThat(policy.balancer()).isSameAs(first);
     configure("lb_round_robin", Map.of("panicThreshold", 20.0));
     accept(group(1001, "z"));
-    BalancerStats rebuilt = policy.stats();
+    assertThat(policy.balancer()).isNotSameAs(first);
 
-    assertThat(kept.endpoints().get(0).successes()).isEqualTo(1);
-    assertThat(rebuilt.endpoints().get(0).successes()).isZero();
+    // The rebuilt balancer inherits the endpoint's statistics (LoadBalancer.Builder.inheritFrom),
+    // and the subchannel's connectivity is applied to it again: it takes the next call at once.
+    BalancerStats rebuilt = policy.stats();
+    assertThat(rebuilt.endpoints().get(0).successes()).isEqualTo(1);
+    assertThat(rebuilt.endpoints().get(0).health()).isEqualTo(HealthStatus.HEALTHY);
+    complete(pick(), Status.OK);
+    assertThat(policy.stats().endpoints().get(0).successes()).isEqualTo(2);
   }
 
   private static final class Args extends PickSubchannelArgs {
