@@ -10,6 +10,7 @@ import dev.lb.health.DrainResult;
 import dev.lb.health.HealthCheckConfig;
 import dev.lb.health.HealthCheckResult;
 import dev.lb.health.HealthChecker;
+import dev.lb.strategy.OrcaWeightedRoundRobin;
 import io.grpc.Channel;
 import io.grpc.ChannelLogger.ChannelLogLevel;
 import io.grpc.ConnectivityState;
@@ -69,6 +70,13 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
       };
 
   private final Helper helper;
+
+  /**
+   * Creates the subchannels of strategies that read load reports: {@link #helper}, wrapped so that
+   * they can stream ORCA's out-of-band reports (made when first needed).
+   */
+  private @Nullable Helper orcaHelper;
+
   private final PolicyConfig defaultConfig;
   private final Ticker ticker;
   private final Scheduler scheduler;
@@ -161,10 +169,18 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
     config = next;
 
     Map<String, Entry> updated = new LinkedHashMap<>();
+    boolean orca = wantsOrcaSubchannels(next);
     for (Desired d : desired.values()) {
       Entry entry = entries.remove(d.endpoint.id());
+      if (entry != null && orca && !entry.orcaCapable) {
+        // A strategy that reads load reports now: out-of-band reports need a subchannel made for
+        // them, so this endpoint reconnects once (only on such a change of strategy).
+        endReadyPeriod(entry);
+        entry.subchannel.shutdown();
+        entry = null;
+      }
       if (entry == null) {
-        entry = start(d);
+        entry = start(d, orca);
       } else {
         if (!entry.group.getAddresses().equals(d.group.getAddresses())) {
           entry.subchannel.updateAddresses(List.of(d.group));
@@ -183,7 +199,38 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
     updated.forEach((id, e) -> byId.put(id, e.subchannel));
     subchannelsById = Map.copyOf(byId);
     syncMembership();
+    applyOutOfBandReports(next);
     return Status.OK;
+  }
+
+  /**
+   * Asks every subchannel's server for ORCA's out-of-band reports as the strategy wants them (A58's
+   * {@code enable_oob_load_report}, every {@code oob_reporting_period}), or stops asking; each
+   * report becomes its endpoint's latest in the current balancer.
+   */
+  private void applyOutOfBandReports(PolicyConfig c) {
+    long period = -1;
+    if (c.strategy instanceof OrcaWeightedRoundRobin wrr && wrr.enableOobLoadReport()) {
+      period = wrr.oobReportingPeriod().toNanos();
+    }
+    for (Entry e : entries.values()) {
+      if (e.oobPeriodNanos == period || (!e.orcaCapable && period >= 0 && OrcaSupport.AVAILABLE)) {
+        continue;
+      }
+      e.oobPeriodNanos = period;
+      String id = e.endpoint.id();
+      OrcaSupport.outOfBand(
+          e.subchannel,
+          period < 0
+              ? null
+              : report -> {
+                LoadBalancer b = balancer;
+                if (!shutdown && b != null && entries.get(id) == e) {
+                  b.reportLoad(id, report);
+                }
+              },
+          Math.max(1, period));
+    }
   }
 
   /**
@@ -269,10 +316,26 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
     return desired;
   }
 
-  private Entry start(Desired d) {
+  /**
+   * Whether {@code c}'s strategy reads load reports and gRPC's ORCA API is there to stream them.
+   */
+  private static boolean wantsOrcaSubchannels(PolicyConfig c) {
+    return c.strategy.usesLoadReports() && OrcaSupport.AVAILABLE;
+  }
+
+  private Entry start(Desired d, boolean orca) {
+    Helper h = helper;
+    if (orca) {
+      Helper o = orcaHelper;
+      if (o == null) {
+        o = OrcaSupport.subchannelHelper(helper);
+        orcaHelper = o;
+      }
+      h = o;
+    }
     Subchannel subchannel =
-        helper.createSubchannel(CreateSubchannelArgs.newBuilder().setAddresses(d.group).build());
-    Entry entry = new Entry(d.endpoint, d.group, subchannel);
+        h.createSubchannel(CreateSubchannelArgs.newBuilder().setAddresses(d.group).build());
+    Entry entry = new Entry(d.endpoint, d.group, subchannel, orca);
     subchannel.start(info -> onSubchannelState(entry, info));
     subchannel.requestConnection();
     return entry;
@@ -614,11 +677,21 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
     @Nullable PendingPicks pending;
     // What the balancer was last told: marked up (true), down (false), or nothing yet (null).
     @Nullable Boolean markedUp;
+    // The out-of-band ORCA reporting period asked of the server; -1 when none is.
+    long oobPeriodNanos = -1;
 
-    Entry(Endpoint endpoint, EquivalentAddressGroup group, Subchannel subchannel) {
+    // Made by the ORCA reporting helper: it can stream out-of-band reports.
+    final boolean orcaCapable;
+
+    Entry(
+        Endpoint endpoint,
+        EquivalentAddressGroup group,
+        Subchannel subchannel,
+        boolean orcaCapable) {
       this.endpoint = endpoint;
       this.group = group;
       this.subchannel = subchannel;
+      this.orcaCapable = orcaCapable;
     }
   }
 

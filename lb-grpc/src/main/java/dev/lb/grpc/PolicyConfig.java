@@ -45,9 +45,9 @@ import org.jspecify.annotations.Nullable;
  *   <li>for {@code orca_weighted_round_robin} only, gRFC A58's options: {@code blackoutPeriod}
  *       (default {@code "10s"}, {@code "0s"} allowed), {@code weightExpirationPeriod} ({@code
  *       "180s"}), {@code weightUpdatePeriod} ({@code "1s"}, at least 100 ms), {@code
- *       errorUtilizationPenalty} (number, 1.0), {@code enableOobLoadReport} (only {@code false} for
- *       now: out-of-band reporting is not implemented) and {@code oobReportingPeriod} ({@code
- *       "10s"});
+ *       errorUtilizationPenalty} (number, 1.0), {@code enableOobLoadReport} (boolean, false: true
+ *       streams ORCA's out-of-band reports instead of reading trailers) and {@code
+ *       oobReportingPeriod} ({@code "10s"});
  *   <li>the lb-core balancer options, read by {@link dev.lb.LoadBalancerConfig} (through {@link
  *       BalancerOptions}): {@code outlierDetection}, {@code slowStart}, {@code panicThreshold},
  *       {@code localZone}, {@code overprovisioningFactor}, {@code maxInFlightPerEndpoint} and
@@ -271,12 +271,7 @@ final class PolicyConfig {
         throw new IllegalArgumentException(
             "enableOobLoadReport must be true or false but was " + describe(oob));
       }
-      if (enabled) {
-        // Not silently ignored: the out-of-band stream (OpenRcaService) is not implemented yet.
-        throw new IllegalArgumentException(
-            "enableOobLoadReport true is not supported yet: lb-grpc reads per-call reports (the"
-                + " endpoint-load-metrics-bin trailer) only");
-      }
+      b.enableOobLoadReport(enabled);
     }
     return b.build();
   }

@@ -66,6 +66,46 @@ class LbOrcaNettyTest {
   }
 
   @Test
+  void outOfBandReports_streamedByTheServers_steerTraffic_whileTrailersAreIgnored()
+      throws Exception {
+    // Out of band, cool reports 0.2 and hot 0.8; in trailers they claim the opposite, which the
+    // policy must not read when it asked for out-of-band reports (A58).
+    TestServer cool = start("cool").reportOutOfBand(0.2, 100).reportLoad(0.8, 100);
+    TestServer hot = start("hot").reportOutOfBand(0.8, 100).reportLoad(0.2, 100);
+    ManagedChannel channel =
+        Channels.builder("lb:///" + cool.address() + "," + hot.address())
+            .defaultServiceConfig(
+                Channels.serviceConfig(
+                    "lb_orca_weighted_round_robin",
+                    Map.of(
+                        "blackoutPeriod", "0s",
+                        "weightUpdatePeriod", "0.1s",
+                        "enableOobLoadReport", true,
+                        "oobReportingPeriod", "0.05s")))
+            .build();
+    channels.add(channel);
+    warmUp(channel, List.of(cool, hot), Duration.ofSeconds(10));
+
+    Channels.await(
+        () -> distribution(channel, 100).getOrDefault("cool", 0) >= 75,
+        Duration.ofSeconds(20),
+        "the cool server takes most calls");
+    Map<String, Integer> counts = distribution(channel, 1000);
+    assertThat(counts.get("cool")).as("%s", counts).isBetween(750, 850);
+    String target = "lb:///" + cool.address() + "," + hot.address();
+    assertThat(LbChannels.stats(target).get(0).endpoints())
+        .allSatisfy(e -> assertThat(e.loadReport()).isNotNull());
+
+    // The load moves: the streamed reports follow it without a call carrying anything new.
+    cool.reportOutOfBand(0.9, 100);
+    hot.reportOutOfBand(0.1, 100);
+    Channels.await(
+        () -> distribution(channel, 100).getOrDefault("hot", 0) >= 75,
+        Duration.ofSeconds(20),
+        "the now cool 'hot' server takes most calls");
+  }
+
+  @Test
   void serversThatReportNothing_keepTheStaticWeights() throws Exception {
     TestServer a = start("a");
     TestServer b = start("b");

@@ -413,8 +413,17 @@ class PolicyConfigTest {
     assertThat(error("lb_orca_weighted_round_robin", Map.of("weightUpdatePeriod", "soon")))
         .contains("weightUpdatePeriod")
         .contains("\"soon\"");
-    assertThat(error("lb_orca_weighted_round_robin", Map.of("enableOobLoadReport", true)))
-        .contains("enableOobLoadReport true is not supported yet");
+    assertThat(
+            ((dev.lb.strategy.OrcaWeightedRoundRobin)
+                    parse(
+                            Map.of(
+                                "strategy",
+                                "orca_weighted_round_robin",
+                                "enableOobLoadReport",
+                                true))
+                        .strategy)
+                .enableOobLoadReport())
+        .isTrue();
     assertThat(error("lb_orca_weighted_round_robin", Map.of("enableOobLoadReport", "yes")))
         .contains("enableOobLoadReport must be true or false but was \"yes\"");
     assertThat(error("lb_round_robin", Map.of("blackoutPeriod", "1s")))

@@ -17,6 +17,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.grpc.xds.orca.OrcaMetricReportingServerInterceptor;
+import io.grpc.xds.orca.OrcaServiceImpl;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -99,6 +100,12 @@ final class TestServer implements AutoCloseable {
   final MetricRecorder orca = MetricRecorder.newInstance();
 
   private volatile boolean reportsLoad;
+
+  /**
+   * The metrics ORCA's out-of-band service ({@code OpenRcaService}, gRPC's own implementation)
+   * streams to clients that ask; never sent in trailers. Reports as often as every 10 ms.
+   */
+  final MetricRecorder oobOrca = MetricRecorder.newInstance();
 
   private TestServer(String name, boolean inProcess, boolean withHealth) throws IOException {
     this.name = name;
@@ -206,7 +213,11 @@ final class TestServer implements AutoCloseable {
             });
     Server s;
     if (inProcess) {
-      InProcessServerBuilder b = InProcessServerBuilder.forName(name).addService(service);
+      InProcessServerBuilder b =
+          InProcessServerBuilder.forName(name)
+              .addService(service)
+              .addService(
+                  OrcaServiceImpl.createService(DELAYS, oobOrca, 10, TimeUnit.MILLISECONDS));
       if (withHealth) {
         b.addService(health.getHealthService());
       }
@@ -215,7 +226,9 @@ final class TestServer implements AutoCloseable {
       NettyServerBuilder b =
           NettyServerBuilder.forAddress(
                   new InetSocketAddress(InetAddress.getLoopbackAddress(), bindPort))
-              .addService(service);
+              .addService(service)
+              .addService(
+                  OrcaServiceImpl.createService(DELAYS, oobOrca, 10, TimeUnit.MILLISECONDS));
       if (withHealth) {
         b.addService(health.getHealthService());
       }
@@ -226,6 +239,13 @@ final class TestServer implements AutoCloseable {
       port = s.getPort();
     }
     return s;
+  }
+
+  /** Streams these ORCA metrics to out-of-band subscribers from now on; no trailers. */
+  TestServer reportOutOfBand(double cpuUtilization, double qps) {
+    oobOrca.setCpuUtilizationMetric(cpuUtilization);
+    oobOrca.setQpsMetric(qps);
+    return this;
   }
 
   /** Sends these ORCA metrics with every response from now on. */
