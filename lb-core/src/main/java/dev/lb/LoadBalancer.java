@@ -1287,7 +1287,7 @@ public final class LoadBalancer implements AutoCloseable {
     public LoadBalancer build() {
       LoadBalancer previous = predecessor;
       checkArgument(
-          previous == null || previous.ticker() == ticker,
+          previous == null || previous.ticker().equals(ticker),
           "inheritFrom needs a balancer on the same ticker, but '%s' reads %s and this one %s",
           previous == null ? "" : previous.name(),
           previous == null ? "" : previous.ticker(),
