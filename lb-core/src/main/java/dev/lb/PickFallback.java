@@ -84,8 +84,8 @@ final class PickFallback {
     }
     Admission admission = balancer.admission();
     ConcurrencyLimit l = requireNonNull(admission.limit());
-    return refuse(
-        Diagnosis.atBalancerLimit(balancer.name(), s, l, admission.inFlight()), fail, tell);
+    refuse(Diagnosis.atBalancerLimit(balancer.name(), s, l, admission.inFlight()), fail, tell);
+    return null;
   }
 
   private void failIfClosed(Snapshot s) {
@@ -94,7 +94,8 @@ final class PickFallback {
     }
   }
 
-  private <T> @Nullable T refuse(NoEndpointAvailableException e, boolean fail, boolean tell) {
+  /** Tells listeners of the refusal (if {@code tell}), then throws it (if {@code fail}). */
+  private void refuse(NoEndpointAvailableException e, boolean fail, boolean tell) {
     NoEndpointAvailableException.Reason reason = e.reason();
     if (tell) {
       updates.deliverNow(l -> l.onNoEndpointAvailable(balancer, reason));
@@ -102,7 +103,6 @@ final class PickFallback {
     if (fail) {
       throw e;
     }
-    return null;
   }
 
   /**
