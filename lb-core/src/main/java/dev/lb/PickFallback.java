@@ -71,7 +71,8 @@ final class PickFallback {
     NoEndpointAvailableException e =
         Diagnosis.noEndpoint(
             balancer.name(), balancer.strategy().name(), s, context, maxInFlight, panicThreshold);
-    return refuse(e, fail, tell);
+    refuse(e, fail, tell);
+    return null;
   }
 
   /** A pick the balancer-wide concurrency limit refused. */
