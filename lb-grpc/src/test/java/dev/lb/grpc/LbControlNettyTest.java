@@ -65,12 +65,6 @@ class LbControlNettyTest {
     return "lb:///" + String.join(",", entries);
   }
 
-  private static long successes(String target) {
-    return LbChannels.stats(target).get(0).endpoints().stream()
-        .mapToLong(EndpointStats::successes)
-        .sum();
-  }
-
   @Test
   void disableThenEnable_takesTheEndpointOutAndBack() throws Exception {
     List<TestServer> s = start("a", "b");
