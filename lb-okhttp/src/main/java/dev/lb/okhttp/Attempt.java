@@ -5,10 +5,11 @@ import dev.lb.Lease;
 import dev.lb.LoadReport;
 import dev.lb.Ticker;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.Call;
 import okhttp3.Connection;
 import okhttp3.Protocol;
@@ -48,7 +49,19 @@ final class Attempt {
   private final long startNanos;
   private final long timeoutNanos;
   private final @Nullable Deadline deadline;
-  private final AtomicBoolean ended = new AtomicBoolean();
+  private static final VarHandle ENDED;
+
+  static {
+    try {
+      ENDED = MethodHandles.lookup().findVarHandle(Attempt.class, "ended", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  // Set once, by the compare-and-set in end(): a field and a VarHandle, not an AtomicBoolean, so
+  // that an attempt is one object less.
+  private volatile boolean ended;
   private long headersNanos = -1;
   private volatile @Nullable String strippedRetryAfter;
   private volatile boolean reusedConnection;
@@ -222,7 +235,7 @@ final class Attempt {
   }
 
   boolean isEnded() {
-    return ended.get();
+    return ended;
   }
 
   /**
@@ -234,7 +247,7 @@ final class Attempt {
    * @param cause the failure, for {@link Report#FAILURE}
    */
   boolean end(Report report, long bytes, @Nullable Throwable cause) {
-    if (!ended.compareAndSet(false, true)) {
+    if (!ENDED.compareAndSet(this, false, true)) {
       return false;
     }
     Deadline d = deadline;
@@ -259,13 +272,30 @@ final class Attempt {
    * Reads a small body whole within the attempt, so that a reset or a truncation fails this attempt
    * (and can fail over) instead of reaching the caller. Ends the attempt as a success with the
    * bytes read; an I/O error is thrown with the attempt still open, for the caller to end.
+   *
+   * <p>The bytes are read into the body's own buffered source ({@link BufferedSource#require}), so
+   * the response is returned as it is: no copy of the bytes, no new body, no copy of the headers.
+   * The caller then reads them from memory. This holds only while the body hands out one source
+   * (OkHttp's bodies do); a body whose {@code source()} is a new object each time, such as one a
+   * user's network interceptor made, is read into a byte array and replaced, as before.
    */
   Response buffer(Response response) throws IOException {
     ResponseBody body = response.body();
+    long length = body.contentLength();
+    boundBody(body);
+    BufferedSource source = body.source();
+    if (length > 0 && source == body.source()) {
+      try {
+        source.require(length); // an early end of the body is an EOFException here, in the attempt
+      } catch (IOException | RuntimeException | Error e) {
+        body.close();
+        throw e;
+      }
+      end(Report.SUCCESS, length, null);
+      return response;
+    }
     byte[] bytes;
     try (body) {
-      boundBody(body);
-      BufferedSource source = body.source();
       bytes = source.readByteArray();
     }
     end(Report.SUCCESS, bytes.length, null);
@@ -274,7 +304,7 @@ final class Attempt {
 
   @Override
   public String toString() {
-    return "Attempt{" + number + " on " + endpoint().id() + (ended.get() ? ", ended" : "") + "}";
+    return "Attempt{" + number + " on " + endpoint().id() + (ended ? ", ended" : "") + "}";
   }
 
   /**

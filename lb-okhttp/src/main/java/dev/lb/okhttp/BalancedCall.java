@@ -15,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.CertificatePinner;
 import okhttp3.CookieJar;
-import okhttp3.HttpUrl;
 import okhttp3.Interceptor.Chain;
 import okhttp3.Request;
 import okhttp3.RequestBody;
@@ -171,7 +170,9 @@ final class BalancedCall {
       }
       Verdict verdict = followUp(response);
       if (verdict == null) {
-        log(attempt, "HTTP " + code);
+        if (LOG.isDebugEnabled()) { // checked first: the message is built only when logged
+          log(attempt, "HTTP " + code);
+        }
         return deliver(attempt, response);
       }
       Lease next;
@@ -189,7 +190,9 @@ final class BalancedCall {
             e);
         throw e;
       }
-      log(attempt, "HTTP " + code + ", " + verdict.text(next));
+      if (LOG.isDebugEnabled()) {
+        log(attempt, "HTTP " + code + ", " + verdict.text(next));
+      }
       if (next == null) {
         if (call.isCanceled()) {
           response.close();
@@ -419,16 +422,10 @@ final class BalancedCall {
   /** The attempt's request: the endpoint's address, the attempt's tags, the tracked body. */
   private Request request(Attempt attempt) {
     Endpoint endpoint = attempt.endpoint();
-    HttpUrl.Builder url = original.url().newBuilder();
-    String scheme = service.scheme();
-    if (scheme != null) {
-      url.scheme(scheme);
-    }
-    url.host(endpoint.host()).port(endpoint.port());
     Request.Builder rewritten =
         original
             .newBuilder()
-            .url(url.build())
+            .url(service.attemptUrl(original.url(), endpoint))
             .tag(Endpoint.class, endpoint)
             .tag(Attempt.class, attempt)
             .tag(AttemptInfo.class, new AttemptInfo(service.host(), endpoint, attempt.number()));

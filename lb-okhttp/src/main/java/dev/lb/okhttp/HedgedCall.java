@@ -210,20 +210,25 @@ final class HedgedCall {
       }
     }
     cancelUnusedLease();
+    boolean debug = LOG.isDebugEnabled(); // the messages are built only when logged
     if (discard) {
       discard(response);
-      log(s, "HTTP " + response.code() + ", lost the race");
+      if (debug) {
+        log(s, "HTTP " + response.code() + ", lost the race");
+      }
       return;
     }
     if (retried) {
       response.close(); // its attempt already reported the status; the others go on
-      log(
-          s,
-          "HTTP "
-              + response.code()
-              + ", "
-              + (next == null ? "waiting for the others" : "failing over"));
-    } else {
+      if (debug) {
+        log(
+            s,
+            "HTTP "
+                + response.code()
+                + ", "
+                + (next == null ? "waiting for the others" : "failing over"));
+      }
+    } else if (debug) {
       log(s, "HTTP " + response.code() + ", won");
     }
     if (losers != null) {
@@ -254,7 +259,9 @@ final class HedgedCall {
       }
     }
     cancelUnusedLease();
-    log(s, e.getClass().getSimpleName() + ": " + e.getMessage());
+    if (LOG.isDebugEnabled()) {
+      log(s, e.getClass().getSimpleName() + ": " + e.getMessage());
+    }
     if (others != null) {
       cancelInFlight(others);
     }
