@@ -65,8 +65,17 @@ final class Attempt {
   private long headersNanos = -1;
   private volatile @Nullable String strippedRetryAfter;
   private volatile boolean reusedConnection;
+  private volatile boolean aborted;
 
   Attempt(Lease lease, Ticker ticker, int number, long timeoutNanos) {
+    this(lease, ticker, number, timeoutNanos, false);
+  }
+
+  /**
+   * An attempt; an {@code abortable} one binds its HTTP/1 socket even without a timeout, so that
+   * {@link #abort} can end it before its headers arrive.
+   */
+  Attempt(Lease lease, Ticker ticker, int number, long timeoutNanos, boolean abortable) {
     this.lease = lease;
     this.ticker = ticker;
     this.number = number;
@@ -78,8 +87,27 @@ final class Attempt {
       d.enter();
       this.deadline = d;
     } else {
-      this.deadline = null;
+      this.deadline = abortable ? new Deadline() : null; // a socket guard, never entered
     }
+  }
+
+  /**
+   * Ends the exchange of an abortable attempt that lost a hedged race: closes its HTTP/1 socket if
+   * the attempt is still sending or waiting for headers (at once, or when the network half binds
+   * it), so the thread running it gets an I/O error. After the headers it does nothing: the attempt
+   * runs to its end. Its lease is then reported as cancelled, whatever the error.
+   */
+  void abort() {
+    aborted = true;
+    Deadline d = deadline;
+    if (d != null) {
+      d.abort();
+    }
+  }
+
+  /** Whether {@link #abort} was called. */
+  boolean aborted() {
+    return aborted;
   }
 
   Endpoint endpoint() {
@@ -143,7 +171,9 @@ final class Attempt {
    */
   boolean timedOut() {
     Deadline d = deadline;
-    return d != null && (d.fired || System.nanoTime() - d.deadlineNanoTime() >= 0);
+    return d != null
+        && timeoutNanos > 0
+        && (d.fired || System.nanoTime() - d.deadlineNanoTime() >= 0);
   }
 
   /**
@@ -152,7 +182,7 @@ final class Attempt {
    */
   long remainingMillis(int idleMillis) {
     Deadline d = deadline;
-    if (d == null) {
+    if (d == null || timeoutNanos <= 0) {
       return idleMillis;
     }
     // Rounded up, so that an idle timeout cut short by the deadline fires at it, not before it.
@@ -164,7 +194,7 @@ final class Attempt {
   /** Bounds reading {@code body} by the attempt's deadline, if it has one. */
   void boundBody(ResponseBody body) {
     Deadline d = deadline;
-    if (d != null) {
+    if (d != null && timeoutNanos > 0) {
       body.source().timeout().deadlineNanoTime(d.deadlineNanoTime());
     }
   }
@@ -253,7 +283,9 @@ final class Attempt {
     Deadline d = deadline;
     if (d != null) {
       d.bind(null);
-      d.exit();
+      if (timeoutNanos > 0) {
+        d.exit();
+      }
     }
     switch (report) {
       case SUCCESS -> lease.onSuccess(latencyNanos(), bytes);
@@ -265,7 +297,7 @@ final class Attempt {
 
   /** Ends the attempt as its error says: a failure, or a cancel if the call was cancelled. */
   void endWith(IOException error, Call call, FailureClassifier classifier) {
-    end(reportFor(error, call.isCanceled(), classifier), 0, error);
+    end(reportFor(error, call.isCanceled() || aborted, classifier), 0, error);
   }
 
   /**
@@ -316,13 +348,26 @@ final class Attempt {
   private static final class Deadline extends AsyncTimeout {
     private @Nullable Socket socket;
     volatile boolean fired;
+    private boolean aborted; // guarded by this
 
     synchronized void bind(@Nullable Socket s) {
-      if (s != null && fired) {
+      if (s != null && (fired || aborted)) {
         closeQuietly(s);
         return;
       }
       this.socket = s;
+    }
+
+    void abort() {
+      Socket s;
+      synchronized (this) {
+        aborted = true;
+        s = socket;
+        socket = null;
+      }
+      if (s != null) {
+        closeQuietly(s);
+      }
     }
 
     @Override

@@ -46,26 +46,39 @@ final class BalancedCall {
   private final boolean bufferable;
   private @Nullable List<IOException> failures; // made on the first retry: most calls have none
   private final @Nullable Lease given; // one attempt of a HedgedCall: on this lease, no retry
+  private final HedgedCall.@Nullable Slot slot; // that attempt's slot, told of each Attempt
 
   BalancedCall(
       Service service, Chain chain, Request original, LoadBalancer balancer, @Nullable String key) {
-    this(service, chain, original, balancer, key, null);
+    this(service, chain, original, balancer, key, null, null);
   }
 
   /**
-   * A call whose one attempt runs on {@code given}, for {@link HedgedCall}: the stale-connection
+   * One attempt of a {@link HedgedCall}, in {@code slot}, on the slot's lease: the stale-connection
    * rule still applies, but no other retry is made here; the hedged call decides those.
    */
-  @SuppressWarnings("ReferenceEquality") // CookieJar.NO_COOKIES is a singleton sentinel
   BalancedCall(
       Service service,
       Chain chain,
       Request original,
       LoadBalancer balancer,
       @Nullable String key,
-      @Nullable Lease given) {
+      HedgedCall.Slot slot) {
+    this(service, chain, original, balancer, key, slot.lease, slot);
+  }
+
+  @SuppressWarnings("ReferenceEquality") // CookieJar.NO_COOKIES is a singleton sentinel
+  private BalancedCall(
+      Service service,
+      Chain chain,
+      Request original,
+      LoadBalancer balancer,
+      @Nullable String key,
+      @Nullable Lease given,
+      HedgedCall.@Nullable Slot slot) {
     this.service = service;
     this.given = given;
+    this.slot = slot;
     CookieJar jar = chain.getCookieJar();
     // Copying the chain costs an allocation per call; a client built without it needs none.
     Chain c =
@@ -117,8 +130,17 @@ final class BalancedCall {
         retry.onAttempt(lease.endpoint().id());
       }
       countAttempt = true;
+      HedgedCall.Slot s = slot;
       Attempt attempt =
-          new Attempt(lease, balancer.ticker(), retry.attempts(), service.attemptTimeoutNanos());
+          new Attempt(
+              lease,
+              balancer.ticker(),
+              retry.attempts(),
+              service.attemptTimeoutNanos(),
+              s != null && s.inline());
+      if (s != null) {
+        s.started(attempt); // so that a hedge that wins can abort it
+      }
       Response response = null;
       try {
         response = attemptChain(attempt).proceed(request(attempt));
@@ -383,6 +405,7 @@ final class BalancedCall {
   private boolean isStaleConnection(Attempt attempt, IOException e) {
     return attempt.reusedConnection()
         && !attempt.hasHeaders()
+        && !attempt.aborted()
         && bufferable
         && (body == null || !body.oneShotBodyWritten())
         && !(e instanceof java.io.InterruptedIOException)
