@@ -31,26 +31,34 @@ import org.slf4j.LoggerFactory;
  *
  * <p>How attempts run concurrently inside one application interceptor. OkHttp lets an interceptor's
  * chain proceed only once at a time, and cancelling the caller's call would also cancel the
- * response it is to return; so each attempt is a call of its own, on the hedge client that {@link
- * LoadBalancingInterceptor#newClient} made beside the caller's (the same connection pool,
- * dispatcher executor, network interceptors and event listeners; this interceptor as its only
+ * response it is to return; so each hedge (and failover) is a call of its own, on the hedge client
+ * that {@link LoadBalancingInterceptor#newClient} made beside the caller's (the same connection
+ * pool, dispatcher executor, network interceptors and event listeners; this interceptor as its only
  * application interceptor). Each such call carries its {@link Slot} as a tag; the interceptor hands
- * it to {@link Slot#proceed}, which runs one {@link BalancedCall} attempt on the slot's lease. The
- * first attempt runs on the caller's thread; hedges run on the dispatcher's executor, by {@link
- * Call#execute()}, so they count against no dispatcher limit and never wait behind the caller's own
- * asynchronous calls (which could deadlock a saturated dispatcher). The hedge timer is the policy's
- * {@link Scheduler}: its task only picks an endpoint and hands the attempt to the executor.
+ * it to {@link Slot#proceed}, which runs one {@link BalancedCall} attempt on the slot's lease.
+ * Hedges run on the dispatcher's executor, by {@link Call#execute()}, so they count against no
+ * dispatcher limit and never wait behind the caller's own asynchronous calls (which could deadlock
+ * a saturated dispatcher).
  *
- * <p>Ownership. Each attempt's lease belongs to its {@link Attempt} once the attempt's call reaches
- * the interceptor ({@link Slot#proceed} takes it with a compare-and-set); a lease never taken (the
- * call never ran) is cancelled by the slot's runner. A response belongs to the runner that received
- * it until {@link #onResponse} either makes it the winner (then the caller's) or discards it
- * (cancelled and closed by that runner). The caller's cancel and its call timeout reach every
- * attempt through an {@link EventListener} added to the caller's call; each attempt's call timeout
- * is the time the caller's has left, so it bounds the winner's body too.
+ * <p>The first attempt, and what a hedge that never fires costs. When every attempt is sure to run
+ * on HTTP/1 ({@link #http1Only}), the first attempt runs on the caller's own chain, as an unhedged
+ * call's attempt does: no second call, no listener, and a timer armed and cancelled without
+ * allocating ({@link HedgeTimer}). A hedge that wins stops it by {@link Attempt#abort()}, which
+ * closes its socket while the request is written or the headers awaited; once it has its headers it
+ * runs to its end (a buffered body read whole or failed), and only then does the caller get the
+ * winner. A call that may meet HTTP/2, whose connections carry other calls' streams, runs its first
+ * attempt on the hedge client too, on the caller's thread.
+ *
+ * <p>Ownership. Each attempt's lease belongs to its {@link Attempt} once the attempt starts ({@link
+ * Slot#proceed} takes it with a compare-and-set); a lease never taken (the call never ran) is
+ * cancelled by the slot's runner. A response belongs to the runner that received it until {@link
+ * #onResponse} either makes it the winner (then the caller's) or discards it (cancelled and closed
+ * by that runner). The caller's cancel and its call timeout reach every hedge through an {@link
+ * EventListener} added to the caller's call when the first hedge's call is made; each such call's
+ * timeout is the time the caller's has left, so it bounds the winner's body too.
  *
  * <p>Thread-safety: the state below is guarded by this object's lock, held only for bookkeeping:
- * never across I/O, a lease's report or a call's cancel. The balancer's pick and the scheduler are
+ * never across I/O, a lease's report or a call's cancel. The balancer's pick and the timer are
  * called under it; both are non-blocking by their contracts.
  */
 final class HedgedCall implements HedgeTimer.Target {

@@ -77,10 +77,12 @@ import org.jspecify.annotations.Nullable;
  * <p>A service with a {@link Service.Builder#hedging hedging policy} sends an idempotent request
  * again to an endpoint no sibling attempt uses when it has not answered within the hedge delay; the
  * first response wins and the others are cancelled (see {@link HedgingPolicy}). Hedging needs a
- * client made by {@link #newClient}: each attempt of a hedged call runs as a call of a hedge client
- * that {@code newClient} makes beside it, so that attempts can run at once and a losing one can be
- * cancelled alone. On a client assembled by hand, calls are not hedged and a warning is logged
- * once.
+ * client made by {@link #newClient}: each hedge runs as a call of a hedge client that {@code
+ * newClient} makes beside it, so that attempts can run at once and a losing one can be cancelled
+ * alone. The first attempt runs on the caller's own call when every attempt is sure to use HTTP/1
+ * (a cleartext service, or a client without HTTP/2), so a hedge that never fires adds no call;
+ * otherwise it too is a call of the hedge client. On a client assembled by hand, calls are not
+ * hedged and a warning is logged once.
  *
  * <h2>What a lease is told</h2>
  *
