@@ -98,7 +98,7 @@ final class HedgedCall implements HedgeTimer.Target {
       Request original,
       LoadBalancer balancer,
       @Nullable String key,
-      OkHttpClient client) {
+      LoadBalancingInterceptor.HedgeClient hedgeClient) {
     this.service = service;
     this.hedging = hedging;
     this.chain = chain;
@@ -107,7 +107,7 @@ final class HedgedCall implements HedgeTimer.Target {
     this.balancer = balancer;
     this.key = key;
     this.context = key == null ? PickContext.none() : PickContext.ofKey(key);
-    this.client = client;
+    this.client = hedgeClient.client;
     this.ticker = hedging.policy().ticker();
     long timeout = call.timeout().timeoutNanos();
     // The caller's call timeout started when its call did, a moment before this interceptor ran:
@@ -118,7 +118,7 @@ final class HedgedCall implements HedgeTimer.Target {
       deadline = Math.min(deadline, call.timeout().deadlineNanoTime());
     }
     this.deadlineNanoTime = deadline;
-    this.inlineFirst = http1Only(service, original, client);
+    this.inlineFirst = http1Only(service, original, hedgeClient.http2, hedgeClient.priorKnowledge);
   }
 
   /**
@@ -128,12 +128,21 @@ final class HedgedCall implements HedgeTimer.Target {
    */
   static boolean http1Only(Service service, Request original, OkHttpClient client) {
     List<Protocol> protocols = client.protocols();
-    if (protocols.contains(Protocol.H2_PRIOR_KNOWLEDGE)) {
+    return http1Only(
+        service,
+        original,
+        protocols.contains(Protocol.HTTP_2),
+        protocols.contains(Protocol.H2_PRIOR_KNOWLEDGE));
+  }
+
+  private static boolean http1Only(
+      Service service, Request original, boolean http2, boolean priorKnowledge) {
+    if (priorKnowledge) {
       return false;
     }
     String scheme = service.scheme();
     String wire = scheme != null ? scheme : original.url().scheme();
-    return wire.equals("http") || !protocols.contains(Protocol.HTTP_2);
+    return wire.equals("http") || !http2;
   }
 
   Response execute() throws IOException {

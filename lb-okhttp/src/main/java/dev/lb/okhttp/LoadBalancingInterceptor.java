@@ -129,8 +129,58 @@ public final class LoadBalancingInterceptor implements Interceptor {
    * The hedge clients of the clients {@link #newClient} made, by their connection pool, the one
    * thing of a client an interceptor's chain shows; both sides weak, see {@link HedgeClientAnchor}.
    */
-  private final Cache<ConnectionPool, OkHttpClient> hedgeClients =
+  private final Cache<ConnectionPool, HedgeClient> hedgeClients =
       Caffeine.newBuilder().weakKeys().weakValues().build();
+
+  /**
+   * The last hedge client found, both sides weak as in {@link #hedgeClients}: nearly every
+   * application has one client per interceptor, and this makes its lookup two reads instead of a
+   * cache lookup that allocates per call.
+   */
+  private volatile @Nullable LastHedgeClient lastHedgeClient;
+
+  /** A pool and its hedge client, held weakly. */
+  private static final class LastHedgeClient {
+    final java.lang.ref.WeakReference<ConnectionPool> pool;
+    final java.lang.ref.WeakReference<HedgeClient> hedge;
+
+    LastHedgeClient(ConnectionPool pool, HedgeClient hedge) {
+      this.pool = new java.lang.ref.WeakReference<>(pool);
+      this.hedge = new java.lang.ref.WeakReference<>(hedge);
+    }
+  }
+
+  /**
+   * A client that runs hedged calls' attempts, with what its protocols allow, computed once:
+   * whether it may speak HTTP/2 over TLS, and whether it speaks prior-knowledge HTTP/2.
+   */
+  static final class HedgeClient {
+    final OkHttpClient client;
+    final boolean http2;
+    final boolean priorKnowledge;
+
+    HedgeClient(OkHttpClient client) {
+      this.client = client;
+      this.http2 = client.protocols().contains(okhttp3.Protocol.HTTP_2);
+      this.priorKnowledge = client.protocols().contains(okhttp3.Protocol.H2_PRIOR_KNOWLEDGE);
+    }
+  }
+
+  @SuppressWarnings("ReferenceEquality") // a pool is found by identity, as the cache's weak keys
+  private @Nullable HedgeClient hedgeClient(ConnectionPool pool) {
+    LastHedgeClient last = lastHedgeClient;
+    if (last != null && last.pool.get() == pool) {
+      HedgeClient h = last.hedge.get();
+      if (h != null) {
+        return h;
+      }
+    }
+    HedgeClient h = hedgeClients.getIfPresent(pool);
+    if (h != null) {
+      lastHedgeClient = new LastHedgeClient(pool, h);
+    }
+    return h;
+  }
 
   private volatile boolean warnedNoHedgeClient;
 
@@ -359,7 +409,7 @@ public final class LoadBalancingInterceptor implements Interceptor {
     if (hedging != null
         && balancer.endpoints().size() > 1
         && Hedging.hedgeable(service, original)) {
-      OkHttpClient hedgeClient = hedgeClients.getIfPresent(chain.getConnectionPool());
+      HedgeClient hedgeClient = hedgeClient(chain.getConnectionPool());
       if (hedgeClient != null) {
         return new HedgedCall(service, hedging, chain, original, balancer, key, hedgeClient)
             .execute();
@@ -394,8 +444,9 @@ public final class LoadBalancingInterceptor implements Interceptor {
             .retryOnConnectionFailure(false)
             .callTimeout(java.time.Duration.ZERO)
             .build();
-    anchor.client = hedgeClient;
-    hedgeClients.put(built.connectionPool(), hedgeClient);
+    HedgeClient h = new HedgeClient(hedgeClient);
+    anchor.client = h;
+    hedgeClients.put(built.connectionPool(), h);
   }
 
   /**
@@ -405,7 +456,7 @@ public final class LoadBalancingInterceptor implements Interceptor {
   private static final class HedgeClientAnchor implements Interceptor {
     // Never read: holding it is the point (a strong reference from the user's client).
     @SuppressWarnings("UnusedVariable")
-    volatile @Nullable OkHttpClient client;
+    volatile @Nullable HedgeClient client;
 
     @Override
     public Response intercept(Chain chain) throws IOException {
