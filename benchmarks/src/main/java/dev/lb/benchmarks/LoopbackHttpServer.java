@@ -19,8 +19,8 @@ import java.util.Iterator;
  *
  * <p>One thread serves every connection (a selector), so that clients compared side by side, each
  * on connections of its own, meet the same server thread: with a thread per connection, a busy
- * machine would schedule one client's server thread worse than another's for seconds at a time,
- * and that, not the client, would show in the comparison. Daemon thread.
+ * machine would schedule one client's server thread worse than another's for seconds at a time, and
+ * that, not the client, would show in the comparison. Daemon thread.
  */
 final class LoopbackHttpServer implements AutoCloseable {
   private static final byte[] RESPONSE =
@@ -103,7 +103,8 @@ final class LoopbackHttpServer implements AutoCloseable {
       }
       out.flip();
       while (out.hasRemaining()) {
-        c.write(out); // a 2-byte answer fits any socket buffer; the loop is for the rare short write
+        c.write(
+            out); // a 2-byte answer fits any socket buffer; the loop is for the rare short write
       }
     } catch (IOException e) {
       key.cancel();

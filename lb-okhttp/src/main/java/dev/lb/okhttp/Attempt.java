@@ -311,6 +311,7 @@ final class Attempt {
    * (OkHttp's bodies do); a body whose {@code source()} is a new object each time, such as one a
    * user's network interceptor made, is read into a byte array and replaced, as before.
    */
+  @SuppressWarnings("ReferenceEquality") // the same source object is exactly the question
   Response buffer(Response response) throws IOException {
     ResponseBody body = response.body();
     long length = body.contentLength();
