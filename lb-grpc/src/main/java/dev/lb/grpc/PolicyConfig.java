@@ -50,8 +50,9 @@ import org.jspecify.annotations.Nullable;
  *       oobReportingPeriod} ({@code "10s"});
  *   <li>the lb-core balancer options, read by {@link dev.lb.LoadBalancerConfig} (through {@link
  *       BalancerOptions}): {@code outlierDetection}, {@code slowStart}, {@code panicThreshold},
- *       {@code localZone}, {@code overprovisioningFactor}, {@code maxInFlightPerEndpoint} and
- *       {@code circuitBreaker}.
+ *       {@code localZone}, {@code overprovisioningFactor}, {@code maxInFlightPerEndpoint}, {@code
+ *       concurrencyLimitPerEndpoint} and {@code concurrencyLimit} ({@code algorithm} {@code fixed},
+ *       {@code vegas} or {@code gradient} with its options) and {@code circuitBreaker}.
  * </ul>
  *
  * Unknown fields are rejected, so that a misspelt option is an error rather than silently ignored.

@@ -261,6 +261,33 @@ class LbPolicyOptionsTest {
   }
 
   @Test
+  void concurrencyLimit_capsTheChannel_andAnAdaptivePerEndpointLimitIsInTheStats() {
+    configure(
+        "lb_round_robin",
+        Map.of(
+            "concurrencyLimit",
+            Map.of("algorithm", "fixed", "limit", 2.0),
+            "concurrencyLimitPerEndpoint",
+            Map.of("algorithm", "vegas", "initialLimit", 5.0)));
+    accept(group(1001, "z"), group(1002, "z"));
+    ready(helper.subchannels.get(0), helper.subchannels.get(1));
+    PickResult first = pick();
+    PickResult second = pick();
+
+    PickResult third = pick();
+
+    assertThat(first.getSubchannel()).isNotNull();
+    assertThat(second.getSubchannel()).isNotNull();
+    assertThat(third.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(third.getStatus().getDescription()).contains("concurrency limit of 2");
+    BalancerStats stats = policy.stats();
+    assertThat(stats.concurrencyLimit()).isEqualTo(2);
+    assertThat(stats.endpoints()).extracting(EndpointStats::concurrencyLimit).containsOnly(5);
+    complete(first, Status.OK);
+    assertThat(pick().getSubchannel()).isNotNull();
+  }
+
+  @Test
   void circuitBreaker_opensPerEndpoint_andTakesItOutOfPicking() {
     configure(
         "lb_round_robin",

@@ -147,7 +147,8 @@ class PolicyConfigTest {
             "unknown field 'strategy'; lb_round_robin accepts [decayWindow, hashHeader,"
                 + " failureStatuses, latencyExcludedMethods, healthCheck, outlierDetection,"
                 + " slowStart, panicThreshold,"
-                + " localZone, overprovisioningFactor, maxInFlightPerEndpoint, circuitBreaker]");
+                + " localZone, overprovisioningFactor, maxInFlightPerEndpoint,"
+                + " concurrencyLimitPerEndpoint, concurrencyLimit, circuitBreaker]");
     assertThat(error("lb", Map.of("hashHeadr", "x"))).contains("unknown field 'hashHeadr'");
     assertThat(error("lb", Map.of("hashHeader", "grpc-timeout")))
         .contains("hashHeader must be a request header name but was 'grpc-timeout'");
