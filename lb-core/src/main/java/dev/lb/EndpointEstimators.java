@@ -274,7 +274,12 @@ abstract class EndpointEstimators extends EndpointStateLayout.Counters implement
     bytesStamp = now;
     peakKey = rekey(old, (double) PEAK_KEY.getAcquire(old), now);
     bytesKey = rekey(old, (double) BYTES_KEY.getAcquire(old), now);
-    latencyKey = rekey(old, (double) LATENCY_KEY.getAcquire(old), now);
+    double latency = rekey(old, (double) LATENCY_KEY.getAcquire(old), now);
+    if (Double.isNaN(latency) && !Double.isNaN(latencyEwma)) {
+      // The old strategy kept the estimate without its key (it did not rank by it): stamp it now.
+      latency = clock.logKey(latencyEwma, now);
+    }
+    latencyKey = latency;
     double penalty = old.failurePenalty(now);
     penaltyKey = penalty == 0.0 ? Double.NEGATIVE_INFINITY : clock.logKey(penalty, now);
   }

@@ -489,6 +489,7 @@ final class EndpointState extends EndpointEstimators implements LiveEndpoint, Lo
     failures = old.failures();
     cancels = old.cancels();
     lastFailure = old.lastFailure();
+    loadReport = old.loadReport(); // stamped on the same ticker
     // Below this balancer's limit, so that the detector still fires on the streak's next failure.
     failureStreak = Math.min(old.failureStreak(), Math.max(0, failureStreakLimit - 1));
     inheritEstimates(old, now);

@@ -9,16 +9,20 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * What a balancer carries over from the one it replaces ({@link LoadBalancer.Builder#inheritFrom}),
- * for every initial endpoint the replaced balancer had (same id): the history of each endpoint,
- * captured at once under the replaced balancer's lock, and applied on the new balancer's serialized
- * path before its first snapshot is published.
+ * for every initial endpoint the replaced balancer had (same id), applied on the new balancer's
+ * serialized path before its first snapshot is published. Health (status bits, ejection timing, the
+ * checks' counts) is captured under the replaced balancer's lock; counters and estimators, which
+ * leases update without a lock, are read from the old endpoint state moments later, as the new
+ * balancer starts (each value exact, together not a single instant).
  *
  * <p>Carried: outcome counters, last failure, failure streak, load estimators and failure penalty
  * (decayed as they were); the ejection count and multiplier, an ejection under way (for what was
  * left of it, or waiting for checks, as outlier detection here allows), and the active checks'
  * verdict (failing endpoints stay out until they pass here). Not carried: calls in flight (their
  * leases report to the replaced balancer), the recent latency window, breakers, rate and
- * concurrency limits (made by the new balancer's factories), and what the balancer's owner applies
+ * concurrency limits (made by the new balancer's factories), a slow-start ramp under way (initial
+ * members start at full weight), a strategy's own per-endpoint state (orca_weighted_round_robin's
+ * blackout starts again; the latest load report is carried), and what the balancer's owner applies
  * itself (drains, disabled endpoints, transport mark-downs).
  */
 final class Inheritance {

@@ -1254,18 +1254,22 @@ public final class LoadBalancer implements AutoCloseable {
      * other options without forgetting what it learnt: each initial endpoint ({@link #endpoints})
      * whose id {@code previous} has as a member starts with its outcome counters, last failure,
      * failure streak (kept below this balancer's limit), load estimators and failure penalty
-     * (decayed as they were, then by this balancer's {@link #decayWindow}), its ejection count, an
-     * ejection under way (for what was left of it, within this balancer's ejection cap, and only
-     * with outlier detection on), and, with active health checks on, its checks' verdict (an
-     * endpoint failing them stays out until it passes them here).
+     * (decayed as they were, then by this balancer's {@link #decayWindow}), its latest load report,
+     * its ejection count, an ejection under way (for what was left of it but at most this
+     * balancer's maximum ejection time, within its ejection cap, and only with outlier detection
+     * on), and, with active health checks on, its checks' verdict (an endpoint failing them stays
+     * out until it passes them here).
      *
      * <p>Not carried: calls in flight on {@code previous} (their leases report there, so load-aware
      * strategies see them only once {@code previous}' calls end), the recent latency percentiles
      * (refilled within a {@link #latencyWindow}), circuit breakers and limits (made by this
-     * balancer's factories), and state its owner applies from outside (drains, {@link
-     * LoadBalancer#disable disabled} and {@link LoadBalancer#markDown marked-down} endpoints):
-     * apply those again. Endpoints added later start afresh. The history is read when {@link
-     * #build()} runs, under {@code previous}' lock; close {@code previous} afterwards.
+     * balancer's factories), a slow-start ramp under way (initial endpoints start at full weight),
+     * a strategy's own per-endpoint state ({@code orca_weighted_round_robin}'s blackout period
+     * starts again), and state its owner applies from outside (drains, {@link LoadBalancer#disable
+     * disabled} and {@link LoadBalancer#markDown marked-down} endpoints): apply those again.
+     * Endpoints added later start afresh. The history is read when {@link #build()} runs (health
+     * under {@code previous}' lock, the lock-free counters and estimators just after); close {@code
+     * previous} afterwards.
      *
      * @param previous the balancer being replaced; it must read the same {@link #ticker}
      * @return this builder

@@ -172,8 +172,9 @@ final class OutlierEjection {
 
   /**
    * Carries an ejection over from the balancer this one replaces ({@link
-   * LoadBalancer.Builder#inheritFrom}): {@code m} is ejected for what was left of it, or waits for
-   * its checks as it did there; not if outlier detection is off here or the cap is reached.
+   * LoadBalancer.Builder#inheritFrom}): {@code m} is ejected for what was left of it (at most this
+   * balancer's maximum ejection time), or waits for its checks as it did there; not if outlier
+   * detection is off here or the cap is reached.
    *
    * @param remainingNanos what was left of the ejection time, 0 if it was waiting for checks
    * @param awaitingChecks whether the ejection time was over and it was waiting to pass checks
@@ -187,7 +188,8 @@ final class OutlierEjection {
       m.awaitingChecks = true;
       m.checkPasses = 0;
     } else {
-      scheduleEjectionOver(m, Math.max(0, remainingNanos));
+      // Capped by this balancer's longest ejection: a change that shortens it frees them too.
+      scheduleEjectionOver(m, Math.min(config.maxEjectionNanos(), Math.max(0, remainingNanos)));
     }
   }
 

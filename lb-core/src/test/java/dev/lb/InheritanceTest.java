@@ -106,6 +106,54 @@ class InheritanceTest {
   }
 
   @Test
+  void switchingToLeastResponseTime_ranksByTheLatencyARoundRobinBalancerKept() {
+    LoadBalancer old = builder().strategy(Strategies.roundRobin()).build();
+    for (int i = 0; i < 20; i++) {
+      old.pick(only("a")).onSuccess(200 * MS);
+      old.pick(only("b")).onSuccess(2 * MS);
+      old.pick(only("c")).onSuccess(3 * MS);
+      ticker.advanceMillis(10);
+    }
+    LoadBalancer next = builder().strategy(Strategies.leastResponseTime()).inheritFrom(old).build();
+    assertThat(next.choose(PickContext.none()).id()).isEqualTo("b");
+    // The estimate stays an estimate: the next sample moves it, it does not erase it.
+    next.pick(only("a")).onSuccess(200 * MS);
+    assertThat(of(next, "a").latencyEwmaNanos()).isBetween(150.0 * MS, 250.0 * MS);
+  }
+
+  @Test
+  void anInheritedEjection_endsByTheNewMaximumEjectionTime() {
+    OutlierDetection fiveMinutes =
+        OutlierDetection.builder()
+            .consecutiveFailures(1)
+            .baseEjectionTime(Duration.ofMinutes(5))
+            .maxEjectionTime(Duration.ofMinutes(5))
+            .maxEjectionPercent(100)
+            .build();
+    LoadBalancer old = builder().outlierDetection(fiveMinutes).build();
+    old.pick(only("a")).onFailure(MS, null);
+    scheduler.runDue();
+    assertThat(old.health("a")).isEqualTo(HealthStatus.EJECTED);
+
+    // The operator shortens ejections to get capacity back: they apply to this one too.
+    LoadBalancer next =
+        builder()
+            .outlierDetection(
+                OutlierDetection.builder()
+                    .consecutiveFailures(1)
+                    .baseEjectionTime(Duration.ofSeconds(30))
+                    .maxEjectionTime(Duration.ofSeconds(30))
+                    .maxEjectionPercent(100)
+                    .build())
+            .inheritFrom(old)
+            .build();
+    old.close();
+    assertThat(next.health("a")).isEqualTo(HealthStatus.EJECTED);
+    scheduler.advance(Duration.ofSeconds(31));
+    assertThat(next.health("a")).isEqualTo(HealthStatus.HEALTHY);
+  }
+
+  @Test
   void anEjectionUnderWay_lastsOnlyWhatWasLeftOfIt() {
     OutlierDetection od =
         OutlierDetection.builder()
