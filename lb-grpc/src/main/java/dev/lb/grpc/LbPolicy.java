@@ -170,11 +170,13 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
 
     Map<String, Entry> updated = new LinkedHashMap<>();
     boolean orca = wantsOrcaSubchannels(next);
+    boolean oob = orca && outOfBandPeriodNanos(next) >= 0;
     for (Desired d : desired.values()) {
       Entry entry = entries.remove(d.endpoint.id());
-      if (entry != null && orca && !entry.orcaCapable) {
-        // A strategy that reads load reports now: out-of-band reports need a subchannel made for
-        // them, so this endpoint reconnects once (only on such a change of strategy).
+      if (entry != null && oob && !entry.orcaCapable) {
+        // Out-of-band reports asked for on a subchannel made before any strategy wanted them
+        // (the generic policy switched to them): it cannot stream them, so this endpoint
+        // reconnects once. The ORCA policy's subchannels are all made able to from the start.
         endReadyPeriod(entry);
         entry.subchannel.shutdown();
         entry = null;
@@ -209,10 +211,7 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
    * report becomes its endpoint's latest in the current balancer.
    */
   private void applyOutOfBandReports(PolicyConfig c) {
-    long period = -1;
-    if (c.strategy instanceof OrcaWeightedRoundRobin wrr && wrr.enableOobLoadReport()) {
-      period = wrr.oobReportingPeriod().toNanos();
-    }
+    long period = outOfBandPeriodNanos(c);
     for (Entry e : entries.values()) {
       if (e.oobPeriodNanos == period || (!e.orcaCapable && period >= 0 && OrcaSupport.AVAILABLE)) {
         continue;
@@ -317,10 +316,21 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
   }
 
   /**
-   * Whether {@code c}'s strategy reads load reports and gRPC's ORCA API is there to stream them.
+   * Whether new subchannels should be able to stream ORCA's out-of-band reports: always under a
+   * policy whose default strategy reads load reports ({@code lb_orca_weighted_round_robin}, so that
+   * turning {@code enableOobLoadReport} on never reconnects), and under others while {@code c} asks
+   * for them; never without gRPC's ORCA API.
    */
-  private static boolean wantsOrcaSubchannels(PolicyConfig c) {
-    return c.strategy.usesLoadReports() && OrcaSupport.AVAILABLE;
+  private boolean wantsOrcaSubchannels(PolicyConfig c) {
+    return OrcaSupport.AVAILABLE
+        && (defaultConfig.strategy.usesLoadReports() || outOfBandPeriodNanos(c) >= 0);
+  }
+
+  /** The out-of-band reporting period {@code c} asks for, or -1 if it asks for none. */
+  private static long outOfBandPeriodNanos(PolicyConfig c) {
+    return c.strategy instanceof OrcaWeightedRoundRobin wrr && wrr.enableOobLoadReport()
+        ? wrr.oobReportingPeriod().toNanos()
+        : -1;
   }
 
   private Entry start(Desired d, boolean orca) {

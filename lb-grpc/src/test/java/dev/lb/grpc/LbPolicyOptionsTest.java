@@ -359,6 +359,44 @@ class LbPolicyOptionsTest {
   }
 
   @Test
+  void switchingToOrcaWeights_keepsTheSubchannels_onlyOutOfBandReportsOnThemReconnectOnce() {
+    configure("lb_round_robin", Map.of());
+    accept(group(1001, "z"), group(1002, "z"));
+    ready(helper.subchannels.get(0), helper.subchannels.get(1));
+    assertThat(helper.state).isEqualTo(ConnectivityState.READY);
+
+    // Per-call reports (trailers) need nothing of the subchannel: no reconnect.
+    config = PolicyConfig.parseOrThrow("lb", null, Map.of("strategy", "orca_weighted_round_robin"));
+    accept(group(1001, "z"), group(1002, "z"));
+    assertThat(helper.subchannels).hasSize(2);
+    assertThat(helper.subchannels).noneMatch(s -> s.shutdown);
+    assertThat(helper.state).isEqualTo(ConnectivityState.READY);
+
+    // Out-of-band reports under the generic policy: its subchannels were made before any
+    // strategy wanted them, so each endpoint reconnects once, through ORCA's helper.
+    config =
+        PolicyConfig.parseOrThrow(
+            "lb",
+            null,
+            Map.of("strategy", "orca_weighted_round_robin", "enableOobLoadReport", true));
+    accept(group(1001, "z"), group(1002, "z"));
+    assertThat(helper.subchannels).hasSize(4);
+    assertThat(helper.subchannels.subList(0, 2)).allMatch(s -> s.shutdown);
+    assertThat(helper.subchannels.subList(2, 4)).allMatch(s -> s.connectionRequests == 1);
+    // (Their streams open once READY, over a real channel: LbOrcaNettyTest.) And never again:
+    // turning it off and on keeps them.
+    config = PolicyConfig.parseOrThrow("lb", null, Map.of("strategy", "orca_weighted_round_robin"));
+    accept(group(1001, "z"), group(1002, "z"));
+    config =
+        PolicyConfig.parseOrThrow(
+            "lb",
+            null,
+            Map.of("strategy", "orca_weighted_round_robin", "enableOobLoadReport", true));
+    accept(group(1001, "z"), group(1002, "z"));
+    assertThat(helper.subchannels).hasSize(4);
+  }
+
+  @Test
   void sameOptionsAgain_keepTheBalancer_changedOnesRebuildIt() {
     configure("lb_round_robin", Map.of("panicThreshold", 10.0));
     accept(group(1001, "z"));
