@@ -102,8 +102,7 @@ final class BalancerEngine {
     this.updates = updates;
     this.ramps = new SlowStartRamps(balancer, slowStart, strategyContext.ticker(), updates);
     this.status = new StatusTransitions(balancer, updates, ramps);
-    this.routing =
-        new Routing(bound, strategyContext, panicThreshold, localZone, overprovisioning);
+    this.routing = new Routing(bound, strategyContext, panicThreshold, localZone, overprovisioning);
     this.checks = new ActiveHealthChecks(healthCheck, updates, status, strategyContext.random());
     this.outliers =
         new OutlierEjection(
@@ -297,7 +296,8 @@ final class BalancerEngine {
     try {
       strategy.close(); // after its refresh timer: nothing it started may outlive the balancer
     } catch (RuntimeException e) {
-      LOGGER.log(System.Logger.Level.WARNING, "strategy " + strategy.name() + " failed to close", e);
+      LOGGER.log(
+          System.Logger.Level.WARNING, "strategy " + strategy.name() + " failed to close", e);
     }
     balancer.publish(Snapshot.closed(balancer.snapshot()));
     updates.emitLast(l -> l.onRoutingChanged(balancer));

@@ -29,15 +29,15 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * <h2>Design</h2>
  *
  * <p>Prequal's servers answer a probe with their requests in flight and an estimate of latency at
- * that RIF, learnt from recent requests (Wydrowski et al., NSDI 2024, section 4: latency is
- * tracked as a function of RIF because a replica's latency at a given load changes far more slowly
- * than its load does). Here each request's latency is filed under the RIF it found on arrival, in
- * buckets: one per RIF value up to 15, then one per power of two up to 2^20; each bucket keeps an
+ * that RIF, learnt from recent requests (Wydrowski et al., NSDI 2024, section 4: latency is tracked
+ * as a function of RIF because a replica's latency at a given load changes far more slowly than its
+ * load does). Here each request's latency is filed under the RIF it found on arrival, in buckets:
+ * one per RIF value up to 15, then one per power of two up to 2^20; each bucket keeps an
  * exponentially weighted moving average (weight 0.2 for a new sample) instead of the paper's median
  * of recent samples, which keeps {@link #end} allocation-free and constant-time. A probe at a RIF
- * whose bucket has no sample yet is answered from the nearest bucket that has one, scaled by
- * {@code (rif + 1) / (bucket's rif + 1)} (latency grows about linearly with the queue once the
- * server is saturated), or 0 if no request finished yet.
+ * whose bucket has no sample yet is answered from the nearest bucket that has one, scaled by {@code
+ * (rif + 1) / (bucket's rif + 1)} (latency grows about linearly with the queue once the server is
+ * saturated), or 0 if no request finished yet.
  *
  * <p>Thread-safe and lock-free: {@link #begin()} and {@link #end} are one atomic add and a few
  * plain array accesses; two requests finishing at once in the same bucket may lose one sample, a

@@ -12,8 +12,8 @@ import org.jspecify.annotations.Nullable;
  * value.
  *
  * <p>A {@link Prober} makes answers with {@link #of}; the balancer stamps its own copy with its
- * ticker's reading on receipt ({@link #receivedAt}), and ages answers by that stamp, so the
- * clocks of client and server never need to agree.
+ * ticker's reading on receipt ({@link #receivedAt}), and ages answers by that stamp, so the clocks
+ * of client and server never need to agree.
  *
  * <h2>Text format</h2>
  *
@@ -52,9 +52,7 @@ public final class ProbeResult {
    */
   public static ProbeResult of(int requestsInFlight, long latencyNanos) {
     checkArgument(
-        requestsInFlight >= 0,
-        "requestsInFlight must be 0 or more but was %s",
-        requestsInFlight);
+        requestsInFlight >= 0, "requestsInFlight must be 0 or more but was %s", requestsInFlight);
     checkArgument(latencyNanos >= 0, "latencyNanos must be 0 or more but was %s", latencyNanos);
     return new ProbeResult(requestsInFlight, latencyNanos, NOT_RECEIVED);
   }
@@ -134,8 +132,7 @@ public final class ProbeResult {
     checkArgument(rif != null, "probe answer must have rif=<n> but was '%s'", text);
     checkArgument(
         latencyMicros != null, "probe answer must have latency_us=<n> but was '%s'", text);
-    checkArgument(
-        rif <= Integer.MAX_VALUE, "probe answer's rif is too large in '%s'", text);
+    checkArgument(rif <= Integer.MAX_VALUE, "probe answer's rif is too large in '%s'", text);
     long micros = latencyMicros;
     long nanos = micros > Long.MAX_VALUE / 1_000L ? Long.MAX_VALUE : micros * 1_000L;
     return of((int) (long) rif, nanos);

@@ -21,10 +21,10 @@ import org.jspecify.annotations.Nullable;
  * 2024)</h2>
  *
  * <p><b>Why probe.</b> In a multi-tenant fleet a replica's capacity varies (different machines,
- * other tenants' load), so neither equal shares nor the client's own view of latency (stale,
- * one client among many) says where a request will wait least. A backend's own RIF is the freshest
- * signal of its queue, and its latency at that RIF says how fast it drains; Prequal balances on
- * the two together.
+ * other tenants' load), so neither equal shares nor the client's own view of latency (stale, one
+ * client among many) says where a request will wait least. A backend's own RIF is the freshest
+ * signal of its queue, and its latency at that RIF says how fast it drains; Prequal balances on the
+ * two together.
  *
  * <p><b>Asynchronous, reusable probes.</b> Probes are sent off the request path and their answers
  * pooled; a pick reads the pool and never waits for a probe. Here a pick only counts itself (a
@@ -35,26 +35,26 @@ import org.jspecify.annotations.Nullable;
  * balancer's clock on receipt. An answer is used at most {@link Builder#reuseBudget reuseBudget}
  * times (2) and dropped once older than {@link Builder#maxProbeAge maxProbeAge} (1 s) or when its
  * endpoint leaves rotation; when the pool ({@link Builder#poolSize poolSize}, 16) is full a new
- * answer replaces the oldest. A probe not answered within {@link Builder#probeTimeout
- * probeTimeout} (500 ms) is cancelled and forgotten.
+ * answer replaces the oldest. A probe not answered within {@link Builder#probeTimeout probeTimeout}
+ * (500 ms) is cancelled and forgotten.
  *
  * <p><b>Hot/cold rule.</b> An answer is <i>hot</i> if its RIF is above the {@link
  * Builder#hotQuantile hotQuantile} (0.8) quantile of the RIFs in the pool (nearest rank), computed
  * when answers enter and at every dispatch; otherwise it is <i>cold</i>. A pick takes the cold
- * answer with the lowest latency estimate; if every answer is hot (the cold ones were used up
- * since the quantile was computed), the one with the lowest RIF. The RIF compared is the answer's
- * plus the picks this client already sent on it plus the client's own recent failures there
- * ({@link LiveEndpoint#failurePenalty}): the paper's rule is about the backend's queue, and a
- * backend that fails every call fast reports an empty queue and a low latency, so its failures
- * must count as load (with outlier detection off it is avoided from its first few failures).
+ * answer with the lowest latency estimate; if every answer is hot (the cold ones were used up since
+ * the quantile was computed), the one with the lowest RIF. The RIF compared is the answer's plus
+ * the picks this client already sent on it plus the client's own recent failures there ({@link
+ * LiveEndpoint#failurePenalty}): the paper's rule is about the backend's queue, and a backend that
+ * fails every call fast reports an empty queue and a low latency, so its failures must count as
+ * load (with outlier detection off it is avoided from its first few failures).
  *
  * <p><b>Fallback.</b> When the pool has no usable answer (the first picks, after a silence, every
  * pooled endpoint out of rotation) a pick is its {@link Builder#fallback fallback} strategy's
  * ({@link Strategies#peakEwma() peak_ewma}). When the group has fewer than {@link
  * Builder#minEndpoints minEndpoints} (8) endpoints no probe is sent and every pick is the
  * fallback's: with few backends the pool sees each one often enough that its answers chase one
- * another, and an independent reimplementation measured Prequal 25% worse than round robin on
- * four backends, where peak EWMA is not (see benchmarks/results/simulation.md). Without a {@link
+ * another, and an independent reimplementation measured Prequal 25% worse than round robin on four
+ * backends, where peak EWMA is not (see benchmarks/results/simulation.md). Without a {@link
  * Builder#prober prober} (the registry's {@code prequal}) nothing is probed and every pick is the
  * fallback's; the transports that can probe take a prober through this builder.
  *
@@ -298,8 +298,8 @@ public final class Prequal implements Strategy {
   }
 
   /**
-   * Builds a picker outside a balancer: it has its own pool, and probes only if something calls
-   * its {@link Picker#refresh}. A balancer builds its pickers with the {@linkplain #bind bound}
+   * Builds a picker outside a balancer: it has its own pool, and probes only if something calls its
+   * {@link Picker#refresh}. A balancer builds its pickers with the {@linkplain #bind bound}
    * instance instead.
    */
   @Override
@@ -413,8 +413,7 @@ public final class Prequal implements Strategy {
      * @throws IllegalArgumentException if {@code rate} is not in (0, 16]
      */
     public Builder probesPerPick(double rate) {
-      checkArgument(
-          rate > 0 && rate <= 16, "probesPerPick must be in (0, 16] but was %s", rate);
+      checkArgument(rate > 0 && rate <= 16, "probesPerPick must be in (0, 16] but was %s", rate);
       this.probesPerPick = rate;
       return this;
     }
@@ -524,9 +523,9 @@ public final class Prequal implements Strategy {
     }
 
     /**
-     * Sets how often the picks counted are turned into probes and the pool is aged. Shorter
-     * periods start probes sooner after the picks that ask for them, at the cost of a scheduler
-     * task per period per balancer.
+     * Sets how often the picks counted are turned into probes and the pool is aged. Shorter periods
+     * start probes sooner after the picks that ask for them, at the cost of a scheduler task per
+     * period per balancer.
      *
      * @param period from 100 µs to 10 s
      * @return this builder

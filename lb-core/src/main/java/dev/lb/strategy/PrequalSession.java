@@ -2,7 +2,6 @@ package dev.lb.strategy;
 
 import dev.lb.Ticker;
 import dev.lb.probe.ProbeResult;
-import dev.lb.probe.Prober;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;

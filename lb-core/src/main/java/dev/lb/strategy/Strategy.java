@@ -137,8 +137,8 @@ public interface Strategy {
    *
    * <p>The balancer's timers for the strategy stay the balancer's: a bound strategy that needs to
    * run periodically answers {@link #refreshPeriodNanos()} and does its work in {@link
-   * Picker#refresh}, which the balancer calls on its scheduler, serialized with membership
-   * changes, and stops calling when it closes.
+   * Picker#refresh}, which the balancer calls on its scheduler, serialized with membership changes,
+   * and stops calling when it closes.
    *
    * @param context the binding balancer's random source and clock
    * @return the strategy for that balancer: {@code this} by default, or a new instance owned by it
