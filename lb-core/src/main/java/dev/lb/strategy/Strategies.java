@@ -31,7 +31,7 @@ package dev.lb.strategy;
  *   <tr><td>{@code prequal}</td><td>by probes of the backends' own load: the fastest of the recent
  *       answers whose requests in flight are not hot, or the least loaded if all are (see {@link
  *       Prequal}); peak EWMA without answers or below 8 endpoints</td><td>no</td>
- *       <td>O(pool size), 16 by default</td></tr>
+ *       <td>O(pool size), 8 by default</td></tr>
  *   <tr><td>{@code ring_hash}, {@code maglev}, {@code rendezvous_hash}, {@code jump_hash},
  *       {@code bounded_load_hash}, {@code modulo_hash}</td><td>by the call's key: the same key to the
  *       same endpoint (consistent hashing, see {@code dev.lb.hash.HashStrategies})</td><td>yes (jump: no)</td>

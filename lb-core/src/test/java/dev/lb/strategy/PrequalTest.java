@@ -540,7 +540,7 @@ class PrequalTest {
   void options_defaults() {
     Prequal p = Strategies.prequal();
     assertThat(p.probesPerPick()).isEqualTo(1.0);
-    assertThat(p.poolSize()).isEqualTo(16);
+    assertThat(p.poolSize()).isEqualTo(8);
     assertThat(p.reuseBudget()).isEqualTo(2);
     assertThat(p.maxProbeAge()).isEqualTo(Duration.ofSeconds(1));
     assertThat(p.hotQuantile()).isEqualTo(0.8);
