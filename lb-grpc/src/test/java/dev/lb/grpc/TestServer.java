@@ -98,6 +98,11 @@ final class TestServer implements AutoCloseable {
    */
   final MetricRecorder orca = MetricRecorder.newInstance();
 
+  /** The server's own load, as Prequal's probes ask for it: every echo call counts. */
+  final dev.lb.probe.ProbeResponder probeLoad = dev.lb.probe.ProbeResponder.create();
+
+  private final AtomicInteger probes = new AtomicInteger();
+
   private volatile boolean reportsLoad;
 
   private TestServer(String name, boolean inProcess, boolean withHealth) throws IOException {
@@ -191,9 +196,20 @@ final class TestServer implements AutoCloseable {
                           Status.NOT_FOUND.withDescription("no such thing").asRuntimeException());
                     }))
             .build();
+    ServerServiceDefinition probe =
+        ServerInterceptors.intercept(
+            ProbeService.definition(probeLoad),
+            new ServerInterceptor() {
+              @Override
+              public <Q, R> ServerCall.Listener<Q> interceptCall(
+                  ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+                probes.incrementAndGet();
+                return next.startCall(call, headers);
+              }
+            });
     ServerServiceDefinition service =
         ServerInterceptors.intercept(
-            echo,
+            ServerInterceptors.intercept(echo, ProbeService.tracking(probeLoad)),
             new ServerInterceptor() {
               @Override
               public <Q, R> ServerCall.Listener<Q> interceptCall(
@@ -206,7 +222,8 @@ final class TestServer implements AutoCloseable {
             });
     Server s;
     if (inProcess) {
-      InProcessServerBuilder b = InProcessServerBuilder.forName(name).addService(service);
+      InProcessServerBuilder b =
+          InProcessServerBuilder.forName(name).addService(service).addService(probe);
       if (withHealth) {
         b.addService(health.getHealthService());
       }
@@ -215,7 +232,8 @@ final class TestServer implements AutoCloseable {
       NettyServerBuilder b =
           NettyServerBuilder.forAddress(
                   new InetSocketAddress(InetAddress.getLoopbackAddress(), bindPort))
-              .addService(service);
+              .addService(service)
+              .addService(probe);
       if (withHealth) {
         b.addService(health.getHealthService());
       }
@@ -234,6 +252,11 @@ final class TestServer implements AutoCloseable {
     orca.setQpsMetric(qps);
     reportsLoad = true;
     return this;
+  }
+
+  /** Probe calls this server answered. */
+  int probes() {
+    return probes.get();
   }
 
   private void received() {
