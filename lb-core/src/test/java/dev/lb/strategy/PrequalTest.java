@@ -518,8 +518,9 @@ class PrequalTest {
       scheduler.advance(Duration.ofMillis(1));
     }
     // Random picks would hit the idle tenth 10% of the time. The pool cannot do better than its
-    // supply of idle answers: 3 probes per pick x 10% idle x 2 uses each = 0.6 per pick.
-    assertThat(idle).isGreaterThan(picks / 2);
+    // supply of idle answers: 3 probes per pick x 10% idle x 2 uses each = 0.6 per pick, less the
+    // idle answers pushed out of the full pool (8) by newer ones before their second use.
+    assertThat(idle).isGreaterThan(picks * 4 / 10);
     assertThat(prober.probed.size()).isBetween(5_000, 6_100);
     lb.close();
   }
