@@ -32,6 +32,9 @@ public final class ProbeResult {
   /** The {@link #receivedAtNanos()} of an answer not yet stamped by a balancer. */
   public static final long NOT_RECEIVED = Long.MIN_VALUE;
 
+  /** A run of characters between separators (white space, commas, semicolons). */
+  private static final java.util.regex.Pattern PAIR = java.util.regex.Pattern.compile("[^\\s,;]+");
+
   private final int requestsInFlight;
   private final long latencyNanos;
   private final long receivedAtNanos;
@@ -114,9 +117,11 @@ public final class ProbeResult {
    */
   public static ProbeResult parse(String text) {
     checkNotNull(text, "text");
-    Long rif = null;
-    Long latencyMicros = null;
-    for (String pair : text.trim().split("[\\s,;]+")) {
+    long rif = -1;
+    long latencyMicros = -1;
+    java.util.regex.Matcher pairs = PAIR.matcher(text);
+    while (pairs.find()) {
+      String pair = pairs.group();
       int eq = pair.indexOf('=');
       if (eq <= 0) {
         continue;
@@ -129,13 +134,12 @@ public final class ProbeResult {
         latencyMicros = number("latency_us", value, text);
       }
     }
-    checkArgument(rif != null, "probe answer must have rif=<n> but was '%s'", text);
-    checkArgument(
-        latencyMicros != null, "probe answer must have latency_us=<n> but was '%s'", text);
+    checkArgument(rif >= 0, "probe answer must have rif=<n> but was '%s'", text);
+    checkArgument(latencyMicros >= 0, "probe answer must have latency_us=<n> but was '%s'", text);
     checkArgument(rif <= Integer.MAX_VALUE, "probe answer's rif is too large in '%s'", text);
     long micros = latencyMicros;
     long nanos = micros > Long.MAX_VALUE / 1_000L ? Long.MAX_VALUE : micros * 1_000L;
-    return of((int) (long) rif, nanos);
+    return of((int) rif, nanos);
   }
 
   private static long number(String field, String value, String text) {

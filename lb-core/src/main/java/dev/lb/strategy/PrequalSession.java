@@ -2,6 +2,7 @@ package dev.lb.strategy;
 
 import dev.lb.Ticker;
 import dev.lb.probe.ProbeResult;
+import dev.lb.probe.Prober;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -36,6 +37,7 @@ final class PrequalSession implements Strategy {
   private static final int CARRY_FROM = 4;
 
   private final Prequal config;
+  private final @Nullable Prober prober;
   private final Strategy fallback;
   private final Ticker ticker;
   private final RandomGenerator random;
@@ -55,6 +57,7 @@ final class PrequalSession implements Strategy {
 
   PrequalSession(Prequal config, StrategyContext context) {
     this.config = config;
+    this.prober = config.prober();
     this.fallback = config.fallback().bind(context);
     this.ticker = context.ticker();
     this.random = context.random();
@@ -89,7 +92,7 @@ final class PrequalSession implements Strategy {
   public Picker newPicker(List<LiveEndpoint> endpoints, StrategyContext context) {
     LiveEndpoint[] array = StrategyArguments.endpoints(endpoints, context, Prequal.NAME);
     Picker fallbackPicker = fallback.newPicker(endpoints, context);
-    boolean probing = config.prober() != null && array.length >= config.minEndpoints() && !closed;
+    boolean probing = prober != null && array.length >= config.minEndpoints() && !closed;
     ProbePool pool = null;
     if (probing) {
       pool = new ProbePool(config.poolSize(), config.reuseBudget(), config.hotQuantile());
@@ -244,9 +247,14 @@ final class PrequalSession implements Strategy {
         }
         return;
       }
+      Prober p = prober;
+      if (p == null) {
+        fail(new IllegalStateException("no prober"));
+        return;
+      }
       CompletionStage<ProbeResult> s;
       try {
-        s = config.prober().probe(target.endpoint());
+        s = p.probe(target.endpoint());
       } catch (RuntimeException e) {
         fail(e);
         return;

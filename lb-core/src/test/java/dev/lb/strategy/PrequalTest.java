@@ -340,14 +340,11 @@ class PrequalTest {
     int[] call = new int[1];
     prober.behaviour =
         e -> {
-          switch (call[0]++ % 3) {
-            case 0:
-              return CompletableFuture.failedFuture(new IllegalStateException("refused"));
-            case 1:
-              throw new IllegalStateException("prober bug");
-            default:
-              return null;
-          }
+          return switch (call[0]++ % 3) {
+            case 0 -> CompletableFuture.failedFuture(new IllegalStateException("refused"));
+            case 1 -> throw new IllegalStateException("prober bug");
+            default -> null;
+          };
         };
     for (int round = 0; round < 5; round++) {
       picker.pick(PickContext.none());

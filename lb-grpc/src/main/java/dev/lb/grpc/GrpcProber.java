@@ -84,12 +84,13 @@ public final class GrpcProber implements Prober {
         channel.newCall(
             ProbeService.METHOD,
             CallOptions.DEFAULT.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS));
-    answer.whenComplete(
-        (r, t) -> {
-          if (answer.isCancelled()) {
-            call.cancel("probe cancelled", null);
-          }
-        });
+    CompletableFuture<ProbeResult> unused =
+        answer.whenComplete(
+            (r, t) -> {
+              if (answer.isCancelled()) {
+                call.cancel("probe cancelled", null);
+              }
+            });
     try {
       call.start(
           new ClientCall.Listener<>() {

@@ -113,12 +113,13 @@ public final class HttpProber implements Prober {
       return answer;
     }
     Call call = client.newCall(new Request.Builder().url(url).get().build());
-    answer.whenComplete(
-        (r, t) -> {
-          if (answer.isCancelled()) {
-            call.cancel();
-          }
-        });
+    CompletableFuture<ProbeResult> unused =
+        answer.whenComplete(
+            (r, t) -> {
+              if (answer.isCancelled()) {
+                call.cancel();
+              }
+            });
     call.enqueue(
         new Callback() {
           @Override
