@@ -8,8 +8,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /**
  * The server's side of probing: counts the requests a server has in flight and learns the latency
  * its requests see at each load, so that it can answer a probe with its RIF now and the latency a
- * request arriving now should expect ({@link #answer()}). An HTTP server answers lb-okhttp's
- * {@code HttpProber} ({@code GET /lb-probe}) with {@code answer().toText()}; lb-grpc's {@code
+ * request arriving now should expect ({@link #answer()}). An HTTP server answers lb-okhttp's {@code
+ * HttpProber} ({@code GET /lb-probe}) with {@code answer().toText()}; lb-grpc's {@code
  * ProbeService} answers gRPC probes from one of these and can keep it up to date itself. A server
  * calls {@link #begin()} when a request arrives and {@link #end} when it is done.
  *
