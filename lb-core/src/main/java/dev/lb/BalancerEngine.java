@@ -95,15 +95,16 @@ final class BalancerEngine {
       @Nullable RetryBudget retryBudget) {
     this.balancer = balancer;
     this.name = name;
-    this.strategy = strategy;
+    // The strategy's instance for this balancer, closed with it (see Strategy.bind).
+    Strategy bound = checkNotNull(strategy.bind(strategyContext), "strategy bound by " + strategy);
+    this.strategy = bound;
     this.strategyContext = strategyContext;
     this.metricsClock = metricsClock;
     this.callListeners = callListeners;
     this.updates = updates;
     this.ramps = new SlowStartRamps(balancer, slowStart, strategyContext.ticker(), updates);
     this.status = new StatusTransitions(balancer, updates, ramps);
-    this.routing =
-        new Routing(strategy, strategyContext, panicThreshold, localZone, overprovisioning);
+    this.routing = new Routing(bound, strategyContext, panicThreshold, localZone, overprovisioning);
     this.checks = new ActiveHealthChecks(healthCheck, updates, status, strategyContext.random());
     this.outliers =
         new OutlierEjection(
@@ -116,7 +117,7 @@ final class BalancerEngine {
             membership::members);
     this.drains = new Drains(balancer, updates, status, membership::forget);
     this.breakers = new BreakerRouting(balancer, updates, status);
-    this.refresh = new PickerRefresh(balancer, updates, strategyContext.ticker(), strategy);
+    this.refresh = new PickerRefresh(balancer, updates, strategyContext.ticker(), bound);
     this.outlierConfig = outlier;
     this.removalDrainNanos = removalDrainNanos;
     this.breakerFactory = breakerFactory;
@@ -313,6 +314,12 @@ final class BalancerEngine {
     breakers.close();
     ramps.close();
     refresh.close();
+    try {
+      strategy.close(); // after its refresh timer: nothing it started may outlive the balancer
+    } catch (RuntimeException e) {
+      LOGGER.log(
+          System.Logger.Level.WARNING, "strategy " + strategy.name() + " failed to close", e);
+    }
     balancer.publish(Snapshot.closed(balancer.snapshot()));
     updates.emitLast(l -> l.onRoutingChanged(balancer));
   }

@@ -50,6 +50,7 @@ class ReadmeSnippetsTest {
       import dev.lb.micrometer.*;
       import dev.lb.okhttp.*;
       import dev.lb.okhttp.Route;
+      import dev.lb.probe.*;
       import dev.lb.retry.*;
       import dev.lb.statspage.*;
       import dev.lb.strategy.*;

@@ -261,6 +261,19 @@ public class LbLoadBalancerProvider extends LoadBalancerProvider {
   }
 
   /**
+   * {@code lb_prequal}: {@link Strategies#prequal()}, Prequal (NSDI 2024): each endpoint probed
+   * over its own subchannel ({@link GrpcProber}, the {@link ProbeService} method) for its requests
+   * in flight and latency, the hot/cold rule over the pool of answers, peak EWMA below 8 endpoints
+   * or without answers. Prequal's options are set in the service config (see {@link PolicyConfig}).
+   */
+  public static final class Prequal extends LbLoadBalancerProvider {
+    /** The {@code lb_prequal} policy. */
+    public Prequal() {
+      super(policyName(Strategies.prequal()), Strategies.prequal());
+    }
+  }
+
+  /**
    * {@code lb_ring_hash}: {@link HashStrategies#ringHash()}, ring hash (Ketama-style consistent
    * hashing); the key comes from {@code hashHeader} or {@link LbCallOptions#PICK_CONTEXT}.
    */

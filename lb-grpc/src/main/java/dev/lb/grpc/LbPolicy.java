@@ -11,6 +11,8 @@ import dev.lb.health.HealthCheckConfig;
 import dev.lb.health.HealthCheckResult;
 import dev.lb.health.HealthChecker;
 import dev.lb.strategy.OrcaWeightedRoundRobin;
+import dev.lb.strategy.Prequal;
+import dev.lb.strategy.Strategy;
 import io.grpc.Channel;
 import io.grpc.ChannelLogger.ChannelLogLevel;
 import io.grpc.ConnectivityState;
@@ -242,7 +244,7 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
     LoadBalancer.Builder builder =
         LoadBalancer.builder()
             .name(authority)
-            .strategy(c.strategy)
+            .strategy(withProber(c.strategy))
             .decayWindow(c.decayWindow)
             .ticker(ticker)
             .scheduler(scheduler)
@@ -282,6 +284,23 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
     LoadBalancer built = builder.build();
     built.addCallListener(metrics.calls());
     return built;
+  }
+
+  /**
+   * {@code prequal} without a prober of its own probes each endpoint over its subchannel ({@link
+   * GrpcProber}), the probes started on the balancer's scheduler rather than on the channel's
+   * synchronization context, where the probe timer runs.
+   */
+  private Strategy withProber(Strategy strategy) {
+    if (!(strategy instanceof Prequal p) || p.prober() != null) {
+      return strategy;
+    }
+    Prequal.Builder b =
+        p.toBuilder().prober(GrpcProber.create(this::subchannelChannel, p.probeTimeout()));
+    if (p.probeExecutor() == null) {
+      b.probeExecutor(task -> scheduler.schedule(task, 0));
+    }
+    return b.build();
   }
 
   /** The channel over an endpoint's own subchannel, for its health checks; any thread. */

@@ -99,6 +99,11 @@ final class TestServer implements AutoCloseable {
    */
   final MetricRecorder orca = MetricRecorder.newInstance();
 
+  /** The server's own load, as Prequal's probes ask for it: every echo call counts. */
+  final dev.lb.probe.ProbeResponder probeLoad = dev.lb.probe.ProbeResponder.create();
+
+  private final AtomicInteger probes = new AtomicInteger();
+
   private volatile boolean reportsLoad;
 
   /**
@@ -198,9 +203,20 @@ final class TestServer implements AutoCloseable {
                           Status.NOT_FOUND.withDescription("no such thing").asRuntimeException());
                     }))
             .build();
+    ServerServiceDefinition probe =
+        ServerInterceptors.intercept(
+            ProbeService.definition(probeLoad),
+            new ServerInterceptor() {
+              @Override
+              public <Q, R> ServerCall.Listener<Q> interceptCall(
+                  ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+                probes.incrementAndGet();
+                return next.startCall(call, headers);
+              }
+            });
     ServerServiceDefinition service =
         ServerInterceptors.intercept(
-            echo,
+            ServerInterceptors.intercept(echo, ProbeService.tracking(probeLoad)),
             new ServerInterceptor() {
               @Override
               public <Q, R> ServerCall.Listener<Q> interceptCall(
@@ -216,6 +232,7 @@ final class TestServer implements AutoCloseable {
       InProcessServerBuilder b =
           InProcessServerBuilder.forName(name)
               .addService(service)
+              .addService(probe)
               .addService(
                   OrcaServiceImpl.createService(DELAYS, oobOrca, 10, TimeUnit.MILLISECONDS));
       if (withHealth) {
@@ -227,6 +244,7 @@ final class TestServer implements AutoCloseable {
           NettyServerBuilder.forAddress(
                   new InetSocketAddress(InetAddress.getLoopbackAddress(), bindPort))
               .addService(service)
+              .addService(probe)
               .addService(
                   OrcaServiceImpl.createService(DELAYS, oobOrca, 10, TimeUnit.MILLISECONDS));
       if (withHealth) {
@@ -254,6 +272,11 @@ final class TestServer implements AutoCloseable {
     orca.setQpsMetric(qps);
     reportsLoad = true;
     return this;
+  }
+
+  /** Probe calls this server answered. */
+  int probes() {
+    return probes.get();
   }
 
   private void received() {
