@@ -4,10 +4,13 @@ import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.Code;
 import dev.lb.Endpoint;
+import dev.lb.SwitchableStrategy;
 import dev.lb.discovery.DiscoveryBinding;
 import dev.lb.discovery.EndpointSink;
 import dev.lb.discovery.EndpointSource;
+import dev.lb.strategy.Strategy;
 import dev.lb.xds.ClusterMapping.ClusterConfig;
+import dev.lb.xds.PolicyMapping.PolicySpec;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -116,6 +119,7 @@ public final class XdsEndpointSource implements EndpointSource {
   private final boolean wildcardCds;
   private final boolean ignoreResourceDeletion;
   private final Backoff backoff;
+  private final @Nullable SwitchableStrategy strategy;
   private final ScheduledExecutorService executor;
   private final Object lock = new Object();
   private @Nullable EndpointSink sink;
@@ -136,6 +140,8 @@ public final class XdsEndpointSource implements EndpointSource {
   private Map<String, Double> drops = Map.of();
   private boolean clusterRemoved;
   private int attempts;
+  private @Nullable PolicySpec appliedSpec;
+  private Strategy appliedStrategy = PolicySpec.DEFAULT.strategy();
 
   private XdsEndpointSource(Builder b) {
     this.channel = b.channel;
@@ -145,6 +151,7 @@ public final class XdsEndpointSource implements EndpointSource {
     this.wildcardCds = b.wildcardCds;
     this.ignoreResourceDeletion = b.ignoreResourceDeletion;
     this.backoff = new Backoff(b.initialBackoff.toNanos(), b.maxBackoff.toNanos());
+    this.strategy = b.strategy;
     this.executor =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -315,6 +322,9 @@ public final class XdsEndpointSource implements EndpointSource {
       inlineFactor = AssignmentMapping.overprovisioningFactor(assignment);
       inlineDrops = AssignmentMapping.drops(assignment);
     }
+    if (found != null) {
+      applyPolicy(found.policy()); // a balancer that cannot run it NACKs the response
+    }
     ack(response);
     if (found == null) {
       onClusterRemoved();
@@ -399,16 +409,49 @@ public final class XdsEndpointSource implements EndpointSource {
     s.fail(removal);
   }
 
+  /**
+   * Switches the balancers' strategy to the one {@code spec} maps to, if it changed.
+   *
+   * @throws IllegalArgumentException if a balancer cannot run it (then nothing changed)
+   */
+  private void applyPolicy(PolicySpec spec) {
+    if (spec.equals(appliedSpec)) {
+      return;
+    }
+    Strategy next = spec.strategy();
+    SwitchableStrategy s = strategy;
+    if (s != null) {
+      try {
+        s.switchTo(next);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "Cluster '"
+                + cluster
+                + "': policy "
+                + spec.source()
+                + " cannot be applied: "
+                + e.getMessage(),
+            e);
+      }
+    }
+    LOGGER.info("{}: policy {} → strategy {}", name(), spec.source(), next);
+    appliedSpec = spec;
+    appliedStrategy = next;
+  }
+
   private void publish() {
-    ClusterConfig config = clusterConfig;
     if (clusterRemoved || assignmentName == null) {
       return;
     }
+    if (!useCds) {
+      applyPolicy(PolicySpec.DEFAULT);
+    }
+    PolicySpec spec = appliedSpec;
     policy =
         new XdsClusterPolicy(
             cluster,
-            config == null ? "ROUND_ROBIN" : config.lbPolicy(),
-            config == null ? 0 : config.choiceCount(),
+            spec == null ? PolicySpec.DEFAULT : spec,
+            appliedStrategy,
             overprovisioningFactor,
             drops);
     EndpointSink s = sinkIfOpen();
@@ -571,6 +614,7 @@ public final class XdsEndpointSource implements EndpointSource {
     private boolean ignoreResourceDeletion;
     private Duration initialBackoff = Duration.ofSeconds(1);
     private Duration maxBackoff = Duration.ofSeconds(30);
+    private @Nullable SwitchableStrategy strategy;
 
     private Builder(@Nullable Channel channel, @Nullable String cluster) {
       Objects.requireNonNull(channel, "channel must not be null");
@@ -667,6 +711,24 @@ public final class XdsEndpointSource implements EndpointSource {
       }
       this.initialBackoff = initial;
       this.maxBackoff = max;
+      return this;
+    }
+
+    /**
+     * The strategy to follow the cluster's load-balancing policy: build the balancers this source
+     * feeds with it ({@code LoadBalancer.builder().strategy(strategy)}), and the source switches it
+     * to the strategy each accepted CDS policy maps to, before it delivers the endpoints that come
+     * with it; a policy the balancers cannot run (a hash policy under slow start) is NACKed. Start
+     * it with {@link dev.lb.strategy.Strategies#weightedRoundRobin()}, the mapping of Envoy's
+     * default {@code ROUND_ROBIN}. Without one (the default) the policy is only reported by {@link
+     * XdsEndpointSource#clusterPolicy()}.
+     *
+     * @param strategy the balancers' switchable strategy; must not be null
+     * @return this builder
+     * @throws NullPointerException if {@code strategy} is null
+     */
+    public Builder strategy(SwitchableStrategy strategy) {
+      this.strategy = Objects.requireNonNull(strategy, "strategy must not be null");
       return this;
     }
 
