@@ -647,6 +647,25 @@ public final class XdsEndpointSource implements EndpointSource {
     }
 
     /**
+     * Takes the node identity and the server's features from a gRPC bootstrap: {@link
+     * XdsBootstrap#node()} as {@link #node}, and {@code ignore_resource_deletion} as {@link
+     * #ignoreResourceDeletion(boolean) ignoreResourceDeletion(true)}. The channel stays the
+     * caller's ({@link XdsBootstrap#newChannel()} opens one to the bootstrap's server).
+     *
+     * @param bootstrap the parsed bootstrap; must not be null
+     * @return this builder
+     * @throws NullPointerException if {@code bootstrap} is null
+     */
+    public Builder bootstrap(XdsBootstrap bootstrap) {
+      Objects.requireNonNull(bootstrap, "bootstrap must not be null");
+      node(bootstrap.node());
+      if (bootstrap.ignoreResourceDeletion()) {
+        this.ignoreResourceDeletion = true;
+      }
+      return this;
+    }
+
+    /**
      * Whether to subscribe to the CDS cluster first (true, the default) or to the EDS resource of
      * the given name directly (false), for control planes that serve EDS alone.
      *
