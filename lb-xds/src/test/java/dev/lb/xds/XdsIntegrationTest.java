@@ -387,6 +387,8 @@ class XdsIntegrationTest {
     assertThat(degraded.priority()).isEqualTo(1);
     assertThat(degraded.zone()).isEqualTo("z2");
     assertThat(degraded.metadata()).containsEntry(AssignmentMapping.HEALTH, "DEGRADED");
+    assertThat(degraded.backup()).isTrue();
+    assertThat(healthy.backup()).isFalse();
   }
 
   @Test
