@@ -73,13 +73,25 @@ import org.slf4j.LoggerFactory;
  * {@code xds.region}, {@code xds.subZone}), locality {@code priority} → {@link
  * Endpoint#priority()}, {@code load_balancing_weight} (combined with the locality's weight when
  * every locality has one, as {@link AssignmentMapping#endpoints} explains) → {@link
- * Endpoint#weight()}. {@code HEALTHY}, {@code UNKNOWN} and {@code DEGRADED} endpoints take calls
- * ({@code DEGRADED} ones carry metadata {@code xds.health=DEGRADED}); {@code UNHEALTHY}, {@code
- * DRAINING} and {@code TIMEOUT} ones leave the set, and the balancer drains them (no new calls, the
- * calls in flight finish within {@link dev.lb.LoadBalancer.Builder#removalDrainTimeout}). The
- * assignment's overprovisioning factor and drops, and the cluster's load-balancing policy, are
- * reported by {@link #clusterPolicy()} for the application to apply: a balancer's strategy and
- * factor are fixed when it is built.
+ * Endpoint#weight()}. {@code HEALTHY} and {@code UNKNOWN} endpoints take calls; {@code DEGRADED}
+ * ones are {@linkplain Endpoint#backup() backups} (metadata {@code xds.health=DEGRADED}), called
+ * only while no primary endpoint can take calls; {@code UNHEALTHY}, {@code DRAINING} and {@code
+ * TIMEOUT} ones leave the set, and the balancer drains them (no new calls, the calls in flight
+ * finish within {@link dev.lb.LoadBalancer.Builder#removalDrainTimeout}).
+ *
+ * <h2>The cluster's load-balancing policy</h2>
+ *
+ * <p>The CDS cluster's {@code lb_policy} or typed {@code load_balancing_policy} is mapped to an lb
+ * strategy by {@code PolicyMapping} (round robin → {@code weighted_round_robin}, least request →
+ * {@code p2c} or N choices, ring hash and Maglev with their sizes, random, client-side weighted
+ * round robin → {@code orca_weighted_round_robin}; the first supported policy of a typed list, as
+ * gRPC chooses). With {@link Builder#strategy(SwitchableStrategy)}, the source switches that
+ * strategy, and so every balancer built with it, before acknowledging the response, whenever the
+ * policy changes; endpoints, their statistics and health stay. A policy no balancer can run (none
+ * of the list supported, an invalid configuration, a hash policy under slow start) is NACKed and
+ * the strategy in force stays. {@link #clusterPolicy()} reports the policy, the strategy, and the
+ * assignment's overprovisioning factor and drops, which the application applies: the factor is
+ * fixed when a balancer is built, and lb does not drop calls.
  *
  * <h2>Removal, outages and restarts</h2>
  *
@@ -95,10 +107,11 @@ import org.slf4j.LoggerFactory;
  * with the versions it last accepted, and delivers the set the control plane sends afresh, which
  * ends the failure streak.
  *
- * <p>Not supported: the incremental (delta) protocol, LDS/RDS, bootstrap files (the node and the
- * channel are given in code), and applying the cluster's policy by itself (see {@link
- * #clusterPolicy()}). The channel is the caller's: the source neither configures nor closes it.
- * Deliveries run on one thread of the source's own ({@code lb-xds-<cluster>}).
+ * <p>The node identity and the server's features can come from gRPC's bootstrap ({@link
+ * Builder#bootstrap(XdsBootstrap)}). Not supported: the incremental (delta) protocol, LDS/RDS and
+ * federation. The channel is the caller's: the source neither configures nor closes it ({@link
+ * XdsCluster} opens and closes one from a bootstrap). Deliveries and policy switches run on one
+ * thread of the source's own ({@code lb-xds-<cluster>}).
  *
  * <p>Thread-safe.
  */
