@@ -145,7 +145,6 @@ public final class XdsEndpointSource implements EndpointSource {
   private @Nullable StreamObserver<DiscoveryRequest> requests;
   private final Map<String, String> acceptedVersions = new HashMap<>();
   private final Map<String, String> nonces = new HashMap<>();
-  private @Nullable ClusterConfig clusterConfig;
   private @Nullable String edsName;
   private @Nullable String assignmentName;
   private List<Endpoint> assignmentEndpoints = List.of();
@@ -344,7 +343,6 @@ public final class XdsEndpointSource implements EndpointSource {
       return;
     }
     clusterRemoved = false;
-    clusterConfig = found;
     if (inline != null) {
       edsName = null;
       assignmentName = found.name();

@@ -154,13 +154,12 @@ class GrpcXdsCrossCheckTest {
     balancer = lb.newBalancer(LoadBalancer.builder().name("users").random(new SplittableRandom(5)));
   }
 
-  private Supplier<String> grpcCall() {
-    return () ->
-        ClientCalls.blockingUnaryCall(
-            grpcChannel,
-            Backends.NAME,
-            CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS).withWaitForReady(),
-            "");
+  private String grpcCall() {
+    return ClientCalls.blockingUnaryCall(
+        grpcChannel,
+        Backends.NAME,
+        CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS).withWaitForReady(),
+        "");
   }
 
   /** Shares of calls per backend name over {@code calls} calls. */
@@ -184,7 +183,7 @@ class GrpcXdsCrossCheckTest {
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     Map<String, Double> seen = Map.of();
     while (System.nanoTime() < deadline) {
-      seen = shares(200, grpcCall());
+      seen = shares(200, this::grpcCall);
       if (seen.keySet().equals(expected)) {
         return;
       }
@@ -259,7 +258,7 @@ class GrpcXdsCrossCheckTest {
     assertThat(derived.get("f").weight()).isEqualTo(1000);
 
     awaitGrpcReaches(java.util.Set.of("a", "b", "f"));
-    assertSameShares(shares(CALLS, grpcCall()), lbShares(CALLS));
+    assertSameShares(shares(CALLS, this::grpcCall), lbShares(CALLS));
 
     // Priority 0 loses every endpoint (all UNHEALTHY): both send everything to priority 1.
     ClusterLoadAssignment failover =
@@ -274,7 +273,7 @@ class GrpcXdsCrossCheckTest {
     snapshot("2", failover);
     awaitLb(() -> balancer.endpoints().size() == 2);
     awaitGrpcReaches(java.util.Set.of("d", "e"));
-    assertSameShares(shares(CALLS, grpcCall()), lbShares(CALLS));
+    assertSameShares(shares(CALLS, this::grpcCall), lbShares(CALLS));
 
     // Endpoint weights within a locality: the one place they differ. gRPC's round_robin child
     // spreads the locality's share evenly and ignores load_balancing_weight; lb splits it by
@@ -288,7 +287,7 @@ class GrpcXdsCrossCheckTest {
     snapshot("3", weighted);
     awaitLb(() -> balancer.endpoints().size() == 2 && balancer.endpoints().get(0).port() != d);
     awaitGrpcReaches(java.util.Set.of("a", "b"));
-    Map<String, Double> grpc = shares(CALLS, grpcCall());
+    Map<String, Double> grpc = shares(CALLS, this::grpcCall);
     Map<String, Double> ours = lbShares(CALLS);
     System.out.println(
         "lb-xds cross-check, unequal endpoint weights: gRPC " + grpc + ", lb " + ours);

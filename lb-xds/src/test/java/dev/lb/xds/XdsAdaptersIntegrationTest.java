@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 class XdsAdaptersIntegrationTest {
-  private static final Duration PROPAGATION_BOUND = Duration.ofMillis(1000);
+  private static final Duration PROPAGATION_BOUND = Duration.ofSeconds(1);
   private static final Duration WAIT = Duration.ofSeconds(10);
 
   private ControlPlane controlPlane;
