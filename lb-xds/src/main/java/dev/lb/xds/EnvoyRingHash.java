@@ -26,24 +26,36 @@ final class EnvoyRingHash implements Strategy {
   private final long minRingSize;
   private final int maxRingSize;
 
-  /** The ring strategy for the last {@code v} used, so its pickers can be reused. */
-  private volatile Sized last;
+  /**
+   * Ring strategies by {@code v}, so that a balancer's previous picker (its strategy's own) can be
+   * reused; a few entries, as one strategy may serve balancers of different sizes.
+   */
+  private final java.util.Map<Integer, Strategy> rings =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
-  private record Sized(int pointsPerWeight, Strategy ring) {}
+  private static final int MAX_RINGS = 8;
 
   EnvoyRingHash(long minRingSize, long maxRingSize) {
     this.minRingSize = minRingSize;
     this.maxRingSize = (int) Math.min(maxRingSize, 1 << 26);
-    this.last = sized(1);
   }
 
-  private Sized sized(int pointsPerWeight) {
-    return new Sized(
-        pointsPerWeight,
-        HashStrategies.builder()
-            .virtualNodesPerWeight(pointsPerWeight)
-            .maxRingSize(maxRingSize)
-            .ringHash());
+  private Strategy ring(int pointsPerWeight) {
+    Strategy ring = rings.get(pointsPerWeight);
+    if (ring == null) {
+      if (rings.size() >= MAX_RINGS) {
+        rings.clear(); // costs one full rebuild per balancer, never a wrong picker
+      }
+      ring =
+          rings.computeIfAbsent(
+              pointsPerWeight,
+              v ->
+                  HashStrategies.builder()
+                      .virtualNodesPerWeight(v)
+                      .maxRingSize(maxRingSize)
+                      .ringHash());
+    }
+    return ring;
   }
 
   /** Points per unit of weight for {@code endpoints}: at least the minimum ring in all. */
@@ -87,14 +99,8 @@ final class EnvoyRingHash implements Strategy {
   public Picker newPicker(
       List<LiveEndpoint> endpoints, StrategyContext context, @Nullable Picker previous) {
     Objects.requireNonNull(endpoints, "endpoints must not be null");
-    int v = pointsPerWeight(endpoints);
-    Sized s = last;
-    if (s.pointsPerWeight() != v) {
-      s = sized(v);
-      last = s; // only the update path builds pickers; a stale read would only cost a rebuild
-    }
     // The ring strategy itself ignores a previous picker that is not its own.
-    return s.ring().newPicker(endpoints, context, previous);
+    return ring(pointsPerWeight(endpoints)).newPicker(endpoints, context, previous);
   }
 
   @Override

@@ -43,10 +43,11 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Every consumer gets every set the source delivers and the binding accepts (a failure or an
- * empty set keeps the last one, see {@link DiscoveryBinding}), on the source's thread, in order; a
- * new consumer gets the current set at once. Balancers built by {@link #newBalancer} use {@link
- * #strategy()}, so a CDS policy change switches all of them, and the client's zone from the
- * bootstrap. A balancer that was closed is dropped from the consumers on the next delivery.
+ * empty set keeps the last one, see {@link DiscoveryBinding}) that differs from the one before, on
+ * the source's thread, in order; a new consumer gets the current set at once. Balancers built by
+ * {@link #newBalancer} use {@link #strategy()}, so a CDS policy change switches all of them, and
+ * the client's zone from the bootstrap. A balancer that was closed is dropped from the consumers on
+ * the next delivery.
  *
  * <p>Thread-safe. Close the cluster to stop watching; it closes the ADS channel only if it opened
  * it ({@link #builder(XdsBootstrap, String)}).
@@ -120,6 +121,9 @@ public final class XdsCluster implements AutoCloseable {
 
   private void deliver(List<Endpoint> endpoints) {
     synchronized (lock) {
+      if (known && endpoints.equals(current)) {
+        return; // a CDS response re-delivers the same assignment: nothing for the consumers
+      }
       current = endpoints;
       known = true;
       for (Consumer<? super List<Endpoint>> c : consumers) {

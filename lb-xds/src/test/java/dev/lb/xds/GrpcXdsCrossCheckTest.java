@@ -55,7 +55,6 @@ class GrpcXdsCrossCheckTest {
   private final Map<Integer, String> names = new HashMap<>();
   private XdsNameResolverProvider grpcXds;
   private ManagedChannel grpcChannel;
-  private ManagedChannel ads;
   private XdsCluster lb;
   private LoadBalancer balancer;
 
@@ -78,9 +77,6 @@ class GrpcXdsCrossCheckTest {
     }
     if (lb != null) {
       lb.close();
-    }
-    if (ads != null) {
-      ads.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
     backends.close();
     controlPlane.close();
@@ -148,9 +144,8 @@ class GrpcXdsCrossCheckTest {
     NameResolverRegistry.getDefaultRegistry().register(grpcXds);
     grpcChannel = NettyChannelBuilder.forTarget("xdscheck:///users").usePlaintext().build();
 
-    XdsBootstrap parsed = XdsBootstrap.parse(json);
-    ads = NettyChannelBuilder.forTarget(parsed.serverUri()).usePlaintext().build();
-    lb = XdsCluster.builder(ads, "users").bootstrap(parsed).build();
+    // lb opens its ADS channel from the same bootstrap (and closes it with the cluster).
+    lb = XdsCluster.builder(XdsBootstrap.parse(json), "users").build();
     balancer = lb.newBalancer(LoadBalancer.builder().name("users").random(new SplittableRandom(5)));
   }
 

@@ -204,6 +204,64 @@ class XdsAdaptersIntegrationTest {
     }
   }
 
+  @Test
+  void xdsCluster_feedsLateSubscribers_dropsClosedBalancers_andChecksItsOptions() throws Exception {
+    controlPlane.snapshot(
+        "1", List.of(cluster(Cluster.LbPolicy.MAGLEV)), List.of(assignment(8001, 8002)));
+    users = watch();
+    LoadBalancer first = users.newBalancer();
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (first.endpoints().size() != 2 && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertThat(users.endpoints()).hasSize(2);
+    assertThat(first.endpoints()).hasSize(2);
+    assertThat(first.stats().strategyName()).isEqualTo("maglev");
+    XdsClusterPolicy policy = users.clusterPolicy();
+    assertThat(policy.lbPolicy()).isEqualTo("MAGLEV");
+    assertThat(policy.strategy().name()).isEqualTo("maglev");
+    assertThat(policy.choiceCount()).isZero();
+    assertThat(policy.cluster()).isEqualTo("users");
+    assertThat(policy.overprovisioningFactor()).isEqualTo(1.4);
+    assertThat(policy.drops()).isEmpty();
+    assertThat(policy).isEqualTo(policy).hasSameHashCodeAs(policy).isNotEqualTo("MAGLEV");
+    assertThat(policy.toString()).contains("lbPolicy=MAGLEV").contains("strategy=maglev");
+    assertThat(users.status().isHealthy()).isTrue();
+    assertThat(users.source().name()).isEqualTo("xds:users");
+    assertThat(users.toString()).contains("2 endpoints");
+
+    java.util.concurrent.CopyOnWriteArrayList<Integer> sizes =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
+    AutoCloseable subscription = users.subscribe(list -> sizes.add(list.size()));
+    assertThat(sizes).as("the current set, at once").containsExactly(2);
+    LoadBalancer second = users.newBalancer(LoadBalancer.builder().name("second"));
+    assertThat(second.endpoints()).as("built with the current set").hasSize(2);
+    first.close();
+
+    controlPlane.snapshot(
+        "2", List.of(cluster(Cluster.LbPolicy.MAGLEV)), List.of(assignment(8001, 8002, 8003)));
+    deadline = System.nanoTime() + WAIT.toNanos();
+    while (second.endpoints().size() != 3 && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertThat(second.endpoints()).as("a closed balancer does not stop the others").hasSize(3);
+    assertThat(sizes).containsExactly(2, 3);
+    subscription.close();
+    second.close();
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> XdsCluster.builder(ads, " "))
+        .hasMessage("cluster must not be blank but was ' '");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                XdsCluster.builder(ads, "c").reconnectBackoff(Duration.ZERO, Duration.ofSeconds(1)))
+        .hasMessageContaining("initial must be positive but was PT0S");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                XdsCluster.builder(ads, "c")
+                    .reconnectBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
+        .hasMessageContaining("max must be at least initial (PT2S) but was PT1S");
+  }
+
   private static String strategyOf(String target) {
     List<BalancerStats> stats = LbChannels.stats(target);
     return stats.isEmpty() ? "" : stats.get(0).strategyName();
