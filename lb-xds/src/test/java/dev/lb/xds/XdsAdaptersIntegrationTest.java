@@ -224,7 +224,8 @@ class XdsAdaptersIntegrationTest {
     assertThat(policy.cluster()).isEqualTo("users");
     assertThat(policy.overprovisioningFactor()).isEqualTo(1.4);
     assertThat(policy.drops()).isEmpty();
-    assertThat(policy).isEqualTo(policy).hasSameHashCodeAs(policy).isNotEqualTo("MAGLEV");
+    assertThat(users.clusterPolicy()).isEqualTo(policy).hasSameHashCodeAs(policy);
+    assertThat(policy).isNotEqualTo("MAGLEV");
     assertThat(policy.toString()).contains("lbPolicy=MAGLEV").contains("strategy=maglev");
     assertThat(users.status().isHealthy()).isTrue();
     assertThat(users.source().name()).isEqualTo("xds:users");
@@ -246,6 +247,7 @@ class XdsAdaptersIntegrationTest {
     }
     assertThat(second.endpoints()).as("a closed balancer does not stop the others").hasSize(3);
     assertThat(sizes).containsExactly(2, 3);
+    assertThat(users.clusterPolicy()).as("the same policy, delivered again").isEqualTo(policy);
     subscription.close();
     second.close();
 
