@@ -59,7 +59,9 @@ final class BalancerEngine {
   private final @Nullable RateLimiterFactory limiterFactory;
   private final @Nullable RetryBudget retryBudget;
   private final long removalDrainNanos;
+  private final boolean slowStartOn;
   private final EndpointState.Observer observer = new LeaseSignals();
+  private final @Nullable StrategySwitch strategySwitch;
 
   // Set once before start(), by the facade's constructor.
   private @Nullable ConcurrencyLimitFactory endpointLimits;
@@ -123,7 +125,49 @@ final class BalancerEngine {
     this.breakerFactory = breakerFactory;
     this.limiterFactory = limiterFactory;
     this.retryBudget = retryBudget;
+    this.slowStartOn = slowStart != null;
     updates.publisher(this::publish);
+    if (strategy instanceof SwitchableStrategy switchable) {
+      StrategySwitch s = new StrategySwitch(switchable);
+      switchable.attach(s);
+      this.strategySwitch = s;
+    } else {
+      this.strategySwitch = null;
+    }
+  }
+
+  /** Told by a {@link SwitchableStrategy} of a switch; see there. */
+  private final class StrategySwitch implements SwitchableStrategy.Attachment {
+    private final SwitchableStrategy strategy;
+
+    StrategySwitch(SwitchableStrategy strategy) {
+      this.strategy = strategy;
+    }
+
+    @Override
+    public void check(Strategy next) {
+      if (slowStartOn && next.stableMembership()) {
+        throw new IllegalArgumentException(
+            "balancer '"
+                + name
+                + "' cannot switch to strategy "
+                + next.name()
+                + ": it has slow start, and a hash strategy keeps each key on its endpoint");
+      }
+    }
+
+    @Override
+    public void switched() {
+      updates.run(
+          () -> {
+            if (closed) {
+              return;
+            }
+            routing.strategyChanged();
+            refresh.restart(strategy.refreshPeriodNanos());
+            updates.markDirty();
+          });
+    }
   }
 
   /**
@@ -314,6 +358,10 @@ final class BalancerEngine {
     breakers.close();
     ramps.close();
     refresh.close();
+    StrategySwitch s = strategySwitch;
+    if (s != null) {
+      s.strategy.detach(s);
+    }
     try {
       strategy.close(); // after its refresh timer: nothing it started may outlive the balancer
     } catch (RuntimeException e) {

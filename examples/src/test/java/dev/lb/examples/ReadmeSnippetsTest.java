@@ -57,6 +57,7 @@ class ReadmeSnippetsTest {
       import dev.lb.subset.*;
       import dev.lb.testing.*;
       import dev.lb.zookeeper.*;
+      import dev.lb.xds.*;
       import io.fabric8.kubernetes.client.KubernetesClient;
       import io.fabric8.kubernetes.client.KubernetesClientBuilder;
       import io.grpc.Grpc;
