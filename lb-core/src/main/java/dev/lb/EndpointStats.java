@@ -196,7 +196,7 @@ public final class EndpointStats {
 
   /**
    * The median latency of the recent window, in nanoseconds, within 6.25% (the precision of the
-   * histogram it is read from).
+   * histogram it is read from). The three percentiles are {@code NaN} without samples.
    *
    * @return the 50th percentile, or {@code NaN} without samples
    */
@@ -204,20 +204,12 @@ public final class EndpointStats {
     return latencyP50Nanos;
   }
 
-  /**
-   * The 90th percentile latency of the recent window, in nanoseconds, within 6.25%.
-   *
-   * @return the 90th percentile, or {@code NaN} without samples
-   */
+  /** {@return the 90th percentile latency of the recent window in nanoseconds, within 6.25%} */
   public double latencyP90Nanos() {
     return latencyP90Nanos;
   }
 
-  /**
-   * The 99th percentile latency of the recent window, in nanoseconds, within 6.25%.
-   *
-   * @return the 99th percentile, or {@code NaN} without samples
-   */
+  /** {@return the 99th percentile latency of the recent window in nanoseconds, within 6.25%} */
   public double latencyP99Nanos() {
     return latencyP99Nanos;
   }
