@@ -17,6 +17,7 @@ module dev.lb.core {
 
   exports dev.lb;
   exports dev.lb.strategy;
+  exports dev.lb.probe;
   exports dev.lb.health;
   exports dev.lb.hash;
   exports dev.lb.discovery;

@@ -33,6 +33,7 @@ module dev.lb.grpc {
       dev.lb.grpc.LbLoadBalancerProvider.PowerOfTwoChoices,
       dev.lb.grpc.LbLoadBalancerProvider.PeakEwma,
       dev.lb.grpc.LbLoadBalancerProvider.OrcaWeightedRoundRobin,
+      dev.lb.grpc.LbLoadBalancerProvider.Prequal,
       dev.lb.grpc.LbLoadBalancerProvider.RingHash,
       dev.lb.grpc.LbLoadBalancerProvider.Maglev,
       dev.lb.grpc.LbLoadBalancerProvider.RendezvousHash,

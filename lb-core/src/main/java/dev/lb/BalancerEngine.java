@@ -11,6 +11,7 @@ import dev.lb.health.HealthCheckConfig;
 import dev.lb.health.HealthStatus;
 import dev.lb.health.OutlierDetection;
 import dev.lb.health.SlowStart;
+import dev.lb.limit.ConcurrencyLimit;
 import dev.lb.limit.ConcurrencyLimitFactory;
 import dev.lb.limit.RateLimiter;
 import dev.lb.limit.RateLimiterFactory;
@@ -58,11 +59,14 @@ final class BalancerEngine {
   private final @Nullable RateLimiterFactory limiterFactory;
   private final @Nullable RetryBudget retryBudget;
   private final long removalDrainNanos;
+  private final boolean slowStartOn;
   private final EndpointState.Observer observer = new LeaseSignals();
+  private final @Nullable StrategySwitch strategySwitch;
 
   // Set once before start(), by the facade's constructor.
   private @Nullable ConcurrencyLimitFactory endpointLimits;
   private @Nullable Admission admission;
+  private int maxInFlight = Integer.MAX_VALUE;
 
   // Guarded by the update lock.
   private boolean closed;
@@ -93,15 +97,16 @@ final class BalancerEngine {
       @Nullable RetryBudget retryBudget) {
     this.balancer = balancer;
     this.name = name;
-    this.strategy = strategy;
+    // The strategy's instance for this balancer, closed with it (see Strategy.bind).
+    Strategy bound = checkNotNull(strategy.bind(strategyContext), "strategy bound by " + strategy);
+    this.strategy = bound;
     this.strategyContext = strategyContext;
     this.metricsClock = metricsClock;
     this.callListeners = callListeners;
     this.updates = updates;
     this.ramps = new SlowStartRamps(balancer, slowStart, strategyContext.ticker(), updates);
     this.status = new StatusTransitions(balancer, updates, ramps);
-    this.routing =
-        new Routing(strategy, strategyContext, panicThreshold, localZone, overprovisioning);
+    this.routing = new Routing(bound, strategyContext, panicThreshold, localZone, overprovisioning);
     this.checks = new ActiveHealthChecks(healthCheck, updates, status, strategyContext.random());
     this.outliers =
         new OutlierEjection(
@@ -114,17 +119,64 @@ final class BalancerEngine {
             membership::members);
     this.drains = new Drains(balancer, updates, status, membership::forget);
     this.breakers = new BreakerRouting(balancer, updates, status);
-    this.refresh = new PickerRefresh(balancer, updates, strategyContext.ticker(), strategy);
+    this.refresh = new PickerRefresh(balancer, updates, strategyContext.ticker(), bound);
     this.outlierConfig = outlier;
     this.removalDrainNanos = removalDrainNanos;
     this.breakerFactory = breakerFactory;
     this.limiterFactory = limiterFactory;
     this.retryBudget = retryBudget;
+    this.slowStartOn = slowStart != null;
     updates.publisher(this::publish);
+    if (strategy instanceof SwitchableStrategy switchable) {
+      StrategySwitch s = new StrategySwitch(switchable);
+      switchable.attach(s);
+      this.strategySwitch = s;
+    } else {
+      this.strategySwitch = null;
+    }
   }
 
-  /** Sets the per-endpoint limit factory and the balancer's admission; before {@link #start}. */
-  void concurrencyLimits(@Nullable ConcurrencyLimitFactory perEndpoint, Admission admission) {
+  /** Told by a {@link SwitchableStrategy} of a switch; see there. */
+  private final class StrategySwitch implements SwitchableStrategy.Attachment {
+    private final SwitchableStrategy strategy;
+
+    StrategySwitch(SwitchableStrategy strategy) {
+      this.strategy = strategy;
+    }
+
+    @Override
+    public void check(Strategy next) {
+      if (slowStartOn && next.stableMembership()) {
+        throw new IllegalArgumentException(
+            "balancer '"
+                + name
+                + "' cannot switch to strategy "
+                + next.name()
+                + ": it has slow start, and a hash strategy keeps each key on its endpoint");
+      }
+    }
+
+    @Override
+    public void switched() {
+      updates.run(
+          () -> {
+            if (closed) {
+              return;
+            }
+            routing.strategyChanged();
+            refresh.restart(strategy.refreshPeriodNanos());
+            updates.markDirty();
+          });
+    }
+  }
+
+  /**
+   * Sets the fixed per-endpoint cap, the per-endpoint limit factory and the balancer's admission;
+   * before {@link #start}.
+   */
+  void concurrencyLimits(
+      int maxInFlight, @Nullable ConcurrencyLimitFactory perEndpoint, Admission admission) {
+    this.maxInFlight = maxInFlight;
     this.endpointLimits = perEndpoint;
     this.admission = admission;
   }
@@ -150,19 +202,33 @@ final class BalancerEngine {
     return true;
   }
 
-  /** Registers the initial members (no slow start: nobody else can take their share). */
-  void start(Collection<Endpoint> initial) {
+  /**
+   * Registers the initial members (no slow start: nobody else can take their share), each with the
+   * history {@code inherited} carries for it.
+   */
+  void start(Collection<Endpoint> initial, Inheritance inherited) {
     updates.run(
         () -> {
+          long now = strategyContext.ticker().read();
           for (Endpoint e : initial) {
-            Member m = new Member(newState(e));
-            membership.register(m);
+            EndpointState state = newState(e);
+            inherited.intoState(state);
+            membership.register(new Member(state));
+          }
+          // Once all are members: an inherited ejection counts against the cap of the whole group.
+          for (Member m : membership.members()) {
+            inherited.intoMember(m, status, checks, outliers, now);
             checks.start(m);
           }
           outliers.start();
           refresh.start();
           updates.markDirty();
         });
+  }
+
+  /** What a successor balancer inherits from this one; under the lock. */
+  Inheritance inheritance() {
+    return Inheritance.capture(membership.everyone(), strategyContext.ticker().read());
   }
 
   <T> T locked(Supplier<T> change) {
@@ -292,6 +358,16 @@ final class BalancerEngine {
     breakers.close();
     ramps.close();
     refresh.close();
+    StrategySwitch s = strategySwitch;
+    if (s != null) {
+      s.strategy.detach(s);
+    }
+    try {
+      strategy.close(); // after its refresh timer: nothing it started may outlive the balancer
+    } catch (RuntimeException e) {
+      LOGGER.log(
+          System.Logger.Level.WARNING, "strategy " + strategy.name() + " failed to close", e);
+    }
     balancer.publish(Snapshot.closed(balancer.snapshot()));
     updates.emitLast(l -> l.onRoutingChanged(balancer));
   }
@@ -370,14 +446,17 @@ final class BalancerEngine {
       list.add(statsOf(m, now));
     }
     RetryBudget budget = retryBudget;
-    return BalancerStats.of(
-        name,
-        strategy.name(),
-        membership.version(),
-        s.panic,
-        s.healthyPercent,
-        budget == null ? -1 : budget.remaining(),
-        list);
+    Admission a = admission;
+    ConcurrencyLimit cap = a == null ? null : a.limit();
+    return BalancerStats.builder(name, strategy.name())
+        .membershipVersion(membership.version())
+        .panic(s.panic)
+        .healthyPercent(s.healthyPercent)
+        .retryBudgetRemaining(budget == null ? -1 : budget.remaining())
+        .concurrencyLimit(cap == null ? Integer.MAX_VALUE : Math.max(1, cap.limit()))
+        .waiting(a == null ? 0 : a.waiting())
+        .endpoints(list)
+        .build();
   }
 
   private EndpointStats statsOf(Member m, long now) {
@@ -406,6 +485,7 @@ final class BalancerEngine {
         .limiterRejections(limiter == null ? 0 : limiter.rejectedCount())
         .latencyPercentiles(samples, percentiles[0], percentiles[1], percentiles[2])
         .loadReport(report, report == null ? -1 : now - report.receivedAtNanos())
+        .concurrencyLimit(Math.max(1, e.capacity(maxInFlight)))
         .build();
   }
 

@@ -1,5 +1,6 @@
 package dev.lb;
 
+import static dev.lb.internal.Checks.checkArgument;
 import static dev.lb.internal.Checks.checkNotNull;
 
 import java.util.List;
@@ -13,8 +14,8 @@ import org.jspecify.annotations.Nullable;
  * <p>{@link #toTable()} renders it for people (logs, a debug endpoint, the demo). Immutable and
  * thread-safe.
  *
- * <p>A value class that may gain accessors in later versions: made by {@link #of}, never by a
- * constructor. Immutable and thread-safe.
+ * <p>A value class that may gain accessors in later versions: made by {@link #builder} (or {@link
+ * #of}), never by a constructor. Immutable and thread-safe.
  */
 public final class BalancerStats {
   private final String balancerName;
@@ -24,22 +25,34 @@ public final class BalancerStats {
   private final int healthyPercent;
   private final long retryBudgetRemaining;
   private final List<EndpointStats> endpoints;
+  private final int concurrencyLimit;
+  private final int waiting;
 
-  private BalancerStats(
-      String balancerName,
-      String strategyName,
-      long membershipVersion,
-      boolean panic,
-      int healthyPercent,
-      long retryBudgetRemaining,
-      List<EndpointStats> endpoints) {
-    this.balancerName = balancerName;
-    this.strategyName = strategyName;
-    this.membershipVersion = membershipVersion;
-    this.panic = panic;
-    this.healthyPercent = healthyPercent;
-    this.retryBudgetRemaining = retryBudgetRemaining;
-    this.endpoints = endpoints;
+  private BalancerStats(Builder b) {
+    this.balancerName = b.balancerName;
+    this.strategyName = b.strategyName;
+    this.membershipVersion = b.membershipVersion;
+    this.panic = b.panic;
+    this.healthyPercent = b.healthyPercent;
+    this.retryBudgetRemaining = b.retryBudgetRemaining;
+    this.endpoints = b.endpoints;
+    this.concurrencyLimit = b.concurrencyLimit;
+    this.waiting = b.waiting;
+  }
+
+  /**
+   * Starts statistics for tests of code that reads them (balancers make their own): membership
+   * version 0, no panic, 100% healthy, no retry budget, no balancer-wide concurrency limit, nobody
+   * waiting, no endpoints.
+   *
+   * @param balancerName the name of the balancer the statistics were taken from; must not be null
+   * @param strategyName the {@link dev.lb.strategy.Strategy#name() name} of the balancer's
+   *     strategy; must not be null
+   * @return a new builder
+   */
+  public static Builder builder(String balancerName, String strategyName) {
+    return new Builder(
+        checkNotNull(balancerName, "balancerName"), checkNotNull(strategyName, "strategyName"));
   }
 
   /**
@@ -66,14 +79,13 @@ public final class BalancerStats {
       int healthyPercent,
       long retryBudgetRemaining,
       List<EndpointStats> endpoints) {
-    return new BalancerStats(
-        checkNotNull(balancerName, "balancerName"),
-        checkNotNull(strategyName, "strategyName"),
-        membershipVersion,
-        panic,
-        healthyPercent,
-        retryBudgetRemaining,
-        List.copyOf(checkNotNull(endpoints, "endpoints")));
+    return builder(balancerName, strategyName)
+        .membershipVersion(membershipVersion)
+        .panic(panic)
+        .healthyPercent(healthyPercent)
+        .retryBudgetRemaining(retryBudgetRemaining)
+        .endpoints(endpoints)
+        .build();
   }
 
   /**
@@ -139,6 +151,25 @@ public final class BalancerStats {
     return endpoints;
   }
 
+  /**
+   * The balancer-wide concurrency limit's value when the statistics were taken ({@link
+   * LoadBalancer.Builder#concurrencyLimit}); an adaptive limit moves it with every call.
+   *
+   * @return the limit, 1 or more; {@link Integer#MAX_VALUE} if the balancer has none
+   */
+  public int concurrencyLimit() {
+    return concurrencyLimit;
+  }
+
+  /**
+   * Picks waiting for capacity ({@link LoadBalancer#pickAsync}) when the statistics were taken.
+   *
+   * @return 0 or more
+   */
+  public int waiting() {
+    return waiting;
+  }
+
   @Override
   public boolean equals(@Nullable Object o) {
     if (this == o) {
@@ -151,6 +182,8 @@ public final class BalancerStats {
         && panic == other.panic
         && healthyPercent == other.healthyPercent
         && retryBudgetRemaining == other.retryBudgetRemaining
+        && concurrencyLimit == other.concurrencyLimit
+        && waiting == other.waiting
         && balancerName.equals(other.balancerName)
         && strategyName.equals(other.strategyName)
         && endpoints.equals(other.endpoints);
@@ -165,7 +198,9 @@ public final class BalancerStats {
         panic,
         healthyPercent,
         retryBudgetRemaining,
-        endpoints);
+        endpoints,
+        concurrencyLimit,
+        waiting);
   }
 
   /**
@@ -212,8 +247,8 @@ public final class BalancerStats {
     sb.append(
         String.format(
             Locale.ROOT,
-            "balancer '%s' | strategy %s | %d endpoints | %d%% healthy%s%s | %d in flight | version"
-                + " %d%n",
+            "balancer '%s' | strategy %s | %d endpoints | %d%% healthy%s%s | %d in flight%s%s |"
+                + " version %d%n",
             balancerName,
             strategyName,
             endpoints.size(),
@@ -221,6 +256,8 @@ public final class BalancerStats {
             panic ? " | PANIC" : "",
             retryBudgetRemaining < 0 ? "" : " | retry budget " + retryBudgetRemaining,
             inFlight(),
+            concurrencyLimit == Integer.MAX_VALUE ? "" : " (limit " + concurrencyLimit + ")",
+            waiting == 0 ? "" : " | " + waiting + " waiting",
             membershipVersion));
     sb.append(
         String.format(
@@ -302,5 +339,123 @@ public final class BalancerStats {
   @Override
   public String toString() {
     return toTable();
+  }
+
+  /** Builds a {@link BalancerStats}; not thread-safe. */
+  public static final class Builder {
+    private final String balancerName;
+    private final String strategyName;
+    private long membershipVersion = 0;
+    private boolean panic = false;
+    private int healthyPercent = 100;
+    private long retryBudgetRemaining = -1;
+    private List<EndpointStats> endpoints = List.of();
+    private int concurrencyLimit = Integer.MAX_VALUE;
+    private int waiting = 0;
+
+    private Builder(String balancerName, String strategyName) {
+      this.balancerName = balancerName;
+      this.strategyName = strategyName;
+    }
+
+    /**
+     * Sets the membership version.
+     *
+     * @param membershipVersion 0 for the initial membership, incremented on every membership change
+     *     that took effect
+     * @return this builder
+     */
+    public Builder membershipVersion(long membershipVersion) {
+      this.membershipVersion = membershipVersion;
+      return this;
+    }
+
+    /**
+     * Sets whether the balancer was in panic mode.
+     *
+     * @param panic whether any priority level took calls in panic
+     * @return this builder
+     */
+    public Builder panic(boolean panic) {
+      this.panic = panic;
+      return this;
+    }
+
+    /**
+     * Sets the healthy share.
+     *
+     * @param healthyPercent the healthy share of the endpoints routing considers, 0 to 100
+     * @return this builder
+     * @throws IllegalArgumentException if it is not in [0, 100]
+     */
+    public Builder healthyPercent(int healthyPercent) {
+      checkArgument(
+          healthyPercent >= 0 && healthyPercent <= 100,
+          "healthyPercent must be in [0, 100] but was %s",
+          healthyPercent);
+      this.healthyPercent = healthyPercent;
+      return this;
+    }
+
+    /**
+     * Sets what the retry budget allows.
+     *
+     * @param retryBudgetRemaining retries the retry budget allows now, or -1 if there is none
+     * @return this builder
+     */
+    public Builder retryBudgetRemaining(long retryBudgetRemaining) {
+      this.retryBudgetRemaining = retryBudgetRemaining;
+      return this;
+    }
+
+    /**
+     * Sets the endpoints' statistics.
+     *
+     * @param endpoints one entry per endpoint, in membership order; copied, so later changes to the
+     *     list do not show; must not be null or contain null
+     * @return this builder
+     */
+    public Builder endpoints(List<EndpointStats> endpoints) {
+      this.endpoints = List.copyOf(checkNotNull(endpoints, "endpoints"));
+      return this;
+    }
+
+    /**
+     * Sets the balancer-wide concurrency limit's value.
+     *
+     * @param concurrencyLimit 1 or more; {@link Integer#MAX_VALUE} for none (the default)
+     * @return this builder
+     * @throws IllegalArgumentException if {@code concurrencyLimit} is less than 1
+     */
+    public Builder concurrencyLimit(int concurrencyLimit) {
+      checkArgument(
+          concurrencyLimit >= 1,
+          "concurrencyLimit must be at least 1 but was %s",
+          concurrencyLimit);
+      this.concurrencyLimit = concurrencyLimit;
+      return this;
+    }
+
+    /**
+     * Sets the picks waiting for capacity.
+     *
+     * @param waiting 0 or more
+     * @return this builder
+     * @throws IllegalArgumentException if {@code waiting} is negative
+     */
+    public Builder waiting(int waiting) {
+      checkArgument(waiting >= 0, "waiting must not be negative but was %s", waiting);
+      this.waiting = waiting;
+      return this;
+    }
+
+    /**
+     * Returns the statistics.
+     *
+     * @return a new immutable copy of what was set
+     */
+    public BalancerStats build() {
+      return new BalancerStats(this);
+    }
   }
 }

@@ -260,4 +260,40 @@ abstract class EndpointEstimators extends EndpointStateLayout.Counters implement
   public long responseBytes() {
     return (long) RESPONSE_BYTES.getVolatile(this);
   }
+
+  /**
+   * Starts these estimators where {@code old}'s stand at {@code now}: the same values, decayed as
+   * they were, with their ranking keys recomputed on this state's clock (its epoch and decay window
+   * may differ). Both states must read the same ticker. Only before this state is published: plain
+   * writes suffice.
+   */
+  final void inheritEstimates(EndpointEstimators old, long now) {
+    responseBytes = old.responseBytes();
+    latencyEwma = (double) LATENCY_EWMA.getAcquire(old);
+    // Decayed to now on the old clock, then stamped now: from here on, this clock decays them.
+    peakCost = old.peakEwmaNanos(now);
+    peakStamp = now;
+    bytesDecayed =
+        old.clock.decay(
+            (double) BYTES_DECAYED.getAcquire(old), (long) BYTES_STAMP.getAcquire(old), now);
+    bytesStamp = now;
+    peakKey = rekey(old, (double) PEAK_KEY.getAcquire(old), now);
+    bytesKey = rekey(old, (double) BYTES_KEY.getAcquire(old), now);
+    double latency = rekey(old, (double) LATENCY_KEY.getAcquire(old), now);
+    if (Double.isNaN(latency) && !Double.isNaN(latencyEwma)) {
+      // The old strategy kept the estimate without its key (it did not rank by it): stamp it now.
+      latency = clock.logKey(latencyEwma, now);
+    }
+    latencyKey = latency;
+    double penalty = old.failurePenalty(now);
+    penaltyKey = penalty == 0.0 ? Double.NEGATIVE_INFINITY : clock.logKey(penalty, now);
+  }
+
+  /** {@code old}'s key as this clock's key of the same value at the same instant. */
+  private double rekey(EndpointEstimators old, double key, long now) {
+    if (Double.isNaN(key) || key == Double.NEGATIVE_INFINITY) {
+      return key; // no sample yet: the same meaning on any clock
+    }
+    return clock.logKey(old.clock.valueOfKey(key, now), now);
+  }
 }

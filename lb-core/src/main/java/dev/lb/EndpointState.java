@@ -534,6 +534,23 @@ final class EndpointState extends EndpointEstimators implements LiveEndpoint, Lo
     onCancel(0L);
   }
 
+  /**
+   * Starts this state with {@code old}'s history, as of {@code now}: its outcome counters, last
+   * failure, failure streak and load estimators (see {@link #inheritEstimates}). Not its calls in
+   * flight, whose leases report to {@code old}, nor its recent latency window, breaker or limits,
+   * which belong to the balancer that made them. Only before this state is published.
+   */
+  void inheritFrom(EndpointState old, long now) {
+    successes = old.successes();
+    failures = old.failures();
+    cancels = old.cancels();
+    lastFailure = old.lastFailure();
+    loadReport = old.loadReport(); // stamped on the same ticker
+    // Below this balancer's limit, so that the detector still fires on the streak's next failure.
+    failureStreak = Math.min(old.failureStreak(), Math.max(0, failureStreakLimit - 1));
+    inheritEstimates(old, now);
+  }
+
   @Override
   public String toString() {
     return "EndpointState{" + endpoint.id() + ", inFlight=" + inFlight() + "}";

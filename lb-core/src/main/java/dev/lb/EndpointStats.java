@@ -39,6 +39,7 @@ public final class EndpointStats {
   private final double latencyP99Nanos;
   private final @Nullable LoadReport loadReport;
   private final long loadReportAgeNanos;
+  private final int concurrencyLimit;
 
   private EndpointStats(Builder b) {
     this.endpoint = b.endpoint;
@@ -64,6 +65,7 @@ public final class EndpointStats {
     this.latencyP99Nanos = b.latencyP99Nanos;
     this.loadReport = b.loadReport;
     this.loadReportAgeNanos = b.loadReport == null ? -1 : b.loadReportAgeNanos;
+    this.concurrencyLimit = b.concurrencyLimit;
   }
 
   /**
@@ -194,7 +196,7 @@ public final class EndpointStats {
 
   /**
    * The median latency of the recent window, in nanoseconds, within 6.25% (the precision of the
-   * histogram it is read from).
+   * histogram it is read from). The three percentiles are {@code NaN} without samples.
    *
    * @return the 50th percentile, or {@code NaN} without samples
    */
@@ -202,20 +204,12 @@ public final class EndpointStats {
     return latencyP50Nanos;
   }
 
-  /**
-   * The 90th percentile latency of the recent window, in nanoseconds, within 6.25%.
-   *
-   * @return the 90th percentile, or {@code NaN} without samples
-   */
+  /** {@return the 90th percentile latency of the recent window in nanoseconds, within 6.25%} */
   public double latencyP90Nanos() {
     return latencyP90Nanos;
   }
 
-  /**
-   * The 99th percentile latency of the recent window, in nanoseconds, within 6.25%.
-   *
-   * @return the 99th percentile, or {@code NaN} without samples
-   */
+  /** {@return the 99th percentile latency of the recent window in nanoseconds, within 6.25%} */
   public double latencyP99Nanos() {
     return latencyP99Nanos;
   }
@@ -238,6 +232,19 @@ public final class EndpointStats {
    */
   public long loadReportAgeNanos() {
     return loadReportAgeNanos;
+  }
+
+  /**
+   * The calls this endpoint takes at once now: the smaller of the balancer's {@link
+   * LoadBalancer.Builder#maxInFlightPerEndpoint fixed cap} and the current value of the endpoint's
+   * own {@linkplain LoadBalancer.Builder#concurrencyLimitPerEndpoint concurrency limit}, which an
+   * adaptive limit moves with every call. {@link #inFlight()} at this value means the endpoint is
+   * full.
+   *
+   * @return the limit, 1 or more; {@link Integer#MAX_VALUE} if the endpoint has none
+   */
+  public int concurrencyLimit() {
+    return concurrencyLimit;
   }
 
   /**
@@ -264,7 +271,7 @@ public final class EndpointStats {
       ("endpoint inFlight successes failures cancellations latencyEwmaNanos peakEwmaNanos "
               + "responseBytes throughputBytesPerSecond lastFailure health effectiveWeightPercent "
               + "ejections lastCheck breakerState limiterRejections latencySamples latencyP50Nanos "
-              + "latencyP90Nanos latencyP99Nanos loadReport loadReportAgeNanos inSubset")
+              + "latencyP90Nanos latencyP99Nanos loadReport loadReportAgeNanos inSubset concurrencyLimit")
           .split(" ", -1);
 
   private Object[] values() {
@@ -291,7 +298,8 @@ public final class EndpointStats {
       latencyP99Nanos,
       loadReport,
       loadReportAgeNanos,
-      inSubset
+      inSubset,
+      concurrencyLimit
     };
   }
 
@@ -342,6 +350,7 @@ public final class EndpointStats {
     private double latencyP99Nanos = Double.NaN;
     private @Nullable LoadReport loadReport;
     private long loadReportAgeNanos = -1;
+    private int concurrencyLimit = Integer.MAX_VALUE;
 
     private Builder(Endpoint endpoint) {
       this.endpoint = dev.lb.internal.Checks.checkNotNull(endpoint, "endpoint");
@@ -555,6 +564,22 @@ public final class EndpointStats {
     public Builder loadReport(@Nullable LoadReport report, long ageNanos) {
       this.loadReport = report;
       this.loadReportAgeNanos = report == null ? -1 : Math.max(0, ageNanos);
+      return this;
+    }
+
+    /**
+     * Sets the calls the endpoint takes at once now.
+     *
+     * @param concurrencyLimit 1 or more; {@link Integer#MAX_VALUE} for none (the default)
+     * @return this builder
+     * @throws IllegalArgumentException if {@code concurrencyLimit} is less than 1
+     */
+    public Builder concurrencyLimit(int concurrencyLimit) {
+      dev.lb.internal.Checks.checkArgument(
+          concurrencyLimit >= 1,
+          "concurrencyLimit must be at least 1 but was %s",
+          concurrencyLimit);
+      this.concurrencyLimit = concurrencyLimit;
       return this;
     }
 

@@ -162,7 +162,7 @@ public final class LoadBalancer implements AutoCloseable {
             balancerLimit == null
                 ? null
                 : checkNotNull(balancerLimit.create(builder.ticker), "balancer concurrency limit"));
-    engine.concurrencyLimits(builder.endpointLimit, admission);
+    engine.concurrencyLimits(maxInFlight, builder.endpointLimit, admission);
     this.fallback =
         new PickFallback(this, updates, strategyContext.random(), maxInFlight, panicThreshold);
     RetryBudget budget = builder.retryBudget;
@@ -175,7 +175,12 @@ public final class LoadBalancer implements AutoCloseable {
       engine.subsetting(
           SubsetFilter.of(subsetting, coordinate != null ? coordinate : ClientCoordinate.of(0, 1)));
     }
-    engine.start(builder.endpoints.values());
+    LoadBalancer previous = builder.predecessor;
+    engine.start(
+        builder.endpoints.values(),
+        previous == null
+            ? Inheritance.none()
+            : previous.engine.locked(previous.engine::inheritance));
   }
 
   /** The balancer-wide admission (cap and waiters). */
@@ -824,6 +829,7 @@ public final class LoadBalancer implements AutoCloseable {
     private @Nullable RetryBudget retryBudget;
     private @Nullable Subsetting subsetting;
     private @Nullable ClientCoordinate clientCoordinate;
+    private @Nullable LoadBalancer predecessor;
 
     private Builder() {}
 
@@ -1244,14 +1250,52 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /**
+     * Starts the new balancer with {@code previous}'s history, for replacing a balancer with one of
+     * other options without forgetting what it learnt: each initial endpoint ({@link #endpoints})
+     * whose id {@code previous} has as a member starts with its outcome counters, last failure,
+     * failure streak (kept below this balancer's limit), load estimators and failure penalty
+     * (decayed as they were, then by this balancer's {@link #decayWindow}), its latest load report,
+     * its ejection count, an ejection under way (for what was left of it but at most this
+     * balancer's maximum ejection time, within its ejection cap, and only with outlier detection
+     * on), and, with active health checks on, its checks' verdict (an endpoint failing them stays
+     * out until it passes them here).
+     *
+     * <p>Not carried: calls in flight on {@code previous} (their leases report there, so load-aware
+     * strategies see them only once {@code previous}' calls end), the recent latency percentiles
+     * (refilled within a {@link #latencyWindow}), circuit breakers and limits (made by this
+     * balancer's factories), a slow-start ramp under way (initial endpoints start at full weight),
+     * a strategy's own per-endpoint state ({@code orca_weighted_round_robin}'s blackout period
+     * starts again), and state its owner applies from outside (drains, {@link LoadBalancer#disable
+     * disabled} and {@link LoadBalancer#markDown marked-down} endpoints): apply those again.
+     * Endpoints added later start afresh. The history is read when {@link #build()} runs (health
+     * under {@code previous}' lock, the lock-free counters and estimators just after); close {@code
+     * previous} afterwards.
+     *
+     * @param previous the balancer being replaced; it must read the same {@link #ticker}
+     * @return this builder
+     * @throws NullPointerException if {@code previous} is null
+     */
+    public Builder inheritFrom(LoadBalancer previous) {
+      this.predecessor = checkNotNull(previous, "previous");
+      return this;
+    }
+
+    /**
      * Returns the balancer.
      *
      * @return a new balancer with the options and initial endpoints set on this builder
-     * @throws IllegalArgumentException if slow start is set with a hash strategy, or a subsetting
-     *     that places clients by coordinate (deterministic aperture) is set without {@link
-     *     #clientCoordinate}
+     * @throws IllegalArgumentException if slow start is set with a hash strategy, a subsetting that
+     *     places clients by coordinate (deterministic aperture) is set without {@link
+     *     #clientCoordinate}, or {@link #inheritFrom} names a balancer on another ticker
      */
     public LoadBalancer build() {
+      LoadBalancer previous = predecessor;
+      checkArgument(
+          previous == null || previous.ticker().equals(ticker),
+          "inheritFrom needs a balancer on the same ticker, but '%s' reads %s and this one %s",
+          previous == null ? "" : previous.name(),
+          previous == null ? "" : previous.ticker(),
+          ticker);
       Subsetting subset = subsetting;
       checkArgument(
           subset == null || !subset.usesCoordinate() || clientCoordinate != null,

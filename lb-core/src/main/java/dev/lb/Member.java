@@ -27,6 +27,10 @@ final class Member {
   int ejectionMultiplier;
   volatile long ejections;
   Scheduler.@Nullable Cancellable restoreTask;
+
+  /** When the current ejection's time is over, in ticker nanoseconds; meaningful while ejected. */
+  long ejectionEndsAt;
+
   long sweptSuccesses;
   long sweptFailures;
 

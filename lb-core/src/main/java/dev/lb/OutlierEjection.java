@@ -132,12 +132,7 @@ final class OutlierEjection {
     if (m.removed || closed || (m.state.status() & EndpointState.EJECTED) != 0) {
       return;
     }
-    List<Member> all = members.get();
-    int ejected = 0;
-    for (Member other : all) {
-      ejected += (other.state.status() & EndpointState.EJECTED) != 0 ? 1 : 0;
-    }
-    if (ejected >= config.maxEjections(all.size())) {
+    if (atCap()) {
       LOGGER.log(
           System.Logger.Level.DEBUG,
           "balancer ''{0}'' did not eject {1} ({2}): max ejection percent reached",
@@ -156,8 +151,46 @@ final class OutlierEjection {
     Endpoint e = m.endpoint();
     Duration d = Duration.ofNanos(nanos);
     updates.emit(l -> l.onEjected(balancer, e, reason, d));
+    scheduleEjectionOver(m, nanos);
+  }
+
+  /** Whether the ejection cap allows no further ejection now. */
+  private boolean atCap() {
+    List<Member> all = members.get();
+    int ejected = 0;
+    for (Member other : all) {
+      ejected += (other.state.status() & EndpointState.EJECTED) != 0 ? 1 : 0;
+    }
+    return ejected >= config.maxEjections(all.size());
+  }
+
+  private void scheduleEjectionOver(Member m, long nanos) {
     UpdatePath.cancel(m.restoreTask);
+    m.ejectionEndsAt = ticker.read() + nanos;
     m.restoreTask = updates.timers().schedule(() -> updates.run(() -> ejectionOver(m)), nanos);
+  }
+
+  /**
+   * Carries an ejection over from the balancer this one replaces ({@link
+   * LoadBalancer.Builder#inheritFrom}): {@code m} is ejected for what was left of it (at most this
+   * balancer's maximum ejection time), or waits for its checks as it did there; not if outlier
+   * detection is off here or the cap is reached.
+   *
+   * @param remainingNanos what was left of the ejection time, 0 if it was waiting for checks
+   * @param awaitingChecks whether the ejection time was over and it was waiting to pass checks
+   */
+  void resume(Member m, long remainingNanos, boolean awaitingChecks, String reason) {
+    if (!config.enabled() || closed || atCap()) {
+      return;
+    }
+    status.set(m, EndpointState.EJECTED, HealthChangeCause.EJECTED, reason);
+    if (awaitingChecks && checks.enabled()) {
+      m.awaitingChecks = true;
+      m.checkPasses = 0;
+    } else {
+      // Capped by this balancer's longest ejection: a change that shortens it frees them too.
+      scheduleEjectionOver(m, Math.min(config.maxEjectionNanos(), Math.max(0, remainingNanos)));
+    }
   }
 
   private void ejectionOver(Member m) {

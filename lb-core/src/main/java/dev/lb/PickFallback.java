@@ -71,7 +71,8 @@ final class PickFallback {
     NoEndpointAvailableException e =
         Diagnosis.noEndpoint(
             balancer.name(), balancer.strategy().name(), s, context, maxInFlight, panicThreshold);
-    return refuse(e, fail, tell);
+    refuse(e, fail, tell);
+    return null;
   }
 
   /** A pick the balancer-wide concurrency limit refused. */
@@ -84,8 +85,8 @@ final class PickFallback {
     }
     Admission admission = balancer.admission();
     ConcurrencyLimit l = requireNonNull(admission.limit());
-    return refuse(
-        Diagnosis.atBalancerLimit(balancer.name(), s, l, admission.inFlight()), fail, tell);
+    refuse(Diagnosis.atBalancerLimit(balancer.name(), s, l, admission.inFlight()), fail, tell);
+    return null;
   }
 
   private void failIfClosed(Snapshot s) {
@@ -94,7 +95,8 @@ final class PickFallback {
     }
   }
 
-  private <T> @Nullable T refuse(NoEndpointAvailableException e, boolean fail, boolean tell) {
+  /** Tells listeners of the refusal (if {@code tell}), then throws it (if {@code fail}). */
+  private void refuse(NoEndpointAvailableException e, boolean fail, boolean tell) {
     NoEndpointAvailableException.Reason reason = e.reason();
     if (tell) {
       updates.deliverNow(l -> l.onNoEndpointAvailable(balancer, reason));
@@ -102,7 +104,6 @@ final class PickFallback {
     if (fail) {
       throw e;
     }
-    return null;
   }
 
   /**

@@ -16,9 +16,10 @@ final class PickerRefresh {
   private final LoadBalancer balancer;
   private final UpdatePath updates;
   private final Ticker ticker;
-  private final long periodNanos;
 
   // Guarded by the update lock.
+  private long periodNanos;
+  private int generation;
   private Scheduler.@Nullable Cancellable task;
   private boolean closed;
 
@@ -36,6 +37,21 @@ final class PickerRefresh {
     }
   }
 
+  /**
+   * Follows a strategy switch ({@link SwitchableStrategy}): the timer runs at {@code nextPeriod}
+   * from now, or stops if it is 0; under the update lock.
+   */
+  void restart(long nextPeriodNanos) {
+    if (closed) {
+      return;
+    }
+    UpdatePath.cancel(task);
+    task = null;
+    generation++;
+    periodNanos = nextPeriodNanos;
+    start();
+  }
+
   void close() {
     closed = true;
     UpdatePath.cancel(task);
@@ -44,6 +60,8 @@ final class PickerRefresh {
 
   private void schedule() {
     if (!closed) {
+      // A timer cancelled by a restart may already be running: its generation tells it to stop.
+      int gen = generation;
       task =
           updates
               .timers()
@@ -51,8 +69,10 @@ final class PickerRefresh {
                   () ->
                       updates.run(
                           () -> {
-                            refresh();
-                            schedule();
+                            if (gen == generation) {
+                              refresh();
+                              schedule();
+                            }
                           }),
                   periodNanos);
     }

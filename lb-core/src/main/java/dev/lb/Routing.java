@@ -44,6 +44,15 @@ final class Routing {
     this.overprovisioning = overprovisioning;
   }
 
+  /**
+   * Forgets the stable picker, so the next route builds one with the strategy's new delegate
+   * ({@link SwitchableStrategy}); under the update lock.
+   */
+  void strategyChanged() {
+    stablePicker = null;
+    stablePickerKey = null;
+  }
+
   /** Builds the routing snapshot for {@code members}, in membership order. */
   Snapshot route(Collection<Member> members) {
     List<EndpointState> all = new ArrayList<>(members.size());

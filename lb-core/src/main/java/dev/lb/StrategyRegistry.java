@@ -38,6 +38,7 @@ public final class StrategyRegistry {
           Strategies.powerOfTwoChoices(),
           Strategies.peakEwma(),
           Strategies.orcaWeightedRoundRobin(),
+          Strategies.prequal(),
           HashStrategies.ringHash(),
           HashStrategies.maglev(),
           HashStrategies.rendezvousHash(),

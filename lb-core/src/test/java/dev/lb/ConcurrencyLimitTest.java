@@ -20,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -155,6 +156,69 @@ class ConcurrencyLimitTest {
     int before = limit.limit();
     lb.pick().onCancel();
     assertThat(limit.limit()).isEqualTo(before);
+  }
+
+  @Test
+  void stats_showTheLimitsInForceNow_andFollowAnAdaptiveLimit() {
+    LoadBalancer lb =
+        builder(2)
+            .maxInFlightPerEndpoint(50)
+            .concurrencyLimitPerEndpoint(
+                ConcurrencyLimits.vegas().initialLimit(10).probeSamples(1).build())
+            .concurrencyLimit(ConcurrencyLimits.fixed(15))
+            .build();
+    BalancerStats before = lb.stats();
+    assertThat(before.concurrencyLimit()).isEqualTo(15);
+    assertThat(before.waiting()).isZero();
+    assertThat(before.endpoints()).extracting(EndpointStats::concurrencyLimit).containsOnly(10);
+    assertThat(before.toTable()).contains("(limit 15)");
+
+    // A full endpoint's fast calls with no queueing: its adaptive limit grows, and the stats
+    // follow it, capped by the fixed 50.
+    LoadBalancer one =
+        builder(1)
+            .maxInFlightPerEndpoint(50)
+            .concurrencyLimitPerEndpoint(
+                ConcurrencyLimits.vegas().initialLimit(10).probeSamples(1).build())
+            .build();
+    ConcurrencyLimit limit = requireNonNullLimit(one.snapshot().states.get(0).concurrencyLimit());
+    for (int round = 0; round < 40; round++) {
+      List<Lease> leases = new ArrayList<>();
+      Lease l;
+      while ((l = one.tryPick(PickContext.none())) != null) {
+        leases.add(l);
+      }
+      assertThat(one.stats().endpoints().get(0).concurrencyLimit())
+          .isEqualTo(Math.min(50, limit.limit()))
+          .isEqualTo(leases.size());
+      ticker.advanceMillis(10);
+      leases.forEach(x -> x.onSuccess(10 * MS));
+    }
+    assertThat(limit.limit()).isGreaterThan(10);
+    assertThat(one.stats().endpoints().get(0).concurrencyLimit())
+        .isEqualTo(Math.min(50, limit.limit()));
+  }
+
+  @Test
+  void stats_withoutLimits_sayNone_andCountWaiters() {
+    LoadBalancer none = builder(1).build();
+    assertThat(none.stats().concurrencyLimit()).isEqualTo(Integer.MAX_VALUE);
+    assertThat(none.stats().endpoints().get(0).concurrencyLimit()).isEqualTo(Integer.MAX_VALUE);
+    assertThat(none.stats().toTable()).doesNotContain("limit");
+
+    LoadBalancer full = builder(2).concurrencyLimit(ConcurrencyLimits.fixed(1)).build();
+    Lease held = full.pick();
+    CompletableFuture<Lease> waiting = full.pickAsync(PickContext.none(), Duration.ofSeconds(1));
+    assertThat(full.stats().waiting()).isEqualTo(1);
+    assertThat(full.stats().toTable()).contains("1 waiting");
+    held.onSuccess(MS);
+    assertThat(full.stats().waiting()).isZero();
+    waiting.join().onSuccess(MS);
+  }
+
+  private static ConcurrencyLimit requireNonNullLimit(@Nullable ConcurrencyLimit l) {
+    assertThat(l).isNotNull();
+    return java.util.Objects.requireNonNull(l);
   }
 
   @Test

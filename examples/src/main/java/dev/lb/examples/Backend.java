@@ -3,6 +3,8 @@ package dev.lb.examples;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.lb.Endpoint;
+import dev.lb.okhttp.HttpProber;
+import dev.lb.probe.ProbeResponder;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -18,7 +20,9 @@ import org.jspecify.annotations.Nullable;
  * A local HTTP backend for the demo and the examples: a JDK {@link HttpServer} on 127.0.0.1 whose
  * behaviour the demo changes while it runs. {@code GET /work} answers after a log-normal delay
  * around the backend's mean latency, or with a 503 while it is told to fail; {@code GET /health}
- * answers 200 at once whenever the server is up.
+ * answers 200 at once whenever the server is up; {@code GET /lb-probe} answers Prequal's probe
+ * ({@link dev.lb.okhttp.HttpProber}) with the backend's requests in flight and its latency estimate
+ * at that load, from a {@link ProbeResponder} that {@code /work} keeps up to date.
  *
  * <p>{@link #kill()} really closes the server socket and every open connection, so clients see
  * refused connections and reset streams; {@link #restart()} binds a new server to the same port.
@@ -51,6 +55,12 @@ final class Backend {
    * requests in progress at once at full utilization, an assumption of the demo.
    */
   private final LoadReporter load = new LoadReporter(8);
+
+  /**
+   * The backend's requests in flight and latency at each load, for Prequal's probes ({@code
+   * /lb-probe}); kept apart from {@link #load}, the ORCA meter.
+   */
+  private final ProbeResponder probeLoad = ProbeResponder.create();
 
   private @Nullable HttpServer server; // guarded by this
 
@@ -139,10 +149,23 @@ final class Backend {
     s.setExecutor(executor);
     s.createContext("/health", exchange -> respond(exchange, 200, "ok\n"));
     s.createContext("/work", this::work);
+    s.createContext(
+        HttpProber.DEFAULT_PATH,
+        exchange -> respond(exchange, 200, probeLoad.answer().toText() + "\n"));
     s.start();
   }
 
   private void work(HttpExchange exchange) throws IOException {
+    long arrived = System.nanoTime();
+    int rif = probeLoad.begin();
+    try {
+      serveWork(exchange);
+    } finally {
+      probeLoad.end(rif, System.nanoTime() - arrived);
+    }
+  }
+
+  private void serveWork(HttpExchange exchange) throws IOException {
     long start = load.begin();
     double gaussian;
     double draw;

@@ -334,6 +334,14 @@ public final class Demo {
     }
   }
 
+  /** {@code prequal} probes the backends' {@code /lb-probe} path; other strategies as named. */
+  private static dev.lb.strategy.Strategy withProber(
+      dev.lb.strategy.Strategy strategy, OkHttpClient base) {
+    return strategy instanceof dev.lb.strategy.Prequal p && p.prober() == null
+        ? p.withProber(dev.lb.okhttp.HttpProber.builder().client(base).build())
+        : strategy;
+  }
+
   /**
    * The balancer: active HTTP checks, outlier detection and slow start, with every interval scaled
    * to the run so that a 5-second smoke run shows the same story as a 25-second one.
@@ -348,7 +356,7 @@ public final class Demo {
                 Math.min(TimeUnit.MILLISECONDS.toNanos(500), duration / 50)));
     return LoadBalancer.builder()
         .name("demo")
-        .strategy(StrategyRegistry.byName(options.strategy()))
+        .strategy(withProber(StrategyRegistry.byName(options.strategy()), base))
         .endpoints(endpoints)
         .healthCheck(
             HealthCheckConfig.builder(

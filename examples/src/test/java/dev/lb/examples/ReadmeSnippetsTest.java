@@ -50,12 +50,14 @@ class ReadmeSnippetsTest {
       import dev.lb.micrometer.*;
       import dev.lb.okhttp.*;
       import dev.lb.okhttp.Route;
+      import dev.lb.probe.*;
       import dev.lb.retry.*;
       import dev.lb.statspage.*;
       import dev.lb.strategy.*;
       import dev.lb.subset.*;
       import dev.lb.testing.*;
       import dev.lb.zookeeper.*;
+      import dev.lb.xds.*;
       import io.fabric8.kubernetes.client.KubernetesClient;
       import io.fabric8.kubernetes.client.KubernetesClientBuilder;
       import io.grpc.Grpc;

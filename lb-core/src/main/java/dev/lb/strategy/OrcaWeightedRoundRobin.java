@@ -63,8 +63,9 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Out-of-band reports.</b> {@link Builder#enableOobLoadReport enableOobLoadReport} and {@link
  * Builder#oobReportingPeriod oobReportingPeriod} are A58's switches for asking backends to stream
  * reports instead of attaching them to responses. This strategy weights by the latest report
- * whatever its source; the options are read by transports that can open such a stream, and lb's
- * built-in transports do not yet (see the README).
+ * whatever its source; the options are read by transports that can open such a stream: lb-grpc
+ * opens ORCA's {@code OpenRcaService} stream on every subchannel and then ignores trailers;
+ * lb-okhttp has no such stream and reads the response header either way.
  *
  * <p>Immutable and thread-safe: one instance may serve many balancers (each endpoint's state is its
  * own). Strategies are equal when their options are.

@@ -28,6 +28,10 @@ package dev.lb.strategy;
  *   <tr><td>{@code orca_weighted_round_robin}</td><td>in turn, by weights from the load backends
  *       report (gRFC A58; see {@link OrcaWeightedRoundRobin})</td><td>while reports are missing</td>
  *       <td>O(1) expected</td></tr>
+ *   <tr><td>{@code prequal}</td><td>by probes of the backends' own load: the fastest of the recent
+ *       answers whose requests in flight are not hot, or the least loaded if all are (see {@link
+ *       Prequal}); peak EWMA without answers or below 8 endpoints</td><td>no</td>
+ *       <td>O(pool size), 8 by default</td></tr>
  *   <tr><td>{@code ring_hash}, {@code maglev}, {@code rendezvous_hash}, {@code jump_hash},
  *       {@code bounded_load_hash}, {@code modulo_hash}</td><td>by the call's key: the same key to the
  *       same endpoint (consistent hashing, see {@code dev.lb.hash.HashStrategies})</td><td>yes (jump: no)</td>
@@ -173,5 +177,18 @@ public final class Strategies {
    */
   public static OrcaWeightedRoundRobin orcaWeightedRoundRobin() {
     return OrcaWeightedRoundRobin.DEFAULT;
+  }
+
+  /**
+   * Prequal (NSDI 2024): picks by probes of the backends' requests in flight and latency, with the
+   * hot/cold rule over a small pool of recent answers, and peak EWMA when the pool is empty or the
+   * group has fewer than 8 endpoints. This instance has no prober, so it picks as peak EWMA does
+   * until one is supplied ({@link Prequal#withProber}, or {@link Prequal#builder()} for the other
+   * options); lb-okhttp and lb-grpc have probers.
+   *
+   * @return the {@code prequal} strategy with the defaults and no prober
+   */
+  public static Prequal prequal() {
+    return Prequal.DEFAULT;
   }
 }

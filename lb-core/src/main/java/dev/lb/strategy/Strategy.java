@@ -125,4 +125,33 @@ public interface Strategy {
   default long refreshPeriodNanos() {
     return 0L;
   }
+
+  /**
+   * Returns the strategy one balancer should use, with whatever state it owns for that balancer
+   * (timers, probes, pools that outlive a picker). A balancer calls it once, when it is built, with
+   * its own context, builds every picker with the returned strategy and {@linkplain #close()
+   * closes} that strategy when it closes. The default returns {@code this}: a strategy whose only
+   * state lives in its pickers needs nothing more. A strategy that answers a new instance must give
+   * it the same {@link #name()} and the same answers to the {@code uses...} questions, and must not
+   * start anything that can outlive its {@link #close()}.
+   *
+   * <p>The balancer's timers for the strategy stay the balancer's: a bound strategy that needs to
+   * run periodically answers {@link #refreshPeriodNanos()} and does its work in {@link
+   * Picker#refresh}, which the balancer calls on its scheduler, serialized with membership changes,
+   * and stops calling when it closes.
+   *
+   * @param context the binding balancer's random source and clock
+   * @return the strategy for that balancer: {@code this} by default, or a new instance owned by it
+   */
+  default Strategy bind(StrategyContext context) {
+    return this;
+  }
+
+  /**
+   * Releases what a {@linkplain #bind bound} strategy owns for its balancer: called once by the
+   * balancer's {@link dev.lb.LoadBalancer#close()}, on its serialized path, after its timers
+   * stopped. Must not block and must not throw; afterwards nothing the strategy started (a probe, a
+   * task) may still run or report. The default does nothing.
+   */
+  default void close() {}
 }

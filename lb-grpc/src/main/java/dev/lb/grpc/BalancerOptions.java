@@ -10,9 +10,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * The options of a policy's service config that configure its lb-core {@link LoadBalancer}: outlier
  * detection, slow start, panic threshold, local zone, overprovisioning factor, the per-endpoint
- * concurrency cap and circuit breaker. They are read by lb-core's {@link LoadBalancerConfig}, the
- * same reader (and the same names, ranges and error messages, which name the option by its path and
- * quote the value) as configuration files and Spring properties use; immutable.
+ * concurrency cap, the adaptive (or fixed) concurrency limits per endpoint and per channel, and
+ * circuit breaker. They are read by lb-core's {@link LoadBalancerConfig}, the same reader (and the
+ * same names, ranges and error messages, which name the option by its path and quote the value) as
+ * configuration files and Spring properties use; immutable.
  *
  * <p>Two option sets are equal when their parsed values are, so an unchanged service config keeps
  * the channel's balancer (and its statistics); any change builds a new one.
@@ -27,6 +28,8 @@ final class BalancerOptions {
           "localZone",
           "overprovisioningFactor",
           "maxInFlightPerEndpoint",
+          "concurrencyLimitPerEndpoint",
+          "concurrencyLimit",
           "circuitBreaker");
 
   static final BalancerOptions DEFAULTS = new BalancerOptions(LoadBalancerConfig.fromMap(Map.of()));

@@ -42,11 +42,14 @@ import org.jspecify.annotations.Nullable;
  * {@code consecutiveFailures}, {@code successRate} and {@code failurePercentage}, or {@code false}
  * to turn it off), {@code slowStart} ({@code window}, {@code minWeightPercent}, {@code
  * aggression}), {@code panicThreshold} (0 to 100), {@code localZone}, {@code
- * overprovisioningFactor}, {@code maxInFlightPerEndpoint} and {@code circuitBreaker} (a breaker per
- * endpoint with {@link dev.lb.breaker.CircuitBreakerConfig}'s options). Durations are strings such
- * as {@code "10s"} or {@code "0.5s"}. An invalid config is rejected with an {@code UNAVAILABLE}
- * status (as gRPC's own policies reject theirs) whose description names the policy, the option and
- * the bad value; gRPC then keeps the channel on its previous valid config.
+ * overprovisioningFactor}, {@code maxInFlightPerEndpoint}, {@code concurrencyLimitPerEndpoint} and
+ * {@code concurrencyLimit} (an adaptive or fixed limit per endpoint and per channel: {@code
+ * algorithm} {@code fixed}, {@code vegas} or {@code gradient} with its options) and {@code
+ * circuitBreaker} (a breaker per endpoint with {@link dev.lb.breaker.CircuitBreakerConfig}'s
+ * options). Durations are strings such as {@code "10s"} or {@code "0.5s"}. An invalid config is
+ * rejected with an {@code UNAVAILABLE} status (as gRPC's own policies reject theirs) whose
+ * description names the policy, the option and the bad value; gRPC then keeps the channel on its
+ * previous valid config.
  *
  * <p>Every resolved endpoint is a member of the policy's lb-core balancer (default health options:
  * outlier detection on, panic below 50% healthy); an endpoint whose subchannel is not READY is
@@ -254,6 +257,19 @@ public class LbLoadBalancerProvider extends LoadBalancerProvider {
     /** The {@code lb_orca_weighted_round_robin} policy. */
     public OrcaWeightedRoundRobin() {
       super(policyName(Strategies.orcaWeightedRoundRobin()), Strategies.orcaWeightedRoundRobin());
+    }
+  }
+
+  /**
+   * {@code lb_prequal}: {@link Strategies#prequal()}, Prequal (NSDI 2024): each endpoint probed
+   * over its own subchannel ({@link GrpcProber}, the {@link ProbeService} method) for its requests
+   * in flight and latency, the hot/cold rule over the pool of answers, peak EWMA below 8 endpoints
+   * or without answers. Prequal's options are set in the service config (see {@link PolicyConfig}).
+   */
+  public static final class Prequal extends LbLoadBalancerProvider {
+    /** The {@code lb_prequal} policy. */
+    public Prequal() {
+      super(policyName(Strategies.prequal()), Strategies.prequal());
     }
   }
 

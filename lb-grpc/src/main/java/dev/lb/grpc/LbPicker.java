@@ -5,6 +5,7 @@ import dev.lb.LoadBalancer;
 import dev.lb.NoEndpointAvailableException;
 import dev.lb.PickContext;
 import dev.lb.Ticker;
+import dev.lb.strategy.OrcaWeightedRoundRobin;
 import io.grpc.CallOptions;
 import io.grpc.LoadBalancer.PickResult;
 import io.grpc.LoadBalancer.PickSubchannelArgs;
@@ -55,8 +56,12 @@ final class LbPicker extends SubchannelPicker {
     this.maxAttempts = 2 * Math.max(1, balancer.endpoints().size());
     this.config = config;
     this.ticker = balancer.ticker();
-    // Reading a call's ORCA trailer costs a few objects per call: only for strategies that ask.
-    this.readsReports = balancer.strategy().usesLoadReports();
+    // Reading a call's ORCA trailer costs a few objects per call: only for strategies that ask,
+    // and not when they ask for out-of-band reports instead (A58).
+    this.readsReports =
+        balancer.strategy().usesLoadReports()
+            && !(balancer.strategy() instanceof OrcaWeightedRoundRobin wrr
+                && wrr.enableOobLoadReport());
   }
 
   @Override

@@ -10,6 +10,9 @@ import dev.lb.health.DrainResult;
 import dev.lb.health.HealthCheckConfig;
 import dev.lb.health.HealthCheckResult;
 import dev.lb.health.HealthChecker;
+import dev.lb.strategy.OrcaWeightedRoundRobin;
+import dev.lb.strategy.Prequal;
+import dev.lb.strategy.Strategy;
 import io.grpc.Channel;
 import io.grpc.ChannelLogger.ChannelLogLevel;
 import io.grpc.ConnectivityState;
@@ -69,6 +72,13 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
       };
 
   private final Helper helper;
+
+  /**
+   * Creates the subchannels of strategies that read load reports: {@link #helper}, wrapped so that
+   * they can stream ORCA's out-of-band reports (made when first needed).
+   */
+  private @Nullable Helper orcaHelper;
+
   private final PolicyConfig defaultConfig;
   private final Ticker ticker;
   private final Scheduler scheduler;
@@ -149,7 +159,7 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
     PolicyConfig current = config;
     LoadBalancer previous = balancer;
     if (previous == null || current == null || !current.sameBalancer(next)) {
-      balancer = newBalancer(next);
+      balancer = newBalancer(next, previous);
       if (previous != null) {
         previous.close();
       }
@@ -161,10 +171,20 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
     config = next;
 
     Map<String, Entry> updated = new LinkedHashMap<>();
+    boolean orca = wantsOrcaSubchannels(next);
+    boolean oob = orca && outOfBandPeriodNanos(next) >= 0;
     for (Desired d : desired.values()) {
       Entry entry = entries.remove(d.endpoint.id());
+      if (entry != null && oob && !entry.orcaCapable) {
+        // Out-of-band reports asked for on a subchannel made before any strategy wanted them
+        // (the generic policy switched to them): it cannot stream them, so this endpoint
+        // reconnects once. The ORCA policy's subchannels are all made able to from the start.
+        endReadyPeriod(entry);
+        entry.subchannel.shutdown();
+        entry = null;
+      }
       if (entry == null) {
-        entry = start(d);
+        entry = start(d, orca);
       } else {
         if (!entry.group.getAddresses().equals(d.group.getAddresses())) {
           entry.subchannel.updateAddresses(List.of(d.group));
@@ -183,14 +203,48 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
     updated.forEach((id, e) -> byId.put(id, e.subchannel));
     subchannelsById = Map.copyOf(byId);
     syncMembership();
+    applyOutOfBandReports(next);
     return Status.OK;
   }
 
-  private LoadBalancer newBalancer(PolicyConfig c) {
+  /**
+   * Asks every subchannel's server for ORCA's out-of-band reports as the strategy wants them (A58's
+   * {@code enable_oob_load_report}, every {@code oob_reporting_period}), or stops asking; each
+   * report becomes its endpoint's latest in the current balancer.
+   */
+  private void applyOutOfBandReports(PolicyConfig c) {
+    long period = outOfBandPeriodNanos(c);
+    for (Entry e : entries.values()) {
+      if (e.oobPeriodNanos == period || (!e.orcaCapable && period >= 0 && OrcaSupport.AVAILABLE)) {
+        continue;
+      }
+      e.oobPeriodNanos = period;
+      String id = e.endpoint.id();
+      OrcaSupport.outOfBand(
+          e.subchannel,
+          period < 0
+              ? null
+              : report -> {
+                LoadBalancer b = balancer;
+                if (!shutdown && b != null && entries.get(id) == e) {
+                  b.reportLoad(id, report);
+                }
+              },
+          Math.max(1, period));
+    }
+  }
+
+  /**
+   * A balancer for {@code c}. Replacing {@code previous} (an option changed), it starts with the
+   * current members and inherits their statistics and health ({@link
+   * LoadBalancer.Builder#inheritFrom}); connectivity and {@link LbControl}'s changes are applied to
+   * it again by {@link #syncMembership}.
+   */
+  private LoadBalancer newBalancer(PolicyConfig c, @Nullable LoadBalancer previous) {
     LoadBalancer.Builder builder =
         LoadBalancer.builder()
             .name(authority)
-            .strategy(c.strategy)
+            .strategy(withProber(c.strategy))
             .decayWindow(c.decayWindow)
             .ticker(ticker)
             .scheduler(scheduler)
@@ -220,9 +274,33 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
               .unhealthyThreshold(spec.fall())
               .build());
     }
+    if (previous != null) {
+      List<Endpoint> members = new ArrayList<>(entries.size());
+      for (Entry e : entries.values()) {
+        members.add(e.endpoint);
+      }
+      builder.endpoints(members).inheritFrom(previous);
+    }
     LoadBalancer built = builder.build();
     built.addCallListener(metrics.calls());
     return built;
+  }
+
+  /**
+   * {@code prequal} without a prober of its own probes each endpoint over its subchannel ({@link
+   * GrpcProber}), the probes started on the balancer's scheduler rather than on the channel's
+   * synchronization context, where the probe timer runs.
+   */
+  private Strategy withProber(Strategy strategy) {
+    if (!(strategy instanceof Prequal p) || p.prober() != null) {
+      return strategy;
+    }
+    Prequal.Builder b =
+        p.toBuilder().prober(GrpcProber.create(this::subchannelChannel, p.probeTimeout()));
+    if (p.probeExecutor() == null) {
+      b.probeExecutor(task -> scheduler.schedule(task, 0));
+    }
+    return b.build();
   }
 
   /** The channel over an endpoint's own subchannel, for its health checks; any thread. */
@@ -256,10 +334,37 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
     return desired;
   }
 
-  private Entry start(Desired d) {
+  /**
+   * Whether new subchannels should be able to stream ORCA's out-of-band reports: always under a
+   * policy whose default strategy reads load reports ({@code lb_orca_weighted_round_robin}, so that
+   * turning {@code enableOobLoadReport} on never reconnects), and under others while {@code c} asks
+   * for them; never without gRPC's ORCA API.
+   */
+  private boolean wantsOrcaSubchannels(PolicyConfig c) {
+    return OrcaSupport.AVAILABLE
+        && (defaultConfig.strategy.usesLoadReports() || outOfBandPeriodNanos(c) >= 0);
+  }
+
+  /** The out-of-band reporting period {@code c} asks for, or -1 if it asks for none. */
+  private static long outOfBandPeriodNanos(PolicyConfig c) {
+    return c.strategy instanceof OrcaWeightedRoundRobin wrr && wrr.enableOobLoadReport()
+        ? wrr.oobReportingPeriod().toNanos()
+        : -1;
+  }
+
+  private Entry start(Desired d, boolean orca) {
+    Helper h = helper;
+    if (orca) {
+      Helper o = orcaHelper;
+      if (o == null) {
+        o = OrcaSupport.subchannelHelper(helper);
+        orcaHelper = o;
+      }
+      h = o;
+    }
     Subchannel subchannel =
-        helper.createSubchannel(CreateSubchannelArgs.newBuilder().setAddresses(d.group).build());
-    Entry entry = new Entry(d.endpoint, d.group, subchannel);
+        h.createSubchannel(CreateSubchannelArgs.newBuilder().setAddresses(d.group).build());
+    Entry entry = new Entry(d.endpoint, d.group, subchannel, orca);
     subchannel.start(info -> onSubchannelState(entry, info));
     subchannel.requestConnection();
     return entry;
@@ -529,6 +634,11 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
     unregister.run();
   }
 
+  /** The current balancer, or null before the first resolution; for tests. */
+  @Nullable LoadBalancer balancer() {
+    return balancer;
+  }
+
   /** A copy of the balancer's statistics, or null before the first addresses; any thread. */
   @Override
   public @Nullable BalancerStats stats() {
@@ -596,11 +706,21 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
     @Nullable PendingPicks pending;
     // What the balancer was last told: marked up (true), down (false), or nothing yet (null).
     @Nullable Boolean markedUp;
+    // The out-of-band ORCA reporting period asked of the server; -1 when none is.
+    long oobPeriodNanos = -1;
 
-    Entry(Endpoint endpoint, EquivalentAddressGroup group, Subchannel subchannel) {
+    // Made by the ORCA reporting helper: it can stream out-of-band reports.
+    final boolean orcaCapable;
+
+    Entry(
+        Endpoint endpoint,
+        EquivalentAddressGroup group,
+        Subchannel subchannel,
+        boolean orcaCapable) {
       this.endpoint = endpoint;
       this.group = group;
       this.subchannel = subchannel;
+      this.orcaCapable = orcaCapable;
     }
   }
 

@@ -1,7 +1,12 @@
 package dev.lb.grpc;
 
 import dev.lb.Lease;
+import dev.lb.LoadReport;
 import io.grpc.ClientStreamTracer;
+import io.grpc.LoadBalancer.Helper;
+import io.grpc.LoadBalancer.Subchannel;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Whether gRPC's ORCA API (optional {@code io.grpc:grpc-xds}) is present, found once; the guard in
@@ -16,6 +21,7 @@ final class OrcaSupport {
   static final boolean AVAILABLE = probe();
 
   private static volatile boolean warned;
+  private static volatile boolean warnedOob;
 
   private OrcaSupport() {}
 
@@ -24,6 +30,7 @@ final class OrcaSupport {
       Class.forName(
           "io.grpc.xds.orca.OrcaPerRequestUtil", false, OrcaSupport.class.getClassLoader());
       Class.forName("io.grpc.services.MetricReport", false, OrcaSupport.class.getClassLoader());
+      Class.forName("io.grpc.xds.orca.OrcaOobUtil", false, OrcaSupport.class.getClassLoader());
       return true;
     } catch (ClassNotFoundException | LinkageError e) {
       return false;
@@ -49,5 +56,29 @@ final class OrcaSupport {
               + " keeps the endpoints' static weights");
     }
     return factory;
+  }
+
+  /** The helper to create subchannels with: one that can stream out-of-band reports, if it can. */
+  static Helper subchannelHelper(Helper helper) {
+    return AVAILABLE ? OrcaOutOfBand.reportingHelper(helper) : helper;
+  }
+
+  /**
+   * Streams {@code subchannel}'s out-of-band reports to {@code sink} every {@code periodNanos}, or
+   * stops them (null sink); without grpc-xds, warns once per process that none will come.
+   */
+  static void outOfBand(
+      Subchannel subchannel, @Nullable Consumer<LoadReport> sink, long periodNanos) {
+    if (AVAILABLE) {
+      OrcaOutOfBand.listen(subchannel, sink, periodNanos);
+      return;
+    }
+    if (sink != null && !warnedOob) {
+      warnedOob = true;
+      LOGGER.log(
+          System.Logger.Level.WARNING,
+          "enableOobLoadReport needs io.grpc:grpc-xds on the class path to stream ORCA load"
+              + " reports; without it the policy keeps the endpoints' static weights");
+    }
   }
 }

@@ -2,6 +2,7 @@ package dev.lb.grpc;
 
 import dev.lb.StrategyRegistry;
 import dev.lb.strategy.OrcaWeightedRoundRobin;
+import dev.lb.strategy.Prequal;
 import dev.lb.strategy.Strategies;
 import dev.lb.strategy.Strategy;
 import io.grpc.Metadata;
@@ -45,13 +46,19 @@ import org.jspecify.annotations.Nullable;
  *   <li>for {@code orca_weighted_round_robin} only, gRFC A58's options: {@code blackoutPeriod}
  *       (default {@code "10s"}, {@code "0s"} allowed), {@code weightExpirationPeriod} ({@code
  *       "180s"}), {@code weightUpdatePeriod} ({@code "1s"}, at least 100 ms), {@code
- *       errorUtilizationPenalty} (number, 1.0), {@code enableOobLoadReport} (only {@code false} for
- *       now: out-of-band reporting is not implemented) and {@code oobReportingPeriod} ({@code
- *       "10s"});
+ *       errorUtilizationPenalty} (number, 1.0), {@code enableOobLoadReport} (boolean, false: true
+ *       streams ORCA's out-of-band reports instead of reading trailers) and {@code
+ *       oobReportingPeriod} ({@code "10s"});
+ *   <li>for {@code prequal} only, its options ({@link Prequal.Builder}): {@code probesPerPick}
+ *       (number, 1.0), {@code poolSize} (8), {@code reuseBudget} (2), {@code maxProbeAge} ({@code
+ *       "1s"}), {@code hotQuantile} (number, 0.8), {@code minEndpoints} (8), {@code probeTimeout}
+ *       ({@code "0.5s"}), {@code probeDispatchPeriod} ({@code "0.001s"}) and {@code
+ *       maxOutstandingProbes} (64);
  *   <li>the lb-core balancer options, read by {@link dev.lb.LoadBalancerConfig} (through {@link
  *       BalancerOptions}): {@code outlierDetection}, {@code slowStart}, {@code panicThreshold},
- *       {@code localZone}, {@code overprovisioningFactor}, {@code maxInFlightPerEndpoint} and
- *       {@code circuitBreaker}.
+ *       {@code localZone}, {@code overprovisioningFactor}, {@code maxInFlightPerEndpoint}, {@code
+ *       concurrencyLimitPerEndpoint} and {@code concurrencyLimit} ({@code algorithm} {@code fixed},
+ *       {@code vegas} or {@code gradient} with its options) and {@code circuitBreaker}.
  * </ul>
  *
  * Unknown fields are rejected, so that a misspelt option is an error rather than silently ignored.
@@ -77,6 +84,19 @@ final class PolicyConfig {
           "errorUtilizationPenalty",
           "enableOobLoadReport",
           "oobReportingPeriod");
+
+  /** Prequal's options, for {@code prequal} only; their JSON names. */
+  static final List<String> PREQUAL_FIELDS =
+      List.of(
+          "probesPerPick",
+          "poolSize",
+          "reuseBudget",
+          "maxProbeAge",
+          "hotQuantile",
+          "minEndpoints",
+          "probeTimeout",
+          "probeDispatchPeriod",
+          "maxOutstandingProbes");
 
   private static final List<String> FIELDS = fields();
   private static final List<String> HEALTH_FIELDS =
@@ -140,6 +160,7 @@ final class PolicyConfig {
                 "latencyExcludedMethods",
                 "healthCheck"));
     fields.addAll(ORCA_FIELDS);
+    fields.addAll(PREQUAL_FIELDS);
     fields.addAll(BalancerOptions.FIELDS);
     return List.copyOf(fields);
   }
@@ -165,16 +186,21 @@ final class PolicyConfig {
   static PolicyConfig parseOrThrow(
       String policyName, @Nullable Strategy fixedStrategy, Map<String, ?> raw) {
     boolean orcaFields = fixedStrategy == null || fixedStrategy instanceof OrcaWeightedRoundRobin;
+    boolean prequalFields = fixedStrategy == null || fixedStrategy instanceof Prequal;
     for (String field : raw.keySet()) {
       if (!FIELDS.contains(field)
           || (fixedStrategy != null && field.equals("strategy"))
-          || (!orcaFields && ORCA_FIELDS.contains(field))) {
+          || (!orcaFields && ORCA_FIELDS.contains(field))
+          || (!prequalFields && PREQUAL_FIELDS.contains(field))) {
         List<String> accepted = new ArrayList<>(FIELDS);
         if (fixedStrategy != null) {
           accepted.remove("strategy");
         }
         if (!orcaFields) {
           accepted.removeAll(ORCA_FIELDS);
+        }
+        if (!prequalFields) {
+          accepted.removeAll(PREQUAL_FIELDS);
         }
         throw new IllegalArgumentException(
             "unknown field '" + field + "'; " + policyName + " accepts " + accepted);
@@ -186,6 +212,7 @@ final class PolicyConfig {
       strategy = name == null ? Strategies.roundRobin() : StrategyRegistry.byName(name);
     }
     strategy = orcaOptions(strategy, raw);
+    strategy = prequalOptions(strategy, raw);
     String window = string(raw, "decayWindow");
     Duration decayWindow = window == null ? DEFAULT_DECAY_WINDOW : duration("decayWindow", window);
     String header = string(raw, "hashHeader");
@@ -271,14 +298,91 @@ final class PolicyConfig {
         throw new IllegalArgumentException(
             "enableOobLoadReport must be true or false but was " + describe(oob));
       }
-      if (enabled) {
-        // Not silently ignored: the out-of-band stream (OpenRcaService) is not implemented yet.
-        throw new IllegalArgumentException(
-            "enableOobLoadReport true is not supported yet: lb-grpc reads per-call reports (the"
-                + " endpoint-load-metrics-bin trailer) only");
-      }
+      b.enableOobLoadReport(enabled);
     }
     return b.build();
+  }
+
+  /** Applies Prequal's options to {@code prequal}; rejects them for other strategies. */
+  private static Strategy prequalOptions(Strategy strategy, Map<String, ?> raw) {
+    List<String> given = new ArrayList<>();
+    for (String f : PREQUAL_FIELDS) {
+      if (raw.containsKey(f)) {
+        given.add(f);
+      }
+    }
+    if (given.isEmpty()) {
+      return strategy;
+    }
+    if (!(strategy instanceof Prequal prequal)) {
+      throw new IllegalArgumentException(
+          given.get(0)
+              + " is an option of "
+              + Prequal.NAME
+              + " only, but the strategy is "
+              + strategy.name());
+    }
+    Prequal.Builder b = prequal.toBuilder();
+    Number rate = number(raw, "probesPerPick");
+    if (rate != null) {
+      b.probesPerPick(rate.doubleValue());
+    }
+    Number quantile = number(raw, "hotQuantile");
+    if (quantile != null) {
+      b.hotQuantile(quantile.doubleValue());
+    }
+    Integer pool = wholeNumber(raw, "poolSize");
+    if (pool != null) {
+      b.poolSize(pool);
+    }
+    Integer reuse = wholeNumber(raw, "reuseBudget");
+    if (reuse != null) {
+      b.reuseBudget(reuse);
+    }
+    Integer min = wholeNumber(raw, "minEndpoints");
+    if (min != null) {
+      b.minEndpoints(min);
+    }
+    Integer outstanding = wholeNumber(raw, "maxOutstandingProbes");
+    if (outstanding != null) {
+      b.maxOutstandingProbes(outstanding);
+    }
+    String age = string(raw, "maxProbeAge");
+    if (age != null) {
+      b.maxProbeAge(duration("maxProbeAge", age));
+    }
+    String timeout = string(raw, "probeTimeout");
+    if (timeout != null) {
+      b.probeTimeout(duration("probeTimeout", timeout));
+    }
+    String dispatch = string(raw, "probeDispatchPeriod");
+    if (dispatch != null) {
+      b.probeDispatchPeriod(duration("probeDispatchPeriod", dispatch));
+    }
+    return b.build();
+  }
+
+  private static @Nullable Number number(Map<String, ?> raw, String field) {
+    Object v = raw.get(field);
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof Number n)) {
+      throw new IllegalArgumentException(field + " must be a number but was " + describe(v));
+    }
+    return n;
+  }
+
+  private static @Nullable Integer wholeNumber(Map<String, ?> raw, String field) {
+    Number n = number(raw, field);
+    if (n == null) {
+      return null;
+    }
+    double d = n.doubleValue();
+    if (d != Math.rint(d) || d < Integer.MIN_VALUE || d > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(field + " must be a whole number but was " + describe(n));
+    }
+    return (int) d;
   }
 
   private static @Nullable HealthCheckSpec healthCheck(@Nullable Object value) {

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lb.Endpoint;
 import dev.lb.EndpointStats;
+import dev.lb.LoadBalancer;
+import dev.lb.LoadBalancerListener;
 import dev.lb.PickContext;
 import dev.lb.health.DrainResult;
 import io.grpc.ManagedChannel;
@@ -15,7 +17,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -59,12 +63,6 @@ class LbControlNettyTest {
       entries.add(s.address());
     }
     return "lb:///" + String.join(",", entries);
-  }
-
-  private static long successes(String target) {
-    return LbChannels.stats(target).get(0).endpoints().stream()
-        .mapToLong(EndpointStats::successes)
-        .sum();
   }
 
   @Test
@@ -145,19 +143,99 @@ class LbControlNettyTest {
     registry.serviceConfig(
         group, Channels.serviceConfig("lb_round_robin", Map.of("decayWindow", "10s")));
     String target = "lb:///" + group;
+    Set<LoadBalancer> balancers = balancersOf(target);
     ManagedChannel channel = track(Channels.builder(target).build());
     warmUp(channel, s, Duration.ofSeconds(10));
-    LbChannels.control(target).disable(s.get(1).address());
+    LbControl control = LbChannels.control(target);
+    control.disable(s.get(1).address());
     Channels.distribution(channel, 10);
-    long before = successes(target);
 
     registry.serviceConfig(
         group, Channels.serviceConfig("lb_round_robin", Map.of("decayWindow", "5s")));
-    Channels.await(() -> successes(target) < before, Duration.ofSeconds(10), "a rebuilt balancer");
+    Channels.await(() -> balancers.size() == 2, Duration.ofSeconds(10), "a rebuilt balancer");
 
     assertThat(Channels.distribution(channel, 20)).isEqualTo(Map.of("a", 20));
-    LbChannels.control(target).enable(s.get(1).address());
-    assertThat(Channels.distribution(channel, 20)).isEqualTo(Map.of("a", 10, "b", 10));
+    control.enable(s.get(1).address());
+    Channels.await(
+        () -> Channels.distribution(channel, 20).containsKey("b"),
+        Duration.ofSeconds(10),
+        "b back in rotation");
+  }
+
+  @Test
+  void optionChange_keepsEachEndpointsStatisticsAndEjection() throws Exception {
+    List<TestServer> s = start("a", "b", "c");
+    String group = "control-" + GROUPS.incrementAndGet();
+    EndpointRegistry registry = EndpointRegistry.global();
+    List<Endpoint> endpoints = new ArrayList<>();
+    for (TestServer server : s) {
+      endpoints.add(Endpoint.of("127.0.0.1", server.port()));
+    }
+    registry.set(group, endpoints);
+    Map<String, ?> outliers =
+        Map.of(
+            "outlierDetection",
+            Map.of(
+                "consecutiveFailures", 2.0,
+                "maxEjectionPercent", 50.0,
+                "baseEjectionTime", "5m"));
+    registry.serviceConfig(group, Channels.serviceConfig("lb_round_robin", outliers));
+    String target = "lb:///" + group;
+    Set<LoadBalancer> balancers = balancersOf(target);
+    ManagedChannel channel = track(Channels.builder(target).build());
+    warmUp(channel, s, Duration.ofSeconds(10));
+    Channels.distribution(channel, 30);
+    s.get(2).unavailable(true);
+    Channels.await(
+        () -> {
+          Channels.callStatus(channel, Channels.waitForReady());
+          return LbChannels.stats(target).get(0).endpoints().stream()
+              .anyMatch(e -> e.health() == dev.lb.health.HealthStatus.EJECTED);
+        },
+        Duration.ofSeconds(10),
+        "c ejected");
+    Map<String, EndpointStats> before = byId(target);
+    assertThat(before.get(s.get(2).address()).ejections()).isEqualTo(1);
+
+    Map<String, Object> changed = new java.util.HashMap<>(outliers);
+    changed.put("decayWindow", "5s");
+    registry.serviceConfig(group, Channels.serviceConfig("lb_round_robin", changed));
+    Channels.await(() -> balancers.size() == 2, Duration.ofSeconds(10), "a rebuilt balancer");
+
+    Map<String, EndpointStats> after = byId(target);
+    for (TestServer server : s) {
+      String id = server.address();
+      assertThat(after.get(id).successes())
+          .as("%s's successes carried over", id)
+          .isGreaterThanOrEqualTo(before.get(id).successes());
+      assertThat(after.get(id).failures()).isEqualTo(before.get(id).failures());
+    }
+    EndpointStats c = after.get(s.get(2).address());
+    assertThat(c.health()).isEqualTo(dev.lb.health.HealthStatus.EJECTED);
+    assertThat(c.ejections()).isEqualTo(1);
+    assertThat(Channels.distribution(channel, 30)).doesNotContainKey("c");
+  }
+
+  /** The balancers the channel of {@code target} builds, as their events name them. */
+  private static Set<LoadBalancer> balancersOf(String target) {
+    Set<LoadBalancer> seen = ConcurrentHashMap.newKeySet();
+    LbChannels.addListener(
+        target,
+        new LoadBalancerListener() {
+          @Override
+          public void onRoutingChanged(LoadBalancer lb) {
+            seen.add(lb);
+          }
+        });
+    return seen;
+  }
+
+  private static Map<String, EndpointStats> byId(String target) {
+    Map<String, EndpointStats> byId = new java.util.HashMap<>();
+    for (EndpointStats e : LbChannels.stats(target).get(0).endpoints()) {
+      byId.put(e.endpoint().id(), e);
+    }
+    return byId;
   }
 
   @Test

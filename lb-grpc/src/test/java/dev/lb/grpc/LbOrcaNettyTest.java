@@ -45,24 +45,59 @@ class LbOrcaNettyTest {
   void trafficShiftsToTheServerReportingLowerUtilization() throws Exception {
     TestServer cool = start("cool").reportLoad(0.2, 100);
     TestServer hot = start("hot").reportLoad(0.8, 100);
-    // No blackout and a short update period: real time, so the test does not wait 10 s.
-    ManagedChannel channel =
-        Channels.builder("lb:///" + cool.address() + "," + hot.address())
-            .defaultServiceConfig(
-                Channels.serviceConfig(
-                    "lb_orca_weighted_round_robin",
-                    Map.of("blackoutPeriod", "0s", "weightUpdatePeriod", "0.1s")))
-            .build();
-    channels.add(channel);
-    warmUp(channel, List.of(cool, hot), Duration.ofSeconds(10));
-
+    ManagedChannel channel = weighted(cool, hot, Map.of());
     // Until weights are computed the split is even; once they are, four to one.
-    Channels.await(
-        () -> distribution(channel, 100).getOrDefault("cool", 0) >= 75,
-        Duration.ofSeconds(20),
-        "the cool server takes most calls");
+    awaitMostCallsTo(channel, "cool");
     Map<String, Integer> counts = distribution(channel, 1000);
     assertThat(counts.get("cool")).as("%s", counts).isBetween(750, 850);
+  }
+
+  /**
+   * A warmed-up channel over {@code a} and {@code b} with {@code lb_orca_weighted_round_robin}: no
+   * blackout and a short update period (real time, so the test does not wait 10 s), then {@code
+   * options}.
+   */
+  private ManagedChannel weighted(TestServer a, TestServer b, Map<String, ?> options) {
+    Map<String, Object> all = new java.util.HashMap<>(options);
+    all.put("blackoutPeriod", "0s");
+    all.put("weightUpdatePeriod", "0.1s");
+    ManagedChannel channel =
+        Channels.builder("lb:///" + a.address() + "," + b.address())
+            .defaultServiceConfig(Channels.serviceConfig("lb_orca_weighted_round_robin", all))
+            .build();
+    channels.add(channel);
+    warmUp(channel, List.of(a, b), Duration.ofSeconds(10));
+    return channel;
+  }
+
+  private static void awaitMostCallsTo(ManagedChannel channel, String server)
+      throws InterruptedException {
+    Channels.await(
+        () -> distribution(channel, 100).getOrDefault(server, 0) >= 75,
+        Duration.ofSeconds(20),
+        server + " takes most calls");
+  }
+
+  @Test
+  void outOfBandReports_streamedByTheServers_steerTraffic_whileTrailersAreIgnored()
+      throws Exception {
+    // Out of band, cool reports 0.2 and hot 0.8; in trailers they claim the opposite, which the
+    // policy must not read when it asked for out-of-band reports (A58).
+    TestServer cool = start("cool").reportOutOfBand(0.2, 100).reportLoad(0.8, 100);
+    TestServer hot = start("hot").reportOutOfBand(0.8, 100).reportLoad(0.2, 100);
+    ManagedChannel channel =
+        weighted(cool, hot, Map.of("enableOobLoadReport", true, "oobReportingPeriod", "0.05s"));
+    awaitMostCallsTo(channel, "cool");
+    Map<String, Integer> counts = distribution(channel, 1000);
+    assertThat(counts.get("cool")).as("%s", counts).isBetween(750, 850);
+    String target = "lb:///" + cool.address() + "," + hot.address();
+    assertThat(LbChannels.stats(target).get(0).endpoints())
+        .allSatisfy(e -> assertThat(e.loadReport()).isNotNull());
+
+    // The load moves: the streamed reports follow it without a call carrying anything new.
+    cool.reportOutOfBand(0.9, 100);
+    hot.reportOutOfBand(0.1, 100);
+    awaitMostCallsTo(channel, "hot");
   }
 
   @Test

@@ -38,7 +38,8 @@ class LbPolicyDistributionTest {
    * loopback follow timing noise, so they must reach every server in the warm-up only.
    */
   private static final Set<String> MEASURING =
-      Set.of("least_response_time", "least_bandwidth", "peak_ewma");
+      // prequal: three servers are below its minEndpoints (8), so it picks as peak_ewma does.
+      Set.of("least_response_time", "least_bandwidth", "peak_ewma", "prequal");
 
   private static final List<TestServer> SERVERS = new ArrayList<>();
 

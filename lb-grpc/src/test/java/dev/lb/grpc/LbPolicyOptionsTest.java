@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lb.BalancerStats;
 import dev.lb.Endpoint;
 import dev.lb.EndpointStats;
+import dev.lb.LoadBalancer;
 import dev.lb.StrategyRegistry;
 import dev.lb.breaker.CircuitBreaker;
 import dev.lb.grpc.LbPolicyTest.FakeHelper;
@@ -260,6 +261,33 @@ class LbPolicyOptionsTest {
   }
 
   @Test
+  void concurrencyLimit_capsTheChannel_andAnAdaptivePerEndpointLimitIsInTheStats() {
+    configure(
+        "lb_round_robin",
+        Map.of(
+            "concurrencyLimit",
+            Map.of("algorithm", "fixed", "limit", 2.0),
+            "concurrencyLimitPerEndpoint",
+            Map.of("algorithm", "vegas", "initialLimit", 5.0)));
+    accept(group(1001, "z"), group(1002, "z"));
+    ready(helper.subchannels.get(0), helper.subchannels.get(1));
+    PickResult first = pick();
+    PickResult second = pick();
+
+    PickResult third = pick();
+
+    assertThat(first.getSubchannel()).isNotNull();
+    assertThat(second.getSubchannel()).isNotNull();
+    assertThat(third.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(third.getStatus().getDescription()).contains("concurrency limit of 2");
+    BalancerStats stats = policy.stats();
+    assertThat(stats.concurrencyLimit()).isEqualTo(2);
+    assertThat(stats.endpoints()).extracting(EndpointStats::concurrencyLimit).containsOnly(5);
+    complete(first, Status.OK);
+    assertThat(pick().getSubchannel()).isNotNull();
+  }
+
+  @Test
   void circuitBreaker_opensPerEndpoint_andTakesItOutOfPicking() {
     configure(
         "lb_round_robin",
@@ -331,21 +359,65 @@ class LbPolicyOptionsTest {
   }
 
   @Test
+  void switchingToOrcaWeights_keepsTheSubchannels_onlyOutOfBandReportsOnThemReconnectOnce() {
+    configure("lb_round_robin", Map.of());
+    accept(group(1001, "z"), group(1002, "z"));
+    ready(helper.subchannels.get(0), helper.subchannels.get(1));
+    assertThat(helper.state).isEqualTo(ConnectivityState.READY);
+
+    // Per-call reports (trailers) need nothing of the subchannel: no reconnect.
+    config = PolicyConfig.parseOrThrow("lb", null, Map.of("strategy", "orca_weighted_round_robin"));
+    accept(group(1001, "z"), group(1002, "z"));
+    assertThat(helper.subchannels).hasSize(2);
+    assertThat(helper.subchannels).noneMatch(s -> s.shutdown);
+    assertThat(helper.state).isEqualTo(ConnectivityState.READY);
+
+    // Out-of-band reports under the generic policy: its subchannels were made before any
+    // strategy wanted them, so each endpoint reconnects once, through ORCA's helper.
+    config =
+        PolicyConfig.parseOrThrow(
+            "lb",
+            null,
+            Map.of("strategy", "orca_weighted_round_robin", "enableOobLoadReport", true));
+    accept(group(1001, "z"), group(1002, "z"));
+    assertThat(helper.subchannels).hasSize(4);
+    assertThat(helper.subchannels.subList(0, 2)).allMatch(s -> s.shutdown);
+    assertThat(helper.subchannels.subList(2, 4)).allMatch(s -> s.connectionRequests == 1);
+    // (Their streams open once READY, over a real channel: LbOrcaNettyTest.) And never again:
+    // turning it off and on keeps them.
+    config = PolicyConfig.parseOrThrow("lb", null, Map.of("strategy", "orca_weighted_round_robin"));
+    accept(group(1001, "z"), group(1002, "z"));
+    config =
+        PolicyConfig.parseOrThrow(
+            "lb",
+            null,
+            Map.of("strategy", "orca_weighted_round_robin", "enableOobLoadReport", true));
+    accept(group(1001, "z"), group(1002, "z"));
+    assertThat(helper.subchannels).hasSize(4);
+  }
+
+  @Test
   void sameOptionsAgain_keepTheBalancer_changedOnesRebuildIt() {
     configure("lb_round_robin", Map.of("panicThreshold", 10.0));
     accept(group(1001, "z"));
     ready(helper.subchannels.get(0));
     complete(pick(), Status.OK);
 
+    LoadBalancer first = policy.balancer();
     configure("lb_round_robin", Map.of("panicThreshold", 10.0));
     accept(group(1001, "z"));
-    BalancerStats kept = policy.stats();
+    assertThat(policy.balancer()).isSameAs(first);
     configure("lb_round_robin", Map.of("panicThreshold", 20.0));
     accept(group(1001, "z"));
-    BalancerStats rebuilt = policy.stats();
+    assertThat(policy.balancer()).isNotSameAs(first);
 
-    assertThat(kept.endpoints().get(0).successes()).isEqualTo(1);
-    assertThat(rebuilt.endpoints().get(0).successes()).isZero();
+    // The rebuilt balancer inherits the endpoint's statistics (LoadBalancer.Builder.inheritFrom),
+    // and the subchannel's connectivity is applied to it again: it takes the next call at once.
+    BalancerStats rebuilt = policy.stats();
+    assertThat(rebuilt.endpoints().get(0).successes()).isEqualTo(1);
+    assertThat(rebuilt.endpoints().get(0).health()).isEqualTo(HealthStatus.HEALTHY);
+    complete(pick(), Status.OK);
+    assertThat(policy.stats().endpoints().get(0).successes()).isEqualTo(2);
   }
 
   private static final class Args extends PickSubchannelArgs {

@@ -576,6 +576,17 @@ class LbPolicyTest {
     }
 
     @Override
+    public ChannelLogger getChannelLogger() {
+      return new ChannelLogger() {
+        @Override
+        public void log(ChannelLogLevel level, String message) {}
+
+        @Override
+        public void log(ChannelLogLevel level, String messageFormat, Object... args) {}
+      };
+    }
+
+    @Override
     public void updateAddresses(List<EquivalentAddressGroup> addrs) {
       this.addresses = addrs;
     }

@@ -145,11 +145,13 @@ class LbStreamingNettyTest {
     Watch watch = new Watch(channel, avoiding(b));
     assertThat(watch.first.get(10, TimeUnit.SECONDS)).isEqualTo("a");
     long openedAt = System.nanoTime();
-    // Held open while 20 unary calls go to b.
-    for (int i = 0; i < 20; i++) {
+    // Held open while unary calls go to b, for at least 300 ms: far longer than a first message
+    // takes even on a loaded machine, so that the two cannot be confused.
+    long heldNanos;
+    do {
       assertThat(Channels.call(channel, TestServer.WHO, avoiding(a))).isEqualTo("b");
-    }
-    long heldNanos = System.nanoTime() - openedAt;
+      heldNanos = System.nanoTime() - openedAt;
+    } while (heldNanos < 300_000_000L);
     a.endWatches();
     watch.done.get(10, TimeUnit.SECONDS);
 

@@ -46,7 +46,7 @@ class ModuleDescriptorTest {
     ModuleDescriptor d = descriptor();
 
     assertThat(provided(d, "io.grpc.LoadBalancerProvider"))
-        .hasSize(18)
+        .hasSize(19)
         .containsExactlyInAnyOrderElementsOf(services("io.grpc.LoadBalancerProvider"));
     assertThat(provided(d, "io.grpc.NameResolverProvider"))
         .containsExactlyElementsOf(services("io.grpc.NameResolverProvider"));

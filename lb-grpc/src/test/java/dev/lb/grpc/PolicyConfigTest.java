@@ -147,7 +147,8 @@ class PolicyConfigTest {
             "unknown field 'strategy'; lb_round_robin accepts [decayWindow, hashHeader,"
                 + " failureStatuses, latencyExcludedMethods, healthCheck, outlierDetection,"
                 + " slowStart, panicThreshold,"
-                + " localZone, overprovisioningFactor, maxInFlightPerEndpoint, circuitBreaker]");
+                + " localZone, overprovisioningFactor, maxInFlightPerEndpoint,"
+                + " concurrencyLimitPerEndpoint, concurrencyLimit, circuitBreaker]");
     assertThat(error("lb", Map.of("hashHeadr", "x"))).contains("unknown field 'hashHeadr'");
     assertThat(error("lb", Map.of("hashHeader", "grpc-timeout")))
         .contains("hashHeader must be a request header name but was 'grpc-timeout'");
@@ -413,8 +414,17 @@ class PolicyConfigTest {
     assertThat(error("lb_orca_weighted_round_robin", Map.of("weightUpdatePeriod", "soon")))
         .contains("weightUpdatePeriod")
         .contains("\"soon\"");
-    assertThat(error("lb_orca_weighted_round_robin", Map.of("enableOobLoadReport", true)))
-        .contains("enableOobLoadReport true is not supported yet");
+    assertThat(
+            ((dev.lb.strategy.OrcaWeightedRoundRobin)
+                    parse(
+                            Map.of(
+                                "strategy",
+                                "orca_weighted_round_robin",
+                                "enableOobLoadReport",
+                                true))
+                        .strategy)
+                .enableOobLoadReport())
+        .isTrue();
     assertThat(error("lb_orca_weighted_round_robin", Map.of("enableOobLoadReport", "yes")))
         .contains("enableOobLoadReport must be true or false but was \"yes\"");
     assertThat(error("lb_round_robin", Map.of("blackoutPeriod", "1s")))

@@ -17,6 +17,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.grpc.xds.orca.OrcaMetricReportingServerInterceptor;
+import io.grpc.xds.orca.OrcaServiceImpl;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -98,7 +99,18 @@ final class TestServer implements AutoCloseable {
    */
   final MetricRecorder orca = MetricRecorder.newInstance();
 
+  /** The server's own load, as Prequal's probes ask for it: every echo call counts. */
+  final dev.lb.probe.ProbeResponder probeLoad = dev.lb.probe.ProbeResponder.create();
+
+  private final AtomicInteger probes = new AtomicInteger();
+
   private volatile boolean reportsLoad;
+
+  /**
+   * The metrics ORCA's out-of-band service ({@code OpenRcaService}, gRPC's own implementation)
+   * streams to clients that ask; never sent in trailers. Reports as often as every 10 ms.
+   */
+  final MetricRecorder oobOrca = MetricRecorder.newInstance();
 
   private TestServer(String name, boolean inProcess, boolean withHealth) throws IOException {
     this.name = name;
@@ -191,9 +203,20 @@ final class TestServer implements AutoCloseable {
                           Status.NOT_FOUND.withDescription("no such thing").asRuntimeException());
                     }))
             .build();
+    ServerServiceDefinition probe =
+        ServerInterceptors.intercept(
+            ProbeService.definition(probeLoad),
+            new ServerInterceptor() {
+              @Override
+              public <Q, R> ServerCall.Listener<Q> interceptCall(
+                  ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+                probes.incrementAndGet();
+                return next.startCall(call, headers);
+              }
+            });
     ServerServiceDefinition service =
         ServerInterceptors.intercept(
-            echo,
+            ServerInterceptors.intercept(echo, ProbeService.tracking(probeLoad)),
             new ServerInterceptor() {
               @Override
               public <Q, R> ServerCall.Listener<Q> interceptCall(
@@ -206,7 +229,12 @@ final class TestServer implements AutoCloseable {
             });
     Server s;
     if (inProcess) {
-      InProcessServerBuilder b = InProcessServerBuilder.forName(name).addService(service);
+      InProcessServerBuilder b =
+          InProcessServerBuilder.forName(name)
+              .addService(service)
+              .addService(probe)
+              .addService(
+                  OrcaServiceImpl.createService(DELAYS, oobOrca, 10, TimeUnit.MILLISECONDS));
       if (withHealth) {
         b.addService(health.getHealthService());
       }
@@ -215,7 +243,10 @@ final class TestServer implements AutoCloseable {
       NettyServerBuilder b =
           NettyServerBuilder.forAddress(
                   new InetSocketAddress(InetAddress.getLoopbackAddress(), bindPort))
-              .addService(service);
+              .addService(service)
+              .addService(probe)
+              .addService(
+                  OrcaServiceImpl.createService(DELAYS, oobOrca, 10, TimeUnit.MILLISECONDS));
       if (withHealth) {
         b.addService(health.getHealthService());
       }
@@ -228,12 +259,24 @@ final class TestServer implements AutoCloseable {
     return s;
   }
 
+  /** Streams these ORCA metrics to out-of-band subscribers from now on; no trailers. */
+  TestServer reportOutOfBand(double cpuUtilization, double qps) {
+    oobOrca.setCpuUtilizationMetric(cpuUtilization);
+    oobOrca.setQpsMetric(qps);
+    return this;
+  }
+
   /** Sends these ORCA metrics with every response from now on. */
   TestServer reportLoad(double cpuUtilization, double qps) {
     orca.setCpuUtilizationMetric(cpuUtilization);
     orca.setQpsMetric(qps);
     reportsLoad = true;
     return this;
+  }
+
+  /** Probe calls this server answered. */
+  int probes() {
+    return probes.get();
   }
 
   private void received() {

@@ -202,6 +202,22 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
             BalancerStats::healthyPercent));
     balancerMeters.add(
         gauge(r, "lb.panic", tags, "1 while in panic mode, else 0", s -> s.panic() ? 1 : 0));
+    if (balancer.stats().concurrencyLimit() != Integer.MAX_VALUE) {
+      balancerMeters.add(
+          gauge(
+              r,
+              "lb.concurrency.limit",
+              tags,
+              "the balancer-wide concurrency limit's value now",
+              BalancerStats::concurrencyLimit));
+      balancerMeters.add(
+          gauge(
+              r,
+              "lb.picks.waiting",
+              tags,
+              "picks waiting for capacity under the balancer-wide limit",
+              BalancerStats::waiting));
+    }
     RetryBudget budget = balancer.retryBudget();
     if (budget != null) {
       balancerMeters.add(
@@ -334,6 +350,17 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
                 .register(r));
       }
       EndpointStats now = stats().byId.get(id);
+      if (now != null && now.concurrencyLimit() != Integer.MAX_VALUE) {
+        meters.add(
+            Gauge.builder(
+                    "lb.endpoint.concurrency.limit",
+                    this,
+                    m -> m.read(EndpointStats::concurrencyLimit))
+                .tags(t)
+                .description("calls the endpoint takes at once now (fixed cap or adaptive limit)")
+                .strongReference(true)
+                .register(r));
+      }
       if (now != null && now.breakerState() != null) {
         for (CircuitBreaker.State state : CircuitBreaker.State.values()) {
           meters.add(

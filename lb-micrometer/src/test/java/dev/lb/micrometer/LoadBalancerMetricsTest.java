@@ -11,6 +11,7 @@ import dev.lb.PickContext;
 import dev.lb.breaker.CircuitBreakerConfig;
 import dev.lb.breaker.CircuitBreakerFactory;
 import dev.lb.health.OutlierDetection;
+import dev.lb.limit.ConcurrencyLimits;
 import dev.lb.retry.RetryBudget;
 import dev.lb.strategy.Strategies;
 import dev.lb.testing.FakeScheduler;
@@ -186,6 +187,58 @@ class LoadBalancerMetricsTest {
     assertThat(functionCounter("lb.retry.budget.refused"))
         .isEqualTo((double) budget.refusedCount());
     assertThat(functionCounter("lb.retry.budget.refused")).isPositive();
+  }
+
+  @Test
+  void concurrencyLimits_onlyWhereConfigured_followTheAdaptiveValue_andTheWaiters() {
+    assertThat(registry.find("lb.concurrency.limit").gauges()).isEmpty();
+    bind();
+    // The default balancer has no limit: no limit meters at all.
+    assertThat(registry.find("lb.concurrency.limit").gauges()).isEmpty();
+    assertThat(registry.find("lb.endpoint.concurrency.limit").gauges()).isEmpty();
+
+    balancer.close();
+    balancer =
+        LoadBalancer.builder()
+            .name("users")
+            .ticker(ticker)
+            .scheduler(scheduler)
+            .outlierDetection(OutlierDetection.disabled())
+            .concurrencyLimitPerEndpoint(
+                ConcurrencyLimits.vegas().initialLimit(4).probeSamples(1).build())
+            .concurrencyLimit(ConcurrencyLimits.fixed(6))
+            .endpoints(List.of(Endpoint.builder("10.0.0.1", 80).id("a").build()))
+            .build();
+    SimpleMeterRegistry limited = new SimpleMeterRegistry();
+    LoadBalancerMetrics.builder(balancer).statsMaxAge(Duration.ZERO).build().bindTo(limited);
+    assertThat(limited.get("lb.concurrency.limit").gauge().value()).isEqualTo(6);
+    assertThat(limited.get("lb.endpoint.concurrency.limit").tags("endpoint", "a").gauge().value())
+        .isEqualTo(4);
+    // Full endpoints answering fast without queueing: Vegas raises the endpoint's limit, and
+    // the gauge follows it (up to nothing: the balancer-wide 6 is a separate cap).
+    for (int round = 0; round < 30; round++) {
+      List<Lease> leases = new java.util.ArrayList<>();
+      Lease l;
+      while ((l = balancer.tryPick(PickContext.none())) != null) {
+        leases.add(l);
+      }
+      ticker.advance(Duration.ofMillis(10));
+      leases.forEach(x -> x.onSuccess(10_000_000L));
+    }
+    double grown =
+        limited.get("lb.endpoint.concurrency.limit").tags("endpoint", "a").gauge().value();
+    assertThat(grown).isGreaterThan(4);
+    assertThat(grown).isEqualTo(balancer.stats().endpoints().get(0).concurrencyLimit());
+
+    List<Lease> held = new java.util.ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      held.add(balancer.pick());
+    }
+    var waiting = balancer.pickAsync(PickContext.none(), Duration.ofSeconds(1));
+    assertThat(limited.get("lb.picks.waiting").gauge().value()).isEqualTo(1);
+    held.get(0).onSuccess(1_000_000L);
+    assertThat(limited.get("lb.picks.waiting").gauge().value()).isZero();
+    waiting.join().onCancel();
   }
 
   @Test

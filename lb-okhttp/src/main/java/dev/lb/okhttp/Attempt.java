@@ -5,10 +5,11 @@ import dev.lb.Lease;
 import dev.lb.LoadReport;
 import dev.lb.Ticker;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.Call;
 import okhttp3.Connection;
 import okhttp3.Protocol;
@@ -48,12 +49,33 @@ final class Attempt {
   private final long startNanos;
   private final long timeoutNanos;
   private final @Nullable Deadline deadline;
-  private final AtomicBoolean ended = new AtomicBoolean();
+  private static final VarHandle ENDED;
+
+  static {
+    try {
+      ENDED = MethodHandles.lookup().findVarHandle(Attempt.class, "ended", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  // Set once, by the compare-and-set in end(): a field and a VarHandle, not an AtomicBoolean, so
+  // that an attempt is one object less.
+  private volatile boolean ended;
   private long headersNanos = -1;
   private volatile @Nullable String strippedRetryAfter;
   private volatile boolean reusedConnection;
+  private volatile boolean aborted;
 
   Attempt(Lease lease, Ticker ticker, int number, long timeoutNanos) {
+    this(lease, ticker, number, timeoutNanos, false);
+  }
+
+  /**
+   * An attempt; an {@code abortable} one binds its HTTP/1 socket even without a timeout, so that
+   * {@link #abort} can end it before its headers arrive.
+   */
+  Attempt(Lease lease, Ticker ticker, int number, long timeoutNanos, boolean abortable) {
     this.lease = lease;
     this.ticker = ticker;
     this.number = number;
@@ -65,8 +87,27 @@ final class Attempt {
       d.enter();
       this.deadline = d;
     } else {
-      this.deadline = null;
+      this.deadline = abortable ? new Deadline() : null; // a socket guard, never entered
     }
+  }
+
+  /**
+   * Ends the exchange of an abortable attempt that lost a hedged race: closes its HTTP/1 socket if
+   * the attempt is still sending or waiting for headers (at once, or when the network half binds
+   * it), so the thread running it gets an I/O error. After the headers it does nothing: the attempt
+   * runs to its end. Its lease is then reported as cancelled, whatever the error.
+   */
+  void abort() {
+    aborted = true;
+    Deadline d = deadline;
+    if (d != null) {
+      d.abort();
+    }
+  }
+
+  /** Whether {@link #abort} was called. */
+  boolean aborted() {
+    return aborted;
   }
 
   Endpoint endpoint() {
@@ -130,7 +171,9 @@ final class Attempt {
    */
   boolean timedOut() {
     Deadline d = deadline;
-    return d != null && (d.fired || System.nanoTime() - d.deadlineNanoTime() >= 0);
+    return d != null
+        && timeoutNanos > 0
+        && (d.fired || System.nanoTime() - d.deadlineNanoTime() >= 0);
   }
 
   /**
@@ -139,7 +182,7 @@ final class Attempt {
    */
   long remainingMillis(int idleMillis) {
     Deadline d = deadline;
-    if (d == null) {
+    if (d == null || timeoutNanos <= 0) {
       return idleMillis;
     }
     // Rounded up, so that an idle timeout cut short by the deadline fires at it, not before it.
@@ -151,7 +194,7 @@ final class Attempt {
   /** Bounds reading {@code body} by the attempt's deadline, if it has one. */
   void boundBody(ResponseBody body) {
     Deadline d = deadline;
-    if (d != null) {
+    if (d != null && timeoutNanos > 0) {
       body.source().timeout().deadlineNanoTime(d.deadlineNanoTime());
     }
   }
@@ -222,7 +265,7 @@ final class Attempt {
   }
 
   boolean isEnded() {
-    return ended.get();
+    return ended;
   }
 
   /**
@@ -234,13 +277,15 @@ final class Attempt {
    * @param cause the failure, for {@link Report#FAILURE}
    */
   boolean end(Report report, long bytes, @Nullable Throwable cause) {
-    if (!ended.compareAndSet(false, true)) {
+    if (!ENDED.compareAndSet(this, false, true)) {
       return false;
     }
     Deadline d = deadline;
     if (d != null) {
       d.bind(null);
-      d.exit();
+      if (timeoutNanos > 0) {
+        d.exit();
+      }
     }
     switch (report) {
       case SUCCESS -> lease.onSuccess(latencyNanos(), bytes);
@@ -252,20 +297,38 @@ final class Attempt {
 
   /** Ends the attempt as its error says: a failure, or a cancel if the call was cancelled. */
   void endWith(IOException error, Call call, FailureClassifier classifier) {
-    end(reportFor(error, call.isCanceled(), classifier), 0, error);
+    end(reportFor(error, call.isCanceled() || aborted, classifier), 0, error);
   }
 
   /**
    * Reads a small body whole within the attempt, so that a reset or a truncation fails this attempt
    * (and can fail over) instead of reaching the caller. Ends the attempt as a success with the
    * bytes read; an I/O error is thrown with the attempt still open, for the caller to end.
+   *
+   * <p>The bytes are read into the body's own buffered source ({@link BufferedSource#require}), so
+   * the response is returned as it is: no copy of the bytes, no new body, no copy of the headers.
+   * The caller then reads them from memory. This holds only while the body hands out one source
+   * (OkHttp's bodies do); a body whose {@code source()} is a new object each time, such as one a
+   * user's network interceptor made, is read into a byte array and replaced, as before.
    */
+  @SuppressWarnings("ReferenceEquality") // the same source object is exactly the question
   Response buffer(Response response) throws IOException {
     ResponseBody body = response.body();
+    long length = body.contentLength();
+    boundBody(body);
+    BufferedSource source = body.source();
+    if (length > 0 && source == body.source()) {
+      try {
+        source.require(length); // an early end of the body is an EOFException here, in the attempt
+      } catch (IOException | RuntimeException | Error e) {
+        body.close();
+        throw e;
+      }
+      end(Report.SUCCESS, length, null);
+      return response;
+    }
     byte[] bytes;
     try (body) {
-      boundBody(body);
-      BufferedSource source = body.source();
       bytes = source.readByteArray();
     }
     end(Report.SUCCESS, bytes.length, null);
@@ -274,7 +337,7 @@ final class Attempt {
 
   @Override
   public String toString() {
-    return "Attempt{" + number + " on " + endpoint().id() + (ended.get() ? ", ended" : "") + "}";
+    return "Attempt{" + number + " on " + endpoint().id() + (ended ? ", ended" : "") + "}";
   }
 
   /**
@@ -286,13 +349,26 @@ final class Attempt {
   private static final class Deadline extends AsyncTimeout {
     private @Nullable Socket socket;
     volatile boolean fired;
+    private boolean aborted; // guarded by this
 
     synchronized void bind(@Nullable Socket s) {
-      if (s != null && fired) {
+      if (s != null && (fired || aborted)) {
         closeQuietly(s);
         return;
       }
       this.socket = s;
+    }
+
+    void abort() {
+      Socket s;
+      synchronized (this) {
+        aborted = true;
+        s = socket;
+        socket = null;
+      }
+      if (s != null) {
+        closeQuietly(s);
+      }
     }
 
     @Override

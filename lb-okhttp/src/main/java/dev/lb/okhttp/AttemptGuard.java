@@ -1,7 +1,5 @@
 package dev.lb.okhttp;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import java.io.IOException;
 import okhttp3.Connection;
 import okhttp3.Interceptor;
@@ -31,11 +29,10 @@ final class AttemptGuard implements Interceptor {
   static final AttemptGuard INSTANCE = new AttemptGuard();
 
   /**
-   * The connections an exchange has run on, by identity, held weakly: OkHttp says nothing of
-   * whether a connection came from the pool, and a failure on a reused one is treated apart (see
-   * {@code BalancedCall}).
+   * The connections an exchange has run on: OkHttp says nothing of whether a connection came from
+   * the pool, and a failure on a reused one is treated apart (see {@code BalancedCall}).
    */
-  private static final Cache<Connection, Boolean> SEEN = Caffeine.newBuilder().weakKeys().build();
+  private static final SeenConnections SEEN = new SeenConnections();
 
   private AttemptGuard() {}
 
@@ -47,7 +44,7 @@ final class AttemptGuard implements Interceptor {
     }
     Connection connection = chain.connection();
     if (connection != null) {
-      attempt.connectionReused(SEEN.asMap().putIfAbsent(connection, Boolean.TRUE) != null);
+      attempt.connectionReused(!SEEN.firstUse(connection));
       attempt.bind(connection);
     }
     Response response;

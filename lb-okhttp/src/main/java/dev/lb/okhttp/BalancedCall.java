@@ -15,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.CertificatePinner;
 import okhttp3.CookieJar;
-import okhttp3.HttpUrl;
 import okhttp3.Interceptor.Chain;
 import okhttp3.Request;
 import okhttp3.RequestBody;
@@ -47,26 +46,39 @@ final class BalancedCall {
   private final boolean bufferable;
   private @Nullable List<IOException> failures; // made on the first retry: most calls have none
   private final @Nullable Lease given; // one attempt of a HedgedCall: on this lease, no retry
+  private final HedgedCall.@Nullable Slot slot; // that attempt's slot, told of each Attempt
 
   BalancedCall(
       Service service, Chain chain, Request original, LoadBalancer balancer, @Nullable String key) {
-    this(service, chain, original, balancer, key, null);
+    this(service, chain, original, balancer, key, null, null);
   }
 
   /**
-   * A call whose one attempt runs on {@code given}, for {@link HedgedCall}: the stale-connection
+   * One attempt of a {@link HedgedCall}, in {@code slot}, on the slot's lease: the stale-connection
    * rule still applies, but no other retry is made here; the hedged call decides those.
    */
-  @SuppressWarnings("ReferenceEquality") // CookieJar.NO_COOKIES is a singleton sentinel
   BalancedCall(
       Service service,
       Chain chain,
       Request original,
       LoadBalancer balancer,
       @Nullable String key,
-      @Nullable Lease given) {
+      HedgedCall.Slot slot) {
+    this(service, chain, original, balancer, key, slot.lease, slot);
+  }
+
+  @SuppressWarnings("ReferenceEquality") // CookieJar.NO_COOKIES is a singleton sentinel
+  private BalancedCall(
+      Service service,
+      Chain chain,
+      Request original,
+      LoadBalancer balancer,
+      @Nullable String key,
+      @Nullable Lease given,
+      HedgedCall.@Nullable Slot slot) {
     this.service = service;
     this.given = given;
+    this.slot = slot;
     CookieJar jar = chain.getCookieJar();
     // Copying the chain costs an allocation per call; a client built without it needs none.
     Chain c =
@@ -118,8 +130,17 @@ final class BalancedCall {
         retry.onAttempt(lease.endpoint().id());
       }
       countAttempt = true;
+      HedgedCall.Slot s = slot;
       Attempt attempt =
-          new Attempt(lease, balancer.ticker(), retry.attempts(), service.attemptTimeoutNanos());
+          new Attempt(
+              lease,
+              balancer.ticker(),
+              retry.attempts(),
+              service.attemptTimeoutNanos(),
+              s != null && s.inline());
+      if (s != null) {
+        s.started(attempt); // so that a hedge that wins can abort it
+      }
       Response response = null;
       try {
         response = attemptChain(attempt).proceed(request(attempt));
@@ -171,7 +192,9 @@ final class BalancedCall {
       }
       Verdict verdict = followUp(response);
       if (verdict == null) {
-        log(attempt, "HTTP " + code);
+        if (LOG.isDebugEnabled()) { // checked first: the message is built only when logged
+          log(attempt, "HTTP " + code);
+        }
         return deliver(attempt, response);
       }
       Lease next;
@@ -189,7 +212,9 @@ final class BalancedCall {
             e);
         throw e;
       }
-      log(attempt, "HTTP " + code + ", " + verdict.text(next));
+      if (LOG.isDebugEnabled()) {
+        log(attempt, "HTTP " + code + ", " + verdict.text(next));
+      }
       if (next == null) {
         if (call.isCanceled()) {
           response.close();
@@ -380,6 +405,7 @@ final class BalancedCall {
   private boolean isStaleConnection(Attempt attempt, IOException e) {
     return attempt.reusedConnection()
         && !attempt.hasHeaders()
+        && !attempt.aborted()
         && bufferable
         && (body == null || !body.oneShotBodyWritten())
         && !(e instanceof java.io.InterruptedIOException)
@@ -419,16 +445,10 @@ final class BalancedCall {
   /** The attempt's request: the endpoint's address, the attempt's tags, the tracked body. */
   private Request request(Attempt attempt) {
     Endpoint endpoint = attempt.endpoint();
-    HttpUrl.Builder url = original.url().newBuilder();
-    String scheme = service.scheme();
-    if (scheme != null) {
-      url.scheme(scheme);
-    }
-    url.host(endpoint.host()).port(endpoint.port());
     Request.Builder rewritten =
         original
             .newBuilder()
-            .url(url.build())
+            .url(service.attemptUrl(original.url(), endpoint))
             .tag(Endpoint.class, endpoint)
             .tag(Attempt.class, attempt)
             .tag(AttemptInfo.class, new AttemptInfo(service.host(), endpoint, attempt.number()));

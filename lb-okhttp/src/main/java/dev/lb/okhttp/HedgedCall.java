@@ -18,6 +18,7 @@ import okhttp3.Call;
 import okhttp3.EventListener;
 import okhttp3.Interceptor.Chain;
 import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.Response;
 import org.jspecify.annotations.Nullable;
@@ -30,29 +31,37 @@ import org.slf4j.LoggerFactory;
  *
  * <p>How attempts run concurrently inside one application interceptor. OkHttp lets an interceptor's
  * chain proceed only once at a time, and cancelling the caller's call would also cancel the
- * response it is to return; so each attempt is a call of its own, on the hedge client that {@link
- * LoadBalancingInterceptor#newClient} made beside the caller's (the same connection pool,
- * dispatcher executor, network interceptors and event listeners; this interceptor as its only
+ * response it is to return; so each hedge (and failover) is a call of its own, on the hedge client
+ * that {@link LoadBalancingInterceptor#newClient} made beside the caller's (the same connection
+ * pool, dispatcher executor, network interceptors and event listeners; this interceptor as its only
  * application interceptor). Each such call carries its {@link Slot} as a tag; the interceptor hands
- * it to {@link Slot#proceed}, which runs one {@link BalancedCall} attempt on the slot's lease. The
- * first attempt runs on the caller's thread; hedges run on the dispatcher's executor, by {@link
- * Call#execute()}, so they count against no dispatcher limit and never wait behind the caller's own
- * asynchronous calls (which could deadlock a saturated dispatcher). The hedge timer is the policy's
- * {@link Scheduler}: its task only picks an endpoint and hands the attempt to the executor.
+ * it to {@link Slot#proceed}, which runs one {@link BalancedCall} attempt on the slot's lease.
+ * Hedges run on the dispatcher's executor, by {@link Call#execute()}, so they count against no
+ * dispatcher limit and never wait behind the caller's own asynchronous calls (which could deadlock
+ * a saturated dispatcher).
  *
- * <p>Ownership. Each attempt's lease belongs to its {@link Attempt} once the attempt's call reaches
- * the interceptor ({@link Slot#proceed} takes it with a compare-and-set); a lease never taken (the
- * call never ran) is cancelled by the slot's runner. A response belongs to the runner that received
- * it until {@link #onResponse} either makes it the winner (then the caller's) or discards it
- * (cancelled and closed by that runner). The caller's cancel and its call timeout reach every
- * attempt through an {@link EventListener} added to the caller's call; each attempt's call timeout
- * is the time the caller's has left, so it bounds the winner's body too.
+ * <p>The first attempt, and what a hedge that never fires costs. When every attempt is sure to run
+ * on HTTP/1 ({@link #http1Only}), the first attempt runs on the caller's own chain, as an unhedged
+ * call's attempt does: no second call, no listener, and a timer armed and cancelled without
+ * allocating ({@link HedgeTimer}). A hedge that wins stops it by {@link Attempt#abort()}, which
+ * closes its socket while the request is written or the headers awaited; once it has its headers it
+ * runs to its end (a buffered body read whole or failed), and only then does the caller get the
+ * winner. A call that may meet HTTP/2, whose connections carry other calls' streams, runs its first
+ * attempt on the hedge client too, on the caller's thread.
+ *
+ * <p>Ownership. Each attempt's lease belongs to its {@link Attempt} once the attempt starts ({@link
+ * Slot#proceed} takes it with a compare-and-set); a lease never taken (the call never ran) is
+ * cancelled by the slot's runner. A response belongs to the runner that received it until {@link
+ * #onResponse} either makes it the winner (then the caller's) or discards it (cancelled and closed
+ * by that runner). The caller's cancel and its call timeout reach every hedge through an {@link
+ * EventListener} added to the caller's call when the first hedge's call is made; each such call's
+ * timeout is the time the caller's has left, so it bounds the winner's body too.
  *
  * <p>Thread-safety: the state below is guarded by this object's lock, held only for bookkeeping:
- * never across I/O, a lease's report or a call's cancel. The balancer's pick and the scheduler are
+ * never across I/O, a lease's report or a call's cancel. The balancer's pick and the timer are
  * called under it; both are non-blocking by their contracts.
  */
-final class HedgedCall {
+final class HedgedCall implements HedgeTimer.Target {
   private static final Logger LOG = LoggerFactory.getLogger(LoadBalancingInterceptor.class);
 
   private final Service service;
@@ -67,6 +76,7 @@ final class HedgedCall {
   private final Ticker ticker;
   private final long deadlineNanoTime;
   private final boolean hasDeadline;
+  private final boolean inlineFirst;
 
   // Guarded by this.
   private final List<Slot> slots = new ArrayList<>(HedgingPolicy.MAX_ATTEMPTS);
@@ -76,8 +86,10 @@ final class HedgedCall {
   private @Nullable Response winner;
   private @Nullable IOException failure;
   private final List<IOException> earlier = new ArrayList<>(2);
-  private Scheduler.@Nullable Cancellable timer;
+  private Scheduler.@Nullable Cancellable timer; // a scheduler the user gave the policy
+  private HedgeTimer.@Nullable Timer sharedTimer; // the default: allocation-free arm and cancel
   private @Nullable Lease unusedLease;
+  private boolean listening; // the caller's cancel reaches the attempts' calls
 
   HedgedCall(
       Service service,
@@ -86,7 +98,7 @@ final class HedgedCall {
       Request original,
       LoadBalancer balancer,
       @Nullable String key,
-      OkHttpClient client) {
+      LoadBalancingInterceptor.HedgeClient hedgeClient) {
     this.service = service;
     this.hedging = hedging;
     this.chain = chain;
@@ -95,7 +107,7 @@ final class HedgedCall {
     this.balancer = balancer;
     this.key = key;
     this.context = key == null ? PickContext.none() : PickContext.ofKey(key);
-    this.client = client;
+    this.client = hedgeClient.client;
     this.ticker = hedging.policy().ticker();
     long timeout = call.timeout().timeoutNanos();
     // The caller's call timeout started when its call did, a moment before this interceptor ran:
@@ -106,30 +118,52 @@ final class HedgedCall {
       deadline = Math.min(deadline, call.timeout().deadlineNanoTime());
     }
     this.deadlineNanoTime = deadline;
+    this.inlineFirst = http1Only(service, original, hedgeClient.http2, hedgeClient.priorKnowledge);
+  }
+
+  /**
+   * Whether every attempt of this call runs on HTTP/1: cleartext without prior-knowledge HTTP/2, or
+   * a client that speaks nothing else. Only then can a losing first attempt on the caller's own
+   * chain be ended alone (by closing its socket); an HTTP/2 connection carries other calls too.
+   */
+  static boolean http1Only(Service service, Request original, OkHttpClient client) {
+    List<Protocol> protocols = client.protocols();
+    return http1Only(
+        service,
+        original,
+        protocols.contains(Protocol.HTTP_2),
+        protocols.contains(Protocol.H2_PRIOR_KNOWLEDGE));
+  }
+
+  private static boolean http1Only(
+      Service service, Request original, boolean http2, boolean priorKnowledge) {
+    if (priorKnowledge) {
+      return false;
+    }
+    String scheme = service.scheme();
+    String wire = scheme != null ? scheme : original.url().scheme();
+    return wire.equals("http") || !http2;
   }
 
   Response execute() throws IOException {
     Lease first = firstLease();
     Slot slot;
     synchronized (this) {
-      slot = newSlotLocked(first);
+      slot = newSlotLocked(first, inlineFirst);
     }
-    call.addEventListener(
-        new EventListener() {
-          @Override
-          public void canceled(Call c) {
-            cancelAll();
-          }
-        });
-    attach(slot);
-    if (call.isCanceled()) {
-      cancelAll(); // cancelled before the listener was added
+    if (inlineFirst) {
+      // The first attempt runs on the caller's own chain, as an unhedged call's does: no second
+      // call, no cancel listener (OkHttp cancels this exchange itself), until a hedge is sent.
+      runInline(slot);
+    } else {
+      listenForCancel();
+      attach(slot);
+      run(slot);
     }
-    run(slot);
     Response r;
     IOException e;
     boolean deposit;
-    List<Call> abandoned = null;
+    List<Slot> abandoned = null;
     InterruptedIOException interrupted = null;
     synchronized (this) {
       while (!finished) {
@@ -166,6 +200,62 @@ final class HedgedCall {
     throw last;
   }
 
+  /**
+   * Runs the first attempt on the caller's chain and hands the outcome on; its only runner. A hedge
+   * that wins first aborts it ({@link Slot#cancel}).
+   */
+  private void runInline(Slot s) {
+    Response response = null;
+    IOException error = null;
+    boolean fatal = false;
+    try {
+      s.take();
+      response =
+          new BalancedCall(
+                  service,
+                  LoadBalancingInterceptor.configure(chain, service),
+                  original,
+                  balancer,
+                  key,
+                  s)
+              .execute();
+    } catch (IOException e) {
+      error = e;
+    } catch (RuntimeException | Error e) {
+      fatal = true;
+      error = new IOException("attempt " + s.number + " on " + s.lease.endpoint().id(), e);
+    }
+    if (response != null) {
+      onResponse(s, response);
+    } else {
+      onFailure(
+          s, error != null ? error : new IOException("attempt ended without a response"), fatal);
+    }
+  }
+
+  /**
+   * Lets the caller's cancel (and its call timeout) reach every attempt's call, once, before the
+   * first call of an attempt is made.
+   */
+  private void listenForCancel() {
+    synchronized (this) {
+      if (listening) {
+        return;
+      }
+      listening = true;
+    }
+    call.addEventListener(
+        new EventListener() {
+          @Override
+          public void canceled(Call c) {
+            cancelAll();
+          }
+        });
+    if (call.isCanceled()) {
+      cancelAll(); // cancelled before the listener was added
+    }
+  }
+
   /** Runs one attempt's call to its end and hands the outcome on; the slot's only runner. */
   private void run(Slot s) {
     Response response = null;
@@ -191,7 +281,7 @@ final class HedgedCall {
   private void onResponse(Slot s, Response response) {
     hedging.record(ticker.read() - s.startNanos);
     Slot next = null;
-    List<Call> losers = null;
+    List<Slot> losers = null;
     boolean discard = false;
     boolean retried = false;
     synchronized (this) {
@@ -210,20 +300,25 @@ final class HedgedCall {
       }
     }
     cancelUnusedLease();
+    boolean debug = LOG.isDebugEnabled(); // the messages are built only when logged
     if (discard) {
       discard(response);
-      log(s, "HTTP " + response.code() + ", lost the race");
+      if (debug) {
+        log(s, "HTTP " + response.code() + ", lost the race");
+      }
       return;
     }
     if (retried) {
       response.close(); // its attempt already reported the status; the others go on
-      log(
-          s,
-          "HTTP "
-              + response.code()
-              + ", "
-              + (next == null ? "waiting for the others" : "failing over"));
-    } else {
+      if (debug) {
+        log(
+            s,
+            "HTTP "
+                + response.code()
+                + ", "
+                + (next == null ? "waiting for the others" : "failing over"));
+      }
+    } else if (debug) {
       log(s, "HTTP " + response.code() + ", won");
     }
     if (losers != null) {
@@ -236,7 +331,7 @@ final class HedgedCall {
 
   private void onFailure(Slot s, IOException e, boolean fatal) {
     Slot next = null;
-    List<Call> others = null;
+    List<Slot> others = null;
     synchronized (this) {
       s.done = true;
       inFlight--;
@@ -254,7 +349,9 @@ final class HedgedCall {
       }
     }
     cancelUnusedLease();
-    log(s, e.getClass().getSimpleName() + ": " + e.getMessage());
+    if (LOG.isDebugEnabled()) {
+      log(s, e.getClass().getSimpleName() + ": " + e.getMessage());
+    }
     if (others != null) {
       cancelInFlight(others);
     }
@@ -263,11 +360,17 @@ final class HedgedCall {
     }
   }
 
+  @Override
+  public void timerFired() {
+    hedge();
+  }
+
   /** The hedge timer's task: sends the next attempt if the call is still waiting and may. */
   private void hedge() {
     Slot next;
     synchronized (this) {
       timer = null;
+      sharedTimer = null;
       if (finished || slots.size() >= hedging.policy().maxAttempts()) {
         return;
       }
@@ -295,7 +398,7 @@ final class HedgedCall {
 
   /** Cancels every attempt in flight: the caller cancelled its call, or its timeout fired. */
   private void cancelAll() {
-    List<Call> calls;
+    List<Slot> calls;
     synchronized (this) {
       if (finished) {
         return;
@@ -308,6 +411,7 @@ final class HedgedCall {
 
   /** Starts a hedge or failover attempt on the dispatcher's executor. */
   private void launch(Slot s) {
+    listenForCancel();
     attach(s);
     try {
       client.dispatcher().executorService().execute(() -> run(s));
@@ -319,16 +423,21 @@ final class HedgedCall {
 
   /** A new attempt on {@code lease}; the next hedge is due a delay after it starts. */
   private Slot newSlotLocked(Lease lease) {
-    Slot s = new Slot(slots.size() + 1, lease, ticker.read());
+    return newSlotLocked(lease, false);
+  }
+
+  private Slot newSlotLocked(Lease lease, boolean inline) {
+    Slot s = new Slot(slots.size() + 1, lease, ticker.read(), inline);
     slots.add(s);
     inFlight++;
-    Scheduler.Cancellable t = timer;
-    if (t != null) {
-      t.cancel();
-      timer = null;
-    }
+    cancelTimerLocked();
     if (slots.size() < hedging.policy().maxAttempts()) {
-      timer = hedging.policy().scheduler().schedule(this::hedge, hedging.delayNanos());
+      HedgeTimer shared = hedging.sharedTimer();
+      if (shared != null) {
+        sharedTimer = shared.arm(this, hedging.delayNanos());
+      } else {
+        timer = hedging.policy().scheduler().schedule(this::hedge, hedging.delayNanos());
+      }
     }
     return s;
   }
@@ -400,31 +509,39 @@ final class HedgedCall {
     if (e != null) {
       failure = e;
     }
+    cancelTimerLocked();
+    notifyAll();
+  }
+
+  private void cancelTimerLocked() {
     Scheduler.Cancellable t = timer;
     if (t != null) {
       t.cancel();
       timer = null;
     }
-    notifyAll();
+    HedgeTimer.Timer st = sharedTimer;
+    if (st != null) {
+      st.cancel(this); // a compare-and-set; the timer thread is not woken
+      sharedTimer = null;
+    }
   }
 
-  private List<Call> inFlightCallsLocked() {
-    List<Call> calls = new ArrayList<>(slots.size());
+  private List<Slot> inFlightCallsLocked() {
+    List<Slot> inFlight = new ArrayList<>(slots.size());
     for (Slot s : slots) {
-      Call c = s.call;
-      if (!s.done && c != null) {
-        calls.add(c); // never the winner's: cancelling it would break its body
+      if (!s.done) {
+        inFlight.add(s); // never the winner: cancelling its call would break its body
       }
     }
-    return calls;
+    return inFlight;
   }
 
-  private static void cancelInFlight(@Nullable List<Call> calls) {
-    if (calls == null) {
+  private static void cancelInFlight(@Nullable List<Slot> inFlight) {
+    if (inFlight == null) {
       return;
     }
-    for (Call c : calls) {
-      c.cancel(); // a call that already ended ignores it
+    for (Slot s : inFlight) {
+      s.cancel(); // an attempt that already ended ignores it
     }
   }
 
@@ -471,14 +588,53 @@ final class HedgedCall {
     final int number;
     final Lease lease;
     final long startNanos;
+    private final boolean inline;
     private final AtomicBoolean taken = new AtomicBoolean();
-    private @Nullable Call call; // set once, under HedgedCall.this, before the call runs
+    private volatile @Nullable Call call; // set once, under HedgedCall.this, before the call runs
     private boolean done; // guarded by HedgedCall.this
+    private volatile @Nullable Attempt attempt; // the attempt running now
+    private volatile boolean cancelled;
 
-    Slot(int number, Lease lease, long startNanos) {
+    Slot(int number, Lease lease, long startNanos, boolean inline) {
       this.number = number;
       this.lease = lease;
       this.startNanos = startNanos;
+      this.inline = inline;
+    }
+
+    /** Whether this attempt runs on the caller's own chain rather than as a call of its own. */
+    boolean inline() {
+      return inline;
+    }
+
+    /** Takes the lease for the attempt that runs now (the inline one). */
+    void take() {
+      taken.set(true);
+    }
+
+    /** Records the attempt running in this slot; aborts it if the slot was cancelled already. */
+    void started(Attempt a) {
+      attempt = a;
+      if (cancelled && inline) {
+        a.abort();
+      }
+    }
+
+    /**
+     * Stops this attempt because the call is decided without it: its own call is cancelled, or, for
+     * the inline attempt, its exchange aborted (the caller's call must go on, to return the
+     * winner). Either way its lease is reported as cancelled.
+     */
+    void cancel() {
+      cancelled = true;
+      Call c = call;
+      if (c != null) {
+        c.cancel(); // a call that already ended ignores it
+      }
+      Attempt a = attempt;
+      if (a != null && inline) {
+        a.abort();
+      }
     }
 
     Call call() {
@@ -503,7 +659,7 @@ final class HedgedCall {
               .withReadTimeout(chain.readTimeoutMillis(), TimeUnit.MILLISECONDS)
               .withWriteTimeout(chain.writeTimeoutMillis(), TimeUnit.MILLISECONDS);
       c = LoadBalancingInterceptor.configure(c, service);
-      return new BalancedCall(service, c, original, balancer, key, lease).execute();
+      return new BalancedCall(service, c, original, balancer, key, this).execute();
     }
 
     /** Cancels the lease if no attempt took it (its call never reached the interceptor). */

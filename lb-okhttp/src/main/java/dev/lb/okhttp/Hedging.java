@@ -13,6 +13,7 @@ final class Hedging {
   private final HedgingPolicy policy;
   private final RetryBudget budget;
   private final @Nullable LatencyEstimator estimator;
+  private final @Nullable HedgeTimer sharedTimer;
 
   Hedging(HedgingPolicy policy) {
     this.policy = policy;
@@ -27,6 +28,15 @@ final class Hedging {
         policy.isAdaptive()
             ? new LatencyEstimator(policy.ticker(), policy.percentile(), policy.windowNanos())
             : null;
+    this.sharedTimer = policy.hasDefaultScheduler() ? HedgeTimer.SHARED : null;
+  }
+
+  /**
+   * The allocation-free shared timer when the policy has the default scheduler; null when the user
+   * gave one (then each hedge timer is that scheduler's task).
+   */
+  @Nullable HedgeTimer sharedTimer() {
+    return sharedTimer;
   }
 
   HedgingPolicy policy() {

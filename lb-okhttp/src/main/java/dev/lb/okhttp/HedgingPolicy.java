@@ -59,20 +59,18 @@ public final class HedgingPolicy {
   public static final int DEFAULT_BUDGET_WINDOW_SECONDS = 10;
 
   /**
-   * The default hedge timer: one daemon thread, {@code lb-okhttp-hedge-timer}, started on first
-   * use, so that hedges never wait behind lb-core's health checks. Cancelled timers (nearly all:
-   * most calls answer in time) stay queued until they are due, about calls per second times the
-   * delay of them: removing each at once would wake the timer thread on every call, a cost on the
-   * caller's path (measured in {@code OkHttpHedgingBenchmark}).
+   * The default hedge timer: lb-okhttp's own {@code HedgeTimer}, one daemon thread, {@code
+   * lb-okhttp-hedge-timer}, started on first use, so that hedges never wait behind lb-core's health
+   * checks. Hedged calls arm and cancel it without allocating, locking or waking its thread (see
+   * {@link Builder#scheduler}); this adapter is only for code that asks the policy for a scheduler.
    */
   private static final Scheduler DEFAULT_SCHEDULER =
-      Scheduler.of(
-          java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
-              r -> {
-                Thread t = new Thread(r, "lb-okhttp-hedge-timer");
-                t.setDaemon(true);
-                return t;
-              }));
+      (task, delayNanos) -> {
+        Runnable t = java.util.Objects.requireNonNull(task, "task");
+        HedgeTimer.Target target = t::run;
+        HedgeTimer.Timer timer = HedgeTimer.SHARED.arm(target, Math.max(0, delayNanos));
+        return () -> timer.cancel(target);
+      };
 
   private final long fixedDelayNanos;
   private final double percentile;
@@ -215,6 +213,12 @@ public final class HedgingPolicy {
 
   Scheduler scheduler() {
     return scheduler;
+  }
+
+  /** Whether no scheduler was given: hedged calls then use the allocation-free shared timer. */
+  @SuppressWarnings("ReferenceEquality") // the default is one constant
+  boolean hasDefaultScheduler() {
+    return scheduler == DEFAULT_SCHEDULER;
   }
 
   Ticker ticker() {
@@ -419,9 +423,12 @@ public final class HedgingPolicy {
 
     /**
      * The scheduler whose timer sends hedges; its task only picks an endpoint and hands the hedge
-     * to the client's dispatcher executor. Every hedged call schedules one timer and nearly always
-     * cancels it. Default: a shared daemon thread, {@code lb-okhttp-hedge-timer}; tests pass a fake
-     * one.
+     * to the client's dispatcher executor. Every hedged call arms one timer and nearly always
+     * cancels it. Default: lb-okhttp's shared hedge timer (one daemon thread, {@code
+     * lb-okhttp-hedge-timer}), which a call arms and cancels without allocating, locking or waking
+     * its thread; in steady traffic the thread wakes about once per hedge delay, however many calls
+     * there are. A scheduler given here (tests pass a fake one) is asked for a task per hedged call
+     * and told to cancel it, at whatever that costs it.
      *
      * @param scheduler must not be null
      * @return this builder

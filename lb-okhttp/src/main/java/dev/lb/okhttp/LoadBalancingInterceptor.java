@@ -77,10 +77,12 @@ import org.jspecify.annotations.Nullable;
  * <p>A service with a {@link Service.Builder#hedging hedging policy} sends an idempotent request
  * again to an endpoint no sibling attempt uses when it has not answered within the hedge delay; the
  * first response wins and the others are cancelled (see {@link HedgingPolicy}). Hedging needs a
- * client made by {@link #newClient}: each attempt of a hedged call runs as a call of a hedge client
- * that {@code newClient} makes beside it, so that attempts can run at once and a losing one can be
- * cancelled alone. On a client assembled by hand, calls are not hedged and a warning is logged
- * once.
+ * client made by {@link #newClient}: each hedge runs as a call of a hedge client that {@code
+ * newClient} makes beside it, so that attempts can run at once and a losing one can be cancelled
+ * alone. The first attempt runs on the caller's own call when every attempt is sure to use HTTP/1
+ * (a cleartext service, or a client without HTTP/2), so a hedge that never fires adds no call;
+ * otherwise it too is a call of the hedge client. On a client assembled by hand, calls are not
+ * hedged and a warning is logged once.
  *
  * <h2>What a lease is told</h2>
  *
@@ -127,8 +129,58 @@ public final class LoadBalancingInterceptor implements Interceptor {
    * The hedge clients of the clients {@link #newClient} made, by their connection pool, the one
    * thing of a client an interceptor's chain shows; both sides weak, see {@link HedgeClientAnchor}.
    */
-  private final Cache<ConnectionPool, OkHttpClient> hedgeClients =
+  private final Cache<ConnectionPool, HedgeClient> hedgeClients =
       Caffeine.newBuilder().weakKeys().weakValues().build();
+
+  /**
+   * The last hedge client found, both sides weak as in {@link #hedgeClients}: nearly every
+   * application has one client per interceptor, and this makes its lookup two reads instead of a
+   * cache lookup that allocates per call.
+   */
+  private volatile @Nullable LastHedgeClient lastHedgeClient;
+
+  /** A pool and its hedge client, held weakly. */
+  private static final class LastHedgeClient {
+    final java.lang.ref.WeakReference<ConnectionPool> pool;
+    final java.lang.ref.WeakReference<HedgeClient> hedge;
+
+    LastHedgeClient(ConnectionPool pool, HedgeClient hedge) {
+      this.pool = new java.lang.ref.WeakReference<>(pool);
+      this.hedge = new java.lang.ref.WeakReference<>(hedge);
+    }
+  }
+
+  /**
+   * A client that runs hedged calls' attempts, with what its protocols allow, computed once:
+   * whether it may speak HTTP/2 over TLS, and whether it speaks prior-knowledge HTTP/2.
+   */
+  static final class HedgeClient {
+    final OkHttpClient client;
+    final boolean http2;
+    final boolean priorKnowledge;
+
+    HedgeClient(OkHttpClient client) {
+      this.client = client;
+      this.http2 = client.protocols().contains(okhttp3.Protocol.HTTP_2);
+      this.priorKnowledge = client.protocols().contains(okhttp3.Protocol.H2_PRIOR_KNOWLEDGE);
+    }
+  }
+
+  @SuppressWarnings("ReferenceEquality") // a pool is found by identity, as the cache's weak keys
+  private @Nullable HedgeClient hedgeClient(ConnectionPool pool) {
+    LastHedgeClient last = lastHedgeClient;
+    if (last != null && last.pool.get() == pool) {
+      HedgeClient h = last.hedge.get();
+      if (h != null) {
+        return h;
+      }
+    }
+    HedgeClient h = hedgeClients.getIfPresent(pool);
+    if (h != null) {
+      lastHedgeClient = new LastHedgeClient(pool, h);
+    }
+    return h;
+  }
 
   private volatile boolean warnedNoHedgeClient;
 
@@ -357,7 +409,7 @@ public final class LoadBalancingInterceptor implements Interceptor {
     if (hedging != null
         && balancer.endpoints().size() > 1
         && Hedging.hedgeable(service, original)) {
-      OkHttpClient hedgeClient = hedgeClients.getIfPresent(chain.getConnectionPool());
+      HedgeClient hedgeClient = hedgeClient(chain.getConnectionPool());
       if (hedgeClient != null) {
         return new HedgedCall(service, hedging, chain, original, balancer, key, hedgeClient)
             .execute();
@@ -392,8 +444,9 @@ public final class LoadBalancingInterceptor implements Interceptor {
             .retryOnConnectionFailure(false)
             .callTimeout(java.time.Duration.ZERO)
             .build();
-    anchor.client = hedgeClient;
-    hedgeClients.put(built.connectionPool(), hedgeClient);
+    HedgeClient h = new HedgeClient(hedgeClient);
+    anchor.client = h;
+    hedgeClients.put(built.connectionPool(), h);
   }
 
   /**
@@ -403,7 +456,7 @@ public final class LoadBalancingInterceptor implements Interceptor {
   private static final class HedgeClientAnchor implements Interceptor {
     // Never read: holding it is the point (a strong reference from the user's client).
     @SuppressWarnings("UnusedVariable")
-    volatile @Nullable OkHttpClient client;
+    volatile @Nullable HedgeClient client;
 
     @Override
     public Response intercept(Chain chain) throws IOException {

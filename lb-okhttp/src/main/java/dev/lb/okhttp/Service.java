@@ -103,6 +103,7 @@ public final class Service {
   private final int readTimeoutMillis;
   private final int writeTimeoutMillis;
   private final long responseBufferBytes;
+  private final EndpointUrls endpointUrls = new EndpointUrls();
   private final Sleeper sleeper;
   private final @Nullable Hedging hedging;
 
@@ -242,6 +243,11 @@ public final class Service {
 
   @Nullable String scheme() {
     return scheme;
+  }
+
+  /** The URL of an attempt of {@code original} to {@code endpoint}, in the wire scheme. */
+  okhttp3.HttpUrl attemptUrl(okhttp3.HttpUrl original, Endpoint endpoint) {
+    return endpointUrls.rewrite(original, scheme, endpoint);
   }
 
   @Nullable String tlsHostname() {

@@ -161,6 +161,26 @@ public final class LoadBalancerTelemetry implements AutoCloseable {
             .setUnit("{call}")
             .setDescription("Calls the endpoint's rate limiter refused")
             .buildObserver();
+    ObservableLongMeasurement endpointLimit =
+        meter
+            .gaugeBuilder("lb.endpoint.concurrency_limit")
+            .ofLongs()
+            .setUnit("{call}")
+            .setDescription("Calls the endpoint takes at once now (fixed cap or adaptive limit)")
+            .buildObserver();
+    ObservableLongMeasurement balancerLimit =
+        meter
+            .gaugeBuilder("lb.concurrency_limit")
+            .ofLongs()
+            .setUnit("{call}")
+            .setDescription("The balancer-wide concurrency limit's value now")
+            .buildObserver();
+    ObservableLongMeasurement waiting =
+        meter
+            .upDownCounterBuilder("lb.picks.waiting")
+            .setUnit("{pick}")
+            .setDescription("Picks waiting for capacity under the balancer-wide limit")
+            .buildObserver();
     ObservableLongMeasurement endpointsByState =
         meter
             .upDownCounterBuilder("lb.endpoints")
@@ -218,6 +238,13 @@ public final class LoadBalancerTelemetry implements AutoCloseable {
                   }
                 }
                 rateLimited.record(e.limiterRejections(), a);
+                if (e.concurrencyLimit() != Integer.MAX_VALUE) {
+                  endpointLimit.record(e.concurrencyLimit(), a);
+                }
+              }
+              if (s.concurrencyLimit() != Integer.MAX_VALUE) {
+                balancerLimit.record(s.concurrencyLimit(), base);
+                waiting.record(s.waiting(), base);
               }
               for (HealthStatus st : HealthStatus.values()) {
                 endpointsByState.record(byState.getOrDefault(st, 0), state(base, st));
@@ -237,6 +264,9 @@ public final class LoadBalancerTelemetry implements AutoCloseable {
             endpointEjections,
             breakerState,
             rateLimited,
+            endpointLimit,
+            balancerLimit,
+            waiting,
             endpointsByState,
             healthyPercent,
             panic,

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.lb.Endpoint;
+import dev.lb.Lease;
 import dev.lb.LoadBalancer;
 import dev.lb.NoEndpointAvailableException;
 import dev.lb.PickContext;
 import dev.lb.health.OutlierDetection;
+import dev.lb.limit.ConcurrencyLimits;
 import dev.lb.retry.RetryBudget;
 import dev.lb.testing.FakeScheduler;
 import dev.lb.testing.FakeTicker;
@@ -119,6 +121,38 @@ class LoadBalancerTelemetryTest {
   }
 
   @Test
+  void concurrencyLimits_reportedWhereConfigured() {
+    LoadBalancer limited =
+        LoadBalancer.builder()
+            .name("limited")
+            .ticker(ticker)
+            .scheduler(scheduler)
+            .maxInFlightPerEndpoint(3)
+            .concurrencyLimit(ConcurrencyLimits.fixed(2))
+            .endpoints(List.of(Endpoint.builder("10.0.0.9", 8080).id("z").build()))
+            .build();
+    LoadBalancerTelemetry telemetry =
+        LoadBalancerTelemetry.builder(provider.get(LoadBalancerTelemetry.SCOPE), limited).build();
+    try {
+      Lease one = limited.pick();
+      Lease two = limited.pick();
+      var waiting = limited.pickAsync(PickContext.none(), java.time.Duration.ofSeconds(1));
+      Collection<MetricData> m = reader.collectAllMetrics();
+      assertThat(value(m, "lb.endpoint.concurrency_limit", "lb.endpoint.id", "z")).isEqualTo(3);
+      assertThat(value(m, "lb.concurrency_limit", "lb.balancer", "limited")).isEqualTo(2);
+      assertThat(value(m, "lb.picks.waiting", "lb.balancer", "limited")).isEqualTo(1);
+      one.onSuccess(1_000_000L);
+      two.onSuccess(1_000_000L);
+      waiting.join().onSuccess(1_000_000L);
+      assertThat(value(reader.collectAllMetrics(), "lb.picks.waiting", "lb.balancer", "limited"))
+          .isZero();
+    } finally {
+      telemetry.close();
+      limited.close();
+    }
+  }
+
+  @Test
   void instruments_afterScriptedTraffic() {
     LoadBalancerTelemetry telemetry =
         LoadBalancerTelemetry.builder(provider.get(LoadBalancerTelemetry.SCOPE), balancer).build();
@@ -152,6 +186,8 @@ class LoadBalancerTelemetryTest {
     assertThat(value(m, "lb.retry_budget.remaining", "lb.balancer", "users"))
         .isEqualTo(balancer.retryBudget().remaining());
     assertThat(value(m, "lb.endpoint.rate_limited", "lb.endpoint.id", "a")).isZero();
+    // No concurrency limit configured: no limit instruments reported.
+    assertThat(names(m)).doesNotContain("lb.concurrency_limit", "lb.endpoint.concurrency_limit");
 
     HistogramPointData a =
         histogram(m, "lb.client.call.duration", "lb.endpoint.id", "a", "lb.outcome", "success");

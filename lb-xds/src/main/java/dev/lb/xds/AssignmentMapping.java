@@ -22,12 +22,14 @@ import java.util.TreeSet;
  * and the assignment's policy. No state, no I/O; every rule is unit-tested on its own.
  *
  * <p>Design note. The rules follow the xDS client behaviour gRPC specifies for proxyless clients
- * (gRFC A27 "xDS-Based Global Load Balancing", A42 for ring hash): {@code HEALTHY}, {@code UNKNOWN}
- * and {@code DEGRADED} endpoints take calls, {@code UNHEALTHY}, {@code DRAINING} and {@code
- * TIMEOUT} ones do not; priorities must be contiguous from 0; an assignment that breaks a rule is
- * rejected whole (and NACKed), never applied in part. Locality weights follow gRPC's weighted
- * target: each locality gets its weight's share of its priority, split among its endpoints by their
- * own weights (see {@link #endpoints}).
+ * (gRFC A27 "xDS-Based Global Load Balancing", A42 for ring hash): {@code HEALTHY} and {@code
+ * UNKNOWN} endpoints take calls; {@code DEGRADED} ones become backups ({@link Endpoint#backup()}:
+ * calls only while no primary endpoint is available, where gRPC never calls them and Envoy calls
+ * them when the healthy ones do not suffice; GrpcXdsCrossCheckTest shows gRPC's choice); {@code
+ * UNHEALTHY}, {@code DRAINING} and {@code TIMEOUT} ones do not take calls; priorities must be
+ * contiguous from 0; an assignment that breaks a rule is rejected whole (and NACKed), never applied
+ * in part. Locality weights follow gRPC's weighted target: each locality gets its weight's share of
+ * its priority, split among its endpoints by their own weights (see {@link #endpoints}).
  */
 final class AssignmentMapping {
   /** Metadata key: the locality's region. */
@@ -50,7 +52,7 @@ final class AssignmentMapping {
 
   private AssignmentMapping() {}
 
-  /** Whether an endpoint of this health takes calls (gRFC A27's rule). */
+  /** Whether an endpoint of this health takes calls, as a primary or (DEGRADED) a backup. */
   static boolean takesCalls(HealthStatus status) {
     return status == HealthStatus.HEALTHY
         || status == HealthStatus.UNKNOWN
@@ -63,10 +65,11 @@ final class AssignmentMapping {
    * <p>Zone is the locality's {@code zone}; region and sub-zone go to metadata. Priority is the
    * locality's {@code priority}. Weight: when every locality of the assignment carries a {@code
    * load_balancing_weight}, an endpoint's weight is {@code 1000 × localityWeight × endpointWeight /
-   * (sum of the endpoint weights in its locality)}, rounded, at least 1, so that each locality gets
-   * its weight's share of its priority as under gRPC's weighted target; otherwise (no locality
-   * weights, or only some) it is the endpoint's own {@code load_balancing_weight} (1 when unset),
-   * as Envoy does without locality-weighted balancing.
+   * (sum of the weights of the endpoints in its locality that take calls as it does: primaries, or
+   * backups)}, rounded, at least 1, so that each locality gets its weight's share of its priority
+   * as under gRPC's weighted target; otherwise (no locality weights, or only some) it is the
+   * endpoint's own {@code load_balancing_weight} (1 when unset), as Envoy does without
+   * locality-weighted balancing.
    *
    * @throws IllegalArgumentException naming the place when the assignment is invalid: an endpoint
    *     without a socket address, a named port or a port outside 1..65535, a weight of 0, an
@@ -105,9 +108,20 @@ final class AssignmentMapping {
     Set<String> ids = new HashSet<>();
     for (int l = 0; l < assignment.getEndpointsCount(); l++) {
       LocalityLbEndpoints locality = assignment.getEndpoints(l);
-      long endpointWeightSum = 0;
+      // The locality's share is split among the endpoints that take calls, as gRPC's weighted
+      // target gives the whole share to the child's READY endpoints: one draining endpoint must
+      // not shrink its locality's share (GrpcXdsCrossCheckTest found this).
+      // Backups (DEGRADED) split the locality's share among themselves, for when they are used.
+      long primaryWeightSum = 0;
+      long backupWeightSum = 0;
       for (int e = 0; e < locality.getLbEndpointsCount(); e++) {
-        endpointWeightSum += endpointWeight(cluster, l, e, locality.getLbEndpoints(e));
+        long w = endpointWeight(cluster, l, e, locality.getLbEndpoints(e));
+        HealthStatus health = locality.getLbEndpoints(e).getHealthStatus();
+        if (health == HealthStatus.DEGRADED) {
+          backupWeightSum += w;
+        } else if (takesCalls(health)) {
+          primaryWeightSum += w;
+        }
       }
       for (int e = 0; e < locality.getLbEndpointsCount(); e++) {
         LbEndpoint lbEndpoint = locality.getLbEndpoints(e);
@@ -142,7 +156,15 @@ final class AssignmentMapping {
           weight =
               Math.max(
                   1,
-                  Math.round((double) LOCALITY_SCALE * localityWeight * own / endpointWeightSum));
+                  Math.round(
+                      (double) LOCALITY_SCALE
+                          * localityWeight
+                          * own
+                          / Math.max(
+                              1,
+                              lbEndpoint.getHealthStatus() == HealthStatus.DEGRADED
+                                  ? backupWeightSum
+                                  : primaryWeightSum)));
         }
         if (weight > Integer.MAX_VALUE) {
           throw invalid(
@@ -204,6 +226,9 @@ final class AssignmentMapping {
     HealthStatus health = lbEndpoint.getHealthStatus();
     if (health != HealthStatus.HEALTHY && health != HealthStatus.UNKNOWN) {
       b.metadata(HEALTH, health.name());
+    }
+    if (health == HealthStatus.DEGRADED) {
+      b.backup(true);
     }
     String hostname = lbEndpoint.getEndpoint().getHostname();
     if (!hostname.isBlank()) {

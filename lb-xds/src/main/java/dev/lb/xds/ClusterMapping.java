@@ -11,7 +11,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Supported, as for gRPC's proxyless clients (gRFC A28): {@code EDS} clusters, whose endpoints
  * come from the EDS resource named by {@code eds_cluster_config.service_name} (the cluster's own
  * name when empty), and {@code STATIC} clusters, whose {@code load_assignment} is inline. DNS,
- * original-destination and custom cluster types are rejected (NACKed).
+ * original-destination and custom cluster types are rejected (NACKed). The load-balancing policy is
+ * read by {@link PolicyMapping}.
  */
 final class ClusterMapping {
   private ClusterMapping() {}
@@ -21,8 +22,7 @@ final class ClusterMapping {
       String name,
       @Nullable String edsServiceName,
       @Nullable ClusterLoadAssignment inlineAssignment,
-      String lbPolicy,
-      int choiceCount) {}
+      PolicyMapping.PolicySpec policy) {}
 
   /**
    * Reads {@code cluster}.
@@ -57,43 +57,7 @@ final class ClusterMapping {
           throw invalid(
               name, "cluster type " + cluster.getType() + " is not supported (EDS or STATIC)");
     }
-    String policy;
-    int choiceCount = 0;
-    if (cluster.hasLoadBalancingPolicy()) {
-      if (cluster.getLoadBalancingPolicy().getPoliciesCount() == 0) {
-        throw invalid(name, "load_balancing_policy lists no policy");
-      }
-      policy =
-          cluster
-              .getLoadBalancingPolicy()
-              .getPolicies(0)
-              .getTypedExtensionConfig()
-              .getTypedConfig()
-              .getTypeUrl();
-      if (policy.isBlank()) {
-        throw invalid(name, "load_balancing_policy's first policy has no typed_config");
-      }
-    } else {
-      Cluster.LbPolicy lbPolicy = cluster.getLbPolicy();
-      if (lbPolicy == Cluster.LbPolicy.UNRECOGNIZED) {
-        throw invalid(name, "lb_policy " + cluster.getLbPolicyValue() + " is not known");
-      }
-      policy = lbPolicy.name();
-      if (lbPolicy == Cluster.LbPolicy.LEAST_REQUEST) {
-        choiceCount = 2;
-        if (cluster.hasLeastRequestLbConfig()
-            && cluster.getLeastRequestLbConfig().hasChoiceCount()) {
-          long count =
-              Integer.toUnsignedLong(cluster.getLeastRequestLbConfig().getChoiceCount().getValue());
-          if (count < 2 || count > 100) {
-            throw invalid(
-                name, "least_request_lb_config.choice_count must be in 2..100 but was " + count);
-          }
-          choiceCount = (int) count;
-        }
-      }
-    }
-    return new ClusterConfig(name, edsServiceName, inline, policy, choiceCount);
+    return new ClusterConfig(name, edsServiceName, inline, PolicyMapping.read(cluster));
   }
 
   private static IllegalArgumentException invalid(String cluster, String problem) {

@@ -1,38 +1,40 @@
 package dev.lb.xds;
 
+import dev.lb.strategy.Strategy;
 import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
  * What the control plane says about how to balance one cluster, beyond its endpoints: the CDS
- * cluster's load-balancing policy and the EDS assignment's overprovisioning factor and drops.
+ * cluster's load-balancing policy (and the lb strategy it maps to) and the EDS assignment's
+ * overprovisioning factor and drops.
  *
- * <p>An {@link XdsEndpointSource} delivers endpoints; these settings belong to the balancer, which
- * is configured when it is built, so the source reports them (see {@link
- * XdsEndpointSource#clusterPolicy()}) for the application to apply: the overprovisioning factor to
- * {@link dev.lb.LoadBalancer.Builder#overprovisioningFactor}, the policy name to the choice of
- * strategy. The source does not apply them itself, and lb does not drop calls: a drop category is
- * reported for the caller to honour (reject that fraction of calls before picking), not enforced.
+ * <p>The strategy is applied by the source itself to a {@link dev.lb.SwitchableStrategy} given to
+ * {@link XdsEndpointSource.Builder#strategy}, at run time, whenever the cluster's policy changes
+ * (see {@link XdsEndpointSource}). The overprovisioning factor is a balancer option fixed when it
+ * is built ({@link dev.lb.LoadBalancer.Builder#overprovisioningFactor}), so it is reported for the
+ * application to apply, and lb does not drop calls: a drop category is reported for the caller to
+ * honour (reject that fraction of calls before picking), not enforced.
  *
  * <p>Immutable and thread-safe.
  */
 public final class XdsClusterPolicy {
   private final String cluster;
-  private final String lbPolicy;
-  private final int choiceCount;
+  private final PolicyMapping.PolicySpec spec;
+  private final Strategy strategy;
   private final double overprovisioningFactor;
   private final Map<String, Double> drops;
 
   XdsClusterPolicy(
       String cluster,
-      String lbPolicy,
-      int choiceCount,
+      PolicyMapping.PolicySpec spec,
+      Strategy strategy,
       double overprovisioningFactor,
       Map<String, Double> drops) {
     this.cluster = cluster;
-    this.lbPolicy = lbPolicy;
-    this.choiceCount = choiceCount;
+    this.spec = spec;
+    this.strategy = strategy;
     this.overprovisioningFactor = overprovisioningFactor;
     this.drops = Map.copyOf(drops);
   }
@@ -48,16 +50,27 @@ public final class XdsClusterPolicy {
 
   /**
    * The cluster's load-balancing policy: the name of Envoy's {@code lb_policy} ({@code
-   * ROUND_ROBIN}, {@code LEAST_REQUEST}, {@code RING_HASH}, {@code MAGLEV}, {@code RANDOM}...), or,
-   * when the cluster sets the typed {@code load_balancing_policy}, the type URL of its first policy
-   * (such as {@code
+   * ROUND_ROBIN}, {@code LEAST_REQUEST}, {@code RING_HASH}, {@code MAGLEV}, {@code RANDOM}), or,
+   * when the cluster sets the typed {@code load_balancing_policy}, the type URL of the policy
+   * chosen from it (the first lb supports, such as {@code
    * type.googleapis.com/envoy.extensions.load_balancing_policies.client_side_weighted_round_robin.v3.ClientSideWeightedRoundRobin}).
    * {@code ROUND_ROBIN} when the source runs without CDS.
    *
    * @return the policy's name, never blank
    */
   public String lbPolicy() {
-    return lbPolicy;
+    return spec.source();
+  }
+
+  /**
+   * The lb strategy the policy maps to (the table in the {@link XdsEndpointSource} documentation),
+   * the one the source applies to its {@linkplain XdsEndpointSource.Builder#strategy switchable
+   * strategy}; the same instance while the policy does not change.
+   *
+   * @return the strategy, such as {@code weighted_round_robin} for {@code ROUND_ROBIN}
+   */
+  public Strategy strategy() {
+    return strategy;
   }
 
   /**
@@ -67,7 +80,7 @@ public final class XdsClusterPolicy {
    * @return the choice count, or 0
    */
   public int choiceCount() {
-    return choiceCount;
+    return spec.choiceCount();
   }
 
   /**
@@ -95,15 +108,14 @@ public final class XdsClusterPolicy {
   public boolean equals(@Nullable Object o) {
     return o instanceof XdsClusterPolicy p
         && cluster.equals(p.cluster)
-        && lbPolicy.equals(p.lbPolicy)
-        && choiceCount == p.choiceCount
+        && spec.equals(p.spec)
         && Double.compare(overprovisioningFactor, p.overprovisioningFactor) == 0
         && drops.equals(p.drops);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(cluster, lbPolicy, choiceCount, overprovisioningFactor, drops);
+    return Objects.hash(cluster, spec, overprovisioningFactor, drops);
   }
 
   @Override
@@ -111,8 +123,9 @@ public final class XdsClusterPolicy {
     return "XdsClusterPolicy{cluster="
         + cluster
         + ", lbPolicy="
-        + lbPolicy
-        + (choiceCount > 0 ? ", choiceCount=" + choiceCount : "")
+        + spec.source()
+        + ", strategy="
+        + strategy
         + ", overprovisioningFactor="
         + overprovisioningFactor
         + (drops.isEmpty() ? "" : ", drops=" + drops)

@@ -4,10 +4,13 @@ import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.Code;
 import dev.lb.Endpoint;
+import dev.lb.SwitchableStrategy;
 import dev.lb.discovery.DiscoveryBinding;
 import dev.lb.discovery.EndpointSink;
 import dev.lb.discovery.EndpointSource;
+import dev.lb.strategy.Strategy;
 import dev.lb.xds.ClusterMapping.ClusterConfig;
+import dev.lb.xds.PolicyMapping.PolicySpec;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -70,13 +73,25 @@ import org.slf4j.LoggerFactory;
  * {@code xds.region}, {@code xds.subZone}), locality {@code priority} → {@link
  * Endpoint#priority()}, {@code load_balancing_weight} (combined with the locality's weight when
  * every locality has one, as {@link AssignmentMapping#endpoints} explains) → {@link
- * Endpoint#weight()}. {@code HEALTHY}, {@code UNKNOWN} and {@code DEGRADED} endpoints take calls
- * ({@code DEGRADED} ones carry metadata {@code xds.health=DEGRADED}); {@code UNHEALTHY}, {@code
- * DRAINING} and {@code TIMEOUT} ones leave the set, and the balancer drains them (no new calls, the
- * calls in flight finish within {@link dev.lb.LoadBalancer.Builder#removalDrainTimeout}). The
- * assignment's overprovisioning factor and drops, and the cluster's load-balancing policy, are
- * reported by {@link #clusterPolicy()} for the application to apply: a balancer's strategy and
- * factor are fixed when it is built.
+ * Endpoint#weight()}. {@code HEALTHY} and {@code UNKNOWN} endpoints take calls; {@code DEGRADED}
+ * ones are {@linkplain Endpoint#backup() backups} (metadata {@code xds.health=DEGRADED}), called
+ * only while no primary endpoint can take calls; {@code UNHEALTHY}, {@code DRAINING} and {@code
+ * TIMEOUT} ones leave the set, and the balancer drains them (no new calls, the calls in flight
+ * finish within {@link dev.lb.LoadBalancer.Builder#removalDrainTimeout}).
+ *
+ * <h2>The cluster's load-balancing policy</h2>
+ *
+ * <p>The CDS cluster's {@code lb_policy} or typed {@code load_balancing_policy} is mapped to an lb
+ * strategy by {@code PolicyMapping} (round robin → {@code weighted_round_robin}, least request →
+ * {@code p2c} or N choices, ring hash and Maglev with their sizes, random, client-side weighted
+ * round robin → {@code orca_weighted_round_robin}; the first supported policy of a typed list, as
+ * gRPC chooses). With {@link Builder#strategy(SwitchableStrategy)}, the source switches that
+ * strategy, and so every balancer built with it, before acknowledging the response, whenever the
+ * policy changes; endpoints, their statistics and health stay. A policy no balancer can run (none
+ * of the list supported, an invalid configuration, a hash policy under slow start) is NACKed and
+ * the strategy in force stays. {@link #clusterPolicy()} reports the policy, the strategy, and the
+ * assignment's overprovisioning factor and drops, which the application applies: the factor is
+ * fixed when a balancer is built, and lb does not drop calls.
  *
  * <h2>Removal, outages and restarts</h2>
  *
@@ -92,10 +107,11 @@ import org.slf4j.LoggerFactory;
  * with the versions it last accepted, and delivers the set the control plane sends afresh, which
  * ends the failure streak.
  *
- * <p>Not supported: the incremental (delta) protocol, LDS/RDS, bootstrap files (the node and the
- * channel are given in code), and applying the cluster's policy by itself (see {@link
- * #clusterPolicy()}). The channel is the caller's: the source neither configures nor closes it.
- * Deliveries run on one thread of the source's own ({@code lb-xds-<cluster>}).
+ * <p>The node identity and the server's features can come from gRPC's bootstrap ({@link
+ * Builder#bootstrap(XdsBootstrap)}). Not supported: the incremental (delta) protocol, LDS/RDS and
+ * federation. The channel is the caller's: the source neither configures nor closes it ({@link
+ * XdsCluster} opens and closes one from a bootstrap). Deliveries and policy switches run on one
+ * thread of the source's own ({@code lb-xds-<cluster>}).
  *
  * <p>Thread-safe.
  */
@@ -116,6 +132,7 @@ public final class XdsEndpointSource implements EndpointSource {
   private final boolean wildcardCds;
   private final boolean ignoreResourceDeletion;
   private final Backoff backoff;
+  private final @Nullable SwitchableStrategy strategy;
   private final ScheduledExecutorService executor;
   private final Object lock = new Object();
   private @Nullable EndpointSink sink;
@@ -128,7 +145,6 @@ public final class XdsEndpointSource implements EndpointSource {
   private @Nullable StreamObserver<DiscoveryRequest> requests;
   private final Map<String, String> acceptedVersions = new HashMap<>();
   private final Map<String, String> nonces = new HashMap<>();
-  private @Nullable ClusterConfig clusterConfig;
   private @Nullable String edsName;
   private @Nullable String assignmentName;
   private List<Endpoint> assignmentEndpoints = List.of();
@@ -136,6 +152,8 @@ public final class XdsEndpointSource implements EndpointSource {
   private Map<String, Double> drops = Map.of();
   private boolean clusterRemoved;
   private int attempts;
+  private @Nullable PolicySpec appliedSpec;
+  private Strategy appliedStrategy = PolicySpec.DEFAULT.strategy();
 
   private XdsEndpointSource(Builder b) {
     this.channel = b.channel;
@@ -145,6 +163,7 @@ public final class XdsEndpointSource implements EndpointSource {
     this.wildcardCds = b.wildcardCds;
     this.ignoreResourceDeletion = b.ignoreResourceDeletion;
     this.backoff = new Backoff(b.initialBackoff.toNanos(), b.maxBackoff.toNanos());
+    this.strategy = b.strategy;
     this.executor =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -315,13 +334,15 @@ public final class XdsEndpointSource implements EndpointSource {
       inlineFactor = AssignmentMapping.overprovisioningFactor(assignment);
       inlineDrops = AssignmentMapping.drops(assignment);
     }
+    if (found != null) {
+      applyPolicy(found.policy()); // a balancer that cannot run it NACKs the response
+    }
     ack(response);
     if (found == null) {
       onClusterRemoved();
       return;
     }
     clusterRemoved = false;
-    clusterConfig = found;
     if (inline != null) {
       edsName = null;
       assignmentName = found.name();
@@ -399,16 +420,49 @@ public final class XdsEndpointSource implements EndpointSource {
     s.fail(removal);
   }
 
+  /**
+   * Switches the balancers' strategy to the one {@code spec} maps to, if it changed.
+   *
+   * @throws IllegalArgumentException if a balancer cannot run it (then nothing changed)
+   */
+  private void applyPolicy(PolicySpec spec) {
+    if (spec.equals(appliedSpec)) {
+      return;
+    }
+    Strategy next = spec.strategy();
+    SwitchableStrategy s = strategy;
+    if (s != null) {
+      try {
+        s.switchTo(next);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "Cluster '"
+                + cluster
+                + "': policy "
+                + spec.source()
+                + " cannot be applied: "
+                + e.getMessage(),
+            e);
+      }
+    }
+    LOGGER.info("{}: policy {} → strategy {}", name(), spec.source(), next);
+    appliedSpec = spec;
+    appliedStrategy = next;
+  }
+
   private void publish() {
-    ClusterConfig config = clusterConfig;
     if (clusterRemoved || assignmentName == null) {
       return;
     }
+    if (!useCds) {
+      applyPolicy(PolicySpec.DEFAULT);
+    }
+    PolicySpec spec = appliedSpec;
     policy =
         new XdsClusterPolicy(
             cluster,
-            config == null ? "ROUND_ROBIN" : config.lbPolicy(),
-            config == null ? 0 : config.choiceCount(),
+            spec == null ? PolicySpec.DEFAULT : spec,
+            appliedStrategy,
             overprovisioningFactor,
             drops);
     EndpointSink s = sinkIfOpen();
@@ -571,6 +625,7 @@ public final class XdsEndpointSource implements EndpointSource {
     private boolean ignoreResourceDeletion;
     private Duration initialBackoff = Duration.ofSeconds(1);
     private Duration maxBackoff = Duration.ofSeconds(30);
+    private @Nullable SwitchableStrategy strategy;
 
     private Builder(@Nullable Channel channel, @Nullable String cluster) {
       Objects.requireNonNull(channel, "channel must not be null");
@@ -599,6 +654,25 @@ public final class XdsEndpointSource implements EndpointSource {
             "node id must not be blank but was '" + node.getId() + "'");
       }
       this.node = node;
+      return this;
+    }
+
+    /**
+     * Takes the node identity and the server's features from a gRPC bootstrap: {@link
+     * XdsBootstrap#node()} as {@link #node}, and {@code ignore_resource_deletion} as {@link
+     * #ignoreResourceDeletion(boolean) ignoreResourceDeletion(true)}. The channel stays the
+     * caller's ({@link XdsBootstrap#newChannel()} opens one to the bootstrap's server).
+     *
+     * @param bootstrap the parsed bootstrap; must not be null
+     * @return this builder
+     * @throws NullPointerException if {@code bootstrap} is null
+     */
+    public Builder bootstrap(XdsBootstrap bootstrap) {
+      Objects.requireNonNull(bootstrap, "bootstrap must not be null");
+      node(bootstrap.node());
+      if (bootstrap.ignoreResourceDeletion()) {
+        this.ignoreResourceDeletion = true;
+      }
       return this;
     }
 
@@ -667,6 +741,24 @@ public final class XdsEndpointSource implements EndpointSource {
       }
       this.initialBackoff = initial;
       this.maxBackoff = max;
+      return this;
+    }
+
+    /**
+     * The strategy to follow the cluster's load-balancing policy: build the balancers this source
+     * feeds with it ({@code LoadBalancer.builder().strategy(strategy)}), and the source switches it
+     * to the strategy each accepted CDS policy maps to, before it delivers the endpoints that come
+     * with it; a policy the balancers cannot run (a hash policy under slow start) is NACKed. Start
+     * it with {@link dev.lb.strategy.Strategies#weightedRoundRobin()}, the mapping of Envoy's
+     * default {@code ROUND_ROBIN}. Without one (the default) the policy is only reported by {@link
+     * XdsEndpointSource#clusterPolicy()}.
+     *
+     * @param strategy the balancers' switchable strategy; must not be null
+     * @return this builder
+     * @throws NullPointerException if {@code strategy} is null
+     */
+    public Builder strategy(SwitchableStrategy strategy) {
+      this.strategy = Objects.requireNonNull(strategy, "strategy must not be null");
       return this;
     }
 

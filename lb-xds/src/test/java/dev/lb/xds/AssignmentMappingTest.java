@@ -48,6 +48,23 @@ class AssignmentMappingTest {
   }
 
   @Test
+  void localityWeights_aDrainingEndpoint_doesNotShrinkItsLocalitysShare() {
+    // z1 (weight 1): one healthy endpoint and one draining; z2 (weight 1): one healthy. gRPC's
+    // weighted target gives each locality half, all of z1's to its one READY endpoint.
+    ClusterLoadAssignment cla =
+        Assignments.cluster("users")
+            .endpoint("z1", 0, "10.0.0.1", 80, 1, HealthStatus.HEALTHY)
+            .endpoint("z1", 0, "10.0.0.2", 80, 3, HealthStatus.DRAINING)
+            .endpoint("z2", 0, "10.0.0.3", 80, 1, HealthStatus.HEALTHY)
+            .localityWeight("z1", 0, 1)
+            .localityWeight("z2", 0, 1)
+            .build();
+    Map<String, Endpoint> e = byHost(AssignmentMapping.endpoints(cla));
+    assertThat(e).containsOnlyKeys("10.0.0.1", "10.0.0.3");
+    assertThat(e.get("10.0.0.1").weight()).isEqualTo(e.get("10.0.0.3").weight()).isEqualTo(1000);
+  }
+
+  @Test
   void localityWeights_onlyOnSomeLocalities_areIgnored_endpointWeightsUsed() {
     ClusterLoadAssignment cla =
         Assignments.cluster("users")
@@ -124,6 +141,7 @@ class AssignmentMappingTest {
     Map<String, Endpoint> e = byHost(AssignmentMapping.endpoints(cla));
     assertThat(e).containsOnlyKeys("10.0.0.1", "10.0.0.2", "10.0.0.3");
     assertThat(e.get("10.0.0.3").metadata()).containsEntry(AssignmentMapping.HEALTH, "DEGRADED");
+    assertThat(e.get("10.0.0.3").backup()).as("DEGRADED: a backup").isTrue();
     assertThat(e.get("10.0.0.1").metadata()).doesNotContainKey(AssignmentMapping.HEALTH);
   }
 

@@ -22,16 +22,16 @@ class ClusterMappingTest {
     ClusterMapping.ClusterConfig c =
         ClusterMapping.read(XdsIntegrationTest.edsCluster("users", "users-eds"));
     assertThat(c.edsServiceName()).isEqualTo("users-eds");
-    assertThat(c.lbPolicy()).isEqualTo("LEAST_REQUEST");
-    assertThat(c.choiceCount()).isEqualTo(2);
+    assertThat(c.policy().source()).isEqualTo("LEAST_REQUEST");
+    assertThat(c.policy().choiceCount()).isEqualTo(2);
     Cluster unnamed =
         XdsIntegrationTest.edsCluster("users", "").toBuilder()
             .setLbPolicy(Cluster.LbPolicy.RING_HASH)
             .build();
     ClusterMapping.ClusterConfig u = ClusterMapping.read(unnamed);
     assertThat(u.edsServiceName()).isEqualTo("users");
-    assertThat(u.lbPolicy()).isEqualTo("RING_HASH");
-    assertThat(u.choiceCount()).isZero();
+    assertThat(u.policy().source()).isEqualTo("RING_HASH");
+    assertThat(u.policy().choiceCount()).isZero();
   }
 
   @Test
@@ -41,7 +41,7 @@ class ClusterMappingTest {
             .setLeastRequestLbConfig(
                 Cluster.LeastRequestLbConfig.newBuilder().setChoiceCount(UInt32Value.of(3)))
             .build();
-    assertThat(ClusterMapping.read(c).choiceCount()).isEqualTo(3);
+    assertThat(ClusterMapping.read(c).policy().choiceCount()).isEqualTo(3);
     Cluster bad =
         c.toBuilder()
             .setLeastRequestLbConfig(
@@ -67,7 +67,7 @@ class ClusterMappingTest {
                                     .setName("wrr")
                                     .setTypedConfig(Any.newBuilder().setTypeUrl(wrr)))))
             .build();
-    assertThat(ClusterMapping.read(c).lbPolicy()).isEqualTo(wrr);
+    assertThat(ClusterMapping.read(c).policy().source()).isEqualTo(wrr);
     Cluster empty =
         c.toBuilder().setLoadBalancingPolicy(LoadBalancingPolicy.getDefaultInstance()).build();
     assertThatThrownBy(() -> ClusterMapping.read(empty)).hasMessageContaining("lists no policy");

@@ -7,12 +7,15 @@ import dev.lb.LoadReport;
 import dev.lb.PickContext;
 import dev.lb.StrategyRegistry;
 import dev.lb.benchmarks.Backends;
+import dev.lb.probe.ProbeResult;
 import dev.lb.strategy.OrcaWeightedRoundRobin;
+import dev.lb.strategy.Prequal;
 import dev.lb.subset.ClientCoordinate;
 import dev.lb.subset.Subsetting;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.apache.dubbo.rpc.cluster.loadbalance.LeastActiveLoadBalance;
 import org.apache.dubbo.rpc.cluster.loadbalance.RandomLoadBalance;
 import org.apache.dubbo.rpc.cluster.loadbalance.RoundRobinLoadBalance;
@@ -49,6 +52,14 @@ public enum BalancerType {
    * reports that differ per endpoint (no blackout, so they apply at once).
    */
   LB_ORCA_WEIGHTED_ROUND_ROBIN,
+  /**
+   * lb {@code prequal}, its pool kept full: a prober that answers at once with answers that differ
+   * per endpoint (RIF 0 to 7, latency 1 to 8 ms), a reuse budget and an age no pick reaches, and
+   * one probe outstanding at most, so that every pick scans a full pool (the hot/cold rule's path,
+   * not the fallback's) and the scheduler's probes (at most one per dispatch, 1,000 a second) stay
+   * out of the per-pick allocation.
+   */
+  LB_PREQUAL,
   /** grpc-java {@code round_robin} (grpc-util). */
   GRPC_ROUND_ROBIN,
   /** grpc-java {@code least_request_experimental} (grpc-xds), choice count 2. */
@@ -159,13 +170,14 @@ public enum BalancerType {
   private static PickTarget lb(
       String strategy, int n, boolean equalWeights, @Nullable Subsetting subsetting) {
     boolean orca = strategy.equals(OrcaWeightedRoundRobin.NAME);
+    boolean prequal = strategy.equals(Prequal.NAME);
     LoadBalancer.Builder builder =
         LoadBalancer.builder()
             .name("bench")
             .strategy(
                 orca
                     ? OrcaWeightedRoundRobin.builder().blackoutPeriod(Duration.ZERO).build()
-                    : StrategyRegistry.byName(strategy))
+                    : prequal ? fullPoolPrequal() : StrategyRegistry.byName(strategy))
             .endpoints(Backends.endpoints(n, equalWeights));
     if (subsetting != null) {
       builder
@@ -176,6 +188,9 @@ public enum BalancerType {
     if (orca) {
       reportVariedLoad(balancer);
     }
+    if (prequal) {
+      fillPool(balancer);
+    }
     return PickTarget.of(
         () -> balancer.choose(PickContext.none()),
         latencyNanos -> {
@@ -183,6 +198,28 @@ public enum BalancerType {
           lease.onSuccess(latencyNanos, 512);
           return lease;
         });
+  }
+
+  private static Prequal fullPoolPrequal() {
+    return Prequal.builder()
+        .prober(
+            endpoint -> {
+              int h = Math.floorMod(endpoint.id().hashCode(), 8);
+              return CompletableFuture.completedFuture(ProbeResult.of(h, (h + 1) * 1_000_000L));
+            })
+        .reuseBudget(Integer.MAX_VALUE)
+        .maxProbeAge(Duration.ofHours(1))
+        .maxOutstandingProbes(1)
+        .build();
+  }
+
+  /** Picks until the dispatcher (1 ms) has filled the pool; setup, not measured. */
+  private static void fillPool(LoadBalancer balancer) {
+    long end = System.nanoTime() + 100_000_000L;
+    while (System.nanoTime() < end) {
+      balancer.pick().onSuccess(1_000_000L);
+      Thread.onSpinWait();
+    }
   }
 
   /**

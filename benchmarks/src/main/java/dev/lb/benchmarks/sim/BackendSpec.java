@@ -18,6 +18,12 @@ package dev.lb.benchmarks.sim;
  * @param fixedFromNanos from this time every call takes {@code fixedLatencyNanos}
  * @param fixedUntilNanos until this time
  * @param fixedLatencyNanos the latency of every call in the fixed window
+ * @param backgroundAmplitude the most of the backend's capacity that other tenants take, 0 to 0.9:
+ *     their share varies over time between 0 and this, as {@link #backgroundShare}, and a call
+ *     started while they take a share {@code b} is served {@code 1 / (1 - b)} times slower (0: no
+ *     background load)
+ * @param backgroundPeriodNanos the period of the background load's cycle (0 when there is none)
+ * @param backgroundPhase where in its cycle the background load starts, 0 to 1
  */
 public record BackendSpec(
     ServiceTime service,
@@ -31,12 +37,56 @@ public record BackendSpec(
     long downUntilNanos,
     long fixedFromNanos,
     long fixedUntilNanos,
-    long fixedLatencyNanos) {
+    long fixedLatencyNanos,
+    double backgroundAmplitude,
+    long backgroundPeriodNanos,
+    double backgroundPhase) {
 
   private static final long NEVER = Long.MAX_VALUE;
 
+  /** A backend without background load (the components before background load existed). */
+  public BackendSpec(
+      ServiceTime service,
+      int workers,
+      double slowFactor,
+      long pausePeriodNanos,
+      long pauseNanos,
+      double failureRate,
+      long failureNanos,
+      long downFromNanos,
+      long downUntilNanos,
+      long fixedFromNanos,
+      long fixedUntilNanos,
+      long fixedLatencyNanos) {
+    this(
+        service,
+        workers,
+        slowFactor,
+        pausePeriodNanos,
+        pauseNanos,
+        failureRate,
+        failureNanos,
+        downFromNanos,
+        downUntilNanos,
+        fixedFromNanos,
+        fixedUntilNanos,
+        fixedLatencyNanos,
+        0,
+        0,
+        0);
+  }
+
   /** Validates the components. */
   public BackendSpec {
+    if (!(backgroundAmplitude >= 0 && backgroundAmplitude <= 0.9)) {
+      throw new IllegalArgumentException(
+          "backgroundAmplitude must be in [0, 0.9] but was " + backgroundAmplitude);
+    }
+    if (backgroundAmplitude > 0 && backgroundPeriodNanos <= 0) {
+      throw new IllegalArgumentException(
+          "backgroundPeriodNanos must be positive with background load but was "
+              + backgroundPeriodNanos);
+    }
     if (service == null) {
       throw new IllegalArgumentException("service must not be null");
     }
@@ -91,7 +141,10 @@ public record BackendSpec(
         downUntilNanos,
         fixedFromNanos,
         fixedUntilNanos,
-        fixedLatencyNanos);
+        fixedLatencyNanos,
+        backgroundAmplitude,
+        backgroundPeriodNanos,
+        backgroundPhase);
   }
 
   /**
@@ -114,7 +167,10 @@ public record BackendSpec(
         downUntilNanos,
         fixedFromNanos,
         fixedUntilNanos,
-        fixedLatencyNanos);
+        fixedLatencyNanos,
+        backgroundAmplitude,
+        backgroundPeriodNanos,
+        backgroundPhase);
   }
 
   /**
@@ -136,7 +192,10 @@ public record BackendSpec(
         downUntilNanos,
         fixedFromNanos,
         fixedUntilNanos,
-        fixedLatencyNanos);
+        fixedLatencyNanos,
+        backgroundAmplitude,
+        backgroundPeriodNanos,
+        backgroundPhase);
   }
 
   /**
@@ -159,7 +218,10 @@ public record BackendSpec(
         untilNanos,
         fixedFromNanos,
         fixedUntilNanos,
-        fixedLatencyNanos);
+        fixedLatencyNanos,
+        backgroundAmplitude,
+        backgroundPeriodNanos,
+        backgroundPhase);
   }
 
   /**
@@ -183,7 +245,62 @@ public record BackendSpec(
         downUntilNanos,
         fromNanos,
         untilNanos,
-        latencyNanos);
+        latencyNanos,
+        backgroundAmplitude,
+        backgroundPeriodNanos,
+        backgroundPhase);
+  }
+
+  /**
+   * This backend sharing its machine with other tenants whose load varies over time.
+   *
+   * @param amplitude the most of the capacity they take, 0 to 0.9
+   * @param periodNanos the period of their load's cycle
+   * @param phase where in the cycle it starts, 0 to 1
+   * @return a copy with that background load
+   */
+  public BackendSpec background(double amplitude, long periodNanos, double phase) {
+    return new BackendSpec(
+        service,
+        workers,
+        slowFactor,
+        pausePeriodNanos,
+        pauseNanos,
+        failureRate,
+        failureNanos,
+        downFromNanos,
+        downUntilNanos,
+        fixedFromNanos,
+        fixedUntilNanos,
+        fixedLatencyNanos,
+        amplitude,
+        periodNanos,
+        phase);
+  }
+
+  /**
+   * The share of the backend's capacity other tenants take at {@code now}: a smooth cycle, {@code
+   * amplitude x (1 + sin(2 pi (now / period + phase))) / 2}.
+   *
+   * @param now simulated time
+   * @return 0 to {@link #backgroundAmplitude()}
+   */
+  public double backgroundShare(long now) {
+    if (backgroundAmplitude == 0) {
+      return 0;
+    }
+    double cycle = (double) now / backgroundPeriodNanos + backgroundPhase;
+    return backgroundAmplitude * (1 + Math.sin(2 * Math.PI * cycle)) / 2;
+  }
+
+  /**
+   * How much slower a call started at {@code now} is served than at {@link #slowFactor()} alone.
+   *
+   * @param now simulated time
+   * @return {@code 1 / (1 - backgroundShare(now))}, 1 without background load
+   */
+  public double backgroundFactor(long now) {
+    return 1 / (1 - backgroundShare(now));
   }
 
   /**
@@ -207,12 +324,14 @@ public record BackendSpec(
   }
 
   /**
-   * Calls per second the backend completes at full load, ignoring pauses and windows.
+   * Calls per second the backend completes at full load, ignoring pauses and windows, on average
+   * over its background load's cycle.
    *
    * @return the service capacity
    */
   public double capacityPerSecond() {
-    return workers * 1e9 / (service.meanNanos() * slowFactor);
+    // Other tenants take amplitude / 2 of the capacity on average over their cycle.
+    return workers * 1e9 / (service.meanNanos() * slowFactor) * (1 - backgroundAmplitude / 2);
   }
 
   /**

@@ -16,12 +16,17 @@ public final class Cluster {
   private final int[] busy;
   private final ArrayDeque<?>[] queues;
   private final LoadMeter[] meters;
+  private final dev.lb.probe.ProbeResponder[] responders;
 
   Cluster(List<BackendSpec> specs) {
     this.specs = List.copyOf(specs);
     this.busy = new int[specs.size()];
     this.queues = new ArrayDeque<?>[specs.size()];
     this.meters = new LoadMeter[specs.size()];
+    this.responders = new dev.lb.probe.ProbeResponder[specs.size()];
+    for (int i = 0; i < responders.length; i++) {
+      responders[i] = dev.lb.probe.ProbeResponder.create();
+    }
     for (int i = 0; i < meters.length; i++) {
       meters[i] = new LoadMeter();
     }
@@ -91,6 +96,15 @@ public final class Cluster {
         .cpuUtilization(m.lastUtilization)
         .requestsPerSecond(m.lastQps)
         .build();
+  }
+
+  /**
+   * The backend's own account of its requests in flight and its latency at each load, as a server
+   * answering Prequal's probes keeps it: the simulation tells it of every call the backend handles
+   * (a failed one too, with the time it took to fail).
+   */
+  dev.lb.probe.ProbeResponder responder(int backend) {
+    return responders[backend];
   }
 
   /** A backend's one-second windows of busy-worker time and completions. */

@@ -7,7 +7,10 @@ import dev.lb.LoadReport;
 import dev.lb.PickContext;
 import dev.lb.StrategyRegistry;
 import dev.lb.health.OutlierDetection;
+import dev.lb.probe.ProbeResult;
+import dev.lb.probe.Prober;
 import dev.lb.strategy.OrcaWeightedRoundRobin;
+import dev.lb.strategy.Prequal;
 import dev.lb.strategy.Strategy;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -42,7 +47,14 @@ public final class Policies {
           "least_response_time",
           "p2c",
           "peak_ewma",
-          "orca_weighted_round_robin");
+          "orca_weighted_round_robin",
+          "prequal");
+
+  /**
+   * The suffix of {@code prequal} probing whatever the group's size ({@code minEndpoints} 1), to
+   * show what the small-fleet rule saves.
+   */
+  public static final String ALWAYS_PROBE_SUFFIX = "/always-probe";
 
   /**
    * The suffix of {@code orca_weighted_round_robin} with no blackout period (A58's default is 10
@@ -86,6 +98,11 @@ public final class Policies {
       Strategy noBlackout = OrcaWeightedRoundRobin.builder().blackoutPeriod(Duration.ZERO).build();
       return (cluster, clock, seed) -> new LbPolicy(noBlackout, true, cluster, clock, seed);
     }
+    if (name.startsWith(Prequal.NAME + ALWAYS_PROBE_SUFFIX)) {
+      Strategy always = Prequal.builder().minEndpoints(1).build();
+      boolean od = !name.endsWith(NO_OUTLIER_SUFFIX);
+      return (cluster, clock, seed) -> new LbPolicy(always, od, cluster, clock, seed);
+    }
     boolean outlier = !name.endsWith(NO_OUTLIER_SUFFIX);
     String strategy =
         outlier ? name : name.substring(0, name.length() - NO_OUTLIER_SUFFIX.length());
@@ -96,7 +113,8 @@ public final class Policies {
   /**
    * A real lb-core balancer on simulated time. For a strategy that {@linkplain
    * Strategy#usesLoadReports() uses load reports}, every successful call brings back the backend's
-   * report of its own load ({@link Cluster#loadReport}), as a server's ORCA trailer would.
+   * report of its own load ({@link Cluster#loadReport}), as a server's ORCA trailer would. A {@code
+   * prequal} strategy without a prober gets a {@link SimProber}.
    */
   static final class LbPolicy implements Policy {
     private final LoadBalancer balancer;
@@ -106,6 +124,9 @@ public final class Policies {
     private final boolean reports;
 
     LbPolicy(Strategy strategy, boolean outlier, Cluster cluster, SimClock clock, long seed) {
+      if (strategy instanceof Prequal p && p.prober() == null) {
+        strategy = p.withProber(new SimProber(cluster, clock, index, seed));
+      }
       this.cluster = cluster;
       this.clock = clock;
       this.reports = strategy.usesLoadReports();
@@ -157,6 +178,59 @@ public final class Policies {
           }
         }
       };
+    }
+  }
+
+  /**
+   * Prequal's probes on simulated time: a probe travels to the backend in 100 us plus an
+   * exponential delay of 100 us mean, is answered there from the backend's own {@link
+   * dev.lb.probe.ProbeResponder} (its requests in flight now and its latency estimate at that
+   * load), and the answer takes as long again to come back, so answers are already a little old
+   * when they arrive and age in the pool. A backend that is down does not answer (the probe fails).
+   * A backend that fails calls fast answers probes as a healthy server would.
+   */
+  static final class SimProber implements Prober {
+    private static final long BASE_NANOS = 100_000L;
+    private static final double JITTER_MEAN_NANOS = 100_000.0;
+
+    private final Cluster cluster;
+    private final SimClock clock;
+    private final Map<String, Integer> index;
+    private final SplittableRandom random;
+
+    SimProber(Cluster cluster, SimClock clock, Map<String, Integer> index, long seed) {
+      this.cluster = cluster;
+      this.clock = clock;
+      this.index = index;
+      this.random = new SplittableRandom(seed ^ 0x5DEECE66DL);
+    }
+
+    private long oneWay() {
+      return BASE_NANOS + (long) (-Math.log(1.0 - random.nextDouble()) * JITTER_MEAN_NANOS);
+    }
+
+    @Override
+    public CompletionStage<ProbeResult> probe(Endpoint endpoint) {
+      Integer b = index.get(endpoint.id());
+      CompletableFuture<ProbeResult> answer = new CompletableFuture<>();
+      if (b == null) {
+        answer.completeExceptionally(new IllegalStateException("unknown " + endpoint));
+        return answer;
+      }
+      int backend = b;
+      clock.schedule(
+          () -> {
+            if (cluster.spec(backend).isDown(clock.read())) {
+              clock.schedule(
+                  () -> answer.completeExceptionally(new IllegalStateException("refused")),
+                  oneWay());
+              return;
+            }
+            ProbeResult r = cluster.responder(backend).answer();
+            clock.schedule(() -> answer.complete(r), oneWay());
+          },
+          oneWay());
+      return answer;
     }
   }
 
@@ -216,7 +290,7 @@ public final class Policies {
       double service =
           spec.isFixed(now)
               ? spec.fixedLatencyNanos()
-              : spec.service().meanNanos() * spec.slowFactor();
+              : spec.service().meanNanos() * spec.slowFactor() * spec.backgroundFactor(now);
       if (spec.isPaused(now)) {
         service += spec.pauseNanos() - Math.floorMod(now, spec.pausePeriodNanos());
       }

@@ -25,22 +25,30 @@ public final class Report {
     sb.append("### ").append(scenario.name()).append("\n\n");
     sb.append(scenario.description())
         .append(String.format(Locale.ROOT, " (%.0f calls/s).%n%n", scenario.arrivalsPerSecond()));
+    int odd = scenario.oddBackends();
+    String oddColumn =
+        odd == 0 ? "" : odd == 1 ? " backend 0 share |" : " backends 0-" + (odd - 1) + " share |";
     sb.append("| policy | success | mean ms | p50 ms | p99 ms | p99.9 ms | max/avg load |")
-        .append(" backend 0 share |\n");
-    sb.append("|---|--:|--:|--:|--:|--:|--:|--:|\n");
+        .append(oddColumn)
+        .append('\n');
+    sb.append(odd == 0 ? "|---|--:|--:|--:|--:|--:|--:|\n" : "|---|--:|--:|--:|--:|--:|--:|--:|\n");
     for (Result r : results) {
+      double oddShare = 0;
+      for (int i = 0; i < odd; i++) {
+        oddShare += r.share(i);
+      }
       sb.append(
           String.format(
               Locale.ROOT,
-              "| %s | %.2f%% | %.1f | %.1f | %.1f | %.1f | %.2f | %.1f%% |%n",
+              "| %s | %.2f%% | %.1f | %.1f | %.1f | %.1f | %.2f |",
               r.policy(),
               r.successRate() * 100,
               r.meanMillis(),
               r.p50Millis(),
               r.p99Millis(),
               r.p999Millis(),
-              r.maxOverAvgLoad(),
-              r.share(0) * 100));
+              r.maxOverAvgLoad()));
+      sb.append(odd == 0 ? "\n" : String.format(Locale.ROOT, " %.1f%% |%n", oddShare * 100));
     }
     return sb.append('\n').toString();
   }

@@ -44,7 +44,11 @@ public final class Simulation {
     this.arrivals = root.split();
     this.service = root.split();
     this.failures = root.split();
-    this.policy = factory.create(cluster, clock, root.split().nextLong());
+    long policySeed = root.split().nextLong();
+    this.policy =
+        scenario.clients() == 1
+            ? factory.create(cluster, clock, policySeed)
+            : new Clients(scenario.clients(), factory, cluster, clock, policySeed);
     this.recorder = new Result.Recorder(scenario, policyName);
   }
 
@@ -87,11 +91,22 @@ public final class Simulation {
     }
     clock.schedule(() -> finish(call, false, scenario.timeoutNanos()), scenario.timeoutNanos());
     BackendSpec spec = cluster.spec(backend);
-    if (spec.isDown(now)
-        || (spec.failureRate() > 0 && failures.nextDouble() < spec.failureRate())) {
+    if (spec.isDown(now)) {
       clock.schedule(() -> finish(call, false, spec.failureNanos()), spec.failureNanos());
       return;
     }
+    if (spec.failureRate() > 0 && failures.nextDouble() < spec.failureRate()) {
+      // The server answers with an error: it handled the call, fast.
+      int rif = cluster.responder(backend).begin();
+      clock.schedule(
+          () -> {
+            cluster.responder(backend).end(rif, spec.failureNanos());
+            finish(call, false, spec.failureNanos());
+          },
+          spec.failureNanos());
+      return;
+    }
+    call.rifAtServer = cluster.responder(backend).begin();
     if (cluster.busy(backend) < spec.workers()) {
       start(backend, call);
     } else {
@@ -107,12 +122,17 @@ public final class Simulation {
     if (spec.isFixed(now)) {
       done = now + spec.fixedLatencyNanos();
     } else {
-      long work = (long) (spec.service().sampleNanos(service) * spec.slowFactor());
+      long work =
+          (long)
+              (spec.service().sampleNanos(service)
+                  * spec.slowFactor()
+                  * spec.backgroundFactor(now));
       done = spec.finishTime(now, work);
     }
     clock.schedule(
         () -> {
           cluster.setBusy(backend, cluster.busy(backend) - 1, clock.read(), true);
+          cluster.responder(backend).end(call.rifAtServer, clock.read() - call.arrival);
           ArrayDeque<Call> queue = cluster.queue(backend);
           if (!queue.isEmpty()) {
             start(backend, queue.poll());
@@ -133,10 +153,34 @@ public final class Simulation {
     }
   }
 
+  /**
+   * Several independent clients, each its own policy (its own balancer, its own view): every call
+   * goes to one of them at random, as calls from separate processes would.
+   */
+  private static final class Clients implements Policy {
+    private final Policy[] clients;
+    private final SplittableRandom choice;
+
+    Clients(int n, Policy.Factory factory, Cluster cluster, SimClock clock, long seed) {
+      SplittableRandom seeds = new SplittableRandom(seed);
+      this.clients = new Policy[n];
+      for (int i = 0; i < n; i++) {
+        clients[i] = factory.create(cluster, clock, seeds.nextLong());
+      }
+      this.choice = seeds.split();
+    }
+
+    @Override
+    public Policy.@org.jspecify.annotations.Nullable Pick pick() {
+      return clients[choice.nextInt(clients.length)].pick();
+    }
+  }
+
   private static final class Call {
     final Policy.Pick pick;
     final long arrival;
     boolean done;
+    int rifAtServer;
 
     Call(Policy.Pick pick, long arrival) {
       this.pick = pick;
