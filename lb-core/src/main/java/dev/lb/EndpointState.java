@@ -541,7 +541,11 @@ final class EndpointState extends EndpointEstimators implements LiveEndpoint, Lo
    * which belong to the balancer that made them. Only before this state is published.
    */
   void inheritFrom(EndpointState old, long now) {
-    successes = old.successes();
+    // No call in flight here yet: the word's low half stays 0. Multiples of 2^31 go to the folded
+    // total, the rest to the high half, as foldSuccesses leaves them.
+    long successes = old.successes();
+    successesFolded = successes & ~FOLD_AT;
+    inFlightAndSuccesses = (successes & FOLD_AT) << 32;
     failures = old.failures();
     cancels = old.cancels();
     lastFailure = old.lastFailure();

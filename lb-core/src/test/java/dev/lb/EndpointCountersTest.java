@@ -71,6 +71,27 @@ class EndpointCountersTest {
   }
 
   @Test
+  void inheritFrom_carriesSuccessesPastAFold_withNoCallInFlight() {
+    EndpointState old = state();
+    presetSuccesses(old, (1L << 31) - 1, 0);
+    old.acquire();
+    old.onSuccess(1_000, 0); // folds
+    for (int i = 0; i < 7; i++) {
+      old.acquire();
+      old.onSuccess(1_000, 0);
+    }
+    old.acquire(); // a call still in flight on the old state stays there
+    EndpointState next = state();
+    next.inheritFrom(old, 0);
+    assertThat(next.successes()).isEqualTo((1L << 31) + 7);
+    assertThat(next.inFlight()).isZero();
+    next.acquire();
+    next.onSuccess(1_000, 0);
+    assertThat(next.successes()).isEqualTo((1L << 31) + 8);
+    assertThat(next.inFlight()).isZero();
+  }
+
+  @Test
   void tryAcquire_readsTheLowHalf_whateverTheSuccesses() {
     EndpointState state = state();
     presetSuccesses(state, (1L << 31) + 12345, 0);
