@@ -16,8 +16,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Counters</b> (in flight, successes, failures, cancellations, bytes) are updated with atomic
  * read-modify-write operations and are exact: every pick adds one call in flight, every first
- * report on a lease removes it. Total picks are derived ({@code inFlight + successes + failures +
- * cancels}), never counted separately.
+ * report on a lease removes it. Calls in flight and successes share one 64-bit word, so a success
+ * counts itself and releases its call in a single atomic add (see {@link #successes()}). Total
+ * picks are derived ({@code inFlight + successes + failures + cancels}), never counted separately.
  *
  * <p><b>Estimators</b> (latency EWMA, peak EWMA, throughput, failure penalty) live in the
  * superclass {@link EndpointEstimators}.
@@ -65,9 +66,10 @@ final class EndpointState extends EndpointEstimators implements LiveEndpoint, Lo
     void onDrained(EndpointState state);
   }
 
-  private static final VarHandle IN_FLIGHT;
+  private static final VarHandle CALLS;
   private static final VarHandle FAILURE_STREAK;
-  private static final VarHandle SUCCESSES;
+  private static final VarHandle SUCCESSES_FOLDED;
+  private static final VarHandle FOLD_VERSION;
   private static final VarHandle FAILURES;
   private static final VarHandle CANCELS;
   private static final VarHandle LOAD_WATCHER;
@@ -75,10 +77,11 @@ final class EndpointState extends EndpointEstimators implements LiveEndpoint, Lo
   static {
     try {
       MethodHandles.Lookup l = MethodHandles.lookup();
-      IN_FLIGHT = l.findVarHandle(EndpointStateLayout.Keys.class, "inFlight", int.class);
-      FAILURE_STREAK =
-          l.findVarHandle(EndpointStateLayout.Counters.class, "failureStreak", int.class);
-      SUCCESSES = l.findVarHandle(EndpointStateLayout.Counters.class, "successes", long.class);
+      CALLS = l.findVarHandle(EndpointStateLayout.Keys.class, "inFlightAndSuccesses", long.class);
+      FAILURE_STREAK = l.findVarHandle(EndpointStateLayout.Keys.class, "failureStreak", int.class);
+      SUCCESSES_FOLDED =
+          l.findVarHandle(EndpointStateLayout.Counters.class, "successesFolded", long.class);
+      FOLD_VERSION = l.findVarHandle(EndpointStateLayout.Counters.class, "foldVersion", int.class);
       FAILURES = l.findVarHandle(EndpointStateLayout.Counters.class, "failures", long.class);
       CANCELS = l.findVarHandle(EndpointStateLayout.Counters.class, "cancels", long.class);
       LOAD_WATCHER =
@@ -312,11 +315,25 @@ final class EndpointState extends EndpointEstimators implements LiveEndpoint, Lo
 
   @Override
   public int inFlight() {
-    return (int) IN_FLIGHT.getVolatile(this);
+    return (int) (long) CALLS.getVolatile(this);
   }
 
+  /**
+   * Successes reported so far, exact. The count lives in two places: the high half of the word that
+   * also holds the calls in flight (so that a success is one atomic add, see {@link #onSuccess}),
+   * and, 2^31 at a time, a folded total; a read that overlaps a fold (once per 2^31 successes)
+   * retries. Not for the pick path: stats and outlier detection read it.
+   */
   public long successes() {
-    return (long) SUCCESSES.getVolatile(this);
+    while (true) {
+      int version = (int) FOLD_VERSION.getVolatile(this);
+      long folded = (long) SUCCESSES_FOLDED.getVolatile(this);
+      long word = (long) CALLS.getVolatile(this);
+      if ((version & 1) == 0 && (int) FOLD_VERSION.getVolatile(this) == version) {
+        return folded + (word >>> 32);
+      }
+      Thread.onSpinWait();
+    }
   }
 
   public long failures() {
@@ -355,9 +372,19 @@ final class EndpointState extends EndpointEstimators implements LiveEndpoint, Lo
     }
   }
 
+  /**
+   * What {@link #onSuccess} adds to {@code inFlightAndSuccesses}: 2^32 - 1, which takes one from
+   * the low half (calls in flight, at least 1 for the call reporting) and carries one into the high
+   * half (successes).
+   */
+  private static final long SUCCESS_AND_RELEASE = 0xFFFF_FFFFL;
+
+  /** The high half's value after which its top bit is set: the successes are folded then. */
+  private static final long FOLD_AT = 0x7FFF_FFFFL;
+
   /** Counts one call picked onto this endpoint. */
   public void acquire() {
-    IN_FLIGHT.getAndAdd(this, 1);
+    CALLS.getAndAdd(this, 1L);
     loadChanged();
   }
 
@@ -367,13 +394,13 @@ final class EndpointState extends EndpointEstimators implements LiveEndpoint, Lo
    */
   public boolean tryAcquire(int maxInFlight) {
     if (maxInFlight == Integer.MAX_VALUE) {
-      IN_FLIGHT.getAndAdd(this, 1);
+      CALLS.getAndAdd(this, 1L);
       loadChanged();
       return true;
     }
-    int current = (int) IN_FLIGHT.getVolatile(this);
-    while (current < maxInFlight) {
-      int witness = (int) IN_FLIGHT.compareAndExchange(this, current, current + 1);
+    long current = (long) CALLS.getVolatile(this);
+    while ((int) current < maxInFlight) {
+      long witness = (long) CALLS.compareAndExchange(this, current, current + 1);
       if (witness == current) {
         loadChanged();
         return true;
@@ -385,7 +412,22 @@ final class EndpointState extends EndpointEstimators implements LiveEndpoint, Lo
 
   /** Returns the calls still in flight. */
   private int release() {
-    int left = (int) IN_FLIGHT.getAndAdd(this, -1) - 1;
+    return released((long) CALLS.getAndAdd(this, -1L));
+  }
+
+  /**
+   * Counts a success and releases its call in one atomic add; returns the calls still in flight.
+   */
+  private int releaseSuccess() {
+    long before = (long) CALLS.getAndAdd(this, SUCCESS_AND_RELEASE);
+    if (before >>> 32 == FOLD_AT) {
+      foldSuccesses();
+    }
+    return released(before);
+  }
+
+  private int released(long before) {
+    int left = (int) before - 1;
     if (left == 0 && (status & DRAINING) != 0) {
       observer.onDrained(this);
     }
@@ -393,11 +435,24 @@ final class EndpointState extends EndpointEstimators implements LiveEndpoint, Lo
   }
 
   /**
+   * Moves 2^31 successes from the high half of {@code inFlightAndSuccesses} to {@code
+   * successesFolded}, so that the half never wraps. Only the thread whose success set the half's
+   * top bit runs this (once per 2^31 successes); other threads keep adding meanwhile, below the top
+   * bit. The version is odd while the two writes are between states, and readers of {@link
+   * #successes()} retry then.
+   */
+  private void foldSuccesses() {
+    FOLD_VERSION.getAndAdd(this, 1);
+    SUCCESSES_FOLDED.getAndAdd(this, 1L << 31);
+    CALLS.getAndAdd(this, Long.MIN_VALUE); // clears the top bit: minus 2^31 successes
+    FOLD_VERSION.getAndAdd(this, 1);
+  }
+
+  /**
    * Records a success. {@code latencyNanos < 0} means unknown: counted, but not averaged. {@code
    * bytes} may be 0.
    */
   public void onSuccess(long latencyNanos, long bytes) {
-    SUCCESSES.getAndAdd(this, 1L);
     CircuitBreaker b = breaker;
     if (b != null) {
       b.onSuccess(Math.max(0, latencyNanos));
@@ -405,7 +460,8 @@ final class EndpointState extends EndpointEstimators implements LiveEndpoint, Lo
     if ((int) FAILURE_STREAK.getOpaque(this) != 0) {
       FAILURE_STREAK.setOpaque(this, 0);
     }
-    afterRelease(release() + 1, latencyNanos, false, latencyNanos >= 0);
+    // Counted and released in one atomic add.
+    afterRelease(releaseSuccess() + 1, latencyNanos, false, latencyNanos >= 0);
     if (latencyNanos >= 0 || bytes > 0) {
       observe(latencyNanos, bytes, false, Long.MIN_VALUE);
     }
@@ -485,7 +541,11 @@ final class EndpointState extends EndpointEstimators implements LiveEndpoint, Lo
    * which belong to the balancer that made them. Only before this state is published.
    */
   void inheritFrom(EndpointState old, long now) {
-    successes = old.successes();
+    // No call in flight here yet: the word's low half stays 0. Multiples of 2^31 go to the folded
+    // total, the rest to the high half, as foldSuccesses leaves them.
+    long successes = old.successes();
+    successesFolded = successes & ~FOLD_AT;
+    inFlightAndSuccesses = (successes & FOLD_AT) << 32;
     failures = old.failures();
     cancels = old.cancels();
     lastFailure = old.lastFailure();

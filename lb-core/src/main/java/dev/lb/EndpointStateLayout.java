@@ -96,16 +96,38 @@ final class EndpointStateLayout {
   }
 
   /**
-   * Written by calls and read by load-aware picks: calls in flight and the ordering keys, declared
-   * together so that a pick's reads of one endpoint stay within about 40 bytes, rather than spread
-   * over the two lines the counters below fill.
+   * Everything a successful call writes and everything a load-aware pick reads, in 60 bytes: calls
+   * in flight and successes (one word), the failure streak (read on every success), response bytes,
+   * the latency EWMA, the failure-penalty key, and the peak EWMA (cost, stamp, key). A p2c or
+   * peak-EWMA call touches nothing else of this object. Objects are only 8-byte aligned, so the
+   * block starts anywhere in a line: what every strategy touches (the last 36 bytes) lies in one
+   * line for half of the alignments and in two otherwise, peak EWMA's 60 bytes in two lines but for
+   * one alignment in eight; spread over 96 bytes before, they took two or three lines. Each line a
+   * call writes is one more line that two threads balancing over the same endpoints pass between
+   * their cores. The latency window, when kept, adds one line of its own. HotSpot lays out 8-byte
+   * fields before 4-byte ones, in declaration order within a size, so the block is 56 bytes of
+   * longs and doubles, then the int. What only failures, cancellations and the scanning strategies
+   * write is in {@link Counters}, after it.
    */
   abstract static class Keys extends HeadPadding {
-    volatile int inFlight;
-    double penaltyKey = Double.NEGATIVE_INFINITY;
+    // Peak EWMA's first, so that what every strategy touches is the last 36 bytes: within one line
+    // for half of all alignments.
     double peakKey = Double.NaN;
-    double latencyKey = Double.NaN;
-    double bytesKey = Double.NEGATIVE_INFINITY;
+    double peakCost = Double.NaN;
+    long peakStamp;
+    double penaltyKey = Double.NEGATIVE_INFINITY;
+
+    /**
+     * Calls in flight (the low 32 bits, as an {@code int}) and successes (the high 32 bits,
+     * unsigned, less what {@link Counters#successesFolded} holds): one word, so that a success
+     * counts itself and leaves the in-flight count in one atomic add (see {@link
+     * EndpointState#successes()}).
+     */
+    volatile long inFlightAndSuccesses;
+
+    volatile long responseBytes;
+    double latencyEwma = Double.NaN;
+    volatile int failureStreak;
 
     Keys(
         Endpoint endpoint,
@@ -119,21 +141,28 @@ final class EndpointStateLayout {
   }
 
   /**
-   * Written by calls: the exact counters (atomic read-modify-write through {@link EndpointState}'s
-   * var handles) and the lossy estimators. NaN means "no sample yet".
+   * Written by failures, cancellations and the strategies that rank by response time or throughput
+   * (their keys and decayed byte counts), and read by stats: the exact counters not in {@link Keys}
+   * (atomic read-modify-write through {@link EndpointState}'s var handles) and the remaining
+   * estimators. NaN means "no sample yet".
    */
   abstract static class Counters extends Keys {
-    volatile int failureStreak;
-    volatile long successes;
+    /**
+     * Successes moved out of {@link Keys#inFlightAndSuccesses}' high half, 2^31 at a time, before
+     * it can wrap; written once per 2^31 successes, inside {@link #foldVersion}'s odd phase.
+     */
+    volatile long successesFolded;
+
+    /** Odd while a fold of successes is under way: readers of the successes retry (a seqlock). */
+    volatile int foldVersion;
+
     volatile long failures;
     volatile long cancels;
-    volatile long responseBytes;
-    volatile @Nullable Throwable lastFailure;
-    double latencyEwma = Double.NaN;
-    double peakCost = Double.NaN;
-    long peakStamp;
+    double latencyKey = Double.NaN;
+    double bytesKey = Double.NEGATIVE_INFINITY;
     double bytesDecayed;
     long bytesStamp;
+    volatile @Nullable Throwable lastFailure;
 
     /**
      * The latest load report, stamped on receipt. Here, among what calls write, and not in {@link

@@ -16,6 +16,14 @@ final class MetricsClock {
   private final Ticker ticker;
   final long epoch;
   private final double tauNanos;
+
+  /**
+   * {@code 1 / tau}: completions multiply by it rather than divide by {@code tau}, a division
+   * costing several times a multiplication on the completion's critical path (the two differ by at
+   * most one ulp).
+   */
+  private final double perTauNanos;
+
   final boolean trackPeakEwma;
   final boolean trackResponseTime;
   final boolean trackThroughput;
@@ -90,6 +98,7 @@ final class MetricsClock {
     this.ticker = ticker;
     this.epoch = ticker.read();
     this.tauNanos = decayWindowNanos;
+    this.perTauNanos = 1.0 / decayWindowNanos;
     this.trackPeakEwma = trackPeakEwma;
     this.trackResponseTime = trackResponseTime;
     this.trackThroughput = trackThroughput;
@@ -104,10 +113,36 @@ final class MetricsClock {
     return tauNanos / 1e9;
   }
 
-  /** {@code exp(-(now - stamp) / tau)}, 1 if {@code now} is not after {@code stamp}. */
+  /**
+   * {@code exp(-(now - stamp) / tau)}, 1 if {@code now} is not after {@code stamp}. Within 1e-11
+   * (relative) of the exact value; see {@link #expNegative}.
+   */
   double decayFactor(long stamp, long now) {
     long elapsed = now - stamp;
-    return elapsed <= 0 ? 1.0 : Math.exp(-elapsed / tauNanos);
+    return elapsed <= 0 ? 1.0 : expNegative(elapsed * perTauNanos);
+  }
+
+  /**
+   * Below this, {@link #expNegative} sums five terms of the Taylor series rather than calling
+   * {@code Math.exp}: the first omitted term, {@code x^5 / 120}, is then below {@code 8e-12} while
+   * {@code exp(-x)} is above 0.98, so the relative error stays under 1e-11. A completion on an
+   * endpoint that took a call within the last {@code tau / 64} (156 ms at the default 10 s window)
+   * is in this range; an idle one pays for the exact {@code exp}.
+   */
+  static final double SERIES_LIMIT = 1.0 / 64;
+
+  /**
+   * {@code exp(-x)} for {@code x >= 0}: a polynomial for small {@code x} (the usual case: the time
+   * since an endpoint's previous completion is a tiny fraction of the decay window), {@code
+   * Math.exp} otherwise. The polynomial costs a few multiplications where {@code Math.exp} costs
+   * about as much as the rest of a completion.
+   */
+  static double expNegative(double x) {
+    if (x < SERIES_LIMIT) {
+      // 1 - x + x^2/2 - x^3/6 + x^4/24, in Horner form.
+      return 1.0 - x * (1.0 - x * (0.5 - x * (1.0 / 6 - x * (1.0 / 24))));
+    }
+    return Math.exp(-x);
   }
 
   /** {@code value} stored at {@code stamp}, decayed to {@code now}. */
@@ -119,13 +154,17 @@ final class MetricsClock {
    * {@code ln(value) + (stamp - epoch) / tau}: for values that decay exponentially, comparing keys
    * compares the values at any common instant. Relative to the epoch to keep the sum small enough
    * that the logarithm's precision is not lost.
+   *
+   * <p>{@code Math.log} is a HotSpot intrinsic about as fast as a table lookup with a correcting
+   * polynomial (measured in a standalone loop: 8-10 ns against 12-14 ns per call for a 256-entry
+   * table and a three-term series), so unlike {@link #expNegative} it is not replaced.
    */
   double logKey(double value, long stamp) {
-    return Math.log(value) + (stamp - epoch) / tauNanos;
+    return Math.log(value) + (stamp - epoch) * perTauNanos;
   }
 
   /** The inverse of {@link #logKey}: the value whose key is {@code key}, decayed to {@code now}. */
   double valueOfKey(double key, long now) {
-    return Math.exp(key - (now - epoch) / tauNanos);
+    return Math.exp(key - (now - epoch) * perTauNanos);
   }
 }
