@@ -160,6 +160,7 @@ public final class SwitchableStrategy implements Strategy {
    * Refuses a strategy that keeps state per balancer: that state (prequal's probes and pools) would
    * belong to no balancer, and nothing would close it.
    */
+  @SuppressWarnings("ReferenceEquality") // identity is the question: does bind answer this one?
   private static void notBoundPerBalancer(Strategy s) {
     if (s.bind(BIND_PROBE) != s) {
       throw new IllegalArgumentException(

@@ -37,7 +37,13 @@ class BenchmarkSmokeTest {
       assertThat(bench.pick()).isNotNull();
       assertThat(bench.pick2Threads()).isNotNull();
     }
-    if (type == BalancerType.VERTX_LEAST_REQUESTS) {
+    if (type == BalancerType.LB_PREQUAL) {
+      // The benchmark's prober reports the same load whatever the traffic (so that picks measure
+      // the hot/cold scan, not the fallback), and fresh answers arrive every millisecond: the
+      // endpoint that always reports the fastest idle answer stays cold, and Prequal may send it
+      // every call, as its rule says. What matters here is that it picks at all.
+      assertThat(seen).isNotEmpty().doesNotContain("null");
+    } else if (type == BalancerType.VERTX_LEAST_REQUESTS) {
       // Vert.x breaks ties by list order: with every call finished before the next, all go to the
       // first server. A real behaviour of the peer, reported in benchmarks/README.md.
       assertThat(seen).hasSize(1);
