@@ -77,6 +77,8 @@ public final class Prequal implements Strategy {
 
   static final Prequal DEFAULT = builder().build();
 
+  private static final System.Logger LOGGER = System.getLogger(Prequal.class.getName());
+
   private final @Nullable Prober prober;
   private final double probesPerPick;
   private final int poolSize;
@@ -295,6 +297,12 @@ public final class Prequal implements Strategy {
   @Override
   public Strategy bind(StrategyContext context) {
     checkNotNull(context, "context");
+    if (prober == null) { // configured by name (properties, Spring): say that nothing probes
+      LOGGER.log(
+          System.Logger.Level.WARNING,
+          "strategy prequal has no prober and picks as {0}: set Prequal.Builder.prober",
+          fallback.name());
+    }
     return new PrequalSession(this, context);
   }
 
