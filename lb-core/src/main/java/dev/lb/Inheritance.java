@@ -99,9 +99,8 @@ final class Inheritance {
     }
     m.ejections = c.ejections;
     m.ejectionMultiplier = c.ejectionMultiplier;
-    if (!checks.enabled()) {
-      // Failing checks here would never pass: nothing checks them.
-    } else {
+    // Without checks here, a failing verdict would never be lifted: nothing would check it.
+    if (checks.enabled()) {
       m.lastCheck = c.lastCheck;
       m.checkPasses = c.checkPasses;
       m.checkFailures = c.checkFailures;

@@ -1,5 +1,7 @@
 package dev.lb.xds;
 
+import java.time.Duration;
+import java.util.Objects;
 import java.util.random.RandomGenerator;
 
 /**
@@ -10,6 +12,25 @@ import java.util.random.RandomGenerator;
 record Backoff(long initialNanos, long maxNanos) {
   static final double MULTIPLIER = 1.6;
   static final double JITTER = 0.2;
+
+  /**
+   * Checks the {@code reconnectBackoff} option of the builders that take one.
+   *
+   * @throws NullPointerException if either is null
+   * @throws IllegalArgumentException if {@code initial} is not positive or {@code max} is below it
+   */
+  static void check(Duration initial, Duration max) {
+    Objects.requireNonNull(initial, "initial must not be null");
+    Objects.requireNonNull(max, "max must not be null");
+    if (initial.isNegative() || initial.isZero()) {
+      throw new IllegalArgumentException(
+          "reconnectBackoff initial must be positive but was " + initial);
+    }
+    if (max.compareTo(initial) < 0) {
+      throw new IllegalArgumentException(
+          "reconnectBackoff max must be at least initial (" + initial + ") but was " + max);
+    }
+  }
 
   /**
    * The delay before attempt {@code attempt} (1 for the first reconnect).

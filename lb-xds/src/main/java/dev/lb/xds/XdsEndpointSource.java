@@ -729,16 +729,7 @@ public final class XdsEndpointSource implements EndpointSource {
      *     it
      */
     public Builder reconnectBackoff(Duration initial, Duration max) {
-      Objects.requireNonNull(initial, "initial must not be null");
-      Objects.requireNonNull(max, "max must not be null");
-      if (initial.isNegative() || initial.isZero()) {
-        throw new IllegalArgumentException(
-            "reconnectBackoff initial must be positive but was " + initial);
-      }
-      if (max.compareTo(initial) < 0) {
-        throw new IllegalArgumentException(
-            "reconnectBackoff max must be at least initial (" + initial + ") but was " + max);
-      }
+      Backoff.check(initial, max);
       this.initialBackoff = initial;
       this.maxBackoff = max;
       return this;
