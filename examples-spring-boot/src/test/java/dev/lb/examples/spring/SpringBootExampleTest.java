@@ -51,7 +51,10 @@ class SpringBootExampleTest {
     int a = answers.get("a");
     int b = answers.get("b");
     assertThat(a + b).isEqualTo(57);
-    assertThat(a).isBetween(3 * b - 4, 3 * b + 4);
+    // Smooth weighted round robin gives 3:1 within a round of each phase; the ejection restarts
+    // the phase, and when the update lock is busy (a metrics read) it lands a call or two later,
+    // which shifts the split by a call: b is 13 to 15 of the 57 (at random it would vary by ±3).
+    assertThat(a).isBetween(3 * b - 6, 3 * b + 6);
 
     LoadBalancer balancer = app.getBean("usersLoadBalancer", LoadBalancer.class);
     assertThat(balancer.health(broken.address())).isEqualTo(HealthStatus.EJECTED);
