@@ -62,6 +62,8 @@ final class BalancerEngine {
   private final boolean slowStartOn;
   private final EndpointState.Observer observer = new LeaseSignals();
   private final @Nullable StrategySwitch strategySwitch;
+  private final @Nullable TrafficPolicy trafficPolicy;
+  private final TrafficPolicy.Attachment policyFollower;
 
   // Set once before start(), by the facade's constructor.
   private @Nullable ConcurrencyLimitFactory endpointLimits;
@@ -90,6 +92,7 @@ final class BalancerEngine {
       @Nullable SlowStart slowStart,
       int panicThreshold,
       @Nullable String localZone,
+      @Nullable TrafficPolicy trafficPolicy,
       double overprovisioning,
       long removalDrainNanos,
       @Nullable CircuitBreakerFactory breakerFactory,
@@ -106,7 +109,13 @@ final class BalancerEngine {
     this.updates = updates;
     this.ramps = new SlowStartRamps(balancer, slowStart, strategyContext.ticker(), updates);
     this.status = new StatusTransitions(balancer, updates, ramps);
-    this.routing = new Routing(bound, strategyContext, panicThreshold, localZone, overprovisioning);
+    this.routing =
+        new Routing(
+            bound,
+            strategyContext,
+            panicThreshold,
+            localZone,
+            trafficPolicy == null ? overprovisioning : trafficPolicy.overprovisioningFactor());
     this.checks = new ActiveHealthChecks(healthCheck, updates, status, strategyContext.random());
     this.outliers =
         new OutlierEjection(
@@ -133,6 +142,20 @@ final class BalancerEngine {
       this.strategySwitch = s;
     } else {
       this.strategySwitch = null;
+    }
+    this.trafficPolicy = trafficPolicy;
+    this.policyFollower = () -> updates.run(this::overprovisioningChanged);
+    if (trafficPolicy != null) {
+      trafficPolicy.attach(policyFollower);
+    }
+  }
+
+  /** The traffic policy's factor changed ({@link TrafficPolicy}); under the lock. */
+  private void overprovisioningChanged() {
+    TrafficPolicy p = trafficPolicy;
+    if (!closed && p != null) {
+      routing.overprovisioning(p.overprovisioningFactor());
+      updates.markDirty();
     }
   }
 
@@ -361,6 +384,9 @@ final class BalancerEngine {
     StrategySwitch s = strategySwitch;
     if (s != null) {
       s.strategy.detach(s);
+    }
+    if (trafficPolicy != null) {
+      trafficPolicy.detach(policyFollower);
     }
     try {
       strategy.close(); // after its refresh timer: nothing it started may outlive the balancer

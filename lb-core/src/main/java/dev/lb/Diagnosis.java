@@ -144,6 +144,25 @@ final class Diagnosis {
         NoEndpointAvailableException.Reason.AT_CAPACITY);
   }
 
+  /** The balancer's traffic policy dropped the call before any endpoint was asked. */
+  static NoEndpointAvailableException dropped(String name, Snapshot s, TrafficPolicy.Drop drop) {
+    int count = s.states.size();
+    return new NoEndpointAvailableException(
+        "balancer '"
+            + name
+            + "' dropped the call: drop category '"
+            + drop.category()
+            + "' sheds "
+            + drop.fraction() * 100
+            + "% of calls ("
+            + count
+            + " endpoints)",
+        name,
+        count,
+        NoEndpointAvailableException.Reason.DROPPED,
+        drop.category());
+  }
+
   private static String states(Snapshot s) {
     Map<HealthStatus, Integer> byHealth = new EnumMap<>(HealthStatus.class);
     for (EndpointState e : s.states) {

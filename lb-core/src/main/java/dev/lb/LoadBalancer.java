@@ -115,6 +115,7 @@ public final class LoadBalancer implements AutoCloseable {
   private final CallListeners callListeners = new CallListeners();
   private final Admission admission;
   private final PickFallback fallback;
+  private final @Nullable TrafficPolicy trafficPolicy;
 
   /** What picks read: replaced, never changed, on the serialized path. */
   private volatile Snapshot snapshot = Snapshot.EMPTY;
@@ -126,6 +127,7 @@ public final class LoadBalancer implements AutoCloseable {
     this.maxInFlight = builder.maxInFlightPerEndpoint;
     this.panicThreshold = builder.panicThreshold;
     this.retryBudget = builder.retryBudget;
+    this.trafficPolicy = builder.trafficPolicy;
     this.updates =
         new UpdatePath(builder.name, builder.listeners, builder.scheduler, builder.stateExecutor);
     this.scheduler = updates.timers();
@@ -149,6 +151,7 @@ public final class LoadBalancer implements AutoCloseable {
             builder.slowStart,
             builder.panicThreshold,
             builder.localZone,
+            builder.trafficPolicy,
             builder.overprovisioning,
             builder.removalDrainTimeout.toNanos(),
             builder.breakerFactory,
@@ -382,6 +385,13 @@ public final class LoadBalancer implements AutoCloseable {
    * when nothing takes the call; {@code emit} tells listeners of a refusal.
    */
   private @Nullable Lease admit(PickContext context, boolean fail, boolean emit) {
+    TrafficPolicy policy = trafficPolicy;
+    if (policy != null) {
+      TrafficPolicy.Drop drop = policy.draw(strategyContext.random());
+      if (drop != null) {
+        return fallback.dropped(drop, fail, emit);
+      }
+    }
     if (!admission.tryEnter()) {
       return fallback.atBalancerLimit(fail, emit);
     }
@@ -819,7 +829,9 @@ public final class LoadBalancer implements AutoCloseable {
     private @Nullable SlowStart slowStart;
     private int panicThreshold = 50;
     private @Nullable String localZone;
-    private double overprovisioning = 1.4;
+    private double overprovisioning = TrafficPolicy.DEFAULT_OVERPROVISIONING_FACTOR;
+    private boolean overprovisioningSet;
+    private @Nullable TrafficPolicy trafficPolicy;
     private int maxInFlightPerEndpoint = Integer.MAX_VALUE;
     private @Nullable ConcurrencyLimitFactory endpointLimit;
     private @Nullable ConcurrencyLimitFactory balancerLimit;
@@ -1128,11 +1140,25 @@ public final class LoadBalancer implements AutoCloseable {
      * @throws IllegalArgumentException if less than 1 or not finite
      */
     public Builder overprovisioningFactor(double factor) {
-      checkArgument(
-          factor >= 1 && Double.isFinite(factor),
-          "overprovisioningFactor must be 1 or more but was %s",
-          factor);
+      TrafficPolicy.checkOverprovisioning(factor);
       this.overprovisioning = factor;
+      this.overprovisioningSet = true;
+      return this;
+    }
+
+    /**
+     * Makes the balancer follow a {@link TrafficPolicy}: it drops the share of calls the policy's
+     * drop categories say, and routes with the policy's overprovisioning factor, both as they
+     * change while the balancer runs. One policy may serve many balancers (lb-xds shares one per
+     * cluster). Unset by default: nothing is dropped, and the factor is {@link
+     * #overprovisioningFactor}'s.
+     *
+     * @param policy the policy; must not be null
+     * @return this builder
+     * @throws NullPointerException if {@code policy} is null
+     */
+    public Builder trafficPolicy(TrafficPolicy policy) {
+      this.trafficPolicy = checkNotNull(policy, "trafficPolicy");
       return this;
     }
 
@@ -1302,6 +1328,12 @@ public final class LoadBalancer implements AutoCloseable {
           "subsetting %s needs this client's coordinate: set clientCoordinate(ClientCoordinate.of("
               + "index, count))",
           subset == null ? "" : subset.name());
+      checkArgument(
+          trafficPolicy == null || !overprovisioningSet,
+          "overprovisioningFactor (%s) cannot be set with a trafficPolicy, whose factor (%s) the"
+              + " balancer follows: set it on the policy",
+          overprovisioning,
+          trafficPolicy == null ? "" : trafficPolicy.overprovisioningFactor());
       SlowStart ramp = slowStart;
       checkArgument(
           ramp == null || !strategy.stableMembership(),

@@ -1,5 +1,7 @@
 package dev.lb;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Thrown by {@link LoadBalancer#pick} when no endpoint can take the call: the balancer has no
  * endpoints, or its strategy would choose none of them. The message names the balancer and says how
@@ -39,7 +41,14 @@ public final class NoEndpointAvailableException extends RuntimeException {
     /** Endpoints are available, but the strategy chose none of them for this call. */
     DECLINED,
     /** Every available endpoint was excluded by the call's context, typically as already tried. */
-    ALL_EXCLUDED
+    ALL_EXCLUDED,
+    /**
+     * The balancer's {@link TrafficPolicy} dropped the call (a control plane's {@code
+     * drop_overloads}, or an operator's): deliberate load shedding, decided before any endpoint was
+     * asked. Not to be retried; {@link NoEndpointAvailableException#dropCategory()} names the
+     * category.
+     */
+    DROPPED
   }
 
   /** Why nothing could be picked. */
@@ -51,12 +60,25 @@ public final class NoEndpointAvailableException extends RuntimeException {
   /** How many endpoints the balancer had, in any state, when the pick failed. */
   private final int endpointCount;
 
+  /** The drop category, for {@link Reason#DROPPED}. */
+  private final @Nullable String dropCategory;
+
   NoEndpointAvailableException(
       String message, String balancerName, int endpointCount, Reason reason) {
+    this(message, balancerName, endpointCount, reason, null);
+  }
+
+  NoEndpointAvailableException(
+      String message,
+      String balancerName,
+      int endpointCount,
+      Reason reason,
+      @Nullable String dropCategory) {
     super(message);
     this.reason = reason;
     this.balancerName = balancerName;
     this.endpointCount = endpointCount;
+    this.dropCategory = dropCategory;
   }
 
   /**
@@ -87,5 +109,14 @@ public final class NoEndpointAvailableException extends RuntimeException {
    */
   public int endpointCount() {
     return endpointCount;
+  }
+
+  /**
+   * The {@link TrafficPolicy} drop category that dropped the call.
+   *
+   * @return the category's name for {@link Reason#DROPPED}; null for every other reason
+   */
+  public @Nullable String dropCategory() {
+    return dropCategory;
   }
 }

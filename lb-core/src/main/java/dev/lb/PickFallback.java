@@ -89,6 +89,17 @@ final class PickFallback {
     return null;
   }
 
+  /** The traffic policy dropped the call: refuse it, without asking any endpoint. */
+  @Nullable Lease dropped(TrafficPolicy.Drop drop, boolean fail, boolean emit) {
+    Snapshot s = balancer.snapshot();
+    failIfClosed(s);
+    boolean tell = emit && updates.hasListeners();
+    if (fail || tell) {
+      refuse(Diagnosis.dropped(balancer.name(), s, drop), fail, tell);
+    }
+    return null;
+  }
+
   private void failIfClosed(Snapshot s) {
     if (s.closed) {
       throw new IllegalStateException("balancer '" + balancer.name() + "' is closed");

@@ -25,9 +25,9 @@ final class Routing {
   private final StrategyContext context;
   private final int panicThreshold;
   private final @Nullable String localZone;
-  private final double overprovisioning;
 
   // Guarded by the update lock.
+  private double overprovisioning;
   private @Nullable Picker stablePicker;
   private @Nullable List<Object> stablePickerKey;
 
@@ -42,6 +42,11 @@ final class Routing {
     this.panicThreshold = panicThreshold;
     this.localZone = localZone;
     this.overprovisioning = overprovisioning;
+  }
+
+  /** Routes with a new overprovisioning factor ({@link TrafficPolicy}); under the update lock. */
+  void overprovisioning(double factor) {
+    overprovisioning = factor;
   }
 
   /**
