@@ -2,12 +2,14 @@ package dev.lb.grpc;
 
 import dev.lb.StrategyRegistry;
 import dev.lb.Ticker;
+import dev.lb.TrafficPolicy;
 import dev.lb.hash.HashStrategies;
 import dev.lb.strategy.Strategies;
 import dev.lb.strategy.Strategy;
 import io.grpc.LoadBalancer;
 import io.grpc.LoadBalancerProvider;
 import io.grpc.NameResolver.ConfigOrError;
+import io.grpc.Status;
 import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -81,11 +83,13 @@ public class LbLoadBalancerProvider extends LoadBalancerProvider {
 
   private final String policyName;
   private final @Nullable Strategy strategy;
+  private final @Nullable TrafficPolicy trafficPolicy;
 
   /** The generic {@code lb} policy: the service config's {@code strategy} option chooses. */
   public LbLoadBalancerProvider() {
     this.policyName = GENERIC_POLICY_NAME;
     this.strategy = null;
+    this.trafficPolicy = null;
   }
 
   /**
@@ -97,14 +101,36 @@ public class LbLoadBalancerProvider extends LoadBalancerProvider {
    * @throws IllegalArgumentException if {@code policyName} is blank
    */
   public LbLoadBalancerProvider(String policyName, Strategy strategy) {
+    this.policyName = checkPolicyName(policyName);
+    this.strategy = Objects.requireNonNull(strategy, "strategy must not be null");
+    this.trafficPolicy = null;
+  }
+
+  /**
+   * A policy that always picks with {@code strategy} and follows {@code trafficPolicy}: its drops
+   * fail calls as gRPC drops (UNAVAILABLE, not retried, wait-for-ready or not), and its
+   * overprovisioning factor is the balancers' (so a service config may not set {@code
+   * overprovisioningFactor}). lb-xds's {@code XdsCluster} hands out both for a cluster.
+   *
+   * @param policyName the name service configs select the policy by, such as {@code lb_xds_users}
+   * @param strategy the strategy every channel of this policy picks with
+   * @param trafficPolicy the drops and factor every channel of this policy follows
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code policyName} is blank
+   */
+  public LbLoadBalancerProvider(String policyName, Strategy strategy, TrafficPolicy trafficPolicy) {
+    this.policyName = checkPolicyName(policyName);
+    this.strategy = Objects.requireNonNull(strategy, "strategy must not be null");
+    this.trafficPolicy = Objects.requireNonNull(trafficPolicy, "trafficPolicy must not be null");
+  }
+
+  private static String checkPolicyName(String policyName) {
     Objects.requireNonNull(policyName, "policyName must not be null");
     if (policyName.isBlank()) {
       throw new IllegalArgumentException(
           "policyName must not be blank but was '" + policyName + "'");
     }
-    Objects.requireNonNull(strategy, "strategy must not be null");
-    this.policyName = policyName;
-    this.strategy = strategy;
+    return policyName;
   }
 
   /**
@@ -146,7 +172,7 @@ public class LbLoadBalancerProvider extends LoadBalancerProvider {
   @Override
   public LoadBalancer newLoadBalancer(LoadBalancer.Helper helper) {
     Strategy s = strategy != null ? strategy : Strategies.roundRobin();
-    return new LbPolicy(helper, PolicyConfig.defaults(s), Ticker.systemTicker());
+    return new LbPolicy(helper, PolicyConfig.defaults(s), Ticker.systemTicker(), trafficPolicy);
   }
 
   /**
@@ -158,6 +184,18 @@ public class LbLoadBalancerProvider extends LoadBalancerProvider {
    */
   @Override
   public ConfigOrError parseLoadBalancingPolicyConfig(Map<String, ?> rawConfig) {
+    if (trafficPolicy != null && rawConfig.containsKey("overprovisioningFactor")) {
+      return ConfigOrError.fromError(
+          Status.UNAVAILABLE.withDescription(
+              "invalid "
+                  + policyName
+                  + " config "
+                  + rawConfig
+                  + ": overprovisioningFactor cannot be set: the policy follows a TrafficPolicy,"
+                  + " whose factor ("
+                  + trafficPolicy.overprovisioningFactor()
+                  + ") its balancers use"));
+    }
     return PolicyConfig.parse(policyName, strategy, rawConfig);
   }
 

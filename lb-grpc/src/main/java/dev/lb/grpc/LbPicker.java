@@ -85,6 +85,14 @@ final class LbPicker extends SubchannelPicker {
         // instead of failing a call that the new balancer can serve.
         return PickResult.withNoResult();
       } catch (NoEndpointAvailableException e) {
+        if (e.reason() == NoEndpointAvailableException.Reason.DROPPED) {
+          // The traffic policy shed this call (xDS drop_overloads): a drop, decided once. Picking
+          // again (or letting gRPC retry) would draw again and drop less than the policy says.
+          return PickResult.withDrop(
+              Status.UNAVAILABLE
+                  .withDescription(StatusText.firstLine(String.valueOf(e.getMessage())))
+                  .withCause(e));
+        }
         if (avoiding) {
           // Only endpoints earlier attempts used could take it: another try there beats failing.
           avoiding = false;

@@ -6,6 +6,7 @@ import dev.lb.LoadBalancer;
 import dev.lb.LoadBalancerListener;
 import dev.lb.Scheduler;
 import dev.lb.Ticker;
+import dev.lb.TrafficPolicy;
 import dev.lb.health.DrainResult;
 import dev.lb.health.HealthCheckConfig;
 import dev.lb.health.HealthCheckResult;
@@ -72,6 +73,7 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
       };
 
   private final Helper helper;
+  private final @Nullable TrafficPolicy trafficPolicy;
 
   /**
    * Creates the subchannels of strategies that read load reports: {@link #helper}, wrapped so that
@@ -113,11 +115,34 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
   private final Set<String> outOfRotation = ConcurrentHashMap.newKeySet();
 
   LbPolicy(Helper helper, PolicyConfig defaultConfig, Ticker ticker) {
-    this(helper, defaultConfig, ticker, Scheduler.of(helper.getScheduledExecutorService()));
+    this(helper, defaultConfig, ticker, (TrafficPolicy) null);
+  }
+
+  LbPolicy(
+      Helper helper,
+      PolicyConfig defaultConfig,
+      Ticker ticker,
+      @Nullable TrafficPolicy trafficPolicy) {
+    this(
+        helper,
+        defaultConfig,
+        ticker,
+        Scheduler.of(helper.getScheduledExecutorService()),
+        trafficPolicy);
   }
 
   /** With the balancer's clock and timers given: tests pass fake ones driven by fake time. */
   LbPolicy(Helper helper, PolicyConfig defaultConfig, Ticker ticker, Scheduler scheduler) {
+    this(helper, defaultConfig, ticker, scheduler, null);
+  }
+
+  LbPolicy(
+      Helper helper,
+      PolicyConfig defaultConfig,
+      Ticker ticker,
+      Scheduler scheduler,
+      @Nullable TrafficPolicy trafficPolicy) {
+    this.trafficPolicy = trafficPolicy;
     this.helper = helper;
     this.defaultConfig = defaultConfig;
     this.ticker = ticker;
@@ -255,6 +280,9 @@ final class LbPolicy extends io.grpc.LoadBalancer implements ControlledPolicy {
             .listener(metrics.events())
             .listener(new Republisher());
     c.balancerOptions.applyTo(builder);
+    if (trafficPolicy != null) {
+      builder.trafficPolicy(trafficPolicy);
+    }
     PolicyConfig.HealthCheckSpec spec = c.healthCheck;
     if (spec != null) {
       GrpcHealthChecker grpcChecker =

@@ -431,12 +431,9 @@ final class BalancedCall {
     if (given != null) {
       return given;
     }
-    Lease lease = balancer.tryPick(context);
-    if (lease != null) {
-      return lease;
-    }
     try {
-      return balancer.pick(context); // for the exception's message, unless an endpoint appeared
+      // One pick, not tryPick then pick: a traffic policy's drop is drawn once per call.
+      return balancer.pick(context);
     } catch (NoEndpointAvailableException e) {
       throw new IOException(e.getMessage() + " (service '" + service.host() + "')", e);
     }
