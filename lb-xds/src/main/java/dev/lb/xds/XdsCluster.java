@@ -3,6 +3,7 @@ package dev.lb.xds;
 import dev.lb.Endpoint;
 import dev.lb.LoadBalancer;
 import dev.lb.SwitchableStrategy;
+import dev.lb.TrafficPolicy;
 import dev.lb.discovery.DiscoveryBinding;
 import dev.lb.discovery.DiscoveryListener;
 import dev.lb.discovery.DiscoveryStatus;
@@ -23,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * One xDS cluster, watched once, feeding any number of consumers: lb balancers (for lb-okhttp's
  * {@code Service}, or direct use) and lb-grpc's {@code EndpointRegistry} groups behind {@code
  * lb:///NAME} targets. It runs one {@link XdsEndpointSource} with a {@link SwitchableStrategy} that
- * follows the cluster's CDS policy, and hands both to the adapters.
+ * follows the cluster's CDS policy and a {@link TrafficPolicy} that follows its EDS assignment's
+ * drops and overprovisioning factor, and hands all three to the adapters.
  *
  * <pre>{@code
  * XdsBootstrap bootstrap = XdsBootstrap.fromEnvironment();
@@ -34,10 +36,11 @@ import org.slf4j.LoggerFactory;
  *     .service(Service.of("users", users.newBalancer()))
  *     .build();
  *
- * // lb-grpc: the cluster's endpoints as group "users", its policy as the channel's strategy
+ * // lb-grpc: the cluster's endpoints as group "users", its policies as the channel's
  * users.subscribe(EndpointRegistry.global().updater("users"));
  * LoadBalancerRegistry.getDefaultRegistry()
- *     .register(new LbLoadBalancerProvider("lb_xds_users", users.strategy()));
+ *     .register(
+ *         new LbLoadBalancerProvider("lb_xds_users", users.strategy(), users.trafficPolicy()));
  * ManagedChannel channel = ManagedChannelBuilder.forTarget("lb:///users")
  *     .defaultLoadBalancingPolicy("lb_xds_users").usePlaintext().build();
  * }</pre>
@@ -45,9 +48,10 @@ import org.slf4j.LoggerFactory;
  * <p>Every consumer gets every set the source delivers and the binding accepts (a failure or an
  * empty set keeps the last one, see {@link DiscoveryBinding}) that differs from the one before, on
  * the source's thread, in order; a new consumer gets the current set at once. Balancers built by
- * {@link #newBalancer} use {@link #strategy()}, so a CDS policy change switches all of them, and
- * the client's zone from the bootstrap. A balancer that was closed is dropped from the consumers on
- * the next delivery.
+ * {@link #newBalancer} use {@link #strategy()} and {@link #trafficPolicy()}, so a CDS policy change
+ * switches all of them and an EDS drop or factor change reaches all of them, and the client's zone
+ * from the bootstrap. A balancer that was closed is dropped from the consumers on the next
+ * delivery.
  *
  * <p>Thread-safe. Close the cluster to stop watching; it closes the ADS channel only if it opened
  * it ({@link #builder(XdsBootstrap, String)}).
@@ -57,6 +61,7 @@ public final class XdsCluster implements AutoCloseable {
 
   private final String cluster;
   private final SwitchableStrategy strategy;
+  private final TrafficPolicy trafficPolicy = TrafficPolicy.create();
   private final XdsEndpointSource source;
   private final @Nullable String localZone;
   private final @Nullable ManagedChannel ownedChannel;
@@ -79,7 +84,8 @@ public final class XdsCluster implements AutoCloseable {
     }
     sb.wildcardCds(b.wildcardCds)
         .reconnectBackoff(b.initialBackoff, b.maxBackoff)
-        .strategy(strategy);
+        .strategy(strategy)
+        .trafficPolicy(trafficPolicy);
     this.source = sb.build();
     DiscoveryBinding.Builder binder = DiscoveryBinding.builder(source);
     if (b.listener != null) {
@@ -176,20 +182,22 @@ public final class XdsCluster implements AutoCloseable {
 
   /**
    * Builds a balancer fed by this cluster from {@code builder}, after setting its strategy to
-   * {@link #strategy()} and, when the bootstrap names the client's zone, its {@linkplain
-   * LoadBalancer.Builder#localZone local zone}. The balancer starts with the current set and
-   * follows every later one; close it before (or after) the cluster.
+   * {@link #strategy()}, its traffic policy to {@link #trafficPolicy()} and, when the bootstrap
+   * names the client's zone, its {@linkplain LoadBalancer.Builder#localZone local zone}. The
+   * balancer starts with the current set and follows every later one; close it before (or after)
+   * the cluster.
    *
    * @param builder the balancer's other options (health checks, outlier detection...); must not be
    *     null
    * @return the new balancer
    * @throws NullPointerException if {@code builder} is null
    * @throws IllegalArgumentException if the builder's options refuse the current strategy (slow
-   *     start with a hash policy)
+   *     start with a hash policy), or set an overprovisioning factor (the cluster's traffic policy
+   *     sets it)
    */
   public LoadBalancer newBalancer(LoadBalancer.Builder builder) {
     Objects.requireNonNull(builder, "builder must not be null");
-    builder.strategy(strategy);
+    builder.strategy(strategy).trafficPolicy(trafficPolicy);
     if (localZone != null) {
       builder.localZone(localZone);
     }
@@ -208,6 +216,17 @@ public final class XdsCluster implements AutoCloseable {
    */
   public SwitchableStrategy strategy() {
     return strategy;
+  }
+
+  /**
+   * The traffic policy that follows the cluster's EDS assignment (its {@code drop_overloads} and
+   * overprovisioning factor), for balancers built elsewhere (lb-grpc's {@code
+   * LbLoadBalancerProvider(name, strategy, trafficPolicy)}).
+   *
+   * @return the traffic policy, dropping nothing with factor 1.4 before the first assignment
+   */
+  public TrafficPolicy trafficPolicy() {
+    return trafficPolicy;
   }
 
   /**

@@ -12,10 +12,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The strategy is applied by the source itself to a {@link dev.lb.SwitchableStrategy} given to
  * {@link XdsEndpointSource.Builder#strategy}, at run time, whenever the cluster's policy changes
- * (see {@link XdsEndpointSource}). The overprovisioning factor is a balancer option fixed when it
- * is built ({@link dev.lb.LoadBalancer.Builder#overprovisioningFactor}), so it is reported for the
- * application to apply, and lb does not drop calls: a drop category is reported for the caller to
- * honour (reject that fraction of calls before picking), not enforced.
+ * (see {@link XdsEndpointSource}). The overprovisioning factor and the drops are applied by the
+ * source to a {@link dev.lb.TrafficPolicy} given to {@link XdsEndpointSource.Builder#trafficPolicy}
+ * (as {@link XdsCluster} does), with each accepted assignment; without one they are only reported
+ * here.
  *
  * <p>Immutable and thread-safe.
  */
@@ -85,8 +85,7 @@ public final class XdsClusterPolicy {
 
   /**
    * The EDS assignment's overprovisioning factor ({@code policy.overprovisioning_factor} / 100;
-   * 1.4, Envoy's default, when unset), for {@link
-   * dev.lb.LoadBalancer.Builder#overprovisioningFactor}.
+   * 1.4, Envoy's default, when unset), as set on the source's {@link dev.lb.TrafficPolicy}.
    *
    * @return the factor, 1 or more
    */
@@ -95,8 +94,8 @@ public final class XdsClusterPolicy {
   }
 
   /**
-   * The assignment's {@code drop_overloads}: category to the fraction of calls to drop, in [0, 1].
-   * lb does not drop calls by itself; the caller applies these.
+   * The assignment's {@code drop_overloads}: category to the fraction of calls to drop, in [0, 1],
+   * in draw order; balancers following the source's {@link dev.lb.TrafficPolicy} drop them.
    *
    * @return an immutable map, empty when nothing is to be dropped
    */

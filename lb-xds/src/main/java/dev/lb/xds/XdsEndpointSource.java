@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.Code;
 import dev.lb.Endpoint;
 import dev.lb.SwitchableStrategy;
+import dev.lb.TrafficPolicy;
 import dev.lb.discovery.DiscoveryBinding;
 import dev.lb.discovery.EndpointSink;
 import dev.lb.discovery.EndpointSource;
@@ -24,6 +25,7 @@ import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -90,8 +92,12 @@ import org.slf4j.LoggerFactory;
  * policy changes; endpoints, their statistics and health stay. A policy no balancer can run (none
  * of the list supported, an invalid configuration, a hash policy under slow start) is NACKed and
  * the strategy in force stays. {@link #clusterPolicy()} reports the policy, the strategy, and the
- * assignment's overprovisioning factor and drops, which the application applies: the factor is
- * fixed when a balancer is built, and lb does not drop calls.
+ * assignment's overprovisioning factor and drops. With {@link Builder#trafficPolicy}, the source
+ * sets both on that {@link TrafficPolicy}, and so on every balancer built with it, before it
+ * delivers the endpoints of each accepted assignment: the balancers then drop each category's share
+ * of calls ({@code drop_overloads}, drawn once per call in order, as gRPC does; a category with an
+ * empty name is called {@code unnamed}) and route with the assignment's factor. Without one, the
+ * application applies them.
  *
  * <h2>Removal, outages and restarts</h2>
  *
@@ -133,6 +139,7 @@ public final class XdsEndpointSource implements EndpointSource {
   private final boolean ignoreResourceDeletion;
   private final Backoff backoff;
   private final @Nullable SwitchableStrategy strategy;
+  private final @Nullable TrafficPolicy trafficPolicy;
   private final ScheduledExecutorService executor;
   private final Object lock = new Object();
   private @Nullable EndpointSink sink;
@@ -164,6 +171,7 @@ public final class XdsEndpointSource implements EndpointSource {
     this.ignoreResourceDeletion = b.ignoreResourceDeletion;
     this.backoff = new Backoff(b.initialBackoff.toNanos(), b.maxBackoff.toNanos());
     this.strategy = b.strategy;
+    this.trafficPolicy = b.trafficPolicy;
     this.executor =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -465,6 +473,16 @@ public final class XdsEndpointSource implements EndpointSource {
             appliedStrategy,
             overprovisioningFactor,
             drops);
+    TrafficPolicy traffic = trafficPolicy;
+    if (traffic != null) {
+      List<TrafficPolicy.Drop> categories = new ArrayList<>(drops.size());
+      drops.forEach(
+          (category, fraction) ->
+              categories.add(
+                  TrafficPolicy.Drop.of(category.isBlank() ? "unnamed" : category, fraction)));
+      traffic.setDrops(categories);
+      traffic.setOverprovisioningFactor(overprovisioningFactor);
+    }
     EndpointSink s = sinkIfOpen();
     if (s != null) {
       LOGGER.debug("{}: {} endpoints", name(), assignmentEndpoints.size());
@@ -626,6 +644,7 @@ public final class XdsEndpointSource implements EndpointSource {
     private Duration initialBackoff = Duration.ofSeconds(1);
     private Duration maxBackoff = Duration.ofSeconds(30);
     private @Nullable SwitchableStrategy strategy;
+    private @Nullable TrafficPolicy trafficPolicy;
 
     private Builder(@Nullable Channel channel, @Nullable String cluster) {
       Objects.requireNonNull(channel, "channel must not be null");
@@ -750,6 +769,22 @@ public final class XdsEndpointSource implements EndpointSource {
      */
     public Builder strategy(SwitchableStrategy strategy) {
       this.strategy = Objects.requireNonNull(strategy, "strategy must not be null");
+      return this;
+    }
+
+    /**
+     * The traffic policy to follow each assignment's drops ({@code drop_overloads}) and
+     * overprovisioning factor: build the balancers this source feeds with it ({@code
+     * LoadBalancer.builder().trafficPolicy(policy)}), and the source sets both on it before it
+     * delivers the endpoints of each accepted assignment. Without it, nothing is dropped and the
+     * balancers keep the factor they were built with ({@link #clusterPolicy()} reports both).
+     *
+     * @param policy the balancers' traffic policy; must not be null
+     * @return this builder
+     * @throws NullPointerException if {@code policy} is null
+     */
+    public Builder trafficPolicy(TrafficPolicy policy) {
+      this.trafficPolicy = Objects.requireNonNull(policy, "policy must not be null");
       return this;
     }
 

@@ -6,6 +6,7 @@ import dev.lb.Endpoint;
 import dev.lb.Lease;
 import dev.lb.LoadBalancer;
 import dev.lb.SwitchableStrategy;
+import dev.lb.TrafficPolicy;
 import dev.lb.discovery.DiscoveryBinding;
 import dev.lb.discovery.DiscoveryListener;
 import dev.lb.discovery.DiscoveryStatus;
@@ -55,6 +56,11 @@ class XdsIntegrationTest {
   private final List<DiscoveryRequest> requests = new CopyOnWriteArrayList<>();
   private final AtomicInteger smallestSet = new AtomicInteger(Integer.MAX_VALUE);
   private final AtomicInteger recoveries = new AtomicInteger();
+
+  /** A traffic policy under test, and what it said when the binding last delivered a set. */
+  private volatile TrafficPolicy watched;
+
+  private volatile String policyAtDelivery = "";
   private final Object signal = new Object();
   private Server server;
   private int port;
@@ -68,6 +74,8 @@ class XdsIntegrationTest {
         @Override
         public void onUpdated(DiscoveryStatus status, List<Endpoint> endpoints, boolean changed) {
           smallestSet.accumulateAndGet(endpoints.size(), Math::min);
+          TrafficPolicy w = watched;
+          policyAtDelivery = w == null ? "" : w.toString();
           wake();
         }
 
@@ -437,6 +445,101 @@ class XdsIntegrationTest {
                 r.hasErrorDetail()
                     && r.getTypeUrl().equals(type)
                     && r.getErrorDetail().getMessage().contains(text));
+  }
+
+  /** Ten priority-0 endpoints and five priority-1 ones, with the given EDS policy. */
+  private static ClusterLoadAssignment levels(ClusterLoadAssignment.Policy policy) {
+    Assignments.Builder b = Assignments.cluster("users-eds");
+    for (int i = 0; i < 10; i++) {
+      b.endpoint("z1", 0, "10.0.0." + i, 8080, 1, HealthStatus.HEALTHY);
+    }
+    for (int i = 0; i < 5; i++) {
+      b.endpoint("z1", 1, "10.0.1." + i, 8080, 1, HealthStatus.HEALTHY);
+    }
+    return b.policy(policy).build();
+  }
+
+  private static ClusterLoadAssignment.Policy policy(int factorPercent, int dropPercent) {
+    ClusterLoadAssignment.Policy.Builder p =
+        ClusterLoadAssignment.Policy.newBuilder()
+            .setOverprovisioningFactor(com.google.protobuf.UInt32Value.of(factorPercent));
+    if (dropPercent > 0) {
+      p.addDropOverloads(
+          ClusterLoadAssignment.Policy.DropOverload.newBuilder()
+              .setCategory("lb")
+              .setDropPercentage(
+                  io.envoyproxy.envoy.type.v3.FractionalPercent.newBuilder()
+                      .setNumerator(dropPercent)
+                      .setDenominator(
+                          io.envoyproxy.envoy.type.v3.FractionalPercent.DenominatorType.HUNDRED)));
+    }
+    return p.build();
+  }
+
+  /** Picks {@code n} times: the share dropped, and the share of the rest on priority 1. */
+  private double[] dropAndSpill(int n) {
+    int dropped = 0;
+    int p1 = 0;
+    for (int i = 0; i < n; i++) {
+      try {
+        Lease lease = balancer.pick();
+        p1 += lease.endpoint().priority() == 1 ? 1 : 0;
+        lease.onSuccess(1_000);
+      } catch (dev.lb.NoEndpointAvailableException e) {
+        assertThat(e.reason()).isEqualTo(dev.lb.NoEndpointAvailableException.Reason.DROPPED);
+        assertThat(e.dropCategory()).isEqualTo("lb");
+        dropped++;
+      }
+    }
+    return new double[] {dropped / (double) n, p1 / (double) Math.max(1, n - dropped)};
+  }
+
+  @Test
+  void dropOverloadsAndOverprovisioning_fromEds_applyToTheRunningBalancer() throws Exception {
+    TrafficPolicy traffic = TrafficPolicy.create();
+    watched = traffic;
+    balancer.close();
+    balancer =
+        LoadBalancer.builder()
+            .name("users")
+            .strategy(Strategies.roundRobin())
+            .trafficPolicy(traffic)
+            .build();
+    snapshot("1", List.of(edsCluster("users", "users-eds")), levels(policy(140, 0)));
+    binding = bind(XdsEndpointSource.builder(channel, "users").trafficPolicy(traffic));
+    await("the first set", () -> idsOf(balancer).size() == 15);
+    // 6 of P0's 10 healthy: 1.4 x 0.6 = 0.84 stays, 16% spills to P1; nothing dropped.
+    for (int i = 0; i < 4; i++) {
+      balancer.markDown("10.0.0." + i + ":8080", "test");
+    }
+    double[] before = dropAndSpill(4_000);
+    assertThat(before[0]).isZero();
+    assertThat(before[1]).isCloseTo(0.16, org.assertj.core.api.Assertions.within(0.03));
+
+    // The control plane sheds half the calls and raises the factor to 2: 1.2 caps at 1, no spill.
+    // The source sets both before it delivers the assignment's endpoints (and each balancer has
+    // routed with the new factor when the setter returns): wait for that delivery.
+    long t0 = System.nanoTime();
+    snapshot("2", List.of(edsCluster("users", "users-eds")), levels(policy(200, 50)));
+    long took =
+        await(
+            "the new drops and factor",
+            () ->
+                policyAtDelivery.equals(
+                    "TrafficPolicy{drops=[Drop[category=lb, fraction=0.5]],"
+                        + " overprovisioningFactor=2.0}"));
+    report("an EDS drop_overloads/overprovisioning change", System.nanoTime() - t0);
+    assertThat(Duration.ofNanos(took)).isLessThan(PROPAGATION_BOUND);
+    double[] shed = dropAndSpill(4_000);
+    assertThat(shed[0]).isCloseTo(0.5, org.assertj.core.api.Assertions.within(0.04));
+    assertThat(shed[1]).isZero();
+    assertThat(source.clusterPolicy().drops()).containsExactly(java.util.Map.entry("lb", 0.5));
+    assertThat(balancer.stats().inFlight()).isZero();
+
+    // Drops lifted: every call is served again.
+    snapshot("3", List.of(edsCluster("users", "users-eds")), levels(policy(200, 0)));
+    await("drops lifted", () -> policyAtDelivery.contains("drops=[]"));
+    assertThat(dropAndSpill(1_000)[0]).isZero();
   }
 
   @Test
