@@ -19,6 +19,7 @@ import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.NameResolverRegistry;
@@ -288,5 +289,76 @@ class GrpcXdsCrossCheckTest {
         "lb-xds cross-check, unequal endpoint weights: gRPC " + grpc + ", lb " + ours);
     assertThat(grpc.get("a")).as("gRPC: even").isCloseTo(0.5, within());
     assertThat(ours.get("a")).as("lb: by weight").isCloseTo(0.25, within());
+  }
+
+  private String grpcOutcome() {
+    try {
+      grpcCall();
+      return "served";
+    } catch (io.grpc.StatusRuntimeException e) {
+      String description = String.valueOf(e.getStatus().getDescription());
+      // grpc-xds's cluster_impl policy: UNAVAILABLE "Dropped: <category>".
+      assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.UNAVAILABLE);
+      assertThat(description).startsWith("Dropped: ");
+      return description.substring("Dropped: ".length());
+    }
+  }
+
+  private String lbOutcome() {
+    try {
+      balancer.pick().onSuccess(1_000);
+      return "served";
+    } catch (dev.lb.NoEndpointAvailableException e) {
+      assertThat(e.reason()).isEqualTo(dev.lb.NoEndpointAvailableException.Reason.DROPPED);
+      return String.valueOf(e.dropCategory());
+    }
+  }
+
+  @Test
+  void sameDropOverloads_sameShareDroppedPerCategory_asGrpcXds() throws Exception {
+    int a = backend("a");
+    int b = backend("b");
+    snapshot("1", twoBackends(a, b).build());
+    startBoth();
+    awaitLb(() -> balancer.endpoints().size() == 2);
+    awaitGrpcReaches(java.util.Set.of("a", "b"));
+
+    // Two categories, drawn in order by both: throttle drops 20% of all calls, lb 25% of the rest
+    // (20% of all), 60% served.
+    ClusterLoadAssignment.Policy drops =
+        ClusterLoadAssignment.Policy.newBuilder()
+            .addDropOverloads(drop("throttle", 20, FractionalPercent.DenominatorType.HUNDRED))
+            .addDropOverloads(drop("lb", 250_000, FractionalPercent.DenominatorType.MILLION))
+            .build();
+    snapshot("2", twoBackends(a, b).policy(drops).build());
+    awaitLb(() -> !lb.trafficPolicy().drops().isEmpty());
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (!grpcOutcome().equals("throttle")) {
+      assertThat(System.nanoTime()).as("gRPC starts dropping").isLessThan(deadline);
+    }
+    Map<String, Double> grpc = shares(CALLS, this::grpcOutcome);
+    Map<String, Double> ours = shares(CALLS, this::lbOutcome);
+    System.out.println("lb-xds cross-check, drop_overloads: gRPC " + grpc + ", lb " + ours);
+    assertThat(ours.keySet()).isEqualTo(grpc.keySet()).containsOnly("served", "throttle", "lb");
+    grpc.forEach(
+        (outcome, share) ->
+            assertThat(ours.get(outcome)).as("share %s", outcome).isCloseTo(share, within()));
+    assertThat(ours.get("lb")).isCloseTo(0.2, within());
+  }
+
+  private static Assignments.Builder twoBackends(int a, int b) {
+    return Assignments.cluster("users-eds")
+        .endpoint("z1", 0, "127.0.0.1", a, 1, HealthStatus.HEALTHY)
+        .endpoint("z1", 0, "127.0.0.1", b, 1, HealthStatus.HEALTHY)
+        .localityWeight("z1", 0, 1);
+  }
+
+  private static ClusterLoadAssignment.Policy.DropOverload drop(
+      String category, int numerator, FractionalPercent.DenominatorType denominator) {
+    return ClusterLoadAssignment.Policy.DropOverload.newBuilder()
+        .setCategory(category)
+        .setDropPercentage(
+            FractionalPercent.newBuilder().setNumerator(numerator).setDenominator(denominator))
+        .build();
   }
 }
