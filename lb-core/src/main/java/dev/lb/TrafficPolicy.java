@@ -193,6 +193,8 @@ public final class TrafficPolicy {
     /**
      * Checks the arguments.
      *
+     * @param category the category's name; not blank
+     * @param fraction in [0, 1]
      * @throws NullPointerException if {@code category} is null
      * @throws IllegalArgumentException if {@code category} is blank or {@code fraction} is not in
      *     [0, 1]
