@@ -258,8 +258,10 @@ public record Scenario(
   }
 
   /**
-   * {@link #serverReportedLoad} in its steady state: the same backends and load for 80 s, the calls
-   * of the first 20 s left out (a client's cold start: A58's 10 s blackout, the first reports).
+   * {@link #serverReportedLoad} in its steady state: the same backends and load for 120 s, the
+   * calls of the first 60 s left out (a client's cold start: A58's 10 s blackout, the first reports,
+   * and the backlog the blackout's equal weights leave on the small backends, which their servers
+   * work off after the client has given up on those calls).
    *
    * @param timeScale see {@link #all}
    * @return the scenario
@@ -268,12 +270,12 @@ public record Scenario(
     Scenario cold = serverReportedLoad(timeScale);
     return new Scenario(
         "server_reported_load_steady",
-        cold.description() + "; steady state: the first 20 s not counted",
+        cold.description() + "; steady state: the first 60 s not counted",
         cold.backends(),
         cold.arrivalsPerSecond(),
-        scaled(80 * S, timeScale),
+        scaled(120 * S, timeScale),
         cold.timeoutNanos(),
-        scaled(20 * S, timeScale));
+        scaled(60 * S, timeScale));
   }
 
   /**
