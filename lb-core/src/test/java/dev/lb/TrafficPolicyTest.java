@@ -233,6 +233,13 @@ class TrafficPolicyTest {
         .isInstanceOf(NullPointerException.class)
         .hasMessage("drops must not be null");
     assertThatThrownBy(
+            () -> policy.setDrops(java.util.Arrays.asList(TrafficPolicy.Drop.of("a", 1), null)))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("drop must not be null");
+    assertThatThrownBy(() -> LoadBalancer.builder().trafficPolicy(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("trafficPolicy must not be null");
+    assertThatThrownBy(
             () ->
                 policy.setDrops(
                     List.of(TrafficPolicy.Drop.of("a", 0.1), TrafficPolicy.Drop.of("a", 0.2))))
