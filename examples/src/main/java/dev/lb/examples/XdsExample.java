@@ -19,6 +19,7 @@ import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -30,6 +31,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -42,7 +45,8 @@ import okhttp3.Response;
  * a gRPC bootstrap. Then the control plane publishes a new snapshot (another backend, locality
  * weights, and ring hash instead of round robin) and the client follows it: the example prints
  * where calls went before and after, the strategy in force, and how long the change took to reach
- * the calls.
+ * the calls. A third snapshot drops a quarter of the calls ({@code drop_overloads}), and the
+ * example counts the calls that failed as dropped.
  *
  * <pre>
  * ./mvnw -q -pl examples -am compile exec:java -Dexec.mainClass=dev.lb.examples.XdsExample
@@ -62,8 +66,12 @@ public final class XdsExample {
   public static void main(String[] args) throws Exception {
     List<HttpServer> backends = new ArrayList<>();
     SimpleCache<String> cache = new SimpleCache<>(node -> GROUP);
+    // The server's own executor, shut down and awaited at the end: gRPC's shared one would still be
+    // running the closed stream's listeners when main returns.
+    ExecutorService serverExecutor = Executors.newCachedThreadPool();
     Server controlPlane =
         NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+            .executor(serverExecutor)
             .addService(new V3DiscoveryServer(cache).getAggregatedDiscoveryServiceImpl())
             .build()
             .start();
@@ -129,6 +137,46 @@ public final class XdsExample {
         System.out.println("strategy: " + balancer.stats().strategyName());
         System.out.println("policy: " + users.clusterPolicy());
         System.out.println("calls: " + calls(client, 12));
+
+        // 4. The control plane sheds a quarter of the calls (EDS drop_overloads, category
+        //    "throttle"): dropped calls fail at once, before any backend is asked.
+        ClusterLoadAssignment shedding =
+            assignment(locality("z1", 1, a, b), locality("z2", 2, c)).toBuilder()
+                .setPolicy(
+                    ClusterLoadAssignment.Policy.newBuilder()
+                        .addDropOverloads(
+                            ClusterLoadAssignment.Policy.DropOverload.newBuilder()
+                                .setCategory("throttle")
+                                .setDropPercentage(
+                                    FractionalPercent.newBuilder()
+                                        .setNumerator(25)
+                                        .setDenominator(
+                                            FractionalPercent.DenominatorType.HUNDRED))))
+                .build();
+        cache.setSnapshot(
+            GROUP,
+            Snapshot.create(
+                List.of(cluster(Cluster.LbPolicy.RING_HASH)),
+                List.of(shedding),
+                List.of(),
+                List.of(),
+                List.of(),
+                "3"));
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (users.trafficPolicy().drops().isEmpty()) {
+          check(deadline, "the drops of snapshot 3");
+          Thread.onSpinWait();
+        }
+        int dropped = 0;
+        for (int i = 0; i < 400; i++) {
+          try {
+            call(client);
+          } catch (IOException e) {
+            dropped++; // "balancer 'users' dropped the call: drop category 'throttle' ..."
+          }
+        }
+        System.out.println("drops: " + users.trafficPolicy().drops());
+        System.out.println("dropped " + dropped + " of 400 calls");
         balancer.close();
         client.dispatcher().executorService().shutdown();
         client.connectionPool().evictAll();
@@ -138,6 +186,8 @@ public final class XdsExample {
         s.stop(0);
       }
       controlPlane.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      serverExecutor.shutdown();
+      serverExecutor.awaitTermination(5, TimeUnit.SECONDS);
     }
   }
 

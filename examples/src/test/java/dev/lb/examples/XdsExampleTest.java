@@ -30,5 +30,11 @@ class XdsExampleTest {
     assertThat(out).contains("lbPolicy=RING_HASH");
     assertThat(out).containsPattern("snapshot 2 reached the calls in [0-9.]+ ms");
     assertThat(out).containsPattern("calls: \\{.*users-c=.*\\}");
+    assertThat(out).contains("drops: [Drop[category=throttle, fraction=0.25]]");
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("dropped ([0-9]+) of 400 calls").matcher(out);
+    assertThat(m.find()).isTrue();
+    // Binomial(400, 0.25): 100 expected, sigma 8.7; 60..140 is beyond 4.5 sigma either way.
+    assertThat(Integer.parseInt(m.group(1))).isBetween(60, 140);
   }
 }
