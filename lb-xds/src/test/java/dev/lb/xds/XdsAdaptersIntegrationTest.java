@@ -1,6 +1,7 @@
 package dev.lb.xds;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lb.BalancerStats;
 import dev.lb.LoadBalancer;
@@ -160,7 +161,7 @@ class XdsAdaptersIntegrationTest {
     String group = "xds-users-" + System.nanoTime();
     users.subscribe(EndpointRegistry.global().updater(group));
     LbLoadBalancerProvider provider =
-        new LbLoadBalancerProvider("lb_xds_users_test", users.strategy());
+        new LbLoadBalancerProvider("lb_xds_users_test", users.strategy(), users.trafficPolicy());
     LoadBalancerRegistry.getDefaultRegistry().register(provider);
     String target = "lb:///" + group;
     ManagedChannel channel =
@@ -197,6 +198,34 @@ class XdsAdaptersIntegrationTest {
       assertThat(strategyOf(target))
           .as("the channel's balancer follows the CDS policy")
           .isEqualTo("ring_hash");
+
+      // The assignment sheds every call (drop_overloads 100%): gRPC calls fail as drops, at once,
+      // wait-for-ready or not; the backends see none.
+      ClusterLoadAssignment shedAll =
+          assignment(b, c).toBuilder()
+              .setPolicy(
+                  ClusterLoadAssignment.Policy.newBuilder()
+                      .addDropOverloads(
+                          ClusterLoadAssignment.Policy.DropOverload.newBuilder()
+                              .setCategory("lb")
+                              .setDropPercentage(
+                                  io.envoyproxy.envoy.type.v3.FractionalPercent.newBuilder()
+                                      .setNumerator(100))))
+              .build();
+      controlPlane.snapshot("3", List.of(cluster(Cluster.LbPolicy.RING_HASH)), List.of(shedAll));
+      deadline = System.nanoTime() + WAIT.toNanos();
+      while (users.trafficPolicy().drops().isEmpty() && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      for (int i = 0; i < 5; i++) {
+        assertThatThrownBy(call::get)
+            .isInstanceOfSatisfying(
+                io.grpc.StatusRuntimeException.class,
+                e -> {
+                  assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.UNAVAILABLE);
+                  assertThat(e.getStatus().getDescription()).contains("dropped the call", "'lb'");
+                });
+      }
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       LoadBalancerRegistry.getDefaultRegistry().deregister(provider);
