@@ -364,6 +364,9 @@ public final class EtcdEndpointSource implements EndpointSource {
   }
 
   private void onFailure(Throwable error, String what) {
+    if (isClosed()) {
+      return; // closing the watch ends it: that is no failure to log or retry
+    }
     closeWatcher();
     generation++; // whatever the old list or watch still delivers is stale
     attempts++;
