@@ -278,12 +278,13 @@ class EtcdClusterIntegrationTest {
     for (EtcdServer m : others) {
       m.kill();
     }
-    long killed = System.nanoTime();
     long noticed =
         await("the lost quorum to be reported", () -> binding.status().consecutiveFailures() > 0);
     report("a lost quorum noticed by the watch alone", noticed);
     assertThat(sourceMember.status().hasLeader()).isFalse();
-    assertThat(binding.status().lastError()).hasMessageContaining("watching " + PREFIX);
+    assertThat(binding.status().lastError())
+        .hasMessageContaining("watching " + PREFIX)
+        .hasStackTraceContaining("etcdserver: no leader"); // etcd ended it, not the connection
     assertThat(idsOf(balancer)).containsExactlyInAnyOrder("10.0.0.1:8080", "10.0.0.2:8080");
     Lease lease = balancer.pick(); // picks still work on the kept set
     assertThat(lease.endpoint().id()).isIn("10.0.0.1:8080", "10.0.0.2:8080");
@@ -292,21 +293,19 @@ class EtcdClusterIntegrationTest {
     for (EtcdServer m : others) {
       m.launch();
     }
-    for (EtcdServer m : others) {
-      m.awaitHealthy();
-    }
-    long restarted = System.nanoTime();
-    report("the two members back and healthy (from the kill)", restarted - killed);
+    // Not waiting for the restarted members to serve clients: after the lone member's vain
+    // elections, etcd 3.4 may hold a restarted member back for seconds (a lost proposal that
+    // publishes it waits out etcd's request timeout), though a leader is elected at once.
     long recovered =
         await("the recovery", () -> recoveries.get() > 0 && binding.status().isHealthy());
-    report("the source's recovery after the members were healthy", recovered);
+    report("the source's recovery after the two members' restart", recovered);
 
-    Client afterRestart = clientOf(others.get(0));
     long t0 = System.nanoTime();
-    put(afterRestart, "c", record("10.0.0.3", 8080));
+    // Through the source's member, which stayed up: committed by whichever member now leads.
+    put(writer, "c", record("10.0.0.3", 8080));
     await("a write after the recovery", () -> idsOf(balancer).size() == 3);
     long reached = System.nanoTime() - t0;
-    report("a write through a restarted member, after the recovery, reached the picker", reached);
+    report("a write after the recovery reached the picker", reached);
     assertThat(Duration.ofNanos(reached)).isLessThan(PROPAGATION_BOUND); // healthy again
 
     assertThat(idsOf(balancer))
