@@ -66,12 +66,13 @@ import org.slf4j.LoggerFactory;
  * the set is always "the prefix at R, plus every change after R", with no event missed between the
  * read and the watch; it tracks the revision of the last change it applied. The watch requires a
  * leader ({@code WithRequireLeader}), so a member cut off from its cluster's leader ends the watch
- * instead of going quiet. When the watch ends (etcd restarted, the connection broke, leader lost),
- * the source watches again from the revision after the last one it applied: etcd replays every
- * change made meanwhile, so nothing is missed, and changes it already has are skipped by revision.
- * If that revision has been compacted away meanwhile, the changes are gone: the source then lists
- * the prefix again at the current revision and watches from there (a relist replaces the whole set,
- * so keys deleted during the gap leave too).
+ * instead of going quiet (etcd ends it once the member has gone a few election timeouts without a
+ * leader, so a quick election leaves it running). When the watch ends (etcd restarted, the
+ * connection broke, leader lost), the source watches again from the revision after the last one it
+ * applied: etcd replays every change made meanwhile, so nothing is missed, and changes it already
+ * has are skipped by revision. If that revision has been compacted away meanwhile, the changes are
+ * gone: the source then lists the prefix again at the current revision and watches from there (a
+ * relist replaces the whole set, so keys deleted during the gap leave too).
  *
  * <h2>Outages</h2>
  *
@@ -364,6 +365,9 @@ public final class EtcdEndpointSource implements EndpointSource {
   }
 
   private void onFailure(Throwable error, String what) {
+    if (isClosed()) {
+      return; // closing the watch ends it: that is no failure to log or retry
+    }
     closeWatcher();
     generation++; // whatever the old list or watch still delivers is stale
     attempts++;
