@@ -27,10 +27,15 @@ import org.jspecify.annotations.Nullable;
  * orders them the same way at every instant. Each update therefore also stores that log-domain key,
  * and pickers compare keys, so picking never reads the clock nor calls {@code exp} per endpoint.
  *
- * <p><b>Cost of a completion.</b> A timed completion reads the clock once; its decay factor is
- * {@link MetricsClock#decayFactor}'s short series (within 1e-11 of {@code exp}) unless the endpoint
- * was idle for more than 1/64 of the decay window, and its key takes one {@code Math.log}. All it
- * writes of this object lies in one 64-byte block ({@link EndpointStateLayout.Keys}).
+ * <p><b>Cost of a completion.</b> A timed success takes its time stamp from {@link
+ * MetricsClock#stampNow}: on the system ticker, the process's {@link CoarseClock} (a volatile read,
+ * at most a tick of 1 ms behind, where {@code System.nanoTime} costs a call into the vDSO); on any
+ * other ticker, an exact read. Its decay factor is {@link MetricsClock#decayFactor}'s short series
+ * (within 1e-11 of {@code exp}) unless the endpoint was idle for more than 1/64 of the decay
+ * window, and its key takes one {@link MetricsClock#ln} (within 1e-11 of {@code Math.log}, a table
+ * and four terms of a series). All it writes of this object lies in one 64-byte block ({@link
+ * EndpointStateLayout.Keys}). A failure reads the ticker exactly, once, for its penalty and its
+ * stamps alike.
  *
  * <p>{@link EndpointState} feeds this class from its completion methods ({@link #observe}, {@link
  * #addFailurePenalty}); the exact counters and the status live there.
@@ -100,7 +105,7 @@ abstract class EndpointEstimators extends EndpointStateLayout.Counters implement
     boolean timedLatency = latencyNanos >= 0 && (clock.trackPeakEwma || clock.trackResponseTime);
     long now = clockRead;
     if (now == Long.MIN_VALUE && (trackBytes || timedLatency)) {
-      now = clock.now();
+      now = clock.stampNow();
     }
     if (latencyNanos >= 0) {
       double sample = Math.max(1.0, (double) latencyNanos);
