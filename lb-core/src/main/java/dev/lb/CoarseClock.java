@@ -8,18 +8,17 @@ import java.util.function.LongSupplier;
 /**
  * A reading of a monotonic clock kept fresh by one daemon thread, for the estimators' time stamps:
  * reading it is one volatile read where {@link System#nanoTime()} costs a call into the vDSO (about
- * 20 ns on a virtual machine, a third of a peak-EWMA call's completion). Envoy's dispatchers keep
+ * 20 ns on a virtual machine, a fifth of a peak-EWMA pick and release). Envoy's dispatchers keep
  * the same kind of approximate time per event-loop turn, Agrona a {@code CachedNanoClock}.
  *
  * <p><b>How fresh.</b> While it is read, the thread {@linkplain #tick() refreshes} the reading
  * every {@link #TICK_NANOS} (1 ms), so a reading lags the clock by at most one tick plus however
- * long the thread waits for a CPU (on an overloaded machine, longer). It never runs ahead of the
- * clock, and the kept reading never goes backwards (a reader that found it stale and read the clock
- * itself may be up to a tick ahead of the next kept reading). Readers that lag together stamp their
- * estimators alike, so the orderings pickers make from the stamps hardly move: {@link MetricsClock}
- * uses this clock only when its decay window is at least {@link
- * MetricsClock#COARSE_MIN_WINDOW_NANOS} (1,024 ticks), so that a lag of one tick weighs at most
- * 1/1024 of the window.
+ * long the thread waits for a CPU. It never runs ahead of the clock, and the kept reading never
+ * goes backwards (a reader that found it stale and read the clock itself may be up to a tick ahead
+ * of the next kept reading). Readers that lag together stamp their estimators alike, so the
+ * orderings pickers make from the stamps hardly move: {@link MetricsClock} uses this clock only
+ * when its decay window is at least {@link MetricsClock#COARSE_MIN_WINDOW_NANOS} (1,024 ticks), so
+ * that a lag of one tick weighs at most 1/1024 of the window.
  *
  * <p><b>Idle.</b> A reader marks the reading used (one write per tick at most, since the flag stays
  * set until the thread clears it). After {@link #IDLE_TICKS} ticks without a use, the thread marks
@@ -85,20 +84,31 @@ final class CoarseClock extends CoarseClockFields {
   private long readExactly() {
     USED.setOpaque(this, true);
     if (threaded) {
-      if (STATE.compareAndSet(this, SLEEPING, RUNNING)) {
+      // A plain read first: until the woken thread's first tick, every read comes here, and a
+      // failed compare-and-set would still take the line exclusively.
+      int s = (int) STATE.getVolatile(this);
+      if (s == SLEEPING && STATE.compareAndSet(this, SLEEPING, RUNNING)) {
         LockSupport.unpark(thread);
-      } else if (STATE.compareAndSet(this, UNSTARTED, RUNNING)) {
+      } else if (s == UNSTARTED && STATE.compareAndSet(this, UNSTARTED, RUNNING)) {
         start();
       }
     }
     return source.getAsLong();
   }
 
+  /**
+   * Starts the ticking thread. If the thread cannot be made (a process out of threads), the clock
+   * stays stale for good: readers read the source exactly, as without this class.
+   */
   private void start() {
-    Thread t = new Thread(this::run, "lb-clock");
-    t.setDaemon(true);
-    thread = t;
-    t.start();
+    try {
+      Thread t = new Thread(this::run, "lb-clock");
+      t.setDaemon(true);
+      thread = t;
+      t.start();
+    } catch (RuntimeException | OutOfMemoryError e) {
+      STATE.setVolatile(this, FAILED);
+    }
   }
 
   private void run() {
@@ -170,6 +180,7 @@ abstract class CoarseClockFields extends CoarseClockPadding {
   static final int UNSTARTED = 0;
   static final int RUNNING = 1;
   static final int SLEEPING = 2;
+  static final int FAILED = 3;
 
   static final VarHandle READING;
   static final VarHandle USED;
@@ -200,7 +211,10 @@ abstract class CoarseClockFields extends CoarseClockPadding {
   /** The last reading ticked, so that a reading never goes backwards; only the thread uses it. */
   long lastTicked = Long.MIN_VALUE;
 
-  /** Through {@link #STATE}: {@link #UNSTARTED}, {@link #RUNNING} or {@link #SLEEPING}. */
+  /**
+   * Through {@link #STATE}: {@link #UNSTARTED}, {@link #RUNNING}, {@link #SLEEPING}, or {@link
+   * #FAILED} if the thread could not be started.
+   */
   @SuppressWarnings("unused")
   volatile int state = UNSTARTED;
 

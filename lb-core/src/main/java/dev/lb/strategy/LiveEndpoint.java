@@ -19,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  * two values at any common instant. Keys of one balancer share {@code t}'s origin and {@code tau};
  * keys of different balancers must not be compared. The balancer's own keys take {@code ln} from a
  * table and a short series (within 1e-11 of {@code Math.log}), and on the system ticker {@code t}
- * from a coarse clock at most about a millisecond behind it: orderings, not exact values.
+ * from a coarse clock normally within a millisecond of it: orderings, not exact values.
  *
  * <p>Thread-safe: every method is a lock-free read of values that other threads keep updating, so
  * two reads are not a consistent snapshot. Every method must be fast and must not block: pickers
