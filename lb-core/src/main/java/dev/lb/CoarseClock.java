@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A reading of a monotonic clock kept fresh by one daemon thread, for the estimators' time stamps:
@@ -219,5 +220,5 @@ abstract class CoarseClockFields extends CoarseClockPadding {
   volatile int state = UNSTARTED;
 
   /** The ticking thread, once started. */
-  volatile Thread thread;
+  volatile @Nullable Thread thread;
 }

@@ -120,7 +120,7 @@ final class MetricsClock {
     this.trackThroughput = trackThroughput;
     this.latencyWindowNanos = latencyWindowNanos;
     this.coarse =
-        ticker == Ticker.systemTicker() && decayWindowNanos >= COARSE_MIN_WINDOW_NANOS
+        Ticker.systemTicker().equals(ticker) && decayWindowNanos >= COARSE_MIN_WINDOW_NANOS
             ? CoarseClock.SYSTEM
             : null;
   }
