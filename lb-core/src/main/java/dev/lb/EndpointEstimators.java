@@ -27,10 +27,15 @@ import org.jspecify.annotations.Nullable;
  * orders them the same way at every instant. Each update therefore also stores that log-domain key,
  * and pickers compare keys, so picking never reads the clock nor calls {@code exp} per endpoint.
  *
- * <p><b>Cost of a completion.</b> A timed completion reads the clock once; its decay factor is
- * {@link MetricsClock#decayFactor}'s short series (within 1e-11 of {@code exp}) unless the endpoint
- * was idle for more than 1/64 of the decay window, and its key takes one {@code Math.log}. All it
- * writes of this object lies in one 64-byte block ({@link EndpointStateLayout.Keys}).
+ * <p><b>Cost of a completion.</b> A timed success takes its time stamp from {@link
+ * MetricsClock#stampNow}: on the system ticker, the process's {@link CoarseClock} (a volatile read,
+ * at most a tick of 1 ms behind, where {@code System.nanoTime} costs a call into the vDSO); on any
+ * other ticker, an exact read. Its decay factor is {@link MetricsClock#decayFactor}'s short series
+ * (within 1e-11 of {@code exp}) unless the endpoint was idle for more than 1/64 of the decay
+ * window, and its key takes one {@link MetricsClock#ln} (within 1e-11 of {@code Math.log}, a table
+ * and four terms of a series). All it writes of this object lies in one 64-byte block ({@link
+ * EndpointStateLayout.Keys}). A failure reads the ticker exactly, once, for its penalty and its
+ * stamps alike.
  *
  * <p>{@link EndpointState} feeds this class from its completion methods ({@link #observe}, {@link
  * #addFailurePenalty}); the exact counters and the status live there.
@@ -94,60 +99,76 @@ abstract class EndpointEstimators extends EndpointStateLayout.Counters implement
     PENALTY_KEY.setRelease(this, clock.logKey(failurePenalty(now) + 1.0, now));
   }
 
-  /** {@code clockRead} is a reading of the clock already taken, or {@code Long.MIN_VALUE}. */
+  /**
+   * Feeds one outcome to the estimators. {@code clockRead} is a reading of the clock already taken,
+   * or {@code Long.MIN_VALUE}.
+   *
+   * <p>Split into small methods on purpose: every success runs this, and C2 inlines a hot method
+   * only below 325 bytes of bytecode; in one piece (370 bytes) it was a call on every completion.
+   */
   final void observe(long latencyNanos, long bytes, boolean failed, long clockRead) {
     boolean trackBytes = bytes > 0 && clock.trackThroughput;
     boolean timedLatency = latencyNanos >= 0 && (clock.trackPeakEwma || clock.trackResponseTime);
     long now = clockRead;
     if (now == Long.MIN_VALUE && (trackBytes || timedLatency)) {
-      now = clock.now();
+      now = clock.stampNow();
     }
     if (latencyNanos >= 0) {
-      double sample = Math.max(1.0, (double) latencyNanos);
-      double old = (double) LATENCY_EWMA.getAcquire(this);
-      if (failed && Double.isNaN(old)) {
+      observeLatency(Math.max(1.0, (double) latencyNanos), failed, now);
+    }
+    if (bytes > 0) {
+      RESPONSE_BYTES.getAndAdd(this, bytes);
+      if (trackBytes) {
+        observeThroughput(bytes, now);
+      }
+    }
+  }
+
+  /** The latency EWMA, its key if ranked by, and the peak EWMA; {@code sample} is at least 1. */
+  private void observeLatency(double sample, boolean failed, long now) {
+    double old = (double) LATENCY_EWMA.getAcquire(this);
+    double next;
+    if (Double.isNaN(old)) {
+      if (failed) {
         // A failure never sets the first estimate: failing fast must not look fast. The endpoint
         // stays unmeasured, and its failure penalty makes it count as busy meanwhile.
         return;
       }
-      double alpha = LATENCY_ALPHA;
-      if (clock.trackResponseTime && !Double.isNaN(old)) {
-        // Time-aware: after a long silence the old estimate is stale and a new sample mostly
-        // replaces it (its weight is 1 - (1 - alpha) x the old key's decay since its stamp).
-        alpha =
-            1.0
-                - (1.0 - LATENCY_ALPHA)
-                    * decayOfKey((double) LATENCY_KEY.getAcquire(this), old, now);
-      }
-      double next;
-      if (Double.isNaN(old)) {
-        next = sample;
-      } else if (failed) {
-        next = Math.max(old, old + alpha * (sample - old));
-      } else {
-        next = old + alpha * (sample - old);
-      }
-      LATENCY_EWMA.setRelease(this, next);
-      if (clock.trackResponseTime) {
-        // Only for the strategy that ranks by it: a logarithm per outcome is not free.
-        LATENCY_KEY.setRelease(this, clock.logKey(next, now));
-      }
-      if (clock.trackPeakEwma) {
-        observePeak(sample, now, failed);
-      }
+      next = sample;
+    } else {
+      double alpha = clock.trackResponseTime ? responseTimeAlpha(old, now) : LATENCY_ALPHA;
+      double blended = old + alpha * (sample - old);
+      next = failed ? Math.max(old, blended) : blended;
     }
-    if (bytes > 0) {
-      RESPONSE_BYTES.getAndAdd(this, bytes);
+    LATENCY_EWMA.setRelease(this, next);
+    if (clock.trackResponseTime) {
+      // Only for the strategy that ranks by it: a logarithm per outcome is not free.
+      LATENCY_KEY.setRelease(this, clock.logKey(next, now));
     }
-    if (trackBytes) {
-      double decayed =
-          clock.decay(
-              (double) BYTES_DECAYED.getAcquire(this), (long) BYTES_STAMP.getAcquire(this), now);
-      double next = decayed + bytes;
-      BYTES_DECAYED.setRelease(this, next);
-      BYTES_STAMP.setRelease(this, now);
-      BYTES_KEY.setRelease(this, clock.logKey(next, now));
+    if (clock.trackPeakEwma) {
+      observePeak(sample, now, failed);
     }
+  }
+
+  /**
+   * The time-aware weight of a new sample in the latency EWMA: after a long silence the old
+   * estimate is stale and a new sample mostly replaces it (its weight is {@code 1 - (1 - alpha) x}
+   * the old key's decay since its stamp).
+   */
+  private double responseTimeAlpha(double old, long now) {
+    return 1.0
+        - (1.0 - LATENCY_ALPHA) * decayOfKey((double) LATENCY_KEY.getAcquire(this), old, now);
+  }
+
+  /** Recent bytes, decayed, with their key. */
+  private void observeThroughput(long bytes, long now) {
+    double decayed =
+        clock.decay(
+            (double) BYTES_DECAYED.getAcquire(this), (long) BYTES_STAMP.getAcquire(this), now);
+    double next = decayed + bytes;
+    BYTES_DECAYED.setRelease(this, next);
+    BYTES_STAMP.setRelease(this, now);
+    BYTES_KEY.setRelease(this, clock.logKey(next, now));
   }
 
   /**

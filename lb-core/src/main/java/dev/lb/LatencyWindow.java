@@ -21,14 +21,16 @@ import java.lang.invoke.VarHandle;
  * <p><b>Recording</b> (a lease's completion, any thread) is one increment of a counter (a plain
  * read and write, not an atomic one: two completions racing on one endpoint's bucket may count as
  * one, as two racing samples of an EWMA keep one) and, when the bucket's count was a multiple of
- * {@value #CHECK_EVERY}, one clock read to see whether the slice is over. The clock is read on that
- * sample, on every failure (its reading is there already) and by every {@link #percentiles} read,
- * so a slice ends late only on an endpoint that takes few calls while nobody reads its statistics:
- * its samples then count in the slice where the clock was next read. Nothing allocates, and nothing
- * locks: the thread that wins a compare-and-set on {@code rotating} clears the slices that are
- * becoming current (nobody writes them) and then publishes the new slice, so recorders never wait.
- * A sample that races with a rotation may be counted in the slice that just ended, or, after a
- * silence of a whole window, lost; like the EWMAs, this is a statistic, not an exact count.
+ * {@value #CHECK_EVERY}, one clock read to see whether the slice is over ({@link
+ * MetricsClock#stampNow}: on the system ticker the coarse clock, within a millisecond or so of the
+ * ticker, against slices of seconds). The clock is read on that sample, on every failure (its
+ * reading is there already) and by every {@link #percentiles} read, so a slice ends late only on an
+ * endpoint that takes few calls while nobody reads its statistics: its samples then count in the
+ * slice where the clock was next read. Nothing allocates, and nothing locks: the thread that wins a
+ * compare-and-set on {@code rotating} clears the slices that are becoming current (nobody writes
+ * them) and then publishes the new slice, so recorders never wait. A sample that races with a
+ * rotation may be counted in the slice that just ended, or, after a silence of a whole window,
+ * lost; like the EWMAs, this is a statistic, not an exact count.
  *
  * <p>Thread-safe.
  */
@@ -143,7 +145,7 @@ final class LatencyWindow {
     int index = base + bucket;
     int previous = increment(index);
     if ((previous & (CHECK_EVERY - 1)) == 0) {
-      int rotated = advance(clock.now());
+      int rotated = advance(clock.stampNow());
       if (rotated != NOT_ROTATED) {
         // This sample belongs to the slice that just began: move it there (unless the old
         // slice was cleared, and the sample with it).

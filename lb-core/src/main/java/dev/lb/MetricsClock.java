@@ -3,6 +3,7 @@ package dev.lb;
 import static dev.lb.internal.Checks.checkArgument;
 
 import dev.lb.strategy.Strategy;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The time base shared by every {@link EndpointState} of one balancer: its ticker, the decay window
@@ -30,6 +31,21 @@ final class MetricsClock {
 
   /** The window of the per-endpoint latency percentiles ({@link LatencyWindow}); 0 for none. */
   final long latencyWindowNanos;
+
+  /**
+   * The shortest decay window over which completions stamp estimators with the {@link CoarseClock}
+   * rather than an exact read: 1,024 ticks (1.02 s), so that a lag of one tick is at most 1/1024 of
+   * the window (shorter windows read the ticker exactly).
+   */
+  static final long COARSE_MIN_WINDOW_NANOS = 1024 * CoarseClock.TICK_NANOS;
+
+  /**
+   * Where completions read the time they stamp estimators with: the process's coarse clock when the
+   * ticker is the {@linkplain Ticker#systemTicker() system ticker} (the same source, read for a
+   * volatile load instead of a call into the vDSO) and the window is long enough; null otherwise (a
+   * fake or custom ticker is read exactly, so tests see the time they set).
+   */
+  private final @Nullable CoarseClock coarse;
 
   /**
    * The clock for a balancer using {@code strategy}: tracks exactly the estimators the strategy
@@ -103,10 +119,25 @@ final class MetricsClock {
     this.trackResponseTime = trackResponseTime;
     this.trackThroughput = trackThroughput;
     this.latencyWindowNanos = latencyWindowNanos;
+    this.coarse =
+        Ticker.systemTicker().equals(ticker) && decayWindowNanos >= COARSE_MIN_WINDOW_NANOS
+            ? CoarseClock.SYSTEM
+            : null;
   }
 
+  /** The ticker, read exactly. */
   long now() {
     return ticker.read();
+  }
+
+  /**
+   * The time a success stamps its estimators with (peak EWMA, throughput, the response-time key):
+   * the {@link CoarseClock} where {@link #coarse} is set, at most a tick behind the ticker (see
+   * there), and the ticker itself otherwise.
+   */
+  long stampNow() {
+    CoarseClock c = coarse;
+    return c == null ? ticker.read() : c.read();
   }
 
   double tauSeconds() {
@@ -153,14 +184,58 @@ final class MetricsClock {
   /**
    * {@code ln(value) + (stamp - epoch) / tau}: for values that decay exponentially, comparing keys
    * compares the values at any common instant. Relative to the epoch to keep the sum small enough
-   * that the logarithm's precision is not lost.
-   *
-   * <p>{@code Math.log} is a HotSpot intrinsic about as fast as a table lookup with a correcting
-   * polynomial (measured in a standalone loop: 8-10 ns against 12-14 ns per call for a 256-entry
-   * table and a three-term series), so unlike {@link #expNegative} it is not replaced.
+   * that the logarithm's precision is not lost. The logarithm is {@link #ln}'s, within {@value
+   * #LN_ERROR} of {@code Math.log}'s.
    */
   double logKey(double value, long stamp) {
-    return Math.log(value) + (stamp - epoch) * perTauNanos;
+    return ln(value) + (stamp - epoch) * perTauNanos;
+  }
+
+  /** The bound on {@code |ln(x) - Math.log(x)|} that {@code MetricsClockTest} checks. */
+  static final double LN_ERROR = 1e-11;
+
+  /** Mantissa bits that index {@link #LN_TABLE}: 128 intervals of [1, 2). */
+  private static final int LN_INDEX_BITS = 7;
+
+  /**
+   * Per interval {@code i} of the mantissa, {@code [1 + i/128, 1 + (i+1)/128)}: at {@code 2i} the
+   * reciprocal of its left end {@code c}, at {@code 2i + 1} {@code -ln} of that reciprocal (so that
+   * the two cancel exactly where {@code m = c}: {@code ln(1) = 0}, {@code ln(2^k) = k ln 2}).
+   * Interleaved, so that one lookup touches one line.
+   */
+  private static final double[] LN_TABLE = new double[2 << LN_INDEX_BITS];
+
+  static {
+    for (int i = 0; i < 1 << LN_INDEX_BITS; i++) {
+      double reciprocal = 1.0 / (1.0 + (double) i / (1 << LN_INDEX_BITS));
+      LN_TABLE[2 * i] = reciprocal;
+      LN_TABLE[2 * i + 1] = -Math.log(reciprocal);
+    }
+  }
+
+  private static final double LN_2 = Math.log(2.0);
+
+  /**
+   * The natural logarithm, within {@value #LN_ERROR} (absolute) of {@code Math.log}, for the
+   * ranking keys a completion writes: {@code x = 2^e m} with {@code m} in [1, 2) is {@code e ln 2 +
+   * ln(c) + ln(m / c)}, where {@code c} is the left end of {@code m}'s 1/128-wide interval ({@code
+   * ln(c)} from a table) and {@code r = m / c - 1} is in [0, 1/128), whose {@code ln(1 + r)} four
+   * terms of the series give to within {@code r^5 / 5 < 6e-12}. About a dozen instructions and one
+   * cache line, where {@code Math.log}'s stub (631 bytes of code) cost a third of the rest of a
+   * peak-EWMA completion in {@code PickBenchmark}. Zero, negative, subnormal, infinite and NaN
+   * arguments take {@code Math.log}.
+   */
+  static double ln(double x) {
+    long bits = Double.doubleToRawLongBits(x);
+    int biased = (int) (bits >>> 52); // sign and exponent: 1..2046 for positive normal numbers
+    if (biased <= 0 || biased >= 0x7FF) {
+      return Math.log(x);
+    }
+    int i = (int) (bits >>> (52 - LN_INDEX_BITS)) & ((1 << LN_INDEX_BITS) - 1);
+    double m = Double.longBitsToDouble((bits & 0x000F_FFFF_FFFF_FFFFL) | 0x3FF0_0000_0000_0000L);
+    double r = m * LN_TABLE[2 * i] - 1.0;
+    double series = r * (1.0 - r * (0.5 - r * (1.0 / 3 - r * 0.25)));
+    return (biased - 1023) * LN_2 + LN_TABLE[2 * i + 1] + series;
   }
 
   /** The inverse of {@link #logKey}: the value whose key is {@code key}, decayed to {@code now}. */

@@ -131,4 +131,80 @@ class MetricsClockTest {
     // Ten seconds of 2 ms calls: one window, so the spike's excess has decayed by about e.
     assertThat(exact.cost).isBetween(1e6 + 4.99e8 / Math.E * 0.9, 1e6 + 4.99e8 / Math.E * 1.1);
   }
+
+  @Test
+  void ln_withinItsBoundOfMathLog_overEveryExponentAndEveryTableInterval() {
+    SplittableRandom random = new SplittableRandom(0x1097);
+    double worst = 0;
+    for (int i = 0; i < 2_000_000; i++) {
+      // Latencies and costs (1 ns to hours), decayed values far below 1, and the whole range.
+      double x =
+          switch (i % 3) {
+            case 0 -> Math.pow(10, random.nextDouble(0, 13));
+            case 1 -> Math.pow(10, random.nextDouble(-300, 0));
+            default -> Math.scalb(1.0 + random.nextDouble(), random.nextInt(-1022, 1024));
+          };
+      worst = Math.max(worst, Math.abs(MetricsClock.ln(x) - Math.log(x)));
+    }
+    assertThat(worst).isLessThan(MetricsClock.LN_ERROR);
+    // Each interval's ends, where the series is longest or the index changes.
+    for (int interval = 0; interval <= 128; interval++) {
+      double left = 1.0 + interval / 128.0;
+      for (double x : new double[] {left, Math.nextDown(left), Math.nextUp(left), left * 1e6}) {
+        assertThat(Math.abs(MetricsClock.ln(x) - Math.log(x))).isLessThan(MetricsClock.LN_ERROR);
+      }
+    }
+    assertThat(MetricsClock.ln(1.0)).isEqualTo(0.0);
+    assertThat(MetricsClock.ln(1024.0)).isEqualTo(10 * Math.log(2.0));
+  }
+
+  @Test
+  void ln_outsideThePositiveNormalRange_isMathLogs() {
+    for (double x :
+        new double[] {
+          0.0,
+          -0.0,
+          -1.0,
+          Double.MIN_VALUE,
+          Double.MIN_NORMAL / 3,
+          Double.POSITIVE_INFINITY,
+          Double.NEGATIVE_INFINITY,
+          Double.NaN,
+          Double.MAX_VALUE,
+          Double.MIN_NORMAL
+        }) {
+      double exact = Math.log(x);
+      if (Double.isFinite(exact)) {
+        assertThat(MetricsClock.ln(x)).as("ln(%s)", x).isCloseTo(exact, within(1e-11));
+      } else {
+        assertThat(Double.compare(MetricsClock.ln(x), exact)).as("ln(%s)", x).isZero();
+      }
+    }
+    assertThat(MetricsClock.ln(0.0)).isEqualTo(Double.NEGATIVE_INFINITY);
+    assertThat(MetricsClock.ln(-1.0)).isNaN();
+    assertThat(MetricsClock.ln(Double.NaN)).isNaN();
+  }
+
+  @Test
+  void stampNow_readsAFakeTickerExactly_andTheSystemTickerThroughTheCoarseClock() {
+    FakeTicker ticker = new FakeTicker();
+    MetricsClock fake = new MetricsClock(ticker, TAU, true, false);
+    ticker.advanceNanos(12_345);
+    assertThat(fake.stampNow()).isEqualTo(ticker.read());
+
+    MetricsClock system = new MetricsClock(Ticker.systemTicker(), TAU, true, false);
+    long before = System.nanoTime();
+    long stamp = system.stampNow();
+    long after = System.nanoTime();
+    // Never ahead of the clock; behind it by a tick while the clock thread runs on time (bounded
+    // loosely here: a loaded machine may keep the thread from its CPU).
+    assertThat(stamp).isLessThanOrEqualTo(after).isGreaterThan(before - 5_000_000_000L);
+
+    // A short window reads the system ticker exactly: a tick would weigh too much in it.
+    MetricsClock shortWindow =
+        new MetricsClock(
+            Ticker.systemTicker(), MetricsClock.COARSE_MIN_WINDOW_NANOS - 1, true, false);
+    long exactBefore = System.nanoTime();
+    assertThat(shortWindow.stampNow()).isGreaterThanOrEqualTo(exactBefore);
+  }
 }

@@ -17,7 +17,9 @@ import org.jspecify.annotations.Nullable;
  * without reading the clock: each returns {@code ln(value) + t / tau} for a value last updated at
  * time {@code t} that decays as {@code exp(-elapsed / tau)}, and comparing two keys compares the
  * two values at any common instant. Keys of one balancer share {@code t}'s origin and {@code tau};
- * keys of different balancers must not be compared.
+ * keys of different balancers must not be compared. The balancer's own keys take {@code ln} from a
+ * table and a short series (within 1e-11 of {@code Math.log}), and on the system ticker {@code t}
+ * from a coarse clock normally within a millisecond of it: orderings, not exact values.
  *
  * <p>Thread-safe: every method is a lock-free read of values that other threads keep updating, so
  * two reads are not a consistent snapshot. Every method must be fast and must not block: pickers

@@ -90,7 +90,12 @@ final class GrpcPeers {
           LoadBalancer.PickResult result = picker.pickSubchannel(args);
           ClientStreamTracer.Factory factory = result.getStreamTracerFactory();
           if (factory != null) {
-            factory.newClientStreamTracer(STREAM_INFO, headers).streamClosed(Status.OK);
+            // What a transport does with a stream's tracer: created when the stream starts, closed
+            // when it ends. least_request counts a call in flight in streamCreated and releases it
+            // in streamClosed; without the first, its counters only fell (one atomic per call).
+            ClientStreamTracer tracer = factory.newClientStreamTracer(STREAM_INFO, headers);
+            tracer.streamCreated(Attributes.EMPTY, headers);
+            tracer.streamClosed(Status.OK);
           }
           return result;
         });
