@@ -12,6 +12,7 @@ import java.net.SocketTimeoutException;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.Connection;
+import okhttp3.Interceptor;
 import okhttp3.Protocol;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
@@ -66,20 +67,26 @@ final class Attempt {
   private volatile @Nullable String strippedRetryAfter;
   private volatile boolean reusedConnection;
   private volatile boolean aborted;
+  private final boolean abortable;
+  // The exchange an abortable attempt runs, while abort() may cancel it (ExchangeCanceller).
+  private volatile @Nullable Object exchange;
+  private boolean multiplexed; // the exchange is an HTTP/2 stream; written before exchange
 
   Attempt(Lease lease, Ticker ticker, int number, long timeoutNanos) {
     this(lease, ticker, number, timeoutNanos, false);
   }
 
   /**
-   * An attempt; an {@code abortable} one binds its HTTP/1 socket even without a timeout, so that
-   * {@link #abort} can end it before its headers arrive.
+   * An attempt; an {@code abortable} one (a hedged call's first attempt on the caller's own chain)
+   * can be ended alone by {@link #abort}: through its exchange where this OkHttp allows it ({@link
+   * ExchangeCanceller}), else by binding its HTTP/1 socket even without a timeout.
    */
   Attempt(Lease lease, Ticker ticker, int number, long timeoutNanos, boolean abortable) {
     this.lease = lease;
     this.ticker = ticker;
     this.number = number;
     this.timeoutNanos = timeoutNanos;
+    this.abortable = abortable;
     this.startNanos = ticker.read();
     if (timeoutNanos > 0) {
       Deadline d = new Deadline();
@@ -87,18 +94,25 @@ final class Attempt {
       d.enter();
       this.deadline = d;
     } else {
-      this.deadline = abortable ? new Deadline() : null; // a socket guard, never entered
+      // A socket guard, never entered, only where the exchange cannot be cancelled alone.
+      this.deadline = abortable && !ExchangeCanceller.AVAILABLE ? new Deadline() : null;
     }
   }
 
   /**
-   * Ends the exchange of an abortable attempt that lost a hedged race: closes its HTTP/1 socket if
-   * the attempt is still sending or waiting for headers (at once, or when the network half binds
-   * it), so the thread running it gets an I/O error. After the headers it does nothing: the attempt
-   * runs to its end. Its lease is then reported as cancelled, whatever the error.
+   * Ends the exchange of an abortable attempt that lost a hedged race, at once or when the network
+   * half binds it, so that the thread running it gets an I/O error: an HTTP/2 stream is reset
+   * (that stream only) at any point before the attempt ends; an HTTP/1 exchange has its socket
+   * closed while it sends the request or waits for headers, and after the headers runs to its end
+   * (its connection may be back in the pool by then, serving another call). Its lease is then
+   * reported as cancelled, whatever the error.
    */
   void abort() {
-    aborted = true;
+    aborted = true; // volatile write, then read: abort and bindExchange each see the other
+    Object ex = exchange;
+    if (ex != null) {
+      ExchangeCanceller.cancel(ex);
+    }
     Deadline d = deadline;
     if (d != null) {
       d.abort();
@@ -205,19 +219,34 @@ final class Attempt {
    * carries other calls' streams, and its stream waits are bounded by the read timeout, which the
    * interceptor shortens to the time left.
    */
-  void bind(Connection connection) throws IOException {
-    Deadline d = deadline;
-    if (d == null) {
-      return;
-    }
+  void bind(Connection connection, Interceptor.Chain networkChain) throws IOException {
     Protocol p = connection.protocol();
-    if (p == Protocol.HTTP_1_1 || p == Protocol.HTTP_1_0) {
+    boolean http1 = p == Protocol.HTTP_1_1 || p == Protocol.HTTP_1_0;
+    if (abortable && ExchangeCanceller.AVAILABLE) {
+      Object ex = ExchangeCanceller.exchange(networkChain);
+      if (ex != null) {
+        multiplexed = !http1;
+        exchange = ex; // volatile write, then read, as in abort()
+        if (aborted) {
+          ExchangeCanceller.cancel(ex);
+        }
+      }
+    }
+    Deadline d = deadline;
+    if (d != null && http1) {
       d.bind(connection.socket());
     }
   }
 
-  /** Unbinds the socket once the headers are in: from then on the body's own timeout applies. */
+  /**
+   * Unbinds the socket once the headers are in: from then on the body's own timeout applies. An
+   * HTTP/1 exchange is unbound too (its connection goes back to the pool when the body ends); an
+   * HTTP/2 one stays, since cancelling a stream that ended does nothing.
+   */
   void unbind() {
+    if (abortable && !multiplexed && exchange != null) {
+      exchange = null;
+    }
     Deadline d = deadline;
     if (d != null) {
       d.bind(null);

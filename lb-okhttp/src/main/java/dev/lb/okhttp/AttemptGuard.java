@@ -45,7 +45,7 @@ final class AttemptGuard implements Interceptor {
     Connection connection = chain.connection();
     if (connection != null) {
       attempt.connectionReused(!SEEN.firstUse(connection));
-      attempt.bind(connection);
+      attempt.bind(connection, chain);
     }
     Response response;
     try {
