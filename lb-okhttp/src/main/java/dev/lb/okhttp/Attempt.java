@@ -101,11 +101,11 @@ final class Attempt {
 
   /**
    * Ends the exchange of an abortable attempt that lost a hedged race, at once or when the network
-   * half binds it, so that the thread running it gets an I/O error: an HTTP/2 stream is reset
-   * (that stream only) at any point before the attempt ends; an HTTP/1 exchange has its socket
-   * closed while it sends the request or waits for headers, and after the headers runs to its end
-   * (its connection may be back in the pool by then, serving another call). Its lease is then
-   * reported as cancelled, whatever the error.
+   * half binds it, so that the thread running it gets an I/O error: an HTTP/2 stream is reset (that
+   * stream only) at any point before the attempt ends; an HTTP/1 exchange has its socket closed
+   * while it sends the request or waits for headers, and after the headers runs to its end (its
+   * connection may be back in the pool by then, serving another call). Its lease is then reported
+   * as cancelled, whatever the error.
    */
   void abort() {
     aborted = true; // volatile write, then read: abort and bindExchange each see the other
