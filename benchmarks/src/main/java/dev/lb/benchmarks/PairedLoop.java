@@ -167,6 +167,18 @@ final class PairedLoop {
     return System.nanoTime() - start;
   }
 
+  /** Sends one request per variant and prints the protocol each response came over. */
+  void printProtocols() throws IOException {
+    StringBuilder line = new StringBuilder("protocols:");
+    for (Variant x : variants) {
+      try (Response r = x.client().newCall(x.request()).execute()) {
+        r.body().bytes();
+        line.append(' ').append(x.name()).append('=').append(r.protocol());
+      }
+    }
+    System.out.println(line);
+  }
+
   void shutdown() {
     for (Variant x : variants) {
       x.client().dispatcher().executorService().shutdownNow();

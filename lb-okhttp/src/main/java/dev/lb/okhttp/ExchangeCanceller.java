@@ -48,7 +48,9 @@ final class ExchangeCanceller {
       ClassLoader loader = Interceptor.class.getClassLoader();
       Class<?> c = Class.forName("okhttp3.internal.http.RealInterceptorChain", false, loader);
       Class<?> e = Class.forName("okhttp3.internal.connection.Exchange", false, loader);
-      MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+      // This module's own lookup, not publicLookup(): on the module path OkHttp exports its
+      // internal packages only to the modules named by --add-exports, never unconditionally.
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
       exchange =
           lookup
               .findVirtual(c, "getExchange$okhttp", MethodType.methodType(e))

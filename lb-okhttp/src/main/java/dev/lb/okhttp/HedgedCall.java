@@ -41,14 +41,18 @@ import org.slf4j.LoggerFactory;
  * dispatcher limit and never wait behind the caller's own asynchronous calls (which could deadlock
  * a saturated dispatcher).
  *
- * <p>The first attempt, and what a hedge that never fires costs. When every attempt is sure to run
- * on HTTP/1 ({@link #http1Only}), the first attempt runs on the caller's own chain, as an unhedged
- * call's attempt does: no second call, no listener, and a timer armed and cancelled without
- * allocating ({@link HedgeTimer}). A hedge that wins stops it by {@link Attempt#abort()}, which
- * closes its socket while the request is written or the headers awaited; once it has its headers it
- * runs to its end (a buffered body read whole or failed), and only then does the caller get the
- * winner. A call that may meet HTTP/2, whose connections carry other calls' streams, runs its first
- * attempt on the hedge client too, on the caller's thread.
+ * <p>The first attempt, and what a hedge that never fires costs. The first attempt runs on the
+ * caller's own chain, as an unhedged call's attempt does: no second call, no listener, and a timer
+ * armed and cancelled without allocating ({@link HedgeTimer}). A hedge that wins stops it by {@link
+ * Attempt#abort()}, which cancels its exchange alone ({@link ExchangeCanceller}, OkHttp's own
+ * exchange cancel), never the caller's call, whose chain must still return the winner: over HTTP/2
+ * its stream is reset ({@code RST_STREAM}, that stream only) at any point before it ends; over
+ * HTTP/1 its socket is closed while the request is written or the headers awaited, and once it has
+ * its headers it runs to its end (a buffered body read whole or failed), and only then does the
+ * caller get the winner. Where this OkHttp does not let its exchanges be reached (another version,
+ * or the module path without {@code --add-exports}), only a call sure to run on HTTP/1 ({@link
+ * #http1Only}) runs its first attempt inline, stopped by closing its socket; a call that may meet
+ * HTTP/2 runs its first attempt on the hedge client too, on the caller's thread.
  *
  * <p>Ownership. Each attempt's lease belongs to its {@link Attempt} once the attempt starts ({@link
  * Slot#proceed} takes it with a compare-and-set); a lease never taken (the call never ran) is
@@ -64,6 +68,9 @@ import org.slf4j.LoggerFactory;
  */
 final class HedgedCall implements HedgeTimer.Target {
   private static final Logger LOG = LoggerFactory.getLogger(LoadBalancingInterceptor.class);
+
+  /** A slot's start when neither the adaptive delay nor the debug log needs it. */
+  private static final long NO_START = Long.MIN_VALUE;
 
   private final Service service;
   private final Hedging hedging;
@@ -155,8 +162,15 @@ final class HedgedCall implements HedgeTimer.Target {
   Response execute() throws IOException {
     Lease first = firstLease();
     Slot slot;
-    synchronized (this) {
-      slot = newSlotLocked(first, inlineFirst); // the timer may fire before the handle is stored
+    if (hedging.sharedTimer() != null) {
+      // Without the lock: no other thread knows this call before its timer is armed, the last
+      // write of newSlotLocked (the handle stored before), and arming publishes every write
+      // before it to the timer's task (see HedgeTimer.arm).
+      slot = newSlotLocked(first, inlineFirst);
+    } else {
+      synchronized (this) {
+        slot = newSlotLocked(first, inlineFirst); // a task may run before its handle is stored
+      }
     }
     if (inlineFirst) {
       // The first attempt runs on the caller's own chain, as an unhedged call's does: no second
@@ -303,7 +317,7 @@ final class HedgedCall implements HedgeTimer.Target {
    * @return whether it won (then it is the caller's)
    */
   private boolean onResponse(Slot s, Response response) {
-    if (hedging.adaptive()) {
+    if (hedging.adaptive() && s.startNanos != NO_START) {
       hedging.record(ticker.read() - s.startNanos);
     }
     Slot next = null;
@@ -465,14 +479,18 @@ final class HedgedCall implements HedgeTimer.Target {
   }
 
   private Slot newSlotLocked(Lease lease, boolean inline) {
-    Slot s = new Slot(attempts + 1, lease, ticker.read(), inline);
+    // The start is read only where it is used: the adaptive delay and the debug log.
+    long start = hedging.adaptive() || LOG.isDebugEnabled() ? ticker.read() : NO_START;
+    Slot s = new Slot(attempts + 1, lease, start, inline);
     slots[attempts++] = s;
     inFlight++;
     cancelTimerLocked();
     if (attempts < slots.length) {
       HedgeTimer shared = hedging.sharedTimer();
       if (shared != null) {
-        sharedTimer = shared.arm(this, hedging.delayNanos());
+        HedgeTimer.Timer t = shared.next();
+        sharedTimer = t; // stored before it is armed: it may fire at once
+        shared.arm(t, this, hedging.delayNanos());
       } else {
         timer = hedging.policy().scheduler().schedule(this::hedge, hedging.delayNanos());
       }
@@ -629,7 +647,9 @@ final class HedgedCall implements HedgeTimer.Target {
           original.url().encodedPath(),
           s.lease.endpoint().id(),
           outcome,
-          String.format("%.1f", (ticker.read() - s.startNanos) / 1e6));
+          s.startNanos == NO_START
+              ? "?"
+              : String.format("%.1f", (ticker.read() - s.startNanos) / 1e6));
     }
   }
 
