@@ -168,7 +168,9 @@ public class OkHttpHedgingBenchmark {
                   LoopbackHttpsServer.trusting(new OkHttpClient()),
                   new Request.Builder().url("https://127.0.0.1:" + sa.port() + "/item").build())
               .add("h2 lb, no hedging", httpsClient(false, sa.port(), sb.port()), get)
-              .add("h2 lb, hedging not trig.", httpsClient(true, sa.port(), sb.port()), get);
+              .add("h2 lb, hedging not trig.", httpsClient(true, sa.port(), sb.port()), get)
+              .compare("lb, hedging not triggered", "lb, no hedging")
+              .compare("h2 lb, hedging not trig.", "h2 lb, no hedging");
       loop.printProtocols();
       loop.run(n, rounds, 20_000);
       loop.shutdown();

@@ -67,10 +67,15 @@ final class Attempt {
   private volatile @Nullable String strippedRetryAfter;
   private volatile boolean reusedConnection;
   private volatile boolean aborted;
-  private final boolean abortable;
-  // The exchange an abortable attempt runs, while abort() may cancel it (ExchangeCanceller).
+
+  /**
+   * For an abortable attempt, the exchange abort() may cancel ({@link ExchangeCanceller}), or
+   * {@link #UNBOUND} while there is none; null for every other attempt. One field for both, so that
+   * an attempt is no larger than before (64 bytes with compressed references).
+   */
   private volatile @Nullable Object exchange;
-  private boolean multiplexed; // the exchange is an HTTP/2 stream; written before exchange
+
+  private static final Object UNBOUND = new Object();
 
   Attempt(Lease lease, Ticker ticker, int number, long timeoutNanos) {
     this(lease, ticker, number, timeoutNanos, false);
@@ -86,7 +91,9 @@ final class Attempt {
     this.ticker = ticker;
     this.number = number;
     this.timeoutNanos = timeoutNanos;
-    this.abortable = abortable;
+    if (abortable) {
+      this.exchange = UNBOUND;
+    }
     this.startNanos = ticker.read();
     if (timeoutNanos > 0) {
       Deadline d = new Deadline();
@@ -108,9 +115,9 @@ final class Attempt {
    * as cancelled, whatever the error.
    */
   void abort() {
-    aborted = true; // volatile write, then read: abort and bindExchange each see the other
+    aborted = true; // volatile write, then read: abort and bind each see the other's write
     Object ex = exchange;
-    if (ex != null) {
+    if (ex != null && ex != UNBOUND) {
       ExchangeCanceller.cancel(ex);
     }
     Deadline d = deadline;
@@ -220,12 +227,9 @@ final class Attempt {
    * interceptor shortens to the time left.
    */
   void bind(Connection connection, Interceptor.Chain networkChain) throws IOException {
-    Protocol p = connection.protocol();
-    boolean http1 = p == Protocol.HTTP_1_1 || p == Protocol.HTTP_1_0;
-    if (abortable && ExchangeCanceller.AVAILABLE) {
+    if (exchange != null && ExchangeCanceller.AVAILABLE) {
       Object ex = ExchangeCanceller.exchange(networkChain);
       if (ex != null) {
-        multiplexed = !http1;
         exchange = ex; // volatile write, then read, as in abort()
         if (aborted) {
           ExchangeCanceller.cancel(ex);
@@ -233,9 +237,14 @@ final class Attempt {
       }
     }
     Deadline d = deadline;
-    if (d != null && http1) {
+    if (d != null && isHttp1(connection)) {
       d.bind(connection.socket());
     }
+  }
+
+  private static boolean isHttp1(Connection connection) {
+    Protocol p = connection.protocol();
+    return p == Protocol.HTTP_1_1 || p == Protocol.HTTP_1_0;
   }
 
   /**
@@ -243,9 +252,10 @@ final class Attempt {
    * HTTP/1 exchange is unbound too (its connection goes back to the pool when the body ends); an
    * HTTP/2 one stays, since cancelling a stream that ended does nothing.
    */
-  void unbind() {
-    if (abortable && !multiplexed && exchange != null) {
-      exchange = null;
+  void unbind(Connection connection) {
+    Object ex = exchange;
+    if (ex != null && ex != UNBOUND && isHttp1(connection)) {
+      exchange = UNBOUND;
     }
     Deadline d = deadline;
     if (d != null) {

@@ -212,13 +212,16 @@ class HedgingHttp2Test {
       assertThat(r.code()).isEqualTo(200);
       assertThat(r.body().string()).isEqualTo("held on " + slow.name());
     }
-    // The stalled backend still serves new calls (OkHttp opens a new connection for them).
+    // The stalled backend still serves new calls, on a new connection: OkHttp takes no new
+    // exchange on a connection after a stream reset while its call was not cancelled.
     try (Response r =
         client
-            .newCall(new Request.Builder().url("https://127.0.0.1:" + slow.port() + "/").build())
+            .newCall(new Request.Builder().url("https://127.0.0.1:" + slow.port() + "/new").build())
             .execute()) {
       assertThat(r.body().string()).isEqualTo(slow.name());
     }
+    assertThat(connectionOf.get(slow.name() + "/new"))
+        .isNotEqualTo(connectionOf.get(slow.name() + "/slow"));
     assertLeasesSettled(lb);
     assertThat(stats(lb, slow.name()).cancellations()).isEqualTo(1); // the reset first attempt
     assertThat(stats(lb, slow.name()).failures()).isZero();
