@@ -55,16 +55,20 @@ import org.slf4j.LoggerFactory;
  * HTTP/2 runs its first attempt on the hedge client too, on the caller's thread.
  *
  * <p>Ownership. Each attempt's lease belongs to its {@link Attempt} once the attempt starts ({@link
- * Slot#proceed} takes it with a compare-and-set); a lease never taken (the call never ran) is
- * cancelled by the slot's runner. A response belongs to the runner that received it until {@link
- * #onResponse} either makes it the winner (then the caller's) or discards it (cancelled and closed
- * by that runner). The caller's cancel and its call timeout reach every hedge through an {@link
- * EventListener} added to the caller's call when the first hedge's call is made; each such call's
- * timeout is the time the caller's has left, so it bounds the winner's body too.
+ * Slot#proceed} takes it with a compare-and-set; the inline attempt's is the caller thread's from
+ * the start); a lease never taken (the call never ran) is cancelled by the slot's runner. A
+ * response belongs to the runner that received it until {@link #onResponse} either makes it the
+ * winner (then the caller's) or discards it (cancelled and closed by that runner). The caller's
+ * cancel and its call timeout reach every hedge through an {@link EventListener} added to the
+ * caller's call when the first hedge's call is made; each such call's timeout is the time the
+ * caller's has left, so it bounds the winner's body too.
  *
  * <p>Thread-safety: the state below is guarded by this object's lock, held only for bookkeeping:
  * never across I/O, a lease's report or a call's cancel. The balancer's pick and the timer are
- * called under it; both are non-blocking by their contracts.
+ * called under it; both are non-blocking by their contracts. Two moments need no lock, with the
+ * default timer: the first slot is made before any other thread can know the call (arming its
+ * timer, last, publishes it), and a first attempt that answers while its timer can still be
+ * cancelled ends the call alone ({@link #wonAlone}). So a call that does not hedge takes no lock.
  */
 final class HedgedCall implements HedgeTimer.Target {
   private static final Logger LOG = LoggerFactory.getLogger(LoadBalancingInterceptor.class);
@@ -98,6 +102,7 @@ final class HedgedCall implements HedgeTimer.Target {
   private @Nullable List<IOException> earlier; // made on the first failure: most calls have none
   private Scheduler.@Nullable Cancellable timer; // a scheduler the user gave the policy
   private HedgeTimer.@Nullable Timer sharedTimer; // the default: allocation-free arm and cancel
+  private HedgeTimer.@Nullable Timer firstTimer; // the first attempt's, with the default timer
   private @Nullable Lease unusedLease;
   private boolean listening; // the caller's cancel reaches the attempts' calls
 
@@ -242,7 +247,8 @@ final class HedgedCall implements HedgeTimer.Target {
     IOException error = null;
     boolean fatal = false;
     try {
-      s.take();
+      // No take(): the inline slot's lease is this thread's from the start; nothing else ever
+      // runs it or cancels it untaken (those are a hedge-client call's paths).
       response =
           new BalancedCall(
                   service,
@@ -259,6 +265,9 @@ final class HedgedCall implements HedgeTimer.Target {
       error = new IOException("attempt " + s.number + " on " + s.lease.endpoint().id(), e);
     }
     if (response != null) {
+      if (wonAlone(s, response)) {
+        return response;
+      }
       return onResponse(s, response) ? response : null;
     }
     onFailure(
@@ -309,6 +318,31 @@ final class HedgedCall implements HedgeTimer.Target {
       onFailure(
           s, error != null ? error : new IOException("attempt ended without a response"), fatal);
     }
+  }
+
+  /**
+   * The usual end, without the lock: the first attempt answered before its hedge was due. If this
+   * thread cancels the first timer (a compare-and-set that wins only if the timer never fired), no
+   * hedge was or will be sent, nothing listens for the caller's cancel, and so no other thread ever
+   * touches this call: the response is the winner. A status to retry goes the long way.
+   */
+  private boolean wonAlone(Slot s, Response response) {
+    HedgeTimer.Timer t = firstTimer;
+    if (t == null || service.isRetryableStatus(response.code()) || !t.cancel(this)) {
+      return false;
+    }
+    if (hedging.adaptive() && s.startNanos != NO_START) {
+      hedging.record(ticker.read() - s.startNanos);
+    }
+    s.done = true;
+    inFlight = 0;
+    winner = response;
+    finished = true;
+    deposit = true;
+    if (LOG.isDebugEnabled()) {
+      log(s, "HTTP " + response.code() + ", won");
+    }
+    return true;
   }
 
   /**
@@ -490,6 +524,9 @@ final class HedgedCall implements HedgeTimer.Target {
       if (shared != null) {
         HedgeTimer.Timer t = shared.next();
         sharedTimer = t; // stored before it is armed: it may fire at once
+        if (attempts == 1) {
+          firstTimer = t; // never written again: read by wonAlone without the lock
+        }
         shared.arm(t, this, hedging.delayNanos());
       } else {
         timer = hedging.policy().scheduler().schedule(this::hedge, hedging.delayNanos());
@@ -688,11 +725,6 @@ final class HedgedCall implements HedgeTimer.Target {
     /** Whether this attempt runs on the caller's own chain rather than as a call of its own. */
     boolean inline() {
       return inline;
-    }
-
-    /** Takes the lease for the attempt that runs now (the inline one). */
-    void take() {
-      taken = true;
     }
 
     /** Records the attempt running in this slot; aborts it if the slot was cancelled already. */
