@@ -17,17 +17,38 @@ import okhttp3.Response;
  * every round, the median of the round medians, and each variant's difference to the baseline (the
  * first variant) as the median over rounds with its spread (min to max). Because machine load
  * shifts whole rounds, it also gives the median of the per-step differences (each step's time of a
- * variant minus the baseline's in the same step), which cancels load that both saw alike.
+ * variant minus the baseline's in the same step), which cancels load that both saw alike. For the
+ * pairs named with {@link #compare}, it gives the per-step differences between the two, and the
+ * caller thread's CPU time per call of each (summed over each round): what a variant costs the
+ * calling thread, which a busy machine inflates far less than the time a call waits to be run.
  */
 final class PairedLoop {
   /** One client and the request it sends. */
   record Variant(String name, OkHttpClient client, Request request) {}
 
   private final List<Variant> variants = new ArrayList<>();
+  private final List<int[]> pairs = new ArrayList<>();
+  private final java.lang.management.ThreadMXBean threads =
+      java.lang.management.ManagementFactory.getThreadMXBean();
 
   PairedLoop add(String name, OkHttpClient client, Request request) {
     variants.add(new Variant(name, client, request));
     return this;
+  }
+
+  /** Also reports {@code variant} against {@code baseline}, both added before. */
+  PairedLoop compare(String variant, String baseline) {
+    pairs.add(new int[] {indexOf(variant), indexOf(baseline)});
+    return this;
+  }
+
+  private int indexOf(String name) {
+    for (int i = 0; i < variants.size(); i++) {
+      if (variants.get(i).name().equals(name)) {
+        return i;
+      }
+    }
+    throw new IllegalArgumentException("no variant '" + name + "'");
   }
 
   /**
@@ -45,6 +66,8 @@ final class PairedLoop {
     long[][] p90 = new long[rounds][v];
     long[][] pairedMedians = new long[rounds][v];
     long[][] times = new long[v][n];
+    long[][] cpu = new long[rounds][v]; // caller-thread CPU nanoseconds per round
+    long[][] pairSteps = new long[pairs.size()][rounds];
     for (int i = 0; i < warmup; i++) {
       for (Variant x : variants) {
         time(x);
@@ -54,8 +77,18 @@ final class PairedLoop {
       for (int i = 0; i < n; i++) {
         shuffle(order, random);
         for (int k : order) {
+          long c0 = threads.getCurrentThreadCpuTime();
           times[k][i] = time(variants.get(k));
+          cpu[r][k] += threads.getCurrentThreadCpuTime() - c0;
         }
+      }
+      for (int p = 0; p < pairs.size(); p++) {
+        long[] diff = new long[n];
+        for (int i = 0; i < n; i++) {
+          diff[i] = times[pairs.get(p)[0]][i] - times[pairs.get(p)[1]][i];
+        }
+        Arrays.sort(diff);
+        pairSteps[p][r] = diff[n / 2];
       }
       for (int k = 1; k < v; k++) {
         long[] diff = new long[n];
@@ -136,6 +169,37 @@ final class PairedLoop {
           Arrays.stream(d).min().orElse(0),
           Arrays.stream(d).max().orElse(0));
     }
+    for (int p = 0; p < pairs.size(); p++) {
+      int a = pairs.get(p)[0];
+      int b = pairs.get(p)[1];
+      double[] step = new double[rounds];
+      double[] cpuA = new double[rounds];
+      double[] cpuB = new double[rounds];
+      double[] cpuDiff = new double[rounds];
+      double[] cpuPct = new double[rounds];
+      for (int r = 0; r < rounds; r++) {
+        step[r] = pairSteps[p][r] / 1e3;
+        cpuA[r] = cpu[r][a] / 1e3 / n;
+        cpuB[r] = cpu[r][b] / 1e3 / n;
+        cpuDiff[r] = cpuA[r] - cpuB[r];
+        cpuPct[r] = 100.0 * cpuDiff[r] / cpuB[r];
+      }
+      System.out.printf(
+          Locale.ROOT,
+          "%s - %s: per-step median %+.2f us (rounds %+.2f..%+.2f); caller CPU per call %.2f vs"
+              + " %.2f us, %+.2f us = %+.1f %% (rounds %+.1f..%+.1f %%)%n",
+          variants.get(a).name(),
+          variants.get(b).name(),
+          median(step),
+          Arrays.stream(step).min().orElse(0),
+          Arrays.stream(step).max().orElse(0),
+          median(cpuA),
+          median(cpuB),
+          median(cpuDiff),
+          median(cpuPct),
+          Arrays.stream(cpuPct).min().orElse(0),
+          Arrays.stream(cpuPct).max().orElse(0));
+    }
     StringBuilder spread = new StringBuilder("p90 us per round of " + variants.get(0).name() + ":");
     for (int r = 0; r < rounds; r++) {
       spread.append(String.format(Locale.ROOT, " %.1f", p90[r][0] / 1e3));
@@ -165,6 +229,18 @@ final class PairedLoop {
       r.body().bytes();
     }
     return System.nanoTime() - start;
+  }
+
+  /** Sends one request per variant and prints the protocol each response came over. */
+  void printProtocols() throws IOException {
+    StringBuilder line = new StringBuilder("protocols:");
+    for (Variant x : variants) {
+      try (Response r = x.client().newCall(x.request()).execute()) {
+        r.body().bytes();
+        line.append(' ').append(x.name()).append('=').append(r.protocol());
+      }
+    }
+    System.out.println(line);
   }
 
   void shutdown() {

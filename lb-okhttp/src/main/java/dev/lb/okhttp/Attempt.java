@@ -12,6 +12,7 @@ import java.net.SocketTimeoutException;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.Connection;
+import okhttp3.Interceptor;
 import okhttp3.Protocol;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
@@ -67,19 +68,32 @@ final class Attempt {
   private volatile boolean reusedConnection;
   private volatile boolean aborted;
 
+  /**
+   * For an abortable attempt, the exchange abort() may cancel ({@link ExchangeCanceller}), or
+   * {@link #UNBOUND} while there is none; null for every other attempt. One field for both, so that
+   * an attempt is no larger than before (64 bytes with compressed references).
+   */
+  private volatile @Nullable Object exchange;
+
+  private static final Object UNBOUND = new Object();
+
   Attempt(Lease lease, Ticker ticker, int number, long timeoutNanos) {
     this(lease, ticker, number, timeoutNanos, false);
   }
 
   /**
-   * An attempt; an {@code abortable} one binds its HTTP/1 socket even without a timeout, so that
-   * {@link #abort} can end it before its headers arrive.
+   * An attempt; an {@code abortable} one (a hedged call's first attempt on the caller's own chain)
+   * can be ended alone by {@link #abort}: through its exchange where this OkHttp allows it ({@link
+   * ExchangeCanceller}), else by binding its HTTP/1 socket even without a timeout.
    */
   Attempt(Lease lease, Ticker ticker, int number, long timeoutNanos, boolean abortable) {
     this.lease = lease;
     this.ticker = ticker;
     this.number = number;
     this.timeoutNanos = timeoutNanos;
+    if (abortable) {
+      this.exchange = UNBOUND;
+    }
     this.startNanos = ticker.read();
     if (timeoutNanos > 0) {
       Deadline d = new Deadline();
@@ -87,18 +101,25 @@ final class Attempt {
       d.enter();
       this.deadline = d;
     } else {
-      this.deadline = abortable ? new Deadline() : null; // a socket guard, never entered
+      // A socket guard, never entered, only where the exchange cannot be cancelled alone.
+      this.deadline = abortable && !ExchangeCanceller.AVAILABLE ? new Deadline() : null;
     }
   }
 
   /**
-   * Ends the exchange of an abortable attempt that lost a hedged race: closes its HTTP/1 socket if
-   * the attempt is still sending or waiting for headers (at once, or when the network half binds
-   * it), so the thread running it gets an I/O error. After the headers it does nothing: the attempt
-   * runs to its end. Its lease is then reported as cancelled, whatever the error.
+   * Ends the exchange of an abortable attempt that lost a hedged race, at once or when the network
+   * half binds it, so that the thread running it gets an I/O error: an HTTP/2 stream is reset (that
+   * stream only) at any point before the attempt ends; an HTTP/1 exchange has its socket closed
+   * while it sends the request or waits for headers, and after the headers runs to its end (its
+   * connection may be back in the pool by then, serving another call). Its lease is then reported
+   * as cancelled, whatever the error.
    */
   void abort() {
-    aborted = true;
+    aborted = true; // volatile write, then read: abort and bind each see the other's write
+    Object ex = exchange;
+    if (ex != null && ex != UNBOUND) {
+      ExchangeCanceller.cancel(ex);
+    }
     Deadline d = deadline;
     if (d != null) {
       d.abort();
@@ -205,19 +226,37 @@ final class Attempt {
    * carries other calls' streams, and its stream waits are bounded by the read timeout, which the
    * interceptor shortens to the time left.
    */
-  void bind(Connection connection) throws IOException {
-    Deadline d = deadline;
-    if (d == null) {
-      return;
+  void bind(Connection connection, Interceptor.Chain networkChain) throws IOException {
+    if (exchange != null && ExchangeCanceller.AVAILABLE) {
+      Object ex = ExchangeCanceller.exchange(networkChain);
+      if (ex != null) {
+        exchange = ex; // volatile write, then read, as in abort()
+        if (aborted) {
+          ExchangeCanceller.cancel(ex);
+        }
+      }
     }
-    Protocol p = connection.protocol();
-    if (p == Protocol.HTTP_1_1 || p == Protocol.HTTP_1_0) {
+    Deadline d = deadline;
+    if (d != null && isHttp1(connection)) {
       d.bind(connection.socket());
     }
   }
 
-  /** Unbinds the socket once the headers are in: from then on the body's own timeout applies. */
-  void unbind() {
+  private static boolean isHttp1(Connection connection) {
+    Protocol p = connection.protocol();
+    return p == Protocol.HTTP_1_1 || p == Protocol.HTTP_1_0;
+  }
+
+  /**
+   * Unbinds the socket once the headers are in: from then on the body's own timeout applies. An
+   * HTTP/1 exchange is unbound too (its connection goes back to the pool when the body ends); an
+   * HTTP/2 one stays, since cancelling a stream that ended does nothing.
+   */
+  void unbind(Connection connection) {
+    Object ex = exchange;
+    if (ex != null && ex != UNBOUND && isHttp1(connection)) {
+      exchange = UNBOUND;
+    }
     Deadline d = deadline;
     if (d != null) {
       d.bind(null);

@@ -12,7 +12,9 @@ import okhttp3.Response;
  *
  * <ul>
  *   <li>It binds the attempt to the connection its exchange runs on, so that the attempt's deadline
- *       can close an HTTP/1 socket that is still writing the request or waiting for headers.
+ *       can close an HTTP/1 socket that is still writing the request or waiting for headers; and a
+ *       hedged call's first attempt, which runs on the caller's own call, to its exchange, so that
+ *       a hedge that wins can cancel that exchange alone ({@link ExchangeCanceller}).
  *   <li>It tells the attempt whether its connection was reused from the pool, so that a request lb
  *       may send again is retried once on the same endpoint when a stale pooled connection fails
  *       before any response byte, instead of counting as that endpoint's failure.
@@ -45,13 +47,15 @@ final class AttemptGuard implements Interceptor {
     Connection connection = chain.connection();
     if (connection != null) {
       attempt.connectionReused(!SEEN.firstUse(connection));
-      attempt.bind(connection);
+      attempt.bind(connection, chain);
     }
     Response response;
     try {
       response = chain.proceed(chain.request());
     } finally {
-      attempt.unbind();
+      if (connection != null) {
+        attempt.unbind(connection);
+      }
     }
     String retryAfter = response.header("Retry-After");
     if (response.code() == 503 && retryAfter != null) {

@@ -82,14 +82,34 @@ final class HedgeTimer {
    * @return the timer, to {@link Timer#cancel} with the same target
    */
   Timer arm(Target target, long delayNanos) {
+    Timer t = next();
+    arm(t, target, delayNanos);
+    return t;
+  }
+
+  /**
+   * The timer this thread arms next: its own, or a one-off if its own is busy (a nested call, the
+   * later hedges of a call). Taken before {@link #arm(Timer, Target, long)} so that a caller can
+   * store it before it may fire.
+   */
+  Timer next() {
     Timer t = own.get();
-    if (t.owner != null) {
-      t = new Timer(null); // this thread's own timer is busy: a one-off, scanned until it ends
-      oneOff.add(t);
-    }
+    return t.owner == null ? t : new Timer(null);
+  }
+
+  /**
+   * Arms {@code t}, from {@link #next()} on this thread, to tell {@code target} after {@code
+   * delayNanos} unless cancelled first. Every write this thread made before is visible to the
+   * target when it is told (the owner is a volatile the timer thread reads first).
+   */
+  void arm(Timer t, Target target, long delayNanos) {
     long deadline = ticker.read() + delayNanos;
     t.deadline = deadline;
     t.owner = target; // published after the deadline: the scan reads the owner first
+    if (t.thread == null) {
+      // Queued once armed: a scan that met it unarmed would drop it as ended.
+      oneOff.add(t);
+    }
     if (lastDelayNanos != delayNanos) {
       lastDelayNanos = delayNanos;
     }
@@ -101,7 +121,6 @@ final class HedgeTimer {
       }
       w = wakeAt.get();
     }
-    return t;
   }
 
   private Timer newOwnTimer() {

@@ -9,11 +9,12 @@ import dev.lb.Ticker;
 import dev.lb.retry.FailureKind;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.Call;
 import okhttp3.EventListener;
 import okhttp3.Interceptor.Chain;
@@ -40,29 +41,40 @@ import org.slf4j.LoggerFactory;
  * dispatcher limit and never wait behind the caller's own asynchronous calls (which could deadlock
  * a saturated dispatcher).
  *
- * <p>The first attempt, and what a hedge that never fires costs. When every attempt is sure to run
- * on HTTP/1 ({@link #http1Only}), the first attempt runs on the caller's own chain, as an unhedged
- * call's attempt does: no second call, no listener, and a timer armed and cancelled without
- * allocating ({@link HedgeTimer}). A hedge that wins stops it by {@link Attempt#abort()}, which
- * closes its socket while the request is written or the headers awaited; once it has its headers it
- * runs to its end (a buffered body read whole or failed), and only then does the caller get the
- * winner. A call that may meet HTTP/2, whose connections carry other calls' streams, runs its first
- * attempt on the hedge client too, on the caller's thread.
+ * <p>The first attempt, and what a hedge that never fires costs. The first attempt runs on the
+ * caller's own chain, as an unhedged call's attempt does: no second call, no listener, and a timer
+ * armed and cancelled without allocating ({@link HedgeTimer}). A hedge that wins stops it by {@link
+ * Attempt#abort()}, which cancels its exchange alone ({@link ExchangeCanceller}, OkHttp's own
+ * exchange cancel), never the caller's call, whose chain must still return the winner: over HTTP/2
+ * its stream is reset ({@code RST_STREAM}, that stream only) at any point before it ends; over
+ * HTTP/1 its socket is closed while the request is written or the headers awaited, and once it has
+ * its headers it runs to its end (a buffered body read whole or failed), and only then does the
+ * caller get the winner. Where this OkHttp does not let its exchanges be reached (another version,
+ * or the module path without {@code --add-exports}), only a call sure to run on HTTP/1 ({@link
+ * #http1Only}) runs its first attempt inline, stopped by closing its socket; a call that may meet
+ * HTTP/2 runs its first attempt on the hedge client too, on the caller's thread.
  *
  * <p>Ownership. Each attempt's lease belongs to its {@link Attempt} once the attempt starts ({@link
- * Slot#proceed} takes it with a compare-and-set); a lease never taken (the call never ran) is
- * cancelled by the slot's runner. A response belongs to the runner that received it until {@link
- * #onResponse} either makes it the winner (then the caller's) or discards it (cancelled and closed
- * by that runner). The caller's cancel and its call timeout reach every hedge through an {@link
- * EventListener} added to the caller's call when the first hedge's call is made; each such call's
- * timeout is the time the caller's has left, so it bounds the winner's body too.
+ * Slot#proceed} takes it with a compare-and-set; the inline attempt's is the caller thread's from
+ * the start); a lease never taken (the call never ran) is cancelled by the slot's runner. A
+ * response belongs to the runner that received it until {@link #onResponse} either makes it the
+ * winner (then the caller's) or discards it (cancelled and closed by that runner). The caller's
+ * cancel and its call timeout reach every hedge through an {@link EventListener} added to the
+ * caller's call when the first hedge's call is made; each such call's timeout is the time the
+ * caller's has left, so it bounds the winner's body too.
  *
  * <p>Thread-safety: the state below is guarded by this object's lock, held only for bookkeeping:
  * never across I/O, a lease's report or a call's cancel. The balancer's pick and the timer are
- * called under it; both are non-blocking by their contracts.
+ * called under it; both are non-blocking by their contracts. Two moments need no lock, with the
+ * default timer: the first slot is made before any other thread can know the call (arming its
+ * timer, last, publishes it), and a first attempt that answers while its timer can still be
+ * cancelled ends the call alone ({@link #wonAlone}). So a call that does not hedge takes no lock.
  */
 final class HedgedCall implements HedgeTimer.Target {
   private static final Logger LOG = LoggerFactory.getLogger(LoadBalancingInterceptor.class);
+
+  /** A slot's start when neither the adaptive delay nor the debug log needs it. */
+  private static final long NO_START = Long.MIN_VALUE;
 
   private final Service service;
   private final Hedging hedging;
@@ -79,15 +91,18 @@ final class HedgedCall implements HedgeTimer.Target {
   private final boolean inlineFirst;
 
   // Guarded by this.
-  private final List<Slot> slots = new ArrayList<>(HedgingPolicy.MAX_ATTEMPTS);
+  private final Slot[] slots; // the attempts sent, in order: the first `attempts` are set
+  private int attempts;
   private int inFlight;
   private boolean hedged;
   private boolean finished;
+  private boolean deposit; // set when finished: the call ended before any hedge was due
   private @Nullable Response winner;
   private @Nullable IOException failure;
-  private final List<IOException> earlier = new ArrayList<>(2);
+  private @Nullable List<IOException> earlier; // made on the first failure: most calls have none
   private Scheduler.@Nullable Cancellable timer; // a scheduler the user gave the policy
   private HedgeTimer.@Nullable Timer sharedTimer; // the default: allocation-free arm and cancel
+  private HedgeTimer.@Nullable Timer firstTimer; // the first attempt's, with the default timer
   private @Nullable Lease unusedLease;
   private boolean listening; // the caller's cancel reaches the attempts' calls
 
@@ -118,13 +133,17 @@ final class HedgedCall implements HedgeTimer.Target {
       deadline = Math.min(deadline, call.timeout().deadlineNanoTime());
     }
     this.deadlineNanoTime = deadline;
-    this.inlineFirst = http1Only(service, original, hedgeClient.http2, hedgeClient.priorKnowledge);
+    this.slots = new Slot[hedging.policy().maxAttempts()];
+    this.inlineFirst =
+        ExchangeCanceller.AVAILABLE
+            || http1Only(service, original, hedgeClient.http2, hedgeClient.priorKnowledge);
   }
 
   /**
    * Whether every attempt of this call runs on HTTP/1: cleartext without prior-knowledge HTTP/2, or
-   * a client that speaks nothing else. Only then can a losing first attempt on the caller's own
-   * chain be ended alone (by closing its socket); an HTTP/2 connection carries other calls too.
+   * a client that speaks nothing else. Without {@link ExchangeCanceller} only then can a losing
+   * first attempt on the caller's own chain be ended alone (by closing its socket); an HTTP/2
+   * connection carries other calls too.
    */
   static boolean http1Only(Service service, Request original, OkHttpClient client) {
     List<Protocol> protocols = client.protocols();
@@ -148,13 +167,27 @@ final class HedgedCall implements HedgeTimer.Target {
   Response execute() throws IOException {
     Lease first = firstLease();
     Slot slot;
-    synchronized (this) {
+    if (hedging.sharedTimer() != null) {
+      // Without the lock: no other thread knows this call before its timer is armed, the last
+      // write of newSlotLocked (the handle stored before), and arming publishes every write
+      // before it to the timer's task (see HedgeTimer.arm).
       slot = newSlotLocked(first, inlineFirst);
+    } else {
+      synchronized (this) {
+        slot = newSlotLocked(first, inlineFirst); // a task may run before its handle is stored
+      }
     }
     if (inlineFirst) {
       // The first attempt runs on the caller's own chain, as an unhedged call's does: no second
       // call, no cancel listener (OkHttp cancels this exchange itself), until a hedge is sent.
-      runInline(slot);
+      Response won = runInline(slot);
+      if (won != null) {
+        // The usual end, without another lock: this thread set `deposit` when it won.
+        if (deposit) {
+          hedging.budget().deposit(); // answered before any hedge was due
+        }
+        return won;
+      }
     } else {
       listenForCancel();
       attach(slot);
@@ -163,7 +196,7 @@ final class HedgedCall implements HedgeTimer.Target {
     Response r;
     IOException e;
     boolean deposit;
-    List<Slot> abandoned = null;
+    Slot[] abandoned = null;
     InterruptedIOException interrupted = null;
     synchronized (this) {
       while (!finished) {
@@ -179,7 +212,7 @@ final class HedgedCall implements HedgeTimer.Target {
       }
       r = winner;
       e = failure;
-      deposit = !hedged;
+      deposit = this.deposit;
     }
     if (interrupted != null) {
       cancelInFlight(abandoned);
@@ -193,8 +226,10 @@ final class HedgedCall implements HedgeTimer.Target {
     }
     IOException last = e != null ? e : new IOException("Canceled");
     synchronized (this) {
-      for (IOException x : earlier) {
-        last.addSuppressed(x); // never last itself: a final failure is taken out of earlier
+      if (earlier != null) {
+        for (IOException x : earlier) {
+          last.addSuppressed(x); // never last itself: a final failure is taken out of earlier
+        }
       }
     }
     throw last;
@@ -203,13 +238,17 @@ final class HedgedCall implements HedgeTimer.Target {
   /**
    * Runs the first attempt on the caller's chain and hands the outcome on; its only runner. A hedge
    * that wins first aborts it ({@link Slot#cancel}).
+   *
+   * @return the attempt's response if it won, for the caller; null if the call goes on or ended
+   *     otherwise
    */
-  private void runInline(Slot s) {
+  private @Nullable Response runInline(Slot s) {
     Response response = null;
     IOException error = null;
     boolean fatal = false;
     try {
-      s.take();
+      // No take(): the inline slot's lease is this thread's from the start; nothing else ever
+      // runs it or cancels it untaken (those are a hedge-client call's paths).
       response =
           new BalancedCall(
                   service,
@@ -226,11 +265,14 @@ final class HedgedCall implements HedgeTimer.Target {
       error = new IOException("attempt " + s.number + " on " + s.lease.endpoint().id(), e);
     }
     if (response != null) {
-      onResponse(s, response);
-    } else {
-      onFailure(
-          s, error != null ? error : new IOException("attempt ended without a response"), fatal);
+      if (wonAlone(s, response)) {
+        return response;
+      }
+      return onResponse(s, response) ? response : null;
     }
+    onFailure(
+        s, error != null ? error : new IOException("attempt ended without a response"), fatal);
+    return null;
   }
 
   /**
@@ -278,10 +320,43 @@ final class HedgedCall implements HedgeTimer.Target {
     }
   }
 
-  private void onResponse(Slot s, Response response) {
-    hedging.record(ticker.read() - s.startNanos);
+  /**
+   * The usual end, without the lock: the first attempt answered before its hedge was due. If this
+   * thread cancels the first timer (a compare-and-set that wins only if the timer never fired), no
+   * hedge was or will be sent, nothing listens for the caller's cancel, and so no other thread ever
+   * touches this call: the response is the winner. A status to retry goes the long way.
+   */
+  private boolean wonAlone(Slot s, Response response) {
+    HedgeTimer.Timer t = firstTimer;
+    if (t == null || service.isRetryableStatus(response.code()) || !t.cancel(this)) {
+      return false;
+    }
+    if (hedging.adaptive() && s.startNanos != NO_START) {
+      hedging.record(ticker.read() - s.startNanos);
+    }
+    s.done = true;
+    inFlight = 0;
+    winner = response;
+    finished = true;
+    deposit = true;
+    if (LOG.isDebugEnabled()) {
+      log(s, "HTTP " + response.code() + ", won");
+    }
+    return true;
+  }
+
+  /**
+   * Hands on an attempt's response: the winner, a retried status, or a loser discarded here.
+   *
+   * @return whether it won (then it is the caller's)
+   */
+  private boolean onResponse(Slot s, Response response) {
+    if (hedging.adaptive() && s.startNanos != NO_START) {
+      hedging.record(ticker.read() - s.startNanos);
+    }
     Slot next = null;
-    List<Slot> losers = null;
+    Slot[] losers = null;
+    Lease unused;
     boolean discard = false;
     boolean retried = false;
     synchronized (this) {
@@ -292,21 +367,25 @@ final class HedgedCall implements HedgeTimer.Target {
       } else if (service.isRetryableStatus(response.code())
           && (inFlight > 0 || (next = nextLocked(FailureKind.UNAVAILABLE)) != null)) {
         retried = true;
-        earlier.add(new StatusFailure(response.code(), s.lease.endpoint().address()));
+        earlierLocked().add(new StatusFailure(response.code(), s.lease.endpoint().address()));
       } else {
         winner = response;
         finishLocked(null);
         losers = inFlightCallsLocked();
       }
+      unused = unusedLease; // taken here rather than under the lock once more
+      unusedLease = null;
     }
-    cancelUnusedLease();
+    if (unused != null) {
+      unused.onCancel();
+    }
     boolean debug = LOG.isDebugEnabled(); // the messages are built only when logged
     if (discard) {
       discard(response);
       if (debug) {
         log(s, "HTTP " + response.code() + ", lost the race");
       }
-      return;
+      return false;
     }
     if (retried) {
       response.close(); // its attempt already reported the status; the others go on
@@ -327,28 +406,35 @@ final class HedgedCall implements HedgeTimer.Target {
     if (next != null) {
       launch(next);
     }
+    return !retried;
   }
 
   private void onFailure(Slot s, IOException e, boolean fatal) {
     Slot next = null;
-    List<Slot> others = null;
+    Slot[] others = null;
+    Lease unused;
     synchronized (this) {
       s.done = true;
       inFlight--;
       if (finished) {
         return; // a loser's cancel, or an attempt that ended after the call gave up
       }
-      earlier.add(e);
+      List<IOException> failures = earlierLocked();
+      failures.add(e);
       if (!fatal) {
         next = nextLocked(IoErrors.retryKind(e));
       }
       if (next == null && (inFlight == 0 || fatal)) {
-        earlier.remove(e);
+        failures.remove(e);
         finishLocked(e);
         others = inFlightCallsLocked();
       }
+      unused = unusedLease;
+      unusedLease = null;
     }
-    cancelUnusedLease();
+    if (unused != null) {
+      unused.onCancel();
+    }
     if (LOG.isDebugEnabled()) {
       log(s, e.getClass().getSimpleName() + ": " + e.getMessage());
     }
@@ -371,7 +457,7 @@ final class HedgedCall implements HedgeTimer.Target {
     synchronized (this) {
       timer = null;
       sharedTimer = null;
-      if (finished || slots.size() >= hedging.policy().maxAttempts()) {
+      if (finished || attempts >= slots.length) {
         return;
       }
       hedged = true;
@@ -398,7 +484,7 @@ final class HedgedCall implements HedgeTimer.Target {
 
   /** Cancels every attempt in flight: the caller cancelled its call, or its timeout fired. */
   private void cancelAll() {
-    List<Slot> calls;
+    Slot[] calls;
     synchronized (this) {
       if (finished) {
         return;
@@ -427,14 +513,21 @@ final class HedgedCall implements HedgeTimer.Target {
   }
 
   private Slot newSlotLocked(Lease lease, boolean inline) {
-    Slot s = new Slot(slots.size() + 1, lease, ticker.read(), inline);
-    slots.add(s);
+    // The start is read only where it is used: the adaptive delay and the debug log.
+    long start = hedging.adaptive() || LOG.isDebugEnabled() ? ticker.read() : NO_START;
+    Slot s = new Slot(attempts + 1, lease, start, inline);
+    slots[attempts++] = s;
     inFlight++;
     cancelTimerLocked();
-    if (slots.size() < hedging.policy().maxAttempts()) {
+    if (attempts < slots.length) {
       HedgeTimer shared = hedging.sharedTimer();
       if (shared != null) {
-        sharedTimer = shared.arm(this, hedging.delayNanos());
+        HedgeTimer.Timer t = shared.next();
+        sharedTimer = t; // stored before it is armed: it may fire at once
+        if (attempts == 1) {
+          firstTimer = t; // never written again: read by wonAlone without the lock
+        }
+        shared.arm(t, this, hedging.delayNanos());
       } else {
         timer = hedging.policy().scheduler().schedule(this::hedge, hedging.delayNanos());
       }
@@ -469,7 +562,7 @@ final class HedgedCall implements HedgeTimer.Target {
   private @Nullable Slot nextLocked(FailureKind kind) {
     if (finished
         || call.isCanceled()
-        || slots.size() >= hedging.policy().maxAttempts()
+        || attempts >= slots.length
         || !service.retryPolicy().isRetryable(kind, true)) {
       return null;
     }
@@ -498,14 +591,24 @@ final class HedgedCall implements HedgeTimer.Target {
 
   private @Nullable Lease pickLocked() {
     PickContext.Builder excluding = context.toBuilder();
-    for (Slot s : slots) {
-      excluding.exclude(s.lease.endpoint().id());
+    for (int i = 0; i < attempts; i++) {
+      excluding.exclude(slots[i].lease.endpoint().id());
     }
     return balancer.tryPick(excluding.build());
   }
 
+  private List<IOException> earlierLocked() {
+    List<IOException> list = earlier;
+    if (list == null) {
+      list = new ArrayList<>(2);
+      earlier = list;
+    }
+    return list;
+  }
+
   private void finishLocked(@Nullable IOException e) {
     finished = true;
+    deposit = !hedged; // no hedge can be sent once finished, so this is final
     if (e != null) {
       failure = e;
     }
@@ -526,17 +629,22 @@ final class HedgedCall implements HedgeTimer.Target {
     }
   }
 
-  private List<Slot> inFlightCallsLocked() {
-    List<Slot> inFlight = new ArrayList<>(slots.size());
-    for (Slot s : slots) {
-      if (!s.done) {
-        inFlight.add(s); // never the winner: cancelling its call would break its body
+  /** The attempts still running, or null if none is (the usual case: only the winner ran). */
+  private Slot @Nullable [] inFlightCallsLocked() {
+    if (inFlight == 0) {
+      return null;
+    }
+    Slot[] running = new Slot[inFlight];
+    int n = 0;
+    for (int i = 0; i < attempts; i++) {
+      if (!slots[i].done) {
+        running[n++] = slots[i]; // never the winner: cancelling its call would break its body
       }
     }
-    return inFlight;
+    return running;
   }
 
-  private static void cancelInFlight(@Nullable List<Slot> inFlight) {
+  private static void cancelInFlight(Slot @Nullable [] inFlight) {
     if (inFlight == null) {
       return;
     }
@@ -576,7 +684,9 @@ final class HedgedCall implements HedgeTimer.Target {
           original.url().encodedPath(),
           s.lease.endpoint().id(),
           outcome,
-          String.format("%.1f", (ticker.read() - s.startNanos) / 1e6));
+          s.startNanos == NO_START
+              ? "?"
+              : String.format("%.1f", (ticker.read() - s.startNanos) / 1e6));
     }
   }
 
@@ -585,11 +695,21 @@ final class HedgedCall implements HedgeTimer.Target {
    * attempt takes it, and its call.
    */
   final class Slot {
+    private static final VarHandle TAKEN;
+
+    static {
+      try {
+        TAKEN = MethodHandles.lookup().findVarHandle(Slot.class, "taken", boolean.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
     final int number;
     final Lease lease;
     final long startNanos;
     private final boolean inline;
-    private final AtomicBoolean taken = new AtomicBoolean();
+    private volatile boolean taken; // by TAKEN: a field, not an AtomicBoolean, one object less
     private volatile @Nullable Call call; // set once, under HedgedCall.this, before the call runs
     private boolean done; // guarded by HedgedCall.this
     private volatile @Nullable Attempt attempt; // the attempt running now
@@ -605,11 +725,6 @@ final class HedgedCall implements HedgeTimer.Target {
     /** Whether this attempt runs on the caller's own chain rather than as a call of its own. */
     boolean inline() {
       return inline;
-    }
-
-    /** Takes the lease for the attempt that runs now (the inline one). */
-    void take() {
-      taken.set(true);
     }
 
     /** Records the attempt running in this slot; aborts it if the slot was cancelled already. */
@@ -650,7 +765,7 @@ final class HedgedCall implements HedgeTimer.Target {
      * on this slot's lease, with the caller's chain's timeouts.
      */
     Response proceed(Chain attemptChain) throws IOException {
-      if (!taken.compareAndSet(false, true)) {
+      if (!TAKEN.compareAndSet(this, false, true)) {
         throw new IOException("Canceled");
       }
       Chain c =
@@ -664,7 +779,7 @@ final class HedgedCall implements HedgeTimer.Target {
 
     /** Cancels the lease if no attempt took it (its call never reached the interceptor). */
     void cancelUntakenLease() {
-      if (taken.compareAndSet(false, true)) {
+      if (TAKEN.compareAndSet(this, false, true)) {
         lease.onCancel();
       }
     }

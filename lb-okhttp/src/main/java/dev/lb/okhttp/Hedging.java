@@ -60,6 +60,11 @@ final class Hedging {
     return Math.max(policy.minDelayNanos(), Math.min(policy.maxDelayNanos(), estimate));
   }
 
+  /** Whether the delay adapts to the latencies {@link #record}ed (else recording does nothing). */
+  boolean adaptive() {
+    return estimator != null;
+  }
+
   /** Records an attempt's latency, for an adaptive delay. */
   void record(long nanos) {
     LatencyEstimator e = estimator;

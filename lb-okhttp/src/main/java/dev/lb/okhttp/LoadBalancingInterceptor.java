@@ -79,9 +79,12 @@ import org.jspecify.annotations.Nullable;
  * first response wins and the others are cancelled (see {@link HedgingPolicy}). Hedging needs a
  * client made by {@link #newClient}: each hedge runs as a call of a hedge client that {@code
  * newClient} makes beside it, so that attempts can run at once and a losing one can be cancelled
- * alone. The first attempt runs on the caller's own call when every attempt is sure to use HTTP/1
- * (a cleartext service, or a client without HTTP/2), so a hedge that never fires adds no call;
- * otherwise it too is a call of the hedge client. On a client assembled by hand, calls are not
+ * alone. The first attempt runs on the caller's own call, so a hedge that never fires adds no call,
+ * over HTTP/1 and HTTP/2 alike; a hedge that wins ends it alone (an HTTP/2 stream reset, an HTTP/1
+ * socket closed before its headers). Only where OkHttp's exchanges cannot be reached (on the module
+ * path without {@code --add-exports okhttp3/okhttp3.internal.http=dev.lb.okhttp} and {@code
+ * --add-exports okhttp3/okhttp3.internal.connection=dev.lb.okhttp}) is the first attempt of a call
+ * that may meet HTTP/2 a call of the hedge client too. On a client assembled by hand, calls are not
  * hedged and a warning is logged once.
  *
  * <h2>What a lease is told</h2>

@@ -102,6 +102,21 @@ class HedgeTimerTest {
   }
 
   @Test
+  void oneOffTakenThenScannedBeforeItIsArmed_isStillScannedOnceArmed_andFires() {
+    // A caller takes its timer, stores it, then arms it; a scan in between must not drop it.
+    Counting outer = new Counting();
+    Counting nested = new Counting();
+    timer.arm(outer, 3 * DELAY);
+    HedgeTimer.Timer oneOff = timer.next();
+    assertThat(timer.runDue()).isEqualTo(ticker.read() + 3 * DELAY); // the scan in between
+    timer.arm(oneOff, nested, DELAY);
+    ticker.advanceNanos(DELAY);
+    timer.runDue();
+    assertThat(nested.fired).hasValue(1);
+    assertThat(oneOff.cancel(nested)).isFalse(); // it fired: nothing left to cancel
+  }
+
+  @Test
   void timersOfManyThreads_eachFiresAtItsOwnDeadline() throws InterruptedException {
     Counting early = new Counting();
     Counting late = new Counting();
