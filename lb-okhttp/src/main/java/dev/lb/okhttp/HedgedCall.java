@@ -663,11 +663,8 @@ final class HedgedCall implements HedgeTimer.Target {
   }
 
   private Lease firstLease() throws IOException {
-    Lease lease = balancer.tryPick(context);
-    if (lease != null) {
-      return lease;
-    }
     try {
+      // One pick, not tryPick then pick: a traffic policy's drop is drawn once per call.
       return balancer.pick(context);
     } catch (NoEndpointAvailableException e) {
       throw new IOException(e.getMessage() + " (service '" + service.host() + "')", e);
