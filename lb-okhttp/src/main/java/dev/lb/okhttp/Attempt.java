@@ -114,6 +114,7 @@ final class Attempt {
    * connection may be back in the pool by then, serving another call). Its lease is then reported
    * as cancelled, whatever the error.
    */
+  @SuppressWarnings("ReferenceEquality") // UNBOUND is a sentinel: identity is the question
   void abort() {
     aborted = true; // volatile write, then read: abort and bind each see the other's write
     Object ex = exchange;
@@ -252,6 +253,7 @@ final class Attempt {
    * HTTP/1 exchange is unbound too (its connection goes back to the pool when the body ends); an
    * HTTP/2 one stays, since cancelling a stream that ended does nothing.
    */
+  @SuppressWarnings("ReferenceEquality") // UNBOUND is a sentinel: identity is the question
   void unbind(Connection connection) {
     Object ex = exchange;
     if (ex != null && ex != UNBOUND && isHttp1(connection)) {

@@ -706,7 +706,10 @@ final class HedgedCall implements HedgeTimer.Target {
     final Lease lease;
     final long startNanos;
     private final boolean inline;
+
+    @SuppressWarnings("UnusedVariable") // read and written through TAKEN
     private volatile boolean taken; // by TAKEN: a field, not an AtomicBoolean, one object less
+
     private volatile @Nullable Call call; // set once, under HedgedCall.this, before the call runs
     private boolean done; // guarded by HedgedCall.this
     private volatile @Nullable Attempt attempt; // the attempt running now
