@@ -259,9 +259,9 @@ public record Scenario(
 
   /**
    * {@link #serverReportedLoad} in its steady state: the same backends and load for 120 s, the
-   * calls of the first 60 s left out (a client's cold start: A58's 10 s blackout, the first reports,
-   * and the backlog the blackout's equal weights leave on the small backends, which their servers
-   * work off after the client has given up on those calls).
+   * calls of the first 60 s left out (a client's cold start: A58's 10 s blackout, the first
+   * reports, and the backlog the blackout's equal weights leave on the small backends, which their
+   * servers work off after the client has given up on those calls).
    *
    * @param timeScale see {@link #all}
    * @return the scenario
