@@ -32,9 +32,13 @@ import org.jspecify.annotations.Nullable;
  * retries stay below {@code percentCanRetry} of the requests plus the floor: the extra load a
  * failing fleet sees is bounded.
  *
- * <p>Thread-safe and lock-free: a withdrawal is one compare-and-set on the balance, so concurrent
- * retries never overdraw it; deposits are atomic adds. A slice that expires is emptied by the first
- * thread to see the new slice; an amount added concurrently with that step may be emptied with it.
+ * <p>Thread-safe and lock-free. A deposit, the call that does not retry, is a clock read and an add
+ * to a striped counter ({@link LongAdder}), so threads depositing together do not contend on one
+ * cache line. A withdrawal is one compare-and-set on the amount withdrawn in the window, checked
+ * against the deposits, so concurrent retries never overdraw the budget. The first thread to see a
+ * new slice closes the open one (its striped count moves to the ring) and empties the slices that
+ * expired. Where it stops: a deposit added while a slice closes may count in the next slice (a
+ * slice late), and an amount added to a slice that another thread is emptying may be lost with it.
  *
  * <pre>{@code
  * RetryBudget budget = RetryBudget.builder().ticker(balancer.ticker()).build();
@@ -60,11 +64,18 @@ public final class RetryBudget {
   private final long deposit;
   private final long reserve;
   private final long sliceNanos;
-  private final AtomicLongArray deposits = new AtomicLongArray(SLICES);
+  // Deposits of the open slice (latestSlice), striped: every call that does not retry adds here.
+  private final LongAdder open = new LongAdder();
+  // Deposits of each closed slice of the window, by slice modulo SLICES, and their sum.
+  private final AtomicLongArray closed = new AtomicLongArray(SLICES);
+  private final AtomicLong closedSum = new AtomicLong();
   // One slice more than deposits: a withdrawal counts for at least ttl (see the class comment).
   private final AtomicLongArray withdrawals = new AtomicLongArray(SLICES + 1);
-  private final AtomicLong balance = new AtomicLong();
+  private final AtomicLong withdrawn = new AtomicLong();
   private final AtomicLong latestSlice;
+  // Where the slice latestSlice had reached ends, in ticker nanos: a deposit before it need not
+  // move the window. Written after latestSlice, so a reader may see an older, smaller value.
+  private volatile long openUntil;
   private final AtomicBoolean exhausted = new AtomicBoolean();
   private final LongAdder refused = new LongAdder();
   private final Object listenerLock = new Object();
@@ -80,6 +91,7 @@ public final class RetryBudget {
     this.reserve = (long) b.minRetriesPerSecond * b.ttl.toSeconds() * WITHDRAWAL;
     this.sliceNanos = b.ttl.toNanos() / SLICES;
     this.latestSlice = new AtomicLong(Math.floorDiv(ticker.read(), sliceNanos));
+    this.openUntil = (latestSlice.get() + 1) * sliceNanos;
   }
 
   private RetryBudget() {
@@ -92,6 +104,7 @@ public final class RetryBudget {
     this.reserve = Long.MAX_VALUE;
     this.sliceNanos = 1;
     this.latestSlice = new AtomicLong();
+    this.openUntil = Long.MAX_VALUE;
   }
 
   /**
@@ -118,12 +131,11 @@ public final class RetryBudget {
     if (unlimited || deposit == 0) {
       return;
     }
-    long slice = advance();
-    // Into the current slice, or the oldest live one if another thread moved the window past this
-    // thread's clock reading.
-    long live = Math.max(slice, latestSlice.get() - SLICES + 1);
-    deposits.getAndAdd((int) Math.floorMod(live, (long) SLICES), deposit);
-    balance.getAndAdd(deposit);
+    long nanos = ticker.read();
+    if (nanos >= openUntil) { // one comparison, no division, while the slice stays open
+      advance(nanos);
+    }
+    open.add(deposit); // into the open slice, whichever it is by now
   }
 
   /**
@@ -135,19 +147,19 @@ public final class RetryBudget {
     if (unlimited) {
       return true;
     }
-    long slice = advance();
+    advance(ticker.read());
     while (true) {
-      long b = balance.get();
-      if (b + reserve < WITHDRAWAL) {
+      long w = withdrawn.get();
+      if (available(w) < WITHDRAWAL) {
         refused.increment();
         if (exhausted.compareAndSet(false, true)) {
           notifyListeners(true);
         }
         return false;
       }
-      if (balance.compareAndSet(b, b - WITHDRAWAL)) {
+      if (withdrawn.compareAndSet(w, w + WITHDRAWAL)) {
         // Into the newest slice, so that it expires no earlier than ttl from now.
-        long newest = Math.max(slice, latestSlice.get());
+        long newest = latestSlice.get();
         withdrawals.getAndAdd((int) Math.floorMod(newest, (long) (SLICES + 1)), WITHDRAWAL);
         if (exhausted.get() && exhausted.compareAndSet(true, false)) {
           notifyListeners(false);
@@ -166,8 +178,17 @@ public final class RetryBudget {
     if (unlimited) {
       return Long.MAX_VALUE;
     }
-    advance();
-    return Math.max(0, (balance.get() + reserve) / WITHDRAWAL);
+    advance(ticker.read());
+    return Math.max(0, available(withdrawn.get()) / WITHDRAWAL);
+  }
+
+  /** The deposits of the window plus the reserve, less {@code withdrawn}. */
+  private long available(long withdrawn) {
+    // Read the closed slices before the open one: a slice closing in between is then counted at
+    // most once (its amount leaves the open counter before it reaches closedSum).
+    long deposited = closedSum.get();
+    deposited += open.sum();
+    return deposited + reserve - withdrawn;
   }
 
   /**
@@ -258,29 +279,46 @@ public final class RetryBudget {
   }
 
   /**
-   * Moves the window to the current slice, emptying the slices that expired; returns the slice of
-   * this thread's clock reading. Entering slice {@code s} expires the deposits of slice {@code s -
-   * SLICES} and the withdrawals of slice {@code s - SLICES - 1}, whose ring positions slice {@code
-   * s} reuses.
+   * Moves the window to the slice of {@code nanos}, a reading of the ticker, unless it is there.
+   * Entering slice {@code s} from {@code latest} expires the deposits of the slices up to {@code s
+   * - SLICES} and the withdrawals of those up to {@code s - SLICES - 1}, whose ring positions the
+   * new slices reuse, then closes slice {@code latest}: its open count moves to the ring (or is
+   * dropped, if it has expired too).
    */
-  private long advance() {
-    long now = Math.floorDiv(ticker.read(), sliceNanos);
+  private void advance(long nanos) {
+    long now = Math.floorDiv(nanos, sliceNanos);
     long latest = latestSlice.get();
     while (now > latest) {
       if (latestSlice.compareAndSet(latest, now)) {
+        long expiredDeposits = 0;
+        long expiredWithdrawals = 0;
         for (long s = Math.max(latest + 1, now - SLICES); s <= now; s++) {
-          long withdrawn = withdrawals.getAndSet((int) Math.floorMod(s, (long) (SLICES + 1)), 0);
-          long deposited =
-              s > now - SLICES ? deposits.getAndSet((int) Math.floorMod(s, (long) SLICES), 0) : 0;
-          if (deposited != withdrawn) {
-            balance.getAndAdd(withdrawn - deposited);
+          expiredWithdrawals +=
+              withdrawals.getAndSet((int) Math.floorMod(s, (long) (SLICES + 1)), 0);
+          if (s > now - SLICES) {
+            // Slice s - SLICES, which had this position, has expired.
+            expiredDeposits += closed.getAndSet((int) Math.floorMod(s, (long) SLICES), 0);
           }
         }
-        return now;
+        // The expired amounts leave the sum before the closing one enters it, and the closing one
+        // leaves the open counter before it enters the sum (see available): a withdrawal racing
+        // with this step may see fewer deposits than there are, never more.
+        if (expiredDeposits != 0) {
+          closedSum.getAndAdd(-expiredDeposits);
+        }
+        long closing = open.sumThenReset();
+        if (latest > now - SLICES && closing != 0) {
+          closed.getAndAdd((int) Math.floorMod(latest, (long) SLICES), closing);
+          closedSum.getAndAdd(closing);
+        }
+        if (expiredWithdrawals != 0) {
+          withdrawn.getAndAdd(-expiredWithdrawals);
+        }
+        openUntil = (now + 1) * sliceNanos;
+        return;
       }
       latest = latestSlice.get();
     }
-    return now;
   }
 
   @Override

@@ -174,6 +174,61 @@ class RetryBudgetTest {
   }
 
   @Test
+  void concurrentDepositsAndWithdrawals_countEveryDeposit_andNeverOverdraw() throws Exception {
+    for (int round = 0; round < 10; round++) {
+      RetryBudget b = budget(0.2, 0);
+      int threads = 4;
+      int perThread = 5000;
+      CyclicBarrier start = new CyclicBarrier(threads);
+      AtomicInteger granted = new AtomicInteger();
+      List<Thread> workers = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        boolean withdraws = t % 2 == 1;
+        Thread w =
+            new Thread(
+                () -> {
+                  try {
+                    start.await();
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                  for (int i = 0; i < perThread; i++) {
+                    b.deposit();
+                    if (withdraws && b.tryWithdraw()) {
+                      granted.incrementAndGet();
+                    }
+                  }
+                });
+        workers.add(w);
+        w.start();
+      }
+      for (Thread w : workers) {
+        w.join();
+      }
+      // 20,000 deposits of 20 % each: 4,000 retries in all, granted now or still remaining.
+      assertThat(granted.get()).as("round %s", round).isLessThanOrEqualTo(4000);
+      assertThat(granted.get() + b.remaining()).as("round %s", round).isEqualTo(4000);
+    }
+  }
+
+  @Test
+  void depositsAcrossManySlices_expireSliceBySlice() {
+    RetryBudget b = budget(1.0, 0);
+    for (int s = 0; s < 200; s++) { // 20 s of one deposit per 100 ms slice
+      b.deposit();
+      ticker.advanceMillis(100);
+    }
+    // At 20 s only the slices of the last 10 s count (this one included): 99 deposits.
+    assertThat(b.remaining()).isEqualTo(99);
+    ticker.advanceMillis(5_000);
+    assertThat(b.remaining()).isEqualTo(49);
+    ticker.advanceMillis(60_000); // a jump far past the window empties it
+    assertThat(b.remaining()).isZero();
+    b.deposit();
+    assertThat(b.remaining()).isEqualTo(1);
+  }
+
+  @Test
   void unlimited_allowsEverything() {
     RetryBudget b = RetryBudget.unlimited();
     b.deposit();
