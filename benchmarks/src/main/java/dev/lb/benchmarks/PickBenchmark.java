@@ -8,6 +8,7 @@ import dev.lb.benchmarks.peers.BalancerType;
 import dev.lb.benchmarks.peers.PickTarget;
 import dev.lb.limit.ConcurrencyLimits;
 import dev.lb.subset.Subsetting;
+import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -94,13 +95,29 @@ public class PickBenchmark {
   @Param({"none"})
   public String subsetting = "none";
 
+  /**
+   * lb balancers only: {@code default} (each endpoint keeps latency percentiles over 60 s, the
+   * balancer's default), or {@code 0}, {@code latencyWindow(Duration.ZERO)}: no percentiles, one
+   * cache line fewer written per call, as in peers that keep no latency statistics.
+   */
+  @Param({"default"})
+  public String latencyWindow = "default";
+
   private PickTarget target;
 
-  /** Builds the balancer (not measured). */
+  /** Builds the balancer and warms it (not measured). */
   @Setup
   public void setUp() {
+    boolean equal =
+        switch (weights) {
+          case "mixed" -> false;
+          case "equal" -> true;
+          default ->
+              throw new IllegalArgumentException(
+                  "weights must be mixed or equal but was '" + weights + "'");
+        };
     if (!"none".equals(limit)) {
-      target = limited(type.strategyName(), "equal".equals(weights));
+      target = limited(type.strategyName(), equal);
     } else if (!"none".equals(subsetting)) {
       Subsetting s =
           switch (subsetting) {
@@ -112,17 +129,17 @@ public class PickBenchmark {
                         + subsetting
                         + "'");
           };
-      target = type.createWithSubsetting(endpoints, weights.equals("equal"), s);
-      return;
+      target = type.createWithSubsetting(endpoints, equal, s);
+    } else if (!"default".equals(latencyWindow)) {
+      if (!"0".equals(latencyWindow)) {
+        throw new IllegalArgumentException(
+            "latencyWindow must be default or 0 but was '" + latencyWindow + "'");
+      }
+      target = type.createWithLatencyWindow(endpoints, equal, Duration.ZERO);
+    } else {
+      target = type.create(endpoints, equal);
     }
-    target =
-        switch (weights) {
-          case "mixed" -> type.create(endpoints, false);
-          case "equal" -> type.create(endpoints, true);
-          default ->
-              throw new IllegalArgumentException(
-                  "weights must be mixed or equal but was '" + weights + "'");
-        };
+    // Every variant is warmed alike (the limited and subsetted ones were not, before).
     Calls warm = new Calls(0x5eed);
     for (int i = 0; i < WARM_CALLS_PER_ENDPOINT * endpoints; i++) {
       target.pickAndRelease(warm.nextLatency());

@@ -163,12 +163,35 @@ public enum BalancerType {
     return lb(strategyName(), n, equalWeights, subsetting);
   }
 
+  /**
+   * This lb strategy over {@code n} backends, keeping each endpoint's latency percentiles over
+   * {@code latencyWindow} ({@link Duration#ZERO} for none; the balancer's default is 60 s).
+   *
+   * @param n how many endpoints
+   * @param equalWeights all weights 1 if true, 1 to 5 otherwise
+   * @param latencyWindow the balancer's {@code latencyWindow}
+   * @return the adapter
+   * @throws IllegalStateException if this is a peer
+   */
+  public PickTarget createWithLatencyWindow(int n, boolean equalWeights, Duration latencyWindow) {
+    return lb(strategyName(), n, equalWeights, null, latencyWindow);
+  }
+
   private static PickTarget lb(String strategy, int n, boolean equalWeights) {
     return lb(strategy, n, equalWeights, null);
   }
 
   private static PickTarget lb(
       String strategy, int n, boolean equalWeights, @Nullable Subsetting subsetting) {
+    return lb(strategy, n, equalWeights, subsetting, null);
+  }
+
+  private static PickTarget lb(
+      String strategy,
+      int n,
+      boolean equalWeights,
+      @Nullable Subsetting subsetting,
+      @Nullable Duration latencyWindow) {
     boolean orca = strategy.equals(OrcaWeightedRoundRobin.NAME);
     boolean prequal = strategy.equals(Prequal.NAME);
     LoadBalancer.Builder builder =
@@ -179,6 +202,9 @@ public enum BalancerType {
                     ? OrcaWeightedRoundRobin.builder().blackoutPeriod(Duration.ZERO).build()
                     : prequal ? fullPoolPrequal() : StrategyRegistry.byName(strategy))
             .endpoints(Backends.endpoints(n, equalWeights));
+    if (latencyWindow != null) {
+      builder.latencyWindow(latencyWindow);
+    }
     if (subsetting != null) {
       builder
           .subsetting(subsetting)
