@@ -1,5 +1,7 @@
 package dev.lb.okhttp;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.lb.Lease;
 import dev.lb.LoadBalancer;
 import dev.lb.NoEndpointAvailableException;
@@ -91,7 +93,11 @@ final class HedgedCall implements HedgeTimer.Target {
   private final boolean inlineFirst;
 
   // Guarded by this.
-  private final Slot[] slots; // the attempts sent, in order: the first `attempts` are set
+  private final int maxAttempts;
+  // The attempts sent, in order: the first, then the later ones (an array made with the second,
+  // so that a call that never hedges allocates none).
+  private @Nullable Slot first;
+  private Slot @Nullable [] later;
   private int attempts;
   private int inFlight;
   private boolean hedged;
@@ -133,7 +139,7 @@ final class HedgedCall implements HedgeTimer.Target {
       deadline = Math.min(deadline, call.timeout().deadlineNanoTime());
     }
     this.deadlineNanoTime = deadline;
-    this.slots = new Slot[hedging.policy().maxAttempts()];
+    this.maxAttempts = hedging.policy().maxAttempts();
     this.inlineFirst =
         ExchangeCanceller.AVAILABLE
             || http1Only(service, original, hedgeClient.http2, hedgeClient.priorKnowledge);
@@ -457,7 +463,7 @@ final class HedgedCall implements HedgeTimer.Target {
     synchronized (this) {
       timer = null;
       sharedTimer = null;
-      if (finished || attempts >= slots.length) {
+      if (finished || attempts >= maxAttempts) {
         return;
       }
       hedged = true;
@@ -516,10 +522,20 @@ final class HedgedCall implements HedgeTimer.Target {
     // The start is read only where it is used: the adaptive delay and the debug log.
     long start = hedging.adaptive() || LOG.isDebugEnabled() ? ticker.read() : NO_START;
     Slot s = new Slot(attempts + 1, lease, start, inline);
-    slots[attempts++] = s;
+    if (attempts == 0) {
+      first = s;
+    } else {
+      Slot[] o = later;
+      if (o == null) {
+        o = new Slot[maxAttempts - 1];
+        later = o;
+      }
+      o[attempts - 1] = s;
+    }
+    attempts++;
     inFlight++;
     cancelTimerLocked();
-    if (attempts < slots.length) {
+    if (attempts < maxAttempts) {
       HedgeTimer shared = hedging.sharedTimer();
       if (shared != null) {
         HedgeTimer.Timer t = shared.next();
@@ -562,7 +578,7 @@ final class HedgedCall implements HedgeTimer.Target {
   private @Nullable Slot nextLocked(FailureKind kind) {
     if (finished
         || call.isCanceled()
-        || attempts >= slots.length
+        || attempts >= maxAttempts
         || !service.retryPolicy().isRetryable(kind, true)) {
       return null;
     }
@@ -592,7 +608,7 @@ final class HedgedCall implements HedgeTimer.Target {
   private @Nullable Lease pickLocked() {
     PickContext.Builder excluding = context.toBuilder();
     for (int i = 0; i < attempts; i++) {
-      excluding.exclude(slots[i].lease.endpoint().id());
+      excluding.exclude(slotLocked(i).lease.endpoint().id());
     }
     return balancer.tryPick(excluding.build());
   }
@@ -637,11 +653,17 @@ final class HedgedCall implements HedgeTimer.Target {
     Slot[] running = new Slot[inFlight];
     int n = 0;
     for (int i = 0; i < attempts; i++) {
-      if (!slots[i].done) {
-        running[n++] = slots[i]; // never the winner: cancelling its call would break its body
+      Slot s = slotLocked(i);
+      if (!s.done) {
+        running[n++] = s; // never the winner: cancelling its call would break its body
       }
     }
     return running;
+  }
+
+  /** The attempt sent {@code i}-th, from 0; {@code i < attempts}. */
+  private Slot slotLocked(int i) {
+    return requireNonNull(i == 0 ? first : requireNonNull(later)[i - 1]);
   }
 
   private static void cancelInFlight(Slot @Nullable [] inFlight) {
