@@ -116,6 +116,14 @@ public class PickBenchmark {
               throw new IllegalArgumentException(
                   "weights must be mixed or equal but was '" + weights + "'");
         };
+    if (!"default".equals(latencyWindow) && !("none".equals(limit) && "none".equals(subsetting))) {
+      throw new IllegalArgumentException(
+          "latencyWindow is measured alone: with limit none and subsetting none, but they were '"
+              + limit
+              + "' and '"
+              + subsetting
+              + "'");
+    }
     if (!"none".equals(limit)) {
       target = limited(type.strategyName(), equal);
     } else if (!"none".equals(subsetting)) {

@@ -37,8 +37,9 @@ import org.jspecify.annotations.Nullable;
  * cache line. A withdrawal is one compare-and-set on the amount withdrawn in the window, checked
  * against the deposits, so concurrent retries never overdraw the budget. The first thread to see a
  * new slice closes the open one (its striped count moves to the ring) and empties the slices that
- * expired. Where it stops: a deposit added while a slice closes may count in the next slice (a
- * slice late), and an amount added to a slice that another thread is emptying may be lost with it.
+ * expired. Where it stops: a deposit that races with a slice's closing may count in the next slice,
+ * and so for up to a slice longer than {@code ttl}; the bound above holds but for such deposits (a
+ * few per slice change, on a busy client). No deposit is lost.
  *
  * <pre>{@code
  * RetryBudget budget = RetryBudget.builder().ticker(balancer.ticker()).build();

@@ -136,6 +136,31 @@ class RetryBudgetTest {
     assertThat(retries).isGreaterThan((int) (0.2 * requests));
   }
 
+  /** Runs {@code body(thread index)} on {@code threads} threads started together; waits for all. */
+  private static void runTogether(int threads, java.util.function.IntConsumer body)
+      throws InterruptedException {
+    CyclicBarrier start = new CyclicBarrier(threads);
+    List<Thread> workers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int index = t;
+      Thread w =
+          new Thread(
+              () -> {
+                try {
+                  start.await();
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+                body.accept(index);
+              });
+      workers.add(w);
+      w.start();
+    }
+    for (Thread w : workers) {
+      w.join();
+    }
+  }
+
   @Test
   void concurrentWithdrawals_neverOverdraw() throws Exception {
     for (int round = 0; round < 10; round++) {
@@ -143,31 +168,16 @@ class RetryBudgetTest {
       for (int i = 0; i < 1000; i++) {
         b.deposit();
       }
-      int threads = 8;
-      CyclicBarrier start = new CyclicBarrier(threads);
       AtomicInteger granted = new AtomicInteger();
-      List<Thread> workers = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        Thread w =
-            new Thread(
-                () -> {
-                  try {
-                    start.await();
-                  } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                  }
-                  for (int i = 0; i < 1000; i++) {
-                    if (b.tryWithdraw()) {
-                      granted.incrementAndGet();
-                    }
-                  }
-                });
-        workers.add(w);
-        w.start();
-      }
-      for (Thread w : workers) {
-        w.join();
-      }
+      runTogether(
+          8,
+          t -> {
+            for (int i = 0; i < 1000; i++) {
+              if (b.tryWithdraw()) {
+                granted.incrementAndGet();
+              }
+            }
+          });
       assertThat(granted.get()).as("round %s", round).isEqualTo(200);
       assertThat(b.remaining()).isZero();
     }
@@ -177,37 +187,49 @@ class RetryBudgetTest {
   void concurrentDepositsAndWithdrawals_countEveryDeposit_andNeverOverdraw() throws Exception {
     for (int round = 0; round < 10; round++) {
       RetryBudget b = budget(0.2, 0);
-      int threads = 4;
-      int perThread = 5000;
-      CyclicBarrier start = new CyclicBarrier(threads);
       AtomicInteger granted = new AtomicInteger();
-      List<Thread> workers = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        boolean withdraws = t % 2 == 1;
-        Thread w =
-            new Thread(
-                () -> {
-                  try {
-                    start.await();
-                  } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                  }
-                  for (int i = 0; i < perThread; i++) {
-                    b.deposit();
-                    if (withdraws && b.tryWithdraw()) {
-                      granted.incrementAndGet();
-                    }
-                  }
-                });
-        workers.add(w);
-        w.start();
-      }
-      for (Thread w : workers) {
-        w.join();
-      }
+      runTogether(
+          4,
+          t -> {
+            for (int i = 0; i < 5000; i++) {
+              b.deposit();
+              if (t % 2 == 1 && b.tryWithdraw()) {
+                granted.incrementAndGet();
+              }
+            }
+          });
       // 20,000 deposits of 20 % each: 4,000 retries in all, granted now or still remaining.
       assertThat(granted.get()).as("round %s", round).isLessThanOrEqualTo(4000);
       assertThat(granted.get() + b.remaining()).as("round %s", round).isEqualTo(4000);
+    }
+  }
+
+  @Test
+  void depositsRacingWithSliceChanges_areNeitherLostNorCountedTwice() throws Exception {
+    for (int round = 0; round < 10; round++) {
+      RetryBudget b = budget(0.2, 0);
+      AtomicInteger granted = new AtomicInteger();
+      // Three threads deposit (one also withdraws) while the fourth moves the clock across 50
+      // slices of 100 ms: every slice closes under concurrent deposits, and all stay in the window.
+      runTogether(
+          4,
+          t -> {
+            if (t == 3) {
+              for (int i = 0; i < 50; i++) {
+                ticker.advanceMillis(100);
+                Thread.yield();
+              }
+              return;
+            }
+            for (int i = 0; i < 5000; i++) {
+              b.deposit();
+              if (t == 1 && b.tryWithdraw()) {
+                granted.incrementAndGet();
+              }
+            }
+          });
+      // 15,000 deposits of 20 %: 3,000 retries, granted or remaining, within the 10 s window.
+      assertThat(granted.get() + b.remaining()).as("round %s", round).isEqualTo(3000);
     }
   }
 
