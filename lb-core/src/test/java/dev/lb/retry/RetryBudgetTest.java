@@ -217,7 +217,9 @@ class RetryBudgetTest {
             if (t == 3) {
               for (int i = 0; i < 50; i++) {
                 ticker.advanceMillis(100);
-                Thread.yield();
+                for (int k = 0; k < 2000; k++) {
+                  Thread.onSpinWait(); // spread the slice changes over the deposits
+                }
               }
               return;
             }
