@@ -30,9 +30,10 @@ import org.slf4j.LoggerFactory;
  * decisions ({@link #recover}, {@link #followUp}, {@link #resendAllowed}) are small functions that
  * return a {@link Verdict} and act on nothing.
  *
- * <p>Not thread-safe: one instance per call, driven by the thread that runs the call.
+ * <p>Not thread-safe: one instance per call, driven by the thread that runs the call (a {@link
+ * HedgeableCall} adds what its hedge timer's thread may read).
  */
-final class BalancedCall {
+sealed class BalancedCall permits HedgeableCall {
   private static final Logger LOG = LoggerFactory.getLogger(LoadBalancingInterceptor.class);
 
   private final Service service;
@@ -46,11 +47,13 @@ final class BalancedCall {
   private final boolean bufferable;
   private @Nullable List<IOException> failures; // made on the first retry: most calls have none
   private final @Nullable Lease given; // one attempt of a HedgedCall: on this lease, no retry
-  private final HedgedCall.@Nullable Slot slot; // that attempt's slot, told of each Attempt
+  // That attempt's slot, told of each Attempt. Set at construction for an attempt on the hedge
+  // client; for a HedgeableCall's first attempt, when its hedged call is made (another thread).
+  private volatile HedgedCall.@Nullable Slot slot;
 
   BalancedCall(
-      Service service, Chain chain, Request original, LoadBalancer balancer, @Nullable String key) {
-    this(service, chain, original, balancer, key, null, null);
+      Service service, Chain chain, Request original, LoadBalancer balancer, PickContext context) {
+    this(service, chain, original, balancer, context, null, null);
   }
 
   /**
@@ -62,9 +65,23 @@ final class BalancedCall {
       Chain chain,
       Request original,
       LoadBalancer balancer,
-      @Nullable String key,
+      PickContext context,
       HedgedCall.Slot slot) {
-    this(service, chain, original, balancer, key, slot.lease, slot);
+    this(service, chain, original, balancer, context, slot.lease, slot);
+  }
+
+  /**
+   * The first attempt of a {@link HedgeableCall}, on {@code first}: no retry here either; its slot
+   * comes later, if its hedged call is made.
+   */
+  BalancedCall(
+      Service service,
+      Chain chain,
+      Request original,
+      LoadBalancer balancer,
+      PickContext context,
+      Lease first) {
+    this(service, chain, original, balancer, context, first, null);
   }
 
   @SuppressWarnings("ReferenceEquality") // CookieJar.NO_COOKIES is a singleton sentinel
@@ -73,7 +90,7 @@ final class BalancedCall {
       Chain chain,
       Request original,
       LoadBalancer balancer,
-      @Nullable String key,
+      PickContext context,
       @Nullable Lease given,
       HedgedCall.@Nullable Slot slot) {
     this.service = service;
@@ -90,7 +107,7 @@ final class BalancedCall {
     this.call = chain.call();
     this.original = original;
     this.balancer = balancer;
-    this.context = key == null ? PickContext.none() : PickContext.ofKey(key);
+    this.context = context;
     boolean idempotent = isIdempotent(original.method()) || service.hasIdempotencyKey(original);
     this.retry = service.retryPolicy().newCall(idempotent);
     boolean resend = resendAllowed(service, idempotent);
@@ -130,17 +147,14 @@ final class BalancedCall {
         retry.onAttempt(lease.endpoint().id());
       }
       countAttempt = true;
-      HedgedCall.Slot s = slot;
       Attempt attempt =
           new Attempt(
               lease,
               balancer.ticker(),
               retry.attempts(),
               service.attemptTimeoutNanos(),
-              s != null && s.inline());
-      if (s != null) {
-        s.started(attempt); // so that a hedge that wins can abort it
-      }
+              abortable());
+      started(attempt); // so that a hedge that wins can abort it
       Response response = null;
       try {
         response = attemptChain(attempt).proceed(request(attempt));
@@ -228,6 +242,58 @@ final class BalancedCall {
       failed(new StatusFailure(code, attempt.endpoint().address()));
       lease = next;
     }
+  }
+
+  /**
+   * Whether this call's attempts run on the caller's own chain yet may lose a hedged race, so must
+   * be abortable alone ({@link Attempt#abort}).
+   */
+  boolean abortable() {
+    HedgedCall.Slot s = slot;
+    return s != null && s.inline();
+  }
+
+  /** Tells this call's slot, if it has one, of the attempt that runs now. */
+  void started(Attempt attempt) {
+    HedgedCall.Slot s = slot; // volatile read, after a HedgeableCall's write of its attempt
+    if (s != null) {
+      s.started(attempt);
+    }
+  }
+
+  /** This call's slot in a hedged call, or null while it has none. */
+  HedgedCall.@Nullable Slot slot() {
+    return slot;
+  }
+
+  /** Gives a HedgeableCall's first attempt its slot, once its hedged call is made. */
+  void slot(HedgedCall.Slot s) {
+    slot = s;
+  }
+
+  Service service() {
+    return service;
+  }
+
+  Chain chain() {
+    return chain;
+  }
+
+  Request original() {
+    return original;
+  }
+
+  LoadBalancer balancer() {
+    return balancer;
+  }
+
+  PickContext context() {
+    return context;
+  }
+
+  /** The lease of a hedged call's attempt (this call's first); never null in those calls. */
+  @Nullable Lease given() {
+    return given;
   }
 
   /**
@@ -431,12 +497,23 @@ final class BalancedCall {
     if (given != null) {
       return given;
     }
+    return firstLease(service, balancer, context);
+  }
+
+  /** A call's first pick; no endpoint is an {@link IOException}, as OkHttp expects. */
+  static Lease firstLease(Service service, LoadBalancer balancer, PickContext context)
+      throws IOException {
     try {
       // One pick, not tryPick then pick: a traffic policy's drop is drawn once per call.
       return balancer.pick(context);
     } catch (NoEndpointAvailableException e) {
       throw new IOException(e.getMessage() + " (service '" + service.host() + "')", e);
     }
+  }
+
+  /** The pick context of a call with {@code key}, or of a call without one. */
+  static PickContext context(@Nullable String key) {
+    return key == null ? PickContext.none() : PickContext.ofKey(key);
   }
 
   /** The attempt's request: the endpoint's address, the attempt's tags, the tracked body. */

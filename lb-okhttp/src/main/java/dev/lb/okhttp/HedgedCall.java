@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import dev.lb.Lease;
 import dev.lb.LoadBalancer;
-import dev.lb.NoEndpointAvailableException;
 import dev.lb.PickContext;
 import dev.lb.Scheduler;
 import dev.lb.Ticker;
@@ -44,17 +43,21 @@ import org.slf4j.LoggerFactory;
  * a saturated dispatcher).
  *
  * <p>The first attempt, and what a hedge that never fires costs. The first attempt runs on the
- * caller's own chain, as an unhedged call's attempt does: no second call, no listener, and a timer
- * armed and cancelled without allocating ({@link HedgeTimer}). A hedge that wins stops it by {@link
- * Attempt#abort()}, which cancels its exchange alone ({@link ExchangeCanceller}, OkHttp's own
- * exchange cancel), never the caller's call, whose chain must still return the winner: over HTTP/2
- * its stream is reset ({@code RST_STREAM}, that stream only) at any point before it ends; over
- * HTTP/1 its socket is closed while the request is written or the headers awaited, and once it has
- * its headers it runs to its end (a buffered body read whole or failed), and only then does the
+ * caller's own chain, as an unhedged call's attempt does, as a {@link HedgeableCall}: no second
+ * call, no listener, no object of this class, and a timer armed and cancelled without allocating
+ * ({@link HedgeTimer}). This object is made only when that call's hedge timer fires or its first
+ * attempt ends without a response to return ({@link #HedgedCall(HedgeableCall,
+ * LoadBalancingInterceptor.HedgeClient, long, long)}). A hedge that wins stops the first attempt by
+ * {@link Attempt#abort()}, which cancels its exchange alone ({@link ExchangeCanceller}, OkHttp's
+ * own exchange cancel), never the caller's call, whose chain must still return the winner: over
+ * HTTP/2 its stream is reset ({@code RST_STREAM}, that stream only) at any point before it ends;
+ * over HTTP/1 its socket is closed while the request is written or the headers awaited, and once it
+ * has its headers it runs to its end (a buffered body read whole or failed), and only then does the
  * caller get the winner. Where this OkHttp does not let its exchanges be reached (another version,
  * or the module path without {@code --add-exports}), only a call sure to run on HTTP/1 ({@link
  * #http1Only}) runs its first attempt inline, stopped by closing its socket; a call that may meet
- * HTTP/2 runs its first attempt on the hedge client too, on the caller's thread.
+ * HTTP/2 runs its first attempt on the hedge client too, on the caller's thread, and is a hedged
+ * call from the start ({@link #execute}).
  *
  * <p>Ownership. Each attempt's lease belongs to its {@link Attempt} once the attempt starts ({@link
  * Slot#proceed} takes it with a compare-and-set; the inline attempt's is the caller thread's from
@@ -67,16 +70,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safety: the state below is guarded by this object's lock, held only for bookkeeping:
  * never across I/O, a lease's report or a call's cancel. The balancer's pick and the timer are
- * called under it; both are non-blocking by their contracts. Two moments need no lock, with the
- * default timer: the first slot is made before any other thread can know the call (arming its
- * timer, last, publishes it), and a first attempt that answers while its timer can still be
- * cancelled ends the call alone ({@link #wonAlone}). So a call that does not hedge takes no lock.
+ * called under it; both are non-blocking by their contracts. A call that does not hedge takes no
+ * lock: a {@link HedgeableCall} takes none, and a call that starts as this object with the default
+ * timer makes its first slot before any other thread can know the call (arming its timer, last,
+ * publishes it).
  */
 final class HedgedCall implements HedgeTimer.Target {
   private static final Logger LOG = LoggerFactory.getLogger(LoadBalancingInterceptor.class);
 
   /** A slot's start when neither the adaptive delay nor the debug log needs it. */
-  private static final long NO_START = Long.MIN_VALUE;
+  static final long NO_START = Long.MIN_VALUE;
 
   private final Service service;
   private final Hedging hedging;
@@ -84,7 +87,6 @@ final class HedgedCall implements HedgeTimer.Target {
   private final Call call;
   private final Request original;
   private final LoadBalancer balancer;
-  private final @Nullable String key;
   private final PickContext context;
   private final OkHttpClient client;
   private final Ticker ticker;
@@ -108,17 +110,22 @@ final class HedgedCall implements HedgeTimer.Target {
   private @Nullable List<IOException> earlier; // made on the first failure: most calls have none
   private Scheduler.@Nullable Cancellable timer; // a scheduler the user gave the policy
   private HedgeTimer.@Nullable Timer sharedTimer; // the default: allocation-free arm and cancel
-  private HedgeTimer.@Nullable Timer firstTimer; // the first attempt's, with the default timer
   private @Nullable Lease unusedLease;
   private boolean listening; // the caller's cancel reaches the attempts' calls
 
+  /**
+   * A hedged call from the start: its first attempt runs on the hedge client ({@link #inlineFirst}
+   * is false).
+   *
+   * @param chain the caller's chain
+   */
   HedgedCall(
       Service service,
       Hedging hedging,
       Chain chain,
       Request original,
       LoadBalancer balancer,
-      @Nullable String key,
+      PickContext context,
       LoadBalancingInterceptor.HedgeClient hedgeClient) {
     this.service = service;
     this.hedging = hedging;
@@ -126,23 +133,81 @@ final class HedgedCall implements HedgeTimer.Target {
     this.call = chain.call();
     this.original = original;
     this.balancer = balancer;
-    this.key = key;
-    this.context = key == null ? PickContext.none() : PickContext.ofKey(key);
+    this.context = context;
     this.client = hedgeClient.client;
     this.ticker = hedging.policy().ticker();
+    this.hasDeadline = hasDeadline(call);
+    this.deadlineNanoTime = deadlineNanoTime(call);
+    this.maxAttempts = hedging.policy().maxAttempts();
+    this.inlineFirst = false;
+  }
+
+  /**
+   * The hedged call a {@link HedgeableCall} becomes: its first attempt, on the caller's chain, is
+   * already running (or has ended) in {@link #firstSlot()}, and its first hedge timer has fired or
+   * been cancelled. Made under that call's lock, by the thread that first needs it.
+   */
+  HedgedCall(
+      HedgeableCall hedgeable,
+      LoadBalancingInterceptor.HedgeClient hedgeClient,
+      long firstStartNanos,
+      long deadlineNanoTime) {
+    this.service = hedgeable.service();
+    this.hedging = requireNonNull(service.hedging());
+    this.chain = hedgeable.chain();
+    this.call = chain.call();
+    this.original = hedgeable.original();
+    this.balancer = hedgeable.balancer();
+    this.context = hedgeable.context();
+    this.client = hedgeClient.client;
+    this.ticker = hedging.policy().ticker();
+    this.hasDeadline = hasDeadline(call);
+    this.deadlineNanoTime = deadlineNanoTime;
+    this.maxAttempts = hedging.policy().maxAttempts();
+    this.inlineFirst = true;
+    synchronized (this) {
+      this.first = new Slot(1, requireNonNull(hedgeable.given()), firstStartNanos, true);
+      attempts = 1;
+      inFlight = 1;
+    }
+  }
+
+  /** The first attempt's slot. */
+  synchronized Slot firstSlot() {
+    return requireNonNull(first);
+  }
+
+  /**
+   * Whether a hedged call's first attempt may run on the caller's own chain: it can be ended alone
+   * there if a hedge wins ({@link ExchangeCanceller}, or a call sure to run on HTTP/1).
+   */
+  static boolean inlineFirst(
+      Service service, Request original, LoadBalancingInterceptor.HedgeClient hedgeClient) {
+    return ExchangeCanceller.AVAILABLE
+        || http1Only(service, original, hedgeClient.http2, hedgeClient.priorKnowledge);
+  }
+
+  private static boolean hasDeadline(Call call) {
+    return call.timeout().timeoutNanos() > 0 || call.timeout().hasDeadline();
+  }
+
+  /**
+   * When the caller's call must end, on {@link System#nanoTime}, or {@link Long#MAX_VALUE}. Its
+   * call timeout started when its call did, a moment before the interceptor ran: the attempts'
+   * timeouts are measured from now, so they end at most that moment late.
+   */
+  static long deadlineNanoTime(Call call) {
     long timeout = call.timeout().timeoutNanos();
-    // The caller's call timeout started when its call did, a moment before this interceptor ran:
-    // the attempts' timeouts are measured from now, so they end at most that moment late.
-    this.hasDeadline = timeout > 0 || call.timeout().hasDeadline();
     long deadline = timeout > 0 ? System.nanoTime() + timeout : Long.MAX_VALUE;
     if (call.timeout().hasDeadline()) {
       deadline = Math.min(deadline, call.timeout().deadlineNanoTime());
     }
-    this.deadlineNanoTime = deadline;
-    this.maxAttempts = hedging.policy().maxAttempts();
-    this.inlineFirst =
-        ExchangeCanceller.AVAILABLE
-            || http1Only(service, original, hedgeClient.http2, hedgeClient.priorKnowledge);
+    return deadline;
+  }
+
+  /** Whether a slot's start is read: for the adaptive delay or the debug log. */
+  static boolean needsStart(Hedging hedging) {
+    return hedging.adaptive() || LOG.isDebugEnabled();
   }
 
   /**
@@ -170,35 +235,54 @@ final class HedgedCall implements HedgeTimer.Target {
     return wire.equals("http") || !http2;
   }
 
+  /** Runs a call whose every attempt, the first too, is a call of the hedge client. */
   Response execute() throws IOException {
-    Lease first = firstLease();
+    if (inlineFirst) {
+      throw new IllegalStateException("an inline first attempt runs as a HedgeableCall");
+    }
+    Lease first = BalancedCall.firstLease(service, balancer, context);
     Slot slot;
     if (hedging.sharedTimer() != null) {
       // Without the lock: no other thread knows this call before its timer is armed, the last
       // write of newSlotLocked (the handle stored before), and arming publishes every write
       // before it to the timer's task (see HedgeTimer.arm).
-      slot = newSlotLocked(first, inlineFirst);
+      slot = newSlotLocked(first);
     } else {
       synchronized (this) {
-        slot = newSlotLocked(first, inlineFirst); // a task may run before its handle is stored
+        slot = newSlotLocked(first); // a task may run before its handle is stored
       }
     }
-    if (inlineFirst) {
-      // The first attempt runs on the caller's own chain, as an unhedged call's does: no second
-      // call, no cancel listener (OkHttp cancels this exchange itself), until a hedge is sent.
-      Response won = runInline(slot);
-      if (won != null) {
-        // The usual end, without another lock: this thread set `deposit` when it won.
+    listenForCancel();
+    attach(slot);
+    run(slot);
+    return await();
+  }
+
+  /**
+   * Hands on the outcome of a {@link HedgeableCall}'s first attempt, which ran on the caller's
+   * chain in {@code s}, and returns the call's: this attempt's response if it won, else what the
+   * others come to.
+   */
+  Response finishFirst(
+      Slot s, @Nullable Response response, @Nullable IOException error, boolean fatal)
+      throws IOException {
+    if (response != null) {
+      if (onResponse(s, response)) {
+        // Without another lock: this thread set `deposit` when it won.
         if (deposit) {
           hedging.budget().deposit(); // answered before any hedge was due
         }
-        return won;
+        return response;
       }
     } else {
-      listenForCancel();
-      attach(slot);
-      run(slot);
+      onFailure(
+          s, error != null ? error : new IOException("attempt ended without a response"), fatal);
     }
+    return await();
+  }
+
+  /** Waits for the call's end and returns its winner, or throws its failure. */
+  private Response await() throws IOException {
     Response r;
     IOException e;
     boolean deposit;
@@ -239,46 +323,6 @@ final class HedgedCall implements HedgeTimer.Target {
       }
     }
     throw last;
-  }
-
-  /**
-   * Runs the first attempt on the caller's chain and hands the outcome on; its only runner. A hedge
-   * that wins first aborts it ({@link Slot#cancel}).
-   *
-   * @return the attempt's response if it won, for the caller; null if the call goes on or ended
-   *     otherwise
-   */
-  private @Nullable Response runInline(Slot s) {
-    Response response = null;
-    IOException error = null;
-    boolean fatal = false;
-    try {
-      // No take(): the inline slot's lease is this thread's from the start; nothing else ever
-      // runs it or cancels it untaken (those are a hedge-client call's paths).
-      response =
-          new BalancedCall(
-                  service,
-                  LoadBalancingInterceptor.configure(chain, service),
-                  original,
-                  balancer,
-                  key,
-                  s)
-              .execute();
-    } catch (IOException e) {
-      error = e;
-    } catch (RuntimeException | Error e) {
-      fatal = true;
-      error = new IOException("attempt " + s.number + " on " + s.lease.endpoint().id(), e);
-    }
-    if (response != null) {
-      if (wonAlone(s, response)) {
-        return response;
-      }
-      return onResponse(s, response) ? response : null;
-    }
-    onFailure(
-        s, error != null ? error : new IOException("attempt ended without a response"), fatal);
-    return null;
   }
 
   /**
@@ -324,31 +368,6 @@ final class HedgedCall implements HedgeTimer.Target {
       onFailure(
           s, error != null ? error : new IOException("attempt ended without a response"), fatal);
     }
-  }
-
-  /**
-   * The usual end, without the lock: the first attempt answered before its hedge was due. If this
-   * thread cancels the first timer (a compare-and-set that wins only if the timer never fired), no
-   * hedge was or will be sent, nothing listens for the caller's cancel, and so no other thread ever
-   * touches this call: the response is the winner. A status to retry goes the long way.
-   */
-  private boolean wonAlone(Slot s, Response response) {
-    HedgeTimer.Timer t = firstTimer;
-    if (t == null || service.isRetryableStatus(response.code()) || !t.cancel(this)) {
-      return false;
-    }
-    if (hedging.adaptive() && s.startNanos != NO_START) {
-      hedging.record(ticker.read() - s.startNanos);
-    }
-    s.done = true;
-    inFlight = 0;
-    winner = response;
-    finished = true;
-    deposit = true;
-    if (LOG.isDebugEnabled()) {
-      log(s, "HTTP " + response.code() + ", won");
-    }
-    return true;
   }
 
   /**
@@ -513,15 +532,14 @@ final class HedgedCall implements HedgeTimer.Target {
     }
   }
 
-  /** A new attempt on {@code lease}; the next hedge is due a delay after it starts. */
+  /**
+   * A new attempt on {@code lease}, a call of the hedge client; the next hedge is due a delay after
+   * it starts.
+   */
   private Slot newSlotLocked(Lease lease) {
-    return newSlotLocked(lease, false);
-  }
-
-  private Slot newSlotLocked(Lease lease, boolean inline) {
     // The start is read only where it is used: the adaptive delay and the debug log.
-    long start = hedging.adaptive() || LOG.isDebugEnabled() ? ticker.read() : NO_START;
-    Slot s = new Slot(attempts + 1, lease, start, inline);
+    long start = needsStart(hedging) ? ticker.read() : NO_START;
+    Slot s = new Slot(attempts + 1, lease, start, false);
     if (attempts == 0) {
       first = s;
     } else {
@@ -540,9 +558,6 @@ final class HedgedCall implements HedgeTimer.Target {
       if (shared != null) {
         HedgeTimer.Timer t = shared.next();
         sharedTimer = t; // stored before it is armed: it may fire at once
-        if (attempts == 1) {
-          firstTimer = t; // never written again: read by wonAlone without the lock
-        }
         shared.arm(t, this, hedging.delayNanos());
       } else {
         timer = hedging.policy().scheduler().schedule(this::hedge, hedging.delayNanos());
@@ -684,28 +699,31 @@ final class HedgedCall implements HedgeTimer.Target {
     response.close();
   }
 
-  private Lease firstLease() throws IOException {
-    try {
-      // One pick, not tryPick then pick: a traffic policy's drop is drawn once per call.
-      return balancer.pick(context);
-    } catch (NoEndpointAvailableException e) {
-      throw new IOException(e.getMessage() + " (service '" + service.host() + "')", e);
-    }
+  private void log(Slot s, String outcome) {
+    log(service, original, s.number, s.lease, s.startNanos, hedging, outcome);
   }
 
-  private void log(Slot s, String outcome) {
+  /** Logs an attempt's outcome at debug level. */
+  static void log(
+      Service service,
+      Request original,
+      int number,
+      Lease lease,
+      long startNanos,
+      Hedging hedging,
+      String outcome) {
     if (LOG.isDebugEnabled()) {
       LOG.debug(
           "{} hedged attempt {}: {} {} -> {}: {} in {} ms",
           service.host(),
-          s.number,
+          number,
           original.method(),
           original.url().encodedPath(),
-          s.lease.endpoint().id(),
+          lease.endpoint().id(),
           outcome,
-          s.startNanos == NO_START
+          startNanos == NO_START
               ? "?"
-              : String.format("%.1f", (ticker.read() - s.startNanos) / 1e6));
+              : String.format("%.1f", (hedging.policy().ticker().read() - startNanos) / 1e6));
     }
   }
 
@@ -715,10 +733,12 @@ final class HedgedCall implements HedgeTimer.Target {
    */
   final class Slot {
     private static final VarHandle TAKEN;
+    private static final VarHandle ATTEMPT;
 
     static {
       try {
         TAKEN = MethodHandles.lookup().findVarHandle(Slot.class, "taken", boolean.class);
+        ATTEMPT = MethodHandles.lookup().findVarHandle(Slot.class, "attempt", Attempt.class);
       } catch (ReflectiveOperationException e) {
         throw new ExceptionInInitializerError(e);
       }
@@ -755,6 +775,21 @@ final class HedgedCall implements HedgeTimer.Target {
       if (cancelled && inline) {
         a.abort();
       }
+    }
+
+    /**
+     * Records {@code a}, the attempt that ran before this slot existed, unless its runner told this
+     * slot of one already (that one is the same or later).
+     */
+    void adopt(Attempt a) {
+      if (ATTEMPT.compareAndSet(this, (Attempt) null, a) && cancelled && inline) {
+        a.abort();
+      }
+    }
+
+    /** The hedged call this attempt belongs to. */
+    HedgedCall owner() {
+      return HedgedCall.this;
     }
 
     /**
@@ -796,7 +831,7 @@ final class HedgedCall implements HedgeTimer.Target {
               .withReadTimeout(chain.readTimeoutMillis(), TimeUnit.MILLISECONDS)
               .withWriteTimeout(chain.writeTimeoutMillis(), TimeUnit.MILLISECONDS);
       c = LoadBalancingInterceptor.configure(c, service);
-      return new BalancedCall(service, c, original, balancer, key, this).execute();
+      return new BalancedCall(service, c, original, balancer, context, this).execute();
     }
 
     /** Cancels the lease if no attempt took it (its call never reached the interceptor). */

@@ -3,6 +3,7 @@ package dev.lb.okhttp;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.lb.LoadBalancer;
+import dev.lb.PickContext;
 import java.io.IOException;
 import java.net.UnknownServiceException;
 import java.util.LinkedHashMap;
@@ -408,18 +409,25 @@ public final class LoadBalancingInterceptor implements Interceptor {
             .keyExtractor()
             .extract(withJarCookies(original, chain.getCookieJar(), service.scheme()));
     LoadBalancer balancer = service.targetFor(original).choose(key, random);
+    PickContext context = BalancedCall.context(key);
     Hedging hedging = service.hedging();
     if (hedging != null
         && balancer.endpoints().size() > 1
         && Hedging.hedgeable(service, original)) {
       HedgeClient hedgeClient = hedgeClient(chain.getConnectionPool());
       if (hedgeClient != null) {
-        return new HedgedCall(service, hedging, chain, original, balancer, key, hedgeClient)
+        if (HedgedCall.inlineFirst(service, original, hedgeClient)) {
+          // The first attempt on the caller's chain; a hedged call only if it comes to one.
+          return HedgeableCall.execute(
+              service, configure(chain, service), original, balancer, context, hedgeClient);
+        }
+        return new HedgedCall(service, hedging, chain, original, balancer, context, hedgeClient)
             .execute();
       }
       warnNoHedgeClient();
     }
-    return new BalancedCall(service, configure(chain, service), original, balancer, key).execute();
+    return new BalancedCall(service, configure(chain, service), original, balancer, context)
+        .execute();
   }
 
   private void warnNoHedgeClient() {
