@@ -20,11 +20,11 @@ import org.jspecify.annotations.Nullable;
  * the fields below.
  *
  * <p>What a call that does not hedge costs, then: the timer armed and cancelled ({@link HedgeTimer}
- * with the default scheduler: two volatile writes and a compare-and-set, no allocation, no lock;
- * with a user's scheduler, that scheduler's task), a deposit into the hedging budget (the budget is
- * a share of calls, so every call counts), and this object's few extra fields. Its first attempt is
- * abortable (an {@link Attempt#abort} binds its exchange), as every first attempt of a hedged call
- * must be.
+ * with the default scheduler: two volatile writes and a compare-and-set, no lock, and no allocation
+ * unless the thread's own timer is busy with an enclosing call; with a user's scheduler, that
+ * scheduler's task), a deposit into the hedging budget (the budget is a share of calls, so every
+ * call counts), and this object's few extra fields. Its first attempt is abortable (an {@link
+ * Attempt#abort} binds its exchange), as every first attempt of a hedged call must be.
  *
  * <p>Who makes the hedged call. Exactly one of two things happens to the timer, by a
  * compare-and-set: it fires, on the timer's thread, or the caller cancels it when its first attempt
@@ -80,13 +80,13 @@ final class HedgeableCall extends BalancedCall implements HedgeTimer.Target {
    */
   static Response execute(
       Service service,
+      Hedging hedging,
       Chain chain,
       Request original,
       LoadBalancer balancer,
       PickContext context,
       LoadBalancingInterceptor.HedgeClient hedgeClient)
       throws IOException {
-    Hedging hedging = hedging(service);
     Lease first = BalancedCall.firstLease(service, balancer, context);
     long start =
         HedgedCall.needsStart(hedging) ? hedging.policy().ticker().read() : HedgedCall.NO_START;
@@ -191,13 +191,5 @@ final class HedgeableCall extends BalancedCall implements HedgeTimer.Target {
   /** The first attempt's lease. */
   private Lease first() {
     return java.util.Objects.requireNonNull(given());
-  }
-
-  private static Hedging hedging(Service service) {
-    Hedging h = service.hedging();
-    if (h == null) {
-      throw new IllegalStateException("service '" + service.host() + "' has no hedging");
-    }
-    return h;
   }
 }

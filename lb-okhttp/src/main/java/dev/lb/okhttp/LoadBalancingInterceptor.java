@@ -419,7 +419,13 @@ public final class LoadBalancingInterceptor implements Interceptor {
         if (HedgedCall.inlineFirst(service, original, hedgeClient)) {
           // The first attempt on the caller's chain; a hedged call only if it comes to one.
           return HedgeableCall.execute(
-              service, configure(chain, service), original, balancer, context, hedgeClient);
+              service,
+              hedging,
+              configure(chain, service),
+              original,
+              balancer,
+              context,
+              hedgeClient);
         }
         return new HedgedCall(service, hedging, chain, original, balancer, context, hedgeClient)
             .execute();
